@@ -1,0 +1,163 @@
+//! The API server's settings (the CLI fills them from flags and `TRIBUTARY_*`), and
+//! the keys generated at first start when none are given.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::SecretBox;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: String,
+    /// `sqlite://…` or `postgres://…`; `None` means `tributary.db` in the working directory.
+    pub database_url: Option<String>,
+    /// How GitHub and browsers reach this server; defaults to `http://{listen}`.
+    pub public_url: Option<String>,
+    pub github_api_url: String,
+    pub github_web_url: String,
+    pub api_key: Option<String>,
+    pub encryption_key: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database_url: None,
+            public_url: None,
+            github_api_url: "https://api.github.com".into(),
+            github_web_url: "https://github.com".into(),
+            api_key: None,
+            encryption_key: None,
+        }
+    }
+}
+
+pub const DEFAULT_SQLITE_FILE: &str = "tributary.db";
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        let url = self.database_url.clone().unwrap_or_else(|| format!("sqlite://{DEFAULT_SQLITE_FILE}"));
+        // sqlx opens SQLite files read-write but does not create them unless asked.
+        if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}mode=rwc")
+        } else {
+            url
+        }
+    }
+
+    /// Where generated keys live: beside a SQLite file, else in the working directory.
+    fn keys_path(&self) -> PathBuf {
+        let url = self.database_url();
+        let dir = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or(rest))
+            .and_then(|file| Path::new(file).parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        dir.join("tributary-keys.json")
+    }
+}
+
+/// The two secrets the server needs.
+#[derive(Clone)]
+pub struct Keys {
+    pub api_key: String,
+    pub secret_box: SecretBox,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    api_key: String,
+    encryption_key: String,
+}
+
+impl Keys {
+    /// Given keys win; missing ones come from the key file, created at first start with
+    /// owner-only permissions. The API key is logged once, when generated; the
+    /// encryption key never is.
+    pub fn resolve(config: &Config) -> anyhow::Result<Keys> {
+        let (api_key, encryption_key) = match (&config.api_key, &config.encryption_key) {
+            (Some(api), Some(enc)) => (api.clone(), enc.clone()),
+            _ => {
+                let stored = load_or_create(&config.keys_path())?;
+                (
+                    config.api_key.clone().unwrap_or(stored.api_key),
+                    config.encryption_key.clone().unwrap_or(stored.encryption_key),
+                )
+            }
+        };
+        let secret_box = SecretBox::from_base64_key(&encryption_key).context("TRIBUTARY_ENCRYPTION_KEY")?;
+        Ok(Keys { api_key, secret_box })
+    }
+}
+
+fn load_or_create(path: &Path) -> anyhow::Result<KeyFile> {
+    if path.exists() {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return serde_json::from_str(&text).with_context(|| format!("{} is not a Tributary key file", path.display()));
+    }
+    let keys = KeyFile { api_key: generate_api_key(), encryption_key: SecretBox::generate_key() };
+    write_owner_only(path, &serde_json::to_string_pretty(&keys)?)?;
+    tracing::warn!(
+        api_key = %keys.api_key,
+        file = %path.display(),
+        "generated an API key and an encryption key at first start; the API key is shown only this once (clients send it as `Authorization: Bearer <key>`)"
+    );
+    Ok(keys)
+}
+
+pub fn generate_api_key() -> String {
+    use rand::Rng;
+    let bytes: [u8; 24] = rand::thread_rng().r#gen();
+    format!("trib_{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes))
+}
+
+fn write_owner_only(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode_and_keys_sit_beside_the_file() {
+        let config = Config { database_url: Some("sqlite:///tmp/x/data.db".into()), ..Config::default() };
+        assert_eq!(config.database_url(), "sqlite:///tmp/x/data.db?mode=rwc");
+        assert_eq!(config.keys_path(), PathBuf::from("/tmp/x/tributary-keys.json"));
+        assert_eq!(Config::default().keys_path(), PathBuf::from("tributary-keys.json"));
+        let pg = Config { database_url: Some("postgres://localhost/db".into()), ..Config::default() };
+        assert_eq!(pg.database_url(), "postgres://localhost/db");
+    }
+
+    #[test]
+    fn generated_keys_are_kept_owner_only_and_reused() {
+        let dir = std::env::temp_dir().join(format!("tributary-keys-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = Config { database_url: Some(format!("sqlite://{}/t.db", dir.display())), ..Config::default() };
+        let first = Keys::resolve(&config).unwrap();
+        let second = Keys::resolve(&config).unwrap();
+        assert_eq!(first.api_key, second.api_key);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("tributary-keys.json")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

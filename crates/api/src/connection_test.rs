@@ -1,0 +1,193 @@
+//! The connection test as the API shows it and as an integration keeps it: the
+//! GitHub report, minus anything secret, in GraphQL's vocabulary.
+
+use async_graphql::{Enum, SimpleObject};
+use github::ConnectionReport;
+use serde::{Deserialize, Serialize};
+
+/// A switchable part of the product.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[graphql(remote = "github::Service")]
+pub enum Service {
+    /// Commits of the imported repositories.
+    Repos,
+    /// Pull requests, their reviews and comments.
+    PullRequests,
+    /// GitHub issues (shown only in the Work log).
+    Tickets,
+    /// Organization webhooks that keep data fresh between imports.
+    Webhooks,
+}
+
+/// What kind of token the user gave, read from its prefix.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[graphql(name = "TokenKind", remote = "github::TokenKind")]
+pub enum TokenKindView {
+    /// `ghp_…` (or a legacy 40-hex token): supported.
+    ClassicPersonalAccessToken,
+    /// `github_pat_…`: refused; use a classic token.
+    FineGrainedPersonalAccessToken,
+    /// `gho_…`: an OAuth app token.
+    #[graphql(name = "OAUTH")]
+    OAuth,
+    /// `ghu_`, `ghs_`, `ghr_`: refused.
+    #[graphql(name = "GITHUB_APP")]
+    GitHubApp,
+    /// Not a documented shape; tried anyway, as GitHub treats tokens as opaque.
+    Unknown,
+}
+
+/// The account's role in an organization.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[graphql(remote = "github::OrgRole")]
+pub enum GroupRole {
+    /// Every service works, webhooks included.
+    Owner,
+    /// Every service but webhooks works.
+    Member,
+}
+
+/// Whether the token can reach a group's data.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[graphql(remote = "github::OrgAccess")]
+pub enum GroupAccess {
+    Ok,
+    /// SAML SSO is enforced and the token is not authorized; see `ssoUrl`.
+    SsoRequired,
+    /// The organization restricts OAuth apps and has not approved Tributary.
+    #[graphql(name = "OAUTH_RESTRICTED")]
+    OAuthRestricted,
+    /// GitHub refused or hid the organization; see `problem`.
+    NotVisible,
+}
+
+/// A required scope the token lacks.
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+pub struct MissingScope {
+    /// The scope, as GitHub names it.
+    pub scope: String,
+    /// The services that cannot work without it.
+    pub disables: Vec<Service>,
+    /// What Tributary uses it for.
+    pub why: String,
+}
+
+/// What the test found about one organization of the account.
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+pub struct OrganizationFinding {
+    pub login: String,
+    /// The account's role; null when GitHub would not say (for example behind SSO).
+    pub role: Option<GroupRole>,
+    pub access: GroupAccess,
+    /// The services that work for this organization with this token.
+    pub services: Vec<Service>,
+    /// What is wrong, and what a person does about it.
+    pub problem: Option<String>,
+    /// Where to authorize the token for SAML single sign-on.
+    pub sso_url: Option<String>,
+    /// Private repositories of the organization the account cannot see.
+    pub hidden_private_repos: Option<i64>,
+}
+
+/// The result of testing a token against GitHub.
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+pub struct ConnectionTest {
+    /// True when the token works for at least one service.
+    pub ok: bool,
+    /// `Successfully connected via <login>`, or what went wrong.
+    pub message: String,
+    /// The GitHub account the token belongs to.
+    pub login: Option<String>,
+    pub token_kind: TokenKindView,
+    /// The scopes GitHub reported for the token.
+    pub granted_scopes: Vec<String>,
+    /// Required scopes the token lacks, each with the services it disables.
+    pub missing_scopes: Vec<MissingScope>,
+    /// The services this token can run.
+    pub available_services: Vec<Service>,
+    pub organizations: Vec<OrganizationFinding>,
+    /// Every shortfall, one sentence each, in words a user can act on.
+    pub warnings: Vec<String>,
+}
+
+impl From<&ConnectionReport> for ConnectionTest {
+    fn from(report: &ConnectionReport) -> Self {
+        ConnectionTest {
+            ok: report.ok,
+            message: report.message.clone(),
+            login: report.login().map(str::to_string),
+            token_kind: report.token_kind.into(),
+            granted_scopes: report.granted_scopes.clone(),
+            missing_scopes: report
+                .missing_scopes
+                .iter()
+                .map(|m| MissingScope { scope: m.scope.clone(), disables: services(&m.disables), why: m.why.clone() })
+                .collect(),
+            available_services: services(&report.available_services),
+            organizations: report
+                .organizations
+                .iter()
+                .map(|o| OrganizationFinding {
+                    login: o.login.clone(),
+                    role: o.role.map(Into::into),
+                    access: o.access.into(),
+                    services: services(&o.services),
+                    problem: o.problem.clone(),
+                    sso_url: o.sso_url.clone(),
+                    hidden_private_repos: o.hidden_private_repos,
+                })
+                .collect(),
+            warnings: report.warnings.clone(),
+        }
+    }
+}
+
+pub fn services(list: &[github::Service]) -> Vec<Service> {
+    list.iter().copied().map(Into::into).collect()
+}
+
+impl TokenKindView {
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenKindView::ClassicPersonalAccessToken => "CLASSIC_PERSONAL_ACCESS_TOKEN",
+            TokenKindView::FineGrainedPersonalAccessToken => "FINE_GRAINED_PERSONAL_ACCESS_TOKEN",
+            TokenKindView::OAuth => "OAUTH",
+            TokenKindView::GitHubApp => "GITHUB_APP",
+            TokenKindView::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Stored as text in the database so both backends hold it the same way.
+pub fn role_name(role: GroupRole) -> &'static str {
+    match role {
+        GroupRole::Owner => "OWNER",
+        GroupRole::Member => "MEMBER",
+    }
+}
+
+pub fn parse_role(name: &str) -> Option<GroupRole> {
+    match name {
+        "OWNER" => Some(GroupRole::Owner),
+        "MEMBER" => Some(GroupRole::Member),
+        _ => None,
+    }
+}
+
+pub fn access_name(access: GroupAccess) -> &'static str {
+    match access {
+        GroupAccess::Ok => "OK",
+        GroupAccess::SsoRequired => "SSO_REQUIRED",
+        GroupAccess::OAuthRestricted => "OAUTH_RESTRICTED",
+        GroupAccess::NotVisible => "NOT_VISIBLE",
+    }
+}
+
+pub fn parse_access(name: &str) -> GroupAccess {
+    match name {
+        "OK" => GroupAccess::Ok,
+        "SSO_REQUIRED" => GroupAccess::SsoRequired,
+        "OAUTH_RESTRICTED" => GroupAccess::OAuthRestricted,
+        _ => GroupAccess::NotVisible,
+    }
+}

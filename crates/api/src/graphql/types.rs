@@ -1,0 +1,293 @@
+//! GraphQL object types over the stored rows.
+
+use crate::error::IntoGraphQl;
+
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject,
+    connection::{Connection, EmptyFields, Edge, query},
+};
+use chrono::{DateTime, Utc};
+use entity::{group, integration, repository};
+
+use crate::{
+    connection_test::{ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView, parse_access, parse_role},
+    integrations::{Integrations, ServiceChange, ServiceSwitches},
+};
+
+/// How an integration authenticates to GitHub.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthKind {
+    /// A classic personal access token.
+    Token,
+    /// An OAuth app grant.
+    #[graphql(name = "OAUTH")]
+    OAuth,
+}
+
+/// What owns a group's repositories.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupKind {
+    Organization,
+    /// The connected account itself.
+    User,
+}
+
+/// Which services an integration runs.
+#[derive(SimpleObject, Clone, Copy, Debug)]
+pub struct Services {
+    /// Commits of the imported repositories.
+    pub repos: bool,
+    /// Pull requests, reviews and their comments.
+    pub pull_requests: bool,
+    /// GitHub issues, shown only in the Work log.
+    pub tickets: bool,
+    /// Organization webhooks (only where the account is an owner).
+    pub webhooks: bool,
+}
+
+/// Switches to change; a field left out keeps its current value.
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct ServicesInput {
+    pub repos: Option<bool>,
+    pub pull_requests: Option<bool>,
+    pub tickets: Option<bool>,
+    pub webhooks: Option<bool>,
+}
+
+impl From<ServicesInput> for ServiceChange {
+    fn from(input: ServicesInput) -> Self {
+        ServiceChange { repos: input.repos, pull_requests: input.pull_requests, tickets: input.tickets, webhooks: input.webhooks }
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateIntegrationInput {
+    /// Shown in the product's list of integrations.
+    pub name: String,
+    /// A classic personal access token (`ghp_…`), preferably of a service account.
+    pub token: Option<String>,
+    /// Services to run; those left out are on where the token allows them.
+    pub services: Option<ServicesInput>,
+}
+
+/// A GitHub connection. Its token is stored encrypted and never returned.
+pub struct Integration(pub integration::Model);
+
+#[Object]
+impl Integration {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn auth_kind(&self) -> AuthKind {
+        if self.0.auth_kind == "OAUTH" { AuthKind::OAuth } else { AuthKind::Token }
+    }
+
+    /// The GitHub account the token belongs to.
+    async fn login(&self) -> &str {
+        &self.0.login
+    }
+
+    async fn token_kind(&self) -> Result<TokenKindView> {
+        Ok(self.last_test()?.token_kind)
+    }
+
+    /// The scopes GitHub reported at the last successful test.
+    async fn granted_scopes(&self) -> Vec<String> {
+        github::scopes::parse_scope_header(&self.0.granted_scopes)
+    }
+
+    async fn services(&self) -> Services {
+        let s = ServiceSwitches::of(&self.0);
+        Services { repos: s.repos, pull_requests: s.pull_requests, tickets: s.tickets, webhooks: s.webhooks }
+    }
+
+    /// The services the token allows, from the last connection test.
+    async fn available_services(&self) -> Result<Vec<Service>> {
+        Ok(self.last_test()?.available_services)
+    }
+
+    async fn last_connection_test(&self) -> Result<ConnectionTest> {
+        self.last_test()
+    }
+
+    async fn last_tested_at(&self) -> DateTime<Utc> {
+        self.0.last_tested_at
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The account itself and its organizations, with the account's role and access in each.
+    async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
+        let integrations = ctx.data::<Integrations>()?;
+        Ok(integrations.groups(&self.0.id).await.gql()?.into_iter().map(Group).collect())
+    }
+
+    /// The repositories of every group, or of one group, ordered by owner and name.
+    async fn repositories(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        #[graphql(desc = "Only this group's repositories.")] group: Option<ID>,
+    ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
+        repositories_page(ctx, &self.0.id, group.map(|g| g.0), after, before, first, last).await
+    }
+}
+
+impl Integration {
+    fn last_test(&self) -> Result<ConnectionTest> {
+        Ok(serde_json::from_str(&self.0.last_test)?)
+    }
+}
+
+/// An owner of repositories: an organization, or the account itself.
+pub struct Group(pub group::Model);
+
+#[Object]
+impl Group {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn login(&self) -> &str {
+        &self.0.login
+    }
+
+    async fn kind(&self) -> GroupKind {
+        if self.0.kind == "USER" { GroupKind::User } else { GroupKind::Organization }
+    }
+
+    /// The account's role; null when GitHub would not say.
+    async fn role(&self) -> Option<GroupRole> {
+        self.0.role.as_deref().and_then(parse_role)
+    }
+
+    async fn access(&self) -> GroupAccess {
+        parse_access(&self.0.access)
+    }
+
+    /// What is wrong with this group, and what a person does about it.
+    async fn problem(&self) -> Option<&str> {
+        self.0.problem.as_deref()
+    }
+
+    /// Where to authorize the token for this organization's SAML single sign-on.
+    async fn sso_url(&self) -> Option<&str> {
+        self.0.sso_url.as_deref()
+    }
+
+    /// Private repositories of the organization the account cannot see.
+    async fn hidden_private_repos(&self) -> Option<i64> {
+        self.0.hidden_private_repos
+    }
+
+    async fn refreshed_at(&self) -> DateTime<Utc> {
+        self.0.refreshed_at
+    }
+
+    async fn repositories(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
+        repositories_page(ctx, &self.0.integration_id, Some(self.0.id.clone()), after, before, first, last).await
+    }
+}
+
+/// A GitHub repository of a group.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Repository {
+    pub id: ID,
+    /// GitHub's GraphQL node id.
+    pub github_id: String,
+    pub owner: String,
+    pub name: String,
+    pub private: bool,
+    pub archived: bool,
+    pub fork: bool,
+    pub default_branch: Option<String>,
+    pub url: String,
+    /// Chosen for import.
+    pub selected: bool,
+}
+
+#[ComplexObject]
+impl Repository {
+    /// `owner/name`.
+    async fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
+impl From<repository::Model> for Repository {
+    fn from(r: repository::Model) -> Self {
+        Repository {
+            id: ID(r.id),
+            github_id: r.github_node_id,
+            owner: r.owner,
+            name: r.name,
+            private: r.private,
+            archived: r.archived,
+            fork: r.fork,
+            default_branch: r.default_branch,
+            url: r.url,
+            selected: r.selected,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct RepositoryConnectionFields {
+    /// All repositories matching, across pages.
+    pub total_count: u64,
+}
+
+const MAX_PAGE: usize = 100;
+const DEFAULT_PAGE: usize = 50;
+
+async fn repositories_page(
+    ctx: &Context<'_>,
+    integration_id: &str,
+    group: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+    first: Option<i32>,
+    last: Option<i32>,
+) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
+    let integrations = ctx.data::<Integrations>()?;
+    query(after, before, first, last, |after: Option<usize>, before: Option<usize>, first, last| async move {
+        if first.is_some_and(|n| n > MAX_PAGE) || last.is_some_and(|n| n > MAX_PAGE) {
+            return Err(async_graphql::Error::new(format!("first and last can be at most {MAX_PAGE}")));
+        }
+        let total = integrations.repository_count(integration_id, group.as_deref()).await.gql()? as usize;
+        let mut start = after.map(|a| a + 1).unwrap_or(0);
+        let mut end = before.unwrap_or(total).min(total);
+        match (first, last) {
+            (Some(first), _) => end = (start + first).min(end),
+            (None, Some(last)) => start = end.saturating_sub(last).max(start),
+            (None, None) => end = (start + DEFAULT_PAGE).min(end),
+        }
+        let rows = integrations.repositories(integration_id, group.as_deref(), start as u64, end.saturating_sub(start) as u64).await.gql()?;
+        let mut connection = Connection::with_additional_fields(start > 0, end < total, RepositoryConnectionFields { total_count: total as u64 });
+        connection.edges.extend(rows.into_iter().enumerate().map(|(i, r)| Edge::new(start + i, Repository::from(r))));
+        Ok::<_, async_graphql::Error>(connection)
+    })
+    .await
+}

@@ -1,0 +1,151 @@
+//! The HTTP surface: GraphQL (POST), GraphiQL (GET), subscriptions (WebSocket),
+//! health and metrics, with the bearer-key check in front of the API.
+
+use std::sync::Arc;
+
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use poem::{
+    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
+    http::{HeaderMap, StatusCode, header},
+    web::{Data, Html, websocket::WebSocket},
+};
+use subtle::ConstantTimeEq;
+
+use crate::{
+    graphql::TributarySchema,
+    metrics::{HttpLabels, Metrics, OperationLabels},
+};
+
+/// The bearer key every API request must carry.
+#[derive(Clone)]
+pub struct ApiKey(pub Arc<str>);
+
+impl ApiKey {
+    fn accepts(&self, authorization: Option<&str>) -> bool {
+        let Some(given) = authorization.and_then(|v| v.trim().strip_prefix("Bearer ")) else { return false };
+        given.trim().as_bytes().ct_eq(self.0.as_bytes()).into()
+    }
+}
+
+pub fn routes(schema: TributarySchema, api_key: ApiKey, metrics: Arc<Metrics>) -> impl Endpoint {
+    Route::new()
+        .at("/graphql", get(graphiql).post(graphql))
+        .at("/graphql/ws", get(graphql_ws))
+        .at("/healthz", get(healthz))
+        .at("/metrics", get(metrics_text))
+        .data(schema)
+        .data(api_key)
+        .data(metrics.clone())
+        .around(move |endpoint, request| {
+            let metrics = metrics.clone();
+            async move { count_request(endpoint, request, metrics).await }
+        })
+}
+
+async fn count_request<E: Endpoint>(endpoint: Arc<E>, request: Request, metrics: Arc<Metrics>) -> poem::Result<Response> {
+    let method = request.method().to_string();
+    let route = match request.uri().path() {
+        path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics") => path.to_string(),
+        path if path.starts_with("/webhooks/") => "/webhooks".to_string(),
+        _ => "other".to_string(),
+    };
+    let response = match endpoint.call(request).await {
+        Ok(output) => output.into_response(),
+        Err(error) => error.into_response(),
+    };
+    metrics.http_requests.get_or_create(&HttpLabels { method, route, status: response.status().as_u16() }).inc();
+    Ok(response)
+}
+
+fn unauthorized() -> Response {
+    let body = serde_json::json!({
+        "errors": [{
+            "message": "Missing or wrong API key: send `Authorization: Bearer <API key>` (the server printed the key when it generated it, or set it with TRIBUTARY_API_KEY).",
+            "extensions": { "code": "UNAUTHENTICATED" }
+        }]
+    });
+    Response::builder()
+        .status(StatusCode::UNAUTHORIZED)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::WWW_AUTHENTICATE, "Bearer")
+        .body(body.to_string())
+}
+
+#[handler]
+async fn graphql(
+    schema: Data<&TributarySchema>,
+    api_key: Data<&ApiKey>,
+    metrics: Data<&Arc<Metrics>>,
+    headers: &HeaderMap,
+    request: poem::Result<GraphQLRequest>,
+) -> Response {
+    if !api_key.accepts(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+        return unauthorized();
+    }
+    let request = match request {
+        Ok(request) => request.0,
+        Err(error) => {
+            let body = serde_json::json!({ "errors": [{ "message": format!("Malformed GraphQL request: {error}"), "extensions": { "code": "BAD_REQUEST" } }] });
+            return Response::builder().status(StatusCode::BAD_REQUEST).header(header::CONTENT_TYPE, "application/json").body(body.to_string());
+        }
+    };
+    let labels = OperationLabels { operation: request.operation_name.clone().unwrap_or_else(|| "anonymous".into()) };
+    let response = schema.execute(request).await;
+    metrics.graphql_operations.get_or_create(&labels).inc();
+    if !response.errors.is_empty() {
+        metrics.graphql_errors.get_or_create(&labels).inc_by(response.errors.len() as u64);
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+#[handler]
+async fn graphql_ws(
+    schema: Data<&TributarySchema>,
+    api_key: Data<&ApiKey>,
+    headers: &HeaderMap,
+    protocol: GraphQLProtocol,
+    websocket: WebSocket,
+) -> impl IntoResponse {
+    let schema = schema.clone();
+    let api_key = api_key.clone();
+    let header_ok = api_key.accepts(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()));
+    websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
+        GraphQLWebSocket::new(stream, schema, protocol)
+            .on_connection_init(move |payload| async move {
+                // Browsers cannot set headers on a WebSocket, so the key may come in connection_init.
+                let from_payload = ["Authorization", "authorization"]
+                    .iter()
+                    .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(str::to_string));
+                if header_ok || api_key.accepts(from_payload.as_deref()) {
+                    Ok(async_graphql::Data::default())
+                } else {
+                    Err(async_graphql::Error::new("Missing or wrong API key: send {\"Authorization\": \"Bearer <API key>\"} in connection_init"))
+                }
+            })
+            .serve()
+    })
+}
+
+#[handler]
+fn graphiql() -> Html<String> {
+    let examples = serde_json::to_string(include_str!("graphiql_examples.graphql")).expect("a string always serializes");
+    Html(
+        include_str!("graphiql.html")
+            .replace("__ENDPOINT__", "/graphql")
+            .replace("__WS_ENDPOINT__", "/graphql/ws")
+            .replace("__DEFAULT_QUERY__", &examples),
+    )
+}
+
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+#[handler]
+fn metrics_text(metrics: Data<&Arc<Metrics>>) -> Response {
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(metrics.render())
+}

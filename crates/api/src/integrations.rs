@@ -1,0 +1,517 @@
+//! What the API does with integrations: test tokens, create, switch services, refresh
+//! groups and repositories. GraphQL resolvers are thin calls into this.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use entity::{group, integration, repository};
+use futures_util::future::join_all;
+use github::{ConnectionReport, GithubClient, GithubError, OrgRole, RemoteRepository, Token};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait, sea_query::OnConflict,
+};
+use tokio::sync::broadcast;
+
+use crate::{
+    connection_test::{ConnectionTest, GroupAccess, GroupRole, Service, access_name, role_name},
+    crypto::SecretBox,
+    error::{ApiError, ApiResult},
+    events::{IntegrationEvent, IntegrationEventKind},
+};
+
+/// Which services an integration runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceSwitches {
+    pub repos: bool,
+    pub pull_requests: bool,
+    pub tickets: bool,
+    pub webhooks: bool,
+}
+
+/// A partial change of services: `None` leaves a switch as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServiceChange {
+    pub repos: Option<bool>,
+    pub pull_requests: Option<bool>,
+    pub tickets: Option<bool>,
+    pub webhooks: Option<bool>,
+}
+
+impl ServiceSwitches {
+    pub fn of(model: &integration::Model) -> Self {
+        ServiceSwitches {
+            repos: model.repos_enabled,
+            pull_requests: model.pull_requests_enabled,
+            tickets: model.tickets_enabled,
+            webhooks: model.webhooks_enabled,
+        }
+    }
+
+    fn all_of(available: &[Service]) -> Self {
+        ServiceSwitches {
+            repos: available.contains(&Service::Repos),
+            pull_requests: available.contains(&Service::PullRequests),
+            tickets: available.contains(&Service::Tickets),
+            webhooks: available.contains(&Service::Webhooks),
+        }
+    }
+
+    fn apply(self, change: ServiceChange) -> Self {
+        ServiceSwitches {
+            repos: change.repos.unwrap_or(self.repos),
+            pull_requests: change.pull_requests.unwrap_or(self.pull_requests),
+            tickets: change.tickets.unwrap_or(self.tickets),
+            webhooks: change.webhooks.unwrap_or(self.webhooks),
+        }
+    }
+
+    fn enabled(self) -> Vec<Service> {
+        [(Service::Repos, self.repos), (Service::PullRequests, self.pull_requests), (Service::Tickets, self.tickets), (Service::Webhooks, self.webhooks)]
+            .into_iter()
+            .filter_map(|(s, on)| on.then_some(s))
+            .collect()
+    }
+
+    /// Refuses switching on a service the token cannot run, naming the scope to add.
+    fn check_against(self, test: &ConnectionTest) -> ApiResult<()> {
+        for service in self.enabled() {
+            if !test.available_services.contains(&service) {
+                let scopes: Vec<&str> = test
+                    .missing_scopes
+                    .iter()
+                    .filter(|m| m.disables.contains(&service))
+                    .map(|m| m.scope.as_str())
+                    .collect();
+                return Err(ApiError::BadInput(format!(
+                    "{} cannot be switched on: the token lacks the scope{} {}. Add {} to the token, update it, then switch the service on.",
+                    github::Service::from(service).label(),
+                    if scopes.len() == 1 { "" } else { "s" },
+                    scopes.join(", "),
+                    if scopes.len() == 1 { "it" } else { "them" },
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct Integrations {
+    db: DatabaseConnection,
+    github: GithubClient,
+    secrets: SecretBox,
+    events: broadcast::Sender<IntegrationEvent>,
+}
+
+const NAME_LIMIT: usize = 100;
+
+fn valid_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ApiError::BadInput("the integration needs a name".into()));
+    }
+    if name.chars().count() > NAME_LIMIT {
+        return Err(ApiError::BadInput(format!("the name is longer than {NAME_LIMIT} characters")));
+    }
+    Ok(name.to_string())
+}
+
+impl Integrations {
+    pub fn new(db: DatabaseConnection, github: GithubClient, secrets: SecretBox) -> Self {
+        let (events, _) = broadcast::channel(256);
+        Integrations { db, github, secrets, events }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<IntegrationEvent> {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, integration_id: &str, kind: IntegrationEventKind) {
+        // No subscriber is not an error.
+        let _ = self.events.send(IntegrationEvent { integration_id: integration_id.to_string(), kind, at: Utc::now() });
+    }
+
+    /// Tests a token and stores nothing.
+    pub async fn test_token(&self, token: &str) -> ConnectionTest {
+        ConnectionTest::from(&self.github.test_connection(&Token::new(token)).await)
+    }
+
+    pub async fn create(&self, name: &str, token: Option<&str>, services: Option<ServiceChange>) -> ApiResult<integration::Model> {
+        let name = valid_name(name)?;
+        let token = Token::new(token.ok_or_else(|| ApiError::BadInput("give the integration a token: a classic personal access token".into()))?);
+        let report = self.github.test_connection(&token).await;
+        let test = ConnectionTest::from(&report);
+        if !test.ok {
+            return Err(ApiError::ConnectionFailed(test.message));
+        }
+        let available = ServiceSwitches::all_of(&test.available_services);
+        let switches = match services {
+            // Unnamed services default to on where the token allows them.
+            Some(change) => available.apply(change),
+            None => available,
+        };
+        switches.check_against(&test)?;
+        let account = report.account.clone().ok_or_else(|| ApiError::ConnectionFailed(test.message.clone()))?;
+        let now = Utc::now();
+        let id = uuid::Uuid::new_v4().to_string();
+        let model = integration::ActiveModel {
+            id: Set(id.clone()),
+            name: Set(name),
+            auth_kind: Set("TOKEN".into()),
+            token_ciphertext: Set(self.secrets.seal(token.expose())),
+            token_kind: Set(test.token_kind.name().into()),
+            login: Set(account.login.clone()),
+            account_id: Set(account.database_id),
+            granted_scopes: Set(test.granted_scopes.join(", ")),
+            repos_enabled: Set(switches.repos),
+            pull_requests_enabled: Set(switches.pull_requests),
+            tickets_enabled: Set(switches.tickets),
+            webhooks_enabled: Set(switches.webhooks),
+            last_test_ok: Set(test.ok),
+            last_test: Set(serde_json::to_string(&test).map_err(anyhow::Error::from)?),
+            last_tested_at: Set(now),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&self.db)
+        .await?;
+        self.store_groups(&model, &token, &report).await?;
+        tracing::info!(integration = %model.id, login = %model.login, "integration created");
+        self.publish(&model.id, IntegrationEventKind::Created);
+        Ok(model)
+    }
+
+    pub async fn get(&self, id: &str) -> ApiResult<integration::Model> {
+        integration::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ApiError::NotFound { what: "integration", id: id.to_string() })
+    }
+
+    pub async fn list(&self) -> ApiResult<Vec<integration::Model>> {
+        Ok(integration::Entity::find().order_by_asc(integration::Column::CreatedAt).all(&self.db).await?)
+    }
+
+    fn token_of(&self, model: &integration::Model) -> ApiResult<Token> {
+        Ok(Token::new(self.secrets.open(&model.token_ciphertext)?))
+    }
+
+    /// Re-tests the stored token and records the result.
+    pub async fn test_connection(&self, id: &str) -> ApiResult<ConnectionTest> {
+        let model = self.get(id).await?;
+        let token = self.token_of(&model)?;
+        let report = self.github.test_connection(&token).await;
+        let test = ConnectionTest::from(&report);
+        self.record_test(model, &test, None).await?;
+        Ok(test)
+    }
+
+    /// Replaces the token if the new one passes the test (a refreshed token needs its
+    /// SSO authorization again, which the test re-checks); a failing one is not stored.
+    pub async fn update_token(&self, id: &str, token: &str) -> ApiResult<ConnectionTest> {
+        let model = self.get(id).await?;
+        let token = Token::new(token);
+        let report = self.github.test_connection(&token).await;
+        let test = ConnectionTest::from(&report);
+        if !test.ok {
+            return Ok(test);
+        }
+        if let Some(account) = &report.account {
+            if account.database_id != model.account_id {
+                return Err(ApiError::BadInput(format!(
+                    "the new token belongs to {}, but this integration connects {}; create a new integration for another account",
+                    account.login, model.login
+                )));
+            }
+        }
+        let model = self.record_test(model, &test, Some(&token)).await?;
+        self.store_groups(&model, &token, &report).await?;
+        Ok(test)
+    }
+
+    async fn record_test(&self, model: integration::Model, test: &ConnectionTest, new_token: Option<&Token>) -> ApiResult<integration::Model> {
+        let id = model.id.clone();
+        let mut active: integration::ActiveModel = model.into();
+        let now = Utc::now();
+        active.last_test_ok = Set(test.ok);
+        active.last_test = Set(serde_json::to_string(test).map_err(anyhow::Error::from)?);
+        active.last_tested_at = Set(now);
+        active.updated_at = Set(now);
+        if test.ok {
+            active.granted_scopes = Set(test.granted_scopes.join(", "));
+        }
+        if let Some(token) = new_token {
+            active.token_ciphertext = Set(self.secrets.seal(token.expose()));
+            active.token_kind = Set(test.token_kind.name().into());
+        }
+        let model = active.update(&self.db).await?;
+        self.publish(&id, IntegrationEventKind::ConnectionTested);
+        Ok(model)
+    }
+
+    pub async fn set_services(&self, id: &str, change: ServiceChange) -> ApiResult<integration::Model> {
+        let model = self.get(id).await?;
+        let switches = ServiceSwitches::of(&model).apply(change);
+        let test: ConnectionTest = serde_json::from_str(&model.last_test).map_err(anyhow::Error::from)?;
+        switches.check_against(&test)?;
+        let mut active: integration::ActiveModel = model.into();
+        active.repos_enabled = Set(switches.repos);
+        active.pull_requests_enabled = Set(switches.pull_requests);
+        active.tickets_enabled = Set(switches.tickets);
+        active.webhooks_enabled = Set(switches.webhooks);
+        active.updated_at = Set(Utc::now());
+        let model = active.update(&self.db).await?;
+        self.publish(id, IntegrationEventKind::Updated);
+        Ok(model)
+    }
+
+    pub async fn rename(&self, id: &str, name: &str) -> ApiResult<integration::Model> {
+        let name = valid_name(name)?;
+        let mut active: integration::ActiveModel = self.get(id).await?.into();
+        active.name = Set(name);
+        active.updated_at = Set(Utc::now());
+        let model = active.update(&self.db).await?;
+        self.publish(id, IntegrationEventKind::Updated);
+        Ok(model)
+    }
+
+    /// Re-reads the account's organizations, roles and repositories from GitHub.
+    pub async fn refresh_groups(&self, id: &str) -> ApiResult<integration::Model> {
+        let model = self.get(id).await?;
+        let token = self.token_of(&model)?;
+        let report = self.github.test_connection(&token).await;
+        let test = ConnectionTest::from(&report);
+        let model = self.record_test(model, &test, None).await?;
+        if !test.ok {
+            return Err(ApiError::ConnectionFailed(test.message));
+        }
+        self.store_groups(&model, &token, &report).await?;
+        self.publish(id, IntegrationEventKind::GroupsRefreshed);
+        Ok(model)
+    }
+
+    pub async fn delete(&self, id: &str) -> ApiResult<bool> {
+        let deleted = integration::Entity::delete_by_id(id.to_string()).exec(&self.db).await?.rows_affected > 0;
+        if deleted {
+            self.publish(id, IntegrationEventKind::Deleted);
+        }
+        Ok(deleted)
+    }
+
+    pub async fn groups(&self, integration_id: &str) -> ApiResult<Vec<group::Model>> {
+        Ok(group::Entity::find()
+            .filter(group::Column::IntegrationId.eq(integration_id))
+            .order_by_asc(group::Column::Kind)
+            .order_by_asc(group::Column::Login)
+            .all(&self.db)
+            .await?)
+    }
+
+    fn repository_query(integration_id: &str, group_id: Option<&str>) -> sea_orm::Select<repository::Entity> {
+        let query = repository::Entity::find().filter(repository::Column::IntegrationId.eq(integration_id));
+        match group_id {
+            Some(group_id) => query.filter(repository::Column::GroupId.eq(group_id)),
+            None => query,
+        }
+    }
+
+    pub async fn repository_count(&self, integration_id: &str, group_id: Option<&str>) -> ApiResult<u64> {
+        Ok(Self::repository_query(integration_id, group_id).count(&self.db).await?)
+    }
+
+    /// One page of an integration's repositories (optionally of one group), ordered by owner and name.
+    pub async fn repositories(&self, integration_id: &str, group_id: Option<&str>, offset: u64, limit: u64) -> ApiResult<Vec<repository::Model>> {
+        Ok(Self::repository_query(integration_id, group_id)
+            .order_by_asc(repository::Column::Owner)
+            .order_by_asc(repository::Column::Name)
+            .order_by_asc(repository::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// Stores the account and its organizations as groups, and each reachable group's
+    /// repositories, in one transaction: upserts by GitHub id, and removes what GitHub
+    /// no longer lists.
+    async fn store_groups(&self, integration: &integration::Model, token: &Token, report: &ConnectionReport) -> ApiResult<()> {
+        let Some(account) = &report.account else { return Ok(()) };
+        let mut groups = vec![GroupRow {
+            github_id: account.database_id,
+            login: account.login.clone(),
+            kind: "USER",
+            role: Some(GroupRole::Owner),
+            access: GroupAccess::Ok,
+            problem: None,
+            sso_url: None,
+            hidden_private_repos: None,
+        }];
+        groups.extend(report.organizations.iter().filter_map(|org| {
+            Some(GroupRow {
+                github_id: org.database_id?,
+                login: org.login.clone(),
+                kind: "ORGANIZATION",
+                role: org.role.map(|r| match r {
+                    OrgRole::Owner => GroupRole::Owner,
+                    OrgRole::Member => GroupRole::Member,
+                }),
+                access: GroupAccess::from(org.access),
+                problem: org.problem.clone(),
+                sso_url: org.sso_url.clone(),
+                hidden_private_repos: org.hidden_private_repos,
+            })
+        }));
+
+        let listings = join_all(groups.iter().map(|g| async {
+            if g.access != GroupAccess::Ok {
+                return Ok(None);
+            }
+            self.github.owner_repositories(token, &g.login).await.map(Some)
+        }))
+        .await;
+        let mut repositories: HashMap<i64, Vec<RemoteRepository>> = HashMap::new();
+        for (group, listing) in groups.iter_mut().zip(listings) {
+            match listing {
+                Ok(Some(list)) => {
+                    repositories.insert(group.github_id, list);
+                }
+                Ok(None) => {}
+                Err(error @ (GithubError::SsoRequired { .. } | GithubError::Forbidden { .. } | GithubError::NotFound { .. })) => {
+                    group.access = if matches!(error, GithubError::SsoRequired { .. }) { GroupAccess::SsoRequired } else { GroupAccess::NotVisible };
+                    group.problem = Some(format!("The repositories of {} could not be listed: {error}", group.login));
+                }
+                Err(fatal) => return Err(fatal.into()),
+            }
+        }
+        self.write_groups(integration, &groups, &repositories).await
+    }
+
+    async fn write_groups(&self, integration: &integration::Model, groups: &[GroupRow], repositories: &HashMap<i64, Vec<RemoteRepository>>) -> ApiResult<()> {
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        let group_rows: Vec<group::ActiveModel> = groups
+            .iter()
+            .map(|g| group::ActiveModel {
+                id: Set(uuid::Uuid::new_v4().to_string()),
+                integration_id: Set(integration.id.clone()),
+                github_id: Set(g.github_id),
+                login: Set(g.login.clone()),
+                kind: Set(g.kind.into()),
+                role: Set(g.role.map(|r| role_name(r).to_string())),
+                access: Set(access_name(g.access).into()),
+                problem: Set(g.problem.clone()),
+                sso_url: Set(g.sso_url.clone()),
+                hidden_private_repos: Set(g.hidden_private_repos),
+                refreshed_at: Set(now),
+            })
+            .collect();
+        group::Entity::insert_many(group_rows)
+            .on_conflict(
+                OnConflict::columns([group::Column::IntegrationId, group::Column::GithubId])
+                    .update_columns([
+                        group::Column::Login,
+                        group::Column::Kind,
+                        group::Column::Role,
+                        group::Column::Access,
+                        group::Column::Problem,
+                        group::Column::SsoUrl,
+                        group::Column::HiddenPrivateRepos,
+                        group::Column::RefreshedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&txn)
+            .await?;
+        let listed: Vec<i64> = groups.iter().map(|g| g.github_id).collect();
+        group::Entity::delete_many()
+            .filter(group::Column::IntegrationId.eq(&integration.id))
+            .filter(group::Column::GithubId.is_not_in(listed))
+            .exec(&txn)
+            .await?;
+        let group_ids: HashMap<i64, String> = group::Entity::find()
+            .filter(group::Column::IntegrationId.eq(&integration.id))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|g| (g.github_id, g.id))
+            .collect();
+
+        for (github_id, list) in repositories {
+            let group_id = &group_ids[github_id];
+            let seen: HashSet<&str> = list.iter().map(|r| r.node_id.as_str()).collect();
+            // Bounded batches keep every statement under SQLite's and PostgreSQL's bind limits.
+            for chunk in list.chunks(200) {
+                let rows: Vec<repository::ActiveModel> = chunk
+                    .iter()
+                    .map(|r| repository::ActiveModel {
+                        id: Set(uuid::Uuid::new_v4().to_string()),
+                        integration_id: Set(integration.id.clone()),
+                        group_id: Set(group_id.clone()),
+                        github_node_id: Set(r.node_id.clone()),
+                        github_database_id: Set(r.database_id),
+                        owner: Set(r.owner.clone()),
+                        name: Set(r.name.clone()),
+                        private: Set(r.private),
+                        archived: Set(r.archived),
+                        fork: Set(r.fork),
+                        default_branch: Set(r.default_branch.clone()),
+                        url: Set(r.url.clone()),
+                        pushed_at: Set(r.pushed_at.clone()),
+                        selected: Set(false),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                    })
+                    .collect();
+                repository::Entity::insert_many(rows)
+                    .on_conflict(
+                        OnConflict::columns([repository::Column::IntegrationId, repository::Column::GithubNodeId])
+                            .update_columns([
+                                repository::Column::GroupId,
+                                repository::Column::GithubDatabaseId,
+                                repository::Column::Owner,
+                                repository::Column::Name,
+                                repository::Column::Private,
+                                repository::Column::Archived,
+                                repository::Column::Fork,
+                                repository::Column::DefaultBranch,
+                                repository::Column::Url,
+                                repository::Column::PushedAt,
+                                repository::Column::UpdatedAt,
+                            ])
+                            .to_owned(),
+                    )
+                    .exec(&txn)
+                    .await?;
+            }
+            let stale: Vec<String> = repository::Entity::find()
+                .filter(repository::Column::GroupId.eq(group_id.as_str()))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .filter(|r| !seen.contains(r.github_node_id.as_str()))
+                .map(|r| r.id)
+                .collect();
+            if !stale.is_empty() {
+                repository::Entity::delete_many().filter(repository::Column::Id.is_in(stale)).exec(&txn).await?;
+            }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+struct GroupRow {
+    github_id: i64,
+    login: String,
+    kind: &'static str,
+    role: Option<GroupRole>,
+    access: GroupAccess,
+    problem: Option<String>,
+    sso_url: Option<String>,
+    hidden_private_repos: Option<i64>,
+}

@@ -1,0 +1,51 @@
+use sea_orm::entity::prelude::*;
+
+/// An owner of repositories the integration can see: an organization, or the account itself.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "groups")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub integration_id: String,
+    /// GitHub's numeric id of the organization or user; unique per integration.
+    pub github_id: i64,
+    pub login: String,
+    /// `ORGANIZATION` or `USER`.
+    pub kind: String,
+    /// `OWNER` or `MEMBER`; null when GitHub would not say.
+    pub role: Option<String>,
+    /// `OK`, `SSO_REQUIRED`, `OAUTH_RESTRICTED`, `NOT_VISIBLE`.
+    pub access: String,
+    /// What is wrong and what to do, in words.
+    pub problem: Option<String>,
+    pub sso_url: Option<String>,
+    pub hidden_private_repos: Option<i64>,
+    pub refreshed_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::integration::Entity",
+        from = "Column::IntegrationId",
+        to = "super::integration::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Integration,
+    #[sea_orm(has_many = "super::repository::Entity")]
+    Repository,
+}
+
+impl Related<super::integration::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Integration.def()
+    }
+}
+
+impl Related<super::repository::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Repository.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

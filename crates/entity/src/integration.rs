@@ -1,0 +1,52 @@
+use sea_orm::entity::prelude::*;
+
+/// A connection to GitHub: how it authenticates (the token, encrypted), whose account
+/// it is, which services are on, and the last connection test.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "integrations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub name: String,
+    /// `TOKEN` or `OAUTH`.
+    pub auth_kind: String,
+    /// AES-256-GCM: base64 of nonce ‖ ciphertext. Never leaves the server.
+    pub token_ciphertext: String,
+    pub token_kind: String,
+    pub login: String,
+    pub account_id: i64,
+    /// The scopes GitHub reported, comma-separated as in `X-OAuth-Scopes`.
+    pub granted_scopes: String,
+    pub repos_enabled: bool,
+    pub pull_requests_enabled: bool,
+    pub tickets_enabled: bool,
+    pub webhooks_enabled: bool,
+    pub last_test_ok: bool,
+    /// The last connection test as JSON (no secret in it).
+    pub last_test: String,
+    pub last_tested_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::group::Entity")]
+    Group,
+    #[sea_orm(has_many = "super::repository::Entity")]
+    Repository,
+}
+
+impl Related<super::group::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Group.def()
+    }
+}
+
+impl Related<super::repository::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Repository.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,293 @@
+//! The HTTP side: one `reqwest` client, GitHub's headers, and the translation of
+//! GitHub's status codes and headers into [`GithubError`].
+
+use std::time::Duration;
+
+use graphql_client::GraphQLQuery;
+use reqwest::{Response, StatusCode, header::HeaderMap};
+use serde::{Deserialize, de::DeserializeOwned};
+
+use crate::{error::GithubError, token::Token};
+
+const USER_AGENT: &str = concat!("tributary/", env!("CARGO_PKG_VERSION"));
+const API_VERSION: &str = "2022-11-28";
+
+/// Where GitHub is: the REST base, the GraphQL endpoint derived from it as GitHub
+/// does, and the web base (OAuth pages, SSO links).
+#[derive(Clone, Debug)]
+pub struct GithubEndpoints {
+    pub api: String,
+    pub graphql: String,
+    pub web: String,
+}
+
+impl GithubEndpoints {
+    /// `https://api.github.com` → `/graphql`; a GitHub Enterprise Server base ending in
+    /// `/api/v3` → `/api/graphql`.
+    pub fn new(api: &str, web: &str) -> Self {
+        let api = api.trim_end_matches('/').to_string();
+        let graphql = match api.strip_suffix("/api/v3") {
+            Some(host) => format!("{host}/api/graphql"),
+            None => format!("{api}/graphql"),
+        };
+        GithubEndpoints { api, graphql, web: web.trim_end_matches('/').to_string() }
+    }
+}
+
+impl Default for GithubEndpoints {
+    fn default() -> Self {
+        GithubEndpoints::new("https://api.github.com", "https://github.com")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct GithubClient {
+    http: reqwest::Client,
+    endpoints: GithubEndpoints,
+}
+
+/// A REST answer with the headers the connection test reads.
+#[derive(Debug)]
+pub struct RestResponse<T> {
+    pub body: T,
+    /// `X-OAuth-Scopes`: `None` when GitHub did not send it (fine-grained and App tokens).
+    pub scopes: Option<Vec<String>>,
+    /// `X-GitHub-SSO: partial-results; organizations=…`: orgs left out of a listing.
+    pub sso_partial_org_ids: Vec<i64>,
+    pub next_page: Option<String>,
+}
+
+/// The shape of a GitHub GraphQL error: `type` sits beside `message`, not in `extensions`.
+#[derive(Debug, Deserialize)]
+pub struct GraphQlError {
+    pub message: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub path: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub extensions: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct GraphQlResponse<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<GraphQlError>,
+}
+
+/// Data (possibly partial) and the errors GitHub reported beside it.
+#[derive(Debug)]
+pub struct GraphQlAnswer<T> {
+    pub data: Option<T>,
+    pub errors: Vec<GraphQlError>,
+}
+
+impl GithubClient {
+    pub fn new(endpoints: GithubEndpoints) -> Self {
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a reqwest client with static settings always builds");
+        GithubClient { http, endpoints }
+    }
+
+    pub fn endpoints(&self) -> &GithubEndpoints {
+        &self.endpoints
+    }
+
+    fn request(&self, method: reqwest::Method, url: &str, token: &Token) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, url)
+            .bearer_auth(token.expose())
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", API_VERSION)
+    }
+
+    async fn send(&self, builder: reqwest::RequestBuilder, url: &str) -> Result<Response, GithubError> {
+        builder.send().await.map_err(|e| GithubError::Unreachable {
+            url: url.to_string(),
+            reason: describe_transport_error(&e),
+        })
+    }
+
+    /// `GET {api}{path}`; `path` may also be a full URL from a `Link` header.
+    pub async fn rest_get<T: DeserializeOwned>(&self, token: &Token, path: &str) -> Result<RestResponse<T>, GithubError> {
+        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.endpoints.api, path) };
+        let response = self.send(self.request(reqwest::Method::GET, &url, token), &url).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            return Err(classify_failure(status, &headers, &body, path));
+        }
+        let body = response.json::<T>().await.map_err(|e| GithubError::Decode { what: path.to_string(), reason: e.to_string() })?;
+        Ok(RestResponse {
+            body,
+            scopes: headers
+                .get("x-oauth-scopes")
+                .map(|v| crate::scopes::parse_scope_header(v.to_str().unwrap_or_default())),
+            sso_partial_org_ids: sso_partial_results(&headers),
+            next_page: next_link(&headers),
+        })
+    }
+
+    /// Runs one graphql_client operation. Partial data with errors is returned as such:
+    /// GitHub answers 200 with `data` and `errors` when, say, one organization needs SSO.
+    pub async fn graphql<Q: GraphQLQuery>(&self, token: &Token, variables: Q::Variables) -> Result<GraphQlAnswer<Q::ResponseData>, GithubError> {
+        let url = &self.endpoints.graphql;
+        let body = Q::build_query(variables);
+        let operation = body.operation_name;
+        let response = self.send(self.request(reqwest::Method::POST, url, token).json(&body), url).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if !status.is_success() {
+            let text = response.text().await.unwrap_or_default();
+            return Err(classify_failure(status, &headers, &text, operation));
+        }
+        let parsed: GraphQlResponse<Q::ResponseData> = response
+            .json()
+            .await
+            .map_err(|e| GithubError::Decode { what: operation.to_string(), reason: e.to_string() })?;
+        if parsed.data.is_none() {
+            if let Some(limited) = parsed.errors.iter().find(|e| matches!(e.kind.as_deref(), Some("RATE_LIMITED" | "RATE_LIMIT"))) {
+                tracing::warn!(operation, message = %limited.message, "GraphQL rate limit reached");
+                return Err(GithubError::RateLimited { reset: header(&headers, "x-ratelimit-reset").unwrap_or_else(|| "an unknown time".into()) });
+            }
+            let messages: Vec<&str> = parsed.errors.iter().map(|e| e.message.as_str()).collect();
+            return Err(GithubError::GraphQl(messages.join("; ")));
+        }
+        Ok(GraphQlAnswer { data: parsed.data, errors: parsed.errors })
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+#[derive(Deserialize)]
+struct GithubMessage {
+    message: String,
+}
+
+/// Maps a failed answer to an error, following GitHub's documented signals: 401, the
+/// `X-GitHub-SSO` header, `retry-after` / `x-ratelimit-remaining: 0`, and the body's message.
+fn classify_failure(status: StatusCode, headers: &HeaderMap, body: &str, what: &str) -> GithubError {
+    let message = serde_json::from_str::<GithubMessage>(body).map(|m| m.message).unwrap_or_else(|_| body.chars().take(300).collect());
+    if status == StatusCode::UNAUTHORIZED {
+        return GithubError::BadCredentials;
+    }
+    if let Some(url) = header(headers, "x-github-sso").and_then(|v| sso_required_url(&v)) {
+        let organization = organization_from_sso_url(&url).unwrap_or_else(|| what.to_string());
+        return GithubError::SsoRequired { organization, url };
+    }
+    if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
+        let retry_after = header(headers, "retry-after").and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs);
+        if retry_after.is_some() || message.contains("secondary rate limit") {
+            return GithubError::SecondaryRateLimit { retry_after };
+        }
+        if header(headers, "x-ratelimit-remaining").as_deref() == Some("0") {
+            let reset = header(headers, "x-ratelimit-reset")
+                .and_then(|v| v.parse::<i64>().ok())
+                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|| "an unknown time".into());
+            return GithubError::RateLimited { reset };
+        }
+        return GithubError::Forbidden { status: status.as_u16(), message };
+    }
+    if status == StatusCode::NOT_FOUND {
+        return GithubError::NotFound { what: what.to_string() };
+    }
+    GithubError::Unexpected { status: status.as_u16(), what: what.to_string(), message }
+}
+
+/// `required; url=https://github.com/orgs/ORG/sso?authorization_request=…` → the URL.
+pub fn sso_required_url(value: &str) -> Option<String> {
+    let rest = value.trim().strip_prefix("required;")?;
+    rest.trim().strip_prefix("url=").map(|u| u.trim().to_string())
+}
+
+/// The organization login inside an SSO authorization URL (`…/orgs/ORG/sso…`).
+pub fn organization_from_sso_url(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let mut segments = parsed.path_segments()?;
+    while let Some(segment) = segments.next() {
+        if segment == "orgs" {
+            return segments.next().map(str::to_string);
+        }
+    }
+    None
+}
+
+/// `partial-results; organizations=21955855,20582480` → the numeric ids.
+fn sso_partial_results(headers: &HeaderMap) -> Vec<i64> {
+    header(headers, "x-github-sso")
+        .and_then(|v| v.trim().strip_prefix("partial-results;").map(str::to_string))
+        .and_then(|rest| rest.trim().strip_prefix("organizations=").map(str::to_string))
+        .map(|ids| ids.split(',').filter_map(|id| id.trim().parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+/// The `rel="next"` target of a `Link` header.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = header(headers, "link")?;
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        params.contains("rel=\"next\"").then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+    })
+}
+
+fn describe_transport_error(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "the request timed out".into()
+    } else if error.is_connect() {
+        "the connection failed".into()
+    } else {
+        // The URL is ours and holds no secret; strip it anyway so the message stays short.
+        error.without_url_ref().to_string()
+    }
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let text = self.to_string();
+        match self.url() {
+            Some(url) => text.replace(&format!(" for url ({url})"), ""),
+            None => text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graphql_endpoint_is_derived_as_github_does() {
+        assert_eq!(GithubEndpoints::new("https://api.github.com", "https://github.com").graphql, "https://api.github.com/graphql");
+        assert_eq!(GithubEndpoints::new("https://ghe.example.com/api/v3/", "https://ghe.example.com").graphql, "https://ghe.example.com/api/graphql");
+    }
+
+    #[test]
+    fn sso_headers_parse() {
+        let url = sso_required_url("required; url=https://github.com/orgs/initech/sso?authorization_request=abc").unwrap();
+        assert_eq!(organization_from_sso_url(&url).as_deref(), Some("initech"));
+        let mut headers = HeaderMap::new();
+        headers.insert("x-github-sso", "partial-results; organizations=21955855,20582480".parse().unwrap());
+        assert_eq!(sso_partial_results(&headers), vec![21955855, 20582480]);
+    }
+
+    #[test]
+    fn next_link_is_found() {
+        let mut headers = HeaderMap::new();
+        headers.insert("link", r#"<https://api.github.com/user/memberships/orgs?page=2>; rel="next", <https://api.github.com/user/memberships/orgs?page=3>; rel="last""#.parse().unwrap());
+        assert_eq!(next_link(&headers).as_deref(), Some("https://api.github.com/user/memberships/orgs?page=2"));
+    }
+}

@@ -1,0 +1,47 @@
+//! Everything that can go wrong talking to GitHub, in words a user can act on.
+//! No variant carries a token: messages are safe to log and to show.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GithubError {
+    #[error("GitHub rejected the token (401 Bad credentials): it was revoked, has expired or was mistyped. Create a new classic personal access token and update the integration with it.")]
+    BadCredentials,
+
+    #[error("Could not reach GitHub at {url}: {reason}. Check the GitHub API URL setting and this server's network access.")]
+    Unreachable { url: String, reason: String },
+
+    #[error("GitHub's secondary rate limit stopped the request{}; try again later.", retry_after.map(|d| format!(" (GitHub asks to wait {} s)", d.as_secs())).unwrap_or_default())]
+    SecondaryRateLimit { retry_after: Option<Duration> },
+
+    #[error("The token's GitHub rate limit is used up; it resets at {reset}.")]
+    RateLimited { reset: String },
+
+    #[error("{organization}: the organization enforces SAML single sign-on and the token is not authorized for it. Authorize it at {url}")]
+    SsoRequired { organization: String, url: String },
+
+    #[error("GitHub refused access ({status}): {message}")]
+    Forbidden { status: u16, message: String },
+
+    #[error("Not found on GitHub: {what}")]
+    NotFound { what: String },
+
+    #[error("GitHub answered {status} for {what}: {message}")]
+    Unexpected { status: u16, what: String, message: String },
+
+    #[error("GitHub's GraphQL API answered with errors: {0}")]
+    GraphQl(String),
+
+    #[error("Could not read GitHub's answer for {what}: {reason}")]
+    Decode { what: String, reason: String },
+}
+
+impl GithubError {
+    /// Worth retrying later without the user doing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            GithubError::Unreachable { .. } | GithubError::SecondaryRateLimit { .. } | GithubError::RateLimited { .. }
+        ) || matches!(self, GithubError::Unexpected { status, .. } if *status >= 500)
+    }
+}

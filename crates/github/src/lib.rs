@@ -1,0 +1,17 @@
+//! The GitHub client: REST where only REST exists (scopes, memberships, SSO headers),
+//! GraphQL through graphql_client for data, and the connection test built on both.
+
+pub mod client;
+pub mod connection;
+pub mod error;
+pub mod operations;
+pub mod repositories;
+pub mod scopes;
+pub mod token;
+
+pub use client::{GithubClient, GithubEndpoints};
+pub use connection::{ConnectionReport, OrgAccess, OrgRole, OrganizationFinding};
+pub use error::GithubError;
+pub use repositories::RemoteRepository;
+pub use scopes::{MissingScope, ScopeCheck, Service};
+pub use token::{Token, TokenKind};

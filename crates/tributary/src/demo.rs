@@ -1,0 +1,60 @@
+//! `tributary demo`: the simulator and the API in one process, a demo integration made
+//! with the simulator's `owner` token, and what it sees printed.
+
+use crate::DemoArgs;
+
+const DEMO_NAME: &str = "Demo (github-sim owner)";
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let sim = github_sim::GithubSim::new(github_sim::SimConfig { seed: args.seed });
+    let tokens = sim.tokens();
+    let running_sim = sim.spawn(&args.sim_listen).await?;
+    let config = api::Config {
+        listen: args.listen,
+        database_url: args.database.database_url,
+        github_api_url: running_sim.base_url(),
+        github_web_url: running_sim.base_url(),
+        ..api::Config::default()
+    };
+    let running = api::start(&config).await?;
+    let integrations = &running.integrations;
+
+    let owner = tokens.iter().find(|t| t.name == "owner").ok_or_else(|| anyhow::anyhow!("the simulator has no owner token"))?;
+    // A second demo run on the same database refreshes the integration instead of adding another.
+    let existing = integrations.list().await?.into_iter().find(|i| i.name == DEMO_NAME);
+    let integration = match existing {
+        Some(found) => integrations.refresh_groups(&found.id).await?,
+        None => integrations.create(DEMO_NAME, Some(&owner.token), None).await?,
+    };
+
+    println!();
+    println!("Tributary demo");
+    println!("  GraphiQL:     {}/graphql", running.base_url());
+    println!("  API key:      {}   (GraphiQL → Headers: {{\"Authorization\": \"Bearer {}\"}})", running.api_key, running.api_key);
+    println!("  GitHub sim:   {}   (scenario tokens: {}/_sim/tokens)", running_sim.base_url(), running_sim.base_url());
+    println!("  Integration:  {} ({}), connected via {}", integration.name, integration.id, integration.login);
+    println!();
+    for group in integrations.groups(&integration.id).await? {
+        let repos = integrations.repositories(&integration.id, Some(&group.id), 0, 1_000).await?;
+        let role = group.role.as_deref().unwrap_or("?");
+        println!("  {} {} ({role}, {}): {} repos", group.kind.to_lowercase(), group.login, group.access, repos.len());
+        if let Some(problem) = &group.problem {
+            println!("      ! {problem}");
+        }
+        for repo in repos {
+            let visibility = if repo.private { "private" } else { "public" };
+            println!("      {}/{} ({visibility}{})", repo.owner, repo.name, if repo.archived { ", archived" } else { "" });
+        }
+    }
+    println!();
+    println!("Try the other scenario tokens with the TestToken operation in GraphiQL:");
+    for token in &tokens {
+        println!("  {:<22} {}", token.name, token.description);
+    }
+    println!();
+    println!("Serving until Ctrl-C.");
+    tokio::signal::ctrl_c().await?;
+    running.stop().await;
+    drop(running_sim);
+    Ok(())
+}

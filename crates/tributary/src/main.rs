@@ -1,0 +1,162 @@
+//! `tributary`: the one binary. Each subcommand is a thin call into a library crate.
+
+mod demo;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(name = "tributary", version, about = "Connects an engineering-analytics product to GitHub Cloud and keeps its data flowing.")]
+struct Cli {
+    /// Log format: human-readable text, or one JSON object per line.
+    #[arg(long, env = "TRIBUTARY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server (GraphQL, GraphiQL, subscriptions, health, metrics).
+    Serve(ServeArgs),
+    /// Run a background worker.
+    Worker(WorkerArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate(DatabaseArgs),
+    /// Print the GraphQL schema (SDL) of the API.
+    Schema,
+    /// Run the GitHub simulator.
+    GithubSim(SimArgs),
+    /// Run the simulator and the API together on the embedded defaults, with a demo integration.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Clone)]
+struct DatabaseArgs {
+    /// Database URL: `sqlite://FILE` or `postgres://USER@HOST/DB`.
+    /// [default: a SQLite file `tributary.db` in the working directory]
+    #[arg(long, env = "TRIBUTARY_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TRIBUTARY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// How GitHub and browsers reach this server [default: http://LISTEN].
+    #[arg(long, env = "TRIBUTARY_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// GitHub's REST base; GraphQL is derived from it (`/graphql`, or `/api/graphql` for `…/api/v3`).
+    #[arg(long, env = "TRIBUTARY_GITHUB_API_URL", default_value = "https://api.github.com")]
+    github_api_url: String,
+    /// GitHub's web base (OAuth pages, SSO links).
+    #[arg(long, env = "TRIBUTARY_GITHUB_WEB_URL", default_value = "https://github.com")]
+    github_web_url: String,
+    /// Bearer key for the GraphQL API [default: generated at first start and kept beside the database].
+    #[arg(long, env = "TRIBUTARY_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// 32 bytes, base64, encrypting secrets at rest [default: generated at first start and kept beside the database].
+    #[arg(long, env = "TRIBUTARY_ENCRYPTION_KEY", hide_env_values = true)]
+    encryption_key: Option<String>,
+    /// Redis for the job queue (used by imports) [default: the queue lives in the database].
+    #[arg(long, env = "TRIBUTARY_REDIS_URL")]
+    redis_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct WorkerArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Redis for the job queue [default: the queue lives in the database].
+    #[arg(long, env = "TRIBUTARY_REDIS_URL")]
+    redis_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    listen: String,
+    /// Seed of the generated dataset: the same seed gives the same data and tokens.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Args, Clone)]
+pub struct DemoArgs {
+    /// Address of the API and GraphiQL.
+    #[arg(long, env = "TRIBUTARY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Address of the GitHub simulator.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    sim_listen: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Seed of the simulator's dataset.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+impl ServeArgs {
+    fn config(self) -> api::Config {
+        api::Config {
+            listen: self.listen,
+            database_url: self.database.database_url,
+            public_url: self.public_url,
+            github_api_url: self.github_api_url,
+            github_web_url: self.github_web_url,
+            api_key: self.api_key,
+            encryption_key: self.encryption_key,
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if !matches!(cli.command, Command::Schema) {
+        init_logging(cli.log_format);
+    }
+    match cli.command {
+        Command::Serve(args) => {
+            let running = api::start(&args.config()).await?;
+            tokio::select! {
+                result = running.wait() => result,
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            }
+        }
+        Command::Worker(args) => {
+            let database_url = api::Config { database_url: args.database.database_url, ..api::Config::default() }.database_url();
+            worker::run(worker::WorkerConfig { redis_url: args.redis_url, database_url }).await
+        }
+        Command::Migrate(args) => {
+            let url = api::Config { database_url: args.database_url, ..api::Config::default() }.database_url();
+            api::connect_database(&url).await?;
+            tracing::info!(database = %api::redact_url(&url), "migrations applied");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", api::sdl());
+            Ok(())
+        }
+        Command::GithubSim(args) => github_sim::GithubSim::new(github_sim::SimConfig { seed: args.seed }).serve(&args.listen).await,
+        Command::Demo(args) => demo::run(args).await,
+    }
+}
