@@ -1,0 +1,357 @@
+//! The single poem endpoint: GitHub's cross-cutting behaviour (User-Agent,
+//! authentication, secondary limits, common headers) before dispatching to
+//! REST, GraphQL, the web pages or the simulator's own `/_sim` routes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use poem::http::{HeaderValue, StatusCode, header};
+use poem::{Endpoint, Request, Response};
+use serde_json::{Value, json};
+
+use crate::auth::{Auth, Principal, authenticate};
+use crate::dataset::Dataset;
+use crate::ratelimit::{RateLimiter, Snapshot};
+use crate::{graphql, ids, rest, web};
+
+pub(crate) struct SimState {
+    pub dataset: Arc<Dataset>,
+    pub schema: graphql::SimSchema,
+    pub limiter: RateLimiter,
+    counter: AtomicU64,
+}
+
+impl SimState {
+    pub fn new(dataset: Dataset) -> SimState {
+        SimState {
+            dataset: Arc::new(dataset),
+            schema: graphql::build_schema(),
+            limiter: RateLimiter::default(),
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Opaque value for an SSO authorization URL; fresh per response like GitHub's.
+    pub fn sso_url(&self, base: &str, org: &str) -> String {
+        let opaque = ids::opaque(self.dataset.seed, self.next_seq());
+        format!("{base}/orgs/{org}/sso?authorization_request={opaque}")
+    }
+}
+
+pub const REST_DOCS: &str = "https://docs.github.com/rest";
+pub const GRAPHQL_DOCS: &str = "https://docs.github.com/graphql";
+const SECONDARY_DOCS: &str = "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
+const UA_REQUIRED: &str = "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.";
+
+/// A response under construction; common headers are added once, at the end.
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+    pub rate: Option<Snapshot>,
+}
+
+impl Reply {
+    pub fn json(status: StatusCode, body: &Value) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json; charset=utf-8",
+            body: body.to_string(),
+            headers: Vec::new(),
+            rate: None,
+        }
+    }
+
+    pub fn ok(body: &Value) -> Reply {
+        Reply::json(StatusCode::OK, body)
+    }
+
+    /// GitHub's REST error shape: `message`, `documentation_url`, `status` (a string).
+    pub fn error(status: StatusCode, message: &str, docs: &str) -> Reply {
+        Reply::json(
+            status,
+            &json!({"message": message, "documentation_url": docs, "status": status.as_u16().to_string()}),
+        )
+    }
+
+    pub fn not_found() -> Reply {
+        Reply::error(StatusCode::NOT_FOUND, "Not Found", REST_DOCS)
+    }
+
+    pub fn text(status: StatusCode, content_type: &'static str, body: String) -> Reply {
+        Reply {
+            status,
+            content_type,
+            body,
+            headers: Vec::new(),
+            rate: None,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+/// Everything a handler needs about the current request.
+pub(crate) struct Call<'a> {
+    pub state: &'a SimState,
+    pub principal: Option<&'a Principal>,
+    pub base: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub request_id: String,
+}
+
+impl Call<'_> {
+    pub fn dataset(&self) -> &Dataset {
+        &self.state.dataset
+    }
+
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub(crate) struct SimEndpoint {
+    pub state: Arc<SimState>,
+}
+
+impl Endpoint for SimEndpoint {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        Ok(handle(&self.state, req).await)
+    }
+}
+
+async fn handle(state: &SimState, req: Request) -> Response {
+    let request_id = ids::request_id(state.dataset.seed, state.next_seq());
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    let base = base_url(&req);
+    let query = parse_query(req.uri().query().unwrap_or(""));
+
+    if let Some(reply) = web::handle(state, &method, &path, &query, &base) {
+        return finish(reply, &request_id, None, None);
+    }
+
+    let has_ua = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.trim().is_empty());
+    if !has_ua {
+        let reply = Reply::text(
+            StatusCode::FORBIDDEN,
+            "text/plain; charset=utf-8",
+            format!("{UA_REQUIRED}\n"),
+        );
+        return finish(reply, &request_id, None, None);
+    }
+
+    let is_graphql = path == "/graphql" || path == "/graphql/";
+    let docs = if is_graphql { GRAPHQL_DOCS } else { REST_DOCS };
+    let auth_header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let principal = match authenticate(&state.dataset, auth_header) {
+        Auth::BadCredentials => {
+            let body = if is_graphql {
+                json!({"message": "Bad credentials", "documentation_url": docs})
+            } else {
+                json!({"message": "Bad credentials", "documentation_url": docs, "status": "401"})
+            };
+            return finish(
+                Reply::json(StatusCode::UNAUTHORIZED, &body),
+                &request_id,
+                None,
+                None,
+            );
+        }
+        Auth::Anonymous => None,
+        Auth::User(p) => Some(*p),
+    };
+
+    if let Some(p) = principal
+        .as_ref()
+        .filter(|p| p.token.secondary_rate_limited)
+    {
+        let message = format!(
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID {request_id} and timestamp {}.",
+            chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
+        );
+        let body =
+            json!({"message": message, "documentation_url": SECONDARY_DOCS, "status": "403"});
+        let reply = Reply::json(StatusCode::FORBIDDEN, &body).header("retry-after", "60");
+        return finish(reply, &request_id, Some(p), Some(""));
+    }
+
+    let call = Call {
+        state,
+        principal: principal.as_ref(),
+        base,
+        path,
+        query,
+        request_id: request_id.clone(),
+    };
+
+    if is_graphql {
+        if method != poem::http::Method::POST {
+            return finish(
+                Reply::not_found(),
+                &request_id,
+                principal.as_ref(),
+                Some(""),
+            );
+        }
+        let body = match req.into_body().into_bytes().await {
+            Ok(b) => b,
+            Err(_) => {
+                let reply = Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "Problems parsing JSON",
+                    GRAPHQL_DOCS,
+                );
+                return finish(reply, &request_id, principal.as_ref(), Some(""));
+            }
+        };
+        let reply = match &principal {
+            Some(p) => graphql::execute(&call, p, &body).await,
+            None => Reply::json(
+                StatusCode::UNAUTHORIZED,
+                &json!({
+                    "message": "This endpoint requires you to be authenticated.",
+                    "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql"
+                }),
+            ),
+        };
+        return finish(reply, &request_id, principal.as_ref(), Some("repo"));
+    }
+
+    let (reply, accepted) = rest::handle(&call, &method);
+    finish(reply, &request_id, principal.as_ref(), Some(accepted))
+}
+
+/// Adds the headers GitHub puts on every response.
+fn finish(
+    reply: Reply,
+    request_id: &str,
+    principal: Option<&Principal>,
+    accepted: Option<&str>,
+) -> Response {
+    let mut builder = Response::builder()
+        .status(reply.status)
+        .header(header::CONTENT_TYPE, reply.content_type)
+        .header("x-github-media-type", "github.v3; format=json")
+        .header("x-github-request-id", request_id)
+        .header("x-github-api-version-selected", "2022-11-28");
+    if let Some(rate) = &reply.rate {
+        for (name, value) in rate.headers() {
+            builder = builder.header(name, value);
+        }
+    }
+    if let (Some(scopes), Some(accepted)) = (principal.and_then(Principal::scopes_header), accepted)
+    {
+        builder = builder
+            .header("x-oauth-scopes", header_value(&scopes))
+            .header("x-accepted-oauth-scopes", header_value(accepted));
+    }
+    for (name, value) in &reply.headers {
+        builder = builder.header(name.as_str(), header_value(value));
+    }
+    builder.body(reply.body)
+}
+
+fn header_value(v: &str) -> HeaderValue {
+    HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// API and web share one origin, taken from the Host the client used.
+fn base_url(req: &Request) -> String {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("http://{host}")
+}
+
+fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+pub(crate) fn encode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parsing_never_panics() {
+        assert_eq!(
+            parse_query("a=1&b=%41&c=%4&d=%&e=%zz"),
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "A".into()),
+                ("c".into(), "%4".into()),
+                ("d".into(), "%".into()),
+                ("e".into(), "%zz".into()),
+            ]
+        );
+        assert_eq!(percent_decode("%C3%A9%"), "é%");
+    }
+}

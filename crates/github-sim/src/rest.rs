@@ -1,0 +1,511 @@
+//! api.github.com REST endpoints.
+
+use poem::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::auth::Principal;
+use crate::dataset::{Org, OrgRole, User};
+use crate::http::{Call, REST_DOCS, Reply, encode_component};
+use crate::ratelimit::{Resource, Snapshot};
+
+const FORBIDDEN_FOR_PAT: &str = "Resource not accessible by personal access token";
+const SAML_MESSAGE: &str = "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.";
+const SAML_DOCS: &str = "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/";
+
+enum Route {
+    Root,
+    RateLimit,
+    User,
+    UserOrgs,
+    Memberships,
+    Membership(String),
+    Org(String),
+    OrgById(String),
+    PublicUser(String),
+    NotFound,
+}
+
+impl Route {
+    fn parse(method: &Method, path: &str) -> Route {
+        if method != Method::GET && method != Method::HEAD {
+            return Route::NotFound;
+        }
+        let trimmed = path.trim_end_matches('/');
+        let segments: Vec<&str> = trimmed.split('/').skip(1).collect();
+        match segments.as_slice() {
+            [] => Route::Root,
+            ["rate_limit"] => Route::RateLimit,
+            ["user"] => Route::User,
+            ["user", "orgs"] => Route::UserOrgs,
+            ["user", "memberships", "orgs"] => Route::Memberships,
+            ["user", "memberships", "orgs", org] => Route::Membership(org.to_string()),
+            ["orgs", org] => Route::Org(org.to_string()),
+            ["organizations", id] => Route::OrgById(id.to_string()),
+            ["users", login] => Route::PublicUser(login.to_string()),
+            _ => Route::NotFound,
+        }
+    }
+
+    /// The `X-Accepted-OAuth-Scopes` value GitHub sends for this endpoint.
+    fn accepted_scopes(&self) -> &'static str {
+        match self {
+            Route::UserOrgs => "admin:org, read:org, user, write:org",
+            Route::Memberships | Route::Membership(_) => "admin:org, read:org, write:org",
+            Route::Org(_) | Route::OrgById(_) => "admin:org, read:org, repo, user, write:org",
+            _ => "",
+        }
+    }
+
+    fn needs_auth(&self) -> bool {
+        matches!(
+            self,
+            Route::User | Route::UserOrgs | Route::Memberships | Route::Membership(_)
+        )
+    }
+}
+
+/// Handles one REST call; returns the reply and the endpoint's accepted scopes.
+pub(crate) fn handle(call: &Call, method: &Method) -> (Reply, &'static str) {
+    let route = Route::parse(method, &call.path);
+    let accepted = route.accepted_scopes();
+
+    if matches!(route, Route::RateLimit) {
+        return (rate_limit(call), accepted);
+    }
+    let rate = match charge(call) {
+        Ok(rate) => rate,
+        Err(rate) => {
+            let id = call
+                .principal
+                .map(|p| p.user.id.to_string())
+                .unwrap_or_default();
+            let message = format!(
+                "API rate limit exceeded for user ID {id}. If you reach out to GitHub Support for help, please include the request ID {}.",
+                call.request_id
+            );
+            let mut reply = Reply::error(
+                StatusCode::FORBIDDEN,
+                &message,
+                "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+            );
+            reply.rate = Some(rate);
+            return (reply, accepted);
+        }
+    };
+
+    let mut reply = match (&route, call.principal) {
+        (r, None) if r.needs_auth() => Reply::error(
+            StatusCode::UNAUTHORIZED,
+            "Requires authentication",
+            REST_DOCS,
+        ),
+        (Route::Root, _) => root(call),
+        (Route::User, Some(p)) => Reply::ok(&authenticated_user(call, p)),
+        (Route::UserOrgs, Some(p)) => user_orgs(call, p),
+        (Route::Memberships, Some(p)) => memberships(call, p),
+        (Route::Membership(org), Some(p)) => membership(call, p, org),
+        (Route::Org(login), p) => match call.dataset().org(login) {
+            Some(org) => org_reply(call, p, org),
+            None => Reply::not_found(),
+        },
+        (Route::OrgById(id), p) => match id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| call.dataset().org_by_id(id))
+        {
+            Some(org) => org_reply(call, p, org),
+            None => Reply::not_found(),
+        },
+        (Route::PublicUser(login), _) => match call.dataset().user(login) {
+            Some(user) => Reply::ok(&public_user(call, user)),
+            None => Reply::not_found(),
+        },
+        _ => Reply::not_found(),
+    };
+    reply.rate = Some(rate);
+    (reply, accepted)
+}
+
+fn limit_key(call: &Call) -> (String, u32) {
+    match call.principal {
+        Some(p) => (format!("user:{}", p.user.login), 5000),
+        None => ("anonymous".to_string(), 60),
+    }
+}
+
+fn charge(call: &Call) -> Result<Snapshot, Snapshot> {
+    let (key, limit) = limit_key(call);
+    call.state.limiter.charge(&key, Resource::Core, limit, 1)
+}
+
+fn rate_limit(call: &Call) -> Reply {
+    let (key, limit) = limit_key(call);
+    let core = call.state.limiter.peek(&key, Resource::Core, limit);
+    let graphql = call.state.limiter.peek(
+        &key,
+        Resource::Graphql,
+        if call.principal.is_some() { 5000 } else { 0 },
+    );
+    let entry = |s: &Snapshot| json!({"limit": s.limit, "used": s.used, "remaining": s.remaining(), "reset": s.reset});
+    let mut reply = Reply::ok(&json!({
+        "resources": {"core": entry(&core), "graphql": entry(&graphql)},
+        "rate": entry(&core),
+    }));
+    reply.rate = Some(core);
+    reply
+}
+
+fn root(call: &Call) -> Reply {
+    let b = &call.base;
+    Reply::ok(&json!({
+        "current_user_url": format!("{b}/user"),
+        "organization_url": format!("{b}/orgs/{{org}}"),
+        "organization_repositories_url": format!("{b}/orgs/{{org}}/repos{{?type,page,per_page,sort}}"),
+        "rate_limit_url": format!("{b}/rate_limit"),
+        "repository_url": format!("{b}/repos/{{owner}}/{{repo}}"),
+        "user_url": format!("{b}/users/{{user}}"),
+        "user_organizations_url": format!("{b}/user/orgs"),
+    }))
+}
+
+fn simple_user(call: &Call, user: &User) -> Value {
+    let b = &call.base;
+    let l = &user.login;
+    json!({
+        "login": l,
+        "id": user.id,
+        "node_id": user.node_id,
+        "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", user.id),
+        "gravatar_id": "",
+        "url": format!("{b}/users/{l}"),
+        "html_url": format!("{b}/{l}"),
+        "followers_url": format!("{b}/users/{l}/followers"),
+        "following_url": format!("{b}/users/{l}/following{{/other_user}}"),
+        "gists_url": format!("{b}/users/{l}/gists{{/gist_id}}"),
+        "starred_url": format!("{b}/users/{l}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{b}/users/{l}/subscriptions"),
+        "organizations_url": format!("{b}/users/{l}/orgs"),
+        "repos_url": format!("{b}/users/{l}/repos"),
+        "events_url": format!("{b}/users/{l}/events{{/privacy}}"),
+        "received_events_url": format!("{b}/users/{l}/received_events"),
+        "type": "User",
+        "user_view_type": "public",
+        "site_admin": false,
+    })
+}
+
+fn public_user(call: &Call, user: &User) -> Value {
+    let mut v = simple_user(call, user);
+    let public_repos = call
+        .dataset()
+        .repos_owned_by(&user.login)
+        .filter(|r| !r.private)
+        .count();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("name".into(), json!(user.name));
+        o.insert("company".into(), Value::Null);
+        o.insert("blog".into(), json!(""));
+        o.insert("location".into(), Value::Null);
+        o.insert("email".into(), Value::Null);
+        o.insert("hireable".into(), Value::Null);
+        o.insert("bio".into(), Value::Null);
+        o.insert("twitter_username".into(), Value::Null);
+        o.insert("public_repos".into(), json!(public_repos));
+        o.insert("public_gists".into(), json!(0));
+        o.insert("followers".into(), json!(0));
+        o.insert("following".into(), json!(0));
+        o.insert("created_at".into(), json!(user.created_at));
+        o.insert("updated_at".into(), json!(user.created_at));
+    }
+    v
+}
+
+fn authenticated_user(call: &Call, p: &Principal) -> Value {
+    let mut v = public_user(call, &p.user);
+    // Private profile fields need the `user` scope on classic tokens.
+    if p.is_fine_grained() || p.has_scope("user") || p.has_scope("read:user") {
+        let owned_private = call
+            .dataset()
+            .repos_owned_by(&p.user.login)
+            .filter(|r| r.private)
+            .count();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("user_view_type".into(), json!("private"));
+            o.insert("notification_email".into(), Value::Null);
+            o.insert("private_gists".into(), json!(0));
+            o.insert("total_private_repos".into(), json!(owned_private));
+            o.insert("owned_private_repos".into(), json!(owned_private));
+            o.insert("disk_usage".into(), json!(1024));
+            o.insert("collaborators".into(), json!(0));
+            o.insert("two_factor_authentication".into(), json!(true));
+            o.insert(
+                "plan".into(),
+                json!({"name": "free", "space": 976_562_499, "collaborators": 0, "private_repos": 10000}),
+            );
+        }
+    }
+    v
+}
+
+fn org_summary(call: &Call, org: &Org) -> Value {
+    let b = &call.base;
+    let l = &org.login;
+    json!({
+        "login": l,
+        "id": org.id,
+        "node_id": org.node_id,
+        "url": format!("{b}/orgs/{l}"),
+        "repos_url": format!("{b}/orgs/{l}/repos"),
+        "events_url": format!("{b}/orgs/{l}/events"),
+        "hooks_url": format!("{b}/orgs/{l}/hooks"),
+        "issues_url": format!("{b}/orgs/{l}/issues"),
+        "members_url": format!("{b}/orgs/{l}/members{{/member}}"),
+        "public_members_url": format!("{b}/orgs/{l}/public_members{{/member}}"),
+        "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", org.id),
+        "description": org.description,
+    })
+}
+
+fn sso_required(call: &Call, org: &Org) -> Reply {
+    Reply::error(StatusCode::FORBIDDEN, SAML_MESSAGE, SAML_DOCS).header(
+        "x-github-sso",
+        format!(
+            "required; url={}",
+            call.state.sso_url(&call.base, &org.login)
+        ),
+    )
+}
+
+fn missing_scopes(p: &Principal, needed: &str, docs: &str) -> Reply {
+    let has = p.token.scopes.clone().unwrap_or_default().join(", ");
+    let has = if has.is_empty() {
+        "no scopes".to_string()
+    } else {
+        has
+    };
+    let message =
+        format!("This request requires one of these OAuth scopes: {needed}. The token has: {has}.");
+    Reply::error(StatusCode::FORBIDDEN, &message, docs)
+}
+
+/// Orgs the principal belongs to, split into those the token may act on and
+/// the ids of SSO orgs it is not authorized for.
+fn visible_memberships<'a>(
+    call: &'a Call,
+    p: &'a Principal,
+) -> (Vec<(&'a Org, OrgRole)>, Vec<i64>) {
+    let mut shown = Vec::new();
+    let mut hidden = Vec::new();
+    for (org, role) in call.dataset().orgs_of(&p.user.login) {
+        if p.sso_blocked(call.dataset(), org) {
+            hidden.push(org.id);
+        } else {
+            shown.push((org, role));
+        }
+    }
+    (shown, hidden)
+}
+
+fn partial_results(reply: Reply, hidden: &[i64]) -> Reply {
+    if hidden.is_empty() {
+        return reply;
+    }
+    let ids: Vec<String> = hidden.iter().map(i64::to_string).collect();
+    reply.header(
+        "x-github-sso",
+        format!("partial-results; organizations={}", ids.join(",")),
+    )
+}
+
+fn user_orgs(call: &Call, p: &Principal) -> Reply {
+    if p.is_fine_grained() {
+        return Reply::ok(&json!([]));
+    }
+    if !p.has_any_scope(&["user", "read:org"]) {
+        return missing_scopes(
+            p,
+            "read:org, user",
+            "https://docs.github.com/rest/orgs/orgs#list-organizations-for-the-authenticated-user",
+        );
+    }
+    let (shown, hidden) = visible_memberships(call, p);
+    let items: Vec<Value> = shown.iter().map(|(o, _)| org_summary(call, o)).collect();
+    partial_results(paginate(call, items), &hidden)
+}
+
+fn membership_json(call: &Call, p: &Principal, org: &Org, role: OrgRole) -> Value {
+    json!({
+        "url": format!("{}/orgs/{}/memberships/{}", call.base, org.login, p.user.login),
+        "state": "active",
+        "role": role.as_str(),
+        "organization_url": format!("{}/orgs/{}", call.base, org.login),
+        "organization": org_summary(call, org),
+        "user": simple_user(call, &p.user),
+        "permissions": {"can_create_repository": role == OrgRole::Admin},
+    })
+}
+
+fn memberships(call: &Call, p: &Principal) -> Reply {
+    if p.is_fine_grained() {
+        return Reply::ok(&json!([]));
+    }
+    if !p.has_scope("read:org") {
+        return missing_scopes(
+            p,
+            "read:org",
+            "https://docs.github.com/rest/orgs/members#list-organization-memberships-for-the-authenticated-user",
+        );
+    }
+    let state = call.param("state");
+    match state {
+        None | Some("active") | Some("pending") => {}
+        Some(other) => {
+            let message = format!(
+                "Invalid request.\n\nFor 'properties/state', \"{other}\" is not one of [\"active\", \"pending\"]."
+            );
+            return Reply::error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &message,
+                "https://docs.github.com/rest/orgs/members#list-organization-memberships-for-the-authenticated-user",
+            );
+        }
+    }
+    let (shown, hidden) = visible_memberships(call, p);
+    // Every simulated membership is active; none are pending invitations.
+    let items: Vec<Value> = if state == Some("pending") {
+        Vec::new()
+    } else {
+        shown
+            .iter()
+            .map(|(o, r)| membership_json(call, p, o, *r))
+            .collect()
+    };
+    partial_results(paginate(call, items), &hidden)
+}
+
+fn membership(call: &Call, p: &Principal, org_login: &str) -> Reply {
+    if p.is_fine_grained() {
+        return Reply::error(StatusCode::FORBIDDEN, FORBIDDEN_FOR_PAT, "https://docs.github.com/rest/orgs/members#get-an-organization-membership-for-the-authenticated-user")
+            .header("x-accepted-github-permissions", "members=read");
+    }
+    if !p.has_scope("read:org") {
+        return missing_scopes(
+            p,
+            "read:org",
+            "https://docs.github.com/rest/orgs/members#get-an-organization-membership-for-the-authenticated-user",
+        );
+    }
+    let Some(org) = call.dataset().org(org_login) else {
+        return Reply::not_found();
+    };
+    let Some(role) = call.dataset().role(org, &p.user.login) else {
+        return Reply::not_found();
+    };
+    if p.sso_blocked(call.dataset(), org) {
+        return sso_required(call, org);
+    }
+    Reply::ok(&membership_json(call, p, org, role))
+}
+
+fn org_reply(call: &Call, p: Option<&Principal>, org: &Org) -> Reply {
+    if p.is_some_and(|p| p.sso_blocked(call.dataset(), org)) {
+        return sso_required(call, org);
+    }
+    let b = &call.base;
+    let repos: Vec<_> = call.dataset().repos_owned_by(&org.login).collect();
+    let public = repos.iter().filter(|r| !r.private).count();
+    let private = repos.len() - public;
+    let mut v = org_summary(call, org);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("name".into(), json!(org.name));
+        o.insert("company".into(), Value::Null);
+        o.insert("blog".into(), json!(""));
+        o.insert("location".into(), Value::Null);
+        o.insert("email".into(), Value::Null);
+        o.insert("twitter_username".into(), Value::Null);
+        o.insert("is_verified".into(), json!(false));
+        o.insert("has_organization_projects".into(), json!(true));
+        o.insert("has_repository_projects".into(), json!(true));
+        o.insert("public_repos".into(), json!(public));
+        o.insert("public_gists".into(), json!(0));
+        o.insert("followers".into(), json!(0));
+        o.insert("following".into(), json!(0));
+        o.insert("html_url".into(), json!(format!("{b}/{}", org.login)));
+        o.insert("created_at".into(), json!(org.created_at));
+        o.insert("updated_at".into(), json!(org.created_at));
+        o.insert("archived_at".into(), Value::Null);
+        o.insert("type".into(), json!("Organization"));
+
+        // Classic tokens of members see the private counters; fine-grained
+        // tokens here have no organization permissions, so public info only.
+        let role = p
+            .filter(|p| p.is_classic())
+            .and_then(|p| call.dataset().role(org, &p.user.login));
+        if let Some(role) = role {
+            o.insert("total_private_repos".into(), json!(private));
+            o.insert("owned_private_repos".into(), json!(private));
+            o.insert("private_gists".into(), Value::Null);
+            o.insert("disk_usage".into(), Value::Null);
+            o.insert("collaborators".into(), Value::Null);
+            if role == OrgRole::Admin {
+                o.insert("billing_email".into(), Value::Null);
+                o.insert("default_repository_permission".into(), json!("read"));
+                o.insert("members_can_create_repositories".into(), json!(true));
+                o.insert("two_factor_requirement_enabled".into(), json!(true));
+                o.insert(
+                    "plan".into(),
+                    json!({"name": "enterprise", "space": 976_562_499, "private_repos": 999_999, "filled_seats": org.members.len(), "seats": 50}),
+                );
+            }
+        }
+    }
+    Reply::ok(&v)
+}
+
+/// GitHub's `per_page`/`page` paging with a `Link` header.
+fn paginate(call: &Call, items: Vec<Value>) -> Reply {
+    let per_page = match call.param("per_page").map(|v| v.parse::<i64>()) {
+        None => 30,
+        Some(Ok(n)) if n >= 1 => n.min(100) as usize,
+        Some(Ok(_)) => 30,
+        Some(Err(_)) => 30,
+    };
+    let page = match call.param("page").map(|v| v.parse::<i64>()) {
+        Some(Ok(n)) if n >= 1 => n.min(1_000_000) as usize,
+        _ => 1,
+    };
+    let last = items.len().div_ceil(per_page).max(1);
+    let start = (page - 1).saturating_mul(per_page);
+    let slice: Vec<Value> = items.into_iter().skip(start).take(per_page).collect();
+    let reply = Reply::ok(&Value::Array(slice));
+    if last <= 1 {
+        return reply;
+    }
+    let link = |n: usize, rel: &str| {
+        let mut params: Vec<String> = call
+            .query
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+            .collect();
+        params.push(format!("page={n}"));
+        format!(
+            "<{}{}?{}>; rel=\"{rel}\"",
+            call.base,
+            call.path,
+            params.join("&")
+        )
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(link((page - 1).min(last), "prev"));
+    }
+    if page < last {
+        links.push(link(page + 1, "next"));
+        links.push(link(last, "last"));
+    }
+    if page > 1 {
+        links.push(link(1, "first"));
+    }
+    reply.header("link", links.join(", "))
+}

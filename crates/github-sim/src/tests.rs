@@ -1,0 +1,466 @@
+//! End-to-end checks of the simulator through its poem endpoint.
+
+use poem::http::{HeaderMap, Method, StatusCode};
+use poem::{Endpoint, Request};
+use serde_json::{Value, json};
+
+use super::*;
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+async fn send(
+    sim: &GithubSim,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(poem::http::Uri::try_from(path).unwrap())
+        .header("host", "127.0.0.1:4000")
+        .header("user-agent", "tributary-tests");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => req.body(b.to_string()),
+        None => req.finish(),
+    };
+    let resp = sim.endpoint().call(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.into_body().into_string().await.unwrap();
+    Reply {
+        status,
+        headers,
+        text,
+    }
+}
+
+async fn get(sim: &GithubSim, path: &str, token: Option<&str>) -> Reply {
+    send(sim, Method::GET, path, token, None).await
+}
+
+async fn graphql(sim: &GithubSim, token: &str, query: &str, variables: Value) -> Reply {
+    send(
+        sim,
+        Method::POST,
+        "/graphql",
+        Some(token),
+        Some(json!({"query": query, "variables": variables})),
+    )
+    .await
+}
+
+fn token(sim: &GithubSim, name: &str) -> String {
+    sim.token(name).unwrap_or_else(|| panic!("no token {name}"))
+}
+
+#[test]
+fn same_seed_gives_identical_data() {
+    let a = GithubSim::new(SimConfig { seed: 42 });
+    let b = GithubSim::new(SimConfig { seed: 42 });
+    let c = GithubSim::new(SimConfig::default());
+    assert_eq!(
+        serde_json::to_string(&a.dataset()).unwrap(),
+        serde_json::to_string(&b.dataset()).unwrap()
+    );
+    assert_ne!(a.tokens()[0].token, c.tokens()[0].token);
+    assert_eq!(a.tokens().len(), 8);
+}
+
+/// The contract lives in the `github` crate; compare both SDLs line by line,
+/// ignoring descriptions, comments, order and indentation.
+#[test]
+fn sdl_matches_contract() {
+    fn normalize(sdl: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut in_block = false;
+        for line in sdl.lines().map(str::trim) {
+            if line.starts_with("\"\"\"") {
+                let single = line.len() > 3 && line.ends_with("\"\"\"");
+                if !single {
+                    in_block = !in_block;
+                }
+                continue;
+            }
+            if in_block || line.is_empty() || line.starts_with('#') || line.starts_with('"') {
+                continue;
+            }
+            // One-line descriptions prefix a field: `"text" field: T`.
+            lines.push(line.to_string());
+        }
+        lines.sort();
+        lines
+    }
+    let contract = include_str!("../../github/graphql/schema.graphql");
+    let expected = normalize(contract);
+    assert!(expected.len() > 50, "contract not read: {expected:?}");
+    assert_eq!(normalize(&graphql_sdl()), expected);
+}
+
+#[tokio::test]
+async fn graphql_paginates_owner_repositories() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let query = include_str!("../../github/graphql/owner_repositories.graphql");
+    let mut after: Option<String> = None;
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let r = graphql(
+            &sim,
+            &owner,
+            query,
+            json!({"login": "acme-corp", "first": 3, "after": after}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header("x-ratelimit-resource"), Some("graphql"));
+        let v = r.json();
+        assert!(v.get("errors").is_none(), "{v}");
+        let conn = &v["data"]["repositoryOwner"]["repositories"];
+        assert_eq!(v["data"]["repositoryOwner"]["__typename"], "Organization");
+        assert_eq!(conn["totalCount"], 8);
+        for node in conn["nodes"].as_array().unwrap() {
+            assert_eq!(node["owner"]["login"], "acme-corp");
+            assert!(
+                node["url"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("http://127.0.0.1:4000/acme-corp/")
+            );
+            seen.push(node["databaseId"].as_i64().unwrap());
+        }
+        assert_eq!(v["data"]["rateLimit"]["cost"], 1);
+        pages += 1;
+        if conn["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(pages, 3);
+    let mut unique = seen.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 8);
+}
+
+#[tokio::test]
+async fn graphql_hides_private_repos_the_viewer_cannot_see() {
+    let sim = GithubSim::new(SimConfig::default());
+    let d = sim.dataset();
+    let q = "query($l:String!){ organization(login:$l){ viewerIsAMember viewerCanAdminister repositories(first:100){ totalCount nodes{ isPrivate } } } }";
+    let count = |v: &Value| {
+        v["data"]["organization"]["repositories"]["totalCount"]
+            .as_u64()
+            .unwrap() as usize
+    };
+
+    let all = d.repos.iter().filter(|r| r.owner == "globex").count();
+    let public = d
+        .repos
+        .iter()
+        .filter(|r| r.owner == "globex" && !r.private)
+        .count();
+    let v = graphql(&sim, &token(&sim, "owner"), q, json!({"l": "globex"}))
+        .await
+        .json();
+    assert_eq!(v["data"]["organization"]["viewerCanAdminister"], false);
+    let owner_sees = count(&v);
+    assert!(
+        owner_sees > public && owner_sees <= all - 2,
+        "{owner_sees} of {all}"
+    );
+
+    let v = graphql(
+        &sim,
+        &token(&sim, "fine-grained"),
+        q,
+        json!({"l": "globex"}),
+    )
+    .await
+    .json();
+    assert_eq!(count(&v), public);
+    let v = graphql(&sim, &token(&sim, "no-scopes"), q, json!({"l": "globex"}))
+        .await
+        .json();
+    assert_eq!(count(&v), public);
+}
+
+#[tokio::test]
+async fn graphql_pagination_errors_are_github_shaped() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let v = graphql(
+        &sim,
+        &owner,
+        "{ viewer { repositories(first: 101) { totalCount } } }",
+        json!({}),
+    )
+    .await
+    .json();
+    let err = &v["errors"][0];
+    assert_eq!(err["type"], "EXCESSIVE_PAGINATION");
+    assert_eq!(
+        err["message"],
+        "Requesting 101 records on the `repositories` connection exceeds the `first` limit of 100 records."
+    );
+    assert!(err.get("extensions").is_none(), "{err}");
+
+    let v = graphql(
+        &sim,
+        &owner,
+        "{ viewer { repositories { totalCount } } }",
+        json!({}),
+    )
+    .await
+    .json();
+    assert_eq!(v["errors"][0]["type"], "MISSING_PAGINATION_BOUNDARIES");
+}
+
+#[tokio::test]
+async fn graphql_saml_failure() {
+    let sim = GithubSim::new(SimConfig::default());
+    let r = graphql(&sim, &token(&sim, "sso-unauthorized"), "{ organization(login: \"initech\") { login } acme: organization(login: \"acme-corp\") { login } }", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.header("x-github-sso")
+            .is_some_and(|h| h.contains("/orgs/initech/sso?authorization_request="))
+    );
+    let v = r.json();
+    assert_eq!(v["data"]["organization"], Value::Null);
+    assert_eq!(v["data"]["acme"]["login"], "acme-corp");
+    let err = &v["errors"][0];
+    assert_eq!(err["type"], "FORBIDDEN");
+    assert_eq!(err["extensions"]["saml_failure"], true);
+    assert_eq!(err["path"], json!(["organization"]));
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Resource protected by organization SAML enforcement.")
+    );
+
+    let v = graphql(
+        &sim,
+        &token(&sim, "owner"),
+        "{ organization(login: \"initech\") { login } }",
+        json!({}),
+    )
+    .await
+    .json();
+    assert_eq!(v["data"]["organization"]["login"], "initech");
+}
+
+#[tokio::test]
+async fn rest_sso_required_and_partial_results() {
+    let sim = GithubSim::new(SimConfig::default());
+    let d = sim.dataset();
+    let sso = token(&sim, "sso-unauthorized");
+
+    let r = get(&sim, "/orgs/initech", Some(&sso)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.header("x-github-sso").unwrap().starts_with(
+        "required; url=http://127.0.0.1:4000/orgs/initech/sso?authorization_request="
+    ));
+    assert_eq!(
+        r.json()["message"],
+        "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization."
+    );
+
+    let initech_id = d.orgs.iter().find(|o| o.login == "initech").unwrap().id;
+    for path in ["/user/orgs", "/user/memberships/orgs"] {
+        let r = get(&sim, path, Some(&sso)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            r.header("x-github-sso"),
+            Some(format!("partial-results; organizations={initech_id}").as_str())
+        );
+        assert_eq!(r.json().as_array().unwrap().len(), 1);
+    }
+
+    let r = get(&sim, "/user/memberships/orgs/initech", Some(&sso)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = get(&sim, "/user/memberships/orgs/globex", Some(&sso)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let page = get(&sim, "/orgs/initech/sso?authorization_request=abc", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("initech"));
+}
+
+#[tokio::test]
+async fn rest_auth_failures() {
+    let sim = GithubSim::new(SimConfig::default());
+    let r = get(&sim, "/user", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["message"], "Requires authentication");
+    let r = get(&sim, "/user", Some(&token(&sim, "revoked"))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.json()["message"], "Bad credentials");
+    let r = get(
+        &sim,
+        "/user",
+        Some("ghp_000000000000000000000000000000000000"),
+    )
+    .await;
+    assert_eq!(r.json()["message"], "Bad credentials");
+
+    let resp = sim
+        .endpoint()
+        .call(
+            Request::builder()
+                .uri(poem::http::Uri::from_static("/user"))
+                .finish(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(
+        resp.into_body()
+            .into_string()
+            .await
+            .unwrap()
+            .starts_with("Request forbidden by administrative rules.")
+    );
+
+    let r = get(&sim, "/user", Some(&token(&sim, "secondary-rate-limit"))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.header("retry-after"), Some("60"));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("You have exceeded a secondary rate limit.")
+    );
+}
+
+#[tokio::test]
+async fn rest_scope_headers_per_token_kind() {
+    let sim = GithubSim::new(SimConfig::default());
+    let r = get(&sim, "/user", Some(&token(&sim, "owner"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.header("x-oauth-scopes"),
+        Some("repo, admin:org, admin:repo_hook, admin:org_hook, user")
+    );
+    assert_eq!(r.header("x-ratelimit-limit"), Some("5000"));
+    assert_eq!(r.header("x-ratelimit-resource"), Some("core"));
+    assert_eq!(r.json()["login"], "tributary-svc");
+    let before: u32 = r.header("x-ratelimit-remaining").unwrap().parse().unwrap();
+    let after: u32 = get(&sim, "/user", Some(&token(&sim, "owner")))
+        .await
+        .header("x-ratelimit-remaining")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(after + 1, before);
+
+    let fg = token(&sim, "fine-grained");
+    let r = get(&sim, "/user", Some(&fg)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.header("x-oauth-scopes").is_none());
+    assert_eq!(get(&sim, "/user/orgs", Some(&fg)).await.json(), json!([]));
+    assert_eq!(
+        get(&sim, "/user/memberships/orgs", Some(&fg)).await.json(),
+        json!([])
+    );
+    let r = get(&sim, "/user/memberships/orgs/acme-corp", Some(&fg)).await;
+    assert_eq!(
+        r.json()["message"],
+        "Resource not accessible by personal access token"
+    );
+    let r = get(&sim, "/orgs/acme-corp", Some(&fg)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json().get("total_private_repos").is_none());
+
+    let r = get(&sim, "/user/orgs", Some(&token(&sim, "no-scopes"))).await;
+    assert_eq!(r.header("x-oauth-scopes"), Some(""));
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let r = get(&sim, "/orgs/globex", Some(&token(&sim, "owner"))).await;
+    let d = sim.dataset();
+    let private = d
+        .repos
+        .iter()
+        .filter(|r| r.owner == "globex" && r.private)
+        .count();
+    assert_eq!(r.json()["total_private_repos"], private);
+}
+
+#[tokio::test]
+async fn rest_membership_pagination_links() {
+    let sim = GithubSim::new(SimConfig::default());
+    let r = get(
+        &sim,
+        "/user/memberships/orgs?state=active&per_page=1&page=2",
+        Some(&token(&sim, "owner")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["organization"]["login"], "globex");
+    assert_eq!(v[0]["role"], "member");
+    let link = r.header("link").unwrap();
+    assert!(link.contains("<http://127.0.0.1:4000/user/memberships/orgs?state=active&per_page=1&page=3>; rel=\"next\""), "{link}");
+    assert!(link.contains("page=3>; rel=\"last\""), "{link}");
+    assert!(link.contains("page=1>; rel=\"prev\""), "{link}");
+}
+
+#[tokio::test]
+async fn unknown_paths_and_bad_bodies_do_not_panic() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let r = get(&sim, "/nope/%ff/x?page=%", Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["message"], "Not Found");
+    let r = send(&sim, Method::POST, "/graphql", Some(&owner), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = graphql(&sim, &owner, "{ viewer { ", json!(null)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.json()["errors"].is_array());
+    let r = graphql(
+        &sim,
+        &owner,
+        "{ viewer { repositories(first: 5, after: \"bogus\") { totalCount } } }",
+        json!({}),
+    )
+    .await;
+    assert!(r.json()["errors"].is_array());
+}
+
+#[tokio::test]
+async fn spawned_server_answers_over_tcp() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let running = GithubSim::new(SimConfig::default())
+        .spawn("127.0.0.1:0")
+        .await
+        .unwrap();
+    assert!(running.base_url().starts_with("http://127.0.0.1:"));
+    let mut stream = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    stream
+        .write_all(b"GET /_sim/tokens HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains("\"sso-unauthorized\""));
+    running.shutdown_and_wait().await;
+}

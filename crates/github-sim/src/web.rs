@@ -1,0 +1,76 @@
+//! Routes that are not api.github.com: github.com web pages the product links
+//! people to, and the simulator's own `/_sim` introspection.
+
+use poem::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::http::{Reply, SimState};
+use crate::scenario_tokens;
+
+pub(crate) fn handle(
+    state: &SimState,
+    method: &Method,
+    path: &str,
+    query: &[(String, String)],
+    _base: &str,
+) -> Option<Reply> {
+    if method != Method::GET {
+        return None;
+    }
+    match path {
+        "/_sim/tokens" => {
+            let tokens = scenario_tokens(&state.dataset);
+            return Some(Reply::ok(&json!(tokens)));
+        }
+        "/_sim/dataset" => return Some(Reply::ok(&json!(&*state.dataset))),
+        _ => {}
+    }
+    let org = path.strip_prefix("/orgs/")?.strip_suffix("/sso")?;
+    if org.contains('/') {
+        return None;
+    }
+    let Some(org) = state.dataset.org(org) else {
+        return Some(Reply::text(
+            StatusCode::NOT_FOUND,
+            "text/html; charset=utf-8",
+            page(
+                "Page not found",
+                "<p>This is not the web page you are looking for.</p>",
+            ),
+        ));
+    };
+    let request = query
+        .iter()
+        .find(|(k, _)| k == "authorization_request")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let body = format!(
+        "<p>Single sign-on to <strong>{login}</strong> ({name}).</p>\n\
+         <p>Signing in with your identity provider here would authorize your personal access token \
+         for the <strong>{login}</strong> organization.</p>\n\
+         <p><small>Authorization request: <code>{request}</code></small></p>",
+        login = escape(&org.login),
+        name = escape(&org.name),
+        request = escape(request),
+    );
+    Some(Reply::text(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        page(&format!("Single sign-on to {}", org.login), &body),
+    ))
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{} · GitHub</title></head>\n<body>\n{}\n</body>\n</html>\n",
+        escape(title),
+        body
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
