@@ -51,6 +51,7 @@ pub enum GroupRole {
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[graphql(remote = "github::OrgAccess")]
 pub enum GroupAccess {
+    /// The token reads the organization's data.
     Ok,
     /// SAML SSO is enforced and the token is not authorized; see `ssoUrl`.
     SsoRequired,
@@ -75,9 +76,11 @@ pub struct MissingScope {
 /// What the test found about one organization of the account.
 #[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
 pub struct OrganizationFinding {
+    /// The organization's login.
     pub login: String,
     /// The account's role; null when GitHub would not say (for example behind SSO).
     pub role: Option<GroupRole>,
+    /// Whether the token can read the organization's data.
     pub access: GroupAccess,
     /// The services that work for this organization with this token.
     pub services: Vec<Service>,
@@ -98,6 +101,7 @@ pub struct ConnectionTest {
     pub message: String,
     /// The GitHub account the token belongs to.
     pub login: Option<String>,
+    /// What kind of token it is, from its prefix.
     pub token_kind: TokenKindView,
     /// The scopes GitHub reported for the token.
     pub granted_scopes: Vec<String>,
@@ -105,6 +109,7 @@ pub struct ConnectionTest {
     pub missing_scopes: Vec<MissingScope>,
     /// The services this token can run.
     pub available_services: Vec<Service>,
+    /// Every organization of the account: role, access, and what to do about problems.
     pub organizations: Vec<OrganizationFinding>,
     /// Every shortfall, one sentence each, in words a user can act on.
     pub warnings: Vec<String>,

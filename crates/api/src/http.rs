@@ -90,13 +90,24 @@ async fn graphql(
             return Response::builder().status(StatusCode::BAD_REQUEST).header(header::CONTENT_TYPE, "application/json").body(body.to_string());
         }
     };
-    let labels = OperationLabels { operation: request.operation_name.clone().unwrap_or_else(|| "anonymous".into()) };
+    let labels = OperationLabels { operation: operation_label(&request) };
     let response = schema.execute(request).await;
     metrics.graphql_operations.get_or_create(&labels).inc();
     if !response.errors.is_empty() {
         metrics.graphql_errors.get_or_create(&labels).inc_by(response.errors.len() as u64);
     }
     GraphQLResponse::from(response).into_response()
+}
+
+/// The operation's name for metrics: the one the client chose, or the only named
+/// operation of the document, or `anonymous`.
+fn operation_label(request: &async_graphql::Request) -> String {
+    use async_graphql::parser::types::DocumentOperations;
+    let name = request.operation_name.clone().or_else(|| match async_graphql::parser::parse_query(&request.query).ok()?.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => operations.keys().next().map(|n| n.to_string()),
+        _ => None,
+    });
+    name.unwrap_or_else(|| "anonymous".into())
 }
 
 #[handler]

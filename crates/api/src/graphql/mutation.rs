@@ -38,6 +38,7 @@ impl MutationRoot {
         Ok(Integration(ctx.data::<Integrations>()?.set_services(&integration_id, services.into()).await.gql()?))
     }
 
+    /// Gives the integration another name.
     async fn rename_integration(&self, ctx: &Context<'_>, integration_id: ID, name: String) -> Result<Integration> {
         Ok(Integration(ctx.data::<Integrations>()?.rename(&integration_id, &name).await.gql()?))
     }

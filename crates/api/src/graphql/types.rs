@@ -60,6 +60,7 @@ impl From<ServicesInput> for ServiceChange {
     }
 }
 
+/// What `createIntegration` needs.
 #[derive(InputObject)]
 pub struct CreateIntegrationInput {
     /// Shown in the product's list of integrations.
@@ -70,19 +71,22 @@ pub struct CreateIntegrationInput {
     pub services: Option<ServicesInput>,
 }
 
-/// A GitHub connection. Its token is stored encrypted and never returned.
 pub struct Integration(pub integration::Model);
 
+/// A GitHub connection. Its token is stored encrypted and never returned.
 #[Object]
 impl Integration {
+    /// The integration's id.
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Shown in the product's list of integrations.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// How it authenticates to GitHub.
     async fn auth_kind(&self) -> AuthKind {
         if self.0.auth_kind == "OAUTH" { AuthKind::OAuth } else { AuthKind::Token }
     }
@@ -92,6 +96,7 @@ impl Integration {
         &self.0.login
     }
 
+    /// The kind of token stored (never the token itself).
     async fn token_kind(&self) -> Result<TokenKindView> {
         Ok(self.last_test()?.token_kind)
     }
@@ -101,6 +106,7 @@ impl Integration {
         github::scopes::parse_scope_header(&self.0.granted_scopes)
     }
 
+    /// Which services run.
     async fn services(&self) -> Services {
         let s = ServiceSwitches::of(&self.0);
         Services { repos: s.repos, pull_requests: s.pull_requests, tickets: s.tickets, webhooks: s.webhooks }
@@ -111,18 +117,22 @@ impl Integration {
         Ok(self.last_test()?.available_services)
     }
 
+    /// The last connection test, as `testConnection` answered it.
     async fn last_connection_test(&self) -> Result<ConnectionTest> {
         self.last_test()
     }
 
+    /// When the connection was last tested.
     async fn last_tested_at(&self) -> DateTime<Utc> {
         self.0.last_tested_at
     }
 
+    /// When the integration was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the integration last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -153,19 +163,22 @@ impl Integration {
     }
 }
 
-/// An owner of repositories: an organization, or the account itself.
 pub struct Group(pub group::Model);
 
+/// An owner of repositories: an organization, or the account itself.
 #[Object]
 impl Group {
+    /// The group's id.
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// The organization's or the account's login.
     async fn login(&self) -> &str {
         &self.0.login
     }
 
+    /// An organization, or the account itself.
     async fn kind(&self) -> GroupKind {
         if self.0.kind == "USER" { GroupKind::User } else { GroupKind::Organization }
     }
@@ -175,6 +188,7 @@ impl Group {
         self.0.role.as_deref().and_then(parse_role)
     }
 
+    /// Whether the token can read the group's data.
     async fn access(&self) -> GroupAccess {
         parse_access(&self.0.access)
     }
@@ -194,10 +208,12 @@ impl Group {
         self.0.hidden_private_repos
     }
 
+    /// When the group was last read from GitHub.
     async fn refreshed_at(&self) -> DateTime<Utc> {
         self.0.refreshed_at
     }
 
+    /// The group's repositories, ordered by name.
     async fn repositories(
         &self,
         ctx: &Context<'_>,
@@ -214,15 +230,23 @@ impl Group {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Repository {
+    /// The repository's id in Tributary.
     pub id: ID,
     /// GitHub's GraphQL node id.
     pub github_id: String,
+    /// The owning organization or user.
     pub owner: String,
+    /// The repository's name.
     pub name: String,
+    /// Visible only to those GitHub lets see it.
     pub private: bool,
+    /// Read-only on GitHub.
     pub archived: bool,
+    /// A fork of another repository.
     pub fork: bool,
+    /// The branch whose commits are imported.
     pub default_branch: Option<String>,
+    /// The repository's page on GitHub.
     pub url: String,
     /// Chosen for import.
     pub selected: bool,

@@ -1,0 +1,10 @@
+//! End-to-end tests: one binary, one module per area.
+
+mod github_schema;
+mod groups;
+mod http_surface;
+mod schema_file;
+mod secrets;
+mod services;
+mod subscriptions;
+mod token_path;

@@ -1,0 +1,220 @@
+//! The test harness: one `TestApp` per test, with its own github-sim, its own API
+//! server on loopback and its own database (a SQLite file, or a fresh PostgreSQL database).
+
+pub mod logs;
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+pub use github_sim::{GithubSim, RunningSim, SimConfig};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where PostgreSQL is; each test creates and drops its own database there.
+fn postgres_admin_url() -> String {
+    std::env::var("TRIBUTARY_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn services_required() -> bool {
+    std::env::var("TRIBUTARY_TEST_REQUIRE_SERVICES").is_ok_and(|v| v == "1")
+}
+
+/// A database of one test's own.
+pub enum TestDatabase {
+    Sqlite { dir: std::path::PathBuf },
+    Postgres { name: String },
+}
+
+impl TestDatabase {
+    /// `None` when PostgreSQL is not reachable and CI does not require it.
+    pub async fn create(backend: Backend) -> Option<(TestDatabase, String)> {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("tributary-test-{tag}"));
+                std::fs::create_dir_all(&dir).expect("creating a temporary directory");
+                let url = format!("sqlite://{}/tributary.db", dir.display());
+                Some((TestDatabase::Sqlite { dir }, url))
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let connection = match sea_orm::Database::connect(&admin).await {
+                    Ok(connection) => connection,
+                    Err(error) if !services_required() => {
+                        eprintln!("\n*** SKIPPED: PostgreSQL is not reachable at {admin} ({error}); set TRIBUTARY_TEST_REQUIRE_SERVICES=1 to fail instead ***\n");
+                        return None;
+                    }
+                    Err(error) => panic!("PostgreSQL is required (TRIBUTARY_TEST_REQUIRE_SERVICES=1) but not reachable at {admin}: {error}"),
+                };
+                let name = format!("tributary_test_{tag}");
+                use sea_orm::ConnectionTrait;
+                connection.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("creating the test database");
+                let _ = connection.close().await;
+                let url = match admin.rsplit_once('/') {
+                    Some((server, _)) => format!("{server}/{name}"),
+                    None => panic!("TRIBUTARY_TEST_POSTGRES_URL must end with a database name"),
+                };
+                Some((TestDatabase::Postgres { name }, url))
+            }
+        }
+    }
+
+    pub async fn drop_database(self) {
+        match self {
+            TestDatabase::Sqlite { dir } => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            TestDatabase::Postgres { name } => {
+                if let Ok(connection) = sea_orm::Database::connect(&postgres_admin_url()).await {
+                    use sea_orm::ConnectionTrait;
+                    let _ = connection.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = connection.close().await;
+                }
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub sim: RunningSim,
+    pub sim_handle: GithubSim,
+    pub api: api::RunningApi,
+    pub database_url: String,
+    pub http: reqwest::Client,
+    tokens: HashMap<String, String>,
+    database: Option<TestDatabase>,
+}
+
+/// Builds a `TestApp`; the defaults are the simulator with seed 1 and the API pointed at it.
+pub struct TestAppBuilder {
+    backend: Backend,
+    seed: u64,
+    github_api_url: Option<String>,
+}
+
+impl TestAppBuilder {
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Points the API at another GitHub (for example a closed port).
+    pub fn github_api_url(mut self, url: impl Into<String>) -> Self {
+        self.github_api_url = Some(url.into());
+        self
+    }
+
+    /// `None` when the backend's service is absent and not required (a notice is printed).
+    pub async fn start(self) -> Option<TestApp> {
+        logs::install();
+        let (database, database_url) = TestDatabase::create(self.backend).await?;
+        let sim_handle = GithubSim::new(SimConfig { seed: self.seed });
+        let tokens = sim_handle.tokens().into_iter().map(|t| (t.name, t.token)).collect();
+        let sim = sim_handle.clone().spawn("127.0.0.1:0").await.expect("starting github-sim");
+        let github = self.github_api_url.unwrap_or_else(|| sim.base_url());
+        let config = api::Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: Some(database_url.clone()),
+            public_url: None,
+            github_api_url: github.clone(),
+            github_web_url: github,
+            api_key: Some("test-api-key".into()),
+            encryption_key: Some(api::crypto::SecretBox::generate_key()),
+        };
+        let api = api::start(&config).await.expect("starting the API");
+        Some(TestApp { backend: self.backend, sim, sim_handle, api, database_url, http: reqwest::Client::new(), tokens, database: Some(database) })
+    }
+}
+
+impl TestApp {
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder { backend, seed: 1, github_api_url: None }
+    }
+
+    pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::builder(backend).start().await
+    }
+
+    pub fn token(&self, scenario: &str) -> String {
+        self.tokens.get(scenario).unwrap_or_else(|| panic!("github-sim has no scenario token {scenario}")).clone()
+    }
+
+    pub fn all_tokens(&self) -> Vec<String> {
+        self.tokens.values().cloned().collect()
+    }
+
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.api.base_url())
+    }
+
+    /// Posts a GraphQL request with the API key and returns the whole JSON answer.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(self.graphql_url())
+            .bearer_auth(&self.api.api_key)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("posting to the API");
+        assert!(response.status().is_success(), "GraphQL answered {}", response.status());
+        let body: Value = response.json().await.expect("a JSON answer");
+        logs::remember_response(&body);
+        body
+    }
+
+    /// Like [`graphql`](Self::graphql), but fails the test on any GraphQL error and returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected GraphQL errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Creates an integration with a scenario token and returns its id.
+    pub async fn create_integration(&self, scenario: &str) -> String {
+        let data = self
+            .data(
+                "mutation($name: String!, $token: String!) { createIntegration(input: {name: $name, token: $token}) { id } }",
+                json!({ "name": format!("{scenario} integration"), "token": self.token(scenario) }),
+            )
+            .await;
+        data["createIntegration"]["id"].as_str().expect("an id").to_string()
+    }
+
+    pub async fn finish(mut self) {
+        self.api.stop().await;
+        if let Some(database) = self.database.take() {
+            database.drop_database().await;
+        }
+    }
+}
+
+/// Runs one test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($body:ident) => {
+        mod $body {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::TestApp::start($crate::Backend::Sqlite).await {
+                    super::$body(&app).await;
+                    app.finish().await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::TestApp::start($crate::Backend::Postgres).await {
+                    super::$body(&app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
+}
