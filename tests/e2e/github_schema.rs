@@ -69,12 +69,15 @@ fn every_operation_file_is_registered() {
     validate_operations(&subset_schema(), "the subset schema");
 }
 
+/// An argument (or, for an input field, its default under the key `=`): name → (type, default).
+type Arguments = BTreeMap<String, (String, Option<String>)>;
+
 #[derive(Debug, PartialEq, Eq)]
 struct Shape {
     kind: &'static str,
     interfaces: BTreeSet<String>,
     /// field or input field → (type, arguments: name → (type, default))
-    fields: BTreeMap<String, (String, BTreeMap<String, (String, Option<String>)>)>,
+    fields: BTreeMap<String, (String, Arguments)>,
     values: BTreeSet<String>,
 }
 

@@ -43,7 +43,10 @@ impl TestDatabase {
             }
             Backend::Postgres => {
                 let admin = postgres_admin_url();
-                let connection = match sea_orm::Database::connect(&admin).await {
+                // Refused connections would otherwise wait out the pool's 30 s acquire timeout.
+                let mut options = sea_orm::ConnectOptions::new(admin.clone());
+                options.connect_timeout(std::time::Duration::from_secs(3)).acquire_timeout(std::time::Duration::from_secs(3)).sqlx_logging(false);
+                let connection = match sea_orm::Database::connect(options).await {
                     Ok(connection) => connection,
                     Err(error) if !services_required() => {
                         eprintln!("\n*** SKIPPED: PostgreSQL is not reachable at {admin} ({error}); set TRIBUTARY_TEST_REQUIRE_SERVICES=1 to fail instead ***\n");

@@ -49,6 +49,14 @@ impl Config {
         }
     }
 
+    /// How GitHub and browsers reach this server: OAuth callbacks and webhook URLs are built on it.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
     /// Where generated keys live: beside a SQLite file, else in the working directory.
     fn keys_path(&self) -> PathBuf {
         let url = self.database_url();
@@ -140,6 +148,7 @@ mod tests {
         assert_eq!(config.database_url(), "sqlite:///tmp/x/data.db?mode=rwc");
         assert_eq!(config.keys_path(), PathBuf::from("/tmp/x/tributary-keys.json"));
         assert_eq!(Config::default().keys_path(), PathBuf::from("tributary-keys.json"));
+        assert_eq!(Config::default().public_url(), "http://127.0.0.1:8080");
         let pg = Config { database_url: Some("postgres://localhost/db".into()), ..Config::default() };
         assert_eq!(pg.database_url(), "postgres://localhost/db");
     }

@@ -221,14 +221,13 @@ impl Integrations {
         if !test.ok {
             return Ok(test);
         }
-        if let Some(account) = &report.account {
-            if account.database_id != model.account_id {
+        if let Some(account) = &report.account
+            && account.database_id != model.account_id {
                 return Err(ApiError::BadInput(format!(
                     "the new token belongs to {}, but this integration connects {}; create a new integration for another account",
                     account.login, model.login
                 )));
             }
-        }
         let model = self.record_test(model, &test, Some(&token)).await?;
         self.store_groups(&model, &token, &report).await?;
         Ok(test)

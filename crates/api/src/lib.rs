@@ -93,6 +93,6 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
             )
             .await
     });
-    tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), "API listening");
+    tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), public_url = %config.public_url(), database = %redact_url(&config.database_url()), "API listening");
     Ok(RunningApi { addr, api_key: keys.api_key, integrations, shutdown: Some(shutdown), task })
 }

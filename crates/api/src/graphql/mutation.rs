@@ -24,13 +24,13 @@ impl MutationRoot {
 
     /// Re-tests the stored token and records the result.
     async fn test_connection(&self, ctx: &Context<'_>, integration_id: ID) -> Result<ConnectionTest> {
-        Ok(ctx.data::<Integrations>()?.test_connection(&integration_id).await.gql()?)
+        ctx.data::<Integrations>()?.test_connection(&integration_id).await.gql()
     }
 
     /// Replaces the token when the new one passes the test (it must belong to the same
     /// account); the answer is the test either way, and a failing token is not stored.
     async fn update_token(&self, ctx: &Context<'_>, integration_id: ID, token: String) -> Result<ConnectionTest> {
-        Ok(ctx.data::<Integrations>()?.update_token(&integration_id, &token).await.gql()?)
+        ctx.data::<Integrations>()?.update_token(&integration_id, &token).await.gql()
     }
 
     /// Switches services on or off; a service the token cannot run is refused with the scope it needs.
@@ -50,6 +50,6 @@ impl MutationRoot {
 
     /// Deletes the integration and everything stored for it; false when there was none.
     async fn delete_integration(&self, ctx: &Context<'_>, integration_id: ID) -> Result<bool> {
-        Ok(ctx.data::<Integrations>()?.delete(&integration_id).await.gql()?)
+        ctx.data::<Integrations>()?.delete(&integration_id).await.gql()
     }
 }
