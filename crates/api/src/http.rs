@@ -7,6 +7,7 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
+    middleware::SizeLimit,
     http::{HeaderMap, StatusCode, header},
     web::{Data, Html, websocket::WebSocket},
 };
@@ -16,6 +17,9 @@ use crate::{
     graphql::TributarySchema,
     metrics::{HttpLabels, Metrics, OperationLabels},
 };
+
+/// GraphQL requests are small; a larger body is refused before it is read.
+const MAX_REQUEST_BYTES: usize = 1 << 20;
 
 /// The bearer key every API request must carry.
 #[derive(Clone)]
@@ -30,7 +34,7 @@ impl ApiKey {
 
 pub fn routes(schema: TributarySchema, api_key: ApiKey, metrics: Arc<Metrics>) -> impl Endpoint {
     Route::new()
-        .at("/graphql", get(graphiql).post(graphql))
+        .at("/graphql", get(graphiql).post(graphql.with(SizeLimit::new(MAX_REQUEST_BYTES))))
         .at("/graphql/ws", get(graphql_ws))
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use entity::{group, integration, repository};
-use futures_util::future::join_all;
+use futures_util::{StreamExt, stream};
 use github::{ConnectionReport, GithubClient, GithubError, OrgRole, RemoteRepository, Token};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -366,13 +366,17 @@ impl Integrations {
             })
         }));
 
-        let listings = join_all(groups.iter().map(|g| async {
-            if g.access != GroupAccess::Ok {
-                return Ok(None);
-            }
-            self.github.owner_repositories(token, &g.login).await.map(Some)
-        }))
-        .await;
+        let reachable: Vec<Option<String>> = groups.iter().map(|g| (g.access == GroupAccess::Ok).then(|| g.login.clone())).collect();
+        let listings: Vec<_> = stream::iter(reachable)
+            .map(|login| async move {
+                match login {
+                    Some(login) => self.github.owner_repositories(token, &login).await.map(Some),
+                    None => Ok(None),
+                }
+            })
+            .buffered(github::CONCURRENT_REQUESTS)
+            .collect()
+            .await;
         let mut repositories: HashMap<i64, Vec<RemoteRepository>> = HashMap::new();
         for (group, listing) in groups.iter_mut().zip(listings) {
             match listing {

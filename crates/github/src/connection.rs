@@ -2,7 +2,7 @@
 //! Tributary needs, and for every organization whether and how it can be used.
 //! It stores nothing; callers decide what to keep.
 
-use futures_util::future::join_all;
+use futures_util::{StreamExt, stream};
 use serde::Deserialize;
 
 use crate::{
@@ -186,10 +186,14 @@ impl GithubClient {
             next = response.next_page;
         }
 
+        // A few organizations at a time: GitHub's secondary limits punish bursts of
+        // concurrent requests, and an account may belong to hundreds of organizations.
         let visible = memberships.into_iter().map(|m| self.visible_organization(token, login, scopes, available, m));
         let hidden = hidden_by_sso.into_iter().map(|id| self.sso_hidden_organization(token, login, id));
-        let mut findings: Vec<OrganizationFinding> = join_all(visible).await.into_iter().collect::<Result<_, _>>()?;
-        findings.extend(join_all(hidden).await.into_iter().collect::<Result<Vec<_>, _>>()?);
+        let mut findings: Vec<OrganizationFinding> =
+            stream::iter(visible).buffered(crate::CONCURRENT_REQUESTS).collect::<Vec<_>>().await.into_iter().collect::<Result<_, _>>()?;
+        let hidden: Vec<_> = stream::iter(hidden).buffered(crate::CONCURRENT_REQUESTS).collect().await;
+        findings.extend(hidden.into_iter().collect::<Result<Vec<_>, _>>()?);
         findings.sort_by(|a, b| a.login.cmp(&b.login));
         Ok(findings)
     }

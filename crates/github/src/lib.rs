@@ -9,6 +9,10 @@ pub mod repositories;
 pub mod scopes;
 pub mod token;
 
+/// How many requests one operation (a connection test, a group listing) keeps in
+/// flight against GitHub at once.
+pub const CONCURRENT_REQUESTS: usize = 4;
+
 pub use client::{GithubClient, GithubEndpoints};
 pub use connection::{ConnectionReport, OrgAccess, OrgRole, OrganizationFinding};
 pub use error::GithubError;
