@@ -7,11 +7,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use apollo_compiler::{ExecutableDocument, Schema, schema::ExtendedType, validation::Valid};
 
 fn github_schema_text() -> Option<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/github/schema.docs.graphql");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/github/schema.docs.graphql");
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(_) => {
-            eprintln!("\n*** SKIPPED: {} is absent, so GitHub operations are not checked against GitHub's schema ***\n", path.display());
+            eprintln!(
+                "\n*** SKIPPED: {} is absent, so GitHub operations are not checked against GitHub's schema ***\n",
+                path.display()
+            );
             None
         }
     }
@@ -25,9 +29,21 @@ fn github_schema() -> Option<Valid<Schema>> {
     match Schema::parse_and_validate(text, "schema.docs.graphql") {
         Ok(valid) => Some(valid),
         Err(with_errors) => {
-            let other: Vec<String> = with_errors.errors.iter().map(|e| e.to_string()).filter(|e| !e.contains("duplicate definitions for the")).collect();
-            assert!(other.is_empty(), "GitHub's schema does not validate:\n{}", other.join("\n"));
-            eprintln!("note: GitHub's schema has {} duplicate field definitions; they are ignored", with_errors.errors.len());
+            let other: Vec<String> = with_errors
+                .errors
+                .iter()
+                .map(|e| e.to_string())
+                .filter(|e| !e.contains("duplicate definitions for the"))
+                .collect();
+            assert!(
+                other.is_empty(),
+                "GitHub's schema does not validate:\n{}",
+                other.join("\n")
+            );
+            eprintln!(
+                "note: GitHub's schema has {} duplicate field definitions; they are ignored",
+                with_errors.errors.len()
+            );
             Some(Valid::assume_valid(with_errors.partial))
         }
     }
@@ -36,7 +52,8 @@ fn github_schema() -> Option<Valid<Schema>> {
 fn subset_schema() -> Valid<Schema> {
     let path = github::operations::crate_file(github::operations::SCHEMA_FILE);
     let text = std::fs::read_to_string(&path).unwrap();
-    Schema::parse_and_validate(text, path).unwrap_or_else(|e| panic!("the subset schema does not validate: {}", e.errors))
+    Schema::parse_and_validate(text, path)
+        .unwrap_or_else(|e| panic!("the subset schema does not validate: {}", e.errors))
 }
 
 fn validate_operations(schema: &Valid<Schema>, against: &str) {
@@ -44,14 +61,19 @@ fn validate_operations(schema: &Valid<Schema>, against: &str) {
         let path = github::operations::crate_file(file);
         let text = std::fs::read_to_string(&path).unwrap();
         if let Err(errors) = ExecutableDocument::parse_and_validate(schema, text, &path) {
-            panic!("{file} does not validate against {against}:\n{}", errors.errors);
+            panic!(
+                "{file} does not validate against {against}:\n{}",
+                errors.errors
+            );
         }
     }
 }
 
 #[test]
 fn every_github_operation_validates_against_githubs_schema() {
-    let Some(github) = github_schema() else { return };
+    let Some(github) = github_schema() else {
+        return;
+    };
     assert!(!github::operations::OPERATION_FILES.is_empty());
     validate_operations(&github, "GitHub's public schema");
 }
@@ -64,8 +86,14 @@ fn every_operation_file_is_registered() {
         .map(|e| format!("graphql/{}", e.unwrap().file_name().to_string_lossy()))
         .filter(|name| name.ends_with(".graphql") && !name.ends_with("/schema.graphql"))
         .collect();
-    let registered: BTreeSet<String> = github::operations::OPERATION_FILES.iter().map(|s| s.to_string()).collect();
-    assert_eq!(on_disk, registered, "OPERATION_FILES must list every operation file so it is validated");
+    let registered: BTreeSet<String> = github::operations::OPERATION_FILES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        on_disk, registered,
+        "OPERATION_FILES must list every operation file so it is validated"
+    );
     validate_operations(&subset_schema(), "the subset schema");
 }
 
@@ -82,26 +110,59 @@ struct Shape {
 }
 
 fn shapes(schema: &Schema) -> BTreeMap<String, Shape> {
-    let args = |arguments: &[apollo_compiler::Node<apollo_compiler::ast::InputValueDefinition>]| {
-        arguments.iter().map(|a| (a.name.to_string(), (a.ty.to_string(), a.default_value.as_ref().map(|v| v.to_string())))).collect::<BTreeMap<_, _>>()
-    };
+    let args =
+        |arguments: &[apollo_compiler::Node<apollo_compiler::ast::InputValueDefinition>]| {
+            arguments
+                .iter()
+                .map(|a| {
+                    (
+                        a.name.to_string(),
+                        (
+                            a.ty.to_string(),
+                            a.default_value.as_ref().map(|v| v.to_string()),
+                        ),
+                    )
+                })
+                .collect::<BTreeMap<_, _>>()
+        };
     let mut out = BTreeMap::new();
     for (name, ty) in &schema.types {
         if ty.is_built_in() {
             continue;
         }
-        let mut shape = Shape { kind: "", interfaces: BTreeSet::new(), fields: BTreeMap::new(), values: BTreeSet::new() };
+        let mut shape = Shape {
+            kind: "",
+            interfaces: BTreeSet::new(),
+            fields: BTreeMap::new(),
+            values: BTreeSet::new(),
+        };
         match ty {
             ExtendedType::Scalar(_) => shape.kind = "scalar",
             ExtendedType::Object(o) => {
                 shape.kind = "object";
-                shape.interfaces = o.implements_interfaces.iter().map(|i| i.to_string()).collect();
-                shape.fields = o.fields.iter().map(|(n, f)| (n.to_string(), (f.ty.to_string(), args(&f.arguments)))).collect();
+                shape.interfaces = o
+                    .implements_interfaces
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect();
+                shape.fields = o
+                    .fields
+                    .iter()
+                    .map(|(n, f)| (n.to_string(), (f.ty.to_string(), args(&f.arguments))))
+                    .collect();
             }
             ExtendedType::Interface(i) => {
                 shape.kind = "interface";
-                shape.interfaces = i.implements_interfaces.iter().map(|i| i.to_string()).collect();
-                shape.fields = i.fields.iter().map(|(n, f)| (n.to_string(), (f.ty.to_string(), args(&f.arguments)))).collect();
+                shape.interfaces = i
+                    .implements_interfaces
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect();
+                shape.fields = i
+                    .fields
+                    .iter()
+                    .map(|(n, f)| (n.to_string(), (f.ty.to_string(), args(&f.arguments))))
+                    .collect();
             }
             ExtendedType::Union(u) => {
                 shape.kind = "union";
@@ -116,7 +177,21 @@ fn shapes(schema: &Schema) -> BTreeMap<String, Shape> {
                 shape.fields = i
                     .fields
                     .iter()
-                    .map(|(n, f)| (n.to_string(), (f.ty.to_string(), BTreeMap::from([("=".to_string(), (String::new(), f.default_value.as_ref().map(|v| v.to_string())))]))))
+                    .map(|(n, f)| {
+                        (
+                            n.to_string(),
+                            (
+                                f.ty.to_string(),
+                                BTreeMap::from([(
+                                    "=".to_string(),
+                                    (
+                                        String::new(),
+                                        f.default_value.as_ref().map(|v| v.to_string()),
+                                    ),
+                                )]),
+                            ),
+                        )
+                    })
                     .collect();
             }
         }
@@ -127,7 +202,9 @@ fn shapes(schema: &Schema) -> BTreeMap<String, Shape> {
 
 #[test]
 fn the_subset_schema_matches_github_field_by_field() {
-    let Some(github) = github_schema() else { return };
+    let Some(github) = github_schema() else {
+        return;
+    };
     let github = shapes(&github);
     let subset = shapes(&subset_schema());
     let mut problems = Vec::new();
@@ -137,7 +214,10 @@ fn the_subset_schema_matches_github_field_by_field() {
             continue;
         };
         if mine.kind != theirs.kind {
-            problems.push(format!("{name} is a {} here but a {} at GitHub", mine.kind, theirs.kind));
+            problems.push(format!(
+                "{name} is a {} here but a {} at GitHub",
+                mine.kind, theirs.kind
+            ));
         }
         for interface in mine.interfaces.difference(&theirs.interfaces) {
             problems.push(format!("{name} does not implement {interface} at GitHub"));
@@ -151,41 +231,64 @@ fn the_subset_schema_matches_github_field_by_field() {
                 continue;
             };
             if ty != their_ty {
-                problems.push(format!("{name}.{field} is {ty} here but {their_ty} at GitHub"));
+                problems.push(format!(
+                    "{name}.{field} is {ty} here but {their_ty} at GitHub"
+                ));
             }
             for (arg, value) in args {
                 match their_args.get(arg) {
-                    None => problems.push(format!("{name}.{field}({arg}) does not exist at GitHub")),
-                    Some(theirs) if theirs != value => problems.push(format!("{name}.{field}({arg}) is {value:?} here but {theirs:?} at GitHub")),
+                    None => {
+                        problems.push(format!("{name}.{field}({arg}) does not exist at GitHub"))
+                    }
+                    Some(theirs) if theirs != value => problems.push(format!(
+                        "{name}.{field}({arg}) is {value:?} here but {theirs:?} at GitHub"
+                    )),
                     _ => {}
                 }
             }
             for (arg, (their_arg_ty, default)) in their_args {
                 if their_arg_ty.ends_with('!') && default.is_none() && !args.contains_key(arg) {
-                    problems.push(format!("{name}.{field} leaves out GitHub's required argument {arg}"));
+                    problems.push(format!(
+                        "{name}.{field} leaves out GitHub's required argument {arg}"
+                    ));
                 }
             }
         }
         if mine.kind == "input" {
             for (field, (ty, extra)) in &theirs.fields {
-                let required = ty.ends_with('!') && extra.get("=").is_some_and(|(_, d)| d.is_none());
+                let required =
+                    ty.ends_with('!') && extra.get("=").is_some_and(|(_, d)| d.is_none());
                 if required && !mine.fields.contains_key(field) {
-                    problems.push(format!("input {name} leaves out GitHub's required field {field}"));
+                    problems.push(format!(
+                        "input {name} leaves out GitHub's required field {field}"
+                    ));
                 }
             }
         }
     }
-    assert!(problems.is_empty(), "the subset schema disagrees with GitHub's:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "the subset schema disagrees with GitHub's:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
 fn github_sim_executes_the_subset_schema() {
-    let sim = Schema::parse(github_sim::graphql_sdl(), "github-sim.graphql").unwrap_or_else(|e| panic!("github-sim's SDL does not parse: {}", e.errors));
+    let sim = Schema::parse(github_sim::graphql_sdl(), "github-sim.graphql")
+        .unwrap_or_else(|e| panic!("github-sim's SDL does not parse: {}", e.errors));
     let sim = shapes(&sim);
     let subset = shapes(&subset_schema());
     let names = |m: &BTreeMap<String, Shape>| m.keys().cloned().collect::<BTreeSet<_>>();
-    assert_eq!(names(&sim), names(&subset), "github-sim and the subset define different types");
+    assert_eq!(
+        names(&sim),
+        names(&subset),
+        "github-sim and the subset define different types"
+    );
     for (name, shape) in &subset {
-        assert_eq!(&sim[name], shape, "github-sim's {name} differs from the subset schema");
+        assert_eq!(
+            &sim[name], shape,
+            "github-sim's {name} differs from the subset schema"
+        );
     }
 }

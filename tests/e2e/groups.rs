@@ -16,7 +16,10 @@ query($id: ID!) {
 }"#;
 
 async fn groups_of(app: &TestApp, id: &str) -> Vec<Value> {
-    app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].as_array().unwrap().clone()
+    app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 /// What GitHub (the simulator's dataset) says `login` can see, as `owner/name`.
@@ -31,27 +34,56 @@ fn expected_repos(app: &TestApp, login: &str, owner: &str) -> BTreeSet<String> {
 }
 
 fn listed(group: &Value) -> BTreeSet<String> {
-    group["repositories"]["nodes"].as_array().unwrap().iter().map(|r| r["fullName"].as_str().unwrap().to_string()).collect()
+    group["repositories"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["fullName"].as_str().unwrap().to_string())
+        .collect()
 }
 
 async fn owner_sees_its_organizations_account_and_repositories(app: &TestApp) {
     let id = app.create_integration("owner").await;
     let groups = groups_of(app, &id).await;
-    let logins: Vec<(&str, &str)> = groups.iter().map(|g| (g["kind"].as_str().unwrap(), g["login"].as_str().unwrap())).collect();
-    assert_eq!(logins, [("ORGANIZATION", "acme-corp"), ("ORGANIZATION", "globex"), ("ORGANIZATION", "initech"), ("USER", "tributary-svc")]);
+    let logins: Vec<(&str, &str)> = groups
+        .iter()
+        .map(|g| (g["kind"].as_str().unwrap(), g["login"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        logins,
+        [
+            ("ORGANIZATION", "acme-corp"),
+            ("ORGANIZATION", "globex"),
+            ("ORGANIZATION", "initech"),
+            ("USER", "tributary-svc")
+        ]
+    );
     for group in &groups {
         let login = group["login"].as_str().unwrap();
-        assert_eq!(listed(group), expected_repos(app, "tributary-svc", login), "repositories of {login}");
+        assert_eq!(
+            listed(group),
+            expected_repos(app, "tributary-svc", login),
+            "repositories of {login}"
+        );
         assert_eq!(group["repositories"]["totalCount"], listed(group).len());
         assert_eq!(group["access"], "OK");
     }
     let roles: Vec<&str> = groups.iter().map(|g| g["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["OWNER", "MEMBER", "OWNER", "OWNER"]);
-    assert!(groups[1]["problem"].as_str().unwrap().contains("not an owner"));
+    assert!(
+        groups[1]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("not an owner")
+    );
 
     let dataset = app.sim_handle.dataset();
     let repo = &groups[0]["repositories"]["nodes"][0];
-    let truth = dataset.repos.iter().find(|r| r.full_name() == repo["fullName"]).unwrap();
+    let truth = dataset
+        .repos
+        .iter()
+        .find(|r| r.full_name() == repo["fullName"])
+        .unwrap();
     assert_eq!(repo["githubId"], truth.node_id.as_str());
     assert_eq!(repo["private"], truth.private);
     assert_eq!(repo["archived"], truth.archived);
@@ -66,7 +98,11 @@ async fn member_sees_only_what_github_shows_it(app: &TestApp) {
     assert_eq!(groups.len(), 4);
     for group in &groups {
         let login = group["login"].as_str().unwrap();
-        assert_eq!(listed(group), expected_repos(app, "member-svc", login), "repositories of {login}");
+        assert_eq!(
+            listed(group),
+            expected_repos(app, "member-svc", login),
+            "repositories of {login}"
+        );
         if group["kind"] == "ORGANIZATION" {
             assert_eq!(group["role"], "MEMBER");
         }
@@ -77,9 +113,17 @@ on_every_backend!(member_sees_only_what_github_shows_it);
 async fn sso_group_is_listed_with_its_problem_and_no_repositories(app: &TestApp) {
     let id = app.create_integration("sso-unauthorized").await;
     let groups = groups_of(app, &id).await;
-    let initech = groups.iter().find(|g| g["login"] == "initech").expect("the SSO organization is listed as a group");
+    let initech = groups
+        .iter()
+        .find(|g| g["login"] == "initech")
+        .expect("the SSO organization is listed as a group");
     assert_eq!(initech["access"], "SSO_REQUIRED");
-    assert!(initech["ssoUrl"].as_str().unwrap().contains("/orgs/initech/sso"));
+    assert!(
+        initech["ssoUrl"]
+            .as_str()
+            .unwrap()
+            .contains("/orgs/initech/sso")
+    );
     assert_eq!(initech["repositories"]["totalCount"], 0);
 }
 on_every_backend!(sso_group_is_listed_with_its_problem_and_no_repositories);
@@ -96,7 +140,12 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
         total = connection["totalCount"].as_u64().unwrap();
         let edges = connection["edges"].as_array().unwrap();
         assert!(edges.len() <= 3);
-        seen.extend(edges.iter().map(|e| (e["node"]["id"].as_str().unwrap().to_string(), e["node"]["fullName"].as_str().unwrap().to_string())));
+        seen.extend(edges.iter().map(|e| {
+            (
+                e["node"]["id"].as_str().unwrap().to_string(),
+                e["node"]["fullName"].as_str().unwrap().to_string(),
+            )
+        }));
         if connection["pageInfo"]["hasNextPage"] == false {
             break;
         }
@@ -104,19 +153,51 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
     }
     assert_eq!(seen.len() as u64, total);
     let mut names: Vec<&String> = seen.iter().map(|(_, n)| n).collect();
-    let sorted = { let mut s = names.clone(); s.sort(); s };
+    let sorted = {
+        let mut s = names.clone();
+        s.sort();
+        s
+    };
     assert_eq!(names, sorted, "ordered by owner and name");
     names.dedup();
-    assert_eq!(names.len() as u64, total, "no repository twice across pages");
+    assert_eq!(
+        names.len() as u64,
+        total,
+        "no repository twice across pages"
+    );
 
-    let too_many = app.graphql("query($id: ID!) { integration(id: $id) { repositories(first: 101) { totalCount } } }", json!({ "id": id })).await;
-    assert!(too_many["errors"][0]["message"].as_str().unwrap().contains("at most 100"));
+    let too_many = app
+        .graphql(
+            "query($id: ID!) { integration(id: $id) { repositories(first: 101) { totalCount } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(
+        too_many["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 100")
+    );
 
     // A refresh upserts by GitHub id: same rows, same ids.
-    app.data("mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }", json!({ "id": id })).await;
+    app.data(
+        "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
     let again = app.data("query($id: ID!) { integration(id: $id) { repositories(first: 100) { totalCount nodes { id } } } }", json!({ "id": id })).await;
-    assert_eq!(again["integration"]["repositories"]["totalCount"].as_u64().unwrap(), total);
-    let ids: BTreeSet<&str> = again["integration"]["repositories"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        again["integration"]["repositories"]["totalCount"]
+            .as_u64()
+            .unwrap(),
+        total
+    );
+    let ids: BTreeSet<&str> = again["integration"]["repositories"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
     let before: BTreeSet<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, before);
 }

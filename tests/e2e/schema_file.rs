@@ -10,21 +10,28 @@ fn schema_graphql_is_current() {
             std::fs::write(&path, &current).unwrap();
             return;
         }
-        panic!("schema.graphql is out of date: run `cargo run -q -- schema > schema.graphql` (or UPDATE_SCHEMA=1 scripts/test)");
+        panic!(
+            "schema.graphql is out of date: run `cargo run -q -- schema > schema.graphql` (or UPDATE_SCHEMA=1 scripts/test)"
+        );
     }
 }
 
 #[test]
 fn every_field_of_the_api_is_documented() {
     let sdl = api::sdl();
-    let document = apollo_compiler::Schema::parse(&sdl, "schema.graphql").expect("the API's SDL parses");
+    let document =
+        apollo_compiler::Schema::parse(&sdl, "schema.graphql").expect("the API's SDL parses");
     let mut undocumented = Vec::new();
     for (name, ty) in &document.types {
         if ty.is_built_in() {
             continue;
         }
         // Roots, and the Relay connection types async-graphql generates, carry no description of their own.
-        let generated = matches!(name.as_str(), "QueryRoot" | "MutationRoot" | "SubscriptionRoot") || name.ends_with("Connection") || name.ends_with("Edge");
+        let generated = matches!(
+            name.as_str(),
+            "QueryRoot" | "MutationRoot" | "SubscriptionRoot"
+        ) || name.ends_with("Connection")
+            || name.ends_with("Edge");
         if ty.description().is_none() && !generated {
             undocumented.push(name.to_string());
         }
@@ -36,5 +43,8 @@ fn every_field_of_the_api_is_documented() {
             }
         }
     }
-    assert!(undocumented.is_empty(), "document these in the code: {undocumented:#?}");
+    assert!(
+        undocumented.is_empty(),
+        "document these in the code: {undocumented:#?}"
+    );
 }

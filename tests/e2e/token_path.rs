@@ -19,11 +19,21 @@ pub async fn test_token(app: &TestApp, token: &str) -> Value {
 }
 
 fn org<'a>(test: &'a Value, login: &str) -> &'a Value {
-    test["organizations"].as_array().unwrap().iter().find(|o| o["login"] == login).unwrap_or_else(|| panic!("no finding for {login}: {test:#}"))
+    test["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["login"] == login)
+        .unwrap_or_else(|| panic!("no finding for {login}: {test:#}"))
 }
 
 fn strings(value: &Value) -> Vec<&str> {
-    value.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect()
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
 }
 
 async fn owner_token_passes_with_every_service(app: &TestApp) {
@@ -32,29 +42,55 @@ async fn owner_token_passes_with_every_service(app: &TestApp) {
     assert_eq!(test["message"], "Successfully connected via tributary-svc");
     assert_eq!(test["tokenKind"], "CLASSIC_PERSONAL_ACCESS_TOKEN");
     assert_eq!(test["missingScopes"], json!([]));
-    assert_eq!(strings(&test["availableServices"]), ["REPOS", "PULL_REQUESTS", "TICKETS", "WEBHOOKS"]);
+    assert_eq!(
+        strings(&test["availableServices"]),
+        ["REPOS", "PULL_REQUESTS", "TICKETS", "WEBHOOKS"]
+    );
 
     let acme = org(&test, "acme-corp");
     assert_eq!(acme["role"], "OWNER");
     assert_eq!(acme["access"], "OK");
-    assert_eq!(strings(&acme["services"]), ["REPOS", "PULL_REQUESTS", "TICKETS", "WEBHOOKS"]);
+    assert_eq!(
+        strings(&acme["services"]),
+        ["REPOS", "PULL_REQUESTS", "TICKETS", "WEBHOOKS"]
+    );
 
     let globex = org(&test, "globex");
     assert_eq!(globex["role"], "MEMBER");
-    assert_eq!(strings(&globex["services"]), ["REPOS", "PULL_REQUESTS", "TICKETS"], "a member gets every service but webhooks");
+    assert_eq!(
+        strings(&globex["services"]),
+        ["REPOS", "PULL_REQUESTS", "TICKETS"],
+        "a member gets every service but webhooks"
+    );
     let problem = globex["problem"].as_str().unwrap();
-    assert!(problem.contains("member of globex, not an owner"), "{problem}");
+    assert!(
+        problem.contains("member of globex, not an owner"),
+        "{problem}"
+    );
     assert!(problem.contains("webhooks"), "{problem}");
 
     // github-sim's globex has private repos only its owners see: the account is told to get access.
     let dataset = app.sim_handle.dataset();
-    let hidden = dataset.repos.iter().filter(|r| r.owner == "globex" && r.private && !r.visible_to.iter().any(|u| u == "tributary-svc")).count();
+    let hidden = dataset
+        .repos
+        .iter()
+        .filter(|r| {
+            r.owner == "globex" && r.private && !r.visible_to.iter().any(|u| u == "tributary-svc")
+        })
+        .count();
     assert!(hidden > 0, "the seed should hide some globex repos");
     assert_eq!(globex["hiddenPrivateRepos"], hidden as i64);
-    assert!(problem.contains(&format!("{hidden} of the")) && problem.contains("add tributary-svc to them"), "{problem}");
+    assert!(
+        problem.contains(&format!("{hidden} of the"))
+            && problem.contains("add tributary-svc to them"),
+        "{problem}"
+    );
 
     let initech = org(&test, "initech");
-    assert_eq!(initech["access"], "OK", "the owner token is SSO-authorized for initech");
+    assert_eq!(
+        initech["access"], "OK",
+        "the owner token is SSO-authorized for initech"
+    );
 }
 on_every_backend!(owner_token_passes_with_every_service);
 
@@ -66,24 +102,57 @@ async fn member_token_gets_everything_but_webhooks(app: &TestApp) {
     assert_eq!(orgs.len(), 3, "{test:#}");
     for finding in orgs {
         assert_eq!(finding["role"], "MEMBER");
-        assert_eq!(strings(&finding["services"]), ["REPOS", "PULL_REQUESTS", "TICKETS"]);
-        assert!(finding["problem"].as_str().unwrap().contains("not an owner"));
+        assert_eq!(
+            strings(&finding["services"]),
+            ["REPOS", "PULL_REQUESTS", "TICKETS"]
+        );
+        assert!(
+            finding["problem"]
+                .as_str()
+                .unwrap()
+                .contains("not an owner")
+        );
     }
 }
 on_every_backend!(member_token_gets_everything_but_webhooks);
 
 async fn missing_scopes_are_named_with_the_services_they_disable(app: &TestApp) {
     let test = test_token(app, &app.token("missing-scopes")).await;
-    assert_eq!(test["ok"], true, "repo and read:org still run repos, pull requests and tickets: {test:#}");
+    assert_eq!(
+        test["ok"], true,
+        "repo and read:org still run repos, pull requests and tickets: {test:#}"
+    );
     assert_eq!(strings(&test["grantedScopes"]), ["repo", "read:org"]);
-    let missing: Vec<&str> = test["missingScopes"].as_array().unwrap().iter().map(|m| m["scope"].as_str().unwrap()).collect();
+    let missing: Vec<&str> = test["missingScopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["scope"].as_str().unwrap())
+        .collect();
     assert_eq!(missing, ["admin:org", "admin:org_hook", "user"]);
-    let hook = test["missingScopes"].as_array().unwrap().iter().find(|m| m["scope"] == "admin:org_hook").unwrap();
+    let hook = test["missingScopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["scope"] == "admin:org_hook")
+        .unwrap();
     assert_eq!(strings(&hook["disables"]), ["WEBHOOKS"]);
-    assert!(hook["why"].as_str().unwrap().contains("organization webhooks"));
-    assert_eq!(strings(&test["availableServices"]), ["REPOS", "PULL_REQUESTS", "TICKETS"]);
+    assert!(
+        hook["why"]
+            .as_str()
+            .unwrap()
+            .contains("organization webhooks")
+    );
+    assert_eq!(
+        strings(&test["availableServices"]),
+        ["REPOS", "PULL_REQUESTS", "TICKETS"]
+    );
     let warnings = strings(&test["warnings"]).join("\n");
-    assert!(warnings.contains("lacks the `admin:org_hook` scope") && warnings.contains("webhooks cannot work"), "{warnings}");
+    assert!(
+        warnings.contains("lacks the `admin:org_hook` scope")
+            && warnings.contains("webhooks cannot work"),
+        "{warnings}"
+    );
 }
 on_every_backend!(missing_scopes_are_named_with_the_services_they_disable);
 
@@ -92,9 +161,18 @@ async fn fine_grained_token_is_refused_with_the_classic_advice(app: &TestApp) {
     assert_eq!(test["ok"], false);
     assert_eq!(test["tokenKind"], "FINE_GRAINED_PERSONAL_ACCESS_TOKEN");
     let message = test["message"].as_str().unwrap();
-    assert!(message.contains("Fine-grained personal access tokens"), "{message}");
-    assert!(message.contains("classic personal access token"), "{message}");
-    assert!(message.contains("admin:org_hook"), "the advice names the scopes: {message}");
+    assert!(
+        message.contains("Fine-grained personal access tokens"),
+        "{message}"
+    );
+    assert!(
+        message.contains("classic personal access token"),
+        "{message}"
+    );
+    assert!(
+        message.contains("admin:org_hook"),
+        "the advice names the scopes: {message}"
+    );
     assert_eq!(test["login"], Value::Null);
 }
 on_every_backend!(fine_grained_token_is_refused_with_the_classic_advice);
@@ -102,15 +180,37 @@ on_every_backend!(fine_grained_token_is_refused_with_the_classic_advice);
 #[tokio::test]
 async fn fine_grained_token_is_refused_before_any_network_call() {
     // GitHub points at a closed port: a network call would answer "Could not reach".
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let Some(app) = TestApp::builder(Backend::Sqlite).github_api_url(format!("http://{closed}")).start().await else { return };
-    let test = test_token(&app, "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz").await;
-    assert!(test["message"].as_str().unwrap().contains("classic personal access token"), "{test:#}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .github_api_url(format!("http://{closed}"))
+        .start()
+        .await
+    else {
+        return;
+    };
+    let test = test_token(
+        &app,
+        "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+    )
+    .await;
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .contains("classic personal access token"),
+        "{test:#}"
+    );
 
     let unreachable = test_token(&app, &app.token("owner")).await;
     assert_eq!(unreachable["ok"], false);
     let message = unreachable["message"].as_str().unwrap();
-    assert!(message.contains(&format!("Could not reach GitHub at http://{closed}/user")), "{message}");
+    assert!(
+        message.contains(&format!("Could not reach GitHub at http://{closed}/user")),
+        "{message}"
+    );
     app.finish().await;
 }
 
@@ -121,9 +221,15 @@ async fn sso_unauthorized_org_reports_the_authorization_url(app: &TestApp) {
     assert_eq!(initech["access"], "SSO_REQUIRED");
     assert_eq!(initech["services"], json!([]));
     let url = initech["ssoUrl"].as_str().unwrap();
-    assert!(url.starts_with(&format!("{}/orgs/initech/sso", app.sim.base_url())), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/orgs/initech/sso", app.sim.base_url())),
+        "{url}"
+    );
     let problem = initech["problem"].as_str().unwrap();
-    assert!(problem.contains(url) && problem.contains("must be authorized again"), "{problem}");
+    assert!(
+        problem.contains(url) && problem.contains("must be authorized again"),
+        "{problem}"
+    );
     // The SSO page the URL names exists.
     let page = app.http.get(url).send().await.unwrap();
     assert!(page.status().is_success());
@@ -134,16 +240,28 @@ on_every_backend!(sso_unauthorized_org_reports_the_authorization_url);
 async fn revoked_rate_limited_and_scopeless_tokens_fail_clearly(app: &TestApp) {
     let revoked = test_token(app, &app.token("revoked")).await;
     assert_eq!(revoked["ok"], false);
-    assert!(revoked["message"].as_str().unwrap().contains("revoked"), "{revoked:#}");
+    assert!(
+        revoked["message"].as_str().unwrap().contains("revoked"),
+        "{revoked:#}"
+    );
 
     let limited = test_token(app, &app.token("secondary-rate-limit")).await;
     assert_eq!(limited["ok"], false);
     let message = limited["message"].as_str().unwrap();
-    assert!(message.contains("secondary rate limit") && message.contains("60 s"), "{message}");
+    assert!(
+        message.contains("secondary rate limit") && message.contains("60 s"),
+        "{message}"
+    );
 
     let scopeless = test_token(app, &app.token("no-scopes")).await;
     assert_eq!(scopeless["ok"], false);
-    assert!(scopeless["message"].as_str().unwrap().contains("none of the scopes"), "{scopeless:#}");
+    assert!(
+        scopeless["message"]
+            .as_str()
+            .unwrap()
+            .contains("none of the scopes"),
+        "{scopeless:#}"
+    );
     assert_eq!(scopeless["availableServices"], json!([]));
 
     let empty = test_token(app, "   ").await;
@@ -156,12 +274,21 @@ const CREATE: &str = "mutation($name: String!, $token: String!) { createIntegrat
 
 async fn create_integration_accepts_passing_tokens_and_refuses_failing_ones(app: &TestApp) {
     for scenario in ["owner", "member", "missing-scopes", "sso-unauthorized"] {
-        let data = app.data(CREATE, json!({ "name": scenario, "token": app.token(scenario) })).await;
+        let data = app
+            .data(
+                CREATE,
+                json!({ "name": scenario, "token": app.token(scenario) }),
+            )
+            .await;
         let created = &data["createIntegration"];
         assert_eq!(created["authKind"], "TOKEN");
         assert_eq!(created["tokenKind"], "CLASSIC_PERSONAL_ACCESS_TOKEN");
         let webhooks = scenario != "missing-scopes";
-        assert_eq!(created["services"], json!({ "repos": true, "pullRequests": true, "tickets": true, "webhooks": webhooks }), "{scenario}");
+        assert_eq!(
+            created["services"],
+            json!({ "repos": true, "pullRequests": true, "tickets": true, "webhooks": webhooks }),
+            "{scenario}"
+        );
     }
     for (scenario, expected) in [
         ("fine-grained", "classic personal access token"),
@@ -169,15 +296,32 @@ async fn create_integration_accepts_passing_tokens_and_refuses_failing_ones(app:
         ("no-scopes", "none of the scopes"),
         ("secondary-rate-limit", "secondary rate limit"),
     ] {
-        let body = app.graphql(CREATE, json!({ "name": scenario, "token": app.token(scenario) })).await;
+        let body = app
+            .graphql(
+                CREATE,
+                json!({ "name": scenario, "token": app.token(scenario) }),
+            )
+            .await;
         let error = &body["errors"][0];
-        assert!(error["message"].as_str().unwrap().contains(expected), "{scenario}: {body:#}");
+        assert!(
+            error["message"].as_str().unwrap().contains(expected),
+            "{scenario}: {body:#}"
+        );
         assert_eq!(error["extensions"]["code"], "CONNECTION_FAILED");
     }
     let all = app.data("{ integrations { name } }", json!({})).await;
-    assert_eq!(all["integrations"].as_array().unwrap().len(), 4, "refused tokens store nothing");
+    assert_eq!(
+        all["integrations"].as_array().unwrap().len(),
+        4,
+        "refused tokens store nothing"
+    );
 
-    let nameless = app.graphql(CREATE, json!({ "name": "  ", "token": app.token("owner") })).await;
-    assert_eq!(nameless["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let nameless = app
+        .graphql(CREATE, json!({ "name": "  ", "token": app.token("owner") }))
+        .await;
+    assert_eq!(
+        nameless["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
 }
 on_every_backend!(create_integration_accepts_passing_tokens_and_refuses_failing_ones);

@@ -17,7 +17,8 @@ pub enum Backend {
 
 /// Where PostgreSQL is; each test creates and drops its own database there.
 fn postgres_admin_url() -> String {
-    std::env::var("TRIBUTARY_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TRIBUTARY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn services_required() -> bool {
@@ -45,18 +46,28 @@ impl TestDatabase {
                 let admin = postgres_admin_url();
                 // Refused connections would otherwise wait out the pool's 30 s acquire timeout.
                 let mut options = sea_orm::ConnectOptions::new(admin.clone());
-                options.connect_timeout(std::time::Duration::from_secs(3)).acquire_timeout(std::time::Duration::from_secs(3)).sqlx_logging(false);
+                options
+                    .connect_timeout(std::time::Duration::from_secs(3))
+                    .acquire_timeout(std::time::Duration::from_secs(3))
+                    .sqlx_logging(false);
                 let connection = match sea_orm::Database::connect(options).await {
                     Ok(connection) => connection,
                     Err(error) if !services_required() => {
-                        eprintln!("\n*** SKIPPED: PostgreSQL is not reachable at {admin} ({error}); set TRIBUTARY_TEST_REQUIRE_SERVICES=1 to fail instead ***\n");
+                        eprintln!(
+                            "\n*** SKIPPED: PostgreSQL is not reachable at {admin} ({error}); set TRIBUTARY_TEST_REQUIRE_SERVICES=1 to fail instead ***\n"
+                        );
                         return None;
                     }
-                    Err(error) => panic!("PostgreSQL is required (TRIBUTARY_TEST_REQUIRE_SERVICES=1) but not reachable at {admin}: {error}"),
+                    Err(error) => panic!(
+                        "PostgreSQL is required (TRIBUTARY_TEST_REQUIRE_SERVICES=1) but not reachable at {admin}: {error}"
+                    ),
                 };
                 let name = format!("tributary_test_{tag}");
                 use sea_orm::ConnectionTrait;
-                connection.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("creating the test database");
+                connection
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("creating the test database");
                 let _ = connection.close().await;
                 let url = match admin.rsplit_once('/') {
                     Some((server, _)) => format!("{server}/{name}"),
@@ -75,7 +86,9 @@ impl TestDatabase {
             TestDatabase::Postgres { name } => {
                 if let Ok(connection) = sea_orm::Database::connect(&postgres_admin_url()).await {
                     use sea_orm::ConnectionTrait;
-                    let _ = connection.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                    let _ = connection
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
                     let _ = connection.close().await;
                 }
             }
@@ -118,8 +131,16 @@ impl TestAppBuilder {
         logs::install();
         let (database, database_url) = TestDatabase::create(self.backend).await?;
         let sim_handle = GithubSim::new(SimConfig { seed: self.seed });
-        let tokens = sim_handle.tokens().into_iter().map(|t| (t.name, t.token)).collect();
-        let sim = sim_handle.clone().spawn("127.0.0.1:0").await.expect("starting github-sim");
+        let tokens = sim_handle
+            .tokens()
+            .into_iter()
+            .map(|t| (t.name, t.token))
+            .collect();
+        let sim = sim_handle
+            .clone()
+            .spawn("127.0.0.1:0")
+            .await
+            .expect("starting github-sim");
         let github = self.github_api_url.unwrap_or_else(|| sim.base_url());
         let config = api::Config {
             listen: "127.0.0.1:0".into(),
@@ -131,13 +152,26 @@ impl TestAppBuilder {
             encryption_key: Some(api::crypto::SecretBox::generate_key()),
         };
         let api = api::start(&config).await.expect("starting the API");
-        Some(TestApp { backend: self.backend, sim, sim_handle, api, database_url, http: reqwest::Client::new(), tokens, database: Some(database) })
+        Some(TestApp {
+            backend: self.backend,
+            sim,
+            sim_handle,
+            api,
+            database_url,
+            http: reqwest::Client::new(),
+            tokens,
+            database: Some(database),
+        })
     }
 }
 
 impl TestApp {
     pub fn builder(backend: Backend) -> TestAppBuilder {
-        TestAppBuilder { backend, seed: 1, github_api_url: None }
+        TestAppBuilder {
+            backend,
+            seed: 1,
+            github_api_url: None,
+        }
     }
 
     pub async fn start(backend: Backend) -> Option<TestApp> {
@@ -145,7 +179,10 @@ impl TestApp {
     }
 
     pub fn token(&self, scenario: &str) -> String {
-        self.tokens.get(scenario).unwrap_or_else(|| panic!("github-sim has no scenario token {scenario}")).clone()
+        self.tokens
+            .get(scenario)
+            .unwrap_or_else(|| panic!("github-sim has no scenario token {scenario}"))
+            .clone()
     }
 
     pub fn all_tokens(&self) -> Vec<String> {
@@ -166,7 +203,11 @@ impl TestApp {
             .send()
             .await
             .expect("posting to the API");
-        assert!(response.status().is_success(), "GraphQL answered {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "GraphQL answered {}",
+            response.status()
+        );
         let body: Value = response.json().await.expect("a JSON answer");
         logs::remember_response(&body);
         body
@@ -175,7 +216,10 @@ impl TestApp {
     /// Like [`graphql`](Self::graphql), but fails the test on any GraphQL error and returns `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.graphql(query, variables).await;
-        assert!(body.get("errors").is_none(), "unexpected GraphQL errors: {body:#}");
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected GraphQL errors: {body:#}"
+        );
         body["data"].clone()
     }
 
@@ -187,7 +231,10 @@ impl TestApp {
                 json!({ "name": format!("{scenario} integration"), "token": self.token(scenario) }),
             )
             .await;
-        data["createIntegration"]["id"].as_str().expect("an id").to_string()
+        data["createIntegration"]["id"]
+            .as_str()
+            .expect("an id")
+            .to_string()
     }
 
     pub async fn finish(mut self) {

@@ -14,7 +14,9 @@ struct Capture;
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        LOG.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
+        LOG.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
 
@@ -27,7 +29,11 @@ impl Write for Capture {
 /// our crates and of the HTTP stack is searched.
 pub fn install() {
     INSTALL.call_once(|| {
-        let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(|| Capture).with_ansi(false).finish();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(|| Capture)
+            .with_ansi(false)
+            .finish();
         let _ = tracing::subscriber::set_global_default(subscriber);
     });
 }
@@ -37,7 +43,10 @@ pub fn captured() -> String {
 }
 
 pub fn remember_response(body: &serde_json::Value) {
-    RESPONSES.lock().unwrap_or_else(|p| p.into_inner()).push(body.to_string());
+    RESPONSES
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(body.to_string());
 }
 
 pub fn responses() -> Vec<String> {

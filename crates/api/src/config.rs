@@ -39,7 +39,10 @@ pub const DEFAULT_SQLITE_FILE: &str = "tributary.db";
 
 impl Config {
     pub fn database_url(&self) -> String {
-        let url = self.database_url.clone().unwrap_or_else(|| format!("sqlite://{DEFAULT_SQLITE_FILE}"));
+        let url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{DEFAULT_SQLITE_FILE}"));
         // sqlx opens SQLite files read-write but does not create them unless asked.
         if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
             let separator = if url.contains('?') { '&' } else { '?' };
@@ -94,21 +97,33 @@ impl Keys {
                 let stored = load_or_create(&config.keys_path())?;
                 (
                     config.api_key.clone().unwrap_or(stored.api_key),
-                    config.encryption_key.clone().unwrap_or(stored.encryption_key),
+                    config
+                        .encryption_key
+                        .clone()
+                        .unwrap_or(stored.encryption_key),
                 )
             }
         };
-        let secret_box = SecretBox::from_base64_key(&encryption_key).context("TRIBUTARY_ENCRYPTION_KEY")?;
-        Ok(Keys { api_key, secret_box })
+        let secret_box =
+            SecretBox::from_base64_key(&encryption_key).context("TRIBUTARY_ENCRYPTION_KEY")?;
+        Ok(Keys {
+            api_key,
+            secret_box,
+        })
     }
 }
 
 fn load_or_create(path: &Path) -> anyhow::Result<KeyFile> {
     if path.exists() {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        return serde_json::from_str(&text).with_context(|| format!("{} is not a Tributary key file", path.display()));
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a Tributary key file", path.display()));
     }
-    let keys = KeyFile { api_key: generate_api_key(), encryption_key: SecretBox::generate_key() };
+    let keys = KeyFile {
+        api_key: generate_api_key(),
+        encryption_key: SecretBox::generate_key(),
+    };
     write_owner_only(path, &serde_json::to_string_pretty(&keys)?)?;
     tracing::warn!(
         api_key = %keys.api_key,
@@ -121,7 +136,10 @@ fn load_or_create(path: &Path) -> anyhow::Result<KeyFile> {
 pub fn generate_api_key() -> String {
     use rand::Rng;
     let bytes: [u8; 24] = rand::thread_rng().r#gen();
-    format!("trib_{}", base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes))
+    format!(
+        "trib_{}",
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+    )
 }
 
 fn write_owner_only(path: &Path, contents: &str) -> anyhow::Result<()> {
@@ -133,7 +151,9 @@ fn write_owner_only(path: &Path, contents: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(contents.as_bytes())?;
     Ok(())
 }
@@ -144,12 +164,24 @@ mod tests {
 
     #[test]
     fn sqlite_urls_get_create_mode_and_keys_sit_beside_the_file() {
-        let config = Config { database_url: Some("sqlite:///tmp/x/data.db".into()), ..Config::default() };
+        let config = Config {
+            database_url: Some("sqlite:///tmp/x/data.db".into()),
+            ..Config::default()
+        };
         assert_eq!(config.database_url(), "sqlite:///tmp/x/data.db?mode=rwc");
-        assert_eq!(config.keys_path(), PathBuf::from("/tmp/x/tributary-keys.json"));
-        assert_eq!(Config::default().keys_path(), PathBuf::from("tributary-keys.json"));
+        assert_eq!(
+            config.keys_path(),
+            PathBuf::from("/tmp/x/tributary-keys.json")
+        );
+        assert_eq!(
+            Config::default().keys_path(),
+            PathBuf::from("tributary-keys.json")
+        );
         assert_eq!(Config::default().public_url(), "http://127.0.0.1:8080");
-        let pg = Config { database_url: Some("postgres://localhost/db".into()), ..Config::default() };
+        let pg = Config {
+            database_url: Some("postgres://localhost/db".into()),
+            ..Config::default()
+        };
         assert_eq!(pg.database_url(), "postgres://localhost/db");
     }
 
@@ -157,14 +189,20 @@ mod tests {
     fn generated_keys_are_kept_owner_only_and_reused() {
         let dir = std::env::temp_dir().join(format!("tributary-keys-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        let config = Config { database_url: Some(format!("sqlite://{}/t.db", dir.display())), ..Config::default() };
+        let config = Config {
+            database_url: Some(format!("sqlite://{}/t.db", dir.display())),
+            ..Config::default()
+        };
         let first = Keys::resolve(&config).unwrap();
         let second = Keys::resolve(&config).unwrap();
         assert_eq!(first.api_key, second.api_key);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("tributary-keys.json")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("tributary-keys.json"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(dir).unwrap();

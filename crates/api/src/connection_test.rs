@@ -126,7 +126,11 @@ impl From<&ConnectionReport> for ConnectionTest {
             missing_scopes: report
                 .missing_scopes
                 .iter()
-                .map(|m| MissingScope { scope: m.scope.clone(), disables: services(&m.disables), why: m.why.clone() })
+                .map(|m| MissingScope {
+                    scope: m.scope.clone(),
+                    disables: services(&m.disables),
+                    why: m.why.clone(),
+                })
                 .collect(),
             available_services: services(&report.available_services),
             organizations: report

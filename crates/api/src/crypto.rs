@@ -16,17 +16,23 @@ pub struct SecretBox {
 pub enum CryptoError {
     #[error("the encryption key must be 32 bytes, base64-encoded")]
     BadKey,
-    #[error("a stored secret could not be decrypted: was TRIBUTARY_ENCRYPTION_KEY changed since it was stored?")]
+    #[error(
+        "a stored secret could not be decrypted: was TRIBUTARY_ENCRYPTION_KEY changed since it was stored?"
+    )]
     Undecryptable,
 }
 
 impl SecretBox {
     pub fn from_base64_key(key: &str) -> Result<Self, CryptoError> {
-        let bytes = STANDARD.decode(key.trim()).map_err(|_| CryptoError::BadKey)?;
+        let bytes = STANDARD
+            .decode(key.trim())
+            .map_err(|_| CryptoError::BadKey)?;
         if bytes.len() != 32 {
             return Err(CryptoError::BadKey);
         }
-        Ok(SecretBox { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)) })
+        Ok(SecretBox {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
+        })
     }
 
     pub fn generate_key() -> String {
@@ -35,19 +41,27 @@ impl SecretBox {
 
     pub fn seal(&self, plaintext: &str) -> String {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let ciphertext = self.cipher.encrypt(&nonce, plaintext.as_bytes()).expect("AES-GCM encryption of an in-memory buffer cannot fail");
+        let ciphertext = self
+            .cipher
+            .encrypt(&nonce, plaintext.as_bytes())
+            .expect("AES-GCM encryption of an in-memory buffer cannot fail");
         let mut sealed = nonce.to_vec();
         sealed.extend(ciphertext);
         STANDARD.encode(sealed)
     }
 
     pub fn open(&self, sealed: &str) -> Result<String, CryptoError> {
-        let bytes = STANDARD.decode(sealed).map_err(|_| CryptoError::Undecryptable)?;
+        let bytes = STANDARD
+            .decode(sealed)
+            .map_err(|_| CryptoError::Undecryptable)?;
         if bytes.len() < 12 {
             return Err(CryptoError::Undecryptable);
         }
         let (nonce, ciphertext) = bytes.split_at(12);
-        let plaintext = self.cipher.decrypt(Nonce::from_slice(nonce), ciphertext).map_err(|_| CryptoError::Undecryptable)?;
+        let plaintext = self
+            .cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .map_err(|_| CryptoError::Undecryptable)?;
         String::from_utf8(plaintext).map_err(|_| CryptoError::Undecryptable)
     }
 }
@@ -61,7 +75,11 @@ mod tests {
         let secret_box = SecretBox::from_base64_key(&SecretBox::generate_key()).unwrap();
         let sealed = secret_box.seal("ghp_secret");
         assert!(!sealed.contains("ghp_secret"));
-        assert_ne!(sealed, secret_box.seal("ghp_secret"), "each seal uses a fresh nonce");
+        assert_ne!(
+            sealed,
+            secret_box.seal("ghp_secret"),
+            "each seal uses a fresh nonce"
+        );
         assert_eq!(secret_box.open(&sealed).unwrap(), "ghp_secret");
     }
 
@@ -69,7 +87,13 @@ mod tests {
     fn another_key_cannot_open() {
         let a = SecretBox::from_base64_key(&SecretBox::generate_key()).unwrap();
         let b = SecretBox::from_base64_key(&SecretBox::generate_key()).unwrap();
-        assert!(matches!(b.open(&a.seal("x")), Err(CryptoError::Undecryptable)));
-        assert!(matches!(SecretBox::from_base64_key("c2hvcnQ="), Err(CryptoError::BadKey)));
+        assert!(matches!(
+            b.open(&a.seal("x")),
+            Err(CryptoError::Undecryptable)
+        ));
+        assert!(matches!(
+            SecretBox::from_base64_key("c2hvcnQ="),
+            Err(CryptoError::BadKey)
+        ));
     }
 }

@@ -7,8 +7,8 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
-    middleware::SizeLimit,
     http::{HeaderMap, StatusCode, header},
+    middleware::SizeLimit,
     web::{Data, Html, websocket::WebSocket},
 };
 use subtle::ConstantTimeEq;
@@ -27,14 +27,19 @@ pub struct ApiKey(pub Arc<str>);
 
 impl ApiKey {
     fn accepts(&self, authorization: Option<&str>) -> bool {
-        let Some(given) = authorization.and_then(|v| v.trim().strip_prefix("Bearer ")) else { return false };
+        let Some(given) = authorization.and_then(|v| v.trim().strip_prefix("Bearer ")) else {
+            return false;
+        };
         given.trim().as_bytes().ct_eq(self.0.as_bytes()).into()
     }
 }
 
 pub fn routes(schema: TributarySchema, api_key: ApiKey, metrics: Arc<Metrics>) -> impl Endpoint {
     Route::new()
-        .at("/graphql", get(graphiql).post(graphql.with(SizeLimit::new(MAX_REQUEST_BYTES))))
+        .at(
+            "/graphql",
+            get(graphiql).post(graphql.with(SizeLimit::new(MAX_REQUEST_BYTES))),
+        )
         .at("/graphql/ws", get(graphql_ws))
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
@@ -47,7 +52,11 @@ pub fn routes(schema: TributarySchema, api_key: ApiKey, metrics: Arc<Metrics>) -
         })
 }
 
-async fn count_request<E: Endpoint>(endpoint: Arc<E>, request: Request, metrics: Arc<Metrics>) -> poem::Result<Response> {
+async fn count_request<E: Endpoint>(
+    endpoint: Arc<E>,
+    request: Request,
+    metrics: Arc<Metrics>,
+) -> poem::Result<Response> {
     let method = request.method().to_string();
     let route = match request.uri().path() {
         path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics") => path.to_string(),
@@ -58,7 +67,14 @@ async fn count_request<E: Endpoint>(endpoint: Arc<E>, request: Request, metrics:
         Ok(output) => output.into_response(),
         Err(error) => error.into_response(),
     };
-    metrics.http_requests.get_or_create(&HttpLabels { method, route, status: response.status().as_u16() }).inc();
+    metrics
+        .http_requests
+        .get_or_create(&HttpLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
     Ok(response)
 }
 
@@ -84,21 +100,33 @@ async fn graphql(
     headers: &HeaderMap,
     request: poem::Result<GraphQLRequest>,
 ) -> Response {
-    if !api_key.accepts(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+    if !api_key.accepts(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    ) {
         return unauthorized();
     }
     let request = match request {
         Ok(request) => request.0,
         Err(error) => {
             let body = serde_json::json!({ "errors": [{ "message": format!("Malformed GraphQL request: {error}"), "extensions": { "code": "BAD_REQUEST" } }] });
-            return Response::builder().status(StatusCode::BAD_REQUEST).header(header::CONTENT_TYPE, "application/json").body(body.to_string());
+            return Response::builder()
+                .status(StatusCode::BAD_REQUEST)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
         }
     };
-    let labels = OperationLabels { operation: operation_label(&request) };
+    let labels = OperationLabels {
+        operation: operation_label(&request),
+    };
     let response = schema.execute(request).await;
     metrics.graphql_operations.get_or_create(&labels).inc();
     if !response.errors.is_empty() {
-        metrics.graphql_errors.get_or_create(&labels).inc_by(response.errors.len() as u64);
+        metrics
+            .graphql_errors
+            .get_or_create(&labels)
+            .inc_by(response.errors.len() as u64);
     }
     GraphQLResponse::from(response).into_response()
 }
@@ -107,10 +135,18 @@ async fn graphql(
 /// operation of the document, or `anonymous`.
 fn operation_label(request: &async_graphql::Request) -> String {
     use async_graphql::parser::types::DocumentOperations;
-    let name = request.operation_name.clone().or_else(|| match async_graphql::parser::parse_query(&request.query).ok()?.operations {
-        DocumentOperations::Multiple(operations) if operations.len() == 1 => operations.keys().next().map(|n| n.to_string()),
-        _ => None,
-    });
+    let name =
+        request.operation_name.clone().or_else(|| {
+            match async_graphql::parser::parse_query(&request.query)
+                .ok()?
+                .operations
+            {
+                DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+                    operations.keys().next().map(|n| n.to_string())
+                }
+                _ => None,
+            }
+        });
     name.unwrap_or_else(|| "anonymous".into())
 }
 
@@ -124,7 +160,11 @@ async fn graphql_ws(
 ) -> impl IntoResponse {
     let schema = schema.clone();
     let api_key = api_key.clone();
-    let header_ok = api_key.accepts(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()));
+    let header_ok = api_key.accepts(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
     websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
         GraphQLWebSocket::new(stream, schema, protocol)
             .on_connection_init(move |payload| async move {
@@ -144,7 +184,8 @@ async fn graphql_ws(
 
 #[handler]
 fn graphiql() -> Html<String> {
-    let examples = serde_json::to_string(include_str!("graphiql_examples.graphql")).expect("a string always serializes");
+    let examples = serde_json::to_string(include_str!("graphiql_examples.graphql"))
+        .expect("a string always serializes");
     Html(
         include_str!("graphiql.html")
             .replace("__ENDPOINT__", "/graphql")
@@ -161,6 +202,9 @@ fn healthz() -> &'static str {
 #[handler]
 fn metrics_text(metrics: Data<&Arc<Metrics>>) -> Response {
     Response::builder()
-        .header(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .header(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )
         .body(metrics.render())
 }

@@ -8,8 +8,9 @@ use entity::{group, integration, repository};
 use futures_util::{StreamExt, stream};
 use github::{ConnectionReport, GithubClient, GithubError, OrgRole, RemoteRepository, Token};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, sea_query::OnConflict,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::OnConflict,
 };
 use tokio::sync::broadcast;
 
@@ -67,10 +68,15 @@ impl ServiceSwitches {
     }
 
     fn enabled(self) -> Vec<Service> {
-        [(Service::Repos, self.repos), (Service::PullRequests, self.pull_requests), (Service::Tickets, self.tickets), (Service::Webhooks, self.webhooks)]
-            .into_iter()
-            .filter_map(|(s, on)| on.then_some(s))
-            .collect()
+        [
+            (Service::Repos, self.repos),
+            (Service::PullRequests, self.pull_requests),
+            (Service::Tickets, self.tickets),
+            (Service::Webhooks, self.webhooks),
+        ]
+        .into_iter()
+        .filter_map(|(s, on)| on.then_some(s))
+        .collect()
     }
 
     /// Refuses switching on a service the token cannot run, naming the scope to add.
@@ -112,7 +118,9 @@ fn valid_name(name: &str) -> ApiResult<String> {
         return Err(ApiError::BadInput("the integration needs a name".into()));
     }
     if name.chars().count() > NAME_LIMIT {
-        return Err(ApiError::BadInput(format!("the name is longer than {NAME_LIMIT} characters")));
+        return Err(ApiError::BadInput(format!(
+            "the name is longer than {NAME_LIMIT} characters"
+        )));
     }
     Ok(name.to_string())
 }
@@ -120,7 +128,12 @@ fn valid_name(name: &str) -> ApiResult<String> {
 impl Integrations {
     pub fn new(db: DatabaseConnection, github: GithubClient, secrets: SecretBox) -> Self {
         let (events, _) = broadcast::channel(256);
-        Integrations { db, github, secrets, events }
+        Integrations {
+            db,
+            github,
+            secrets,
+            events,
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -133,7 +146,11 @@ impl Integrations {
 
     fn publish(&self, integration_id: &str, kind: IntegrationEventKind) {
         // No subscriber is not an error.
-        let _ = self.events.send(IntegrationEvent { integration_id: integration_id.to_string(), kind, at: Utc::now() });
+        let _ = self.events.send(IntegrationEvent {
+            integration_id: integration_id.to_string(),
+            kind,
+            at: Utc::now(),
+        });
     }
 
     /// Tests a token and stores nothing.
@@ -141,9 +158,18 @@ impl Integrations {
         ConnectionTest::from(&self.github.test_connection(&Token::new(token)).await)
     }
 
-    pub async fn create(&self, name: &str, token: Option<&str>, services: Option<ServiceChange>) -> ApiResult<integration::Model> {
+    pub async fn create(
+        &self,
+        name: &str,
+        token: Option<&str>,
+        services: Option<ServiceChange>,
+    ) -> ApiResult<integration::Model> {
         let name = valid_name(name)?;
-        let token = Token::new(token.ok_or_else(|| ApiError::BadInput("give the integration a token: a classic personal access token".into()))?);
+        let token = Token::new(token.ok_or_else(|| {
+            ApiError::BadInput(
+                "give the integration a token: a classic personal access token".into(),
+            )
+        })?);
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
         if !test.ok {
@@ -156,11 +182,17 @@ impl Integrations {
             None => available,
         };
         switches.check_against(&test)?;
-        let account = report.account.clone().ok_or_else(|| ApiError::ConnectionFailed(test.message.clone()))?;
+        let account = report
+            .account
+            .clone()
+            .ok_or_else(|| ApiError::ConnectionFailed(test.message.clone()))?;
+        // Everything GitHub has to say is read before anything is written, so that a
+        // failure half-way leaves no integration without its groups.
+        let listing = self.read_groups(&token, &report).await?;
         let now = Utc::now();
         let id = uuid::Uuid::new_v4().to_string();
         let model = integration::ActiveModel {
-            id: Set(id.clone()),
+            id: Set(id),
             name: Set(name),
             auth_kind: Set("TOKEN".into()),
             token_ciphertext: Set(self.secrets.seal(token.expose())),
@@ -177,10 +209,11 @@ impl Integrations {
             last_tested_at: Set(now),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(&self.db)
-        .await?;
-        self.store_groups(&model, &token, &report).await?;
+        };
+        let txn = self.db.begin().await?;
+        let model = model.insert(&txn).await?;
+        write_groups(&txn, &model.id, &listing).await?;
+        txn.commit().await?;
         tracing::info!(integration = %model.id, login = %model.login, "integration created");
         self.publish(&model.id, IntegrationEventKind::Created);
         Ok(model)
@@ -190,11 +223,17 @@ impl Integrations {
         integration::Entity::find_by_id(id.to_string())
             .one(&self.db)
             .await?
-            .ok_or_else(|| ApiError::NotFound { what: "integration", id: id.to_string() })
+            .ok_or_else(|| ApiError::NotFound {
+                what: "integration",
+                id: id.to_string(),
+            })
     }
 
     pub async fn list(&self) -> ApiResult<Vec<integration::Model>> {
-        Ok(integration::Entity::find().order_by_asc(integration::Column::CreatedAt).all(&self.db).await?)
+        Ok(integration::Entity::find()
+            .order_by_asc(integration::Column::CreatedAt)
+            .all(&self.db)
+            .await?)
     }
 
     fn token_of(&self, model: &integration::Model) -> ApiResult<Token> {
@@ -207,7 +246,8 @@ impl Integrations {
         let token = self.token_of(&model)?;
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
-        self.record_test(model, &test, None).await?;
+        record_test(&self.db, &self.secrets, model, &test, None).await?;
+        self.publish(id, IntegrationEventKind::ConnectionTested);
         Ok(test)
     }
 
@@ -222,41 +262,31 @@ impl Integrations {
             return Ok(test);
         }
         if let Some(account) = &report.account
-            && account.database_id != model.account_id {
-                return Err(ApiError::BadInput(format!(
-                    "the new token belongs to {}, but this integration connects {}; create a new integration for another account",
-                    account.login, model.login
-                )));
-            }
-        let model = self.record_test(model, &test, Some(&token)).await?;
-        self.store_groups(&model, &token, &report).await?;
+            && account.database_id != model.account_id
+        {
+            return Err(ApiError::BadInput(format!(
+                "the new token belongs to {}, but this integration connects {}; create a new integration for another account",
+                account.login, model.login
+            )));
+        }
+        let listing = self.read_groups(&token, &report).await?;
+        let txn = self.db.begin().await?;
+        record_test(&txn, &self.secrets, model, &test, Some(&token)).await?;
+        write_groups(&txn, id, &listing).await?;
+        txn.commit().await?;
+        self.publish(id, IntegrationEventKind::ConnectionTested);
         Ok(test)
     }
 
-    async fn record_test(&self, model: integration::Model, test: &ConnectionTest, new_token: Option<&Token>) -> ApiResult<integration::Model> {
-        let id = model.id.clone();
-        let mut active: integration::ActiveModel = model.into();
-        let now = Utc::now();
-        active.last_test_ok = Set(test.ok);
-        active.last_test = Set(serde_json::to_string(test).map_err(anyhow::Error::from)?);
-        active.last_tested_at = Set(now);
-        active.updated_at = Set(now);
-        if test.ok {
-            active.granted_scopes = Set(test.granted_scopes.join(", "));
-        }
-        if let Some(token) = new_token {
-            active.token_ciphertext = Set(self.secrets.seal(token.expose()));
-            active.token_kind = Set(test.token_kind.name().into());
-        }
-        let model = active.update(&self.db).await?;
-        self.publish(&id, IntegrationEventKind::ConnectionTested);
-        Ok(model)
-    }
-
-    pub async fn set_services(&self, id: &str, change: ServiceChange) -> ApiResult<integration::Model> {
+    pub async fn set_services(
+        &self,
+        id: &str,
+        change: ServiceChange,
+    ) -> ApiResult<integration::Model> {
         let model = self.get(id).await?;
         let switches = ServiceSwitches::of(&model).apply(change);
-        let test: ConnectionTest = serde_json::from_str(&model.last_test).map_err(anyhow::Error::from)?;
+        let test: ConnectionTest =
+            serde_json::from_str(&model.last_test).map_err(anyhow::Error::from)?;
         switches.check_against(&test)?;
         let mut active: integration::ActiveModel = model.into();
         active.repos_enabled = Set(switches.repos);
@@ -285,17 +315,26 @@ impl Integrations {
         let token = self.token_of(&model)?;
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
-        let model = self.record_test(model, &test, None).await?;
         if !test.ok {
+            record_test(&self.db, &self.secrets, model, &test, None).await?;
+            self.publish(id, IntegrationEventKind::ConnectionTested);
             return Err(ApiError::ConnectionFailed(test.message));
         }
-        self.store_groups(&model, &token, &report).await?;
+        let listing = self.read_groups(&token, &report).await?;
+        let txn = self.db.begin().await?;
+        let model = record_test(&txn, &self.secrets, model, &test, None).await?;
+        write_groups(&txn, id, &listing).await?;
+        txn.commit().await?;
         self.publish(id, IntegrationEventKind::GroupsRefreshed);
         Ok(model)
     }
 
     pub async fn delete(&self, id: &str) -> ApiResult<bool> {
-        let deleted = integration::Entity::delete_by_id(id.to_string()).exec(&self.db).await?.rows_affected > 0;
+        let deleted = integration::Entity::delete_by_id(id.to_string())
+            .exec(&self.db)
+            .await?
+            .rows_affected
+            > 0;
         if deleted {
             self.publish(id, IntegrationEventKind::Deleted);
         }
@@ -311,20 +350,36 @@ impl Integrations {
             .await?)
     }
 
-    fn repository_query(integration_id: &str, group_id: Option<&str>) -> sea_orm::Select<repository::Entity> {
-        let query = repository::Entity::find().filter(repository::Column::IntegrationId.eq(integration_id));
+    fn repository_query(
+        integration_id: &str,
+        group_id: Option<&str>,
+    ) -> sea_orm::Select<repository::Entity> {
+        let query =
+            repository::Entity::find().filter(repository::Column::IntegrationId.eq(integration_id));
         match group_id {
             Some(group_id) => query.filter(repository::Column::GroupId.eq(group_id)),
             None => query,
         }
     }
 
-    pub async fn repository_count(&self, integration_id: &str, group_id: Option<&str>) -> ApiResult<u64> {
-        Ok(Self::repository_query(integration_id, group_id).count(&self.db).await?)
+    pub async fn repository_count(
+        &self,
+        integration_id: &str,
+        group_id: Option<&str>,
+    ) -> ApiResult<u64> {
+        Ok(Self::repository_query(integration_id, group_id)
+            .count(&self.db)
+            .await?)
     }
 
     /// One page of an integration's repositories (optionally of one group), ordered by owner and name.
-    pub async fn repositories(&self, integration_id: &str, group_id: Option<&str>, offset: u64, limit: u64) -> ApiResult<Vec<repository::Model>> {
+    pub async fn repositories(
+        &self,
+        integration_id: &str,
+        group_id: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> ApiResult<Vec<repository::Model>> {
         Ok(Self::repository_query(integration_id, group_id)
             .order_by_asc(repository::Column::Owner)
             .order_by_asc(repository::Column::Name)
@@ -335,11 +390,15 @@ impl Integrations {
             .await?)
     }
 
-    /// Stores the account and its organizations as groups, and each reachable group's
-    /// repositories, in one transaction: upserts by GitHub id, and removes what GitHub
-    /// no longer lists.
-    async fn store_groups(&self, integration: &integration::Model, token: &Token, report: &ConnectionReport) -> ApiResult<()> {
-        let Some(account) = &report.account else { return Ok(()) };
+    /// Reads the account and its organizations as groups, and each reachable group's repositories.
+    async fn read_groups(
+        &self,
+        token: &Token,
+        report: &ConnectionReport,
+    ) -> ApiResult<GroupListing> {
+        let Some(account) = &report.account else {
+            return Ok(GroupListing::default());
+        };
         let mut groups = vec![GroupRow {
             github_id: account.database_id,
             login: account.login.clone(),
@@ -366,11 +425,18 @@ impl Integrations {
             })
         }));
 
-        let reachable: Vec<Option<String>> = groups.iter().map(|g| (g.access == GroupAccess::Ok).then(|| g.login.clone())).collect();
+        let reachable: Vec<Option<String>> = groups
+            .iter()
+            .map(|g| (g.access == GroupAccess::Ok).then(|| g.login.clone()))
+            .collect();
         let listings: Vec<_> = stream::iter(reachable)
             .map(|login| async move {
                 match login {
-                    Some(login) => self.github.owner_repositories(token, &login).await.map(Some),
+                    Some(login) => self
+                        .github
+                        .owner_repositories(token, &login)
+                        .await
+                        .map(Some),
                     None => Ok(None),
                 }
             })
@@ -384,128 +450,187 @@ impl Integrations {
                     repositories.insert(group.github_id, list);
                 }
                 Ok(None) => {}
-                Err(error @ (GithubError::SsoRequired { .. } | GithubError::Forbidden { .. } | GithubError::NotFound { .. })) => {
-                    group.access = if matches!(error, GithubError::SsoRequired { .. }) { GroupAccess::SsoRequired } else { GroupAccess::NotVisible };
-                    group.problem = Some(format!("The repositories of {} could not be listed: {error}", group.login));
+                Err(
+                    error @ (GithubError::SsoRequired { .. }
+                    | GithubError::Forbidden { .. }
+                    | GithubError::NotFound { .. }),
+                ) => {
+                    group.access = if matches!(error, GithubError::SsoRequired { .. }) {
+                        GroupAccess::SsoRequired
+                    } else {
+                        GroupAccess::NotVisible
+                    };
+                    group.problem = Some(format!(
+                        "The repositories of {} could not be listed: {error}",
+                        group.login
+                    ));
                 }
                 Err(fatal) => return Err(fatal.into()),
             }
         }
-        self.write_groups(integration, &groups, &repositories).await
+        Ok(GroupListing {
+            groups,
+            repositories,
+        })
     }
+}
 
-    async fn write_groups(&self, integration: &integration::Model, groups: &[GroupRow], repositories: &HashMap<i64, Vec<RemoteRepository>>) -> ApiResult<()> {
-        let now = Utc::now();
-        let txn = self.db.begin().await?;
-        let group_rows: Vec<group::ActiveModel> = groups
-            .iter()
-            .map(|g| group::ActiveModel {
-                id: Set(uuid::Uuid::new_v4().to_string()),
-                integration_id: Set(integration.id.clone()),
-                github_id: Set(g.github_id),
-                login: Set(g.login.clone()),
-                kind: Set(g.kind.into()),
-                role: Set(g.role.map(|r| role_name(r).to_string())),
-                access: Set(access_name(g.access).into()),
-                problem: Set(g.problem.clone()),
-                sso_url: Set(g.sso_url.clone()),
-                hidden_private_repos: Set(g.hidden_private_repos),
-                refreshed_at: Set(now),
-            })
-            .collect();
-        group::Entity::insert_many(group_rows)
-            .on_conflict(
-                OnConflict::columns([group::Column::IntegrationId, group::Column::GithubId])
+/// What GitHub listed: groups, and the repositories of the reachable ones by group id.
+#[derive(Default)]
+struct GroupListing {
+    groups: Vec<GroupRow>,
+    repositories: HashMap<i64, Vec<RemoteRepository>>,
+}
+
+/// Stores a listing: upserts groups and repositories by GitHub id, and removes what
+/// GitHub no longer lists. Callers run it inside their transaction.
+async fn write_groups(
+    txn: &impl ConnectionTrait,
+    integration_id: &str,
+    listing: &GroupListing,
+) -> ApiResult<()> {
+    let GroupListing {
+        groups,
+        repositories,
+    } = listing;
+    let now = Utc::now();
+    let group_rows: Vec<group::ActiveModel> = groups
+        .iter()
+        .map(|g| group::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            integration_id: Set(integration_id.to_string()),
+            github_id: Set(g.github_id),
+            login: Set(g.login.clone()),
+            kind: Set(g.kind.into()),
+            role: Set(g.role.map(|r| role_name(r).to_string())),
+            access: Set(access_name(g.access).into()),
+            problem: Set(g.problem.clone()),
+            sso_url: Set(g.sso_url.clone()),
+            hidden_private_repos: Set(g.hidden_private_repos),
+            refreshed_at: Set(now),
+        })
+        .collect();
+    group::Entity::insert_many(group_rows)
+        .on_conflict(
+            OnConflict::columns([group::Column::IntegrationId, group::Column::GithubId])
+                .update_columns([
+                    group::Column::Login,
+                    group::Column::Kind,
+                    group::Column::Role,
+                    group::Column::Access,
+                    group::Column::Problem,
+                    group::Column::SsoUrl,
+                    group::Column::HiddenPrivateRepos,
+                    group::Column::RefreshedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(txn)
+        .await?;
+    let listed: Vec<i64> = groups.iter().map(|g| g.github_id).collect();
+    group::Entity::delete_many()
+        .filter(group::Column::IntegrationId.eq(integration_id))
+        .filter(group::Column::GithubId.is_not_in(listed))
+        .exec(txn)
+        .await?;
+    let group_ids: HashMap<i64, String> = group::Entity::find()
+        .filter(group::Column::IntegrationId.eq(integration_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|g| (g.github_id, g.id))
+        .collect();
+
+    for (github_id, list) in repositories {
+        let group_id = &group_ids[github_id];
+        let seen: HashSet<&str> = list.iter().map(|r| r.node_id.as_str()).collect();
+        // Bounded batches keep every statement under SQLite's and PostgreSQL's bind limits.
+        for chunk in list.chunks(200) {
+            let rows: Vec<repository::ActiveModel> = chunk
+                .iter()
+                .map(|r| repository::ActiveModel {
+                    id: Set(uuid::Uuid::new_v4().to_string()),
+                    integration_id: Set(integration_id.to_string()),
+                    group_id: Set(group_id.clone()),
+                    github_node_id: Set(r.node_id.clone()),
+                    github_database_id: Set(r.database_id),
+                    owner: Set(r.owner.clone()),
+                    name: Set(r.name.clone()),
+                    private: Set(r.private),
+                    archived: Set(r.archived),
+                    fork: Set(r.fork),
+                    default_branch: Set(r.default_branch.clone()),
+                    url: Set(r.url.clone()),
+                    pushed_at: Set(r.pushed_at.clone()),
+                    selected: Set(false),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                })
+                .collect();
+            repository::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::columns([
+                        repository::Column::IntegrationId,
+                        repository::Column::GithubNodeId,
+                    ])
                     .update_columns([
-                        group::Column::Login,
-                        group::Column::Kind,
-                        group::Column::Role,
-                        group::Column::Access,
-                        group::Column::Problem,
-                        group::Column::SsoUrl,
-                        group::Column::HiddenPrivateRepos,
-                        group::Column::RefreshedAt,
+                        repository::Column::GroupId,
+                        repository::Column::GithubDatabaseId,
+                        repository::Column::Owner,
+                        repository::Column::Name,
+                        repository::Column::Private,
+                        repository::Column::Archived,
+                        repository::Column::Fork,
+                        repository::Column::DefaultBranch,
+                        repository::Column::Url,
+                        repository::Column::PushedAt,
+                        repository::Column::UpdatedAt,
                     ])
                     .to_owned(),
-            )
-            .exec(&txn)
-            .await?;
-        let listed: Vec<i64> = groups.iter().map(|g| g.github_id).collect();
-        group::Entity::delete_many()
-            .filter(group::Column::IntegrationId.eq(&integration.id))
-            .filter(group::Column::GithubId.is_not_in(listed))
-            .exec(&txn)
-            .await?;
-        let group_ids: HashMap<i64, String> = group::Entity::find()
-            .filter(group::Column::IntegrationId.eq(&integration.id))
-            .all(&txn)
+                )
+                .exec(txn)
+                .await?;
+        }
+        let stale: Vec<String> = repository::Entity::find()
+            .filter(repository::Column::GroupId.eq(group_id.as_str()))
+            .all(txn)
             .await?
             .into_iter()
-            .map(|g| (g.github_id, g.id))
+            .filter(|r| !seen.contains(r.github_node_id.as_str()))
+            .map(|r| r.id)
             .collect();
-
-        for (github_id, list) in repositories {
-            let group_id = &group_ids[github_id];
-            let seen: HashSet<&str> = list.iter().map(|r| r.node_id.as_str()).collect();
-            // Bounded batches keep every statement under SQLite's and PostgreSQL's bind limits.
-            for chunk in list.chunks(200) {
-                let rows: Vec<repository::ActiveModel> = chunk
-                    .iter()
-                    .map(|r| repository::ActiveModel {
-                        id: Set(uuid::Uuid::new_v4().to_string()),
-                        integration_id: Set(integration.id.clone()),
-                        group_id: Set(group_id.clone()),
-                        github_node_id: Set(r.node_id.clone()),
-                        github_database_id: Set(r.database_id),
-                        owner: Set(r.owner.clone()),
-                        name: Set(r.name.clone()),
-                        private: Set(r.private),
-                        archived: Set(r.archived),
-                        fork: Set(r.fork),
-                        default_branch: Set(r.default_branch.clone()),
-                        url: Set(r.url.clone()),
-                        pushed_at: Set(r.pushed_at.clone()),
-                        selected: Set(false),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                    })
-                    .collect();
-                repository::Entity::insert_many(rows)
-                    .on_conflict(
-                        OnConflict::columns([repository::Column::IntegrationId, repository::Column::GithubNodeId])
-                            .update_columns([
-                                repository::Column::GroupId,
-                                repository::Column::GithubDatabaseId,
-                                repository::Column::Owner,
-                                repository::Column::Name,
-                                repository::Column::Private,
-                                repository::Column::Archived,
-                                repository::Column::Fork,
-                                repository::Column::DefaultBranch,
-                                repository::Column::Url,
-                                repository::Column::PushedAt,
-                                repository::Column::UpdatedAt,
-                            ])
-                            .to_owned(),
-                    )
-                    .exec(&txn)
-                    .await?;
-            }
-            let stale: Vec<String> = repository::Entity::find()
-                .filter(repository::Column::GroupId.eq(group_id.as_str()))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .filter(|r| !seen.contains(r.github_node_id.as_str()))
-                .map(|r| r.id)
-                .collect();
-            if !stale.is_empty() {
-                repository::Entity::delete_many().filter(repository::Column::Id.is_in(stale)).exec(&txn).await?;
-            }
+        if !stale.is_empty() {
+            repository::Entity::delete_many()
+                .filter(repository::Column::Id.is_in(stale))
+                .exec(txn)
+                .await?;
         }
-        txn.commit().await?;
-        Ok(())
     }
+    Ok(())
+}
+
+/// Keeps a connection test's result (and a new token, sealed) on the integration.
+async fn record_test(
+    db: &impl ConnectionTrait,
+    secrets: &SecretBox,
+    model: integration::Model,
+    test: &ConnectionTest,
+    new_token: Option<&Token>,
+) -> ApiResult<integration::Model> {
+    let mut active: integration::ActiveModel = model.into();
+    let now = Utc::now();
+    active.last_test_ok = Set(test.ok);
+    active.last_test = Set(serde_json::to_string(test).map_err(anyhow::Error::from)?);
+    active.last_tested_at = Set(now);
+    active.updated_at = Set(now);
+    if test.ok {
+        active.granted_scopes = Set(test.granted_scopes.join(", "));
+    }
+    if let Some(token) = new_token {
+        active.token_ciphertext = Set(secrets.seal(token.expose()));
+        active.token_kind = Set(test.token_kind.name().into());
+    }
+    Ok(active.update(db).await?)
 }
 
 struct GroupRow {

@@ -26,8 +26,12 @@ pub use graphql::sdl;
 pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
     options.sqlx_logging(false);
-    let db = Database::connect(options).await.with_context(|| format!("connecting to the database ({})", redact_url(url)))?;
-    migration::Migrator::up(&db, None).await.context("running migrations")?;
+    let db = Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database ({})", redact_url(url)))?;
+    migration::Migrator::up(&db, None)
+        .await
+        .context("running migrations")?;
     Ok(db)
 }
 
@@ -74,12 +78,21 @@ impl RunningApi {
 pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
     let keys = config::Keys::resolve(config)?;
     let db = connect_database(&config.database_url()).await?;
-    let github = GithubClient::new(GithubEndpoints::new(&config.github_api_url, &config.github_web_url));
+    let github = GithubClient::new(GithubEndpoints::new(
+        &config.github_api_url,
+        &config.github_web_url,
+    ));
     let integrations = integrations::Integrations::new(db, github, keys.secret_box.clone());
     let schema = graphql::build_schema(Some(integrations.clone()));
-    let routes = http::routes(schema, http::ApiKey(keys.api_key.clone().into()), Arc::new(metrics::Metrics::default()));
+    let routes = http::routes(
+        schema,
+        http::ApiKey(keys.api_key.clone().into()),
+        Arc::new(metrics::Metrics::default()),
+    );
 
-    let listener = tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -94,5 +107,11 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
             .await
     });
     tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), public_url = %config.public_url(), database = %redact_url(&config.database_url()), "API listening");
-    Ok(RunningApi { addr, api_key: keys.api_key, integrations, shutdown: Some(shutdown), task })
+    Ok(RunningApi {
+        addr,
+        api_key: keys.api_key,
+        integrations,
+        shutdown: Some(shutdown),
+        task,
+    })
 }

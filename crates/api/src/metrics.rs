@@ -34,17 +34,37 @@ impl Default for Metrics {
         let http_requests = Family::<HttpLabels, Counter>::default();
         let graphql_operations = Family::<OperationLabels, Counter>::default();
         let graphql_errors = Family::<OperationLabels, Counter>::default();
-        registry.register("http_requests", "HTTP requests answered, by route and status", http_requests.clone());
-        registry.register("graphql_operations", "GraphQL operations executed, by operation name", graphql_operations.clone());
-        registry.register("graphql_errors", "GraphQL errors returned, by operation name", graphql_errors.clone());
-        Metrics { registry: Mutex::new(registry), http_requests, graphql_operations, graphql_errors }
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "graphql_operations",
+            "GraphQL operations executed, by operation name",
+            graphql_operations.clone(),
+        );
+        registry.register(
+            "graphql_errors",
+            "GraphQL errors returned, by operation name",
+            graphql_errors.clone(),
+        );
+        Metrics {
+            registry: Mutex::new(registry),
+            http_requests,
+            graphql_operations,
+            graphql_errors,
+        }
     }
 }
 
 impl Metrics {
     pub fn render(&self) -> String {
         let mut text = String::new();
-        let registry = self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let registry = self
+            .registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         encode(&mut text, &registry).expect("writing to a String cannot fail");
         text
     }

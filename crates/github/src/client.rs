@@ -30,7 +30,11 @@ impl GithubEndpoints {
             Some(host) => format!("{host}/api/graphql"),
             None => format!("{api}/graphql"),
         };
-        GithubEndpoints { api, graphql, web: web.trim_end_matches('/').to_string() }
+        GithubEndpoints {
+            api,
+            graphql,
+            web: web.trim_end_matches('/').to_string(),
+        }
     }
 }
 
@@ -98,7 +102,12 @@ impl GithubClient {
         &self.endpoints
     }
 
-    fn request(&self, method: reqwest::Method, url: &str, token: &Token) -> reqwest::RequestBuilder {
+    fn request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        token: &Token,
+    ) -> reqwest::RequestBuilder {
         self.http
             .request(method, url)
             .bearer_auth(token.expose())
@@ -106,7 +115,11 @@ impl GithubClient {
             .header("X-GitHub-Api-Version", API_VERSION)
     }
 
-    async fn send(&self, builder: reqwest::RequestBuilder, url: &str) -> Result<Response, GithubError> {
+    async fn send(
+        &self,
+        builder: reqwest::RequestBuilder,
+        url: &str,
+    ) -> Result<Response, GithubError> {
         builder.send().await.map_err(|e| GithubError::Unreachable {
             url: url.to_string(),
             reason: describe_transport_error(&e),
@@ -114,16 +127,32 @@ impl GithubClient {
     }
 
     /// `GET {api}{path}`; `path` may also be a full URL from a `Link` header.
-    pub async fn rest_get<T: DeserializeOwned>(&self, token: &Token, path: &str) -> Result<RestResponse<T>, GithubError> {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{}", self.endpoints.api, path) };
-        let response = self.send(self.request(reqwest::Method::GET, &url, token), &url).await?;
+    pub async fn rest_get<T: DeserializeOwned>(
+        &self,
+        token: &Token,
+        path: &str,
+    ) -> Result<RestResponse<T>, GithubError> {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.endpoints.api, path)
+        };
+        let response = self
+            .send(self.request(reqwest::Method::GET, &url, token), &url)
+            .await?;
         let status = response.status();
         let headers = response.headers().clone();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
             return Err(classify_failure(status, &headers, &body, path));
         }
-        let body = response.json::<T>().await.map_err(|e| GithubError::Decode { what: path.to_string(), reason: e.to_string() })?;
+        let body = response
+            .json::<T>()
+            .await
+            .map_err(|e| GithubError::Decode {
+                what: path.to_string(),
+                reason: e.to_string(),
+            })?;
         Ok(RestResponse {
             body,
             scopes: headers
@@ -136,35 +165,58 @@ impl GithubClient {
 
     /// Runs one graphql_client operation. Partial data with errors is returned as such:
     /// GitHub answers 200 with `data` and `errors` when, say, one organization needs SSO.
-    pub async fn graphql<Q: GraphQLQuery>(&self, token: &Token, variables: Q::Variables) -> Result<GraphQlAnswer<Q::ResponseData>, GithubError> {
+    pub async fn graphql<Q: GraphQLQuery>(
+        &self,
+        token: &Token,
+        variables: Q::Variables,
+    ) -> Result<GraphQlAnswer<Q::ResponseData>, GithubError> {
         let url = &self.endpoints.graphql;
         let body = Q::build_query(variables);
         let operation = body.operation_name;
-        let response = self.send(self.request(reqwest::Method::POST, url, token).json(&body), url).await?;
+        let response = self
+            .send(
+                self.request(reqwest::Method::POST, url, token).json(&body),
+                url,
+            )
+            .await?;
         let status = response.status();
         let headers = response.headers().clone();
         if !status.is_success() {
             let text = response.text().await.unwrap_or_default();
             return Err(classify_failure(status, &headers, &text, operation));
         }
-        let parsed: GraphQlResponse<Q::ResponseData> = response
-            .json()
-            .await
-            .map_err(|e| GithubError::Decode { what: operation.to_string(), reason: e.to_string() })?;
+        let parsed: GraphQlResponse<Q::ResponseData> =
+            response.json().await.map_err(|e| GithubError::Decode {
+                what: operation.to_string(),
+                reason: e.to_string(),
+            })?;
         if parsed.data.is_none() {
-            if let Some(limited) = parsed.errors.iter().find(|e| matches!(e.kind.as_deref(), Some("RATE_LIMITED" | "RATE_LIMIT"))) {
+            if let Some(limited) = parsed
+                .errors
+                .iter()
+                .find(|e| matches!(e.kind.as_deref(), Some("RATE_LIMITED" | "RATE_LIMIT")))
+            {
                 tracing::warn!(operation, message = %limited.message, "GraphQL rate limit reached");
-                return Err(GithubError::RateLimited { reset: header(&headers, "x-ratelimit-reset").unwrap_or_else(|| "an unknown time".into()) });
+                return Err(GithubError::RateLimited {
+                    reset: header(&headers, "x-ratelimit-reset")
+                        .unwrap_or_else(|| "an unknown time".into()),
+                });
             }
             let messages: Vec<&str> = parsed.errors.iter().map(|e| e.message.as_str()).collect();
             return Err(GithubError::GraphQl(messages.join("; ")));
         }
-        Ok(GraphQlAnswer { data: parsed.data, errors: parsed.errors })
+        Ok(GraphQlAnswer {
+            data: parsed.data,
+            errors: parsed.errors,
+        })
     }
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 #[derive(Deserialize)]
@@ -174,8 +226,15 @@ struct GithubMessage {
 
 /// Maps a failed answer to an error, following GitHub's documented signals: 401, the
 /// `X-GitHub-SSO` header, `retry-after` / `x-ratelimit-remaining: 0`, and the body's message.
-fn classify_failure(status: StatusCode, headers: &HeaderMap, body: &str, what: &str) -> GithubError {
-    let message = serde_json::from_str::<GithubMessage>(body).map(|m| m.message).unwrap_or_else(|_| body.chars().take(300).collect());
+fn classify_failure(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &str,
+    what: &str,
+) -> GithubError {
+    let message = serde_json::from_str::<GithubMessage>(body)
+        .map(|m| m.message)
+        .unwrap_or_else(|_| body.chars().take(300).collect());
     if status == StatusCode::UNAUTHORIZED {
         return GithubError::BadCredentials;
     }
@@ -184,7 +243,9 @@ fn classify_failure(status: StatusCode, headers: &HeaderMap, body: &str, what: &
         return GithubError::SsoRequired { organization, url };
     }
     if status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS {
-        let retry_after = header(headers, "retry-after").and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs);
+        let retry_after = header(headers, "retry-after")
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_secs);
         if retry_after.is_some() || message.contains("secondary rate limit") {
             return GithubError::SecondaryRateLimit { retry_after };
         }
@@ -196,18 +257,29 @@ fn classify_failure(status: StatusCode, headers: &HeaderMap, body: &str, what: &
                 .unwrap_or_else(|| "an unknown time".into());
             return GithubError::RateLimited { reset };
         }
-        return GithubError::Forbidden { status: status.as_u16(), message };
+        return GithubError::Forbidden {
+            status: status.as_u16(),
+            message,
+        };
     }
     if status == StatusCode::NOT_FOUND {
-        return GithubError::NotFound { what: what.to_string() };
+        return GithubError::NotFound {
+            what: what.to_string(),
+        };
     }
-    GithubError::Unexpected { status: status.as_u16(), what: what.to_string(), message }
+    GithubError::Unexpected {
+        status: status.as_u16(),
+        what: what.to_string(),
+        message,
+    }
 }
 
 /// `required; url=https://github.com/orgs/ORG/sso?authorization_request=…` → the URL.
 pub fn sso_required_url(value: &str) -> Option<String> {
     let rest = value.trim().strip_prefix("required;")?;
-    rest.trim().strip_prefix("url=").map(|u| u.trim().to_string())
+    rest.trim()
+        .strip_prefix("url=")
+        .map(|u| u.trim().to_string())
 }
 
 /// The organization login inside an SSO authorization URL (`…/orgs/ORG/sso…`).
@@ -225,9 +297,21 @@ pub fn organization_from_sso_url(url: &str) -> Option<String> {
 /// `partial-results; organizations=21955855,20582480` → the numeric ids.
 fn sso_partial_results(headers: &HeaderMap) -> Vec<i64> {
     header(headers, "x-github-sso")
-        .and_then(|v| v.trim().strip_prefix("partial-results;").map(str::to_string))
-        .and_then(|rest| rest.trim().strip_prefix("organizations=").map(str::to_string))
-        .map(|ids| ids.split(',').filter_map(|id| id.trim().parse().ok()).collect())
+        .and_then(|v| {
+            v.trim()
+                .strip_prefix("partial-results;")
+                .map(str::to_string)
+        })
+        .and_then(|rest| {
+            rest.trim()
+                .strip_prefix("organizations=")
+                .map(str::to_string)
+        })
+        .map(|ids| {
+            ids.split(',')
+                .filter_map(|id| id.trim().parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -236,7 +320,13 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
     let link = header(headers, "link")?;
     link.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
-        params.contains("rel=\"next\"").then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        params.contains("rel=\"next\"").then(|| {
+            target
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
     })
 }
 
@@ -271,16 +361,31 @@ mod tests {
 
     #[test]
     fn graphql_endpoint_is_derived_as_github_does() {
-        assert_eq!(GithubEndpoints::new("https://api.github.com", "https://github.com").graphql, "https://api.github.com/graphql");
-        assert_eq!(GithubEndpoints::new("https://ghe.example.com/api/v3/", "https://ghe.example.com").graphql, "https://ghe.example.com/api/graphql");
+        assert_eq!(
+            GithubEndpoints::new("https://api.github.com", "https://github.com").graphql,
+            "https://api.github.com/graphql"
+        );
+        assert_eq!(
+            GithubEndpoints::new("https://ghe.example.com/api/v3/", "https://ghe.example.com")
+                .graphql,
+            "https://ghe.example.com/api/graphql"
+        );
     }
 
     #[test]
     fn sso_headers_parse() {
-        let url = sso_required_url("required; url=https://github.com/orgs/initech/sso?authorization_request=abc").unwrap();
+        let url = sso_required_url(
+            "required; url=https://github.com/orgs/initech/sso?authorization_request=abc",
+        )
+        .unwrap();
         assert_eq!(organization_from_sso_url(&url).as_deref(), Some("initech"));
         let mut headers = HeaderMap::new();
-        headers.insert("x-github-sso", "partial-results; organizations=21955855,20582480".parse().unwrap());
+        headers.insert(
+            "x-github-sso",
+            "partial-results; organizations=21955855,20582480"
+                .parse()
+                .unwrap(),
+        );
         assert_eq!(sso_partial_results(&headers), vec![21955855, 20582480]);
     }
 
@@ -288,6 +393,9 @@ mod tests {
     fn next_link_is_found() {
         let mut headers = HeaderMap::new();
         headers.insert("link", r#"<https://api.github.com/user/memberships/orgs?page=2>; rel="next", <https://api.github.com/user/memberships/orgs?page=3>; rel="last""#.parse().unwrap());
-        assert_eq!(next_link(&headers).as_deref(), Some("https://api.github.com/user/memberships/orgs?page=2"));
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("https://api.github.com/user/memberships/orgs?page=2")
+        );
     }
 }

@@ -116,7 +116,10 @@ impl GithubClient {
     pub async fn test_connection(&self, token: &Token) -> ConnectionReport {
         let kind = token.kind();
         if token.expose().is_empty() {
-            return ConnectionReport::failed(kind, "The token is empty: paste a classic personal access token.");
+            return ConnectionReport::failed(
+                kind,
+                "The token is empty: paste a classic personal access token.",
+            );
         }
         if let Some(refusal) = kind.refusal() {
             return ConnectionReport::failed(kind, refusal);
@@ -127,27 +130,54 @@ impl GithubClient {
         }
     }
 
-    async fn run_connection_test(&self, token: &Token, kind: TokenKind) -> Result<ConnectionReport, GithubError> {
+    async fn run_connection_test(
+        &self,
+        token: &Token,
+        kind: TokenKind,
+    ) -> Result<ConnectionReport, GithubError> {
         let user = self.rest_get::<UserBody>(token, "/user").await?;
-        let account = Account { login: user.body.login, database_id: user.body.id, node_id: user.body.node_id };
+        let account = Account {
+            login: user.body.login,
+            database_id: user.body.id,
+            node_id: user.body.node_id,
+        };
         let Some(granted) = user.scopes else {
-            let refusal = TokenKind::FineGrainedPersonalAccessToken.refusal().unwrap_or_default();
+            let refusal = TokenKind::FineGrainedPersonalAccessToken
+                .refusal()
+                .unwrap_or_default();
             return Ok(ConnectionReport {
                 account: Some(account),
-                ..ConnectionReport::failed(kind, format!("GitHub reported no OAuth scopes for this token, so it is not a classic token. {refusal}"))
+                ..ConnectionReport::failed(
+                    kind,
+                    format!(
+                        "GitHub reported no OAuth scopes for this token, so it is not a classic token. {refusal}"
+                    ),
+                )
             });
         };
         let scopes = ScopeCheck::new(granted);
         let available = scopes.available_services();
         let mut warnings = scopes.warnings();
 
-        let organizations = self.organization_findings(token, &account.login, &scopes, &available, &mut warnings).await?;
+        let organizations = self
+            .organization_findings(token, &account.login, &scopes, &available, &mut warnings)
+            .await?;
         warnings.extend(organizations.iter().filter_map(|o| o.problem.clone()));
 
         let (ok, message) = if available.is_empty() {
-            (false, format!("Connected as {}, but the token has none of the scopes Tributary needs ({}): no service could work.", account.login, crate::scopes::REQUIRED_SCOPES.join(", ")))
+            (
+                false,
+                format!(
+                    "Connected as {}, but the token has none of the scopes Tributary needs ({}): no service could work.",
+                    account.login,
+                    crate::scopes::REQUIRED_SCOPES.join(", ")
+                ),
+            )
         } else {
-            (true, format!("Successfully connected via {}", account.login))
+            (
+                true,
+                format!("Successfully connected via {}", account.login),
+            )
         };
         Ok(ConnectionReport {
             ok,
@@ -188,11 +218,22 @@ impl GithubClient {
 
         // A few organizations at a time: GitHub's secondary limits punish bursts of
         // concurrent requests, and an account may belong to hundreds of organizations.
-        let visible = memberships.into_iter().map(|m| self.visible_organization(token, login, scopes, available, m));
-        let hidden = hidden_by_sso.into_iter().map(|id| self.sso_hidden_organization(token, login, id));
-        let mut findings: Vec<OrganizationFinding> =
-            stream::iter(visible).buffered(crate::CONCURRENT_REQUESTS).collect::<Vec<_>>().await.into_iter().collect::<Result<_, _>>()?;
-        let hidden: Vec<_> = stream::iter(hidden).buffered(crate::CONCURRENT_REQUESTS).collect().await;
+        let visible = memberships
+            .into_iter()
+            .map(|m| self.visible_organization(token, login, scopes, available, m));
+        let hidden = hidden_by_sso
+            .into_iter()
+            .map(|id| self.sso_hidden_organization(token, login, id));
+        let mut findings: Vec<OrganizationFinding> = stream::iter(visible)
+            .buffered(crate::CONCURRENT_REQUESTS)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        let hidden: Vec<_> = stream::iter(hidden)
+            .buffered(crate::CONCURRENT_REQUESTS)
+            .collect()
+            .await;
         findings.extend(hidden.into_iter().collect::<Result<Vec<_>, _>>()?);
         findings.sort_by(|a, b| a.login.cmp(&b.login));
         Ok(findings)
@@ -207,7 +248,11 @@ impl GithubClient {
         membership: MembershipBody,
     ) -> Result<OrganizationFinding, GithubError> {
         let org = membership.organization.login;
-        let role = if membership.role == "admin" { OrgRole::Owner } else { OrgRole::Member };
+        let role = if membership.role == "admin" {
+            OrgRole::Owner
+        } else {
+            OrgRole::Member
+        };
         let mut finding = OrganizationFinding {
             login: org.clone(),
             database_id: Some(membership.organization.id),
@@ -218,7 +263,10 @@ impl GithubClient {
             sso_url: None,
             hidden_private_repos: None,
         };
-        let details = match self.rest_get::<OrganizationBody>(token, &format!("/orgs/{org}")).await {
+        let details = match self
+            .rest_get::<OrganizationBody>(token, &format!("/orgs/{org}"))
+            .await
+        {
             Ok(details) => details.body,
             Err(error) => return access_problem(finding, login, error),
         };
@@ -237,9 +285,13 @@ impl GithubClient {
             if hidden > 0 {
                 finding.hidden_private_repos = Some(hidden);
                 let hint = if scopes.has("repo") {
-                    format!("{hidden} of the {total} private repositories of {org} are not visible to {login}: add {login} to them (or to a team that has access) so they can be imported.")
+                    format!(
+                        "{hidden} of the {total} private repositories of {org} are not visible to {login}: add {login} to them (or to a team that has access) so they can be imported."
+                    )
                 } else {
-                    format!("The {total} private repositories of {org} are not visible because the token lacks the `repo` scope.")
+                    format!(
+                        "The {total} private repositories of {org} are not visible because the token lacks the `repo` scope."
+                    )
                 };
                 finding.problem = Some(match finding.problem.take() {
                     Some(before) => format!("{before} {hint}"),
@@ -252,7 +304,12 @@ impl GithubClient {
 
     /// An organization GitHub left out of a listing because of SAML SSO: asking for it
     /// by id yields the authorization URL.
-    async fn sso_hidden_organization(&self, token: &Token, login: &str, id: i64) -> Result<OrganizationFinding, GithubError> {
+    async fn sso_hidden_organization(
+        &self,
+        token: &Token,
+        login: &str,
+        id: i64,
+    ) -> Result<OrganizationFinding, GithubError> {
         let finding = OrganizationFinding {
             login: format!("organization #{id}"),
             database_id: Some(id),
@@ -263,8 +320,18 @@ impl GithubClient {
             sso_url: None,
             hidden_private_repos: None,
         };
-        match self.rest_get::<serde_json::Value>(token, &format!("/organizations/{id}")).await {
-            Ok(_) => access_problem(finding, login, GithubError::SsoRequired { organization: format!("organization #{id}"), url: String::new() }),
+        match self
+            .rest_get::<serde_json::Value>(token, &format!("/organizations/{id}"))
+            .await
+        {
+            Ok(_) => access_problem(
+                finding,
+                login,
+                GithubError::SsoRequired {
+                    organization: format!("organization #{id}"),
+                    url: String::new(),
+                },
+            ),
             Err(error) => access_problem(finding, login, error),
         }
     }
@@ -274,7 +341,11 @@ const OAUTH_RESTRICTION_PHRASE: &str = "OAuth App access restrictions";
 
 /// Turns a per-organization failure into a finding; failures that concern the whole
 /// token (bad credentials, GitHub unreachable, rate limits) end the test instead.
-fn access_problem(mut finding: OrganizationFinding, login: &str, error: GithubError) -> Result<OrganizationFinding, GithubError> {
+fn access_problem(
+    mut finding: OrganizationFinding,
+    login: &str,
+    error: GithubError,
+) -> Result<OrganizationFinding, GithubError> {
     finding.services.clear();
     match error {
         GithubError::SsoRequired { organization, url } => {
@@ -284,7 +355,8 @@ fn access_problem(mut finding: OrganizationFinding, login: &str, error: GithubEr
             let org = &finding.login;
             finding.access = OrgAccess::SsoRequired;
             let place = if url.is_empty() {
-                "GitHub → Settings → Developer settings → Personal access tokens → Configure SSO".to_string()
+                "GitHub → Settings → Developer settings → Personal access tokens → Configure SSO"
+                    .to_string()
             } else {
                 url.clone()
             };
@@ -305,7 +377,9 @@ fn access_problem(mut finding: OrganizationFinding, login: &str, error: GithubEr
         GithubError::Forbidden { message, .. } => {
             let org = &finding.login;
             finding.access = OrgAccess::NotVisible;
-            finding.problem = Some(format!("GitHub refused access to {org} for {login}: {message}"));
+            finding.problem = Some(format!(
+                "GitHub refused access to {org} for {login}: {message}"
+            ));
             Ok(finding)
         }
         GithubError::NotFound { .. } => {

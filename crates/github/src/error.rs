@@ -5,10 +5,14 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GithubError {
-    #[error("GitHub rejected the token (401 Bad credentials): it was revoked, has expired or was mistyped. Create a new classic personal access token and update the integration with it.")]
+    #[error(
+        "GitHub rejected the token (401 Bad credentials): it was revoked, has expired or was mistyped. Create a new classic personal access token and update the integration with it."
+    )]
     BadCredentials,
 
-    #[error("Could not reach GitHub at {url}: {reason}. Check the GitHub API URL setting and this server's network access.")]
+    #[error(
+        "Could not reach GitHub at {url}: {reason}. Check the GitHub API URL setting and this server's network access."
+    )]
     Unreachable { url: String, reason: String },
 
     #[error("GitHub's secondary rate limit stopped the request{}; try again later.", retry_after.map(|d| format!(" (GitHub asks to wait {} s)", d.as_secs())).unwrap_or_default())]
@@ -17,7 +21,9 @@ pub enum GithubError {
     #[error("The token's GitHub rate limit is used up; it resets at {reset}.")]
     RateLimited { reset: String },
 
-    #[error("{organization}: the organization enforces SAML single sign-on and the token is not authorized for it. Authorize it at {url}")]
+    #[error(
+        "{organization}: the organization enforces SAML single sign-on and the token is not authorized for it. Authorize it at {url}"
+    )]
     SsoRequired { organization: String, url: String },
 
     #[error("GitHub refused access ({status}): {message}")]
@@ -27,7 +33,11 @@ pub enum GithubError {
     NotFound { what: String },
 
     #[error("GitHub answered {status} for {what}: {message}")]
-    Unexpected { status: u16, what: String, message: String },
+    Unexpected {
+        status: u16,
+        what: String,
+        message: String,
+    },
 
     #[error("GitHub's GraphQL API answered with errors: {0}")]
     GraphQl(String),
@@ -41,7 +51,9 @@ impl GithubError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            GithubError::Unreachable { .. } | GithubError::SecondaryRateLimit { .. } | GithubError::RateLimited { .. }
+            GithubError::Unreachable { .. }
+                | GithubError::SecondaryRateLimit { .. }
+                | GithubError::RateLimited { .. }
         ) || matches!(self, GithubError::Unexpected { status, .. } if *status >= 500)
     }
 }

@@ -12,17 +12,28 @@ pub type DateTime = String;
 pub type URI = String;
 
 /// Every operation file, relative to this crate's root.
-pub const OPERATION_FILES: &[&str] = &["graphql/owner_repositories.graphql", "graphql/private_repository_count.graphql"];
+pub const OPERATION_FILES: &[&str] = &[
+    "graphql/owner_repositories.graphql",
+    "graphql/private_repository_count.graphql",
+];
 
 /// The cut-down GitHub schema the operations are typed against.
 pub const SCHEMA_FILE: &str = "graphql/schema.graphql";
 
 #[derive(GraphQLQuery)]
-#[graphql(schema_path = "graphql/schema.graphql", query_path = "graphql/owner_repositories.graphql", response_derives = "Debug, Clone")]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/owner_repositories.graphql",
+    response_derives = "Debug, Clone"
+)]
 pub struct OwnerRepositories;
 
 #[derive(GraphQLQuery)]
-#[graphql(schema_path = "graphql/schema.graphql", query_path = "graphql/private_repository_count.graphql", response_derives = "Debug, Clone")]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/private_repository_count.graphql",
+    response_derives = "Debug, Clone"
+)]
 pub struct PrivateRepositoryCount;
 
 /// Absolute path of a file of this crate, for tests that read the `.graphql` files.

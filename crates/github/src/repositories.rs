@@ -3,7 +3,9 @@
 use crate::{
     client::GithubClient,
     error::GithubError,
-    operations::{OwnerRepositories, PrivateRepositoryCount, owner_repositories, private_repository_count},
+    operations::{
+        OwnerRepositories, PrivateRepositoryCount, owner_repositories, private_repository_count,
+    },
     token::Token,
 };
 
@@ -27,30 +29,42 @@ const PAGE_SIZE: i64 = 100;
 
 impl GithubClient {
     /// Every repository `login` (an organization or a user) owns that the token can see.
-    pub async fn owner_repositories(&self, token: &Token, login: &str) -> Result<Vec<RemoteRepository>, GithubError> {
+    pub async fn owner_repositories(
+        &self,
+        token: &Token,
+        login: &str,
+    ) -> Result<Vec<RemoteRepository>, GithubError> {
         let mut repositories = Vec::new();
         let mut after = None;
         loop {
-            let variables = owner_repositories::Variables { login: login.to_string(), first: PAGE_SIZE, after: after.take() };
+            let variables = owner_repositories::Variables {
+                login: login.to_string(),
+                first: PAGE_SIZE,
+                after: after.take(),
+            };
             let answer = self.graphql::<OwnerRepositories>(token, variables).await?;
             if let Some(error) = answer.errors.first() {
                 return Err(graphql_access_error(login, error));
             }
             let Some(owner) = answer.data.and_then(|d| d.repository_owner) else {
-                return Err(GithubError::NotFound { what: format!("the account or organization {login}") });
+                return Err(GithubError::NotFound {
+                    what: format!("the account or organization {login}"),
+                });
             };
             let page = owner.repositories;
-            repositories.extend(page.nodes.into_iter().flatten().flatten().map(|n| RemoteRepository {
-                node_id: n.id,
-                database_id: n.database_id,
-                owner: n.owner.login,
-                name: n.name,
-                private: n.is_private,
-                archived: n.is_archived,
-                fork: n.is_fork,
-                default_branch: n.default_branch_ref.map(|r| r.name),
-                url: n.url,
-                pushed_at: n.pushed_at,
+            repositories.extend(page.nodes.into_iter().flatten().flatten().map(|n| {
+                RemoteRepository {
+                    node_id: n.id,
+                    database_id: n.database_id,
+                    owner: n.owner.login,
+                    name: n.name,
+                    private: n.is_private,
+                    archived: n.is_archived,
+                    fork: n.is_fork,
+                    default_branch: n.default_branch_ref.map(|r| r.name),
+                    url: n.url,
+                    pushed_at: n.pushed_at,
+                }
             }));
             match (page.page_info.has_next_page, page.page_info.end_cursor) {
                 (true, Some(cursor)) => after = Some(cursor),
@@ -61,25 +75,51 @@ impl GithubClient {
     }
 
     /// How many private repositories of `login` the token can see.
-    pub async fn visible_private_repository_count(&self, token: &Token, login: &str) -> Result<i64, GithubError> {
+    pub async fn visible_private_repository_count(
+        &self,
+        token: &Token,
+        login: &str,
+    ) -> Result<i64, GithubError> {
         let answer = self
-            .graphql::<PrivateRepositoryCount>(token, private_repository_count::Variables { login: login.to_string() })
+            .graphql::<PrivateRepositoryCount>(
+                token,
+                private_repository_count::Variables {
+                    login: login.to_string(),
+                },
+            )
             .await?;
         if let Some(error) = answer.errors.first() {
             return Err(graphql_access_error(login, error));
         }
-        Ok(answer.data.and_then(|d| d.repository_owner).map(|o| o.repositories.total_count).unwrap_or(0))
+        Ok(answer
+            .data
+            .and_then(|d| d.repository_owner)
+            .map(|o| o.repositories.total_count)
+            .unwrap_or(0))
     }
 }
 
 /// GitHub reports SSO and OAuth-restriction failures inside a 200 answer.
 fn graphql_access_error(login: &str, error: &crate::client::GraphQlError) -> GithubError {
-    if error.extensions.get("saml_failure").and_then(|v| v.as_bool()) == Some(true) {
-        return GithubError::SsoRequired { organization: login.to_string(), url: String::new() };
+    if error
+        .extensions
+        .get("saml_failure")
+        .and_then(|v| v.as_bool())
+        == Some(true)
+    {
+        return GithubError::SsoRequired {
+            organization: login.to_string(),
+            url: String::new(),
+        };
     }
     match error.kind.as_deref() {
-        Some("FORBIDDEN") => GithubError::Forbidden { status: 200, message: error.message.clone() },
-        Some("NOT_FOUND") => GithubError::NotFound { what: format!("the account or organization {login}") },
+        Some("FORBIDDEN") => GithubError::Forbidden {
+            status: 200,
+            message: error.message.clone(),
+        },
+        Some("NOT_FOUND") => GithubError::NotFound {
+            what: format!("the account or organization {login}"),
+        },
         _ => GithubError::GraphQl(error.message.clone()),
     }
 }

@@ -4,8 +4,15 @@
 use std::collections::BTreeSet;
 
 /// The scopes Tributary asks for (the OAuth flow requests exactly these).
-pub const REQUIRED_SCOPES: [&str; 7] =
-    ["repo", "admin:org", "read:org", "admin:repo_hook", "admin:org_hook", "user", "read:user"];
+pub const REQUIRED_SCOPES: [&str; 7] = [
+    "repo",
+    "admin:org",
+    "read:org",
+    "admin:repo_hook",
+    "admin:org_hook",
+    "user",
+    "read:user",
+];
 
 /// A switchable part of the product.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,7 +24,12 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [Service::Repos, Service::PullRequests, Service::Tickets, Service::Webhooks];
+    pub const ALL: [Service; 4] = [
+        Service::Repos,
+        Service::PullRequests,
+        Service::Tickets,
+        Service::Webhooks,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -33,7 +45,19 @@ impl Service {
 /// check must expand them. Table from GitHub's scope documentation; `repo` is also
 /// accepted by every repository-hook endpoint, so it counts as the hook scopes too.
 const IMPLIES: &[(&str, &[&str])] = &[
-    ("repo", &["repo:status", "repo_deployment", "public_repo", "repo:invite", "security_events", "admin:repo_hook", "write:repo_hook", "read:repo_hook"]),
+    (
+        "repo",
+        &[
+            "repo:status",
+            "repo_deployment",
+            "public_repo",
+            "repo:invite",
+            "security_events",
+            "admin:repo_hook",
+            "write:repo_hook",
+            "read:repo_hook",
+        ],
+    ),
     ("public_repo", &["read:repo_hook"]),
     ("admin:repo_hook", &["write:repo_hook", "read:repo_hook"]),
     ("write:repo_hook", &["read:repo_hook"]),
@@ -45,19 +69,41 @@ const IMPLIES: &[(&str, &[&str])] = &[
     ("write:gpg_key", &["read:gpg_key"]),
     ("user", &["read:user", "user:email", "user:follow"]),
     ("project", &["read:project"]),
-    ("admin:enterprise", &["manage_runners:enterprise", "manage_billing:enterprise", "read:enterprise"]),
+    (
+        "admin:enterprise",
+        &[
+            "manage_runners:enterprise",
+            "manage_billing:enterprise",
+            "read:enterprise",
+        ],
+    ),
 ];
 
 /// What each required scope is for, in words a user can act on.
 fn purpose(scope: &str) -> (&'static [Service], &'static str) {
     use Service::*;
     match scope {
-        "repo" => (&[Repos, PullRequests, Tickets], "reads commits, pull requests and issues of private repositories; without it only public repositories are visible"),
-        "admin:org" => (&[Webhooks], "reads organization roles and settings, which decide where organization webhooks can be created"),
-        "read:org" => (&[Webhooks], "lists the organizations the account belongs to and its role in each; without it organizations and ownership cannot be seen"),
+        "repo" => (
+            &[Repos, PullRequests, Tickets],
+            "reads commits, pull requests and issues of private repositories; without it only public repositories are visible",
+        ),
+        "admin:org" => (
+            &[Webhooks],
+            "reads organization roles and settings, which decide where organization webhooks can be created",
+        ),
+        "read:org" => (
+            &[Webhooks],
+            "lists the organizations the account belongs to and its role in each; without it organizations and ownership cannot be seen",
+        ),
         "admin:repo_hook" => (&[Webhooks], "manages repository webhooks"),
-        "admin:org_hook" => (&[Webhooks], "creates and removes the organization webhooks that keep data fresh between imports"),
-        "user" => (&[], "reads the account's profile and e-mail addresses, so its own commits are attributed to its login"),
+        "admin:org_hook" => (
+            &[Webhooks],
+            "creates and removes the organization webhooks that keep data fresh between imports",
+        ),
+        "user" => (
+            &[],
+            "reads the account's profile and e-mail addresses, so its own commits are attributed to its login",
+        ),
         "read:user" => (&[], "reads the account's profile"),
         _ => (&[], "needed by Tributary"),
     }
@@ -65,7 +111,12 @@ fn purpose(scope: &str) -> (&'static [Service], &'static str) {
 
 /// Splits an `X-OAuth-Scopes` header value (`repo, user`, possibly empty).
 pub fn parse_scope_header(value: &str) -> Vec<String> {
-    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Every scope the granted ones give, children included.
@@ -105,14 +156,22 @@ pub struct ScopeCheck {
 impl ScopeCheck {
     pub fn new(granted: Vec<String>) -> Self {
         let effective = expand(&granted);
-        let absent: Vec<&str> = REQUIRED_SCOPES.iter().copied().filter(|s| !effective.contains(*s)).collect();
+        let absent: Vec<&str> = REQUIRED_SCOPES
+            .iter()
+            .copied()
+            .filter(|s| !effective.contains(*s))
+            .collect();
         // Granting a parent fixes its children too, so a child whose parent is also
         // missing is folded into the parent's entry instead of being listed twice.
         let missing = absent
             .iter()
             .filter(|scope| !absent.iter().any(|other| implies(other, scope)))
             .map(|scope| {
-                let folded: Vec<&str> = absent.iter().copied().filter(|child| implies(scope, child)).collect();
+                let folded: Vec<&str> = absent
+                    .iter()
+                    .copied()
+                    .filter(|child| implies(scope, child))
+                    .collect();
                 let mut disables: BTreeSet<Service> = purpose(scope).0.iter().copied().collect();
                 let mut why = purpose(scope).1.to_string();
                 for child in &folded {
@@ -121,7 +180,11 @@ impl ScopeCheck {
                 if !folded.is_empty() {
                     why = format!("{why} (it also covers {})", folded.join(", "));
                 }
-                MissingScope { scope: scope.to_string(), disables: disables.into_iter().collect(), why }
+                MissingScope {
+                    scope: scope.to_string(),
+                    disables: disables.into_iter().collect(),
+                    why,
+                }
             })
             .collect();
         ScopeCheck { granted, missing }
@@ -132,12 +195,18 @@ impl ScopeCheck {
     }
 
     pub fn disabled_services(&self) -> BTreeSet<Service> {
-        self.missing.iter().flat_map(|m| m.disables.iter().copied()).collect()
+        self.missing
+            .iter()
+            .flat_map(|m| m.disables.iter().copied())
+            .collect()
     }
 
     pub fn available_services(&self) -> Vec<Service> {
         let disabled = self.disabled_services();
-        Service::ALL.into_iter().filter(|s| !disabled.contains(s)).collect()
+        Service::ALL
+            .into_iter()
+            .filter(|s| !disabled.contains(s))
+            .collect()
     }
 
     /// One sentence per missing scope, for the warnings list.
@@ -177,8 +246,18 @@ mod tests {
         let c = check("repo, read:org");
         let names: Vec<&str> = c.missing.iter().map(|m| m.scope.as_str()).collect();
         assert_eq!(names, ["admin:org", "admin:org_hook", "user"]);
-        assert_eq!(c.available_services(), vec![Service::Repos, Service::PullRequests, Service::Tickets]);
-        assert!(c.missing.iter().find(|m| m.scope == "user").unwrap().why.contains("read:user"));
+        assert_eq!(
+            c.available_services(),
+            vec![Service::Repos, Service::PullRequests, Service::Tickets]
+        );
+        assert!(
+            c.missing
+                .iter()
+                .find(|m| m.scope == "user")
+                .unwrap()
+                .why
+                .contains("read:user")
+        );
     }
 
     #[test]

@@ -52,7 +52,10 @@ impl TokenKind {
             TokenKind::ClassicPersonalAccessToken
         } else if secret.starts_with("gho_") {
             TokenKind::OAuth
-        } else if ["ghu_", "ghs_", "ghr_"].iter().any(|p| secret.starts_with(p)) {
+        } else if ["ghu_", "ghs_", "ghr_"]
+            .iter()
+            .any(|p| secret.starts_with(p))
+        {
             TokenKind::GitHubApp
         } else if secret.len() == 40 && secret.bytes().all(|b| b.is_ascii_hexdigit()) {
             TokenKind::ClassicPersonalAccessToken
@@ -87,11 +90,20 @@ mod tests {
 
     #[test]
     fn kinds_follow_the_documented_prefixes() {
-        assert_eq!(TokenKind::of("ghp_abc"), TokenKind::ClassicPersonalAccessToken);
-        assert_eq!(TokenKind::of("github_pat_11AB_cd"), TokenKind::FineGrainedPersonalAccessToken);
+        assert_eq!(
+            TokenKind::of("ghp_abc"),
+            TokenKind::ClassicPersonalAccessToken
+        );
+        assert_eq!(
+            TokenKind::of("github_pat_11AB_cd"),
+            TokenKind::FineGrainedPersonalAccessToken
+        );
         assert_eq!(TokenKind::of("gho_abc"), TokenKind::OAuth);
         assert_eq!(TokenKind::of("ghs_1_abc"), TokenKind::GitHubApp);
-        assert_eq!(TokenKind::of(&"a1".repeat(20)), TokenKind::ClassicPersonalAccessToken);
+        assert_eq!(
+            TokenKind::of(&"a1".repeat(20)),
+            TokenKind::ClassicPersonalAccessToken
+        );
         assert_eq!(TokenKind::of("something"), TokenKind::Unknown);
     }
 

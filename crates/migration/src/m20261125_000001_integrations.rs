@@ -187,8 +187,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Repositories::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Groups::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Integrations::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Repositories::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Groups::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Integrations::Table).to_owned())
+            .await
     }
 }

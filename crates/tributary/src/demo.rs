@@ -19,31 +19,65 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let running = api::start(&config).await?;
     let integrations = &running.integrations;
 
-    let owner = tokens.iter().find(|t| t.name == "owner").ok_or_else(|| anyhow::anyhow!("the simulator has no owner token"))?;
+    let owner = tokens
+        .iter()
+        .find(|t| t.name == "owner")
+        .ok_or_else(|| anyhow::anyhow!("the simulator has no owner token"))?;
     // A second demo run on the same database refreshes the integration instead of adding another.
-    let existing = integrations.list().await?.into_iter().find(|i| i.name == DEMO_NAME);
+    let existing = integrations
+        .list()
+        .await?
+        .into_iter()
+        .find(|i| i.name == DEMO_NAME);
     let integration = match existing {
         Some(found) => integrations.refresh_groups(&found.id).await?,
-        None => integrations.create(DEMO_NAME, Some(&owner.token), None).await?,
+        None => {
+            integrations
+                .create(DEMO_NAME, Some(&owner.token), None)
+                .await?
+        }
     };
 
     println!();
     println!("Tributary demo");
     println!("  GraphiQL:     {}/graphql", running.base_url());
-    println!("  API key:      {}   (GraphiQL → Headers: {{\"Authorization\": \"Bearer {}\"}})", running.api_key, running.api_key);
-    println!("  GitHub sim:   {}   (scenario tokens: {}/_sim/tokens)", running_sim.base_url(), running_sim.base_url());
-    println!("  Integration:  {} ({}), connected via {}", integration.name, integration.id, integration.login);
+    println!(
+        "  API key:      {}   (GraphiQL → Headers: {{\"Authorization\": \"Bearer {}\"}})",
+        running.api_key, running.api_key
+    );
+    println!(
+        "  GitHub sim:   {}   (scenario tokens: {}/_sim/tokens)",
+        running_sim.base_url(),
+        running_sim.base_url()
+    );
+    println!(
+        "  Integration:  {} ({}), connected via {}",
+        integration.name, integration.id, integration.login
+    );
     println!();
     for group in integrations.groups(&integration.id).await? {
-        let repos = integrations.repositories(&integration.id, Some(&group.id), 0, 1_000).await?;
+        let repos = integrations
+            .repositories(&integration.id, Some(&group.id), 0, 1_000)
+            .await?;
         let role = group.role.as_deref().unwrap_or("?");
-        println!("  {} {} ({role}, {}): {} repos", group.kind.to_lowercase(), group.login, group.access, repos.len());
+        println!(
+            "  {} {} ({role}, {}): {} repos",
+            group.kind.to_lowercase(),
+            group.login,
+            group.access,
+            repos.len()
+        );
         if let Some(problem) = &group.problem {
             println!("      ! {problem}");
         }
         for repo in repos {
             let visibility = if repo.private { "private" } else { "public" };
-            println!("      {}/{} ({visibility}{})", repo.owner, repo.name, if repo.archived { ", archived" } else { "" });
+            println!(
+                "      {}/{} ({visibility}{})",
+                repo.owner,
+                repo.name,
+                if repo.archived { ", archived" } else { "" }
+            );
         }
     }
     println!();

@@ -5,7 +5,11 @@ mod demo;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(name = "tributary", version, about = "Connects an engineering-analytics product to GitHub Cloud and keeps its data flowing.")]
+#[command(
+    name = "tributary",
+    version,
+    about = "Connects an engineering-analytics product to GitHub Cloud and keeps its data flowing."
+)]
 struct Cli {
     /// Log format: human-readable text, or one JSON object per line.
     #[arg(long, env = "TRIBUTARY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -55,10 +59,18 @@ struct ServeArgs {
     #[arg(long, env = "TRIBUTARY_PUBLIC_URL")]
     public_url: Option<String>,
     /// GitHub's REST base; GraphQL is derived from it (`/graphql`, or `/api/graphql` for `…/api/v3`).
-    #[arg(long, env = "TRIBUTARY_GITHUB_API_URL", default_value = "https://api.github.com")]
+    #[arg(
+        long,
+        env = "TRIBUTARY_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
     github_api_url: String,
     /// GitHub's web base (OAuth pages, SSO links).
-    #[arg(long, env = "TRIBUTARY_GITHUB_WEB_URL", default_value = "https://github.com")]
+    #[arg(
+        long,
+        env = "TRIBUTARY_GITHUB_WEB_URL",
+        default_value = "https://github.com"
+    )]
     github_web_url: String,
     /// Bearer key for the GraphQL API [default: generated at first start and kept beside the database].
     #[arg(long, env = "TRIBUTARY_API_KEY", hide_env_values = true)]
@@ -120,7 +132,8 @@ impl ServeArgs {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Text => builder.init(),
@@ -143,11 +156,23 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Worker(args) => {
-            let database_url = api::Config { database_url: args.database.database_url, ..api::Config::default() }.database_url();
-            worker::run(worker::WorkerConfig { redis_url: args.redis_url, database_url }).await
+            let database_url = api::Config {
+                database_url: args.database.database_url,
+                ..api::Config::default()
+            }
+            .database_url();
+            worker::run(worker::WorkerConfig {
+                redis_url: args.redis_url,
+                database_url,
+            })
+            .await
         }
         Command::Migrate(args) => {
-            let url = api::Config { database_url: args.database_url, ..api::Config::default() }.database_url();
+            let url = api::Config {
+                database_url: args.database_url,
+                ..api::Config::default()
+            }
+            .database_url();
             api::connect_database(&url).await?;
             tracing::info!(database = %api::redact_url(&url), "migrations applied");
             Ok(())
@@ -156,7 +181,11 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", api::sdl());
             Ok(())
         }
-        Command::GithubSim(args) => github_sim::GithubSim::new(github_sim::SimConfig { seed: args.seed }).serve(&args.listen).await,
+        Command::GithubSim(args) => {
+            github_sim::GithubSim::new(github_sim::SimConfig { seed: args.seed })
+                .serve(&args.listen)
+                .await
+        }
         Command::Demo(args) => demo::run(args).await,
     }
 }

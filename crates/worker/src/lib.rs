@@ -10,8 +10,15 @@ pub struct WorkerConfig {
 }
 
 pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
-    let queue = if config.redis_url.is_some() { "Redis" } else { "the database" };
-    tracing::warn!(queue, "no background job types exist yet (imports come with the import feature); waiting for Ctrl-C");
+    let queue = if config.redis_url.is_some() {
+        "Redis"
+    } else {
+        "the database"
+    };
+    tracing::warn!(
+        queue,
+        "no background job types exist yet (imports come with the import feature); waiting for Ctrl-C"
+    );
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

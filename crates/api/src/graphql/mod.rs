@@ -16,7 +16,9 @@ pub use subscription::SubscriptionRoot;
 pub type TributarySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 pub fn build_schema(integrations: Option<Integrations>) -> TributarySchema {
-    let mut builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot).limit_depth(16).limit_complexity(5_000);
+    let mut builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+        .limit_depth(16)
+        .limit_complexity(5_000);
     if let Some(integrations) = integrations {
         builder = builder.data(integrations);
     }

@@ -16,40 +16,94 @@ impl MutationRoot {
 
     /// Tests the token and, if it passes, stores the integration (token encrypted)
     /// with its groups and repositories. A failing token is refused with the test's message.
-    async fn create_integration(&self, ctx: &Context<'_>, input: CreateIntegrationInput) -> Result<Integration> {
+    async fn create_integration(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateIntegrationInput,
+    ) -> Result<Integration> {
         let integrations = ctx.data::<Integrations>()?;
-        let model = integrations.create(&input.name, input.token.as_deref(), input.services.map(Into::into)).await.gql()?;
+        let model = integrations
+            .create(
+                &input.name,
+                input.token.as_deref(),
+                input.services.map(Into::into),
+            )
+            .await
+            .gql()?;
         Ok(Integration(model))
     }
 
     /// Re-tests the stored token and records the result.
-    async fn test_connection(&self, ctx: &Context<'_>, integration_id: ID) -> Result<ConnectionTest> {
-        ctx.data::<Integrations>()?.test_connection(&integration_id).await.gql()
+    async fn test_connection(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+    ) -> Result<ConnectionTest> {
+        ctx.data::<Integrations>()?
+            .test_connection(&integration_id)
+            .await
+            .gql()
     }
 
     /// Replaces the token when the new one passes the test (it must belong to the same
     /// account); the answer is the test either way, and a failing token is not stored.
-    async fn update_token(&self, ctx: &Context<'_>, integration_id: ID, token: String) -> Result<ConnectionTest> {
-        ctx.data::<Integrations>()?.update_token(&integration_id, &token).await.gql()
+    async fn update_token(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+        token: String,
+    ) -> Result<ConnectionTest> {
+        ctx.data::<Integrations>()?
+            .update_token(&integration_id, &token)
+            .await
+            .gql()
     }
 
     /// Switches services on or off; a service the token cannot run is refused with the scope it needs.
-    async fn set_services(&self, ctx: &Context<'_>, integration_id: ID, services: ServicesInput) -> Result<Integration> {
-        Ok(Integration(ctx.data::<Integrations>()?.set_services(&integration_id, services.into()).await.gql()?))
+    async fn set_services(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+        services: ServicesInput,
+    ) -> Result<Integration> {
+        Ok(Integration(
+            ctx.data::<Integrations>()?
+                .set_services(&integration_id, services.into())
+                .await
+                .gql()?,
+        ))
     }
 
     /// Gives the integration another name.
-    async fn rename_integration(&self, ctx: &Context<'_>, integration_id: ID, name: String) -> Result<Integration> {
-        Ok(Integration(ctx.data::<Integrations>()?.rename(&integration_id, &name).await.gql()?))
+    async fn rename_integration(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+        name: String,
+    ) -> Result<Integration> {
+        Ok(Integration(
+            ctx.data::<Integrations>()?
+                .rename(&integration_id, &name)
+                .await
+                .gql()?,
+        ))
     }
 
     /// Re-reads organizations, roles, access and repositories from GitHub.
     async fn refresh_groups(&self, ctx: &Context<'_>, integration_id: ID) -> Result<Integration> {
-        Ok(Integration(ctx.data::<Integrations>()?.refresh_groups(&integration_id).await.gql()?))
+        Ok(Integration(
+            ctx.data::<Integrations>()?
+                .refresh_groups(&integration_id)
+                .await
+                .gql()?,
+        ))
     }
 
     /// Deletes the integration and everything stored for it; false when there was none.
     async fn delete_integration(&self, ctx: &Context<'_>, integration_id: ID) -> Result<bool> {
-        ctx.data::<Integrations>()?.delete(&integration_id).await.gql()
+        ctx.data::<Integrations>()?
+            .delete(&integration_id)
+            .await
+            .gql()
     }
 }

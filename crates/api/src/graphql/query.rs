@@ -10,7 +10,14 @@ pub struct QueryRoot;
 impl QueryRoot {
     /// Every integration, oldest first.
     async fn integrations(&self, ctx: &Context<'_>) -> Result<Vec<Integration>> {
-        Ok(ctx.data::<Integrations>()?.list().await.gql()?.into_iter().map(Integration).collect())
+        Ok(ctx
+            .data::<Integrations>()?
+            .list()
+            .await
+            .gql()?
+            .into_iter()
+            .map(Integration)
+            .collect())
     }
 
     /// One integration, or null when there is none with this id.

@@ -10,10 +10,18 @@ pub struct SubscriptionRoot;
 impl SubscriptionRoot {
     /// Changes to integrations as they happen (created, tested, refreshed, deleted);
     /// all integrations, or one.
-    async fn integration_events(&self, ctx: &Context<'_>, integration_id: Option<ID>) -> Result<impl Stream<Item = IntegrationEvent>> {
+    async fn integration_events(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: Option<ID>,
+    ) -> Result<impl Stream<Item = IntegrationEvent>> {
         let receiver = ctx.data::<Integrations>()?.subscribe();
         Ok(BroadcastStream::new(receiver).filter_map(move |event| {
-            let wanted = event.ok().filter(|e| integration_id.as_ref().is_none_or(|id| id.0 == e.integration_id));
+            let wanted = event.ok().filter(|e| {
+                integration_id
+                    .as_ref()
+                    .is_none_or(|id| id.0 == e.integration_id)
+            });
             async move { wanted }
         }))
     }

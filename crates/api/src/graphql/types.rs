@@ -4,13 +4,15 @@ use crate::error::IntoGraphQl;
 
 use async_graphql::{
     ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject,
-    connection::{Connection, EmptyFields, Edge, query},
+    connection::{Connection, Edge, EmptyFields, query},
 };
 use chrono::{DateTime, Utc};
 use entity::{group, integration, repository};
 
 use crate::{
-    connection_test::{ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView, parse_access, parse_role},
+    connection_test::{
+        ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView, parse_access, parse_role,
+    },
     integrations::{Integrations, ServiceChange, ServiceSwitches},
 };
 
@@ -56,7 +58,12 @@ pub struct ServicesInput {
 
 impl From<ServicesInput> for ServiceChange {
     fn from(input: ServicesInput) -> Self {
-        ServiceChange { repos: input.repos, pull_requests: input.pull_requests, tickets: input.tickets, webhooks: input.webhooks }
+        ServiceChange {
+            repos: input.repos,
+            pull_requests: input.pull_requests,
+            tickets: input.tickets,
+            webhooks: input.webhooks,
+        }
     }
 }
 
@@ -88,7 +95,11 @@ impl Integration {
 
     /// How it authenticates to GitHub.
     async fn auth_kind(&self) -> AuthKind {
-        if self.0.auth_kind == "OAUTH" { AuthKind::OAuth } else { AuthKind::Token }
+        if self.0.auth_kind == "OAUTH" {
+            AuthKind::OAuth
+        } else {
+            AuthKind::Token
+        }
     }
 
     /// The GitHub account the token belongs to.
@@ -109,7 +120,12 @@ impl Integration {
     /// Which services run.
     async fn services(&self) -> Services {
         let s = ServiceSwitches::of(&self.0);
-        Services { repos: s.repos, pull_requests: s.pull_requests, tickets: s.tickets, webhooks: s.webhooks }
+        Services {
+            repos: s.repos,
+            pull_requests: s.pull_requests,
+            tickets: s.tickets,
+            webhooks: s.webhooks,
+        }
     }
 
     /// The services the token allows, from the last connection test.
@@ -140,7 +156,13 @@ impl Integration {
     /// The account itself and its organizations, with the account's role and access in each.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
         let integrations = ctx.data::<Integrations>()?;
-        Ok(integrations.groups(&self.0.id).await.gql()?.into_iter().map(Group).collect())
+        Ok(integrations
+            .groups(&self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Group)
+            .collect())
     }
 
     /// The repositories of every group, or of one group, ordered by owner and name.
@@ -153,7 +175,16 @@ impl Integration {
         last: Option<i32>,
         #[graphql(desc = "Only this group's repositories.")] group: Option<ID>,
     ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
-        repositories_page(ctx, &self.0.id, group.map(|g| g.0), after, before, first, last).await
+        repositories_page(
+            ctx,
+            &self.0.id,
+            group.map(|g| g.0),
+            after,
+            before,
+            first,
+            last,
+        )
+        .await
     }
 }
 
@@ -180,7 +211,11 @@ impl Group {
 
     /// An organization, or the account itself.
     async fn kind(&self) -> GroupKind {
-        if self.0.kind == "USER" { GroupKind::User } else { GroupKind::Organization }
+        if self.0.kind == "USER" {
+            GroupKind::User
+        } else {
+            GroupKind::Organization
+        }
     }
 
     /// The account's role; null when GitHub would not say.
@@ -222,7 +257,16 @@ impl Group {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
-        repositories_page(ctx, &self.0.integration_id, Some(self.0.id.clone()), after, before, first, last).await
+        repositories_page(
+            ctx,
+            &self.0.integration_id,
+            Some(self.0.id.clone()),
+            after,
+            before,
+            first,
+            last,
+        )
+        .await
     }
 }
 
@@ -296,22 +340,51 @@ async fn repositories_page(
     last: Option<i32>,
 ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
     let integrations = ctx.data::<Integrations>()?;
-    query(after, before, first, last, |after: Option<usize>, before: Option<usize>, first, last| async move {
-        if first.is_some_and(|n| n > MAX_PAGE) || last.is_some_and(|n| n > MAX_PAGE) {
-            return Err(async_graphql::Error::new(format!("first and last can be at most {MAX_PAGE}")));
-        }
-        let total = integrations.repository_count(integration_id, group.as_deref()).await.gql()? as usize;
-        let mut start = after.map(|a| a + 1).unwrap_or(0);
-        let mut end = before.unwrap_or(total).min(total);
-        match (first, last) {
-            (Some(first), _) => end = (start + first).min(end),
-            (None, Some(last)) => start = end.saturating_sub(last).max(start),
-            (None, None) => end = (start + DEFAULT_PAGE).min(end),
-        }
-        let rows = integrations.repositories(integration_id, group.as_deref(), start as u64, end.saturating_sub(start) as u64).await.gql()?;
-        let mut connection = Connection::with_additional_fields(start > 0, end < total, RepositoryConnectionFields { total_count: total as u64 });
-        connection.edges.extend(rows.into_iter().enumerate().map(|(i, r)| Edge::new(start + i, Repository::from(r))));
-        Ok::<_, async_graphql::Error>(connection)
-    })
+    query(
+        after,
+        before,
+        first,
+        last,
+        |after: Option<usize>, before: Option<usize>, first, last| async move {
+            if first.is_some_and(|n| n > MAX_PAGE) || last.is_some_and(|n| n > MAX_PAGE) {
+                return Err(async_graphql::Error::new(format!(
+                    "first and last can be at most {MAX_PAGE}"
+                )));
+            }
+            let total = integrations
+                .repository_count(integration_id, group.as_deref())
+                .await
+                .gql()? as usize;
+            let mut start = after.map(|a| a + 1).unwrap_or(0);
+            let mut end = before.unwrap_or(total).min(total);
+            match (first, last) {
+                (Some(first), _) => end = (start + first).min(end),
+                (None, Some(last)) => start = end.saturating_sub(last).max(start),
+                (None, None) => end = (start + DEFAULT_PAGE).min(end),
+            }
+            let rows = integrations
+                .repositories(
+                    integration_id,
+                    group.as_deref(),
+                    start as u64,
+                    end.saturating_sub(start) as u64,
+                )
+                .await
+                .gql()?;
+            let mut connection = Connection::with_additional_fields(
+                start > 0,
+                end < total,
+                RepositoryConnectionFields {
+                    total_count: total as u64,
+                },
+            );
+            connection.edges.extend(
+                rows.into_iter()
+                    .enumerate()
+                    .map(|(i, r)| Edge::new(start + i, Repository::from(r))),
+            );
+            Ok::<_, async_graphql::Error>(connection)
+        },
+    )
     .await
 }
