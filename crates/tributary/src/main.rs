@@ -189,3 +189,35 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(args).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn every_setting_is_a_flag_with_its_environment_variable_in_help() {
+        Cli::command().debug_assert();
+        let mut command = Cli::command();
+        command.build();
+        let serve = command.find_subcommand_mut("serve").unwrap();
+        let help = serve.render_long_help().to_string();
+        for variable in [
+            "TRIBUTARY_LISTEN",
+            "TRIBUTARY_DATABASE_URL",
+            "TRIBUTARY_REDIS_URL",
+            "TRIBUTARY_PUBLIC_URL",
+            "TRIBUTARY_GITHUB_API_URL",
+            "TRIBUTARY_GITHUB_WEB_URL",
+            "TRIBUTARY_API_KEY",
+            "TRIBUTARY_ENCRYPTION_KEY",
+            "TRIBUTARY_LOG_FORMAT",
+        ] {
+            assert!(
+                help.contains(variable),
+                "`tributary serve --help` does not mention {variable}"
+            );
+        }
+    }
+}
