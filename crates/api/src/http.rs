@@ -41,6 +41,7 @@ pub fn routes(schema: TributarySchema, api_key: ApiKey, metrics: Arc<Metrics>) -
             get(graphiql).post(graphql.with(SizeLimit::new(MAX_REQUEST_BYTES))),
         )
         .at("/graphql/ws", get(graphql_ws))
+        .at("/graphql/assets/:file", get(graphiql_asset))
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .data(schema)
@@ -192,6 +193,35 @@ fn graphiql() -> Html<String> {
             .replace("__WS_ENDPOINT__", "/graphql/ws")
             .replace("__DEFAULT_QUERY__", &examples),
     )
+}
+
+/// GraphiQL's scripts and styles, served from the binary (see `assets/vendor/README.md`).
+#[handler]
+fn graphiql_asset(poem::web::Path(file): poem::web::Path<String>) -> Response {
+    let (body, content_type): (&'static [u8], &str) = match file.as_str() {
+        "graphiql.min.js" => (
+            include_bytes!("../assets/vendor/graphiql.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "graphiql.min.css" => (
+            include_bytes!("../assets/vendor/graphiql.min.css"),
+            "text/css; charset=utf-8",
+        ),
+        "react.production.min.js" => (
+            include_bytes!("../assets/vendor/react.production.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "react-dom.production.min.js" => (
+            include_bytes!("../assets/vendor/react-dom.production.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return Response::builder().status(StatusCode::NOT_FOUND).finish(),
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        // The files change only with the binary's version.
+        .header(header::CACHE_CONTROL, "public, max-age=86400")
+        .body(body)
 }
 
 #[handler]

@@ -40,10 +40,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     println!();
     println!("Tributary demo");
-    println!("  GraphiQL:     {}/graphql", running.base_url());
     println!(
-        "  API key:      {}   (GraphiQL → Headers: {{\"Authorization\": \"Bearer {}\"}})",
-        running.api_key, running.api_key
+        "  GraphiQL:     {}/graphql#apiKey={}",
+        running.base_url(),
+        running.api_key
+    );
+    println!("                (the link fills the API key into GraphiQL's Headers tab)");
+    println!(
+        "  API key:      {}   (clients send `Authorization: Bearer <key>`)",
+        running.api_key
     );
     println!(
         "  GitHub sim:   {}   (scenario tokens: {}/_sim/tokens)",
@@ -81,9 +86,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
     }
     println!();
-    println!("Try the other scenario tokens with the TestToken operation in GraphiQL:");
+    println!("Try the simulator's scenario tokens with the TestToken operation in GraphiQL:");
     for token in &tokens {
-        println!("  {:<22} {}", token.name, token.description);
+        println!("  {:<22} {}", token.name, token.token);
+        println!("  {:<22} {}", "", token.description);
     }
     println!();
     println!("Serving until Ctrl-C.");
