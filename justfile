@@ -14,4 +14,4 @@ schema:
 
 # Benchmarks; results go to BENCHMARKS.md with the command that produced them.
 bench:
-    cargo bench --workspace
+    cargo run --release -p tributary-bench -- connection

@@ -9,8 +9,7 @@ use futures_util::{StreamExt, stream};
 use github::{ConnectionReport, GithubClient, GithubError, OrgRole, RemoteRepository, Token};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::OnConflict,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
 };
 use tokio::sync::broadcast;
 
@@ -360,16 +359,6 @@ impl Integrations {
             Some(group_id) => query.filter(repository::Column::GroupId.eq(group_id)),
             None => query,
         }
-    }
-
-    pub async fn repository_count(
-        &self,
-        integration_id: &str,
-        group_id: Option<&str>,
-    ) -> ApiResult<u64> {
-        Ok(Self::repository_query(integration_id, group_id)
-            .count(&self.db)
-            .await?)
     }
 
     /// One page of an integration's repositories (optionally of one group), ordered by owner and name.

@@ -8,6 +8,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod integrations;
+pub mod loaders;
 pub mod metrics;
 
 use std::{net::SocketAddr, sync::Arc};

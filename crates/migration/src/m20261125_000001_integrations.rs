@@ -173,6 +173,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // The Repos tab lists by owner and name, for the whole integration or one group.
+        manager
+            .create_index(
+                Index::create()
+                    .name("repositories_integration_owner_name")
+                    .table(Repositories::Table)
+                    .col(Repositories::IntegrationId)
+                    .col(Repositories::Owner)
+                    .col(Repositories::Name)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()

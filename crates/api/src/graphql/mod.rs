@@ -5,9 +5,9 @@ mod query;
 mod subscription;
 mod types;
 
-use async_graphql::Schema;
+use async_graphql::{Schema, dataloader::DataLoader};
 
-use crate::integrations::Integrations;
+use crate::{integrations::Integrations, loaders::StoreLoader};
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -20,7 +20,15 @@ pub fn build_schema(integrations: Option<Integrations>) -> TributarySchema {
         .limit_depth(16)
         .limit_complexity(5_000);
     if let Some(integrations) = integrations {
-        builder = builder.data(integrations);
+        // Without a cache, so a row changed by a mutation is never answered stale; batching
+        // still merges the lookups of one screen.
+        let loader = DataLoader::new(
+            StoreLoader {
+                db: integrations.db().clone(),
+            },
+            tokio::spawn,
+        );
+        builder = builder.data(loader).data(integrations);
     }
     builder.finish()
 }

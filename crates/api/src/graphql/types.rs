@@ -1,7 +1,5 @@
 //! GraphQL object types over the stored rows.
 
-use crate::error::IntoGraphQl;
-
 use async_graphql::{
     ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject,
     connection::{Connection, Edge, EmptyFields, query},
@@ -9,11 +7,15 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use entity::{group, integration, repository};
 
+use async_graphql::dataloader::DataLoader;
+
 use crate::{
     connection_test::{
         ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView, parse_access, parse_role,
     },
-    integrations::{Integrations, ServiceChange, ServiceSwitches},
+    error::ApiError,
+    integrations::{ServiceChange, ServiceSwitches},
+    loaders::{GroupsOf, RepositoryCount, RepositoryPage, RepositoryScope, StoreLoader},
 };
 
 /// How an integration authenticates to GitHub.
@@ -155,14 +157,12 @@ impl Integration {
 
     /// The account itself and its organizations, with the account's role and access in each.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
-        let integrations = ctx.data::<Integrations>()?;
-        Ok(integrations
-            .groups(&self.0.id)
+        let groups = ctx
+            .data::<DataLoader<StoreLoader>>()?
+            .load_one(GroupsOf(self.0.id.clone()))
             .await
-            .gql()?
-            .into_iter()
-            .map(Group)
-            .collect())
+            .map_err(database_error)?;
+        Ok(groups.unwrap_or_default().into_iter().map(Group).collect())
     }
 
     /// The repositories of every group, or of one group, ordered by owner and name.
@@ -327,6 +327,11 @@ pub struct RepositoryConnectionFields {
     pub total_count: u64,
 }
 
+/// A loader's database error, answered like every internal error: logged, not shown.
+fn database_error(error: std::sync::Arc<sea_orm::DbErr>) -> async_graphql::Error {
+    ApiError::Internal(anyhow::anyhow!("loading repositories or groups: {error}")).into_graphql()
+}
+
 const MAX_PAGE: usize = 100;
 const DEFAULT_PAGE: usize = 50;
 
@@ -339,7 +344,11 @@ async fn repositories_page(
     first: Option<i32>,
     last: Option<i32>,
 ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
-    let integrations = ctx.data::<Integrations>()?;
+    let loader = ctx.data::<DataLoader<StoreLoader>>()?;
+    let scope = RepositoryScope {
+        integration_id: integration_id.to_string(),
+        group_id: group,
+    };
     query(
         after,
         before,
@@ -351,26 +360,46 @@ async fn repositories_page(
                     "first and last can be at most {MAX_PAGE}"
                 )));
             }
-            let total = integrations
-                .repository_count(integration_id, group.as_deref())
-                .await
-                .gql()? as usize;
-            let mut start = after.map(|a| a + 1).unwrap_or(0);
+            let start = after.map(|a| a + 1).unwrap_or(0);
+            let count = loader.load_one(RepositoryCount(scope.clone()));
+            // Paging forward needs no total to know its window, so the page and the count
+            // load together (and batch with every other group's on the same screen).
+            let (total, window) = match (first.or((last.is_none()).then_some(DEFAULT_PAGE)), before)
+            {
+                (Some(size), None) => {
+                    let page = loader.load_one(RepositoryPage {
+                        scope: scope.clone(),
+                        offset: start as u64,
+                        limit: size as u64,
+                    });
+                    let (total, rows) =
+                        futures_util::try_join!(count, page).map_err(database_error)?;
+                    (total.unwrap_or(0) as usize, Some(rows.unwrap_or_default()))
+                }
+                _ => (
+                    count.await.map_err(database_error)?.unwrap_or(0) as usize,
+                    None,
+                ),
+            };
             let mut end = before.unwrap_or(total).min(total);
+            let mut start = start.min(end);
             match (first, last) {
                 (Some(first), _) => end = (start + first).min(end),
                 (None, Some(last)) => start = end.saturating_sub(last).max(start),
                 (None, None) => end = (start + DEFAULT_PAGE).min(end),
             }
-            let rows = integrations
-                .repositories(
-                    integration_id,
-                    group.as_deref(),
-                    start as u64,
-                    end.saturating_sub(start) as u64,
-                )
-                .await
-                .gql()?;
+            let rows = match window {
+                Some(rows) => rows,
+                None => loader
+                    .load_one(RepositoryPage {
+                        scope: scope.clone(),
+                        offset: start as u64,
+                        limit: (end - start) as u64,
+                    })
+                    .await
+                    .map_err(database_error)?
+                    .unwrap_or_default(),
+            };
             let mut connection = Connection::with_additional_fields(
                 start > 0,
                 end < total,
@@ -380,6 +409,7 @@ async fn repositories_page(
             );
             connection.edges.extend(
                 rows.into_iter()
+                    .take(end - start)
                     .enumerate()
                     .map(|(i, r)| Edge::new(start + i, Repository::from(r))),
             );

@@ -1,0 +1,132 @@
+//! `cargo run --release -p tributary-bench -- connection`: latency of the token path
+//! through the real HTTP API against github-sim on loopback, SQLite by default.
+//! Prints medians and p95 of one run; BENCHMARKS.md keeps the results with this command.
+
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// testToken and createIntegration (with groups and repositories) for the owner token.
+    Connection {
+        /// Requests per operation.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        /// Database URL [default: a fresh SQLite file in a temporary directory].
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+struct Samples(Vec<Duration>);
+
+impl Samples {
+    fn quantile(&self, q: f64) -> Duration {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+    }
+
+    fn report(&self, name: &str) {
+        println!(
+            "| {name} | {} | {:.2} ms | {:.2} ms |",
+            self.0.len(),
+            self.quantile(0.5).as_secs_f64() * 1e3,
+            self.quantile(0.95).as_secs_f64() * 1e3
+        );
+    }
+}
+
+async fn time_requests(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    iterations: usize,
+    body: impl Fn(usize) -> Value,
+) -> anyhow::Result<Samples> {
+    let mut samples = Vec::with_capacity(iterations);
+    for i in 0..iterations {
+        let started = Instant::now();
+        let answer: Value = client
+            .post(url)
+            .bearer_auth(key)
+            .json(&body(i))
+            .send()
+            .await?
+            .json()
+            .await?;
+        samples.push(started.elapsed());
+        anyhow::ensure!(
+            answer.get("errors").is_none(),
+            "the API answered errors: {answer}"
+        );
+    }
+    Ok(Samples(samples))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let Bench::Connection {
+        iterations,
+        database_url,
+    } = Cli::parse().bench;
+    let dir = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let sim_handle = github_sim::GithubSim::new(github_sim::SimConfig { seed: 1 });
+    let owner = sim_handle
+        .token("owner")
+        .expect("the simulator has an owner token");
+    let sim = sim_handle.spawn("127.0.0.1:0").await?;
+    let config = api::Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: Some(
+            database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display())),
+        ),
+        github_api_url: sim.base_url(),
+        github_web_url: sim.base_url(),
+        api_key: Some("bench-key".into()),
+        encryption_key: Some(api::crypto::SecretBox::generate_key()),
+        ..api::Config::default()
+    };
+    let running = api::start(&config).await?;
+    let url = format!("{}/graphql", running.base_url());
+    let client = reqwest::Client::new();
+
+    let test_token = time_requests(&client, &url, "bench-key", iterations, |_| {
+        json!({ "query": "mutation($t: String!) { testToken(token: $t) { ok message organizations { login access } } }", "variables": { "t": owner } })
+    })
+    .await?;
+    let create = time_requests(&client, &url, "bench-key", iterations, |i| {
+        json!({ "query": "mutation($n: String!, $t: String!) { createIntegration(input: {name: $n, token: $t}) { id } }", "variables": { "n": format!("bench {i}"), "t": owner } })
+    })
+    .await?;
+    let groups = time_requests(
+        &client,
+        &url,
+        "bench-key",
+        iterations,
+        |_| json!({ "query": "{ integrations { groups { login repositories(first: 100) { totalCount nodes { fullName } } } } }" }),
+    );
+    // Listing every integration's groups grows with the table; time it on a fixed count.
+    let groups = groups.await?;
+
+    println!("| operation | requests | median | p95 |");
+    println!("| --- | --- | --- | --- |");
+    test_token.report("testToken (owner: 3 organizations, 5 GitHub requests)");
+    create.report("createIntegration (test + groups + repositories stored)");
+    groups.report(&format!(
+        "integrations {{ groups {{ repositories }} }} over {iterations} integrations"
+    ));
+
+    running.stop().await;
+    std::fs::remove_dir_all(dir)?;
+    Ok(())
+}
