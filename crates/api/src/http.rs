@@ -121,7 +121,15 @@ async fn graphql(
     let labels = OperationLabels {
         operation: operation_label(&request),
     };
+    let started = std::time::Instant::now();
     let response = schema.execute(request).await;
+    // The operation's name and outcome only: variables carry tokens and never reach the log.
+    tracing::info!(
+        operation = %labels.operation,
+        errors = response.errors.len(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "graphql"
+    );
     metrics.graphql_operations.get_or_create(&labels).inc();
     if !response.errors.is_empty() {
         metrics
