@@ -168,14 +168,34 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
 
     // Backwards from the end, and a group's id under another integration matches nothing.
     let tail = app.data("query($id: ID!) { integration(id: $id) { repositories(last: 2) { pageInfo { hasPreviousPage hasNextPage } nodes { fullName } } } }", json!({ "id": id })).await;
-    let tail_names: Vec<&str> = tail["integration"]["repositories"]["nodes"].as_array().unwrap().iter().map(|n| n["fullName"].as_str().unwrap()).collect();
-    let expected_tail: Vec<&str> = seen[seen.len() - 2..].iter().map(|(_, n)| n.as_str()).collect();
+    let tail_names: Vec<&str> = tail["integration"]["repositories"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["fullName"].as_str().unwrap())
+        .collect();
+    let expected_tail: Vec<&str> = seen[seen.len() - 2..]
+        .iter()
+        .map(|(_, n)| n.as_str())
+        .collect();
     assert_eq!(tail_names, expected_tail);
-    assert_eq!(tail["integration"]["repositories"]["pageInfo"], json!({ "hasPreviousPage": true, "hasNextPage": false }));
+    assert_eq!(
+        tail["integration"]["repositories"]["pageInfo"],
+        json!({ "hasPreviousPage": true, "hasNextPage": false })
+    );
     let other = app.create_integration("member").await;
-    let group = app.data("query($id: ID!) { integration(id: $id) { groups { id } } }", json!({ "id": id })).await["integration"]["groups"][0]["id"].clone();
+    let group = app
+        .data(
+            "query($id: ID!) { integration(id: $id) { groups { id } } }",
+            json!({ "id": id }),
+        )
+        .await["integration"]["groups"][0]["id"]
+        .clone();
     let foreign = app.data("query($id: ID!, $g: ID!) { integration(id: $id) { repositories(first: 10, group: $g) { totalCount nodes { id } } } }", json!({ "id": other, "g": group })).await;
-    assert_eq!(foreign["integration"]["repositories"], json!({ "totalCount": 0, "nodes": [] }));
+    assert_eq!(
+        foreign["integration"]["repositories"],
+        json!({ "totalCount": 0, "nodes": [] })
+    );
 
     let too_many = app
         .graphql(

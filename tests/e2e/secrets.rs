@@ -76,3 +76,90 @@ async fn tokens_never_leave_the_server(app: &TestApp) {
     );
 }
 on_every_backend!(tokens_never_leave_the_server);
+
+#[tokio::test]
+async fn a_changed_encryption_key_is_named_not_hidden() {
+    let Some(app) = TestApp::start(tributary_tests::Backend::Sqlite).await else {
+        return;
+    };
+    let id = app.create_integration("owner").await;
+    // A second server on the same database with another key cannot read the stored token.
+    let config = api::Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: Some(app.database_url.clone()),
+        github_api_url: app.sim.base_url(),
+        github_web_url: app.sim.base_url(),
+        api_key: Some("other-key".into()),
+        encryption_key: Some(api::crypto::SecretBox::generate_key()),
+        ..api::Config::default()
+    };
+    let other = api::start(&config).await.unwrap();
+    let body: serde_json::Value = app
+        .http
+        .post(format!("{}/graphql", other.base_url()))
+        .bearer_auth("other-key")
+        .json(&json!({ "query": "mutation($id: ID!) { testConnection(integrationId: $id) { ok } }", "variables": { "id": id } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "SECRET_UNREADABLE",
+        "{body:#}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("TRIBUTARY_ENCRYPTION_KEY")
+    );
+    other.stop().await;
+    // The original key still reads it: nothing was lost.
+    let ok = app
+        .data(
+            "mutation($id: ID!) { testConnection(integrationId: $id) { ok } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(ok["testConnection"]["ok"], true);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn generated_keys_are_announced_once_and_never_the_encryption_key() {
+    logs::install();
+    let dir = std::env::temp_dir().join(format!("tributary-keys-e2e-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = api::Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: Some(format!("sqlite://{}/tributary.db", dir.display())),
+        ..api::Config::default()
+    };
+    let first = api::start(&config).await.unwrap();
+    let api_key = first.api_key.clone();
+    first.stop().await;
+    let second = api::start(&config).await.unwrap();
+    assert_eq!(
+        second.api_key, api_key,
+        "the generated key is kept and reused"
+    );
+    second.stop().await;
+
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("tributary-keys.json")).unwrap())
+            .unwrap();
+    let encryption_key = stored["encryption_key"].as_str().unwrap();
+    let log = logs::captured();
+    assert_eq!(
+        log.matches(&api_key).count(),
+        1,
+        "the API key is logged once, when generated"
+    );
+    assert!(
+        !log.contains(encryption_key),
+        "the encryption key is never logged"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
