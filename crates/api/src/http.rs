@@ -156,7 +156,17 @@ fn operation_label(request: &async_graphql::Request) -> String {
                 _ => None,
             }
         });
-    name.unwrap_or_else(|| "anonymous".into())
+    match name {
+        // GraphQL names are [_A-Za-z][_0-9A-Za-z]*; anything else, or a very long one, would
+        // only bloat the metric's label set.
+        Some(name)
+            if name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            name
+        }
+        Some(_) => "invalid".into(),
+        None => "anonymous".into(),
+    }
 }
 
 #[handler]
