@@ -122,7 +122,7 @@ impl GithubClient {
     ) -> Result<Response, GithubError> {
         builder.send().await.map_err(|e| GithubError::Unreachable {
             url: url.to_string(),
-            reason: describe_transport_error(&e),
+            reason: describe_transport_error(e),
         })
     }
 
@@ -330,28 +330,15 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-fn describe_transport_error(error: &reqwest::Error) -> String {
+fn describe_transport_error(error: reqwest::Error) -> String {
     if error.is_timeout() {
         "the request timed out".into()
     } else if error.is_connect() {
         "the connection failed".into()
     } else {
-        // The URL is ours and holds no secret; strip it anyway so the message stays short.
-        error.without_url_ref().to_string()
-    }
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let text = self.to_string();
-        match self.url() {
-            Some(url) => text.replace(&format!(" for url ({url})"), ""),
-            None => text,
-        }
+        // The URL is ours and holds no secret, and the error names it already; drop it
+        // so the message stays short.
+        error.without_url().to_string()
     }
 }
 
