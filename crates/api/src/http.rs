@@ -61,7 +61,6 @@ async fn count_request<E: Endpoint>(
     let method = request.method().to_string();
     let route = match request.uri().path() {
         path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics") => path.to_string(),
-        path if path.starts_with("/webhooks/") => "/webhooks".to_string(),
         _ => "other".to_string(),
     };
     let response = match endpoint.call(request).await {
