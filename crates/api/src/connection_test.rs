@@ -155,18 +155,6 @@ pub fn services(list: &[github::Service]) -> Vec<Service> {
     list.iter().copied().map(Into::into).collect()
 }
 
-impl TokenKindView {
-    pub fn name(self) -> &'static str {
-        match self {
-            TokenKindView::ClassicPersonalAccessToken => "CLASSIC_PERSONAL_ACCESS_TOKEN",
-            TokenKindView::FineGrainedPersonalAccessToken => "FINE_GRAINED_PERSONAL_ACCESS_TOKEN",
-            TokenKindView::OAuth => "OAUTH",
-            TokenKindView::GitHubApp => "GITHUB_APP",
-            TokenKindView::Unknown => "UNKNOWN",
-        }
-    }
-}
-
 /// Stored as text in the database so both backends hold it the same way.
 pub fn role_name(role: GroupRole) -> &'static str {
     match role {

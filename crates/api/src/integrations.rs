@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use entity::{group, integration, repository};
 use futures_util::{StreamExt, stream};
-use github::{ConnectionReport, GithubClient, GithubError, OrgRole, RemoteRepository, Token};
+use github::{ConnectionReport, GithubClient, GithubError, RemoteRepository, Token};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::OnConflict,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::OnConflict,
 };
 use tokio::sync::broadcast;
 
@@ -18,7 +18,9 @@ use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
     events::{IntegrationEvent, IntegrationEventKind},
+    loaders::{GroupsOf, RepositoryPage, RepositoryScope, StoreLoader},
 };
+use async_graphql::dataloader::Loader;
 
 /// Which services an integration runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,7 +197,6 @@ impl Integrations {
             name: Set(name),
             auth_kind: Set("TOKEN".into()),
             token_ciphertext: Set(self.secrets.seal(token.expose())),
-            token_kind: Set(test.token_kind.name().into()),
             login: Set(account.login.clone()),
             account_id: Set(account.database_id),
             granted_scopes: Set(test.granted_scopes.join(", ")),
@@ -268,11 +269,8 @@ impl Integrations {
                 account.login, model.login
             )));
         }
-        let listing = self.read_groups(&token, &report).await?;
-        let txn = self.db.begin().await?;
-        record_test(&txn, &self.secrets, model, &test, Some(&token)).await?;
-        write_groups(&txn, id, &listing).await?;
-        txn.commit().await?;
+        self.store_test_and_groups(model, &test, &token, &report, true)
+            .await?;
         self.publish(id, IntegrationEventKind::ConnectionTested);
         Ok(test)
     }
@@ -319,11 +317,9 @@ impl Integrations {
             self.publish(id, IntegrationEventKind::ConnectionTested);
             return Err(ApiError::ConnectionFailed(test.message));
         }
-        let listing = self.read_groups(&token, &report).await?;
-        let txn = self.db.begin().await?;
-        let model = record_test(&txn, &self.secrets, model, &test, None).await?;
-        write_groups(&txn, id, &listing).await?;
-        txn.commit().await?;
+        let model = self
+            .store_test_and_groups(model, &test, &token, &report, false)
+            .await?;
         self.publish(id, IntegrationEventKind::GroupsRefreshed);
         Ok(model)
     }
@@ -340,43 +336,68 @@ impl Integrations {
         Ok(deleted)
     }
 
+    /// The groups of an integration, in the order the API lists them.
     pub async fn groups(&self, integration_id: &str) -> ApiResult<Vec<group::Model>> {
-        Ok(group::Entity::find()
-            .filter(group::Column::IntegrationId.eq(integration_id))
-            .order_by_asc(group::Column::Kind)
-            .order_by_asc(group::Column::Login)
-            .all(&self.db)
-            .await?)
+        self.load(GroupsOf(integration_id.to_string())).await
     }
 
-    fn repository_query(
-        integration_id: &str,
-        group_id: Option<&str>,
-    ) -> sea_orm::Select<repository::Entity> {
-        let query =
-            repository::Entity::find().filter(repository::Column::IntegrationId.eq(integration_id));
-        match group_id {
-            Some(group_id) => query.filter(repository::Column::GroupId.eq(group_id)),
-            None => query,
-        }
-    }
-
-    /// One page of an integration's repositories (optionally of one group), ordered by owner and name.
+    /// One page of an integration's repositories (or of one of its groups), in the order
+    /// the API lists them.
     pub async fn repositories(
         &self,
-        integration_id: &str,
-        group_id: Option<&str>,
+        scope: RepositoryScope,
         offset: u64,
         limit: u64,
     ) -> ApiResult<Vec<repository::Model>> {
-        Ok(Self::repository_query(integration_id, group_id)
-            .order_by_asc(repository::Column::Owner)
-            .order_by_asc(repository::Column::Name)
-            .order_by_asc(repository::Column::Id)
-            .offset(offset)
-            .limit(limit)
-            .all(&self.db)
-            .await?)
+        self.load(RepositoryPage {
+            scope,
+            offset,
+            limit,
+        })
+        .await
+    }
+
+    /// Answers one key through the same loader the GraphQL fields batch on.
+    async fn load<K, V>(&self, key: K) -> ApiResult<V>
+    where
+        K: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
+        StoreLoader: Loader<K, Value = V, Error = std::sync::Arc<sea_orm::DbErr>>,
+        V: Default,
+    {
+        let loader = StoreLoader {
+            db: self.db.clone(),
+        };
+        let mut found = loader
+            .load(std::slice::from_ref(&key))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("database: {e}")))?;
+        Ok(found.remove(&key).unwrap_or_default())
+    }
+
+    /// Reads the groups from GitHub, then keeps the test (with `token` sealed when it is
+    /// new) and the groups in one transaction: all of it, or nothing.
+    async fn store_test_and_groups(
+        &self,
+        model: integration::Model,
+        test: &ConnectionTest,
+        token: &Token,
+        report: &ConnectionReport,
+        token_is_new: bool,
+    ) -> ApiResult<integration::Model> {
+        let listing = self.read_groups(token, report).await?;
+        let txn = self.db.begin().await?;
+        let id = model.id.clone();
+        let model = record_test(
+            &txn,
+            &self.secrets,
+            model,
+            test,
+            token_is_new.then_some(token),
+        )
+        .await?;
+        write_groups(&txn, &id, &listing).await?;
+        txn.commit().await?;
+        Ok(model)
     }
 
     /// Reads the account and its organizations as groups, and each reachable group's repositories.
@@ -403,10 +424,7 @@ impl Integrations {
                 github_id: org.database_id?,
                 login: org.login.clone(),
                 kind: "ORGANIZATION",
-                role: org.role.map(|r| match r {
-                    OrgRole::Owner => GroupRole::Owner,
-                    OrgRole::Member => GroupRole::Member,
-                }),
+                role: org.role.map(GroupRole::from),
                 access: GroupAccess::from(org.access),
                 problem: org.problem.clone(),
                 sso_url: org.sso_url.clone(),
@@ -617,7 +635,6 @@ async fn record_test(
     }
     if let Some(token) = new_token {
         active.token_ciphertext = Set(secrets.seal(token.expose()));
-        active.token_kind = Set(test.token_kind.name().into());
     }
     Ok(active.update(db).await?)
 }

@@ -12,7 +12,6 @@ pub struct Model {
     pub auth_kind: String,
     /// AES-256-GCM: base64 of nonce ‖ ciphertext. Never leaves the server.
     pub token_ciphertext: String,
-    pub token_kind: String,
     pub login: String,
     pub account_id: i64,
     /// The scopes GitHub reported, comma-separated as in `X-OAuth-Scopes`.

@@ -10,7 +10,6 @@ enum Integrations {
     Name,
     AuthKind,
     TokenCiphertext,
-    TokenKind,
     Login,
     AccountId,
     GrantedScopes,
@@ -74,7 +73,6 @@ impl MigrationTrait for Migration {
                     .col(string(Integrations::Name))
                     .col(string(Integrations::AuthKind))
                     .col(text(Integrations::TokenCiphertext))
-                    .col(string(Integrations::TokenKind))
                     .col(string(Integrations::Login))
                     .col(big_integer(Integrations::AccountId))
                     .col(text(Integrations::GrantedScopes))

@@ -61,9 +61,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!();
     for group in integrations.groups(&integration.id).await? {
-        let repos = integrations
-            .repositories(&integration.id, Some(&group.id), 0, 1_000)
-            .await?;
+        let scope = api::loaders::RepositoryScope {
+            integration_id: integration.id.clone(),
+            group_id: Some(group.id.clone()),
+        };
+        let repos = integrations.repositories(scope, 0, 1_000).await?;
         let role = group.role.as_deref().unwrap_or("?");
         println!(
             "  {} {} ({role}, {}): {} repos",
