@@ -348,8 +348,9 @@ fn access_problem(
 ) -> Result<OrganizationFinding, GithubError> {
     finding.services.clear();
     match error {
-        GithubError::SsoRequired { organization, url } => {
-            if !organization.is_empty() && !organization.starts_with("organization #") {
+        GithubError::SsoRequired { url, .. } => {
+            // GitHub names the organization only inside the authorization URL.
+            if let Some(organization) = crate::client::organization_from_sso_url(&url) {
                 finding.login = organization;
             }
             let org = &finding.login;
