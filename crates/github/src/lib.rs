@@ -4,6 +4,7 @@
 pub mod client;
 pub mod connection;
 pub mod error;
+pub mod import;
 pub mod operations;
 pub mod repositories;
 pub mod scopes;
