@@ -16,6 +16,9 @@ pub enum Auth {
 pub struct Principal {
     pub token: Token,
     pub user: User,
+    /// Organizations (lowercase logins) that restrict OAuth apps and have not approved
+    /// this token's app; empty for personal access tokens, which restrictions spare.
+    pub oauth_blocked_orgs: Vec<String>,
 }
 
 pub fn authenticate(dataset: &Dataset, header: Option<&str>) -> Auth {
@@ -35,12 +38,13 @@ pub fn authenticate(dataset: &Dataset, header: Option<&str>) -> Auth {
         Some(user) => Auth::User(Box::new(Principal {
             token: token.clone(),
             user: user.clone(),
+            oauth_blocked_orgs: Vec::new(),
         })),
         None => Auth::BadCredentials,
     }
 }
 
-fn token_from_header(header: &str) -> Option<String> {
+pub(crate) fn token_from_header(header: &str) -> Option<String> {
     let (scheme, rest) = header.split_once(' ')?;
     let rest = rest.trim();
     if scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token") {
@@ -85,9 +89,25 @@ fn implied(scope: &str) -> &'static [&'static str] {
     }
 }
 
+/// Scopes as GitHub stores them: children implied by another granted scope dropped,
+/// duplicates removed, order kept.
+pub fn normalize_scopes(requested: &[String]) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for scope in requested {
+        let implied_by_other = requested
+            .iter()
+            .any(|other| other != scope && implied(other).contains(&scope.as_str()));
+        if !implied_by_other && !kept.contains(scope) {
+            kept.push(scope.clone());
+        }
+    }
+    kept
+}
+
 impl Principal {
-    pub fn is_classic(&self) -> bool {
-        self.token.kind == TokenKind::Classic
+    /// Classic and OAuth app tokens carry scopes and act as the user, SSO included.
+    pub fn carries_scopes(&self) -> bool {
+        matches!(self.token.kind, TokenKind::Classic | TokenKind::OAuth)
     }
 
     pub fn is_fine_grained(&self) -> bool {
@@ -111,7 +131,9 @@ impl Principal {
     /// The `X-OAuth-Scopes` value, or `None` when GitHub sends no header.
     pub fn scopes_header(&self) -> Option<String> {
         match self.token.kind {
-            TokenKind::Classic => Some(self.token.scopes.clone().unwrap_or_default().join(", ")),
+            TokenKind::Classic | TokenKind::OAuth => {
+                Some(self.token.scopes.clone().unwrap_or_default().join(", "))
+            }
             _ => None,
         }
     }
@@ -119,14 +141,14 @@ impl Principal {
     /// Whether private data is readable at all with this token: classic tokens
     /// need `repo`; fine-grained ones here are granted public repositories only.
     pub fn can_read_private(&self) -> bool {
-        self.is_classic() && self.has_scope("repo")
+        self.carries_scopes() && self.has_scope("repo")
     }
 
     /// SAML only gates org members using a credential not yet authorized;
     /// fine-grained tokens are authorized when created.
     pub fn sso_blocked(&self, dataset: &Dataset, org: &Org) -> bool {
         org.sso_enforced
-            && self.is_classic()
+            && self.carries_scopes()
             && dataset.role(org, &self.user.login).is_some()
             && !self
                 .token

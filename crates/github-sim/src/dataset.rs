@@ -104,6 +104,8 @@ impl Repo {
 pub enum TokenKind {
     Classic,
     FineGrained,
+    /// `gho_…`: an OAuth app's user token, issued by the code exchange.
+    OAuth,
     /// A well-formed token GitHub no longer recognizes.
     Revoked,
 }

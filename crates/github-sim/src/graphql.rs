@@ -368,7 +368,15 @@ impl OrganizationNode {
             owner_affiliations,
             privacy,
         };
-        repositories(gql(ctx)?, &self.0.login, OwnerType::Organization, args)
+        let g = gql(ctx)?;
+        if g.principal.oauth_blocked(&self.0) {
+            // Non-null, so GitHub's answer is `organization: null` beside this error.
+            return Err(gh_error(
+                "FORBIDDEN",
+                crate::oauth::restriction_message(&self.0.login),
+            ));
+        }
+        repositories(g, &self.0.login, OwnerType::Organization, args)
     }
 
     async fn viewer_can_administer(&self, ctx: &Context<'_>) -> Result<bool, Error> {
@@ -508,6 +516,9 @@ fn viewer_can_see(g: &GqlCtx, repo: &dataset::Repo) -> bool {
         .org(&repo.owner)
         .filter(|_| repo.owner_type == OwnerType::Organization);
     if org.is_some_and(|o| g.principal.sso_blocked(&g.dataset, o)) {
+        return false;
+    }
+    if repo.private && org.is_some_and(|o| g.principal.oauth_blocked(o)) {
         return false;
     }
     !repo.private

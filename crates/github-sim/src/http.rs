@@ -12,12 +12,13 @@ use serde_json::{Value, json};
 use crate::auth::{Auth, Principal, authenticate};
 use crate::dataset::Dataset;
 use crate::ratelimit::{RateLimiter, Snapshot};
-use crate::{graphql, ids, rest, web};
+use crate::{graphql, ids, oauth, rest, web};
 
 pub(crate) struct SimState {
     pub dataset: Arc<Dataset>,
     pub schema: graphql::SimSchema,
     pub limiter: RateLimiter,
+    pub oauth: oauth::OAuthState,
     counter: AtomicU64,
 }
 
@@ -27,6 +28,7 @@ impl SimState {
             dataset: Arc::new(dataset),
             schema: graphql::build_schema(),
             limiter: RateLimiter::default(),
+            oauth: oauth::OAuthState::new(),
             counter: AtomicU64::new(0),
         }
     }
@@ -141,6 +143,10 @@ async fn handle(state: &SimState, req: Request) -> Response {
     let base = base_url(&req);
     let query = parse_query(req.uri().query().unwrap_or(""));
 
+    if oauth::owns(&path) {
+        let reply = oauth::handle(&state.oauth, &state.dataset, req, &path, &query).await;
+        return finish(reply, &request_id, None, None);
+    }
     if let Some(reply) = web::handle(state, &method, &path, &query, &base) {
         return finish(reply, &request_id, None, None);
     }
@@ -165,7 +171,14 @@ async fn handle(state: &SimState, req: Request) -> Response {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let principal = match authenticate(&state.dataset, auth_header) {
+    let auth = match authenticate(&state.dataset, auth_header) {
+        Auth::BadCredentials => match state.oauth.authenticate(&state.dataset, auth_header) {
+            Some(principal) => Auth::User(Box::new(principal)),
+            None => Auth::BadCredentials,
+        },
+        other => other,
+    };
+    let principal = match auth {
         Auth::BadCredentials => {
             let body = if is_graphql {
                 json!({"message": "Bad credentials", "documentation_url": docs})
@@ -290,7 +303,7 @@ fn base_url(req: &Request) -> String {
     format!("http://{host}")
 }
 
-fn parse_query(raw: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
     raw.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| {
@@ -300,7 +313,7 @@ fn parse_query(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

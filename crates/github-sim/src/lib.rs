@@ -11,6 +11,7 @@ mod dataset;
 mod graphql;
 mod http;
 mod ids;
+mod oauth;
 mod ratelimit;
 mod rest;
 mod web;
@@ -25,6 +26,7 @@ use tokio::task::JoinHandle;
 
 pub use dataset::{Dataset, Org, OrgMember, OrgRole, OwnerType, Repo, Token, TokenKind, User};
 pub use graphql::graphql_sdl;
+pub use oauth::{Approval, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthApp};
 
 #[derive(Clone, Debug)]
 pub struct SimConfig {

@@ -276,6 +276,15 @@ fn sso_required(call: &Call, org: &Org) -> Reply {
     )
 }
 
+/// GitHub's 403 for an organization that restricts OAuth apps and has not approved this one.
+fn oauth_restricted(org: &Org, docs: &str) -> Reply {
+    Reply::error(
+        StatusCode::FORBIDDEN,
+        &crate::oauth::restriction_message(&org.login),
+        docs,
+    )
+}
+
 fn missing_scopes(p: &Principal, needed: &str, docs: &str) -> Reply {
     let has = p.token.scopes.clone().unwrap_or_default().join(", ");
     let has = if has.is_empty() {
@@ -328,7 +337,10 @@ fn user_orgs(call: &Call, p: &Principal) -> Reply {
             "https://docs.github.com/rest/orgs/orgs#list-organizations-for-the-authenticated-user",
         );
     }
-    let (shown, hidden) = visible_memberships(call, p);
+    let (mut shown, hidden) = visible_memberships(call, p);
+    // Only organizations the grant may act on are listed; one that restricts this
+    // OAuth app is left out without a word (the memberships listing still names it).
+    shown.retain(|(o, _)| !p.oauth_blocked(o));
     let items: Vec<Value> = shown.iter().map(|(o, _)| org_summary(call, o)).collect();
     partial_results(paginate(call, items), &hidden)
 }
@@ -404,12 +416,21 @@ fn membership(call: &Call, p: &Principal, org_login: &str) -> Reply {
     if p.sso_blocked(call.dataset(), org) {
         return sso_required(call, org);
     }
+    if p.oauth_blocked(org) {
+        return oauth_restricted(
+            org,
+            "https://docs.github.com/rest/orgs/members#get-an-organization-membership-for-the-authenticated-user",
+        );
+    }
     Reply::ok(&membership_json(call, p, org, role))
 }
 
 fn org_reply(call: &Call, p: Option<&Principal>, org: &Org) -> Reply {
     if p.is_some_and(|p| p.sso_blocked(call.dataset(), org)) {
         return sso_required(call, org);
+    }
+    if p.is_some_and(|p| p.oauth_blocked(org)) {
+        return oauth_restricted(org, "https://docs.github.com/rest/orgs/orgs#get-an-organization");
     }
     let b = &call.base;
     let repos: Vec<_> = call.dataset().repos_owned_by(&org.login).collect();
@@ -439,7 +460,7 @@ fn org_reply(call: &Call, p: Option<&Principal>, org: &Org) -> Reply {
         // Classic tokens of members see the private counters; fine-grained
         // tokens here have no organization permissions, so public info only.
         let role = p
-            .filter(|p| p.is_classic())
+            .filter(|p| p.carries_scopes())
             .and_then(|p| call.dataset().role(org, &p.user.login));
         if let Some(role) = role {
             o.insert("total_private_repos".into(), json!(private));

@@ -60,7 +60,7 @@ pub(crate) fn handle(
     ))
 }
 
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{} · GitHub</title></head>\n<body>\n{}\n</body>\n</html>\n",
         escape(title),
@@ -68,7 +68,7 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

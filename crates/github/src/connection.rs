@@ -339,6 +339,16 @@ impl GithubClient {
 
 const OAUTH_RESTRICTION_PHRASE: &str = "OAuth App access restrictions";
 
+/// What a person does when an organization restricts OAuth apps, in the order it happens.
+pub fn oauth_restriction_steps(org: &str, login: &str) -> String {
+    format!(
+        "{org} restricts OAuth apps and has not approved Tributary, so none of its data can be read. \
+         1. {login} (or another member of {org}) asks for approval: GitHub → Settings → Applications → Authorized OAuth Apps → Tributary → Request, next to {org}. \
+         2. An owner of {org} grants it there (Grant), or in the organization's Settings → Third-party access → Tributary → Grant access. \
+         3. Then refresh the groups (refreshGroups) and {org} shows up with its repositories."
+    )
+}
+
 /// Turns a per-organization failure into a finding; failures that concern the whole
 /// token (bad credentials, GitHub unreachable, rate limits) end the test instead.
 fn access_problem(
@@ -370,9 +380,7 @@ fn access_problem(
         GithubError::Forbidden { message, .. } if message.contains(OAUTH_RESTRICTION_PHRASE) => {
             let org = &finding.login;
             finding.access = OrgAccess::OAuthRestricted;
-            finding.problem = Some(format!(
-                "{org} restricts OAuth apps and has not approved Tributary. An owner of {org} grants it in the organization's Settings → Third-party access; {login} can ask for approval under GitHub → Settings → Applications → Authorized OAuth Apps."
-            ));
+            finding.problem = Some(oauth_restriction_steps(org, login));
             Ok(finding)
         }
         GithubError::Forbidden { message, .. } => {
