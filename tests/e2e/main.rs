@@ -3,6 +3,7 @@
 mod github_schema;
 mod groups;
 mod http_surface;
+mod oauth;
 mod schema_file;
 mod secrets;
 mod services;

@@ -112,6 +112,9 @@ pub struct TestAppBuilder {
     backend: Backend,
     seed: u64,
     github_api_url: Option<String>,
+    oauth_client: Option<(String, String)>,
+    oauth_state_ttl: Option<std::time::Duration>,
+    oauth_allowed_redirect_origins: Vec<String>,
 }
 
 impl TestAppBuilder {
@@ -123,6 +126,23 @@ impl TestAppBuilder {
     /// Points the API at another GitHub (for example a closed port).
     pub fn github_api_url(mut self, url: impl Into<String>) -> Self {
         self.github_api_url = Some(url.into());
+        self
+    }
+
+    /// The OAuth app's client id and secret the API uses (default: the simulator's
+    /// default app); `None` leaves them unset.
+    pub fn oauth_client(mut self, client: Option<(&str, &str)>) -> Self {
+        self.oauth_client = client.map(|(id, secret)| (id.to_string(), secret.to_string()));
+        self
+    }
+
+    pub fn oauth_state_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.oauth_state_ttl = Some(ttl);
+        self
+    }
+
+    pub fn oauth_allowed_redirect_origins(mut self, origins: &[&str]) -> Self {
+        self.oauth_allowed_redirect_origins = origins.iter().map(|o| o.to_string()).collect();
         self
     }
 
@@ -142,6 +162,8 @@ impl TestAppBuilder {
             .await
             .expect("starting github-sim");
         let github = self.github_api_url.unwrap_or_else(|| sim.base_url());
+        let defaults = api::Config::default();
+        let (client_id, client_secret) = self.oauth_client.unzip();
         let config = api::Config {
             listen: "127.0.0.1:0".into(),
             database_url: Some(database_url.clone()),
@@ -150,8 +172,18 @@ impl TestAppBuilder {
             github_web_url: github,
             api_key: Some("test-api-key".into()),
             encryption_key: Some(api::crypto::SecretBox::generate_key()),
+            github_oauth_client_id: client_id,
+            github_oauth_client_secret: client_secret,
+            oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
+            oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
+            ..defaults
         };
         let api = api::start(&config).await.expect("starting the API");
+        sim_handle.default_oauth_app(&format!(
+            "{}{}",
+            api.public_url,
+            api::oauth::CALLBACK_PATH
+        ));
         Some(TestApp {
             backend: self.backend,
             sim,
@@ -171,6 +203,12 @@ impl TestApp {
             backend,
             seed: 1,
             github_api_url: None,
+            oauth_client: Some((
+                github_sim::DEFAULT_CLIENT_ID.into(),
+                github_sim::DEFAULT_CLIENT_SECRET.into(),
+            )),
+            oauth_state_ttl: None,
+            oauth_allowed_redirect_origins: Vec::new(),
         }
     }
 

@@ -19,6 +19,15 @@ pub struct Config {
     pub github_web_url: String,
     pub api_key: Option<String>,
     pub encryption_key: Option<String>,
+    /// Tributary's OAuth app on GitHub; without both, `startOAuth` says which to set.
+    pub github_oauth_client_id: Option<String>,
+    pub github_oauth_client_secret: Option<String>,
+    /// Origins besides the public URL's that `redirectAfter` may point to.
+    pub oauth_allowed_redirect_origins: Vec<String>,
+    /// How long a `startOAuth` state stays valid (GitHub's codes live 10 minutes too).
+    pub oauth_state_ttl: std::time::Duration,
+    /// How long an OAuth grant waits for `createIntegration`.
+    pub oauth_grant_ttl: std::time::Duration,
 }
 
 impl Default for Config {
@@ -31,6 +40,11 @@ impl Default for Config {
             github_web_url: "https://github.com".into(),
             api_key: None,
             encryption_key: None,
+            github_oauth_client_id: None,
+            github_oauth_client_secret: None,
+            oauth_allowed_redirect_origins: Vec::new(),
+            oauth_state_ttl: std::time::Duration::from_secs(600),
+            oauth_grant_ttl: std::time::Duration::from_secs(3600),
         }
     }
 }

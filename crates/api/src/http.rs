@@ -15,6 +15,7 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     graphql::TributarySchema,
+    oauth::{self, OAuthFlow},
     metrics::{HttpLabels, Metrics, OperationLabels},
 };
 
@@ -34,7 +35,12 @@ impl ApiKey {
     }
 }
 
-pub fn routes(schema: TributarySchema, api_key: ApiKey, metrics: Arc<Metrics>) -> impl Endpoint {
+pub fn routes(
+    schema: TributarySchema,
+    oauth: OAuthFlow,
+    api_key: ApiKey,
+    metrics: Arc<Metrics>,
+) -> impl Endpoint {
     Route::new()
         .at(
             "/graphql",
@@ -42,9 +48,11 @@ pub fn routes(schema: TributarySchema, api_key: ApiKey, metrics: Arc<Metrics>) -
         )
         .at("/graphql/ws", get(graphql_ws))
         .at("/graphql/assets/:file", get(graphiql_asset))
+        .at(oauth::CALLBACK_PATH, get(oauth::callback))
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .data(schema)
+        .data(oauth)
         .data(api_key)
         .data(metrics.clone())
         .around(move |endpoint, request| {
@@ -60,7 +68,9 @@ async fn count_request<E: Endpoint>(
 ) -> poem::Result<Response> {
     let method = request.method().to_string();
     let route = match request.uri().path() {
-        path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics") => path.to_string(),
+        path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics" | oauth::CALLBACK_PATH) => {
+            path.to_string()
+        }
         _ => "other".to_string(),
     };
     let response = match endpoint.call(request).await {

@@ -103,6 +103,29 @@ impl ServiceSwitches {
     }
 }
 
+/// How a new integration authenticates: a pasted token or a finished OAuth round trip.
+#[derive(Clone, Copy, Debug)]
+pub enum Credential<'a> {
+    Token(&'a str),
+    OAuthGrant(&'a str),
+}
+
+impl<'a> Credential<'a> {
+    /// Exactly one of the two inputs.
+    pub fn from_input(token: Option<&'a str>, oauth_grant_id: Option<&'a str>) -> ApiResult<Self> {
+        match (token, oauth_grant_id) {
+            (Some(token), None) => Ok(Credential::Token(token)),
+            (None, Some(grant)) => Ok(Credential::OAuthGrant(grant)),
+            (None, None) => Err(ApiError::BadInput(
+                "give the integration a credential: `token` (a classic personal access token) or `oauthGrantId` (from connecting to GitHub with OAuth)".into(),
+            )),
+            (Some(_), Some(_)) => Err(ApiError::BadInput(
+                "give either `token` or `oauthGrantId`, not both".into(),
+            )),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Integrations {
     db: DatabaseConnection,
@@ -141,6 +164,14 @@ impl Integrations {
         &self.db
     }
 
+    pub fn github(&self) -> &GithubClient {
+        &self.github
+    }
+
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<IntegrationEvent> {
         self.events.subscribe()
     }
@@ -162,15 +193,18 @@ impl Integrations {
     pub async fn create(
         &self,
         name: &str,
-        token: Option<&str>,
+        credential: Credential<'_>,
         services: Option<ServiceChange>,
     ) -> ApiResult<integration::Model> {
         let name = valid_name(name)?;
-        let token = Token::new(token.ok_or_else(|| {
-            ApiError::BadInput(
-                "give the integration a token: a classic personal access token".into(),
-            )
-        })?);
+        let (token, auth_kind, grant) = match credential {
+            Credential::Token(token) => (Token::new(token), "TOKEN", None),
+            Credential::OAuthGrant(id) => (
+                crate::oauth::open_grant(&self.db, &self.secrets, id).await?,
+                "OAUTH",
+                Some(id),
+            ),
+        };
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
         if !test.ok {
@@ -195,7 +229,7 @@ impl Integrations {
         let model = integration::ActiveModel {
             id: Set(id),
             name: Set(name),
-            auth_kind: Set("TOKEN".into()),
+            auth_kind: Set(auth_kind.into()),
             token_ciphertext: Set(self.secrets.seal(token.expose())),
             login: Set(account.login.clone()),
             account_id: Set(account.database_id),
@@ -211,6 +245,9 @@ impl Integrations {
             updated_at: Set(now),
         };
         let txn = self.db.begin().await?;
+        if let Some(grant) = grant {
+            crate::oauth::spend_grant(&txn, grant).await?;
+        }
         let model = model.insert(&txn).await?;
         write_groups(&txn, &model.id, &listing).await?;
         txn.commit().await?;

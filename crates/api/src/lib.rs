@@ -10,6 +10,7 @@ pub mod http;
 pub mod integrations;
 pub mod loaders;
 pub mod metrics;
+pub mod oauth;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -50,8 +51,11 @@ pub fn redact_url(url: &str) -> String {
 /// A server running in this process.
 pub struct RunningApi {
     pub addr: SocketAddr,
+    /// How browsers and GitHub reach it (OAuth callbacks are built on it).
+    pub public_url: String,
     pub api_key: String,
     pub integrations: integrations::Integrations,
+    pub oauth: oauth::OAuthFlow,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -84,17 +88,24 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         &config.github_web_url,
     ));
     let integrations = integrations::Integrations::new(db, github, keys.secret_box.clone());
-    let schema = graphql::build_schema(Some(integrations.clone()));
-    let routes = http::routes(
-        schema,
-        http::ApiKey(keys.api_key.clone().into()),
-        Arc::new(metrics::Metrics::default()),
-    );
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
+    // A listen address with port 0 only gets its port here.
+    let public_url = match &config.public_url {
+        Some(_) => config.public_url(),
+        None => format!("http://{addr}"),
+    };
+    let oauth = oauth::OAuthFlow::new(config, &public_url, integrations.clone())?;
+    let schema = graphql::build_schema(Some((integrations.clone(), oauth.clone())));
+    let routes = http::routes(
+        schema,
+        oauth.clone(),
+        http::ApiKey(keys.api_key.clone().into()),
+        Arc::new(metrics::Metrics::default()),
+    );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         Server::new_with_acceptor(TcpAcceptor::from_tokio(listener)?)
@@ -107,11 +118,13 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
             )
             .await
     });
-    tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), public_url = %config.public_url(), database = %redact_url(&config.database_url()), "API listening");
+    tracing::info!(%addr, graphiql = %format!("http://{addr}/graphql"), public_url = %public_url, database = %redact_url(&config.database_url()), "API listening");
     Ok(RunningApi {
         addr,
+        public_url,
         api_key: keys.api_key,
         integrations,
+        oauth,
         shutdown: Some(shutdown),
         task,
     })

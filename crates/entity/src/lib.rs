@@ -3,6 +3,8 @@
 
 pub mod group;
 pub mod integration;
+pub mod oauth_grant;
+pub mod oauth_state;
 pub mod repository;
 
 pub mod prelude {

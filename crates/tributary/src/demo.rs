@@ -8,15 +8,24 @@ const DEMO_NAME: &str = "Demo (github-sim owner)";
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let sim = github_sim::GithubSim::new(github_sim::SimConfig { seed: args.seed });
     let tokens = sim.tokens();
-    let running_sim = sim.spawn(&args.sim_listen).await?;
+    let running_sim = sim.clone().spawn(&args.sim_listen).await?;
     let config = api::Config {
         listen: args.listen,
         database_url: args.database.database_url,
         github_api_url: running_sim.base_url(),
         github_web_url: running_sim.base_url(),
+        github_oauth_client_id: Some(github_sim::DEFAULT_CLIENT_ID.into()),
+        github_oauth_client_secret: Some(github_sim::DEFAULT_CLIENT_SECRET.into()),
         ..api::Config::default()
     };
     let running = api::start(&config).await?;
+    // The simulator's OAuth app sends browsers back to this API, wherever it listens.
+    sim.default_oauth_app(&format!(
+        "{}{}",
+        running.public_url,
+        api::oauth::CALLBACK_PATH
+    ));
+    let oauth = running.oauth.start(Default::default()).await?;
     let integrations = &running.integrations;
 
     let owner = tokens
@@ -33,7 +42,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         Some(found) => integrations.refresh_groups(&found.id).await?,
         None => {
             integrations
-                .create(DEMO_NAME, Some(&owner.token), None)
+                .create(
+                    DEMO_NAME,
+                    api::integrations::Credential::Token(&owner.token),
+                    None,
+                )
                 .await?
         }
     };
@@ -54,6 +67,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "  GitHub sim:   {}   (scenario tokens: {}/_sim/tokens)",
         running_sim.base_url(),
         running_sim.base_url()
+    );
+    println!("  OAuth:        {}", oauth.authorize_url);
+    println!(
+        "                (connect with the simulator's OAuth app: authorize, and the callback page shows the grant id for createIntegration(input: {{name, oauthGrantId}}); the link works once, for 10 minutes, and startOAuth in GraphiQL makes a new one)"
     );
     println!(
         "  Integration:  {} ({}), connected via {}",

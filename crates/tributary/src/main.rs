@@ -81,6 +81,16 @@ struct ServeArgs {
     /// Redis for the job queue (used by imports) [default: the queue lives in the database].
     #[arg(long, env = "TRIBUTARY_REDIS_URL")]
     redis_url: Option<String>,
+    /// Client id of Tributary's OAuth app on GitHub (its callback URL is PUBLIC_URL/oauth/github/callback).
+    #[arg(long, env = "TRIBUTARY_GITHUB_OAUTH_CLIENT_ID")]
+    github_oauth_client_id: Option<String>,
+    /// A client secret of that OAuth app.
+    #[arg(long, env = "TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET", hide_env_values = true)]
+    github_oauth_client_secret: Option<String>,
+    /// Origins (comma-separated, such as https://app.example.com) that startOAuth's redirectAfter may
+    /// point to, besides the public URL's.
+    #[arg(long, env = "TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS", value_delimiter = ',')]
+    oauth_allowed_redirect_origins: Vec<String>,
 }
 
 #[derive(Args, Clone)]
@@ -127,6 +137,10 @@ impl ServeArgs {
             github_web_url: self.github_web_url,
             api_key: self.api_key,
             encryption_key: self.encryption_key,
+            github_oauth_client_id: self.github_oauth_client_id,
+            github_oauth_client_secret: self.github_oauth_client_secret,
+            oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
+            ..api::Config::default()
         }
     }
 }

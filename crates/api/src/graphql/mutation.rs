@@ -2,7 +2,11 @@ use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
 
 use super::types::{CreateIntegrationInput, Integration, ServicesInput};
-use crate::{connection_test::ConnectionTest, integrations::Integrations};
+use crate::{
+    connection_test::ConnectionTest,
+    integrations::{Credential, Integrations},
+    oauth::{OAuthFlow, OAuthStart, StartOAuthInput},
+};
 
 pub struct MutationRoot;
 
@@ -14,20 +18,34 @@ impl MutationRoot {
         Ok(ctx.data::<Integrations>()?.test_token(&token).await)
     }
 
-    /// Tests the token and, if it passes, stores the integration (token encrypted)
-    /// with its groups and repositories. A failing token is refused with the test's message.
+    /// Starts connecting through Tributary's OAuth app: open `authorizeUrl` in the
+    /// user's browser; GitHub comes back to `/oauth/github/callback`, which stores an
+    /// OAuth grant for `createIntegration`.
+    #[graphql(name = "startOAuth")]
+    async fn start_oauth(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] input: StartOAuthInput,
+    ) -> Result<OAuthStart> {
+        ctx.data::<OAuthFlow>()?.start(input).await.gql()
+    }
+
+    /// Tests the token (or the OAuth grant's token) and, if it passes, stores the
+    /// integration (token encrypted) with its groups and repositories. A failing token is
+    /// refused with the test's message; a grant is spent by the integration it creates.
     async fn create_integration(
         &self,
         ctx: &Context<'_>,
         input: CreateIntegrationInput,
     ) -> Result<Integration> {
         let integrations = ctx.data::<Integrations>()?;
+        let credential = Credential::from_input(
+            input.token.as_deref(),
+            input.oauth_grant_id.as_ref().map(|id| id.as_str()),
+        )
+        .gql()?;
         let model = integrations
-            .create(
-                &input.name,
-                input.token.as_deref(),
-                input.services.map(Into::into),
-            )
+            .create(&input.name, credential, input.services.map(Into::into))
             .await
             .gql()?;
         Ok(Integration(model))

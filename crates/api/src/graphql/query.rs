@@ -20,6 +20,16 @@ impl QueryRoot {
             .collect())
     }
 
+    /// A finished OAuth round trip (its login, scopes and connection test), or null.
+    #[graphql(name = "oauthGrant")]
+    async fn oauth_grant(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<Option<crate::oauth::OAuthGrantView>> {
+        ctx.data::<crate::oauth::OAuthFlow>()?.grant(&id).await.gql()
+    }
+
     /// One integration, or null when there is none with this id.
     async fn integration(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Integration>> {
         match ctx.data::<Integrations>()?.get(&id).await {

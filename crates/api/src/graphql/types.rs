@@ -75,7 +75,11 @@ pub struct CreateIntegrationInput {
     /// Shown in the product's list of integrations.
     pub name: String,
     /// A classic personal access token (`ghp_…`), preferably of a service account.
+    /// Give this or `oauthGrantId`, not both.
     pub token: Option<String>,
+    /// The grant the OAuth callback stored (`startOAuth`); usable once, before it expires.
+    #[graphql(name = "oauthGrantId")]
+    pub oauth_grant_id: Option<ID>,
     /// Services to run; those left out are on where the token allows them.
     pub services: Option<ServicesInput>,
 }

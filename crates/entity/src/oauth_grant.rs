@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+/// What a finished OAuth round trip leaves: the user token (sealed) and its connection
+/// test, until `createIntegration` uses it once or it expires.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "oauth_grants")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// AES-256-GCM: base64 of nonce ‖ ciphertext. Never leaves the server.
+    pub token_ciphertext: String,
+    pub login: String,
+    pub account_id: i64,
+    /// Comma-separated, as in `X-OAuth-Scopes`.
+    pub granted_scopes: String,
+    /// The connection test as JSON (no secret in it).
+    pub test: String,
+    pub created_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
+    pub used_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,527 @@
+//! Connecting through the OAuth app, over real HTTP on loopback: startOAuth → the
+//! simulator's authorize page → our callback → an OAuth grant → createIntegration →
+//! groups, and every way the round trip can fail.
+
+use reqwest::{StatusCode, redirect::Policy};
+use serde_json::{Value, json};
+use tributary_tests::{Backend, TestApp, logs, on_every_backend};
+
+const START: &str = r#"mutation($redirectAfter: String) {
+  startOAuth(input: {redirectAfter: $redirectAfter}) { authorizeUrl state }
+}"#;
+
+const CREATE: &str = r#"mutation($grant: ID!) {
+  createIntegration(input: {name: "via OAuth", oauthGrantId: $grant}) { id authKind tokenKind login grantedScopes }
+}"#;
+
+const GROUPS: &str = r#"query($id: ID!) {
+  integration(id: $id) { groups { login access problem repositories(first: 100) { totalCount } } }
+}"#;
+
+/// A browser that shows redirects instead of following them.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .expect("a redirect")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn start(app: &TestApp, redirect_after: Option<&str>) -> (String, String) {
+    let data = app.data(START, json!({ "redirectAfter": redirect_after })).await;
+    (
+        data["startOAuth"]["authorizeUrl"].as_str().unwrap().to_string(),
+        data["startOAuth"]["state"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The pre-approval `/_sim` offers automated tests: the authorize URL's own parameters
+/// plus the user who approves; answers where GitHub would send the browser.
+async fn approve_at_sim(app: &TestApp, authorize_url: &str, login: &str) -> String {
+    let mut body: serde_json::Map<String, Value> = url::Url::parse(authorize_url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect();
+    body.insert("login".into(), json!(login));
+    let answer: Value = app
+        .http
+        .post(format!("{}/_sim/oauth/authorize", app.sim.base_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["redirect_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no redirect_url in {answer}"))
+        .to_string()
+}
+
+/// Follows the callback as the browser would; answers the status and the page (or Location).
+async fn callback(url: &str) -> (StatusCode, String) {
+    let response = browser().get(url).send().await.unwrap();
+    let status = response.status();
+    if status.is_redirection() {
+        return (status, location(&response));
+    }
+    (status, response.text().await.unwrap())
+}
+
+fn grant_id_on(page: &str) -> String {
+    let start = page.find("<code id=\"grant\">").expect("a grant id on the page") + 17;
+    page[start..start + page[start..].find('<').unwrap()].to_string()
+}
+
+async fn connect(app: &TestApp, login: &str) -> String {
+    let (url, _) = start(app, None).await;
+    let (status, page) = callback(&approve_at_sim(app, &url, login).await).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    grant_id_on(&page)
+}
+
+async fn grants_stored(app: &TestApp) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM oauth_grants",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let n: i64 = row.try_get("", "n").unwrap();
+    let _ = db.close().await;
+    n
+}
+
+fn group<'a>(groups: &'a Value, login: &str) -> &'a Value {
+    groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["login"] == login)
+        .unwrap_or_else(|| panic!("no group {login} in {groups}"))
+}
+
+async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &TestApp) {
+    let (authorize_url, state) = start(app, None).await;
+    let sim = app.sim.base_url();
+    assert!(authorize_url.starts_with(&format!("{sim}/login/oauth/authorize?")));
+    assert_eq!(query_param(&authorize_url, "state").as_deref(), Some(state.as_str()));
+    assert_eq!(query_param(&authorize_url, "allow_signup").as_deref(), Some("false"));
+    assert_eq!(query_param(&authorize_url, "code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(
+        query_param(&authorize_url, "redirect_uri"),
+        Some(format!("{}/oauth/github/callback", app.api.public_url))
+    );
+    let scopes = query_param(&authorize_url, "scope").unwrap();
+    for scope in github::scopes::REQUIRED_SCOPES {
+        assert!(scope_listed(&scopes, scope), "{scope} missing from {scopes}");
+    }
+
+    // The authorize page, as a person sees it, and its form.
+    let page = browser().get(&authorize_url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Authorize Tributary"), "{html}");
+    let mut form: Vec<(String, String)> = url::Url::parse(&authorize_url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    form.push(("login".into(), "tributary-svc".into()));
+    form.push(("decision".into(), "approve".into()));
+    let approved = browser()
+        .post(format!("{sim}/login/oauth/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), StatusCode::FOUND);
+    let (status, page) = callback(&location(&approved)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("tributary-svc"), "{page}");
+    let grant = grant_id_on(&page);
+
+    let shown = app
+        .data(
+            "query($id: ID!) { oauthGrant(id: $id) { login grantedScopes used test { ok tokenKind message } } }",
+            json!({ "id": grant }),
+        )
+        .await;
+    assert_eq!(shown["oauthGrant"]["login"], "tributary-svc");
+    assert_eq!(shown["oauthGrant"]["used"], false);
+    assert_eq!(shown["oauthGrant"]["test"]["ok"], true);
+    assert_eq!(shown["oauthGrant"]["test"]["tokenKind"], "OAUTH");
+
+    let created = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"].clone();
+    assert_eq!(created["authKind"], "OAUTH");
+    assert_eq!(created["tokenKind"], "OAUTH");
+    assert_eq!(created["login"], "tributary-svc");
+    let id = created["id"].as_str().unwrap().to_string();
+
+    // A grant creates one integration.
+    let again = app.graphql(CREATE, json!({ "grant": grant })).await;
+    let message = again["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("used already"), "{message}");
+
+    // globex restricts OAuth apps: listed, with the steps, and no repositories.
+    let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
+    let globex = group(&groups, "globex");
+    assert_eq!(globex["access"], "OAUTH_RESTRICTED");
+    let steps = globex["problem"].as_str().unwrap();
+    for step in [
+        "Authorized OAuth Apps",
+        "Request",
+        "Third-party access",
+        "Grant access",
+        "refreshGroups",
+    ] {
+        assert!(steps.contains(step), "{step} missing from: {steps}");
+    }
+    assert_eq!(globex["repositories"]["totalCount"], 0);
+    assert_eq!(group(&groups, "acme-corp")["access"], "OK");
+    // An OAuth token is subject to SAML SSO like a classic one.
+    assert_eq!(group(&groups, "initech")["access"], "SSO_REQUIRED");
+
+    // A member asking changes nothing GitHub shows; an owner granting does.
+    set_policy(app, "globex", json!({ "approval": "requested" })).await;
+    app.data(
+        "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
+    assert_eq!(group(&groups, "globex")["access"], "OAUTH_RESTRICTED");
+
+    set_policy(app, "globex", json!({ "approval": "approved" })).await;
+    app.data(
+        "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
+    let globex = group(&groups, "globex");
+    assert_eq!(globex["access"], "OK", "{globex}");
+    assert!(globex["repositories"]["totalCount"].as_i64().unwrap() > 0);
+}
+on_every_backend!(the_whole_flow_connects_and_explains_restricted_organizations);
+
+fn scope_listed(scopes: &str, scope: &str) -> bool {
+    scopes.split(' ').any(|s| s == scope)
+}
+
+async fn set_policy(app: &TestApp, org: &str, body: Value) {
+    let response = app
+        .http
+        .post(format!("{}/_sim/oauth/orgs/{org}", app.sim.base_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+}
+
+async fn states_are_used_once_and_only_ours(app: &TestApp) {
+    let (url, _) = start(app, None).await;
+    let back = approve_at_sim(app, &url, "tributary-svc").await;
+    let (status, _) = callback(&back).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, page) = callback(&back).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("works once"), "replayed: {page}");
+
+    let code = query_param(&back, "code").unwrap();
+    let forged = format!(
+        "{}/oauth/github/callback?code={code}&state=made-up-state",
+        app.api.public_url
+    );
+    let (status, page) = callback(&forged).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("not issued by this Tributary server"), "forged: {page}");
+
+    let (status, page) = callback(&format!("{}/oauth/github/callback?code={code}", app.api.public_url)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("no state"), "{page}");
+    assert_eq!(grants_stored(app).await, 1);
+}
+on_every_backend!(states_are_used_once_and_only_ours);
+
+#[tokio::test]
+async fn an_expired_state_is_refused() {
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .oauth_state_ttl(std::time::Duration::ZERO)
+        .start()
+        .await
+    else {
+        return;
+    };
+    let (url, _) = start(&app, None).await;
+    let back = approve_at_sim(&app, &url, "tributary-svc").await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (status, page) = callback(&back).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("expired"), "{page}");
+    assert_eq!(grants_stored(&app).await, 0);
+    app.finish().await;
+}
+
+async fn github_refusals_show_a_page_and_store_nothing(app: &TestApp) {
+    let sim = app.sim.base_url();
+    // Denied consent: GitHub sends the browser back with error=access_denied.
+    let (url, state) = start(app, None).await;
+    let mut form: Vec<(String, String)> = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    form.push(("decision".into(), "deny".into()));
+    let denied = browser()
+        .post(format!("{sim}/login/oauth/authorize"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let back = location(&denied);
+    assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"));
+    assert_eq!(query_param(&back, "state"), Some(state));
+    let (status, page) = callback(&back).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("Access was not granted"), "{page}");
+
+    // A wrong code: GitHub answers bad_verification_code (with HTTP 200).
+    let (url, _) = start(app, None).await;
+    let back = approve_at_sim(app, &url, "tributary-svc").await;
+    let code = query_param(&back, "code").unwrap();
+    let (status, page) = callback(&back.replace(&code, "0123456789abcdef0123")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("did not accept the authorization code"), "{page}");
+
+    // A code GitHub already exchanged, brought back under a fresh state.
+    let (url, _) = start(app, None).await;
+    let first = approve_at_sim(app, &url, "tributary-svc").await;
+    assert_eq!(callback(&first).await.0, StatusCode::OK);
+    let (url, _) = start(app, None).await;
+    let second = approve_at_sim(app, &url, "tributary-svc").await;
+    let reused = second.replace(
+        &query_param(&second, "code").unwrap(),
+        &query_param(&first, "code").unwrap(),
+    );
+    let (status, page) = callback(&reused).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("did not accept the authorization code"), "{page}");
+
+    assert_eq!(grants_stored(app).await, 1, "only the one good round trip left a grant");
+}
+on_every_backend!(github_refusals_show_a_page_and_store_nothing);
+
+#[tokio::test]
+async fn a_callback_url_github_does_not_accept_is_named() {
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    let ours = format!("{}/oauth/github/callback", app.api.public_url);
+    // The app on GitHub points somewhere else: GitHub sends the browser to the
+    // registered callback with redirect_uri_mismatch.
+    app.sim_handle.register_oauth_app(github_sim::OAuthApp {
+        callback_url: "http://127.0.0.1:9/elsewhere".into(),
+        ..app.sim_handle.default_oauth_app(&ours)
+    });
+    let (url, state) = start(&app, None).await;
+    let refused = browser().get(&url).send().await.unwrap();
+    let back = location(&refused);
+    assert!(back.starts_with("http://127.0.0.1:9/elsewhere?"), "{back}");
+    assert_eq!(query_param(&back, "error").as_deref(), Some("redirect_uri_mismatch"));
+    // Had it reached us, the page says what to fix.
+    let (status, page) = callback(&format!(
+        "{ours}?error=redirect_uri_mismatch&error_description=x&state={state}"
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains(&ours) && page.contains("callback URL"), "{page}");
+
+    // The callback changed between authorize and exchange: the exchange refuses.
+    app.sim_handle.default_oauth_app(&ours);
+    let (url, _) = start(&app, None).await;
+    let back = approve_at_sim(&app, &url, "tributary-svc").await;
+    app.sim_handle.register_oauth_app(github_sim::OAuthApp {
+        callback_url: "http://127.0.0.1:9/elsewhere".into(),
+        ..app.sim_handle.default_oauth_app(&ours)
+    });
+    let (status, page) = callback(&back).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("refused the callback URL"), "{page}");
+    assert_eq!(grants_stored(&app).await, 0);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn wrong_client_credentials_are_named_never_shown() {
+    let wrong_secret = "not-the-secret-0123456789";
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .oauth_client(Some((github_sim::DEFAULT_CLIENT_ID, wrong_secret)))
+        .start()
+        .await
+    else {
+        return;
+    };
+    let (url, _) = start(&app, None).await;
+    let (status, page) = callback(&approve_at_sim(&app, &url, "tributary-svc").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET") && page.contains("client secret"),
+        "{page}"
+    );
+    assert!(!page.contains(wrong_secret));
+    assert!(!logs::captured().contains(wrong_secret), "the client secret reached the log");
+    assert_eq!(grants_stored(&app).await, 0);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn without_client_settings_start_names_both() {
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .oauth_client(None)
+        .start()
+        .await
+    else {
+        return;
+    };
+    let answer = app.graphql(START, json!({})).await;
+    let message = answer["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("TRIBUTARY_GITHUB_OAUTH_CLIENT_ID")
+            && message.contains("TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET"),
+        "{message}"
+    );
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn redirects_go_only_to_allowed_origins() {
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .oauth_allowed_redirect_origins(&["https://app.example.com"])
+        .start()
+        .await
+    else {
+        return;
+    };
+    let public = app.api.public_url.clone();
+    for refused in [
+        "https://evil.example/integrations".to_string(),
+        // Prefix tricks: userinfo, another port, another scheme.
+        format!("{public}@evil.example/"),
+        "https://app.example.com:8443/integrations".into(),
+        "http://app.example.com/integrations".into(),
+        "/relative".into(),
+    ] {
+        let answer = app.graphql(START, json!({ "redirectAfter": refused })).await;
+        let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("not on an allowed origin"), "{refused}: {answer}");
+    }
+
+    let target = "https://app.example.com/integrations/new?step=finish";
+    let (url, _) = start(&app, Some(target)).await;
+    let (status, to) = callback(&approve_at_sim(&app, &url, "tributary-svc").await).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(to.starts_with("https://app.example.com/integrations/new?step=finish&oauth_grant_id="), "{to}");
+    let grant = query_param(&to, "oauth_grant_id").unwrap();
+
+    let (url, _) = start(&app, Some(&format!("{public}/done"))).await;
+    let (status, to) = callback(&approve_at_sim(&app, &url, "tributary-svc").await).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(to.starts_with(&format!("{public}/done?oauth_grant_id=")), "{to}");
+
+    // Either credential, never both or none.
+    let both = app
+        .graphql(
+            "mutation($g: ID!, $t: String!) { createIntegration(input: {name: \"x\", token: $t, oauthGrantId: $g}) { id } }",
+            json!({ "g": grant, "t": app.token("owner") }),
+        )
+        .await;
+    assert!(both["errors"][0]["message"].as_str().unwrap().contains("not both"));
+    let none = app
+        .graphql("mutation { createIntegration(input: {name: \"x\"}) { id } }", json!({}))
+        .await;
+    assert!(none["errors"][0]["message"].as_str().unwrap().contains("oauthGrantId"));
+    app.finish().await;
+}
+
+/// The client secret and every OAuth token stay out of answers and logs, and tokens sit
+/// encrypted at rest.
+async fn oauth_secrets_never_leave_the_server(app: &TestApp) {
+    let grant = connect(app, "tributary-svc").await;
+    app.data(
+        "query($id: ID!) { oauthGrant(id: $id) { login grantedScopes test { message warnings organizations { login problem } } } }",
+        json!({ "id": grant }),
+    )
+    .await;
+    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.data(GROUPS, json!({ "id": id })).await;
+    // A second grant (for another user) that is never used.
+    connect(app, "member-svc").await;
+
+    let issued: Vec<String> = {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+        let mut stored = Vec::new();
+        for sql in [
+            "SELECT token_ciphertext AS t FROM oauth_grants",
+            "SELECT token_ciphertext AS t FROM integrations",
+            "SELECT pkce_verifier_ciphertext AS t FROM oauth_states",
+        ] {
+            for row in db
+                .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+            {
+                stored.push(row.try_get::<String>("", "t").unwrap());
+            }
+        }
+        let _ = db.close().await;
+        for value in &stored {
+            assert!(!value.contains("gho_"), "a token is stored in clear");
+        }
+        // The tokens the simulator issued, by asking it who holds what is not possible
+        // from outside; the stored ones, opened, are what must never appear.
+        stored
+            .iter()
+            .filter_map(|c| app.api.integrations.secrets().open(c).ok())
+            .collect()
+    };
+    assert!(issued.iter().filter(|t| t.starts_with("gho_")).count() >= 2);
+
+    let log = logs::captured();
+    let responses = logs::responses().join("\n");
+    for secret in issued.iter().map(String::as_str).chain([github_sim::DEFAULT_CLIENT_SECRET]) {
+        assert!(!log.contains(secret), "an OAuth secret appeared in the log");
+        assert!(!responses.contains(secret), "an OAuth secret appeared in an API answer");
+    }
+}
+on_every_backend!(oauth_secrets_never_leave_the_server);
