@@ -45,9 +45,14 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 async fn start(app: &TestApp, redirect_after: Option<&str>) -> (String, String) {
-    let data = app.data(START, json!({ "redirectAfter": redirect_after })).await;
+    let data = app
+        .data(START, json!({ "redirectAfter": redirect_after }))
+        .await;
     (
-        data["startOAuth"]["authorizeUrl"].as_str().unwrap().to_string(),
+        data["startOAuth"]["authorizeUrl"]
+            .as_str()
+            .unwrap()
+            .to_string(),
         data["startOAuth"]["state"].as_str().unwrap().to_string(),
     )
 }
@@ -88,7 +93,10 @@ async fn callback(url: &str) -> (StatusCode, String) {
 }
 
 fn grant_id_on(page: &str) -> String {
-    let start = page.find("<code id=\"grant\">").expect("a grant id on the page") + 17;
+    let start = page
+        .find("<code id=\"grant\">")
+        .expect("a grant id on the page")
+        + 17;
     page[start..start + page[start..].find('<').unwrap()].to_string()
 }
 
@@ -128,16 +136,28 @@ async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &Tes
     let (authorize_url, state) = start(app, None).await;
     let sim = app.sim.base_url();
     assert!(authorize_url.starts_with(&format!("{sim}/login/oauth/authorize?")));
-    assert_eq!(query_param(&authorize_url, "state").as_deref(), Some(state.as_str()));
-    assert_eq!(query_param(&authorize_url, "allow_signup").as_deref(), Some("false"));
-    assert_eq!(query_param(&authorize_url, "code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(
+        query_param(&authorize_url, "state").as_deref(),
+        Some(state.as_str())
+    );
+    assert_eq!(
+        query_param(&authorize_url, "allow_signup").as_deref(),
+        Some("false")
+    );
+    assert_eq!(
+        query_param(&authorize_url, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
     assert_eq!(
         query_param(&authorize_url, "redirect_uri"),
         Some(format!("{}/oauth/github/callback", app.api.public_url))
     );
     let scopes = query_param(&authorize_url, "scope").unwrap();
     for scope in github::scopes::REQUIRED_SCOPES {
-        assert!(scope_listed(&scopes, scope), "{scope} missing from {scopes}");
+        assert!(
+            scope_listed(&scopes, scope),
+            "{scope} missing from {scopes}"
+        );
     }
 
     // The authorize page, as a person sees it, and its form.
@@ -205,15 +225,32 @@ async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &Tes
     // An OAuth token is subject to SAML SSO like a classic one.
     assert_eq!(group(&groups, "initech")["access"], "SSO_REQUIRED");
 
-    // A member asking changes nothing GitHub shows; an owner granting does.
+    // A member asks: GitHub answers as before, so the request is on record only once
+    // reported, and survives a refresh until an owner grants it.
     set_policy(app, "globex", json!({ "approval": "requested" })).await;
-    app.data(
-        "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
-        json!({ "id": id }),
-    )
-    .await;
+    let refresh = "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }";
+    app.data(refresh, json!({ "id": id })).await;
     let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
     assert_eq!(group(&groups, "globex")["access"], "OAUTH_RESTRICTED");
+    let report = "mutation($id: ID!, $org: String!) { reportOAuthApprovalRequested(integrationId: $id, organization: $org) { login access problem } }";
+    let reported = app.data(report, json!({ "id": id, "org": "globex" })).await;
+    let globex = &reported["reportOAuthApprovalRequested"];
+    assert_eq!(globex["access"], "APPROVAL_REQUESTED");
+    assert!(
+        globex["problem"].as_str().unwrap().contains("Grant access"),
+        "{globex}"
+    );
+    app.data(refresh, json!({ "id": id })).await;
+    let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
+    assert_eq!(group(&groups, "globex")["access"], "APPROVAL_REQUESTED");
+    let not_restricted = app
+        .graphql(report, json!({ "id": id, "org": "acme-corp" }))
+        .await;
+    let message = not_restricted["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("does not wait for an OAuth app approval"),
+        "{message}"
+    );
 
     set_policy(app, "globex", json!({ "approval": "approved" })).await;
     app.data(
@@ -260,9 +297,16 @@ async fn states_are_used_once_and_only_ours(app: &TestApp) {
     );
     let (status, page) = callback(&forged).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("not issued by this Tributary server"), "forged: {page}");
+    assert!(
+        page.contains("not issued by this Tributary server"),
+        "forged: {page}"
+    );
 
-    let (status, page) = callback(&format!("{}/oauth/github/callback?code={code}", app.api.public_url)).await;
+    let (status, page) = callback(&format!(
+        "{}/oauth/github/callback?code={code}",
+        app.api.public_url
+    ))
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("no state"), "{page}");
     assert_eq!(grants_stored(app).await, 1);
@@ -305,7 +349,10 @@ async fn github_refusals_show_a_page_and_store_nothing(app: &TestApp) {
         .await
         .unwrap();
     let back = location(&denied);
-    assert_eq!(query_param(&back, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("access_denied")
+    );
     assert_eq!(query_param(&back, "state"), Some(state));
     let (status, page) = callback(&back).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -317,7 +364,10 @@ async fn github_refusals_show_a_page_and_store_nothing(app: &TestApp) {
     let code = query_param(&back, "code").unwrap();
     let (status, page) = callback(&back.replace(&code, "0123456789abcdef0123")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("did not accept the authorization code"), "{page}");
+    assert!(
+        page.contains("did not accept the authorization code"),
+        "{page}"
+    );
 
     // A code GitHub already exchanged, brought back under a fresh state.
     let (url, _) = start(app, None).await;
@@ -331,9 +381,16 @@ async fn github_refusals_show_a_page_and_store_nothing(app: &TestApp) {
     );
     let (status, page) = callback(&reused).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("did not accept the authorization code"), "{page}");
+    assert!(
+        page.contains("did not accept the authorization code"),
+        "{page}"
+    );
 
-    assert_eq!(grants_stored(app).await, 1, "only the one good round trip left a grant");
+    assert_eq!(
+        grants_stored(app).await,
+        1,
+        "only the one good round trip left a grant"
+    );
 }
 on_every_backend!(github_refusals_show_a_page_and_store_nothing);
 
@@ -353,14 +410,20 @@ async fn a_callback_url_github_does_not_accept_is_named() {
     let refused = browser().get(&url).send().await.unwrap();
     let back = location(&refused);
     assert!(back.starts_with("http://127.0.0.1:9/elsewhere?"), "{back}");
-    assert_eq!(query_param(&back, "error").as_deref(), Some("redirect_uri_mismatch"));
+    assert_eq!(
+        query_param(&back, "error").as_deref(),
+        Some("redirect_uri_mismatch")
+    );
     // Had it reached us, the page says what to fix.
     let (status, page) = callback(&format!(
         "{ours}?error=redirect_uri_mismatch&error_description=x&state={state}"
     ))
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains(&ours) && page.contains("callback URL"), "{page}");
+    assert!(
+        page.contains(&ours) && page.contains("callback URL"),
+        "{page}"
+    );
 
     // The callback changed between authorize and exchange: the exchange refuses.
     app.sim_handle.default_oauth_app(&ours);
@@ -395,7 +458,10 @@ async fn wrong_client_credentials_are_named_never_shown() {
         "{page}"
     );
     assert!(!page.contains(wrong_secret));
-    assert!(!logs::captured().contains(wrong_secret), "the client secret reached the log");
+    assert!(
+        !logs::captured().contains(wrong_secret),
+        "the client secret reached the log"
+    );
     assert_eq!(grants_stored(&app).await, 0);
     app.finish().await;
 }
@@ -438,22 +504,33 @@ async fn redirects_go_only_to_allowed_origins() {
         "http://app.example.com/integrations".into(),
         "/relative".into(),
     ] {
-        let answer = app.graphql(START, json!({ "redirectAfter": refused })).await;
+        let answer = app
+            .graphql(START, json!({ "redirectAfter": refused }))
+            .await;
         let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
-        assert!(message.contains("not on an allowed origin"), "{refused}: {answer}");
+        assert!(
+            message.contains("not on an allowed origin"),
+            "{refused}: {answer}"
+        );
     }
 
     let target = "https://app.example.com/integrations/new?step=finish";
     let (url, _) = start(&app, Some(target)).await;
     let (status, to) = callback(&approve_at_sim(&app, &url, "tributary-svc").await).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(to.starts_with("https://app.example.com/integrations/new?step=finish&oauth_grant_id="), "{to}");
+    assert!(
+        to.starts_with("https://app.example.com/integrations/new?step=finish&oauth_grant_id="),
+        "{to}"
+    );
     let grant = query_param(&to, "oauth_grant_id").unwrap();
 
     let (url, _) = start(&app, Some(&format!("{public}/done"))).await;
     let (status, to) = callback(&approve_at_sim(&app, &url, "tributary-svc").await).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert!(to.starts_with(&format!("{public}/done?oauth_grant_id=")), "{to}");
+    assert!(
+        to.starts_with(&format!("{public}/done?oauth_grant_id=")),
+        "{to}"
+    );
 
     // Either credential, never both or none.
     let both = app
@@ -462,11 +539,24 @@ async fn redirects_go_only_to_allowed_origins() {
             json!({ "g": grant, "t": app.token("owner") }),
         )
         .await;
-    assert!(both["errors"][0]["message"].as_str().unwrap().contains("not both"));
+    assert!(
+        both["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not both")
+    );
     let none = app
-        .graphql("mutation { createIntegration(input: {name: \"x\"}) { id } }", json!({}))
+        .graphql(
+            "mutation { createIntegration(input: {name: \"x\"}) { id } }",
+            json!({}),
+        )
         .await;
-    assert!(none["errors"][0]["message"].as_str().unwrap().contains("oauthGrantId"));
+    assert!(
+        none["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("oauthGrantId")
+    );
     app.finish().await;
 }
 
@@ -519,9 +609,16 @@ async fn oauth_secrets_never_leave_the_server(app: &TestApp) {
 
     let log = logs::captured();
     let responses = logs::responses().join("\n");
-    for secret in issued.iter().map(String::as_str).chain([github_sim::DEFAULT_CLIENT_SECRET]) {
+    for secret in issued
+        .iter()
+        .map(String::as_str)
+        .chain([github_sim::DEFAULT_CLIENT_SECRET])
+    {
         assert!(!log.contains(secret), "an OAuth secret appeared in the log");
-        assert!(!responses.contains(secret), "an OAuth secret appeared in an API answer");
+        assert!(
+            !responses.contains(secret),
+            "an OAuth secret appeared in an API answer"
+        );
     }
 }
 on_every_backend!(oauth_secrets_never_leave_the_server);

@@ -179,11 +179,7 @@ impl TestAppBuilder {
             ..defaults
         };
         let api = api::start(&config).await.expect("starting the API");
-        sim_handle.default_oauth_app(&format!(
-            "{}{}",
-            api.public_url,
-            api::oauth::CALLBACK_PATH
-        ));
+        sim_handle.default_oauth_app(&format!("{}{}", api.public_url, api::oauth::CALLBACK_PATH));
         Some(TestApp {
             backend: self.backend,
             sim,

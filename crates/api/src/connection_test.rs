@@ -55,9 +55,13 @@ pub enum GroupAccess {
     Ok,
     /// SAML SSO is enforced and the token is not authorized; see `ssoUrl`.
     SsoRequired,
-    /// The organization restricts OAuth apps and has not approved Tributary.
+    /// The organization restricts OAuth apps and has not approved Tributary; `problem`
+    /// gives the steps (a member requests approval, an owner grants it, refreshGroups).
     #[graphql(name = "OAUTH_RESTRICTED")]
     OAuthRestricted,
+    /// As `OAUTH_RESTRICTED`, and a member reported asking for approval
+    /// (`reportOAuthApprovalRequested`); an owner still has to grant it.
+    ApprovalRequested,
     /// GitHub refused or hid the organization; see `problem`.
     NotVisible,
 }
@@ -176,6 +180,7 @@ pub fn access_name(access: GroupAccess) -> &'static str {
         GroupAccess::Ok => "OK",
         GroupAccess::SsoRequired => "SSO_REQUIRED",
         GroupAccess::OAuthRestricted => "OAUTH_RESTRICTED",
+        GroupAccess::ApprovalRequested => "APPROVAL_REQUESTED",
         GroupAccess::NotVisible => "NOT_VISIBLE",
     }
 }
@@ -185,6 +190,7 @@ pub fn parse_access(name: &str) -> GroupAccess {
         "OK" => GroupAccess::Ok,
         "SSO_REQUIRED" => GroupAccess::SsoRequired,
         "OAUTH_RESTRICTED" => GroupAccess::OAuthRestricted,
+        "APPROVAL_REQUESTED" => GroupAccess::ApprovalRequested,
         _ => GroupAccess::NotVisible,
     }
 }

@@ -15,8 +15,8 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     graphql::TributarySchema,
-    oauth::{self, OAuthFlow},
     metrics::{HttpLabels, Metrics, OperationLabels},
+    oauth::{self, OAuthFlow},
 };
 
 /// GraphQL requests are small; a larger body is refused before it is read.

@@ -538,20 +538,26 @@ async fn write_groups(
         repositories,
     } = listing;
     let now = Utc::now();
+    let requested = crate::oauth::approval_requested_groups(txn, integration_id).await?;
     let group_rows: Vec<group::ActiveModel> = groups
         .iter()
-        .map(|g| group::ActiveModel {
-            id: Set(uuid::Uuid::new_v4().to_string()),
-            integration_id: Set(integration_id.to_string()),
-            github_id: Set(g.github_id),
-            login: Set(g.login.clone()),
-            kind: Set(g.kind.into()),
-            role: Set(g.role.map(|r| role_name(r).to_string())),
-            access: Set(access_name(g.access).into()),
-            problem: Set(g.problem.clone()),
-            sso_url: Set(g.sso_url.clone()),
-            hidden_private_repos: Set(g.hidden_private_repos),
-            refreshed_at: Set(now),
+        .map(|g| {
+            let (access, problem) =
+                crate::oauth::remembered_request(g.access, g.github_id, &g.login, &requested)
+                    .unwrap_or((g.access, g.problem.clone()));
+            group::ActiveModel {
+                id: Set(uuid::Uuid::new_v4().to_string()),
+                integration_id: Set(integration_id.to_string()),
+                github_id: Set(g.github_id),
+                login: Set(g.login.clone()),
+                kind: Set(g.kind.into()),
+                role: Set(g.role.map(|r| role_name(r).to_string())),
+                access: Set(access_name(access).into()),
+                problem: Set(problem),
+                sso_url: Set(g.sso_url.clone()),
+                hidden_private_repos: Set(g.hidden_private_repos),
+                refreshed_at: Set(now),
+            }
         })
         .collect();
     group::Entity::insert_many(group_rows)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_graphql::{InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{oauth_grant, oauth_state};
+use entity::{group, oauth_grant, oauth_state};
 use github::{OAuthApp, OAuthError, Token};
 use poem::{
     Response, handler,
@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     config::Config,
-    connection_test::ConnectionTest,
+    connection_test::{ConnectionTest, GroupAccess, access_name, parse_access},
     crypto::SecretBox,
     error::{ApiError, ApiResult},
     integrations::Integrations,
@@ -377,6 +377,72 @@ pub async fn spend_grant(db: &impl ConnectionTrait, id: &str) -> ApiResult<()> {
             "OAuth grant {id} was used or expired meanwhile; connect to GitHub again for a new one."
         )))
     }
+}
+
+/// Groups of the integration a member reported asking approval for.
+pub(crate) async fn approval_requested_groups(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+) -> ApiResult<Vec<i64>> {
+    Ok(group::Entity::find()
+        .filter(group::Column::IntegrationId.eq(integration_id))
+        .filter(group::Column::Access.eq(access_name(GroupAccess::ApprovalRequested)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.github_id)
+        .collect())
+}
+
+/// GitHub answers a requested approval exactly like none, so a group still restricted
+/// keeps the request on record (and its steps) until an owner grants it.
+pub(crate) fn remembered_request(
+    access: GroupAccess,
+    github_id: i64,
+    login: &str,
+    requested: &[i64],
+) -> Option<(GroupAccess, Option<String>)> {
+    (access == GroupAccess::OAuthRestricted && requested.contains(&github_id)).then(|| {
+        (
+            GroupAccess::ApprovalRequested,
+            Some(github::connection::approval_requested_steps(login)),
+        )
+    })
+}
+
+/// Records that a member asked the owners of `organization` to approve Tributary.
+pub async fn report_approval_requested(
+    integrations: &Integrations,
+    integration_id: &str,
+    organization: &str,
+) -> ApiResult<group::Model> {
+    integrations.get(integration_id).await?;
+    let found = group::Entity::find()
+        .filter(group::Column::IntegrationId.eq(integration_id))
+        .all(integrations.db())
+        .await?
+        .into_iter()
+        .find(|g| g.login.eq_ignore_ascii_case(organization.trim()))
+        .ok_or_else(|| ApiError::NotFound {
+            what: "group",
+            id: organization.to_string(),
+        })?;
+    let access = parse_access(&found.access);
+    if !matches!(
+        access,
+        GroupAccess::OAuthRestricted | GroupAccess::ApprovalRequested
+    ) {
+        return Err(ApiError::BadInput(format!(
+            "{} does not wait for an OAuth app approval (its access is {}); only an organization that restricts OAuth apps (OAUTH_RESTRICTED) does.",
+            found.login,
+            access_name(access)
+        )));
+    }
+    let login = found.login.clone();
+    let mut active: group::ActiveModel = found.into();
+    active.access = Set(access_name(GroupAccess::ApprovalRequested).into());
+    active.problem = Set(Some(github::connection::approval_requested_steps(&login)));
+    Ok(active.update(integrations.db()).await?)
 }
 
 /// States are kept hashed: the table alone cannot answer a callback.

@@ -135,7 +135,10 @@ impl OAuthState {
             .iter()
             .filter(|(_, p)| {
                 p.restricted
-                    && p.approvals.get(&issued.client_id).copied().unwrap_or_default()
+                    && p.approvals
+                        .get(&issued.client_id)
+                        .copied()
+                        .unwrap_or_default()
                         != Approval::Approved
             })
             .map(|(org, _)| org.clone())
@@ -316,9 +319,14 @@ fn check_request(
                 ("error", Some("redirect_uri_mismatch")),
                 (
                     "error_description",
-                    Some("The redirect_uri MUST match the registered callback URL for this application."),
+                    Some(
+                        "The redirect_uri MUST match the registered callback URL for this application.",
+                    ),
                 ),
-                ("error_uri", Some(&format!("{AUTHZ_ERRORS}#redirect-uri-mismatch"))),
+                (
+                    "error_uri",
+                    Some(&format!("{AUTHZ_ERRORS}#redirect-uri-mismatch")),
+                ),
                 ("state", params.get("state")),
             ],
         );
@@ -483,10 +491,7 @@ fn approve(state: &OAuthState, request: AuthorizationRequest, login: Option<&str
     };
     let location = with_query(
         request.target(),
-        &[
-            ("code", Some(&code)),
-            ("state", request.state.as_deref()),
-        ],
+        &[("code", Some(&code)), ("state", request.state.as_deref())],
     );
     state.world().codes.insert(
         code,
@@ -503,8 +508,15 @@ fn approve(state: &OAuthState, request: AuthorizationRequest, login: Option<&str
 }
 
 enum TokenAnswer {
-    Token { access_token: String, scope: String },
-    Error { error: &'static str, description: &'static str, anchor: &'static str },
+    Token {
+        access_token: String,
+        scope: String,
+    },
+    Error {
+        error: &'static str,
+        description: &'static str,
+        anchor: &'static str,
+    },
 }
 
 fn exchange(
@@ -517,7 +529,10 @@ fn exchange(
     let Some(app) = world
         .apps
         .iter()
-        .find(|a| Some(&a.client_id) == client_id.as_ref() && Some(&a.client_secret) == client_secret.as_ref())
+        .find(|a| {
+            Some(&a.client_id) == client_id.as_ref()
+                && Some(&a.client_secret) == client_secret.as_ref()
+        })
         .cloned()
     else {
         return TokenAnswer::Error {
@@ -541,7 +556,10 @@ fn exchange(
         return bad_code;
     }
     if let Some(uri) = params.get("redirect_uri")
-        && (pending.redirect_uri.as_deref().is_some_and(|given| given != uri)
+        && (pending
+            .redirect_uri
+            .as_deref()
+            .is_some_and(|given| given != uri)
             || !under_callback(uri, &app.callback_url))
     {
         return TokenAnswer::Error {
@@ -670,9 +688,10 @@ fn set_policy(state: &OAuthState, dataset: &Dataset, org: &str, params: &Params)
     let Some(org) = dataset.org(org) else {
         return Reply::not_found();
     };
-    let approval = match params.get("approval").map(|a| {
-        serde_json::from_value::<Approval>(Value::String(a.to_string()))
-    }) {
+    let approval = match params
+        .get("approval")
+        .map(|a| serde_json::from_value::<Approval>(Value::String(a.to_string())))
+    {
         None => None,
         Some(Ok(a)) => Some(a),
         Some(Err(_)) => {
@@ -730,11 +749,26 @@ mod tests {
     fn redirect_uris_must_lie_under_the_callback() {
         let cb = "http://127.0.0.1:8080/oauth/github/callback";
         assert!(under_callback(cb, cb));
-        assert!(under_callback("http://127.0.0.1:8080/oauth/github/callback/x?y=1", cb));
-        assert!(!under_callback("http://127.0.0.1:8080/oauth/github/callbackx", cb));
-        assert!(!under_callback("http://127.0.0.1:8081/oauth/github/callback", cb));
-        assert!(!under_callback("https://127.0.0.1:8080/oauth/github/callback", cb));
-        assert!(!under_callback("http://evil.example/oauth/github/callback", cb));
+        assert!(under_callback(
+            "http://127.0.0.1:8080/oauth/github/callback/x?y=1",
+            cb
+        ));
+        assert!(!under_callback(
+            "http://127.0.0.1:8080/oauth/github/callbackx",
+            cb
+        ));
+        assert!(!under_callback(
+            "http://127.0.0.1:8081/oauth/github/callback",
+            cb
+        ));
+        assert!(!under_callback(
+            "https://127.0.0.1:8080/oauth/github/callback",
+            cb
+        ));
+        assert!(!under_callback(
+            "http://evil.example/oauth/github/callback",
+            cb
+        ));
     }
 
     #[test]

@@ -430,7 +430,10 @@ fn org_reply(call: &Call, p: Option<&Principal>, org: &Org) -> Reply {
         return sso_required(call, org);
     }
     if p.is_some_and(|p| p.oauth_blocked(org)) {
-        return oauth_restricted(org, "https://docs.github.com/rest/orgs/orgs#get-an-organization");
+        return oauth_restricted(
+            org,
+            "https://docs.github.com/rest/orgs/orgs#get-an-organization",
+        );
     }
     let b = &call.base;
     let repos: Vec<_> = call.dataset().repos_owned_by(&org.login).collect();

@@ -26,6 +26,9 @@ pub enum OrgAccess {
     SsoRequired,
     /// The organization restricts OAuth apps and has not approved this one.
     OAuthRestricted,
+    /// Like `OAuthRestricted`, and a member has asked an owner for approval. GitHub's API
+    /// answers exactly as before the request, so only Tributary's record says so.
+    ApprovalRequested,
     /// GitHub refused or hid the organization for another reason.
     NotVisible,
 }
@@ -338,6 +341,15 @@ impl GithubClient {
 }
 
 const OAUTH_RESTRICTION_PHRASE: &str = "OAuth App access restrictions";
+
+/// What is left once a member has asked for approval.
+pub fn approval_requested_steps(org: &str) -> String {
+    format!(
+        "Approval for Tributary was requested from the owners of {org}; until one grants it, none of its data can be read. \
+         An owner of {org} grants it under GitHub → Settings → Applications → Authorized OAuth Apps → Tributary (Grant), or in the organization's Settings → Third-party access → Tributary → Grant access. \
+         Then refresh the groups (refreshGroups) and {org} shows up with its repositories."
+    )
+}
 
 /// What a person does when an organization restricts OAuth apps, in the order it happens.
 pub fn oauth_restriction_steps(org: &str, login: &str) -> String {

@@ -85,7 +85,9 @@ pub enum OAuthError {
         code: String,
         description: Option<String>,
     },
-    #[error("Could not reach GitHub at {url} to finish the OAuth flow: {reason}. Check the GitHub web URL setting and this server's network access.")]
+    #[error(
+        "Could not reach GitHub at {url} to finish the OAuth flow: {reason}. Check the GitHub web URL setting and this server's network access."
+    )]
     Unreachable { url: String, reason: String },
 }
 
@@ -200,7 +202,12 @@ impl OAuthApp {
                     .scopes()
                     .into_iter()
                     .flatten()
-                    .flat_map(|s| s.split(',').map(str::trim).map(str::to_string).collect::<Vec<_>>())
+                    .flat_map(|s| {
+                        s.split(',')
+                            .map(str::trim)
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
                     .filter(|s| !s.is_empty())
                     .collect(),
             }),
@@ -212,7 +219,10 @@ impl OAuthApp {
                     Ok(error) => Err(self.server_error(&error)),
                     Err(_) => Err(OAuthError::Other {
                         code: "unreadable_answer".into(),
-                        description: Some(format!("GitHub's token answer could not be read ({})", parse.path())),
+                        description: Some(format!(
+                            "GitHub's token answer could not be read ({})",
+                            parse.path()
+                        )),
                     }),
                 }
             }

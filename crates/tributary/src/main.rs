@@ -85,11 +85,19 @@ struct ServeArgs {
     #[arg(long, env = "TRIBUTARY_GITHUB_OAUTH_CLIENT_ID")]
     github_oauth_client_id: Option<String>,
     /// A client secret of that OAuth app.
-    #[arg(long, env = "TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET",
+        hide_env_values = true
+    )]
     github_oauth_client_secret: Option<String>,
     /// Origins (comma-separated, such as https://app.example.com) that startOAuth's redirectAfter may
     /// point to, besides the public URL's.
-    #[arg(long, env = "TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS",
+        value_delimiter = ','
+    )]
     oauth_allowed_redirect_origins: Vec<String>,
 }
 

@@ -1,7 +1,7 @@
 use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
 
-use super::types::{CreateIntegrationInput, Integration, ServicesInput};
+use super::types::{CreateIntegrationInput, Group, Integration, ServicesInput};
 use crate::{
     connection_test::ConnectionTest,
     integrations::{Credential, Integrations},
@@ -114,6 +114,28 @@ impl MutationRoot {
                 .refresh_groups(&integration_id)
                 .await
                 .gql()?,
+        ))
+    }
+
+    /// Records that a member asked the owners of `organization` to approve Tributary
+    /// (GitHub → Settings → Applications → Authorized OAuth Apps → Tributary → Request).
+    /// GitHub does not tell apps about pending requests, so the group shows
+    /// APPROVAL_REQUESTED from this until an owner grants it and refreshGroups sees it.
+    #[graphql(name = "reportOAuthApprovalRequested")]
+    async fn report_oauth_approval_requested(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+        organization: String,
+    ) -> Result<Group> {
+        Ok(Group(
+            crate::oauth::report_approval_requested(
+                ctx.data::<Integrations>()?,
+                &integration_id,
+                &organization,
+            )
+            .await
+            .gql()?,
         ))
     }
 

@@ -27,7 +27,10 @@ impl QueryRoot {
         ctx: &Context<'_>,
         id: ID,
     ) -> Result<Option<crate::oauth::OAuthGrantView>> {
-        ctx.data::<crate::oauth::OAuthFlow>()?.grant(&id).await.gql()
+        ctx.data::<crate::oauth::OAuthFlow>()?
+            .grant(&id)
+            .await
+            .gql()
     }
 
     /// One integration, or null when there is none with this id.
