@@ -92,6 +92,11 @@ async fn callback(url: &str) -> (StatusCode, String) {
     (status, response.text().await.unwrap())
 }
 
+/// The first GraphQL error's message, or "" when there is none.
+fn error_message(answer: &Value) -> &str {
+    answer["errors"][0]["message"].as_str().unwrap_or_default()
+}
+
 fn grant_id_on(page: &str) -> String {
     let start = page
         .find("<code id=\"grant\">")
@@ -107,20 +112,45 @@ async fn connect(app: &TestApp, login: &str) -> String {
     grant_id_on(&page)
 }
 
-async fn grants_stored(app: &TestApp) -> i64 {
-    use sea_orm::{ConnectionTrait, Statement};
-    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM oauth_grants",
-        ))
+/// The authorize page's form, as the browser posts it when the user clicks a button.
+async fn submit_authorize_form(
+    app: &TestApp,
+    authorize_url: &str,
+    decision: &str,
+) -> reqwest::Response {
+    let mut form: Vec<(String, String)> = url::Url::parse(authorize_url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    form.push(("login".into(), "tributary-svc".into()));
+    form.push(("decision".into(), decision.into()));
+    browser()
+        .post(format!("{}/login/oauth/authorize", app.sim.base_url()))
+        .form(&form)
+        .send()
         .await
         .unwrap()
+}
+
+/// One text column of every row `sql` selects, read straight from the database.
+async fn column(app: &TestApp, sql: &str) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
         .unwrap();
-    let n: i64 = row.try_get("", "n").unwrap();
     let _ = db.close().await;
-    n
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "value").unwrap())
+        .collect()
+}
+
+async fn grants_stored(app: &TestApp) -> usize {
+    column(app, "SELECT id AS value FROM oauth_grants")
+        .await
+        .len()
 }
 
 fn group<'a>(groups: &'a Value, login: &str) -> &'a Value {
@@ -165,19 +195,7 @@ async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &Tes
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("Authorize Tributary"), "{html}");
-    let mut form: Vec<(String, String)> = url::Url::parse(&authorize_url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect();
-    form.push(("login".into(), "tributary-svc".into()));
-    form.push(("decision".into(), "approve".into()));
-    let approved = browser()
-        .post(format!("{sim}/login/oauth/authorize"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let approved = submit_authorize_form(app, &authorize_url, "approve").await;
     assert_eq!(approved.status(), StatusCode::FOUND);
     let (status, page) = callback(&location(&approved)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -203,7 +221,7 @@ async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &Tes
 
     // A grant creates one integration.
     let again = app.graphql(CREATE, json!({ "grant": grant })).await;
-    let message = again["errors"][0]["message"].as_str().unwrap();
+    let message = error_message(&again);
     assert!(message.contains("used already"), "{message}");
 
     // globex restricts OAuth apps: listed, with the steps, and no repositories.
@@ -246,7 +264,7 @@ async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &Tes
     let not_restricted = app
         .graphql(report, json!({ "id": id, "org": "acme-corp" }))
         .await;
-    let message = not_restricted["errors"][0]["message"].as_str().unwrap();
+    let message = error_message(&not_restricted);
     assert!(
         message.contains("does not wait for an OAuth app approval"),
         "{message}"
@@ -333,21 +351,9 @@ async fn an_expired_state_is_refused() {
 }
 
 async fn github_refusals_show_a_page_and_store_nothing(app: &TestApp) {
-    let sim = app.sim.base_url();
     // Denied consent: GitHub sends the browser back with error=access_denied.
     let (url, state) = start(app, None).await;
-    let mut form: Vec<(String, String)> = url::Url::parse(&url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect();
-    form.push(("decision".into(), "deny".into()));
-    let denied = browser()
-        .post(format!("{sim}/login/oauth/authorize"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let denied = submit_authorize_form(app, &url, "deny").await;
     let back = location(&denied);
     assert_eq!(
         query_param(&back, "error").as_deref(),
@@ -476,7 +482,7 @@ async fn without_client_settings_start_names_both() {
         return;
     };
     let answer = app.graphql(START, json!({})).await;
-    let message = answer["errors"][0]["message"].as_str().unwrap();
+    let message = error_message(&answer);
     assert!(
         message.contains("TRIBUTARY_GITHUB_OAUTH_CLIENT_ID")
             && message.contains("TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET"),
@@ -507,7 +513,7 @@ async fn redirects_go_only_to_allowed_origins() {
         let answer = app
             .graphql(START, json!({ "redirectAfter": refused }))
             .await;
-        let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+        let message = error_message(&answer);
         assert!(
             message.contains("not on an allowed origin"),
             "{refused}: {answer}"
@@ -539,24 +545,14 @@ async fn redirects_go_only_to_allowed_origins() {
             json!({ "g": grant, "t": app.token("owner") }),
         )
         .await;
-    assert!(
-        both["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not both")
-    );
+    assert!(error_message(&both).contains("not both"));
     let none = app
         .graphql(
             "mutation { createIntegration(input: {name: \"x\"}) { id } }",
             json!({}),
         )
         .await;
-    assert!(
-        none["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("oauthGrantId")
-    );
+    assert!(error_message(&none).contains("oauthGrantId"));
     app.finish().await;
 }
 
@@ -577,34 +573,23 @@ async fn oauth_secrets_never_leave_the_server(app: &TestApp) {
     // A second grant (for another user) that is never used.
     connect(app, "member-svc").await;
 
-    let issued: Vec<String> = {
-        use sea_orm::{ConnectionTrait, Statement};
-        let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
-        let mut stored = Vec::new();
-        for sql in [
-            "SELECT token_ciphertext AS t FROM oauth_grants",
-            "SELECT token_ciphertext AS t FROM integrations",
-            "SELECT pkce_verifier_ciphertext AS t FROM oauth_states",
-        ] {
-            for row in db
-                .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-                .await
-                .unwrap()
-            {
-                stored.push(row.try_get::<String>("", "t").unwrap());
-            }
-        }
-        let _ = db.close().await;
-        for value in &stored {
-            assert!(!value.contains("gho_"), "a token is stored in clear");
-        }
-        // The tokens the simulator issued, by asking it who holds what is not possible
-        // from outside; the stored ones, opened, are what must never appear.
-        stored
-            .iter()
-            .filter_map(|c| app.api.integrations.secrets().open(c).ok())
-            .collect()
-    };
+    let mut stored = Vec::new();
+    for sql in [
+        "SELECT token_ciphertext AS value FROM oauth_grants",
+        "SELECT token_ciphertext AS value FROM integrations",
+        "SELECT pkce_verifier_ciphertext AS value FROM oauth_states",
+    ] {
+        stored.extend(column(app, sql).await);
+    }
+    for value in &stored {
+        assert!(!value.contains("gho_"), "a token is stored in clear");
+    }
+    // The simulator does not say which tokens it issued; the stored ones, opened, are
+    // the tokens (and PKCE verifiers) that must never appear.
+    let issued: Vec<String> = stored
+        .iter()
+        .filter_map(|c| app.api.integrations.secrets().open(c).ok())
+        .collect();
     assert!(issued.iter().filter(|t| t.starts_with("gho_")).count() >= 2);
 
     let log = logs::captured();
