@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::SecretBox;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     pub listen: String,
     /// `sqlite://…` or `postgres://…`; `None` means `tributary.db` in the working directory.
@@ -46,6 +46,36 @@ impl Default for Config {
             oauth_state_ttl: std::time::Duration::from_secs(600),
             oauth_grant_ttl: std::time::Duration::from_secs(3600),
         }
+    }
+}
+
+/// Secrets show as set or not, never their values.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = |value: &Option<String>| if value.is_some() { "<set>" } else { "<unset>" };
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::redact_url),
+            )
+            .field("public_url", &self.public_url)
+            .field("github_api_url", &self.github_api_url)
+            .field("github_web_url", &self.github_web_url)
+            .field("api_key", &secret(&self.api_key))
+            .field("encryption_key", &secret(&self.encryption_key))
+            .field("github_oauth_client_id", &self.github_oauth_client_id)
+            .field(
+                "github_oauth_client_secret",
+                &secret(&self.github_oauth_client_secret),
+            )
+            .field(
+                "oauth_allowed_redirect_origins",
+                &self.oauth_allowed_redirect_origins,
+            )
+            .field("oauth_state_ttl", &self.oauth_state_ttl)
+            .field("oauth_grant_ttl", &self.oauth_grant_ttl)
+            .finish()
     }
 }
 
@@ -197,6 +227,25 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(pg.database_url(), "postgres://localhost/db");
+    }
+
+    #[test]
+    fn debug_output_names_secrets_without_their_values() {
+        let config = Config {
+            api_key: Some("key-value-1".into()),
+            encryption_key: Some("enc-value-2".into()),
+            github_oauth_client_secret: Some("oauth-value-3".into()),
+            database_url: Some("postgres://u:pw-value-4@localhost/db".into()),
+            ..Config::default()
+        };
+        let shown = format!("{config:?}");
+        for value in ["key-value-1", "enc-value-2", "oauth-value-3", "pw-value-4"] {
+            assert!(!shown.contains(value), "{value} in {shown}");
+        }
+        assert!(
+            shown.contains("github_oauth_client_secret: \"<set>\""),
+            "{shown}"
+        );
     }
 
     #[test]

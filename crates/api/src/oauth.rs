@@ -176,6 +176,7 @@ impl OAuthFlow {
 
     pub async fn start(&self, input: StartOAuthInput) -> ApiResult<OAuthStart> {
         let app = self.app()?;
+        self.purge_stale().await?;
         let redirect_after = input
             .redirect_after
             .map(|r| r.trim().to_string())
@@ -197,6 +198,21 @@ impl OAuthFlow {
             authorize_url: request.url,
             state: request.state,
         })
+    }
+
+    /// Drops states and grants a day past any use: a grant still holds a sealed token.
+    /// Younger ones stay, so a late callback or grant is told it expired rather than unknown.
+    async fn purge_stale(&self) -> ApiResult<()> {
+        let day_ago = Utc::now() - chrono::Duration::days(1);
+        oauth_state::Entity::delete_many()
+            .filter(oauth_state::Column::CreatedAt.lt(day_ago - self.inner.state_ttl))
+            .exec(self.db())
+            .await?;
+        oauth_grant::Entity::delete_many()
+            .filter(oauth_grant::Column::ExpiresAt.lt(day_ago))
+            .exec(self.db())
+            .await?;
+        Ok(())
     }
 
     async fn callback(&self, params: CallbackParams) -> Outcome {

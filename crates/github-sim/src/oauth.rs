@@ -27,6 +27,8 @@ use crate::web::{escape, page};
 pub const DEFAULT_CLIENT_ID: &str = "Ov23liTributarySim01";
 pub const DEFAULT_CLIENT_SECRET: &str = "5f1b0c4e8d7a6932e1f0b4c3d2a19876e5f4c3b2";
 const DEFAULT_CALLBACK: &str = "http://127.0.0.1:8080/oauth/github/callback";
+/// Who approves when nobody is named: the service account the scenarios revolve around.
+const DEFAULT_LOGIN: &str = "tributary-svc";
 /// Codes live ten minutes, as on GitHub.
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
 
@@ -212,11 +214,14 @@ pub(crate) async fn handle(
         }
         (Method::GET, "/_sim/oauth/apps") => Reply::ok(&json!(state.world().apps)),
         (Method::POST, "/_sim/oauth/apps") => register_app(state, &params),
-        (Method::POST, "/_sim/oauth/authorize") => match check_request(state, dataset, &params) {
-            Ok(request) => {
-                let location = approve(state, request, params.get("login"));
-                Reply::ok(&json!({ "redirect_url": location }))
-            }
+        (Method::POST, "/_sim/oauth/authorize") => match check_request(state, &params) {
+            Ok(request) => match signed_in(dataset, &params) {
+                Ok(login) => {
+                    let location = approve(state, request, login);
+                    Reply::ok(&json!({ "redirect_url": location }))
+                }
+                Err(reply) => reply,
+            },
             Err(reply) => reply,
         },
         (Method::GET, "/_sim/oauth/orgs") => {
@@ -293,11 +298,7 @@ impl AuthorizationRequest {
 /// GitHub's checks before showing the page: a known client id, a redirect URI under the
 /// registered callback (else a redirect to the callback with `redirect_uri_mismatch`),
 /// and PKCE with S256 only.
-fn check_request(
-    state: &OAuthState,
-    _dataset: &Dataset,
-    params: &Params,
-) -> Result<AuthorizationRequest, Reply> {
+fn check_request(state: &OAuthState, params: &Params) -> Result<AuthorizationRequest, Reply> {
     let app = params
         .get("client_id")
         .and_then(|id| {
@@ -398,7 +399,7 @@ fn with_query(base: &str, pairs: &[(&str, Option<&str>)]) -> String {
 }
 
 fn authorize_page(state: &OAuthState, dataset: &Dataset, params: &Params) -> Reply {
-    let request = match check_request(state, dataset, params) {
+    let request = match check_request(state, params) {
         Ok(request) => request,
         Err(reply) => return reply,
     };
@@ -421,7 +422,7 @@ fn authorize_page(state: &OAuthState, dataset: &Dataset, params: &Params) -> Rep
     })
     .collect::<Vec<_>>()
     .join("\n");
-    let chosen = params.get("login").unwrap_or("tributary-svc");
+    let chosen = params.get("login").unwrap_or(DEFAULT_LOGIN);
     let users: String = dataset
         .users
         .iter()
@@ -459,7 +460,7 @@ fn authorize_page(state: &OAuthState, dataset: &Dataset, params: &Params) -> Rep
 }
 
 fn decide(state: &OAuthState, dataset: &Dataset, params: &Params, approved: bool) -> Reply {
-    let request = match check_request(state, dataset, params) {
+    let request = match check_request(state, params) {
         Ok(request) => request,
         Err(reply) => return reply,
     };
@@ -478,11 +479,26 @@ fn decide(state: &OAuthState, dataset: &Dataset, params: &Params, approved: bool
         );
         return redirect(&location);
     }
-    redirect(&approve(state, request, params.get("login")))
+    match signed_in(dataset, params) {
+        Ok(login) => redirect(&approve(state, request, login)),
+        Err(reply) => reply,
+    }
+}
+
+/// The dataset user who approves (the simulator's stand-in for GitHub's session).
+fn signed_in<'a>(dataset: &Dataset, params: &'a Params) -> Result<&'a str, Reply> {
+    let login = params.get("login").unwrap_or(DEFAULT_LOGIN);
+    match dataset.user(login) {
+        Some(_) => Ok(login),
+        None => Err(Reply::json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"message": format!("github-sim has no user {login}")}),
+        )),
+    }
 }
 
 /// Issues a code for `login` and answers where the browser goes next.
-fn approve(state: &OAuthState, request: AuthorizationRequest, login: Option<&str>) -> String {
+fn approve(state: &OAuthState, request: AuthorizationRequest, login: &str) -> String {
     let code: String = {
         let mut rng = rand::thread_rng();
         (0..20)
@@ -498,7 +514,7 @@ fn approve(state: &OAuthState, request: AuthorizationRequest, login: Option<&str
         PendingCode {
             client_id: request.app.client_id,
             redirect_uri: request.redirect_uri,
-            login: login.unwrap_or("tributary-svc").to_string(),
+            login: login.to_string(),
             scopes: request.scopes,
             challenge: request.challenge,
             issued: Instant::now(),
