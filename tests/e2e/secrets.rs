@@ -74,6 +74,13 @@ async fn tokens_never_leave_the_server(app: &TestApp) {
         !log.contains("test-api-key"),
         "the API key appeared in the log"
     );
+    // Every test app runs with the simulator's OAuth client secret configured; OAuth
+    // tokens themselves are checked in oauth.rs, where round trips issue them.
+    assert!(
+        !log.contains(github_sim::DEFAULT_CLIENT_SECRET)
+            && !responses.contains(github_sim::DEFAULT_CLIENT_SECRET),
+        "the OAuth client secret left the server"
+    );
 }
 on_every_backend!(tokens_never_leave_the_server);
 
