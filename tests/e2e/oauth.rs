@@ -607,3 +607,30 @@ async fn oauth_secrets_never_leave_the_server(app: &TestApp) {
     }
 }
 on_every_backend!(oauth_secrets_never_leave_the_server);
+
+async fn a_pasted_token_turns_an_oauth_integration_into_a_token_one(app: &TestApp) {
+    let grant = connect(app, "tributary-svc").await;
+    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let updated = app
+        .data(
+            "mutation($id: ID!, $t: String!) { updateToken(integrationId: $id, token: $t) { ok } }",
+            json!({ "id": id, "t": app.token("owner") }),
+        )
+        .await;
+    assert_eq!(updated["updateToken"]["ok"], true);
+    let shown = app
+        .data(
+            "query($id: ID!) { integration(id: $id) { authKind tokenKind } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(shown["integration"]["authKind"], "TOKEN");
+    assert_eq!(
+        shown["integration"]["tokenKind"],
+        "CLASSIC_PERSONAL_ACCESS_TOKEN"
+    );
+}
+on_every_backend!(a_pasted_token_turns_an_oauth_integration_into_a_token_one);

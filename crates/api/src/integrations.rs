@@ -678,6 +678,9 @@ async fn record_test(
     }
     if let Some(token) = new_token {
         active.token_ciphertext = Set(secrets.seal(token.expose()));
+        // Only updateToken brings a new token, and it is pasted: an OAuth integration
+        // given a personal access token is a token integration from then on.
+        active.auth_kind = Set("TOKEN".into());
     }
     Ok(active.update(db).await?)
 }
