@@ -4,7 +4,7 @@
 
 use reqwest::{StatusCode, redirect::Policy};
 use serde_json::{Value, json};
-use tributary_tests::{Backend, TestApp, logs, on_every_backend};
+use tributary_tests::{Backend, TestApp, TestAppBuilder, logs, on_every_backend};
 
 const START: &str = r#"mutation($redirectAfter: String) {
   startOAuth(input: {redirectAfter: $redirectAfter}) { authorizeUrl state }
@@ -17,6 +17,35 @@ const CREATE: &str = r#"mutation($grant: ID!) {
 const GROUPS: &str = r#"query($id: ID!) {
   integration(id: $id) { groups { login access problem repositories(first: 100) { totalCount } } }
 }"#;
+
+const WRONG_SECRET: &str = "not-the-secret-0123456789";
+
+/// Like `on_every_backend!`, for an app the test configures first.
+macro_rules! on_every_backend_with {
+    ($body:ident, $configure:expr) => {
+        mod $body {
+            use super::*;
+
+            async fn run(backend: Backend) {
+                let configure: fn(TestAppBuilder) -> TestAppBuilder = $configure;
+                if let Some(app) = configure(TestApp::builder(backend)).start().await {
+                    super::$body(&app).await;
+                    app.finish().await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run(Backend::Postgres).await
+            }
+        }
+    };
+}
 
 /// A browser that shows redirects instead of following them.
 fn browser() -> reqwest::Client {
@@ -331,24 +360,17 @@ async fn states_are_used_once_and_only_ours(app: &TestApp) {
 }
 on_every_backend!(states_are_used_once_and_only_ours);
 
-#[tokio::test]
-async fn an_expired_state_is_refused() {
-    let Some(app) = TestApp::builder(Backend::Sqlite)
-        .oauth_state_ttl(std::time::Duration::ZERO)
-        .start()
-        .await
-    else {
-        return;
-    };
-    let (url, _) = start(&app, None).await;
-    let back = approve_at_sim(&app, &url, "tributary-svc").await;
+async fn an_expired_state_is_refused(app: &TestApp) {
+    let (url, _) = start(app, None).await;
+    let back = approve_at_sim(app, &url, "tributary-svc").await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let (status, page) = callback(&back).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("expired"), "{page}");
-    assert_eq!(grants_stored(&app).await, 0);
-    app.finish().await;
+    assert_eq!(grants_stored(app).await, 0);
 }
+on_every_backend_with!(an_expired_state_is_refused, |b| b
+    .oauth_state_ttl(std::time::Duration::ZERO));
 
 async fn github_refusals_show_a_page_and_store_nothing(app: &TestApp) {
     // Denied consent: GitHub sends the browser back with error=access_denied.
@@ -400,11 +422,7 @@ async fn github_refusals_show_a_page_and_store_nothing(app: &TestApp) {
 }
 on_every_backend!(github_refusals_show_a_page_and_store_nothing);
 
-#[tokio::test]
-async fn a_callback_url_github_does_not_accept_is_named() {
-    let Some(app) = TestApp::start(Backend::Sqlite).await else {
-        return;
-    };
+async fn a_callback_url_github_does_not_accept_is_named(app: &TestApp) {
     let ours = format!("{}/oauth/github/callback", app.api.public_url);
     // The app on GitHub points somewhere else: GitHub sends the browser to the
     // registered callback with redirect_uri_mismatch.
@@ -412,7 +430,7 @@ async fn a_callback_url_github_does_not_accept_is_named() {
         callback_url: "http://127.0.0.1:9/elsewhere".into(),
         ..app.sim_handle.default_oauth_app(&ours)
     });
-    let (url, state) = start(&app, None).await;
+    let (url, state) = start(app, None).await;
     let refused = browser().get(&url).send().await.unwrap();
     let back = location(&refused);
     assert!(back.starts_with("http://127.0.0.1:9/elsewhere?"), "{back}");
@@ -433,8 +451,8 @@ async fn a_callback_url_github_does_not_accept_is_named() {
 
     // The callback changed between authorize and exchange: the exchange refuses.
     app.sim_handle.default_oauth_app(&ours);
-    let (url, _) = start(&app, None).await;
-    let back = approve_at_sim(&app, &url, "tributary-svc").await;
+    let (url, _) = start(app, None).await;
+    let back = approve_at_sim(app, &url, "tributary-svc").await;
     app.sim_handle.register_oauth_app(github_sim::OAuthApp {
         callback_url: "http://127.0.0.1:9/elsewhere".into(),
         ..app.sim_handle.default_oauth_app(&ours)
@@ -442,45 +460,29 @@ async fn a_callback_url_github_does_not_accept_is_named() {
     let (status, page) = callback(&back).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("refused the callback URL"), "{page}");
-    assert_eq!(grants_stored(&app).await, 0);
-    app.finish().await;
+    assert_eq!(grants_stored(app).await, 0);
 }
+on_every_backend!(a_callback_url_github_does_not_accept_is_named);
 
-#[tokio::test]
-async fn wrong_client_credentials_are_named_never_shown() {
-    let wrong_secret = "not-the-secret-0123456789";
-    let Some(app) = TestApp::builder(Backend::Sqlite)
-        .oauth_client(Some((github_sim::DEFAULT_CLIENT_ID, wrong_secret)))
-        .start()
-        .await
-    else {
-        return;
-    };
-    let (url, _) = start(&app, None).await;
-    let (status, page) = callback(&approve_at_sim(&app, &url, "tributary-svc").await).await;
+async fn wrong_client_credentials_are_named_never_shown(app: &TestApp) {
+    let (url, _) = start(app, None).await;
+    let (status, page) = callback(&approve_at_sim(app, &url, "tributary-svc").await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         page.contains("TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET") && page.contains("client secret"),
         "{page}"
     );
-    assert!(!page.contains(wrong_secret));
+    assert!(!page.contains(WRONG_SECRET));
     assert!(
-        !logs::captured().contains(wrong_secret),
+        !logs::captured().contains(WRONG_SECRET),
         "the client secret reached the log"
     );
-    assert_eq!(grants_stored(&app).await, 0);
-    app.finish().await;
+    assert_eq!(grants_stored(app).await, 0);
 }
+on_every_backend_with!(wrong_client_credentials_are_named_never_shown, |b| b
+    .oauth_client(Some((github_sim::DEFAULT_CLIENT_ID, WRONG_SECRET))));
 
-#[tokio::test]
-async fn without_client_settings_start_names_both() {
-    let Some(app) = TestApp::builder(Backend::Sqlite)
-        .oauth_client(None)
-        .start()
-        .await
-    else {
-        return;
-    };
+async fn without_client_settings_start_names_both(app: &TestApp) {
     let answer = app.graphql(START, json!({})).await;
     let message = error_message(&answer);
     assert!(
@@ -489,18 +491,11 @@ async fn without_client_settings_start_names_both() {
         "{message}"
     );
     assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    app.finish().await;
 }
+on_every_backend_with!(without_client_settings_start_names_both, |b| b
+    .oauth_client(None));
 
-#[tokio::test]
-async fn redirects_go_only_to_allowed_origins() {
-    let Some(app) = TestApp::builder(Backend::Sqlite)
-        .oauth_allowed_redirect_origins(&["https://app.example.com"])
-        .start()
-        .await
-    else {
-        return;
-    };
+async fn redirects_go_only_to_allowed_origins(app: &TestApp) {
     let public = app.api.public_url.clone();
     for refused in [
         "https://evil.example/integrations".to_string(),
@@ -521,8 +516,8 @@ async fn redirects_go_only_to_allowed_origins() {
     }
 
     let target = "https://app.example.com/integrations/new?step=finish";
-    let (url, _) = start(&app, Some(target)).await;
-    let (status, to) = callback(&approve_at_sim(&app, &url, "tributary-svc").await).await;
+    let (url, _) = start(app, Some(target)).await;
+    let (status, to) = callback(&approve_at_sim(app, &url, "tributary-svc").await).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
         to.starts_with("https://app.example.com/integrations/new?step=finish&oauth_grant_id="),
@@ -530,8 +525,8 @@ async fn redirects_go_only_to_allowed_origins() {
     );
     let grant = query_param(&to, "oauth_grant_id").unwrap();
 
-    let (url, _) = start(&app, Some(&format!("{public}/done"))).await;
-    let (status, to) = callback(&approve_at_sim(&app, &url, "tributary-svc").await).await;
+    let (url, _) = start(app, Some(&format!("{public}/done"))).await;
+    let (status, to) = callback(&approve_at_sim(app, &url, "tributary-svc").await).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
         to.starts_with(&format!("{public}/done?oauth_grant_id=")),
@@ -553,8 +548,9 @@ async fn redirects_go_only_to_allowed_origins() {
         )
         .await;
     assert!(error_message(&none).contains("oauthGrantId"));
-    app.finish().await;
 }
+on_every_backend_with!(redirects_go_only_to_allowed_origins, |b| b
+    .oauth_allowed_redirect_origins(&["https://app.example.com"]));
 
 /// The client secret and every OAuth token stay out of answers and logs, and tokens sit
 /// encrypted at rest.
