@@ -1,6 +1,18 @@
-//! Background jobs. The import jobs (apalis on Redis, or on the database when no Redis
-//! is configured) arrive with the import feature; until then the worker has no job
-//! type to run, says so, and waits so that a supervisor does not restart it in a loop.
+//! Background jobs: the GitHub import (one job per import run), the queue it runs on
+//! (apalis on Redis, or on the database itself when no Redis is configured), the
+//! progress bus that carries its progress to API subscribers, and the rate-limit
+//! budget its workers share.
+
+pub mod budget;
+pub mod bus;
+pub mod importer;
+pub mod policy;
+pub mod runs;
+pub mod store;
+
+pub use bus::{ProgressBus, ProgressEvent};
+pub use importer::{Importer, TokenSource};
+pub use policy::ImportSettings;
 
 /// Where the worker takes jobs from.
 #[derive(Clone, Debug)]
@@ -17,7 +29,7 @@ pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
     };
     tracing::warn!(
         queue,
-        "no background job types exist yet (imports come with the import feature); waiting for Ctrl-C"
+        "the import queue is not wired yet; waiting for Ctrl-C"
     );
     tokio::signal::ctrl_c().await?;
     Ok(())
