@@ -7,6 +7,7 @@ pub mod budget;
 pub mod bus;
 pub mod importer;
 pub mod policy;
+pub mod queue;
 pub mod runs;
 pub mod store;
 
