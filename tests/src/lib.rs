@@ -150,6 +150,7 @@ impl TestAppBuilder {
             github_web_url: github,
             api_key: Some("test-api-key".into()),
             encryption_key: Some(api::crypto::SecretBox::generate_key()),
+            ..api::Config::default()
         };
         let api = api::start(&config).await.expect("starting the API");
         Some(TestApp {

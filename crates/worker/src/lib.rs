@@ -14,24 +14,3 @@ pub mod store;
 pub use bus::{ProgressBus, ProgressEvent};
 pub use importer::{Importer, TokenSource};
 pub use policy::ImportSettings;
-
-/// Where the worker takes jobs from.
-#[derive(Clone, Debug)]
-pub struct WorkerConfig {
-    pub redis_url: Option<String>,
-    pub database_url: String,
-}
-
-pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
-    let queue = if config.redis_url.is_some() {
-        "Redis"
-    } else {
-        "the database"
-    };
-    tracing::warn!(
-        queue,
-        "the import queue is not wired yet; waiting for Ctrl-C"
-    );
-    tokio::signal::ctrl_c().await?;
-    Ok(())
-}

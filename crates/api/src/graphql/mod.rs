@@ -1,5 +1,6 @@
 //! The GraphQL schema: wiring of queries, mutations and subscriptions.
 
+mod import_types;
 mod mutation;
 mod query;
 mod subscription;
@@ -7,7 +8,7 @@ mod types;
 
 use async_graphql::{Schema, dataloader::DataLoader};
 
-use crate::{integrations::Integrations, loaders::StoreLoader};
+use crate::{imports::Imports, integrations::Integrations, loaders::StoreLoader};
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -15,11 +16,11 @@ pub use subscription::SubscriptionRoot;
 
 pub type TributarySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-pub fn build_schema(integrations: Option<Integrations>) -> TributarySchema {
+pub fn build_schema(services: Option<(Integrations, Imports)>) -> TributarySchema {
     let mut builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .limit_depth(16)
         .limit_complexity(5_000);
-    if let Some(integrations) = integrations {
+    if let Some((integrations, imports)) = services {
         // Without a cache, so a row changed by a mutation is never answered stale; batching
         // still merges the lookups of one screen.
         let loader = DataLoader::new(
@@ -28,7 +29,7 @@ pub fn build_schema(integrations: Option<Integrations>) -> TributarySchema {
             },
             tokio::spawn,
         );
-        builder = builder.data(loader).data(integrations);
+        builder = builder.data(loader).data(integrations).data(imports);
     }
     builder.finish()
 }
