@@ -49,6 +49,7 @@ impl Imports {
         integration_id: &str,
         repository_ids: &[String],
     ) -> ApiResult<Vec<import_run::Model>> {
+        self.queue_available()?;
         self.integration_exists(integration_id).await?;
         if repository_ids.is_empty() {
             return Err(ApiError::BadInput(
@@ -149,6 +150,7 @@ impl Imports {
 
     /// Queues a failed or cancelled run again; it resumes from its last stored page.
     pub async fn retry(&self, run_id: &str) -> ApiResult<import_run::Model> {
+        self.queue_available()?;
         let run = self.get(run_id).await?;
         if !requeue(&self.db, run_id).await? {
             return Err(ApiError::BadInput(format!(
@@ -200,6 +202,13 @@ impl Imports {
             counts.push((state, count));
         }
         Ok(counts)
+    }
+
+    fn queue_available(&self) -> ApiResult<()> {
+        match self.queue.unavailable() {
+            Some(reason) => Err(ApiError::BadInput(reason.to_string())),
+            None => Ok(()),
+        }
     }
 
     async fn integration_exists(&self, integration_id: &str) -> ApiResult<()> {

@@ -173,8 +173,7 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
     let db = connect_database(&config.database_url()).await?;
     let queue = worker::queue::Queue::connect(&db, config.queue_config()).await?;
     let imports = imports::Imports::new(db.clone(), queue.clone());
-    let worker = config
-        .runs_worker()
+    let worker = (config.runs_worker() && queue.unavailable().is_none())
         .then(|| spawn_worker(config, db.clone(), keys.secret_box.clone(), queue));
     let integrations =
         integrations::Integrations::new(db, github_client(config), keys.secret_box.clone());

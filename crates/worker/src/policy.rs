@@ -66,16 +66,15 @@ impl ImportSettings {
     pub fn react(&self, error: &GithubError) -> Reaction {
         match error {
             GithubError::BadCredentials => Reaction::Revoked,
-            GithubError::Unreachable { .. } => Reaction::HalvePageAndRetry,
-            GithubError::Unexpected {
-                status: 502 | 504, ..
-            } => Reaction::HalvePageAndRetry,
-            GithubError::Unexpected { status, .. } if *status >= 500 => Reaction::BackOffAndRetry,
+            error if error.is_timeout() => Reaction::HalvePageAndRetry,
+            // The network, not the query: waiting is the cure.
+            GithubError::Unreachable { .. } => Reaction::BackOffAndRetry,
+            error if error.is_server_error() => Reaction::BackOffAndRetry,
             GithubError::SecondaryRateLimit { retry_after } => {
                 Reaction::WaitAndRetry(retry_after.unwrap_or(self.secondary_limit_wait))
             }
-            GithubError::RateLimited { reset } => Reaction::WaitForReset(
-                parse_reset(reset).unwrap_or_else(|| Utc::now() + self.secondary_limit_wait),
+            GithubError::RateLimited { reset_at } => Reaction::WaitForReset(
+                reset_at.unwrap_or_else(|| Utc::now() + self.secondary_limit_wait),
             ),
             other => Reaction::Fail(other.to_string()),
         }
@@ -90,18 +89,6 @@ impl ImportSettings {
         let millis = ceiling.as_millis() as u64;
         Duration::from_millis(rand::thread_rng().gen_range(millis / 2..=millis.max(1)))
     }
-}
-
-/// `x-ratelimit-reset` (epoch seconds) or an RFC 3339 time.
-fn parse_reset(text: &str) -> Option<DateTime<Utc>> {
-    text.parse::<i64>()
-        .ok()
-        .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
-        .or_else(|| {
-            DateTime::parse_from_rfc3339(text)
-                .ok()
-                .map(|t| t.with_timezone(&Utc))
-        })
 }
 
 #[cfg(test)]
@@ -119,15 +106,13 @@ mod tests {
     #[test]
     fn each_failure_gets_its_treatment() {
         let settings = ImportSettings::default();
-        assert_eq!(
-            settings.react(&unexpected(502)),
-            Reaction::HalvePageAndRetry
-        );
-        assert_eq!(
-            settings.react(&unexpected(504)),
-            Reaction::HalvePageAndRetry
-        );
+        let timeout = GithubError::Timeout {
+            what: "q".into(),
+            reason: "502 Bad Gateway".into(),
+        };
+        assert_eq!(settings.react(&timeout), Reaction::HalvePageAndRetry);
         assert_eq!(settings.react(&unexpected(500)), Reaction::BackOffAndRetry);
+        assert_eq!(settings.react(&unexpected(503)), Reaction::BackOffAndRetry);
         assert_eq!(
             settings.react(&GithubError::BadCredentials),
             Reaction::Revoked
@@ -140,7 +125,7 @@ mod tests {
         );
         assert_eq!(
             settings.react(&GithubError::RateLimited {
-                reset: "1900000000".into()
+                reset_at: DateTime::from_timestamp(1_900_000_000, 0)
             }),
             Reaction::WaitForReset(DateTime::from_timestamp(1_900_000_000, 0).unwrap())
         );

@@ -56,7 +56,11 @@ pub struct Queue {
 enum Storage {
     Redis(RedisStorage<ImportJob>),
     Sqlite(SqliteStorage<ImportJob>),
+    /// PostgreSQL without Redis: the API serves, imports are refused with this reason.
+    Unavailable(&'static str),
 }
+
+pub const POSTGRES_NEEDS_REDIS: &str = "imports on PostgreSQL need Redis for their queue: set TRIBUTARY_REDIS_URL (for example redis://127.0.0.1:6379) for `tributary serve` and every `tributary worker`";
 
 impl Queue {
     /// Opens the queue for `db`: Redis when configured, else the SQLite database.
@@ -81,9 +85,13 @@ impl Queue {
             }
             None => {
                 let Some(pool) = sqlite_pool(db) else {
-                    anyhow::bail!(
-                        "the import queue needs Redis with a PostgreSQL database: set TRIBUTARY_REDIS_URL (for example redis://127.0.0.1:6379) for `serve` and every `worker`"
-                    );
+                    tracing::warn!("{POSTGRES_NEEDS_REDIS}");
+                    return Ok(Queue {
+                        storage: Storage::Unavailable(POSTGRES_NEEDS_REDIS),
+                        bus: ProgressBus::in_process(),
+                        budget: RateBudget::in_memory(),
+                        config,
+                    });
                 };
                 SqliteStorage::setup(&pool)
                     .await
@@ -108,6 +116,14 @@ impl Queue {
         matches!(self.storage, Storage::Redis(_))
     }
 
+    /// Why no job can be queued here, if so.
+    pub fn unavailable(&self) -> Option<&'static str> {
+        match self.storage {
+            Storage::Unavailable(reason) => Some(reason),
+            _ => None,
+        }
+    }
+
     pub async fn enqueue(&self, run_id: &str) -> anyhow::Result<()> {
         let job = ImportJob {
             run_id: run_id.to_string(),
@@ -121,6 +137,7 @@ impl Queue {
                 .push(job)
                 .await
                 .map_err(|e| anyhow::anyhow!("queueing the import: {e}")),
+            Storage::Unavailable(reason) => Err(anyhow::anyhow!(reason)),
         }
     }
 
@@ -162,6 +179,7 @@ impl Queue {
                     .run_until(shutdown)
                     .await
             }
+            Storage::Unavailable(reason) => anyhow::bail!(reason),
         };
         result.map_err(|e| anyhow::anyhow!("the import worker stopped: {e}"))
     }

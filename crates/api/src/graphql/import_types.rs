@@ -68,6 +68,7 @@ pub enum ImportResource {
 /// How far one resource of a run got.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct ResourceProgress {
+    /// The kind of data.
     pub resource: ImportResource,
     /// Rows fetched and stored so far.
     pub fetched: i64,
@@ -78,7 +79,9 @@ pub struct ResourceProgress {
 /// A resource a run did not fetch, and why.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct SkippedResource {
+    /// The kind of data left out.
     pub resource: ImportResource,
+    /// Why, in words.
     pub reason: String,
 }
 
@@ -110,10 +113,12 @@ pub struct ImportRun(pub import_run::Model);
 /// One import of one repository.
 #[Object]
 impl ImportRun {
+    /// The run's id.
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// The integration the run belongs to.
     async fn integration_id(&self) -> ID {
         ID(self.0.integration_id.clone())
     }
@@ -133,10 +138,12 @@ impl ImportRun {
         Ok(found.map(Repository::from))
     }
 
+    /// A full import, or an incremental sync.
     async fn kind(&self) -> ImportKind {
         RunKind::parse(&self.0.kind).unwrap_or(RunKind::Full).into()
     }
 
+    /// Where the run stands.
     async fn state(&self) -> ImportState {
         RunState::parse(&self.0.state)
             .unwrap_or(RunState::Failed)
@@ -173,14 +180,17 @@ impl ImportRun {
         self.0.error.as_deref()
     }
 
+    /// When the run was queued (again, for a retry).
     async fn queued_at(&self) -> DateTime<Utc> {
         self.0.queued_at
     }
 
+    /// When a worker first started it.
     async fn started_at(&self) -> Option<DateTime<Utc>> {
         self.0.started_at
     }
 
+    /// When it ended: succeeded, failed or was cancelled.
     async fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.0.finished_at
     }
@@ -189,13 +199,21 @@ impl ImportRun {
 /// A run changed: queued, started, stored a page, or ended (SUCCEEDED, FAILED, CANCELLED).
 #[derive(SimpleObject, Clone, Debug)]
 pub struct ImportProgressEvent {
+    /// The run that changed.
     pub run_id: ID,
+    /// The integration the run belongs to.
     pub integration_id: ID,
+    /// The repository the run imports.
     pub repository_id: ID,
+    /// The run's state after the change; the last event of a run has its final state.
     pub state: ImportState,
+    /// Per resource, the rows fetched so far and GitHub's total.
     pub resources: Vec<ResourceProgress>,
+    /// Resources the run leaves out, with the reason.
     pub skipped: Vec<SkippedResource>,
+    /// Why the run failed, in words (FAILED only).
     pub error: Option<String>,
+    /// When the change happened.
     pub at: DateTime<Utc>,
 }
 
