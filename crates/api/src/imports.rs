@@ -6,7 +6,8 @@ use chrono::Utc;
 use entity::{import_run, repository};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Alias, Expr, Func},
 };
 use worker::{
     ProgressBus, ProgressEvent,
@@ -202,6 +203,29 @@ impl Imports {
             counts.push((state, count));
         }
         Ok(counts)
+    }
+
+    /// GitHub requests made by the runs of each integration.
+    pub async fn requests_by_integration(&self) -> ApiResult<Vec<(String, i64)>> {
+        let rows: Vec<(String, Option<i64>)> = import_run::Entity::find()
+            .select_only()
+            .column(import_run::Column::IntegrationId)
+            // PostgreSQL sums bigints as numeric; the cast keeps one type on both databases.
+            .column_as(
+                Expr::from(Func::cast_as(
+                    Func::sum(Expr::col(import_run::Column::Requests)),
+                    Alias::new("BIGINT"),
+                )),
+                "requests",
+            )
+            .group_by(import_run::Column::IntegrationId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(integration, sum)| (integration, sum.unwrap_or(0)))
+            .collect())
     }
 
     fn queue_available(&self) -> ApiResult<()> {

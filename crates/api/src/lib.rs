@@ -178,11 +178,9 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
     let integrations =
         integrations::Integrations::new(db, github_client(config), keys.secret_box.clone());
     let schema = graphql::build_schema(Some((integrations.clone(), imports.clone())));
-    let routes = http::routes(
-        schema,
-        http::ApiKey(keys.api_key.clone().into()),
-        Arc::new(metrics::Metrics::default()),
-    );
+    let metrics = Arc::new(metrics::Metrics::default());
+    metrics.watch_imports(imports.clone(), integrations.clone());
+    let routes = http::routes(schema, http::ApiKey(keys.api_key.clone().into()), metrics);
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await

@@ -72,7 +72,15 @@ impl RateBudget {
         key: &str,
         reserve: i64,
     ) -> anyhow::Result<Option<DateTime<Utc>>> {
-        let reading = match self {
+        Ok(self
+            .reading(key)
+            .await?
+            .and_then(|r| (r.remaining < reserve && r.reset_at > Utc::now()).then_some(r.reset_at)))
+    }
+
+    /// The token's last reading, if an answer gave one (Redis forgets it after the reset).
+    pub async fn reading(&self, key: &str) -> anyhow::Result<Option<Reading>> {
+        Ok(match self {
             RateBudget::Memory(map) => map.lock().await.get(key).copied(),
             RateBudget::Redis { connection, prefix } => {
                 let mut connection = connection.clone();
@@ -89,9 +97,7 @@ impl RateBudget {
                     _ => None,
                 }
             }
-        };
-        Ok(reading
-            .and_then(|r| (r.remaining < reserve && r.reset_at > Utc::now()).then_some(r.reset_at)))
+        })
     }
 }
 
