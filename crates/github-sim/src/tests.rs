@@ -73,8 +73,14 @@ fn token(sim: &GithubSim, name: &str) -> String {
 
 #[test]
 fn same_seed_gives_identical_data() {
-    let a = GithubSim::new(SimConfig { seed: 42 });
-    let b = GithubSim::new(SimConfig { seed: 42 });
+    let a = GithubSim::new(SimConfig {
+        seed: 42,
+        ..Default::default()
+    });
+    let b = GithubSim::new(SimConfig {
+        seed: 42,
+        ..Default::default()
+    });
     let c = GithubSim::new(SimConfig::default());
     assert_eq!(
         serde_json::to_string(&a.dataset()).unwrap(),

@@ -22,7 +22,6 @@ pub(crate) fn handle(
             let tokens = scenario_tokens(&state.dataset);
             return Some(Reply::ok(&json!(tokens)));
         }
-        "/_sim/dataset" => return Some(Reply::ok(&json!(&*state.dataset))),
         _ => {}
     }
     let org = path.strip_prefix("/orgs/")?.strip_suffix("/sso")?;
