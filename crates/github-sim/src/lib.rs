@@ -29,6 +29,7 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use content::RepoContent;
 pub use dataset::{Dataset, Org, OrgMember, OrgRole, OwnerType, Repo, Token, TokenKind, User};
 pub use graphql::graphql_sdl;
 
@@ -182,6 +183,13 @@ impl GithubSim {
             .iter()
             .find(|t| t.name == name)
             .map(|t| t.token.clone())
+    }
+
+    /// One repository's content (`owner/name`), as it is now.
+    pub fn content(&self, repo: &str) -> Option<std::sync::Arc<RepoContent>> {
+        let (owner, name) = repo.split_once('/')?;
+        let id = self.state.dataset.repo(owner, name)?.id;
+        self.state.content().repos.get(&id).cloned()
     }
 
     pub fn dataset(&self) -> Dataset {
