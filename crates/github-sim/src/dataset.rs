@@ -458,7 +458,7 @@ impl Dataset {
     pub fn generate_sized(seed: u64, orgs: Option<usize>, repos: Option<usize>) -> Dataset {
         let mut dataset = Dataset::generate(seed);
         let mut b = Builder {
-            rng: ChaCha8Rng::seed_from_u64(ids::splitmix64(seed ^ 0x5eed_0f_5123)),
+            rng: ChaCha8Rng::seed_from_u64(ids::splitmix64(seed ^ 0x005e_ed0f_5123)),
             used_ids: dataset
                 .users
                 .iter()

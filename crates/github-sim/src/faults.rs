@@ -100,7 +100,7 @@ impl Faults {
         serde_json::json!({
             "latency_ms": self.latency_ms,
             "bad_gateway_rate": self.bad_gateway_rate,
-            "secondary_rate_limit": (self.secondary_left > 0).then(|| SecondaryLimit {
+            "secondary_rate_limit": (self.secondary_left > 0).then_some(SecondaryLimit {
                 requests: self.secondary_left,
                 retry_after_secs: self.retry_after_secs,
             }),

@@ -130,14 +130,14 @@ fn person(state: &SimState, people: &People, login: Option<String>) -> Result<Ac
     }
 }
 
-fn pull<'a>(c: &'a mut RepoContent, number: i64) -> Result<&'a mut PullRequest, String> {
+fn pull(c: &mut RepoContent, number: i64) -> Result<&mut PullRequest, String> {
     c.pull_requests
         .iter_mut()
         .find(|p| p.number == number)
         .ok_or_else(|| format!("{} has no pull request #{number}.", c.repository))
 }
 
-fn issue<'a>(c: &'a mut RepoContent, number: i64) -> Result<&'a mut Ticket, String> {
+fn issue(c: &mut RepoContent, number: i64) -> Result<&mut Ticket, String> {
     c.issues
         .iter_mut()
         .find(|i| i.number == number)
