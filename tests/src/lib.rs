@@ -130,7 +130,10 @@ impl TestAppBuilder {
     pub async fn start(self) -> Option<TestApp> {
         logs::install();
         let (database, database_url) = TestDatabase::create(self.backend).await?;
-        let sim_handle = GithubSim::new(SimConfig { seed: self.seed });
+        let sim_handle = GithubSim::new(SimConfig {
+            seed: self.seed,
+            ..Default::default()
+        });
         let tokens = sim_handle
             .tokens()
             .into_iter()

@@ -16,6 +16,11 @@ use poem::http::StatusCode;
 use serde_json::json;
 
 use crate::auth::Principal;
+use crate::content::Content;
+use crate::content_graphql::{
+    self, CommitNode, GitObject, IssueConnection, IssueFilters, IssueOrder, Node,
+    PullRequestConnection,
+};
 use crate::dataset::{self, Dataset, OrgRole, OwnerType};
 use crate::http::{Call, GRAPHQL_DOCS, Reply};
 use crate::ids;
@@ -25,7 +30,7 @@ pub type SimSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 const SAML_MESSAGE: &str = "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.";
 const MAX_PAGE: i32 = 100;
-const LIMIT: u32 = 5000;
+pub(crate) const LIMIT: u32 = 5000;
 
 pub fn build_schema() -> SimSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription).finish()
@@ -64,9 +69,10 @@ fn without_builtin_directives(sdl: &str) -> String {
 }
 
 /// Per-request facts the resolvers need.
-struct GqlCtx {
-    dataset: Arc<Dataset>,
-    principal: Principal,
+pub(crate) struct GqlCtx {
+    pub dataset: Arc<Dataset>,
+    pub content: Arc<Content>,
+    pub principal: Principal,
     base: String,
     rate: Snapshot,
     cost: u32,
@@ -74,13 +80,13 @@ struct GqlCtx {
     sso_nonce: String,
 }
 
-fn gql<'a>(ctx: &Context<'a>) -> Result<&'a GqlCtx, Error> {
+pub(crate) fn gql<'a>(ctx: &Context<'a>) -> Result<&'a GqlCtx, Error> {
     ctx.data::<GqlCtx>()
 }
 
 /// GitHub puts the error `type` at the top level; it travels in extensions
 /// until [`github_shape`] lifts it.
-fn gh_error(kind: &str, message: impl Into<String>) -> Error {
+pub(crate) fn gh_error(kind: &str, message: impl Into<String>) -> Error {
     let kind = kind.to_string();
     Error::new(message).extend_with(move |_, e| e.set("type", kind.as_str()))
 }
@@ -180,6 +186,11 @@ impl Query {
             return Err(saml_error(ctx, g, org));
         }
         Ok(Some(OrganizationNode(org.clone())))
+    }
+
+    /// Fetches an object given its ID.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, Error> {
+        content_graphql::node(ctx, &id)
     }
 
     /// The client's rate limit information.
@@ -285,7 +296,7 @@ pub enum RepositoryOwner {
 }
 
 /// A user is an individual's account on GitHub that owns repositories and can make new content.
-pub struct UserNode(dataset::User);
+pub struct UserNode(pub(crate) dataset::User);
 
 /// A user is an individual's account on GitHub that owns repositories and can make new content.
 #[Object(name = "User")]
@@ -298,7 +309,7 @@ impl UserNode {
         Ok(ID(self.0.node_id.clone()))
     }
 
-    async fn login(&self, _ctx: &Context<'_>) -> Result<String, Error> {
+    pub(crate) async fn login(&self, _ctx: &Context<'_>) -> Result<String, Error> {
         Ok(self.0.login.clone())
     }
 
@@ -329,7 +340,7 @@ impl UserNode {
 }
 
 /// An account on GitHub, with one or more owners, that has repositories, members and teams.
-pub struct OrganizationNode(dataset::Org);
+pub struct OrganizationNode(pub(crate) dataset::Org);
 
 /// An account on GitHub, with one or more owners, that has repositories, members and teams.
 #[Object(name = "Organization")]
@@ -342,7 +353,7 @@ impl OrganizationNode {
         Ok(ID(self.0.node_id.clone()))
     }
 
-    async fn login(&self, _ctx: &Context<'_>) -> Result<String, Error> {
+    pub(crate) async fn login(&self, _ctx: &Context<'_>) -> Result<String, Error> {
         Ok(self.0.login.clone())
     }
 
@@ -392,12 +403,19 @@ impl RepositoryNode {
         i32::try_from(self.0.id).ok()
     }
 
-    async fn default_branch_ref(&self) -> Option<RefNode> {
+    async fn default_branch_ref(&self, ctx: &Context<'_>) -> Result<Option<RefNode>, Error> {
         let qualified = format!("refs/heads/{}", self.0.default_branch);
-        Some(RefNode {
+        let head = gql(ctx)?
+            .content
+            .repos
+            .get(&self.0.id)
+            .cloned()
+            .and_then(CommitNode::head);
+        Ok(Some(RefNode {
             id: ID(ids::ref_node_id(self.0.id, &qualified)),
             name: self.0.default_branch.clone(),
-        })
+            target: head.map(GitObject::Commit),
+        }))
     }
 
     async fn id(&self) -> ID {
@@ -414,6 +432,19 @@ impl RepositoryNode {
 
     async fn is_private(&self) -> bool {
         self.0.private
+    }
+
+    /// A list of issues that have been opened in the repository.
+    async fn issues(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        filter_by: Option<IssueFilters>,
+        first: Option<i32>,
+        order_by: Option<IssueOrder>,
+    ) -> Result<IssueConnection, Error> {
+        let repo = self.content(ctx)?;
+        content_graphql::issues(ctx, repo, after, filter_by, first, order_by)
     }
 
     async fn name(&self) -> String {
@@ -439,6 +470,18 @@ impl RepositoryNode {
         owner.ok_or_else(|| Error::new("Something went wrong while executing your query."))
     }
 
+    /// A list of pull requests that have been opened in the repository.
+    async fn pull_requests(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+        order_by: Option<IssueOrder>,
+    ) -> Result<PullRequestConnection, Error> {
+        let repo = self.content(ctx)?;
+        content_graphql::pull_requests(ctx, repo, after, first, order_by)
+    }
+
     async fn pushed_at(&self) -> Option<GhDateTime> {
         Some(GhDateTime(self.0.pushed_at))
     }
@@ -448,12 +491,25 @@ impl RepositoryNode {
     }
 }
 
+impl RepositoryNode {
+    fn content(&self, ctx: &Context<'_>) -> Result<Arc<crate::content::RepoContent>, Error> {
+        gql(ctx)?
+            .content
+            .repos
+            .get(&self.0.id)
+            .cloned()
+            .ok_or_else(|| Error::new("Something went wrong while executing your query."))
+    }
+}
+
 /// Represents a Git reference.
 #[derive(SimpleObject)]
 #[graphql(name = "Ref")]
 pub struct RefNode {
     id: ID,
     name: String,
+    /// The object the ref points to. Returns null when object does not exist.
+    target: Option<GitObject>,
 }
 
 /// A list of repositories owned by the subject.
@@ -475,10 +531,10 @@ pub struct RepositoryEdge {
 /// Information about pagination in a connection.
 #[derive(SimpleObject)]
 pub struct PageInfo {
-    end_cursor: Option<String>,
-    has_next_page: bool,
-    has_previous_page: bool,
-    start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
 }
 
 /// Represents the client's rate limit.
@@ -502,7 +558,7 @@ struct ConnectionArgs {
 
 /// Private repositories need a token that can read private data, a user who
 /// can see them, and (for SAML orgs) an authorized token.
-fn viewer_can_see(g: &GqlCtx, repo: &dataset::Repo) -> bool {
+pub(crate) fn viewer_can_see(g: &GqlCtx, repo: &dataset::Repo) -> bool {
     let org = g
         .dataset
         .org(&repo.owner)
@@ -520,29 +576,7 @@ fn repositories(
     owner_type: OwnerType,
     args: ConnectionArgs,
 ) -> Result<RepositoryConnection, Error> {
-    let first = match args.first {
-        None => {
-            return Err(gh_error(
-                "MISSING_PAGINATION_BOUNDARIES",
-                "You must provide a `first` or `last` value to properly paginate the `repositories` connection.",
-            ));
-        }
-        Some(n) if n > MAX_PAGE => {
-            return Err(gh_error(
-                "EXCESSIVE_PAGINATION",
-                format!(
-                    "Requesting {n} records on the `repositories` connection exceeds the `first` limit of {MAX_PAGE} records."
-                ),
-            ));
-        }
-        Some(n) if n < 0 => {
-            return Err(gh_error(
-                "INVALID_ARGUMENTS",
-                "`first` on the `repositories` connection cannot be less than zero.",
-            ));
-        }
-        Some(n) => n as usize,
-    };
+    let first = validate_first("repositories", args.first, true)?.unwrap_or(0);
     let after = match &args.after {
         None => None,
         Some(c) => match ids::decode_cursor(c) {
@@ -640,6 +674,35 @@ fn repositories(
         },
         total_count: i32::try_from(total).unwrap_or(i32::MAX),
     })
+}
+
+/// GitHub's checks on `first`: required (where nodes are asked for), at most 100,
+/// not negative. `None` when it may be left out and was.
+pub(crate) fn validate_first(
+    connection: &str,
+    first: Option<i32>,
+    required: bool,
+) -> Result<Option<usize>, Error> {
+    match first {
+        None if required => Err(gh_error(
+            "MISSING_PAGINATION_BOUNDARIES",
+            format!(
+                "You must provide a `first` or `last` value to properly paginate the `{connection}` connection."
+            ),
+        )),
+        None => Ok(None),
+        Some(n) if n > MAX_PAGE => Err(gh_error(
+            "EXCESSIVE_PAGINATION",
+            format!(
+                "Requesting {n} records on the `{connection}` connection exceeds the `first` limit of {MAX_PAGE} records."
+            ),
+        )),
+        Some(n) if n < 0 => Err(gh_error(
+            "INVALID_ARGUMENTS",
+            format!("`first` on the `{connection}` connection cannot be less than zero."),
+        )),
+        Some(n) => Ok(Some(n as usize)),
+    }
 }
 
 /// GitHub's cost model: one request per connection, multiplied down the
@@ -770,6 +833,7 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
         }
     };
 
+    let operation = operation_name(&request.query, request.operation_name.as_deref());
     let (cost, node_count) = cost_of(
         &request.query,
         request.operation_name.as_deref(),
@@ -783,10 +847,8 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
     {
         Ok(rate) => rate,
         Err(rate) => {
-            let mut reply = Reply::ok(&json!({"errors": [{
-                "type": "RATE_LIMITED",
-                "message": format!("API rate limit already exceeded for user ID {}.", principal.user.id),
-            }]}));
+            call.state.stats().graphql(&operation, 0);
+            let mut reply = rate_limited_reply(principal.user.id);
             reply.rate = Some(Snapshot {
                 used: rate.limit,
                 ..rate
@@ -795,8 +857,10 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
         }
     };
 
+    call.state.stats().graphql(&operation, cost);
     let ctx = GqlCtx {
         dataset: call.state.dataset.clone(),
+        content: call.state.content(),
         principal: principal.clone(),
         base: call.base.clone(),
         rate,
@@ -817,6 +881,32 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
     reply.headers = headers;
     reply.rate = Some(rate);
     reply
+}
+
+/// GitHub's answer (200) once the primary budget is spent.
+pub(crate) fn rate_limited_reply(user_id: i64) -> Reply {
+    Reply::ok(&json!({"errors": [{
+        "type": "RATE_LIMITED",
+        "message": format!("API rate limit already exceeded for user ID {user_id}."),
+    }]}))
+}
+
+/// The operation's name for statistics: the requested one, else the document's first.
+fn operation_name(query: &str, requested: Option<&str>) -> String {
+    if let Some(name) = requested {
+        return name.to_string();
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return "invalid".into();
+    };
+    match &doc.operations {
+        // Single is the parser's word for one anonymous operation.
+        DocumentOperations::Single(_) => "anonymous".into(),
+        DocumentOperations::Multiple(ops) => ops
+            .keys()
+            .next()
+            .map_or_else(|| "anonymous".into(), |n| n.to_string()),
+    }
 }
 
 /// Moves `extensions.type` to the error's top level, as GitHub shapes errors.

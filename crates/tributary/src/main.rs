@@ -127,6 +127,28 @@ struct SimArgs {
     /// Seed of the generated dataset: the same seed gives the same data and tokens.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Size preset: small (320 commits, 96 pull requests, 80 tickets), medium (10k,
+    /// 1k, 1k) or large (100k commits, 10k pull requests with about 5 reviews and 5
+    /// comments each, 10k tickets). Totals are over the demo organization's
+    /// (acme-corp's) repositories; every other repository gets a few items.
+    #[arg(long, default_value = "small")]
+    scale: github_sim::Scale,
+    /// Organizations in all (at least the 3 scenario ones; extra ones get two public
+    /// repositories each).
+    #[arg(long)]
+    orgs: Option<usize>,
+    /// Repositories of the demo organization (at least its 8 scenario repositories).
+    #[arg(long)]
+    repos: Option<usize>,
+    /// Commits in all over the demo organization's repositories (overrides --scale).
+    #[arg(long)]
+    commits: Option<usize>,
+    /// Pull requests in all over the demo organization's repositories (overrides --scale).
+    #[arg(long)]
+    prs: Option<usize>,
+    /// Tickets (issues) in all over the demo organization's repositories (overrides --scale).
+    #[arg(long)]
+    issues: Option<usize>,
 }
 
 #[derive(Args, Clone)]
@@ -219,9 +241,16 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::GithubSim(args) => {
-            github_sim::GithubSim::new(github_sim::SimConfig { seed: args.seed })
-                .serve(&args.listen)
-                .await
+            let config = github_sim::SimConfig {
+                seed: args.seed,
+                scale: args.scale,
+                orgs: args.orgs,
+                repos: args.repos,
+                commits: args.commits,
+                pull_requests: args.prs,
+                issues: args.issues,
+            };
+            github_sim::GithubSim::new(config).serve(&args.listen).await
         }
         Command::Demo(args) => demo::run(args).await,
     }
