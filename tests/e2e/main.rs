@@ -4,6 +4,7 @@ mod github_import;
 mod github_schema;
 mod groups;
 mod http_surface;
+mod imports;
 mod schema_file;
 mod secrets;
 mod services;

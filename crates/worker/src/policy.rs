@@ -28,11 +28,9 @@ pub struct ImportSettings {
 impl Default for ImportSettings {
     fn default() -> Self {
         ImportSettings {
-            // Each keeps a query's cost and time well under GitHub's limits: pull requests
-            // and tickets carry nested connections, commits do not.
-            commit_page_size: 100,
-            pull_request_page_size: 25,
-            ticket_page_size: 50,
+            commit_page_size: github::import::COMMIT_PAGE_SIZE,
+            pull_request_page_size: github::import::PULL_REQUEST_PAGE_SIZE,
+            ticket_page_size: github::import::TICKET_PAGE_SIZE,
             overlap: chrono::Duration::minutes(10),
             max_attempts: 6,
             backoff_base: Duration::from_millis(500),
