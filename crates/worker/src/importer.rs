@@ -405,10 +405,11 @@ impl Importer {
         details.counts.entry(listing.resource()).or_default().total = Some(total);
         let progress: &mut ListingProgress = details.checkpoint.entry(listing).or_default();
         progress.newest = dates.iter().copied().chain(progress.newest).max();
-        // Pull requests have no `since`: sorted by update date, newest first, they are
-        // done once a whole page is older than the threshold — the same field as the sort.
+        // Pull requests have no `since`: sorted by update date, newest first, the
+        // listing is done once a page reaches past the threshold — on the same field as
+        // the sort, so everything after it is older still.
         let passed_threshold = listing == Listing::PullRequests
-            && threshold.is_some_and(|t| dates.iter().all(|d| *d < t));
+            && threshold.is_some_and(|t| dates.iter().any(|d| *d < t));
         progress.after = end_cursor.or(progress.after.take());
         progress.done = !has_next || fetched.is_empty() || passed_threshold;
 
