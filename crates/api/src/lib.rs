@@ -160,6 +160,9 @@ pub async fn run_worker(config: &Config) -> anyhow::Result<()> {
     let keys = config::Keys::resolve(config)?;
     let db = connect_database(&config.database_url()).await?;
     let queue = worker::queue::Queue::connect(&db, config.queue_config()).await?;
+    if let Some(reason) = queue.unavailable() {
+        anyhow::bail!(reason);
+    }
     let running = spawn_worker(config, db, keys.secret_box, queue);
     tokio::signal::ctrl_c().await?;
     running.stop().await;

@@ -8,6 +8,7 @@ use std::{future::Future, time::Duration};
 use apalis::prelude::*;
 use apalis_redis::RedisStorage;
 use apalis_sqlite::SqliteStorage;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
@@ -143,12 +144,38 @@ impl Queue {
 
     /// Runs a worker taking import jobs until `shutdown` completes. `name` identifies
     /// the worker: a restarted worker with the same name takes its unfinished jobs back
-    /// at once instead of after the heartbeat timeout.
+    /// once its predecessor has missed a heartbeat. A worker that stops on an error
+    /// (Redis or the database gone, or a predecessor of the same name still counted
+    /// alive) starts again after a heartbeat interval.
     pub async fn work(
         &self,
         name: &str,
         importer: Importer,
         shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let shutdown = shutdown.boxed().shared();
+        loop {
+            let result = self
+                .work_once(name, importer.clone(), shutdown.clone())
+                .await;
+            if shutdown.peek().is_some() {
+                return Ok(());
+            }
+            if let Err(error) = result {
+                tracing::warn!(worker = name, %error, "the import worker stopped; starting it again");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.config.heartbeat) => {}
+                _ = shutdown.clone() => return Ok(()),
+            }
+        }
+    }
+
+    async fn work_once(
+        &self,
+        name: &str,
+        importer: Importer,
+        shutdown: Shared<BoxFuture<'static, ()>>,
     ) -> anyhow::Result<()> {
         let shutdown = async move {
             shutdown.await;
@@ -181,7 +208,7 @@ impl Queue {
             }
             Storage::Unavailable(reason) => anyhow::bail!(reason),
         };
-        result.map_err(|e| anyhow::anyhow!("the import worker stopped: {e}"))
+        result.map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
