@@ -160,12 +160,25 @@ async fn drop_redis_keys(prefix: &str) {
     }
 }
 
+/// A worker with its own database and queue connections, as a separate process has.
+async fn start_worker(config: &api::Config) -> api::RunningWorker {
+    let db = api::connect_database(&config.database_url())
+        .await
+        .expect("connecting the worker to the database");
+    let keys = api::config::Keys::resolve(config).expect("the test's keys");
+    let queue = worker::queue::Queue::connect(&db, config.queue_config())
+        .await
+        .expect("connecting the worker to its queue");
+    api::spawn_worker(config, db, keys.secret_box, queue)
+}
+
 /// Builds a `TestApp`; the defaults are the simulator with seed 1 and the API pointed at it.
 pub struct TestAppBuilder {
     backend: Backend,
     seed: u64,
     github_api_url: Option<String>,
     redis: bool,
+    separate_worker: bool,
     import: worker::ImportSettings,
 }
 
@@ -176,7 +189,7 @@ pub fn quick_import_settings() -> worker::ImportSettings {
         backoff_base: std::time::Duration::from_millis(20),
         backoff_cap: std::time::Duration::from_millis(200),
         secondary_limit_wait: std::time::Duration::from_secs(1),
-        max_attempts: 20,
+        max_attempts: 50,
         ..worker::ImportSettings::default()
     }
 }
@@ -186,6 +199,14 @@ impl TestAppBuilder {
     /// own, with the API's in-process worker on it (`serve --worker`).
     pub fn redis(mut self) -> Self {
         self.redis = true;
+        self
+    }
+
+    /// With Redis: the API runs no worker; one runs beside it with connections of its
+    /// own, as a `tributary worker` process would, so jobs and progress cross Redis.
+    pub fn separate_worker(mut self) -> Self {
+        self.redis = true;
+        self.separate_worker = true;
         self
     }
 
@@ -238,14 +259,17 @@ impl TestAppBuilder {
             encryption_key: Some(api::crypto::SecretBox::generate_key()),
             redis_url: redis_prefix.as_ref().map(|_| redis_url()),
             redis_prefix: redis_prefix.unwrap_or_else(|| "tributary".into()),
-            worker: true,
+            worker: !self.separate_worker,
             worker_name: Some("test-worker".into()),
             // A killed worker's jobs come back to its successor within seconds.
             worker_heartbeat: std::time::Duration::from_secs(1),
             import: self.import,
             ..api::Config::default()
         };
-        let api = api::start(&config).await.expect("starting the API");
+        let mut api = api::start(&config).await.expect("starting the API");
+        if self.separate_worker {
+            api.worker = Some(start_worker(&config).await);
+        }
         Some(TestApp {
             backend: self.backend,
             sim,
@@ -267,6 +291,7 @@ impl TestApp {
             seed: 1,
             github_api_url: None,
             redis: false,
+            separate_worker: false,
             import: quick_import_settings(),
         }
     }
@@ -341,14 +366,10 @@ impl TestApp {
         }
     }
 
-    /// Starts a worker like the API's own (same name, same queue) in its place.
+    /// Starts a worker like the killed one (same name, same settings, connections of
+    /// its own) in its place.
     pub async fn restart_worker(&mut self) {
-        let db = api::connect_database(&self.config.database_url())
-            .await
-            .expect("connecting the new worker to the database");
-        let keys = api::config::Keys::resolve(&self.config).expect("the test's keys");
-        let queue = self.api.imports.queue().clone();
-        self.api.worker = Some(api::spawn_worker(&self.config, db, keys.secret_box, queue));
+        self.api.worker = Some(start_worker(&self.config).await);
     }
 
     /// GETs or POSTs a `/_sim/...` control route and returns its JSON.
