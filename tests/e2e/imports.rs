@@ -201,71 +201,68 @@ async fn expected(app: &TestApp, full_name: &str) -> (Keys, Value) {
     (keys, content)
 }
 
+/// The rows of one entity whose `column` names the repository.
+async fn rows<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    repository_id: &str,
+) -> Vec<E::Model>
+where
+    E::Column: ColumnTrait,
+{
+    E::find()
+        .filter(column.eq(repository_id))
+        .all(db)
+        .await
+        .unwrap()
+}
+
 async fn stored(db: &DatabaseConnection, repository_id: &str) -> Keys {
+    let id = repository_id;
     Keys {
-        commits: commit::Entity::find()
-            .filter(commit::Column::RepositoryId.eq(repository_id))
-            .all(db)
+        commits: rows::<commit::Entity>(db, commit::Column::RepositoryId, id)
             .await
-            .unwrap()
             .into_iter()
-            .map(|c| c.oid)
+            .map(|r| r.oid)
             .collect(),
-        pull_requests: pull_request::Entity::find()
-            .filter(pull_request::Column::RepositoryId.eq(repository_id))
-            .all(db)
+        pull_requests: rows::<pull_request::Entity>(db, pull_request::Column::RepositoryId, id)
             .await
-            .unwrap()
-            .into_iter()
-            .map(|p| p.node_id)
-            .collect(),
-        pull_request_commits: pull_request_commit::Entity::find()
-            .filter(pull_request_commit::Column::RepositoryId.eq(repository_id))
-            .all(db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|c| (c.pull_request_node_id, c.oid))
-            .collect(),
-        reviews: review::Entity::find()
-            .filter(review::Column::RepositoryId.eq(repository_id))
-            .all(db)
-            .await
-            .unwrap()
             .into_iter()
             .map(|r| r.node_id)
             .collect(),
-        comments: comment::Entity::find()
-            .filter(comment::Column::RepositoryId.eq(repository_id))
-            .all(db)
+        pull_request_commits: rows::<pull_request_commit::Entity>(
+            db,
+            pull_request_commit::Column::RepositoryId,
+            id,
+        )
+        .await
+        .into_iter()
+        .map(|r| (r.pull_request_node_id, r.oid))
+        .collect(),
+        reviews: rows::<review::Entity>(db, review::Column::RepositoryId, id)
             .await
-            .unwrap()
-            .into_iter()
-            .map(|c| c.node_id)
-            .collect(),
-        reactions: reaction::Entity::find()
-            .filter(reaction::Column::RepositoryId.eq(repository_id))
-            .all(db)
-            .await
-            .unwrap()
             .into_iter()
             .map(|r| r.node_id)
             .collect(),
-        tickets: ticket::Entity::find()
-            .filter(ticket::Column::RepositoryId.eq(repository_id))
-            .all(db)
+        comments: rows::<comment::Entity>(db, comment::Column::RepositoryId, id)
             .await
-            .unwrap()
             .into_iter()
-            .map(|t| t.node_id)
+            .map(|r| r.node_id)
             .collect(),
-        ticket_events: ticket_event::Entity::find()
-            .filter(ticket_event::Column::RepositoryId.eq(repository_id))
-            .all(db)
+        reactions: rows::<reaction::Entity>(db, reaction::Column::RepositoryId, id)
             .await
-            .unwrap()
             .into_iter()
-            .map(|e| e.node_id)
+            .map(|r| r.node_id)
+            .collect(),
+        tickets: rows::<ticket::Entity>(db, ticket::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.node_id)
+            .collect(),
+        ticket_events: rows::<ticket_event::Entity>(db, ticket_event::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.node_id)
             .collect(),
     }
 }
@@ -321,8 +318,6 @@ async fn assert_sample_matches(db: &DatabaseConnection, repository_id: &str, con
         .max_by_key(|p| p["reviews"].as_array().unwrap().len())
         .unwrap();
     let id = |v: &Value| v["node_id"].as_str().unwrap().to_string();
-    let integration_of = |_: ()| ();
-    integration_of(());
     let row = pull_request::Entity::find()
         .filter(pull_request::Column::NodeId.eq(id(pr)))
         .one(db)

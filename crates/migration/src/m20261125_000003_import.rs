@@ -265,27 +265,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // The runs of an integration are listed newest first; the queue counts by state.
-        manager
-            .create_index(index(
-                "import_runs_integration_queued",
-                ImportRuns::Table,
-                vec![
-                    ImportRuns::IntegrationId.into_iden(),
-                    ImportRuns::QueuedAt.into_iden(),
-                ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "import_runs_repository_state",
-                ImportRuns::Table,
-                vec![
-                    ImportRuns::RepositoryId.into_iden(),
-                    ImportRuns::State.into_iden(),
-                ],
-            ))
-            .await?;
 
         manager
             .create_table(
@@ -341,26 +320,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "commits_repository_committed",
-                Commits::Table,
-                vec![
-                    Commits::RepositoryId.into_iden(),
-                    Commits::CommittedAt.into_iden(),
-                ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "commits_integration_author",
-                Commits::Table,
-                vec![
-                    Commits::IntegrationId.into_iden(),
-                    Commits::AuthorLogin.into_iden(),
-                ],
-            ))
-            .await?;
 
         manager
             .create_table(
@@ -402,26 +361,6 @@ impl MigrationTrait for Migration {
                     ))
                     .to_owned(),
             )
-            .await?;
-        manager
-            .create_index(index(
-                "pull_requests_repository_created",
-                PullRequests::Table,
-                vec![
-                    PullRequests::RepositoryId.into_iden(),
-                    PullRequests::CreatedAt.into_iden(),
-                ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "pull_requests_integration_author",
-                PullRequests::Table,
-                vec![
-                    PullRequests::IntegrationId.into_iden(),
-                    PullRequests::AuthorLogin.into_iden(),
-                ],
-            ))
             .await?;
 
         manager
@@ -479,36 +418,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "reviews_repository_submitted",
-                Reviews::Table,
-                vec![
-                    Reviews::RepositoryId.into_iden(),
-                    Reviews::SubmittedAt.into_iden(),
-                ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "reviews_integration_author",
-                Reviews::Table,
-                vec![
-                    Reviews::IntegrationId.into_iden(),
-                    Reviews::AuthorLogin.into_iden(),
-                ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "reviews_pull_request",
-                Reviews::Table,
-                vec![
-                    Reviews::IntegrationId.into_iden(),
-                    Reviews::PullRequestNodeId.into_iden(),
-                ],
-            ))
-            .await?;
 
         manager
             .create_table(
@@ -536,36 +445,6 @@ impl MigrationTrait for Migration {
                     ))
                     .to_owned(),
             )
-            .await?;
-        manager
-            .create_index(index(
-                "comments_repository_created",
-                Comments::Table,
-                vec![
-                    Comments::RepositoryId.into_iden(),
-                    Comments::CreatedAt.into_iden(),
-                ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "comments_integration_author",
-                Comments::Table,
-                vec![
-                    Comments::IntegrationId.into_iden(),
-                    Comments::AuthorLogin.into_iden(),
-                ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "comments_parent",
-                Comments::Table,
-                vec![
-                    Comments::IntegrationId.into_iden(),
-                    Comments::ParentNodeId.into_iden(),
-                ],
-            ))
             .await?;
 
         manager
@@ -626,26 +505,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "tickets_repository_created",
-                Tickets::Table,
-                vec![
-                    Tickets::RepositoryId.into_iden(),
-                    Tickets::CreatedAt.into_iden(),
-                ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
-                "tickets_integration_author",
-                Tickets::Table,
-                vec![
-                    Tickets::IntegrationId.into_iden(),
-                    Tickets::AuthorLogin.into_iden(),
-                ],
-            ))
-            .await?;
 
         manager
             .create_table(
@@ -672,26 +531,141 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
+        // The runs of an integration are listed newest first and counted by state; the
+        // data is filtered by repository and date, and by author, for the metrics.
+        for statement in [
+            index(
+                "import_runs_integration_queued",
+                ImportRuns::Table,
+                vec![
+                    ImportRuns::IntegrationId.into_iden(),
+                    ImportRuns::QueuedAt.into_iden(),
+                ],
+            ),
+            index(
+                "import_runs_repository_state",
+                ImportRuns::Table,
+                vec![
+                    ImportRuns::RepositoryId.into_iden(),
+                    ImportRuns::State.into_iden(),
+                ],
+            ),
+            index(
+                "commits_repository_committed",
+                Commits::Table,
+                vec![
+                    Commits::RepositoryId.into_iden(),
+                    Commits::CommittedAt.into_iden(),
+                ],
+            ),
+            index(
+                "commits_integration_author",
+                Commits::Table,
+                vec![
+                    Commits::IntegrationId.into_iden(),
+                    Commits::AuthorLogin.into_iden(),
+                ],
+            ),
+            index(
+                "pull_requests_repository_created",
+                PullRequests::Table,
+                vec![
+                    PullRequests::RepositoryId.into_iden(),
+                    PullRequests::CreatedAt.into_iden(),
+                ],
+            ),
+            index(
+                "pull_requests_integration_author",
+                PullRequests::Table,
+                vec![
+                    PullRequests::IntegrationId.into_iden(),
+                    PullRequests::AuthorLogin.into_iden(),
+                ],
+            ),
+            index(
+                "reviews_repository_submitted",
+                Reviews::Table,
+                vec![
+                    Reviews::RepositoryId.into_iden(),
+                    Reviews::SubmittedAt.into_iden(),
+                ],
+            ),
+            index(
+                "reviews_integration_author",
+                Reviews::Table,
+                vec![
+                    Reviews::IntegrationId.into_iden(),
+                    Reviews::AuthorLogin.into_iden(),
+                ],
+            ),
+            index(
+                "reviews_pull_request",
+                Reviews::Table,
+                vec![
+                    Reviews::IntegrationId.into_iden(),
+                    Reviews::PullRequestNodeId.into_iden(),
+                ],
+            ),
+            index(
+                "comments_repository_created",
+                Comments::Table,
+                vec![
+                    Comments::RepositoryId.into_iden(),
+                    Comments::CreatedAt.into_iden(),
+                ],
+            ),
+            index(
+                "comments_integration_author",
+                Comments::Table,
+                vec![
+                    Comments::IntegrationId.into_iden(),
+                    Comments::AuthorLogin.into_iden(),
+                ],
+            ),
+            index(
+                "comments_parent",
+                Comments::Table,
+                vec![
+                    Comments::IntegrationId.into_iden(),
+                    Comments::ParentNodeId.into_iden(),
+                ],
+            ),
+            index(
+                "tickets_repository_created",
+                Tickets::Table,
+                vec![
+                    Tickets::RepositoryId.into_iden(),
+                    Tickets::CreatedAt.into_iden(),
+                ],
+            ),
+            index(
+                "tickets_integration_author",
+                Tickets::Table,
+                vec![
+                    Tickets::IntegrationId.into_iden(),
+                    Tickets::AuthorLogin.into_iden(),
+                ],
+            ),
+            index(
                 "ticket_events_repository_created",
                 TicketEvents::Table,
                 vec![
                     TicketEvents::RepositoryId.into_iden(),
                     TicketEvents::CreatedAt.into_iden(),
                 ],
-            ))
-            .await?;
-        manager
-            .create_index(index(
+            ),
+            index(
                 "ticket_events_ticket",
                 TicketEvents::Table,
                 vec![
                     TicketEvents::IntegrationId.into_iden(),
                     TicketEvents::TicketNodeId.into_iden(),
                 ],
-            ))
-            .await
+            ),
+        ] {
+            manager.create_index(statement).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
