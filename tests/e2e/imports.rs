@@ -517,6 +517,43 @@ async fn full_import_equals_the_dataset(app: &mut TestApp) {
         );
     }
 
+    // /metrics shows the runs by state, the queue, the requests and the points left.
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.api.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tributary_import_runs{state=\"SUCCEEDED\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("tributary_import_queue_depth 0"),
+        "{metrics}"
+    );
+    let requests: i64 = runs["importRuns"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["githubRequests"].as_i64().unwrap())
+        .sum();
+    assert!(
+        metrics.contains(&format!(
+            "tributary_github_requests{{integration=\"{integration}\"}} {requests}"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!(
+            "tributary_github_rate_limit_remaining{{integration=\"{integration}\"}}"
+        )),
+        "{metrics}"
+    );
+
     // A second full import changes nothing: every row is upserted by its GitHub key.
     let again = import(app, &integration, &[ids[&names[0]].as_str()]).await;
     succeeded(app, &again[0]).await;
@@ -968,3 +1005,72 @@ async fn a_killed_worker_resumes_and_ends_exact(app: &mut TestApp) {
     );
 }
 on_every_backend!(a_killed_worker_resumes_and_ends_exact, with_separate_worker);
+
+async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "latency_ms": 150 })),
+    )
+    .await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    loop {
+        let run = run(app, &runs[0]).await;
+        if fetched(&run, "COMMITS").0 > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let cancelled = app
+        .data(
+            "mutation($r: ID!) { cancelImport(runId: $r) { state } }",
+            json!({ "r": runs[0] }),
+        )
+        .await;
+    assert_eq!(cancelled["cancelImport"]["state"], "CANCELLED");
+    // The worker stops before its next request and stores nothing more.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let stopped = run(app, &runs[0]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let later = run(app, &runs[0]).await;
+    assert_eq!(later["state"], "CANCELLED");
+    assert_eq!(
+        later["resources"], stopped["resources"],
+        "nothing stored after the cancel"
+    );
+    assert!(later["finishedAt"].is_string());
+
+    app.sim_control(Method::DELETE, "/_sim/faults", None).await;
+    let retried = app
+        .data(
+            "mutation($r: ID!) { retryImport(runId: $r) { state error } }",
+            json!({ "r": runs[0] }),
+        )
+        .await;
+    assert_eq!(retried["retryImport"]["state"], "QUEUED");
+    let run = succeeded(app, &runs[0]).await;
+    assert_repositories_exact(app, &ids, &names[..1]).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    assert_eq!(
+        fetched(&run, "COMMITS").0,
+        expected.commits.len() as i64,
+        "the retry resumed after the last stored page"
+    );
+    let refused = app
+        .graphql(
+            "mutation($r: ID!) { retryImport(runId: $r) { id } }",
+            json!({ "r": runs[0] }),
+        )
+        .await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be retried: it is SUCCEEDED"),
+        "{refused}"
+    );
+}
+on_every_backend!(a_cancelled_run_stops_and_a_retry_resumes_it, with_redis);
