@@ -823,51 +823,42 @@ fn comment_node(ctx: &Context<'_>, c: &content::Comment) -> CommentFields {
     }
 }
 
-/// Represents a comment on an Issue.
-pub struct IssueComment(CommentFields);
+/// Declares a comment type: both kinds answer the same fields from [`CommentFields`].
+macro_rules! comment_object {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name(CommentFields);
 
-/// Represents a comment on an Issue.
-#[Object]
-impl IssueComment {
-    async fn author(&self) -> &Option<Actor> {
-        &self.0.author
-    }
+        $(#[$doc])*
+        #[Object]
+        impl $name {
+            async fn author(&self) -> &Option<Actor> {
+                &self.0.author
+            }
 
-    async fn body(&self) -> &str {
-        &self.0.body
-    }
+            async fn body(&self) -> &str {
+                &self.0.body
+            }
 
-    async fn created_at(&self) -> &GhDateTime {
-        &self.0.created_at
-    }
+            async fn created_at(&self) -> &GhDateTime {
+                &self.0.created_at
+            }
 
-    async fn id(&self) -> &ID {
-        &self.0.id
-    }
+            async fn id(&self) -> &ID {
+                &self.0.id
+            }
+        }
+    };
 }
 
-/// A review comment associated with a given repository pull request.
-pub struct PullRequestReviewComment(CommentFields);
-
-/// A review comment associated with a given repository pull request.
-#[Object]
-impl PullRequestReviewComment {
-    async fn author(&self) -> &Option<Actor> {
-        &self.0.author
-    }
-
-    async fn body(&self) -> &str {
-        &self.0.body
-    }
-
-    async fn created_at(&self) -> &GhDateTime {
-        &self.0.created_at
-    }
-
-    async fn id(&self) -> &ID {
-        &self.0.id
-    }
-}
+comment_object!(
+    /// Represents a comment on an Issue.
+    IssueComment
+);
+comment_object!(
+    /// A review comment associated with a given repository pull request.
+    PullRequestReviewComment
+);
 
 /// A label for categorizing Issues, Pull Requests, Milestones, or Discussions with a given Repository.
 #[derive(SimpleObject)]
