@@ -363,22 +363,30 @@ impl CommitNode {
         after: Option<String>,
         first: Option<i32>,
         since: Option<GitTimestamp>,
+        until: Option<GitTimestamp>,
     ) -> Result<CommitHistoryConnection, Error> {
         let from = match self.at {
             CommitAt::Branch(i) => i,
             CommitAt::PullRequest(..) => self.repo.commits.len(),
         };
-        // Newest first, so commits at or after `since` are a prefix.
+        // Newest first, so commits after `until` are a prefix and commits at or after
+        // `since` another one. Both bounds are inclusive, as `git log --since --until`
+        // compares the committer date (`date < since` and `date > until` are left out).
         let tail = &self.repo.commits[from.min(self.repo.commits.len())..];
-        let len = match since {
+        let end = match since {
             Some(GitTimestamp(since)) => tail.partition_point(|c| c.committed_at >= since),
             None => tail.len(),
         };
-        let window = window(ctx, "history", len, first, after)?;
+        let start = match until {
+            Some(GitTimestamp(until)) => tail.partition_point(|c| c.committed_at > until),
+            None => 0,
+        }
+        .min(end);
+        let window = window(ctx, "history", end - start, first, after)?;
         let repo = self.repo.clone();
         Ok(CommitHistoryConnection::new(window, |i| CommitNode {
             repo: repo.clone(),
-            at: CommitAt::Branch(from + i),
+            at: CommitAt::Branch(from + start + i),
         }))
     }
 
