@@ -18,6 +18,12 @@ use crate::graphql::{
 };
 use crate::ids;
 
+mod issues;
+mod pulls;
+
+pub use issues::*;
+pub use pulls::*;
+
 /// A Git object ID.
 pub struct GitObjectId(pub String);
 
@@ -357,22 +363,30 @@ impl CommitNode {
         after: Option<String>,
         first: Option<i32>,
         since: Option<GitTimestamp>,
+        until: Option<GitTimestamp>,
     ) -> Result<CommitHistoryConnection, Error> {
         let from = match self.at {
             CommitAt::Branch(i) => i,
             CommitAt::PullRequest(..) => self.repo.commits.len(),
         };
-        // Newest first, so commits at or after `since` are a prefix.
+        // Newest first, so commits after `until` are a prefix and commits at or after
+        // `since` another one. Both bounds are inclusive, as `git log --since --until`
+        // compares the committer date (`date < since` and `date > until` are left out).
         let tail = &self.repo.commits[from.min(self.repo.commits.len())..];
-        let len = match since {
+        let end = match since {
             Some(GitTimestamp(since)) => tail.partition_point(|c| c.committed_at >= since),
             None => tail.len(),
         };
-        let window = window(ctx, "history", len, first, after)?;
+        let start = match until {
+            Some(GitTimestamp(until)) => tail.partition_point(|c| c.committed_at > until),
+            None => 0,
+        }
+        .min(end);
+        let window = window(ctx, "history", end - start, first, after)?;
         let repo = self.repo.clone();
         Ok(CommitHistoryConnection::new(window, |i| CommitNode {
             repo: repo.clone(),
-            at: CommitAt::Branch(from + i),
+            at: CommitAt::Branch(from + start + i),
         }))
     }
 
@@ -540,231 +554,6 @@ pub(crate) fn issues(
     }))
 }
 
-/// The possible states of a pull request.
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-pub enum PullRequestState {
-    Closed,
-    Merged,
-    Open,
-}
-
-/// A repository pull request.
-#[derive(Clone)]
-pub struct PullRequestNode {
-    repo: Arc<RepoContent>,
-    index: usize,
-}
-
-impl PullRequestNode {
-    fn pr(&self) -> &content::PullRequest {
-        &self.repo.pull_requests[self.index]
-    }
-}
-
-/// A repository pull request.
-#[Object(name = "PullRequest")]
-impl PullRequestNode {
-    async fn additions(&self) -> i32 {
-        self.pr().additions as i32
-    }
-
-    /// A list of Users assigned to this object.
-    async fn assignees(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<UserConnection, Error> {
-        users(ctx, "assignees", &self.pr().assignees, after, first)
-    }
-
-    async fn author(&self, ctx: &Context<'_>) -> Option<Actor> {
-        actor(ctx, &self.pr().author)
-    }
-
-    async fn base_ref_name(&self) -> String {
-        self.pr().base_ref.clone()
-    }
-
-    async fn body(&self) -> String {
-        self.pr().body.clone()
-    }
-
-    async fn changed_files(&self) -> i32 {
-        self.pr().changed_files as i32
-    }
-
-    async fn closed_at(&self) -> Option<GhDateTime> {
-        self.pr().closed_at.map(GhDateTime)
-    }
-
-    /// A list of comments associated with the pull request.
-    async fn comments(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<IssueCommentConnection, Error> {
-        comments(ctx, &self.pr().comments, after, first)
-    }
-
-    /// A list of commits present in this pull request's head branch not present in the base branch.
-    async fn commits(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<PullRequestCommitConnection, Error> {
-        let window = window(ctx, "commits", self.pr().commits.len(), first, after)?;
-        Ok(PullRequestCommitConnection::new(window, |i| {
-            PullRequestCommitNode {
-                commit: CommitNode {
-                    repo: self.repo.clone(),
-                    at: CommitAt::PullRequest(self.index, i),
-                },
-            }
-        }))
-    }
-
-    async fn created_at(&self) -> GhDateTime {
-        GhDateTime(self.pr().created_at)
-    }
-
-    async fn deletions(&self) -> i32 {
-        self.pr().deletions as i32
-    }
-
-    async fn head_ref_name(&self) -> String {
-        self.pr().head_ref.clone()
-    }
-
-    async fn id(&self) -> ID {
-        ID(self.pr().node_id.clone())
-    }
-
-    async fn is_draft(&self) -> bool {
-        self.pr().is_draft
-    }
-
-    /// A list of labels associated with the object.
-    async fn labels(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<Option<LabelConnection>, Error> {
-        labels(ctx, &self.pr().labels, after, first).map(Some)
-    }
-
-    async fn merge_commit(&self) -> Option<CommitNode> {
-        let oid = self.pr().merge_commit_oid.as_ref()?;
-        let index = self.repo.commits.iter().position(|c| &c.oid == oid)?;
-        Some(CommitNode {
-            repo: self.repo.clone(),
-            at: CommitAt::Branch(index),
-        })
-    }
-
-    async fn merged_at(&self) -> Option<GhDateTime> {
-        self.pr().merged_at.map(GhDateTime)
-    }
-
-    async fn number(&self) -> i32 {
-        self.pr().number as i32
-    }
-
-    /// A list of Reactions left on the Issue.
-    async fn reactions(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<ReactionConnection, Error> {
-        let list = &self.pr().reactions;
-        let window = window(ctx, "reactions", list.len(), first, after)?;
-        Ok(ReactionConnection::new(window, |i| {
-            Reaction(list[i].clone())
-        }))
-    }
-
-    /// A list of review requests associated with the pull request.
-    async fn review_requests(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<Option<ReviewRequestConnection>, Error> {
-        let list = &self.pr().requested_reviewers;
-        let window = window(ctx, "reviewRequests", list.len(), first, after)?;
-        Ok(Some(ReviewRequestConnection::new(window, |i| {
-            ReviewRequest {
-                requested_reviewer: match &list[i] {
-                    content::Reviewer::Team(slug) => Some(RequestedReviewer::Team(Team {
-                        combined_slug: slug.clone(),
-                    })),
-                    content::Reviewer::User(login) => user(ctx, login).map(RequestedReviewer::User),
-                },
-            }
-        })))
-    }
-
-    /// The list of all review threads for this pull request.
-    async fn review_threads(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<PullRequestReviewThreadConnection, Error> {
-        let window = window(
-            ctx,
-            "reviewThreads",
-            self.pr().review_threads.len(),
-            first,
-            after,
-        )?;
-        Ok(PullRequestReviewThreadConnection::new(window, |i| {
-            PullRequestReviewThread {
-                repo: self.repo.clone(),
-                pull: self.index,
-                index: i,
-            }
-        }))
-    }
-
-    /// A list of reviews associated with the pull request.
-    async fn reviews(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<Option<PullRequestReviewConnection>, Error> {
-        let list = &self.pr().reviews;
-        let window = window(ctx, "reviews", list.len(), first, after)?;
-        Ok(Some(PullRequestReviewConnection::new(window, |i| {
-            PullRequestReview {
-                review: list[i].clone(),
-                author: actor(ctx, &list[i].author),
-            }
-        })))
-    }
-
-    async fn state(&self) -> PullRequestState {
-        match self.pr().state {
-            content::PullRequestState::Open => PullRequestState::Open,
-            content::PullRequestState::Closed => PullRequestState::Closed,
-            content::PullRequestState::Merged => PullRequestState::Merged,
-        }
-    }
-
-    async fn title(&self) -> String {
-        self.pr().title.clone()
-    }
-
-    async fn updated_at(&self) -> GhDateTime {
-        GhDateTime(self.pr().updated_at)
-    }
-}
-
 fn users(
     ctx: &Context<'_>,
     connection: &str,
@@ -823,462 +612,45 @@ fn comment_node(ctx: &Context<'_>, c: &content::Comment) -> CommentFields {
     }
 }
 
-/// Represents a comment on an Issue.
-pub struct IssueComment(CommentFields);
+/// Declares a comment type: both kinds answer the same fields from [`CommentFields`].
+macro_rules! comment_object {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name(CommentFields);
 
-/// Represents a comment on an Issue.
-#[Object]
-impl IssueComment {
-    async fn author(&self) -> &Option<Actor> {
-        &self.0.author
-    }
+        $(#[$doc])*
+        #[Object]
+        impl $name {
+            async fn author(&self) -> &Option<Actor> {
+                &self.0.author
+            }
 
-    async fn body(&self) -> &str {
-        &self.0.body
-    }
+            async fn body(&self) -> &str {
+                &self.0.body
+            }
 
-    async fn created_at(&self) -> &GhDateTime {
-        &self.0.created_at
-    }
+            async fn created_at(&self) -> &GhDateTime {
+                &self.0.created_at
+            }
 
-    async fn id(&self) -> &ID {
-        &self.0.id
-    }
+            async fn id(&self) -> &ID {
+                &self.0.id
+            }
+        }
+    };
 }
 
-/// A review comment associated with a given repository pull request.
-pub struct PullRequestReviewComment(CommentFields);
-
-/// A review comment associated with a given repository pull request.
-#[Object]
-impl PullRequestReviewComment {
-    async fn author(&self) -> &Option<Actor> {
-        &self.0.author
-    }
-
-    async fn body(&self) -> &str {
-        &self.0.body
-    }
-
-    async fn created_at(&self) -> &GhDateTime {
-        &self.0.created_at
-    }
-
-    async fn id(&self) -> &ID {
-        &self.0.id
-    }
-}
+comment_object!(
+    /// Represents a comment on an Issue.
+    IssueComment
+);
+comment_object!(
+    /// A review comment associated with a given repository pull request.
+    PullRequestReviewComment
+);
 
 /// A label for categorizing Issues, Pull Requests, Milestones, or Discussions with a given Repository.
 #[derive(SimpleObject)]
 pub struct Label {
     name: String,
-}
-
-/// Types that can be requested reviewers.
-#[derive(Union)]
-pub enum RequestedReviewer {
-    Bot(Bot),
-    Mannequin(Mannequin),
-    Team(Team),
-    User(UserNode),
-}
-
-/// A request for a user to review a pull request.
-#[derive(SimpleObject)]
-pub struct ReviewRequest {
-    requested_reviewer: Option<RequestedReviewer>,
-}
-
-/// Represents a Git commit part of a pull request.
-#[derive(SimpleObject)]
-#[graphql(name = "PullRequestCommit")]
-pub struct PullRequestCommitNode {
-    commit: CommitNode,
-}
-
-/// The possible states of a pull request review.
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-pub enum PullRequestReviewState {
-    Approved,
-    ChangesRequested,
-    Commented,
-    Dismissed,
-    Pending,
-}
-
-/// A review object for a given pull request.
-pub struct PullRequestReview {
-    review: content::Review,
-    author: Option<Actor>,
-}
-
-/// A review object for a given pull request.
-#[Object]
-impl PullRequestReview {
-    async fn author(&self) -> &Option<Actor> {
-        &self.author
-    }
-
-    async fn body(&self) -> &str {
-        &self.review.body
-    }
-
-    async fn id(&self) -> ID {
-        ID(self.review.node_id.clone())
-    }
-
-    async fn state(&self) -> PullRequestReviewState {
-        use content::ReviewState as S;
-        match self.review.state {
-            S::Approved => PullRequestReviewState::Approved,
-            S::ChangesRequested => PullRequestReviewState::ChangesRequested,
-            S::Commented => PullRequestReviewState::Commented,
-            S::Dismissed => PullRequestReviewState::Dismissed,
-            S::Pending => PullRequestReviewState::Pending,
-        }
-    }
-
-    async fn submitted_at(&self) -> Option<GhDateTime> {
-        self.review.submitted_at.map(GhDateTime)
-    }
-}
-
-/// A threaded list of comments for a given pull request.
-#[derive(Clone)]
-pub struct PullRequestReviewThread {
-    repo: Arc<RepoContent>,
-    pull: usize,
-    index: usize,
-}
-
-impl PullRequestReviewThread {
-    fn thread(&self) -> &content::ReviewThread {
-        &self.repo.pull_requests[self.pull].review_threads[self.index]
-    }
-}
-
-/// A threaded list of comments for a given pull request.
-#[Object]
-impl PullRequestReviewThread {
-    /// A list of pull request comments associated with the thread.
-    async fn comments(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<PullRequestReviewCommentConnection, Error> {
-        let list = &self.thread().comments;
-        let window = window(ctx, "comments", list.len(), first, after)?;
-        Ok(PullRequestReviewCommentConnection::new(window, |i| {
-            PullRequestReviewComment(comment_node(ctx, &list[i]))
-        }))
-    }
-
-    async fn id(&self) -> ID {
-        ID(self.thread().node_id.clone())
-    }
-}
-
-/// Emojis that can be attached to Issues, Pull Requests and Comments.
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-pub enum ReactionContent {
-    Confused,
-    Eyes,
-    Heart,
-    Hooray,
-    Laugh,
-    Rocket,
-    ThumbsDown,
-    ThumbsUp,
-}
-
-/// An emoji reaction to a particular piece of content.
-pub struct Reaction(content::Reaction);
-
-/// An emoji reaction to a particular piece of content.
-#[Object]
-impl Reaction {
-    async fn content(&self) -> ReactionContent {
-        use ReactionContent::*;
-        match self.0.content {
-            "CONFUSED" => Confused,
-            "EYES" => Eyes,
-            "HEART" => Heart,
-            "HOORAY" => Hooray,
-            "LAUGH" => Laugh,
-            "ROCKET" => Rocket,
-            "THUMBS_DOWN" => ThumbsDown,
-            _ => ThumbsUp,
-        }
-    }
-
-    async fn created_at(&self) -> GhDateTime {
-        GhDateTime(self.0.created_at)
-    }
-
-    async fn id(&self) -> ID {
-        ID(self.0.node_id.clone())
-    }
-
-    async fn user(&self, ctx: &Context<'_>) -> Option<UserNode> {
-        user(ctx, self.0.user.as_deref()?)
-    }
-}
-
-/// The possible states of an issue.
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-pub enum IssueState {
-    Closed,
-    Open,
-}
-
-/// The possible state reasons of an issue.
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-pub enum IssueStateReason {
-    Completed,
-    Duplicate,
-    NotPlanned,
-    Reopened,
-}
-
-/// The possible item types found in a timeline.
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-pub enum IssueTimelineItemsItemType {
-    AssignedEvent,
-    ClosedEvent,
-    IssueComment,
-    LabeledEvent,
-    ReopenedEvent,
-    UnassignedEvent,
-    UnlabeledEvent,
-}
-
-/// An Issue is a place to discuss ideas, enhancements, tasks, and bugs for a project.
-#[derive(Clone)]
-pub struct IssueNode {
-    repo: Arc<RepoContent>,
-    index: usize,
-}
-
-impl IssueNode {
-    fn issue(&self) -> &content::Ticket {
-        &self.repo.issues[self.index]
-    }
-}
-
-/// An Issue is a place to discuss ideas, enhancements, tasks, and bugs for a project.
-#[Object(name = "Issue")]
-impl IssueNode {
-    /// A list of Users assigned to this object.
-    async fn assignees(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<UserConnection, Error> {
-        users(ctx, "assignees", &self.issue().assignees, after, first)
-    }
-
-    async fn author(&self, ctx: &Context<'_>) -> Option<Actor> {
-        actor(ctx, &self.issue().author)
-    }
-
-    async fn closed_at(&self) -> Option<GhDateTime> {
-        self.issue().closed_at.map(GhDateTime)
-    }
-
-    /// A list of comments associated with the Issue.
-    async fn comments(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<IssueCommentConnection, Error> {
-        comments(ctx, &self.issue().comments, after, first)
-    }
-
-    async fn created_at(&self) -> GhDateTime {
-        GhDateTime(self.issue().created_at)
-    }
-
-    async fn id(&self) -> ID {
-        ID(self.issue().node_id.clone())
-    }
-
-    /// A list of labels associated with the object.
-    async fn labels(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-    ) -> Result<Option<LabelConnection>, Error> {
-        labels(ctx, &self.issue().labels, after, first).map(Some)
-    }
-
-    async fn number(&self) -> i32 {
-        self.issue().number as i32
-    }
-
-    async fn state(&self) -> IssueState {
-        match self.issue().state {
-            content::TicketState::Open => IssueState::Open,
-            content::TicketState::Closed => IssueState::Closed,
-        }
-    }
-
-    async fn state_reason(&self) -> Option<IssueStateReason> {
-        Some(match self.issue().state_reason? {
-            "COMPLETED" => IssueStateReason::Completed,
-            "DUPLICATE" => IssueStateReason::Duplicate,
-            "REOPENED" => IssueStateReason::Reopened,
-            _ => IssueStateReason::NotPlanned,
-        })
-    }
-
-    /// A list of events, comments, commits, etc. associated with the issue.
-    async fn timeline_items(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        first: Option<i32>,
-        item_types: Option<Vec<IssueTimelineItemsItemType>>,
-    ) -> Result<IssueTimelineItemsConnection, Error> {
-        use IssueTimelineItemsItemType as T;
-        use content::TicketEventKind as K;
-        let wanted = |item: &TimelineItem<'_>| {
-            let Some(types) = &item_types else {
-                return true;
-            };
-            let ty = match item {
-                TimelineItem::Comment(_) => T::IssueComment,
-                TimelineItem::Event(e) => match e.kind {
-                    K::Closed => T::ClosedEvent,
-                    K::Reopened => T::ReopenedEvent,
-                    K::Assigned => T::AssignedEvent,
-                    K::Unassigned => T::UnassignedEvent,
-                    K::Labeled => T::LabeledEvent,
-                    K::Unlabeled => T::UnlabeledEvent,
-                },
-            };
-            types.contains(&ty)
-        };
-        let items: Vec<TimelineItem<'_>> =
-            self.issue().timeline().into_iter().filter(wanted).collect();
-        let window = window(ctx, "timelineItems", items.len(), first, after)?;
-        Ok(IssueTimelineItemsConnection::new(window, |i| {
-            timeline_item(ctx, items[i])
-        }))
-    }
-
-    async fn title(&self) -> String {
-        self.issue().title.clone()
-    }
-
-    async fn updated_at(&self) -> GhDateTime {
-        GhDateTime(self.issue().updated_at)
-    }
-}
-
-/// Types that can be assigned to issues.
-#[derive(Union)]
-pub enum Assignee {
-    Bot(Bot),
-    Mannequin(Mannequin),
-    Organization(OrganizationNode),
-    User(UserNode),
-}
-
-/// An item in an issue timeline
-#[derive(Union)]
-pub enum IssueTimelineItems {
-    AssignedEvent(AssignedEvent),
-    ClosedEvent(ClosedEvent),
-    IssueComment(IssueComment),
-    LabeledEvent(LabeledEvent),
-    ReopenedEvent(ReopenedEvent),
-    UnassignedEvent(UnassignedEvent),
-    UnlabeledEvent(UnlabeledEvent),
-}
-
-/// Declares a timeline event type: `actor`, `createdAt`, `id`, plus its subject field.
-macro_rules! timeline_event {
-    ($name:ident) => {
-        #[derive(SimpleObject)]
-        pub struct $name {
-            actor: Option<Actor>,
-            created_at: GhDateTime,
-            id: ID,
-        }
-    };
-    ($name:ident, $field:ident: $ty:ty) => {
-        #[derive(SimpleObject)]
-        pub struct $name {
-            actor: Option<Actor>,
-            created_at: GhDateTime,
-            id: ID,
-            $field: $ty,
-        }
-    };
-}
-
-timeline_event!(ClosedEvent);
-timeline_event!(ReopenedEvent);
-timeline_event!(AssignedEvent, assignee: Option<Assignee>);
-timeline_event!(UnassignedEvent, assignee: Option<Assignee>);
-timeline_event!(LabeledEvent, label: Label);
-timeline_event!(UnlabeledEvent, label: Label);
-
-fn timeline_item(ctx: &Context<'_>, item: TimelineItem<'_>) -> IssueTimelineItems {
-    use content::TicketEventKind as K;
-    let e = match item {
-        TimelineItem::Comment(c) => {
-            return IssueTimelineItems::IssueComment(IssueComment(comment_node(ctx, c)));
-        }
-        TimelineItem::Event(e) => e,
-    };
-    let actor = actor(ctx, &e.actor);
-    let created_at = GhDateTime(e.created_at);
-    let id = ID(e.node_id.clone());
-    let subject = e.subject.clone().unwrap_or_default();
-    let assignee = || user(ctx, &subject).map(Assignee::User);
-    let label = || Label {
-        name: subject.clone(),
-    };
-    match e.kind {
-        K::Closed => IssueTimelineItems::ClosedEvent(ClosedEvent {
-            actor,
-            created_at,
-            id,
-        }),
-        K::Reopened => IssueTimelineItems::ReopenedEvent(ReopenedEvent {
-            actor,
-            created_at,
-            id,
-        }),
-        K::Assigned => IssueTimelineItems::AssignedEvent(AssignedEvent {
-            actor,
-            created_at,
-            id,
-            assignee: assignee(),
-        }),
-        K::Unassigned => IssueTimelineItems::UnassignedEvent(UnassignedEvent {
-            actor,
-            created_at,
-            id,
-            assignee: assignee(),
-        }),
-        K::Labeled => IssueTimelineItems::LabeledEvent(LabeledEvent {
-            actor,
-            created_at,
-            id,
-            label: label(),
-        }),
-        K::Unlabeled => IssueTimelineItems::UnlabeledEvent(UnlabeledEvent {
-            actor,
-            created_at,
-            id,
-            label: label(),
-        }),
-    }
 }

@@ -95,15 +95,36 @@
 //! "exhausted_until": "…" | null, "revoked_tokens": [...]}`.
 //!
 //! ## `GET /_sim/rest-estimate[?repo=owner/name | ?owner=login]`
-//! How many REST requests (100 items per page, at least one per listing) a REST
-//! collector needs for the same content: per repository the commit listing, the pull
-//! request listing, per pull request one listing each for its reviews, its comments
-//! and its review comments; the issue listing (REST's lists pull requests too), per
-//! issue one listing each for comments and events:
+//! How many REST requests (each one point of the core budget) a REST collector needs
+//! to store what the GraphQL import stores, at 100 items per page and at least one
+//! request per listing (an empty listing still costs its request):
+//! - `commits`: `GET /repos/{o}/{r}/commits` pages. A listed commit carries no
+//!   `stats` and no `files` — only "Get a commit" does — and the import stores
+//!   additions, deletions and changed files, so `commit_details` adds one
+//!   `GET /repos/{o}/{r}/commits/{sha}` per commit.
+//! - `pull_requests`: `GET /repos/{o}/{r}/pulls?state=all` pages. The listing is the
+//!   short form, without `additions`, `deletions`, `changed_files` or the merge
+//!   details ("Get a pull request" has them), so `pull_request_details` adds one
+//!   `GET /repos/{o}/{r}/pulls/{n}` per pull request. Per pull request, one listing
+//!   each (pages of its items, at least one): `pull_request_reviews`
+//!   (`/pulls/{n}/reviews`), `pull_request_comments` (the conversation,
+//!   `/issues/{n}/comments`), `pull_request_review_comments` (`/pulls/{n}/comments`),
+//!   `pull_request_commits` (`/pulls/{n}/commits`) and `pull_request_reactions`
+//!   (`/issues/{n}/reactions`).
+//! - `issues`: `GET /repos/{o}/{r}/issues?state=all` pages. REST counts every pull
+//!   request as an issue and lists both, so the pages cover issues and pull requests.
+//!   Per ticket: `issue_comments` (`/issues/{n}/comments`) and `issue_events`
+//!   (`/issues/{n}/events`: closed, reopened, (un)assigned, (un)labeled).
+//!
+//! Labels, assignees and requested reviewers come inside the listed objects, so they
+//! cost nothing more.
 //! ```json
-//! {"repositories": 8, "requests": 51234,
-//!  "by_listing": {"commits": 1000, "pull_requests": 100, "pull_request_reviews": 10000,
-//!                 "pull_request_comments": 10000, "pull_request_review_comments": 10000,
+//! {"repositories": 8, "requests": 181234,
+//!  "by_listing": {"commits": 1000, "commit_details": 100000,
+//!                 "pull_requests": 100, "pull_request_details": 10000,
+//!                 "pull_request_reviews": 10000, "pull_request_comments": 10000,
+//!                 "pull_request_review_comments": 10000, "pull_request_commits": 10000,
+//!                 "pull_request_reactions": 10000,
 //!                 "issues": 200, "issue_comments": 10000, "issue_events": 10000}}
 //! ```
 
@@ -229,12 +250,16 @@ fn rest_estimate(state: &SimState, repo: Option<&str>, owner: Option<&str>) -> R
         repositories += 1;
         let mut add = |listing, n| *by_listing.entry(listing).or_default() += n;
         add("commits", pages(c.commits.len()));
+        add("commit_details", c.commits.len() as u64);
         add("pull_requests", pages(c.pull_requests.len()));
+        add("pull_request_details", c.pull_requests.len() as u64);
         for pr in &c.pull_requests {
             add("pull_request_reviews", pages(pr.reviews.len()));
             add("pull_request_comments", pages(pr.comments.len()));
             let review_comments = pr.review_threads.iter().map(|t| t.comments.len()).sum();
             add("pull_request_review_comments", pages(review_comments));
+            add("pull_request_commits", pages(pr.commits.len()));
+            add("pull_request_reactions", pages(pr.reactions.len()));
         }
         add("issues", pages(c.issues.len() + c.pull_requests.len()));
         for issue in &c.issues {

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use async_graphql::Positioned;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    Directive, DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
 use async_graphql::{
     Context, EmptyMutation, EmptySubscription, Enum, Error, ErrorExtensions, ID, InputValueError,
@@ -403,6 +404,11 @@ impl RepositoryNode {
         i32::try_from(self.0.id).ok()
     }
 
+    /// Identifies the date and time when the object was created.
+    async fn created_at(&self) -> GhDateTime {
+        GhDateTime(self.0.created_at)
+    }
+
     async fn default_branch_ref(&self, ctx: &Context<'_>) -> Result<Option<RefNode>, Error> {
         let qualified = format!("refs/heads/{}", self.0.default_branch);
         let head = gql(ctx)?
@@ -730,6 +736,24 @@ fn cost_of(query: &str, operation: Option<&str>, variables: &Variables) -> (u32,
     (cost, u32::try_from(nodes).unwrap_or(u32::MAX))
 }
 
+/// `@skip(if: true)` and `@include(if: false)` leave a selection out of the answer,
+/// and out of the cost: GitHub computes the cost on the query it will run.
+fn included(directives: &[Positioned<Directive>], variables: &Variables) -> bool {
+    directives.iter().all(|d| {
+        let condition = d.node.get_argument("if").and_then(|v| {
+            v.node
+                .clone()
+                .into_const_with(|name| variables.get(&name).cloned().ok_or(()))
+                .ok()
+        });
+        match (d.node.name.node.as_str(), condition) {
+            ("skip", Some(async_graphql::Value::Boolean(skip))) => !skip,
+            ("include", Some(async_graphql::Value::Boolean(include))) => include,
+            _ => true,
+        }
+    })
+}
+
 fn walk(
     doc: &ExecutableDocument,
     set: &SelectionSet,
@@ -744,7 +768,7 @@ fn walk(
     }
     for item in &set.items {
         match &item.node {
-            Selection::Field(field) => {
+            Selection::Field(field) if included(&field.node.directives, variables) => {
                 let field = &field.node;
                 let page = field
                     .arguments
@@ -778,7 +802,9 @@ fn walk(
                     nodes,
                 );
             }
-            Selection::InlineFragment(fragment) => {
+            Selection::InlineFragment(fragment)
+                if included(&fragment.node.directives, variables) =>
+            {
                 walk(
                     doc,
                     &fragment.node.selection_set.node,
@@ -789,7 +815,7 @@ fn walk(
                     nodes,
                 );
             }
-            Selection::FragmentSpread(spread) => {
+            Selection::FragmentSpread(spread) if included(&spread.node.directives, variables) => {
                 if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
                     walk(
                         doc,
@@ -802,6 +828,7 @@ fn walk(
                     );
                 }
             }
+            _ => {}
         }
     }
 }

@@ -626,6 +626,164 @@ async fn cost_follows_githubs_rule() {
     assert_eq!(stats["graphql"]["operations"]["anonymous"]["requests"], 2);
 }
 
+const WINDOW: &str = "query($o: String!, $n: String!, $since: GitTimestamp, $until: GitTimestamp) {
+  repository(owner: $o, name: $n) { defaultBranchRef { target { ... on Commit {
+    history(first: 100, since: $since, until: $until) { totalCount nodes { committedDate } } } } } } }";
+
+#[tokio::test]
+async fn history_since_and_until_are_inclusive_commit_date_bounds() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let (o, n) = heavy_repo(&sim);
+    let dates: Vec<String> = sim
+        .content(&format!("{o}/{n}"))
+        .unwrap()
+        .commits
+        .iter()
+        .map(|c| {
+            c.committed_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+        .collect();
+    let window = |since: Option<&str>, until: Option<&str>| {
+        let (sim, owner) = (&sim, &owner);
+        let variables = json!({"o": o, "n": n, "since": since, "until": until});
+        async move {
+            let v = graphql(sim, owner, WINDOW, variables).await.json();
+            let h = &v["data"]["repository"]["defaultBranchRef"]["target"]["history"];
+            let nodes: Vec<String> = h["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["committedDate"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(h["totalCount"], nodes.len(), "{v}");
+            nodes
+        }
+    };
+    // Newest first: dates[3] is newer than dates[9]. Both bounds keep commits on them.
+    let between = window(Some(&dates[9]), Some(&dates[3])).await;
+    assert_eq!(between, dates[3..=9].to_vec());
+    assert_eq!(
+        window(None, Some(&dates[3])).await,
+        dates[3..].iter().take(100).cloned().collect::<Vec<_>>()
+    );
+    // Windows that meet at a boundary share exactly the commit on it.
+    let newer = window(Some(&dates[5]), None).await;
+    let older = window(Some(&dates[9]), Some(&dates[5])).await;
+    assert_eq!(newer.last(), Some(&dates[5]));
+    assert_eq!(older.first(), Some(&dates[5]));
+    // An empty window (until before since) is empty, not an error.
+    assert!(window(Some(&dates[3]), Some(&dates[9])).await.is_empty());
+}
+
+#[tokio::test]
+async fn sibling_lanes_add_up_and_skipped_fields_cost_nothing() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let (o, n) = heavy_repo(&sim);
+    let lanes = |count: usize| {
+        let fields: String = (0..count)
+            .map(|k| format!("l{k}: history(first: 100) @include(if: $on) {{ totalCount }} "))
+            .collect();
+        format!(
+            "query($o: String!, $n: String!, $on: Boolean!) {{ repository(owner: $o, name: $n) {{
+              defaultBranchRef {{ target {{ ... on Commit {{ oid {fields} }} }} }} }}
+              rateLimit {{ cost }} }}"
+        )
+    };
+    let cost = |query: String, on: bool| {
+        let (sim, owner) = (&sim, &owner);
+        let variables = json!({"o": o, "n": n, "on": on});
+        async move {
+            let v = graphql(sim, owner, &query, variables).await.json();
+            v["data"]["rateLimit"]["cost"].clone()
+        }
+    };
+    // Siblings are not multiplied: 20 lanes are 20 requests, 1 point; 149 still round
+    // to 1; 150 round to 2 (GitHub rounds requests ÷ 100).
+    assert_eq!(cost(lanes(20), true).await, 1);
+    assert_eq!(cost(lanes(149), true).await, 1);
+    assert_eq!(cost(lanes(150), true).await, 2);
+    assert_eq!(cost(lanes(250), true).await, 3);
+    // `@include(if: false)` leaves the lanes out of the cost (and of the answer).
+    assert_eq!(cost(lanes(250), false).await, 1);
+    let v = graphql(
+        &sim,
+        &owner,
+        &lanes(2),
+        json!({"o": o, "n": n, "on": false}),
+    )
+    .await
+    .json();
+    let target = &v["data"]["repository"]["defaultBranchRef"]["target"];
+    assert!(target["oid"].is_string(), "{v}");
+    assert_eq!(target.as_object().map(|t| t.len()), Some(1), "{v}");
+    // `@skip` on an expensive nested connection: 1 + 100·(1 + 100) = 10,101 → 101, or
+    // without the skipped threads' comments 1 + 100 = 101 → 1.
+    let query =
+        "query($o: String!, $n: String!, $skip: Boolean!) { repository(owner: $o, name: $n) {
+      pullRequests(first: 100) { nodes { reviewThreads(first: 100) {
+        nodes { comments(first: 100) @skip(if: $skip) { totalCount } } } } } }
+      rateLimit { cost } }";
+    for (skip, expected) in [(false, 101), (true, 1)] {
+        let v = graphql(&sim, &owner, query, json!({"o": o, "n": n, "skip": skip}))
+            .await
+            .json();
+        assert_eq!(v["data"]["rateLimit"]["cost"], expected, "{v}");
+    }
+}
+
+#[tokio::test]
+async fn rest_estimate_counts_every_request_a_rest_collector_needs() {
+    let sim = GithubSim::new(SimConfig::default());
+    let (o, n) = heavy_repo(&sim);
+    let v = send(
+        &sim,
+        Method::GET,
+        &format!("/_sim/rest-estimate?repo={o}/{n}"),
+        None,
+        None,
+    )
+    .await
+    .json();
+    let c = sim.content(&format!("{o}/{n}")).unwrap();
+    let pages = |n: usize| n.div_ceil(100).max(1);
+    let per_pr = |f: &dyn Fn(&crate::content::PullRequest) -> usize| -> usize {
+        c.pull_requests.iter().map(|pr| pages(f(pr))).sum()
+    };
+    let expected = json!({
+        "commits": pages(c.commits.len()),
+        "commit_details": c.commits.len(),
+        "pull_requests": pages(c.pull_requests.len()),
+        "pull_request_details": c.pull_requests.len(),
+        "pull_request_reviews": per_pr(&|pr| pr.reviews.len()),
+        "pull_request_comments": per_pr(&|pr| pr.comments.len()),
+        "pull_request_review_comments":
+            per_pr(&|pr| pr.review_threads.iter().map(|t| t.comments.len()).sum()),
+        "pull_request_commits": per_pr(&|pr| pr.commits.len()),
+        "pull_request_reactions": per_pr(&|pr| pr.reactions.len()),
+        "issues": pages(c.issues.len() + c.pull_requests.len()),
+        "issue_comments": c.issues.iter().map(|i| pages(i.comments.len())).sum::<usize>(),
+        "issue_events": c.issues.iter().map(|i| pages(i.events.len())).sum::<usize>(),
+    });
+    assert_eq!(v["by_listing"], expected);
+    let sum: u64 = expected
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|x| x.as_u64().unwrap())
+        .sum();
+    assert_eq!(v["requests"], sum);
+    assert_eq!(v["repositories"], 1);
+    // The heavy pull request's 150 comments take two pages.
+    assert!(
+        c.pull_requests
+            .iter()
+            .any(|pr| pages(pr.comments.len()) == 2)
+    );
+}
+
 #[tokio::test]
 async fn node_resolves_only_what_the_viewer_may_see() {
     let sim = GithubSim::new(SimConfig::default());

@@ -73,6 +73,36 @@ where
     Ok(())
 }
 
+/// A follow-up: `node(id:)` narrowed to `$node`, one more page of the connection
+/// `$connection` picks from it (`None` where GitHub's schema lets it be null),
+/// converted item by item.
+macro_rules! follow_up {
+    ($name:ident, $query:ident, $node:path, |$parent:ident| $connection:expr, |$item:ident| $convert:expr, $out:ty) => {
+        async fn $name(
+            &self,
+            token: &Token,
+            id: &str,
+            after: String,
+        ) -> Result<FollowUp<$out>, GithubError> {
+            type Variables = <$query as GraphQLQuery>::Variables;
+            let variables = Variables {
+                id: id.into(),
+                after: Some(after),
+            };
+            let data = self.import_query::<$query>(token, variables).await?;
+            let reading = reading!(data.rate_limit);
+            let Some($node($parent)) = data.node else {
+                return Err(vanished(id));
+            };
+            let Some(connection) = $connection else {
+                return Ok((Vec::new(), None, reading));
+            };
+            let next = next_cursor!(connection.page_info.clone());
+            Ok((convert_nodes!(connection, |$item| $convert), next, reading))
+        }
+    };
+}
+
 fn not_found(repo: &RepoRef) -> GithubError {
     GithubError::NotFound {
         what: format!("the repository {}/{}", repo.owner, repo.name),
@@ -387,102 +417,41 @@ impl GithubClient {
         Ok(tally.page(items, total_count, end_cursor, has_next_page))
     }
 
-    async fn pull_request_commits(
-        &self,
-        token: &Token,
-        id: &str,
-        after: String,
-    ) -> Result<FollowUp<PullRequestCommit>, GithubError> {
-        let vars = pull_request_commits::Variables {
-            id: id.into(),
-            after: Some(after),
-        };
-        let data = self.import_query::<PullRequestCommits>(token, vars).await?;
-        let reading = reading!(data.rate_limit);
-        let Some(pull_request_commits::PullRequestCommitsNode::PullRequest(pr)) = data.node else {
-            return Err(vanished(id));
-        };
-        let next = next_cursor!(pr.commits.page_info.clone());
-        Ok((
-            convert_nodes!(pr.commits, |c| pull_request_commit!(c)),
-            next,
-            reading,
-        ))
-    }
+    follow_up!(
+        pull_request_commits,
+        PullRequestCommits,
+        pull_request_commits::PullRequestCommitsNode::PullRequest,
+        |pr| Some(pr.commits),
+        |c| pull_request_commit!(c),
+        PullRequestCommit
+    );
 
-    async fn pull_request_reviews(
-        &self,
-        token: &Token,
-        id: &str,
-        after: String,
-    ) -> Result<FollowUp<Review>, GithubError> {
-        let vars = pull_request_reviews::Variables {
-            id: id.into(),
-            after: Some(after),
-        };
-        let data = self.import_query::<PullRequestReviews>(token, vars).await?;
-        let reading = reading!(data.rate_limit);
-        let Some(pull_request_reviews::PullRequestReviewsNode::PullRequest(pr)) = data.node else {
-            return Err(vanished(id));
-        };
-        let Some(reviews) = pr.reviews else {
-            return Ok((Vec::new(), None, reading));
-        };
-        let next = next_cursor!(reviews.page_info.clone());
-        Ok((convert_nodes!(reviews, |r| review!(r)), next, reading))
-    }
+    follow_up!(
+        pull_request_reviews,
+        PullRequestReviews,
+        pull_request_reviews::PullRequestReviewsNode::PullRequest,
+        |pr| pr.reviews,
+        |r| review!(r),
+        Review
+    );
 
-    async fn pull_request_comments(
-        &self,
-        token: &Token,
-        id: &str,
-        after: String,
-    ) -> Result<FollowUp<Comment>, GithubError> {
-        let vars = pull_request_comments::Variables {
-            id: id.into(),
-            after: Some(after),
-        };
-        let data = self
-            .import_query::<PullRequestComments>(token, vars)
-            .await?;
-        let reading = reading!(data.rate_limit);
-        let Some(pull_request_comments::PullRequestCommentsNode::PullRequest(pr)) = data.node
-        else {
-            return Err(vanished(id));
-        };
-        let next = next_cursor!(pr.comments.page_info.clone());
-        Ok((
-            convert_nodes!(pr.comments, |c| comment!(c, CommentKind::Conversation)),
-            next,
-            reading,
-        ))
-    }
+    follow_up!(
+        pull_request_comments,
+        PullRequestComments,
+        pull_request_comments::PullRequestCommentsNode::PullRequest,
+        |pr| Some(pr.comments),
+        |c| comment!(c, CommentKind::Conversation),
+        Comment
+    );
 
-    async fn pull_request_reactions(
-        &self,
-        token: &Token,
-        id: &str,
-        after: String,
-    ) -> Result<FollowUp<Reaction>, GithubError> {
-        let vars = pull_request_reactions::Variables {
-            id: id.into(),
-            after: Some(after),
-        };
-        let data = self
-            .import_query::<PullRequestReactions>(token, vars)
-            .await?;
-        let reading = reading!(data.rate_limit);
-        let Some(pull_request_reactions::PullRequestReactionsNode::PullRequest(pr)) = data.node
-        else {
-            return Err(vanished(id));
-        };
-        let next = next_cursor!(pr.reactions.page_info.clone());
-        Ok((
-            convert_nodes!(pr.reactions, |r| reaction!(r)),
-            next,
-            reading,
-        ))
-    }
+    follow_up!(
+        pull_request_reactions,
+        PullRequestReactions,
+        pull_request_reactions::PullRequestReactionsNode::PullRequest,
+        |pr| Some(pr.reactions),
+        |r| reaction!(r),
+        Reaction
+    );
 
     /// One more page of review threads, each thread's comments followed to the end.
     async fn pull_request_review_threads(
@@ -531,75 +500,30 @@ impl GithubClient {
         .await
     }
 
-    async fn review_thread_comments(
-        &self,
-        token: &Token,
-        id: &str,
-        after: String,
-    ) -> Result<FollowUp<Comment>, GithubError> {
-        let vars = review_thread_comments::Variables {
-            id: id.into(),
-            after: Some(after),
-        };
-        let data = self
-            .import_query::<ReviewThreadComments>(token, vars)
-            .await?;
-        let reading = reading!(data.rate_limit);
-        let Some(review_thread_comments::ReviewThreadCommentsNode::PullRequestReviewThread(thread)) =
-            data.node
-        else {
-            return Err(vanished(id));
-        };
-        let next = next_cursor!(thread.comments.page_info.clone());
-        Ok((thread_comments!(thread), next, reading))
-    }
+    follow_up!(
+        review_thread_comments,
+        ReviewThreadComments,
+        review_thread_comments::ReviewThreadCommentsNode::PullRequestReviewThread,
+        |thread| Some(thread.comments),
+        |c| comment!(c, CommentKind::ReviewThread),
+        Comment
+    );
 
-    async fn issue_comments(
-        &self,
-        token: &Token,
-        id: &str,
-        after: String,
-    ) -> Result<FollowUp<Comment>, GithubError> {
-        let vars = issue_comments::Variables {
-            id: id.into(),
-            after: Some(after),
-        };
-        let data = self.import_query::<IssueComments>(token, vars).await?;
-        let reading = reading!(data.rate_limit);
-        let Some(issue_comments::IssueCommentsNode::Issue(issue)) = data.node else {
-            return Err(vanished(id));
-        };
-        let next = next_cursor!(issue.comments.page_info.clone());
-        Ok((
-            convert_nodes!(issue.comments, |c| comment!(c, CommentKind::Conversation)),
-            next,
-            reading,
-        ))
-    }
+    follow_up!(
+        issue_comments,
+        IssueComments,
+        issue_comments::IssueCommentsNode::Issue,
+        |issue| Some(issue.comments),
+        |c| comment!(c, CommentKind::Conversation),
+        Comment
+    );
 
-    async fn issue_timeline(
-        &self,
-        token: &Token,
-        id: &str,
-        after: String,
-    ) -> Result<FollowUp<TicketEvent>, GithubError> {
-        let vars = issue_timeline::Variables {
-            id: id.into(),
-            after: Some(after),
-        };
-        let data = self.import_query::<IssueTimeline>(token, vars).await?;
-        let reading = reading!(data.rate_limit);
-        let Some(issue_timeline::IssueTimelineNode::Issue(issue)) = data.node else {
-            return Err(vanished(id));
-        };
-        let next = next_cursor!(issue.timeline_items.page_info.clone());
-        Ok((
-            convert_nodes!(issue.timeline_items, |item| ticket_event!(
-                issue_timeline,
-                item
-            )),
-            next,
-            reading,
-        ))
-    }
+    follow_up!(
+        issue_timeline,
+        IssueTimeline,
+        issue_timeline::IssueTimelineNode::Issue,
+        |issue| Some(issue.timeline_items),
+        |item| ticket_event!(issue_timeline, item),
+        TicketEvent
+    );
 }
