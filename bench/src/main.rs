@@ -80,7 +80,10 @@ async fn main() -> anyhow::Result<()> {
     } = Cli::parse().bench;
     let dir = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let sim_handle = github_sim::GithubSim::new(github_sim::SimConfig { seed: 1 });
+    let sim_handle = github_sim::GithubSim::new(github_sim::SimConfig {
+        seed: 1,
+        ..Default::default()
+    });
     let owner = sim_handle
         .token("owner")
         .expect("the simulator has an owner token");

@@ -1,9 +1,11 @@
 //! End-to-end tests: one binary, one module per area.
 
+mod github_import;
 mod github_schema;
 mod groups;
 mod http_surface;
 mod oauth;
+mod imports;
 mod schema_file;
 mod secrets;
 mod services;

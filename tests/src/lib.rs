@@ -103,8 +103,73 @@ pub struct TestApp {
     pub api: api::RunningApi,
     pub database_url: String,
     pub http: reqwest::Client,
+    /// The API's settings, for starting more workers like its own.
+    pub config: api::Config,
     tokens: HashMap<String, String>,
     database: Option<TestDatabase>,
+}
+
+/// Where Redis is; tests that use it take their own key prefix there.
+fn redis_url() -> String {
+    std::env::var("TRIBUTARY_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A Redis key prefix of one test's own, or `None` when Redis is not reachable and
+/// CI does not require it (a notice is printed).
+async fn redis_prefix() -> Option<String> {
+    let url = redis_url();
+    let reachable = async {
+        let client = redis::Client::open(url.as_str())?;
+        let mut connection = client.get_multiplexed_async_connection().await?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(3), reachable).await {
+        Ok(Ok(_)) => Some(format!("tributary-test-{}", uuid::Uuid::new_v4().simple())),
+        failure if !services_required() => {
+            eprintln!(
+                "\n*** SKIPPED: Redis is not reachable at {url} ({failure:?}); set TRIBUTARY_TEST_REQUIRE_SERVICES=1 to fail instead ***\n"
+            );
+            None
+        }
+        failure => panic!(
+            "Redis is required (TRIBUTARY_TEST_REQUIRE_SERVICES=1) but not reachable at {url}: {failure:?}"
+        ),
+    }
+}
+
+/// Removes every key of a test's prefix.
+async fn drop_redis_keys(prefix: &str) {
+    let Ok(client) = redis::Client::open(redis_url().as_str()) else {
+        return;
+    };
+    let Ok(mut connection) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut connection)
+        .await
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<(), _> = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut connection)
+            .await;
+    }
+}
+
+/// A worker with its own database and queue connections, as a separate process has.
+async fn start_worker(config: &api::Config) -> api::RunningWorker {
+    let db = api::connect_database(&config.database_url())
+        .await
+        .expect("connecting the worker to the database");
+    let keys = api::config::Keys::resolve(config).expect("the test's keys");
+    let queue = worker::queue::Queue::connect(&db, config.queue_config())
+        .await
+        .expect("connecting the worker to its queue");
+    api::spawn_worker(config, db, keys.secret_box, queue)
 }
 
 /// Builds a `TestApp`; the defaults are the simulator with seed 1 and the API pointed at it.
@@ -115,9 +180,44 @@ pub struct TestAppBuilder {
     oauth_client: Option<(String, String)>,
     oauth_state_ttl: Option<std::time::Duration>,
     oauth_allowed_redirect_origins: Vec<String>,
+    redis: bool,
+    separate_worker: bool,
+    import: worker::ImportSettings,
+}
+
+/// Import settings that keep tests quick: short waits, a short overlap.
+pub fn quick_import_settings() -> worker::ImportSettings {
+    worker::ImportSettings {
+        overlap: chrono::Duration::seconds(1),
+        backoff_base: std::time::Duration::from_millis(20),
+        backoff_cap: std::time::Duration::from_millis(200),
+        secondary_limit_wait: std::time::Duration::from_secs(1),
+        max_attempts: 50,
+        ..worker::ImportSettings::default()
+    }
 }
 
 impl TestAppBuilder {
+    /// The queue, progress and budgets go through Redis under a prefix of this test's
+    /// own, with the API's in-process worker on it (`serve --worker`).
+    pub fn redis(mut self) -> Self {
+        self.redis = true;
+        self
+    }
+
+    /// With Redis: the API runs no worker; one runs beside it with connections of its
+    /// own, as a `tributary worker` process would, so jobs and progress cross Redis.
+    pub fn separate_worker(mut self) -> Self {
+        self.redis = true;
+        self.separate_worker = true;
+        self
+    }
+
+    pub fn import_settings(mut self, settings: worker::ImportSettings) -> Self {
+        self.import = settings;
+        self
+    }
+
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -149,8 +249,15 @@ impl TestAppBuilder {
     /// `None` when the backend's service is absent and not required (a notice is printed).
     pub async fn start(self) -> Option<TestApp> {
         logs::install();
+        let redis_prefix = match self.redis {
+            true => Some(redis_prefix().await?),
+            false => None,
+        };
         let (database, database_url) = TestDatabase::create(self.backend).await?;
-        let sim_handle = GithubSim::new(SimConfig { seed: self.seed });
+        let sim_handle = GithubSim::new(SimConfig {
+            seed: self.seed,
+            ..Default::default()
+        });
         let tokens = sim_handle
             .tokens()
             .into_iter()
@@ -172,14 +279,24 @@ impl TestAppBuilder {
             github_web_url: github,
             api_key: Some("test-api-key".into()),
             encryption_key: Some(api::crypto::SecretBox::generate_key()),
+            redis_url: redis_prefix.as_ref().map(|_| redis_url()),
+            redis_prefix: redis_prefix.unwrap_or_else(|| "tributary".into()),
+            worker: !self.separate_worker,
+            worker_name: Some("test-worker".into()),
+            // A killed worker's jobs come back to its successor within seconds.
+            worker_heartbeat: std::time::Duration::from_secs(1),
+            import: self.import,
             github_oauth_client_id: client_id,
             github_oauth_client_secret: client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
             oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
             ..defaults
         };
-        let api = api::start(&config).await.expect("starting the API");
+        let mut api = api::start(&config).await.expect("starting the API");
         sim_handle.default_oauth_app(&format!("{}{}", api.public_url, api::oauth::CALLBACK_PATH));
+        if self.separate_worker {
+            api.worker = Some(start_worker(&config).await);
+        }
         Some(TestApp {
             backend: self.backend,
             sim,
@@ -187,6 +304,7 @@ impl TestAppBuilder {
             api,
             database_url,
             http: reqwest::Client::new(),
+            config,
             tokens,
             database: Some(database),
         })
@@ -205,6 +323,9 @@ impl TestApp {
             )),
             oauth_state_ttl: None,
             oauth_allowed_redirect_origins: Vec::new(),
+            redis: false,
+            separate_worker: false,
+            import: quick_import_settings(),
         }
     }
 
@@ -271,17 +392,75 @@ impl TestApp {
             .to_string()
     }
 
+    /// Ends the in-process worker at once, as a crash would.
+    pub fn kill_worker(&mut self) {
+        if let Some(worker) = self.api.worker.take() {
+            worker.kill();
+        }
+    }
+
+    /// Starts a worker like the killed one (same name, same settings, connections of
+    /// its own) in its place.
+    pub async fn restart_worker(&mut self) {
+        self.api.worker = Some(start_worker(&self.config).await);
+    }
+
+    /// GETs or POSTs a `/_sim/...` control route and returns its JSON.
+    pub async fn sim_control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.sim.base_url()));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("calling github-sim");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert!(status.is_success(), "{path} answered {status}: {text}");
+        serde_json::from_str(&text).expect("github-sim answers JSON")
+    }
+
     pub async fn finish(mut self) {
         self.api.stop().await;
+        if self.config.redis_url.is_some() {
+            drop_redis_keys(&self.config.redis_prefix).await;
+        }
         if let Some(database) = self.database.take() {
             database.drop_database().await;
         }
     }
 }
 
-/// Runs one test body on SQLite and on PostgreSQL.
+/// Runs one test body on SQLite and on PostgreSQL; with a second argument, a
+/// function that adjusts the builder (`fn(TestAppBuilder) -> TestAppBuilder`).
 #[macro_export]
 macro_rules! on_every_backend {
+    ($body:ident, $build:ident) => {
+        mod $body {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let builder = super::$build($crate::TestApp::builder($crate::Backend::Sqlite));
+                if let Some(mut app) = builder.start().await {
+                    super::$body(&mut app).await;
+                    app.finish().await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let builder = super::$build($crate::TestApp::builder($crate::Backend::Postgres));
+                if let Some(mut app) = builder.start().await {
+                    super::$body(&mut app).await;
+                    app.finish().await;
+                }
+            }
+        }
+    };
     ($body:ident) => {
         mod $body {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

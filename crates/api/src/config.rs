@@ -28,6 +28,20 @@ pub struct Config {
     pub oauth_state_ttl: std::time::Duration,
     /// How long an OAuth grant waits for `createIntegration`.
     pub oauth_grant_ttl: std::time::Duration,
+    /// Redis for the import queue, progress and rate budgets; `None` keeps the queue
+    /// in the (SQLite) database.
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key Tributary writes.
+    pub redis_prefix: String,
+    /// Run an import worker inside `serve` even when Redis lets workers run apart
+    /// (without Redis, `serve` always runs one).
+    pub worker: bool,
+    /// The worker's name in the queue; a restarted worker with the same name takes
+    /// its unfinished jobs back at once. Defaults to one per process.
+    pub worker_name: Option<String>,
+    pub worker_concurrency: usize,
+    pub worker_heartbeat: std::time::Duration,
+    pub import: worker::ImportSettings,
 }
 
 impl Default for Config {
@@ -45,6 +59,13 @@ impl Default for Config {
             oauth_allowed_redirect_origins: Vec::new(),
             oauth_state_ttl: std::time::Duration::from_secs(600),
             oauth_grant_ttl: std::time::Duration::from_secs(3600),
+            redis_url: None,
+            redis_prefix: "tributary".into(),
+            worker: false,
+            worker_name: None,
+            worker_concurrency: 4,
+            worker_heartbeat: std::time::Duration::from_secs(30),
+            import: worker::ImportSettings::default(),
         }
     }
 }
@@ -102,6 +123,26 @@ impl Config {
             Some(url) => url.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    /// Whether `serve` runs an import worker in its own process.
+    pub fn runs_worker(&self) -> bool {
+        self.worker || self.redis_url.is_none()
+    }
+
+    pub fn queue_config(&self) -> worker::queue::QueueConfig {
+        worker::queue::QueueConfig {
+            redis_url: self.redis_url.clone(),
+            redis_prefix: self.redis_prefix.clone(),
+            heartbeat: self.worker_heartbeat,
+            concurrency: self.worker_concurrency,
+        }
+    }
+
+    pub fn worker_name(&self) -> String {
+        self.worker_name
+            .clone()
+            .unwrap_or_else(|| format!("tributary-worker-{}", std::process::id()))
     }
 
     /// Where generated keys live: beside a SQLite file, else in the working directory.

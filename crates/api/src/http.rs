@@ -257,7 +257,8 @@ fn healthz() -> &'static str {
 }
 
 #[handler]
-fn metrics_text(metrics: Data<&Arc<Metrics>>) -> Response {
+async fn metrics_text(metrics: Data<&Arc<Metrics>>) -> Response {
+    metrics.refresh().await;
     Response::builder()
         .header(
             header::CONTENT_TYPE,

@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod imports;
 pub mod integrations;
 pub mod loaders;
 pub mod metrics;
@@ -56,6 +57,9 @@ pub struct RunningApi {
     pub api_key: String,
     pub integrations: integrations::Integrations,
     pub oauth: oauth::OAuthFlow,
+    pub imports: imports::Imports,
+    /// The import worker running in this process, if any.
+    pub worker: Option<RunningWorker>,
     shutdown: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -66,6 +70,9 @@ impl RunningApi {
     }
 
     pub async fn stop(mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.stop().await;
+        }
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
@@ -79,15 +86,104 @@ impl RunningApi {
     }
 }
 
-/// Opens the database, runs migrations, binds `config.listen` and serves in a task.
+/// An import worker running in this process.
+pub struct RunningWorker {
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningWorker {
+    /// Lets the worker finish its current page, then stops it; a run still going is
+    /// taken back by the next worker.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if tokio::time::timeout(std::time::Duration::from_secs(5), &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
+    }
+
+    /// Ends the worker at once, wherever it is, as a crash would.
+    pub fn kill(self) {
+        self.task.abort();
+    }
+}
+
+/// Opens the sealed tokens for the worker with the server's encryption key.
+struct SealedTokens(crypto::SecretBox);
+
+impl worker::TokenSource for SealedTokens {
+    fn open(&self, sealed: &str) -> anyhow::Result<github::Token> {
+        Ok(github::Token::new(self.0.open(sealed)?))
+    }
+}
+
+fn github_client(config: &Config) -> GithubClient {
+    GithubClient::new(GithubEndpoints::new(
+        &config.github_api_url,
+        &config.github_web_url,
+    ))
+}
+
+/// Starts an import worker on `queue` in a task of this process.
+pub fn spawn_worker(
+    config: &Config,
+    db: sea_orm::DatabaseConnection,
+    secrets: crypto::SecretBox,
+    queue: worker::queue::Queue,
+) -> RunningWorker {
+    let importer = worker::Importer {
+        db,
+        github: github_client(config),
+        tokens: Arc::new(SealedTokens(secrets)),
+        bus: queue.bus.clone(),
+        budget: queue.budget.clone(),
+        settings: config.import.clone(),
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let name = config.worker_name();
+    let task = tokio::spawn(async move {
+        queue
+            .work(&name, importer, async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    RunningWorker {
+        stop: Some(stop),
+        task,
+    }
+}
+
+/// `tributary worker`: takes import jobs from the queue until Ctrl-C.
+pub async fn run_worker(config: &Config) -> anyhow::Result<()> {
+    let keys = config::Keys::resolve(config)?;
+    let db = connect_database(&config.database_url()).await?;
+    let queue = worker::queue::Queue::connect(&db, config.queue_config()).await?;
+    if let Some(reason) = queue.unavailable() {
+        anyhow::bail!(reason);
+    }
+    let running = spawn_worker(config, db, keys.secret_box, queue);
+    tokio::signal::ctrl_c().await?;
+    running.stop().await;
+    Ok(())
+}
+
+/// Opens the database, runs migrations, binds `config.listen` and serves in a task,
+/// with an import worker when the configuration wants one in this process.
 pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
     let keys = config::Keys::resolve(config)?;
     let db = connect_database(&config.database_url()).await?;
-    let github = GithubClient::new(GithubEndpoints::new(
-        &config.github_api_url,
-        &config.github_web_url,
-    ));
-    let integrations = integrations::Integrations::new(db, github, keys.secret_box.clone());
+    let queue = worker::queue::Queue::connect(&db, config.queue_config()).await?;
+    let imports = imports::Imports::new(db.clone(), queue.clone());
+    let worker = (config.runs_worker() && queue.unavailable().is_none())
+        .then(|| spawn_worker(config, db.clone(), keys.secret_box.clone(), queue));
+    let integrations =
+        integrations::Integrations::new(db, github_client(config), keys.secret_box.clone());
 
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -99,12 +195,18 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         None => format!("http://{addr}"),
     };
     let oauth = oauth::OAuthFlow::new(config, &public_url, integrations.clone())?;
-    let schema = graphql::build_schema(Some((integrations.clone(), oauth.clone())));
+    let schema = graphql::build_schema(Some(graphql::Services {
+        integrations: integrations.clone(),
+        imports: imports.clone(),
+        oauth: oauth.clone(),
+    }));
+    let metrics = Arc::new(metrics::Metrics::default());
+    metrics.watch_imports(imports.clone(), integrations.clone());
     let routes = http::routes(
         schema,
         oauth.clone(),
         http::ApiKey(keys.api_key.clone().into()),
-        Arc::new(metrics::Metrics::default()),
+        metrics,
     );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -125,6 +227,8 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         api_key: keys.api_key,
         integrations,
         oauth,
+        imports,
+        worker,
         shutdown: Some(shutdown),
         task,
     })

@@ -1,14 +1,25 @@
 //! The rows Tributary stores. GitHub's own ids are unique per integration, so a
 //! refresh or a re-import updates rows instead of duplicating them.
 
+pub mod comment;
+pub mod commit;
 pub mod group;
+pub mod import_run;
 pub mod integration;
 pub mod oauth_grant;
 pub mod oauth_state;
+pub mod pull_request;
+pub mod pull_request_commit;
+pub mod reaction;
 pub mod repository;
+pub mod review;
+pub mod sync_mark;
+pub mod ticket;
+pub mod ticket_event;
 
 pub mod prelude {
     pub use super::group::Entity as Group;
+    pub use super::import_run::Entity as ImportRun;
     pub use super::integration::Entity as Integration;
     pub use super::repository::Entity as Repository;
 }

@@ -453,6 +453,97 @@ impl Dataset {
         dataset
     }
 
+    /// The scenario dataset, grown to `orgs` organizations (extra ones each get two
+    /// public repositories and `tributary-svc` as owner) and `repos` repositories in
+    /// the demo organization (extra ones are public). Fewer than the scenario's own
+    /// counts changes nothing.
+    pub fn generate_sized(seed: u64, orgs: Option<usize>, repos: Option<usize>) -> Dataset {
+        let mut dataset = Dataset::generate(seed);
+        let mut b = Builder {
+            rng: ChaCha8Rng::seed_from_u64(ids::splitmix64(seed ^ 0x005e_ed0f_5123)),
+            used_ids: dataset
+                .users
+                .iter()
+                .map(|u| u.id)
+                .chain(dataset.orgs.iter().map(|o| o.id))
+                .chain(dataset.repos.iter().map(|r| r.id))
+                .collect(),
+            epoch: dataset
+                .repos
+                .iter()
+                .map(|r| r.pushed_at)
+                .max()
+                .unwrap_or_default(),
+        };
+        let public = spec(false, false, false, false, &[]);
+        let first_human = dataset
+            .users
+            .iter()
+            .find(|u| !u.service_account)
+            .map(|u| u.login.clone())
+            .unwrap_or_default();
+        let mut added = Vec::new();
+        let demo_count = dataset.repos_owned_by("acme-corp").count();
+        let mut names: HashSet<String> = dataset
+            .repos_owned_by("acme-corp")
+            .map(|r| r.name.clone())
+            .collect();
+        for _ in demo_count..repos.unwrap_or(0) {
+            let name = repo_name_numbered(&mut b, &mut names);
+            added.push(new_repo(
+                &mut b,
+                "acme-corp",
+                OwnerType::Organization,
+                name,
+                &public,
+                Vec::new(),
+            ));
+        }
+        for n in dataset.orgs.len()..orgs.unwrap_or(0) {
+            let login = format!("extra-org-{}", n + 1);
+            let org = new_org(
+                &mut b,
+                &login,
+                &format!("Extra Organization {}", n + 1),
+                "Generated to grow the dataset.",
+                false,
+                vec![
+                    OrgMember {
+                        login: "tributary-svc".into(),
+                        role: OrgRole::Admin,
+                    },
+                    OrgMember {
+                        login: first_human.clone(),
+                        role: OrgRole::Member,
+                    },
+                ],
+            );
+            let mut names = HashSet::new();
+            for _ in 0..2 {
+                let name = repo_name(&mut b, &mut names);
+                added.push(new_repo(
+                    &mut b,
+                    &login,
+                    OwnerType::Organization,
+                    name,
+                    &public,
+                    Vec::new(),
+                ));
+            }
+            dataset.orgs.push(org);
+        }
+        for mut repo in added {
+            repo.visible_to = dataset
+                .users
+                .iter()
+                .filter(|u| dataset.can_see(&u.login, &repo))
+                .map(|u| u.login.clone())
+                .collect();
+            dataset.repos.push(repo);
+        }
+        dataset
+    }
+
     pub fn user(&self, login: &str) -> Option<&User> {
         self.users
             .iter()
@@ -565,6 +656,16 @@ fn repo_name(b: &mut Builder, taken: &mut HashSet<String>) -> String {
             return name;
         }
     }
+}
+
+/// Past the 240 prefix-suffix names, a number keeps names unique.
+fn repo_name_numbered(b: &mut Builder, taken: &mut HashSet<String>) -> String {
+    if taken.len() < 200 {
+        return repo_name(b, taken);
+    }
+    let name = format!("service-{}", taken.len() + 1);
+    taken.insert(name.clone());
+    name
 }
 
 fn new_repo(

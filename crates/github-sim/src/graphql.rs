@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use async_graphql::Positioned;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    Directive, DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
 use async_graphql::{
     Context, EmptyMutation, EmptySubscription, Enum, Error, ErrorExtensions, ID, InputValueError,
@@ -16,6 +17,11 @@ use poem::http::StatusCode;
 use serde_json::json;
 
 use crate::auth::Principal;
+use crate::content::Content;
+use crate::content_graphql::{
+    self, CommitNode, GitObject, IssueConnection, IssueFilters, IssueOrder, Node,
+    PullRequestConnection,
+};
 use crate::dataset::{self, Dataset, OrgRole, OwnerType};
 use crate::http::{Call, GRAPHQL_DOCS, Reply};
 use crate::ids;
@@ -25,7 +31,7 @@ pub type SimSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 const SAML_MESSAGE: &str = "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.";
 const MAX_PAGE: i32 = 100;
-const LIMIT: u32 = 5000;
+pub(crate) const LIMIT: u32 = 5000;
 
 pub fn build_schema() -> SimSchema {
     Schema::build(Query, EmptyMutation, EmptySubscription).finish()
@@ -64,9 +70,10 @@ fn without_builtin_directives(sdl: &str) -> String {
 }
 
 /// Per-request facts the resolvers need.
-struct GqlCtx {
-    dataset: Arc<Dataset>,
-    principal: Principal,
+pub(crate) struct GqlCtx {
+    pub dataset: Arc<Dataset>,
+    pub content: Arc<Content>,
+    pub principal: Principal,
     base: String,
     rate: Snapshot,
     cost: u32,
@@ -74,13 +81,13 @@ struct GqlCtx {
     sso_nonce: String,
 }
 
-fn gql<'a>(ctx: &Context<'a>) -> Result<&'a GqlCtx, Error> {
+pub(crate) fn gql<'a>(ctx: &Context<'a>) -> Result<&'a GqlCtx, Error> {
     ctx.data::<GqlCtx>()
 }
 
 /// GitHub puts the error `type` at the top level; it travels in extensions
 /// until [`github_shape`] lifts it.
-fn gh_error(kind: &str, message: impl Into<String>) -> Error {
+pub(crate) fn gh_error(kind: &str, message: impl Into<String>) -> Error {
     let kind = kind.to_string();
     Error::new(message).extend_with(move |_, e| e.set("type", kind.as_str()))
 }
@@ -180,6 +187,11 @@ impl Query {
             return Err(saml_error(ctx, g, org));
         }
         Ok(Some(OrganizationNode(org.clone())))
+    }
+
+    /// Fetches an object given its ID.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>, Error> {
+        content_graphql::node(ctx, &id)
     }
 
     /// The client's rate limit information.
@@ -285,7 +297,7 @@ pub enum RepositoryOwner {
 }
 
 /// A user is an individual's account on GitHub that owns repositories and can make new content.
-pub struct UserNode(dataset::User);
+pub struct UserNode(pub(crate) dataset::User);
 
 /// A user is an individual's account on GitHub that owns repositories and can make new content.
 #[Object(name = "User")]
@@ -298,7 +310,7 @@ impl UserNode {
         Ok(ID(self.0.node_id.clone()))
     }
 
-    async fn login(&self, _ctx: &Context<'_>) -> Result<String, Error> {
+    pub(crate) async fn login(&self, _ctx: &Context<'_>) -> Result<String, Error> {
         Ok(self.0.login.clone())
     }
 
@@ -329,7 +341,7 @@ impl UserNode {
 }
 
 /// An account on GitHub, with one or more owners, that has repositories, members and teams.
-pub struct OrganizationNode(dataset::Org);
+pub struct OrganizationNode(pub(crate) dataset::Org);
 
 /// An account on GitHub, with one or more owners, that has repositories, members and teams.
 #[Object(name = "Organization")]
@@ -342,7 +354,7 @@ impl OrganizationNode {
         Ok(ID(self.0.node_id.clone()))
     }
 
-    async fn login(&self, _ctx: &Context<'_>) -> Result<String, Error> {
+    pub(crate) async fn login(&self, _ctx: &Context<'_>) -> Result<String, Error> {
         Ok(self.0.login.clone())
     }
 
@@ -400,12 +412,24 @@ impl RepositoryNode {
         i32::try_from(self.0.id).ok()
     }
 
-    async fn default_branch_ref(&self) -> Option<RefNode> {
+    /// Identifies the date and time when the object was created.
+    async fn created_at(&self) -> GhDateTime {
+        GhDateTime(self.0.created_at)
+    }
+
+    async fn default_branch_ref(&self, ctx: &Context<'_>) -> Result<Option<RefNode>, Error> {
         let qualified = format!("refs/heads/{}", self.0.default_branch);
-        Some(RefNode {
+        let head = gql(ctx)?
+            .content
+            .repos
+            .get(&self.0.id)
+            .cloned()
+            .and_then(CommitNode::head);
+        Ok(Some(RefNode {
             id: ID(ids::ref_node_id(self.0.id, &qualified)),
             name: self.0.default_branch.clone(),
-        })
+            target: head.map(GitObject::Commit),
+        }))
     }
 
     async fn id(&self) -> ID {
@@ -422,6 +446,19 @@ impl RepositoryNode {
 
     async fn is_private(&self) -> bool {
         self.0.private
+    }
+
+    /// A list of issues that have been opened in the repository.
+    async fn issues(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        filter_by: Option<IssueFilters>,
+        first: Option<i32>,
+        order_by: Option<IssueOrder>,
+    ) -> Result<IssueConnection, Error> {
+        let repo = self.content(ctx)?;
+        content_graphql::issues(ctx, repo, after, filter_by, first, order_by)
     }
 
     async fn name(&self) -> String {
@@ -447,6 +484,18 @@ impl RepositoryNode {
         owner.ok_or_else(|| Error::new("Something went wrong while executing your query."))
     }
 
+    /// A list of pull requests that have been opened in the repository.
+    async fn pull_requests(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+        order_by: Option<IssueOrder>,
+    ) -> Result<PullRequestConnection, Error> {
+        let repo = self.content(ctx)?;
+        content_graphql::pull_requests(ctx, repo, after, first, order_by)
+    }
+
     async fn pushed_at(&self) -> Option<GhDateTime> {
         Some(GhDateTime(self.0.pushed_at))
     }
@@ -456,12 +505,25 @@ impl RepositoryNode {
     }
 }
 
+impl RepositoryNode {
+    fn content(&self, ctx: &Context<'_>) -> Result<Arc<crate::content::RepoContent>, Error> {
+        gql(ctx)?
+            .content
+            .repos
+            .get(&self.0.id)
+            .cloned()
+            .ok_or_else(|| Error::new("Something went wrong while executing your query."))
+    }
+}
+
 /// Represents a Git reference.
 #[derive(SimpleObject)]
 #[graphql(name = "Ref")]
 pub struct RefNode {
     id: ID,
     name: String,
+    /// The object the ref points to. Returns null when object does not exist.
+    target: Option<GitObject>,
 }
 
 /// A list of repositories owned by the subject.
@@ -483,10 +545,10 @@ pub struct RepositoryEdge {
 /// Information about pagination in a connection.
 #[derive(SimpleObject)]
 pub struct PageInfo {
-    end_cursor: Option<String>,
-    has_next_page: bool,
-    has_previous_page: bool,
-    start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
 }
 
 /// Represents the client's rate limit.
@@ -510,7 +572,7 @@ struct ConnectionArgs {
 
 /// Private repositories need a token that can read private data, a user who
 /// can see them, and (for SAML orgs) an authorized token.
-fn viewer_can_see(g: &GqlCtx, repo: &dataset::Repo) -> bool {
+pub(crate) fn viewer_can_see(g: &GqlCtx, repo: &dataset::Repo) -> bool {
     let org = g
         .dataset
         .org(&repo.owner)
@@ -531,29 +593,7 @@ fn repositories(
     owner_type: OwnerType,
     args: ConnectionArgs,
 ) -> Result<RepositoryConnection, Error> {
-    let first = match args.first {
-        None => {
-            return Err(gh_error(
-                "MISSING_PAGINATION_BOUNDARIES",
-                "You must provide a `first` or `last` value to properly paginate the `repositories` connection.",
-            ));
-        }
-        Some(n) if n > MAX_PAGE => {
-            return Err(gh_error(
-                "EXCESSIVE_PAGINATION",
-                format!(
-                    "Requesting {n} records on the `repositories` connection exceeds the `first` limit of {MAX_PAGE} records."
-                ),
-            ));
-        }
-        Some(n) if n < 0 => {
-            return Err(gh_error(
-                "INVALID_ARGUMENTS",
-                "`first` on the `repositories` connection cannot be less than zero.",
-            ));
-        }
-        Some(n) => n as usize,
-    };
+    let first = validate_first("repositories", args.first, true)?.unwrap_or(0);
     let after = match &args.after {
         None => None,
         Some(c) => match ids::decode_cursor(c) {
@@ -653,6 +693,35 @@ fn repositories(
     })
 }
 
+/// GitHub's checks on `first`: required (where nodes are asked for), at most 100,
+/// not negative. `None` when it may be left out and was.
+pub(crate) fn validate_first(
+    connection: &str,
+    first: Option<i32>,
+    required: bool,
+) -> Result<Option<usize>, Error> {
+    match first {
+        None if required => Err(gh_error(
+            "MISSING_PAGINATION_BOUNDARIES",
+            format!(
+                "You must provide a `first` or `last` value to properly paginate the `{connection}` connection."
+            ),
+        )),
+        None => Ok(None),
+        Some(n) if n > MAX_PAGE => Err(gh_error(
+            "EXCESSIVE_PAGINATION",
+            format!(
+                "Requesting {n} records on the `{connection}` connection exceeds the `first` limit of {MAX_PAGE} records."
+            ),
+        )),
+        Some(n) if n < 0 => Err(gh_error(
+            "INVALID_ARGUMENTS",
+            format!("`first` on the `{connection}` connection cannot be less than zero."),
+        )),
+        Some(n) => Ok(Some(n as usize)),
+    }
+}
+
 /// GitHub's cost model: one request per connection, multiplied down the
 /// nesting by the parents' page sizes; cost is requests / 100, at least 1.
 fn cost_of(query: &str, operation: Option<&str>, variables: &Variables) -> (u32, u32) {
@@ -678,6 +747,24 @@ fn cost_of(query: &str, operation: Option<&str>, variables: &Variables) -> (u32,
     (cost, u32::try_from(nodes).unwrap_or(u32::MAX))
 }
 
+/// `@skip(if: true)` and `@include(if: false)` leave a selection out of the answer,
+/// and out of the cost: GitHub computes the cost on the query it will run.
+fn included(directives: &[Positioned<Directive>], variables: &Variables) -> bool {
+    directives.iter().all(|d| {
+        let condition = d.node.get_argument("if").and_then(|v| {
+            v.node
+                .clone()
+                .into_const_with(|name| variables.get(&name).cloned().ok_or(()))
+                .ok()
+        });
+        match (d.node.name.node.as_str(), condition) {
+            ("skip", Some(async_graphql::Value::Boolean(skip))) => !skip,
+            ("include", Some(async_graphql::Value::Boolean(include))) => include,
+            _ => true,
+        }
+    })
+}
+
 fn walk(
     doc: &ExecutableDocument,
     set: &SelectionSet,
@@ -692,7 +779,7 @@ fn walk(
     }
     for item in &set.items {
         match &item.node {
-            Selection::Field(field) => {
+            Selection::Field(field) if included(&field.node.directives, variables) => {
                 let field = &field.node;
                 let page = field
                     .arguments
@@ -726,7 +813,9 @@ fn walk(
                     nodes,
                 );
             }
-            Selection::InlineFragment(fragment) => {
+            Selection::InlineFragment(fragment)
+                if included(&fragment.node.directives, variables) =>
+            {
                 walk(
                     doc,
                     &fragment.node.selection_set.node,
@@ -737,7 +826,7 @@ fn walk(
                     nodes,
                 );
             }
-            Selection::FragmentSpread(spread) => {
+            Selection::FragmentSpread(spread) if included(&spread.node.directives, variables) => {
                 if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
                     walk(
                         doc,
@@ -750,6 +839,7 @@ fn walk(
                     );
                 }
             }
+            _ => {}
         }
     }
 }
@@ -781,6 +871,7 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
         }
     };
 
+    let operation = operation_name(&request.query, request.operation_name.as_deref());
     let (cost, node_count) = cost_of(
         &request.query,
         request.operation_name.as_deref(),
@@ -794,10 +885,8 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
     {
         Ok(rate) => rate,
         Err(rate) => {
-            let mut reply = Reply::ok(&json!({"errors": [{
-                "type": "RATE_LIMITED",
-                "message": format!("API rate limit already exceeded for user ID {}.", principal.user.id),
-            }]}));
+            call.state.stats().graphql(&operation, 0);
+            let mut reply = rate_limited_reply(principal.user.id);
             reply.rate = Some(Snapshot {
                 used: rate.limit,
                 ..rate
@@ -806,8 +895,10 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
         }
     };
 
+    call.state.stats().graphql(&operation, cost);
     let ctx = GqlCtx {
         dataset: call.state.dataset.clone(),
+        content: call.state.content(),
         principal: principal.clone(),
         base: call.base.clone(),
         rate,
@@ -828,6 +919,32 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
     reply.headers = headers;
     reply.rate = Some(rate);
     reply
+}
+
+/// GitHub's answer (200) once the primary budget is spent.
+pub(crate) fn rate_limited_reply(user_id: i64) -> Reply {
+    Reply::ok(&json!({"errors": [{
+        "type": "RATE_LIMITED",
+        "message": format!("API rate limit already exceeded for user ID {user_id}."),
+    }]}))
+}
+
+/// The operation's name for statistics: the requested one, else the document's first.
+fn operation_name(query: &str, requested: Option<&str>) -> String {
+    if let Some(name) = requested {
+        return name.to_string();
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return "invalid".into();
+    };
+    match &doc.operations {
+        // Single is the parser's word for one anonymous operation.
+        DocumentOperations::Single(_) => "anonymous".into(),
+        DocumentOperations::Multiple(ops) => ops
+            .keys()
+            .next()
+            .map_or_else(|| "anonymous".into(), |n| n.to_string()),
+    }
 }
 
 /// Moves `extensions.type` to the error's top level, as GitHub shapes errors.

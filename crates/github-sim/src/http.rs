@@ -2,20 +2,27 @@
 //! authentication, secondary limits, common headers) before dispatching to
 //! REST, GraphQL, the web pages or the simulator's own `/_sim` routes.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, Request, Response};
 use serde_json::{Value, json};
 
 use crate::auth::{Auth, Principal, authenticate};
+use crate::content::Content;
 use crate::dataset::Dataset;
-use crate::ratelimit::{RateLimiter, Snapshot};
-use crate::{graphql, ids, oauth, rest, web};
+use crate::faults::{Fault, Faults};
+use crate::ratelimit::{RateLimiter, Resource, Snapshot};
+use crate::stats::Stats;
+use crate::{control, graphql, ids, oauth, rest, web};
 
 pub(crate) struct SimState {
+    pub stats: Mutex<Stats>,
+    pub faults: Mutex<Faults>,
     pub dataset: Arc<Dataset>,
+    /// Swapped whole on every `/_sim/mutate`, so a request reads one consistent state.
+    pub content: RwLock<Arc<Content>>,
     pub schema: graphql::SimSchema,
     pub limiter: RateLimiter,
     pub oauth: oauth::OAuthState,
@@ -23,14 +30,32 @@ pub(crate) struct SimState {
 }
 
 impl SimState {
-    pub fn new(dataset: Dataset) -> SimState {
+    pub fn new(dataset: Dataset, content: Content) -> SimState {
         SimState {
+            stats: Mutex::new(Stats::default()),
+            faults: Mutex::new(Faults::default()),
             dataset: Arc::new(dataset),
+            content: RwLock::new(Arc::new(content)),
             schema: graphql::build_schema(),
             limiter: RateLimiter::default(),
             oauth: oauth::OAuthState::new(),
             counter: AtomicU64::new(0),
         }
+    }
+
+    pub fn content(&self) -> Arc<Content> {
+        self.content
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn stats(&self) -> MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn next_seq(&self) -> u64 {
@@ -147,6 +172,13 @@ async fn handle(state: &SimState, req: Request) -> Response {
         let reply = oauth::handle(&state.oauth, &state.dataset, req, &path, &query).await;
         return finish(reply, &request_id, None, None);
     }
+
+    if path.starts_with("/_sim/") && path != "/_sim/tokens" {
+        let body = req.into_body().into_bytes().await.unwrap_or_default();
+        let reply = control::handle(state, &method, &path, &query, &body);
+        return finish(reply, &request_id, None, None);
+    }
+
     if let Some(reply) = web::handle(state, &method, &path, &query, &base) {
         return finish(reply, &request_id, None, None);
     }
@@ -171,6 +203,19 @@ async fn handle(state: &SimState, req: Request) -> Response {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let bad_credentials = || {
+        let body = if is_graphql {
+            json!({"message": "Bad credentials", "documentation_url": docs})
+        } else {
+            json!({"message": "Bad credentials", "documentation_url": docs, "status": "401"})
+        };
+        finish(
+            Reply::json(StatusCode::UNAUTHORIZED, &body),
+            &request_id,
+            None,
+            None,
+        )
+    };
     let auth = match authenticate(&state.dataset, auth_header) {
         Auth::BadCredentials => match state.oauth.authenticate(&state.dataset, auth_header) {
             Some(principal) => Auth::User(Box::new(principal)),
@@ -179,35 +224,73 @@ async fn handle(state: &SimState, req: Request) -> Response {
         other => other,
     };
     let principal = match auth {
-        Auth::BadCredentials => {
-            let body = if is_graphql {
-                json!({"message": "Bad credentials", "documentation_url": docs})
-            } else {
-                json!({"message": "Bad credentials", "documentation_url": docs, "status": "401"})
-            };
-            return finish(
-                Reply::json(StatusCode::UNAUTHORIZED, &body),
-                &request_id,
-                None,
-                None,
-            );
-        }
+        Auth::BadCredentials => return bad_credentials(),
         Auth::Anonymous => None,
         Auth::User(p) => Some(*p),
     };
+    if principal
+        .as_ref()
+        .is_some_and(|p| state.faults().is_revoked(&p.token.token))
+    {
+        state.stats().fault("revoked");
+        return bad_credentials();
+    }
 
     if let Some(p) = principal
         .as_ref()
         .filter(|p| p.token.secondary_rate_limited)
     {
-        let message = format!(
-            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID {request_id} and timestamp {}.",
-            chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
-        );
-        let body =
-            json!({"message": message, "documentation_url": SECONDARY_DOCS, "status": "403"});
-        let reply = Reply::json(StatusCode::FORBIDDEN, &body).header("retry-after", "60");
+        let reply = secondary_limit(&request_id, 60);
         return finish(reply, &request_id, Some(p), Some(""));
+    }
+
+    let latency = state.faults().latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    let fault = state.faults().next(state.dataset.seed);
+    if let Some(fault) = fault {
+        let reply = match fault {
+            Fault::BadGateway => {
+                state.stats().fault("bad_gateway");
+                Reply::text(
+                    StatusCode::BAD_GATEWAY,
+                    "text/html; charset=utf-8",
+                    "<html><body><h1>502 Bad Gateway</h1></body></html>\n".into(),
+                )
+            }
+            Fault::SecondaryRateLimit { retry_after_secs } => {
+                state.stats().fault("secondary_rate_limit");
+                secondary_limit(&request_id, retry_after_secs)
+            }
+            Fault::RateLimited { reset } => {
+                state.stats().fault("rate_limited");
+                let user_id = principal.as_ref().map_or(0, |p| p.user.id);
+                let resource = if is_graphql {
+                    Resource::Graphql
+                } else {
+                    Resource::Core
+                };
+                let rate = Snapshot {
+                    resource,
+                    limit: graphql::LIMIT,
+                    used: graphql::LIMIT,
+                    reset: reset.timestamp(),
+                };
+                let mut reply = if is_graphql {
+                    graphql::rate_limited_reply(user_id)
+                } else {
+                    Reply::error(
+                        StatusCode::FORBIDDEN,
+                        &format!("API rate limit exceeded for user ID {user_id}."),
+                        REST_DOCS,
+                    )
+                };
+                reply.rate = Some(rate);
+                reply
+            }
+        };
+        return finish(reply, &request_id, principal.as_ref(), Some(""));
     }
 
     let call = Call {
@@ -253,7 +336,18 @@ async fn handle(state: &SimState, req: Request) -> Response {
     }
 
     let (reply, accepted) = rest::handle(&call, &method);
+    state.stats().rest(format!("{method} {}", call.path));
     finish(reply, &request_id, principal.as_ref(), Some(accepted))
+}
+
+/// GitHub's answer when a secondary rate limit stops a request.
+fn secondary_limit(request_id: &str, retry_after_secs: u64) -> Reply {
+    let message = format!(
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID {request_id} and timestamp {}.",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    let body = json!({"message": message, "documentation_url": SECONDARY_DOCS, "status": "403"});
+    Reply::json(StatusCode::FORBIDDEN, &body).header("retry-after", retry_after_secs.to_string())
 }
 
 /// Adds the headers GitHub puts on every response.

@@ -7,13 +7,19 @@
 //! secondary rate limits.
 
 mod auth;
+mod content;
+mod content_graphql;
+mod control;
 mod dataset;
+mod faults;
 mod graphql;
 mod http;
 mod ids;
 mod oauth;
+mod mutate;
 mod ratelimit;
 mod rest;
+mod stats;
 mod web;
 
 use std::net::SocketAddr;
@@ -24,19 +30,120 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use content::RepoContent;
 pub use dataset::{Dataset, Org, OrgMember, OrgRole, OwnerType, Repo, Token, TokenKind, User};
 pub use graphql::graphql_sdl;
 pub use oauth::{Approval, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthApp};
 
+/// The organization whose repositories carry the bulk of the content (the demo
+/// imports it; `tributary-svc` administers it).
+pub const DEMO_ORG: &str = "acme-corp";
+
+/// Dataset size presets. Totals are for the demo organization's repositories, spread
+/// evenly over them; every other repository gets a few items of each kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scale {
+    /// 320 commits, 96 pull requests, 80 tickets: tests run fast.
+    #[default]
+    Small,
+    /// 10,000 commits, 1,000 pull requests, 1,000 tickets.
+    Medium,
+    /// 100,000 commits, 10,000 pull requests (about 5 reviews and 5 comments each),
+    /// 10,000 tickets: the benchmark's dataset.
+    Large,
+}
+
+impl std::str::FromStr for Scale {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "small" => Ok(Scale::Small),
+            "medium" => Ok(Scale::Medium),
+            "large" => Ok(Scale::Large),
+            other => Err(format!(
+                "unknown scale {other:?}: use small, medium or large"
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct SimConfig {
     pub seed: u64,
+    pub scale: Scale,
+    /// Overrides of the preset: totals over the demo organization's repositories.
+    pub commits: Option<usize>,
+    pub pull_requests: Option<usize>,
+    pub issues: Option<usize>,
+    /// Repositories of the demo organization (at least its 8 scenario repositories;
+    /// more are added as public repositories).
+    pub repos: Option<usize>,
+    /// Organizations (at least the 3 scenario ones; more are added, each with two
+    /// public repositories administered by `tributary-svc`).
+    pub orgs: Option<usize>,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { seed: 1 }
+        SimConfig {
+            seed: 1,
+            scale: Scale::Small,
+            commits: None,
+            pull_requests: None,
+            issues: None,
+            repos: None,
+            orgs: None,
+        }
     }
+}
+
+impl SimConfig {
+    /// (commits, pull requests, issues, reviews per PR, comments per PR) for the demo org.
+    fn demo_totals(&self) -> (usize, usize, usize, usize, usize) {
+        let (c, p, i, r, m) = match self.scale {
+            Scale::Small => (320, 96, 80, 2, 2),
+            Scale::Medium => (10_000, 1_000, 1_000, 5, 5),
+            Scale::Large => (100_000, 10_000, 10_000, 5, 5),
+        };
+        (
+            self.commits.unwrap_or(c),
+            self.pull_requests.unwrap_or(p),
+            self.issues.unwrap_or(i),
+            r,
+            m,
+        )
+    }
+}
+
+fn build_state(config: &SimConfig) -> http::SimState {
+    let dataset = Dataset::generate_sized(config.seed, config.orgs, config.repos);
+    let demo_repos = dataset.repos_owned_by(DEMO_ORG).count().max(1);
+    let (commits, prs, issues, reviews, comments) = config.demo_totals();
+    // Spread totals exactly: the first repositories take the remainder.
+    let share = |total: usize, k: usize| total / demo_repos + usize::from(k < total % demo_repos);
+    let demo_index: std::collections::HashMap<i64, usize> = dataset
+        .repos_owned_by(DEMO_ORG)
+        .enumerate()
+        .map(|(k, r)| (r.id, k))
+        .collect();
+    let content = content::Content::generate(&dataset, |repo| match demo_index.get(&repo.id) {
+        Some(&k) => content::RepoSize {
+            commits: share(commits, k),
+            pull_requests: share(prs, k),
+            issues: share(issues, k),
+            reviews_per_pr: reviews,
+            comments_per_pr: comments,
+        },
+        None => content::RepoSize {
+            commits: 12,
+            pull_requests: 3,
+            issues: 3,
+            reviews_per_pr: 2,
+            comments_per_pr: 2,
+        },
+    });
+    http::SimState::new(dataset, content)
 }
 
 /// A named credential for one scenario (`owner`, `fine-grained`, `revoked`, ...).
@@ -55,7 +162,7 @@ pub struct GithubSim {
 impl GithubSim {
     pub fn new(config: SimConfig) -> Self {
         GithubSim {
-            state: Arc::new(http::SimState::new(Dataset::generate(config.seed))),
+            state: Arc::new(build_state(&config)),
         }
     }
 
@@ -78,6 +185,13 @@ impl GithubSim {
             .iter()
             .find(|t| t.name == name)
             .map(|t| t.token.clone())
+    }
+
+    /// One repository's content (`owner/name`), as it is now.
+    pub fn content(&self, repo: &str) -> Option<std::sync::Arc<RepoContent>> {
+        let (owner, name) = repo.split_once('/')?;
+        let id = self.state.dataset.repo(owner, name)?.id;
+        self.state.content().repos.get(&id).cloned()
     }
 
     pub fn dataset(&self) -> Dataset {

@@ -73,8 +73,14 @@ fn token(sim: &GithubSim, name: &str) -> String {
 
 #[test]
 fn same_seed_gives_identical_data() {
-    let a = GithubSim::new(SimConfig { seed: 42 });
-    let b = GithubSim::new(SimConfig { seed: 42 });
+    let a = GithubSim::new(SimConfig {
+        seed: 42,
+        ..Default::default()
+    });
+    let b = GithubSim::new(SimConfig {
+        seed: 42,
+        ..Default::default()
+    });
     let c = GithubSim::new(SimConfig::default());
     assert_eq!(
         serde_json::to_string(&a.dataset()).unwrap(),
@@ -463,4 +469,399 @@ async fn spawned_server_answers_over_tcp() {
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.contains("\"sso-unauthorized\""));
     running.shutdown_and_wait().await;
+}
+
+/// The demo organization's first repository (the one with the long pull request).
+fn heavy_repo(sim: &GithubSim) -> (String, String) {
+    let repo = &sim.dataset().repos[0];
+    (repo.owner.clone(), repo.name.clone())
+}
+
+const HISTORY: &str =
+    "query($owner: String!, $name: String!, $first: Int, $after: String, $since: GitTimestamp) {
+  repository(owner: $owner, name: $name) { defaultBranchRef { target { ... on Commit {
+    history(first: $first, after: $after, since: $since) {
+      totalCount pageInfo { hasNextPage endCursor hasPreviousPage startCursor }
+      nodes { oid committedDate parents { totalCount } } } } } } }
+  rateLimit { cost } }";
+
+#[tokio::test]
+async fn history_pages_with_opaque_cursors_to_the_end() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let (o, n) = heavy_repo(&sim);
+    let mut after: Option<String> = None;
+    let mut seen = Vec::new();
+    let mut total = None;
+    loop {
+        let v = graphql(
+            &sim,
+            &owner,
+            HISTORY,
+            json!({"owner": o, "name": n, "first": 7, "after": after}),
+        )
+        .await
+        .json();
+        let h = &v["data"]["repository"]["defaultBranchRef"]["target"]["history"];
+        total = total.or(h["totalCount"].as_u64());
+        assert_eq!(h["totalCount"].as_u64(), total, "totalCount stays put");
+        assert_eq!(h["pageInfo"]["hasPreviousPage"], after.is_some());
+        for node in h["nodes"].as_array().unwrap() {
+            seen.push(node["committedDate"].as_str().unwrap().to_string());
+        }
+        let cursor = h["pageInfo"]["endCursor"].as_str().unwrap().to_string();
+        assert!(
+            !cursor.chars().all(|c| c.is_ascii_digit()),
+            "cursor {cursor} is not opaque"
+        );
+        if h["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = Some(cursor);
+    }
+    assert_eq!(seen.len() as u64, total.unwrap());
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first, like git log");
+
+    // `since` keeps the commits at or after it.
+    let since = &seen[9];
+    let v = graphql(
+        &sim,
+        &owner,
+        HISTORY,
+        json!({"owner": o, "name": n, "first": 100, "since": since}),
+    )
+    .await
+    .json();
+    let h = &v["data"]["repository"]["defaultBranchRef"]["target"]["history"];
+    assert_eq!(h["totalCount"], 10);
+}
+
+#[tokio::test]
+async fn content_connections_validate_first_and_cursors_like_github() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let (o, n) = heavy_repo(&sim);
+    let errors = |v: Value| v["errors"][0].clone();
+    let v = graphql(&sim, &owner, HISTORY, json!({"owner": o, "name": n}))
+        .await
+        .json();
+    assert_eq!(errors(v)["type"], "MISSING_PAGINATION_BOUNDARIES");
+    let v = graphql(
+        &sim,
+        &owner,
+        HISTORY,
+        json!({"owner": o, "name": n, "first": 101}),
+    )
+    .await
+    .json();
+    assert_eq!(
+        errors(v)["message"],
+        "Requesting 101 records on the `history` connection exceeds the `first` limit of 100 records."
+    );
+    let v = graphql(
+        &sim,
+        &owner,
+        HISTORY,
+        json!({"owner": o, "name": n, "first": 1, "after": "bm90IGEgY3Vyc29y"}),
+    )
+    .await
+    .json();
+    assert_eq!(errors(v)["type"], "INVALID_CURSOR_ARGUMENTS");
+    // A count alone needs no page size.
+    let v = graphql(
+        &sim,
+        &owner,
+        "query($o: String!, $n: String!) { repository(owner: $o, name: $n) { pullRequests { totalCount } issues { totalCount } } }",
+        json!({"o": o, "n": n}),
+    )
+    .await
+    .json();
+    let content = &sim.content(&format!("{o}/{n}")).unwrap();
+    assert_eq!(
+        v["data"]["repository"]["pullRequests"]["totalCount"],
+        content.pull_requests.len()
+    );
+    assert_eq!(
+        v["data"]["repository"]["issues"]["totalCount"],
+        content.issues.len()
+    );
+}
+
+#[tokio::test]
+async fn cost_follows_githubs_rule() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let (o, n) = heavy_repo(&sim);
+    // 1 + first·(labels + reviews) + first·threads·… : first 10 → 1 + 20 + 10 = 31 → 1;
+    // first 100 with 50 threads → 1 + 200 + 100 + 5,000 = 5,301 → 53.
+    let query = "query($o: String!, $n: String!, $first: Int!, $threads: Int!) { repository(owner: $o, name: $n) {
+      pullRequests(first: $first) { nodes { labels(first: 100) { totalCount } reviews(first: 100) { totalCount }
+        reviewThreads(first: $threads) { nodes { comments(first: 100) { totalCount } } } } } }
+      rateLimit { cost remaining } }";
+    let v = graphql(
+        &sim,
+        &owner,
+        query,
+        json!({"o": o, "n": n, "first": 10, "threads": 1}),
+    )
+    .await
+    .json();
+    assert_eq!(v["data"]["rateLimit"]["cost"], 1, "{v}");
+    let v = graphql(
+        &sim,
+        &owner,
+        query,
+        json!({"o": o, "n": n, "first": 100, "threads": 50}),
+    )
+    .await
+    .json();
+    assert_eq!(v["data"]["rateLimit"]["cost"], 53, "{v}");
+    assert_eq!(v["data"]["rateLimit"]["remaining"], 5000 - 1 - 53);
+    let stats = send(&sim, Method::GET, "/_sim/stats", None, None)
+        .await
+        .json();
+    assert_eq!(stats["graphql"]["points"], 54);
+    assert_eq!(stats["graphql"]["operations"]["anonymous"]["requests"], 2);
+}
+
+const WINDOW: &str = "query($o: String!, $n: String!, $since: GitTimestamp, $until: GitTimestamp) {
+  repository(owner: $o, name: $n) { defaultBranchRef { target { ... on Commit {
+    history(first: 100, since: $since, until: $until) { totalCount nodes { committedDate } } } } } } }";
+
+#[tokio::test]
+async fn history_since_and_until_are_inclusive_commit_date_bounds() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let (o, n) = heavy_repo(&sim);
+    let dates: Vec<String> = sim
+        .content(&format!("{o}/{n}"))
+        .unwrap()
+        .commits
+        .iter()
+        .map(|c| {
+            c.committed_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+        .collect();
+    let window = |since: Option<&str>, until: Option<&str>| {
+        let (sim, owner) = (&sim, &owner);
+        let variables = json!({"o": o, "n": n, "since": since, "until": until});
+        async move {
+            let v = graphql(sim, owner, WINDOW, variables).await.json();
+            let h = &v["data"]["repository"]["defaultBranchRef"]["target"]["history"];
+            let nodes: Vec<String> = h["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["committedDate"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(h["totalCount"], nodes.len(), "{v}");
+            nodes
+        }
+    };
+    // Newest first: dates[3] is newer than dates[9]. Both bounds keep commits on them.
+    let between = window(Some(&dates[9]), Some(&dates[3])).await;
+    assert_eq!(between, dates[3..=9].to_vec());
+    assert_eq!(
+        window(None, Some(&dates[3])).await,
+        dates[3..].iter().take(100).cloned().collect::<Vec<_>>()
+    );
+    // Windows that meet at a boundary share exactly the commit on it.
+    let newer = window(Some(&dates[5]), None).await;
+    let older = window(Some(&dates[9]), Some(&dates[5])).await;
+    assert_eq!(newer.last(), Some(&dates[5]));
+    assert_eq!(older.first(), Some(&dates[5]));
+    // An empty window (until before since) is empty, not an error.
+    assert!(window(Some(&dates[3]), Some(&dates[9])).await.is_empty());
+}
+
+#[tokio::test]
+async fn sibling_lanes_add_up_and_skipped_fields_cost_nothing() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let (o, n) = heavy_repo(&sim);
+    let lanes = |count: usize| {
+        let fields: String = (0..count)
+            .map(|k| format!("l{k}: history(first: 100) @include(if: $on) {{ totalCount }} "))
+            .collect();
+        format!(
+            "query($o: String!, $n: String!, $on: Boolean!) {{ repository(owner: $o, name: $n) {{
+              defaultBranchRef {{ target {{ ... on Commit {{ oid {fields} }} }} }} }}
+              rateLimit {{ cost }} }}"
+        )
+    };
+    let cost = |query: String, on: bool| {
+        let (sim, owner) = (&sim, &owner);
+        let variables = json!({"o": o, "n": n, "on": on});
+        async move {
+            let v = graphql(sim, owner, &query, variables).await.json();
+            v["data"]["rateLimit"]["cost"].clone()
+        }
+    };
+    // Siblings are not multiplied: 20 lanes are 20 requests, 1 point; 149 still round
+    // to 1; 150 round to 2 (GitHub rounds requests ÷ 100).
+    assert_eq!(cost(lanes(20), true).await, 1);
+    assert_eq!(cost(lanes(149), true).await, 1);
+    assert_eq!(cost(lanes(150), true).await, 2);
+    assert_eq!(cost(lanes(250), true).await, 3);
+    // `@include(if: false)` leaves the lanes out of the cost (and of the answer).
+    assert_eq!(cost(lanes(250), false).await, 1);
+    let v = graphql(
+        &sim,
+        &owner,
+        &lanes(2),
+        json!({"o": o, "n": n, "on": false}),
+    )
+    .await
+    .json();
+    let target = &v["data"]["repository"]["defaultBranchRef"]["target"];
+    assert!(target["oid"].is_string(), "{v}");
+    assert_eq!(target.as_object().map(|t| t.len()), Some(1), "{v}");
+    // `@skip` on an expensive nested connection: 1 + 100·(1 + 100) = 10,101 → 101, or
+    // without the skipped threads' comments 1 + 100 = 101 → 1.
+    let query =
+        "query($o: String!, $n: String!, $skip: Boolean!) { repository(owner: $o, name: $n) {
+      pullRequests(first: 100) { nodes { reviewThreads(first: 100) {
+        nodes { comments(first: 100) @skip(if: $skip) { totalCount } } } } } }
+      rateLimit { cost } }";
+    for (skip, expected) in [(false, 101), (true, 1)] {
+        let v = graphql(&sim, &owner, query, json!({"o": o, "n": n, "skip": skip}))
+            .await
+            .json();
+        assert_eq!(v["data"]["rateLimit"]["cost"], expected, "{v}");
+    }
+}
+
+#[tokio::test]
+async fn rest_estimate_counts_every_request_a_rest_collector_needs() {
+    let sim = GithubSim::new(SimConfig::default());
+    let (o, n) = heavy_repo(&sim);
+    let v = send(
+        &sim,
+        Method::GET,
+        &format!("/_sim/rest-estimate?repo={o}/{n}"),
+        None,
+        None,
+    )
+    .await
+    .json();
+    let c = sim.content(&format!("{o}/{n}")).unwrap();
+    let pages = |n: usize| n.div_ceil(100).max(1);
+    let per_pr = |f: &dyn Fn(&crate::content::PullRequest) -> usize| -> usize {
+        c.pull_requests.iter().map(|pr| pages(f(pr))).sum()
+    };
+    let expected = json!({
+        "commits": pages(c.commits.len()),
+        "commit_details": c.commits.len(),
+        "pull_requests": pages(c.pull_requests.len()),
+        "pull_request_details": c.pull_requests.len(),
+        "pull_request_reviews": per_pr(&|pr| pr.reviews.len()),
+        "pull_request_comments": per_pr(&|pr| pr.comments.len()),
+        "pull_request_review_comments":
+            per_pr(&|pr| pr.review_threads.iter().map(|t| t.comments.len()).sum()),
+        "pull_request_commits": per_pr(&|pr| pr.commits.len()),
+        "pull_request_reactions": per_pr(&|pr| pr.reactions.len()),
+        "issues": pages(c.issues.len() + c.pull_requests.len()),
+        "issue_comments": c.issues.iter().map(|i| pages(i.comments.len())).sum::<usize>(),
+        "issue_events": c.issues.iter().map(|i| pages(i.events.len())).sum::<usize>(),
+    });
+    assert_eq!(v["by_listing"], expected);
+    let sum: u64 = expected
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|x| x.as_u64().unwrap())
+        .sum();
+    assert_eq!(v["requests"], sum);
+    assert_eq!(v["repositories"], 1);
+    // The heavy pull request's 150 comments take two pages.
+    assert!(
+        c.pull_requests
+            .iter()
+            .any(|pr| pages(pr.comments.len()) == 2)
+    );
+}
+
+#[tokio::test]
+async fn node_resolves_only_what_the_viewer_may_see() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let private = sim
+        .dataset()
+        .repos
+        .iter()
+        .find(|r| r.private && r.owner == DEMO_ORG)
+        .unwrap()
+        .full_name();
+    let pr = sim.content(&private).unwrap().pull_requests[0]
+        .node_id
+        .clone();
+    let query = "query($id: ID!) { node(id: $id) { __typename ... on PullRequest { number } } }";
+    let v = graphql(&sim, &owner, query, json!({"id": pr})).await.json();
+    assert_eq!(v["data"]["node"]["__typename"], "PullRequest", "{v}");
+    let outsider = token(&sim, "member");
+    let v = graphql(&sim, &outsider, query, json!({"id": "PR_nope"}))
+        .await
+        .json();
+    assert_eq!(v["errors"][0]["type"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn mutations_are_all_or_nothing() {
+    let sim = GithubSim::new(SimConfig::default());
+    let (o, n) = heavy_repo(&sim);
+    let repo = format!("{o}/{n}");
+    let before = sim.content(&repo).unwrap().commits.len();
+    let body = json!({"repo": repo, "actions": [
+        {"action": "add_commits", "count": 2},
+        {"action": "close_issue", "number": 99999}
+    ]});
+    let reply = send(&sim, Method::POST, "/_sim/mutate", None, Some(body)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.json()["message"].as_str().unwrap().contains("#99999"));
+    assert_eq!(sim.content(&repo).unwrap().commits.len(), before);
+    let body = json!({"repo": repo, "actions": [{"action": "add_commits", "count": 2}]});
+    let reply = send(&sim, Method::POST, "/_sim/mutate", None, Some(body))
+        .await
+        .json();
+    assert_eq!(reply["results"][0]["node_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(sim.content(&repo).unwrap().commits.len(), before + 2);
+}
+
+#[test]
+fn content_is_deterministic_and_sized_by_the_config() {
+    let config = SimConfig {
+        commits: Some(80),
+        pull_requests: Some(16),
+        issues: Some(8),
+        repos: Some(10),
+        orgs: Some(4),
+        ..Default::default()
+    };
+    let a = GithubSim::new(config.clone());
+    let b = GithubSim::new(config);
+    let demo: Vec<String> = a
+        .dataset()
+        .repos_owned_by(DEMO_ORG)
+        .map(|r| r.full_name())
+        .collect();
+    assert_eq!(demo.len(), 10);
+    assert_eq!(a.dataset().orgs.len(), 4);
+    let commits: usize = demo
+        .iter()
+        .map(|r| a.content(r).unwrap().commits.len())
+        .sum();
+    let prs: usize = demo
+        .iter()
+        .map(|r| a.content(r).unwrap().pull_requests.len())
+        .sum();
+    assert_eq!((commits, prs), (80, 16));
+    for r in &demo {
+        assert_eq!(
+            serde_json::to_string(&*a.content(r).unwrap()).unwrap(),
+            serde_json::to_string(&*b.content(r).unwrap()).unwrap()
+        );
+    }
 }

@@ -17,13 +17,9 @@ pub(crate) fn handle(
     if method != Method::GET {
         return None;
     }
-    match path {
-        "/_sim/tokens" => {
-            let tokens = scenario_tokens(&state.dataset);
-            return Some(Reply::ok(&json!(tokens)));
-        }
-        "/_sim/dataset" => return Some(Reply::ok(&json!(&*state.dataset))),
-        _ => {}
+    if path == "/_sim/tokens" {
+        let tokens = scenario_tokens(&state.dataset);
+        return Some(Reply::ok(&json!(tokens)));
     }
     let org = path.strip_prefix("/orgs/")?.strip_suffix("/sso")?;
     if org.contains('/') {

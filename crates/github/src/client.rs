@@ -44,6 +44,10 @@ impl Default for GithubEndpoints {
     }
 }
 
+/// How long one request may take before it counts as a timeout (GitHub itself gives
+/// up on a query after 10 s).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 #[derive(Clone, Debug)]
 pub struct GithubClient {
     http: reqwest::Client,
@@ -89,10 +93,15 @@ pub struct GraphQlAnswer<T> {
 
 impl GithubClient {
     pub fn new(endpoints: GithubEndpoints) -> Self {
+        GithubClient::with_request_timeout(endpoints, DEFAULT_REQUEST_TIMEOUT)
+    }
+
+    /// A client whose requests fail with [`GithubError::Timeout`] after `timeout`.
+    pub fn with_request_timeout(endpoints: GithubEndpoints, timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10).min(timeout))
+            .timeout(timeout)
             .build()
             .expect("a reqwest client with static settings always builds");
         GithubClient { http, endpoints }
@@ -120,10 +129,7 @@ impl GithubClient {
         builder: reqwest::RequestBuilder,
         url: &str,
     ) -> Result<Response, GithubError> {
-        builder.send().await.map_err(|e| GithubError::Unreachable {
-            url: url.to_string(),
-            reason: describe_transport_error(e),
-        })
+        builder.send().await.map_err(|e| transport_error(e, url))
     }
 
     /// `GET {api}{path}`; `path` may also be a full URL from a `Link` header.
@@ -185,11 +191,16 @@ impl GithubClient {
             let text = response.text().await.unwrap_or_default();
             return Err(classify_failure(status, &headers, &text, operation));
         }
-        let parsed: GraphQlResponse<Q::ResponseData> =
-            response.json().await.map_err(|e| GithubError::Decode {
-                what: operation.to_string(),
-                reason: e.to_string(),
-            })?;
+        let parsed: GraphQlResponse<Q::ResponseData> = response.json().await.map_err(|e| {
+            if e.is_timeout() {
+                transport_error(e, url)
+            } else {
+                GithubError::Decode {
+                    what: operation.to_string(),
+                    reason: e.to_string(),
+                }
+            }
+        })?;
         if parsed.data.is_none() {
             if let Some(limited) = parsed
                 .errors
@@ -198,8 +209,17 @@ impl GithubClient {
             {
                 tracing::warn!(operation, message = %limited.message, "GraphQL rate limit reached");
                 return Err(GithubError::RateLimited {
-                    reset: header(&headers, "x-ratelimit-reset")
-                        .unwrap_or_else(|| "an unknown time".into()),
+                    reset_at: reset_time(&headers),
+                });
+            }
+            // GitHub gives up on a query after 10 s and says so in a 200 answer.
+            if let Some(slow) = parsed.errors.iter().find(|e| {
+                let m = e.message.to_ascii_lowercase();
+                m.contains("timeout") || m.contains("in time")
+            }) {
+                return Err(GithubError::Timeout {
+                    what: operation.to_string(),
+                    reason: slow.message.clone(),
                 });
             }
             let messages: Vec<&str> = parsed.errors.iter().map(|e| e.message.as_str()).collect();
@@ -250,16 +270,19 @@ fn classify_failure(
             return GithubError::SecondaryRateLimit { retry_after };
         }
         if header(headers, "x-ratelimit-remaining").as_deref() == Some("0") {
-            let reset = header(headers, "x-ratelimit-reset")
-                .and_then(|v| v.parse::<i64>().ok())
-                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-                .map(|t| t.to_rfc3339())
-                .unwrap_or_else(|| "an unknown time".into());
-            return GithubError::RateLimited { reset };
+            return GithubError::RateLimited {
+                reset_at: reset_time(headers),
+            };
         }
         return GithubError::Forbidden {
             status: status.as_u16(),
             message,
+        };
+    }
+    if status == StatusCode::BAD_GATEWAY || status == StatusCode::GATEWAY_TIMEOUT {
+        return GithubError::Timeout {
+            what: what.to_string(),
+            reason: format!("{status}"),
         };
     }
     if status == StatusCode::NOT_FOUND {
@@ -272,6 +295,13 @@ fn classify_failure(
         what: what.to_string(),
         message,
     }
+}
+
+/// `x-ratelimit-reset` (epoch seconds) as a time.
+fn reset_time(headers: &HeaderMap) -> Option<chrono::DateTime<chrono::Utc>> {
+    header(headers, "x-ratelimit-reset")
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
 }
 
 /// `required; url=https://github.com/orgs/ORG/sso?authorization_request=…` → the URL.
@@ -330,10 +360,21 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-fn describe_transport_error(error: reqwest::Error) -> String {
+fn transport_error(error: reqwest::Error, url: &str) -> GithubError {
     if error.is_timeout() {
-        "the request timed out".into()
-    } else if error.is_connect() {
+        return GithubError::Timeout {
+            what: url.to_string(),
+            reason: "no answer within the request timeout".into(),
+        };
+    }
+    GithubError::Unreachable {
+        url: url.to_string(),
+        reason: describe_transport_error(error),
+    }
+}
+
+fn describe_transport_error(error: reqwest::Error) -> String {
+    if error.is_connect() {
         "the connection failed".into()
     } else {
         // The URL is ours and holds no secret, and the error names it already; drop it

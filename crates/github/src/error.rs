@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 #[derive(Debug, thiserror::Error)]
 pub enum GithubError {
     #[error(
@@ -18,8 +20,15 @@ pub enum GithubError {
     #[error("GitHub's secondary rate limit stopped the request{}; try again later.", retry_after.map(|d| format!(" (GitHub asks to wait {} s)", d.as_secs())).unwrap_or_default())]
     SecondaryRateLimit { retry_after: Option<Duration> },
 
-    #[error("The token's GitHub rate limit is used up; it resets at {reset}.")]
-    RateLimited { reset: String },
+    #[error("The token's GitHub rate limit is used up; it resets at {}.", reset_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "an unknown time".into()))]
+    RateLimited { reset_at: Option<DateTime<Utc>> },
+
+    /// A 502 or 504 from GitHub, GitHub's own "couldn't respond in time", or no answer
+    /// within the client's request timeout: the query was too heavy or GitHub is slow.
+    #[error(
+        "GitHub did not answer {what} in time ({reason}); a smaller page usually gets through."
+    )]
+    Timeout { what: String, reason: String },
 
     #[error(
         "{organization}: the organization enforces SAML single sign-on and the token is not authorized for it. Authorize it at {url}"
@@ -47,11 +56,38 @@ pub enum GithubError {
 }
 
 impl GithubError {
+    /// A 502, 504 or timeout: retry the same query with a smaller page.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, GithubError::Timeout { .. })
+    }
+
+    /// Any other 5xx: retry later with backoff.
+    pub fn is_server_error(&self) -> bool {
+        matches!(self, GithubError::Unexpected { status, .. } if *status >= 500)
+    }
+
+    /// How long GitHub asked to wait (secondary limit), when it said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            GithubError::SecondaryRateLimit { retry_after } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// When the exhausted primary budget comes back, when GitHub said so.
+    pub fn rate_limit_reset(&self) -> Option<DateTime<Utc>> {
+        match self {
+            GithubError::RateLimited { reset_at } => *reset_at,
+            _ => None,
+        }
+    }
+
     /// Worth retrying later without the user doing anything.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
             GithubError::Unreachable { .. }
+                | GithubError::Timeout { .. }
                 | GithubError::SecondaryRateLimit { .. }
                 | GithubError::RateLimited { .. }
         ) || matches!(self, GithubError::Unexpected { status, .. } if *status >= 500)

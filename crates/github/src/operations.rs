@@ -10,11 +10,24 @@ use graphql_client::GraphQLQuery;
 /// GitHub's custom scalars, as graphql_client needs them in scope.
 pub type DateTime = String;
 pub type URI = String;
+pub type GitObjectID = String;
+pub type GitTimestamp = String;
 
 /// Every operation file, relative to this crate's root.
 pub const OPERATION_FILES: &[&str] = &[
     "graphql/owner_repositories.graphql",
     "graphql/private_repository_count.graphql",
+    "graphql/commit_history.graphql",
+    "graphql/pull_requests.graphql",
+    "graphql/pull_request_commits.graphql",
+    "graphql/pull_request_reviews.graphql",
+    "graphql/pull_request_comments.graphql",
+    "graphql/pull_request_review_threads.graphql",
+    "graphql/review_thread_comments.graphql",
+    "graphql/pull_request_reactions.graphql",
+    "graphql/repository_issues.graphql",
+    "graphql/issue_comments.graphql",
+    "graphql/issue_timeline.graphql",
 ];
 
 /// The cut-down GitHub schema the operations are typed against.
@@ -35,6 +48,94 @@ pub struct OwnerRepositories;
     response_derives = "Debug, Clone"
 )]
 pub struct PrivateRepositoryCount;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/commit_history.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct CommitHistory;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/pull_requests.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct PullRequests;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/pull_request_commits.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct PullRequestCommits;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/pull_request_reviews.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct PullRequestReviews;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/pull_request_comments.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct PullRequestComments;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/pull_request_review_threads.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct PullRequestReviewThreads;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/review_thread_comments.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct ReviewThreadComments;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/pull_request_reactions.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct PullRequestReactions;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/repository_issues.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct RepositoryIssues;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/issue_comments.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct IssueComments;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/issue_timeline.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct IssueTimeline;
 
 /// Absolute path of a file of this crate, for tests that read the `.graphql` files.
 pub fn crate_file(relative: &str) -> std::path::PathBuf {

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_integrations;
 mod m20261125_000002_oauth;
+mod m20261125_000003_import;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_integrations::Migration),
             Box::new(m20261125_000002_oauth::Migration),
+            Box::new(m20261125_000003_import::Migration),
         ]
     }
 }

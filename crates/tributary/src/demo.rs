@@ -6,7 +6,10 @@ use crate::DemoArgs;
 const DEMO_NAME: &str = "Demo (github-sim owner)";
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let sim = github_sim::GithubSim::new(github_sim::SimConfig { seed: args.seed });
+    let sim = github_sim::GithubSim::new(github_sim::SimConfig {
+        seed: args.seed,
+        ..Default::default()
+    });
     let tokens = sim.tokens();
     let running_sim = sim.clone().spawn(&args.sim_listen).await?;
     let config = api::Config {

@@ -49,15 +49,7 @@ struct DatabaseArgs {
 }
 
 #[derive(Args, Clone)]
-struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "TRIBUTARY_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: String,
-    #[command(flatten)]
-    database: DatabaseArgs,
-    /// How GitHub and browsers reach this server [default: http://LISTEN].
-    #[arg(long, env = "TRIBUTARY_PUBLIC_URL")]
-    public_url: Option<String>,
+struct GithubArgs {
     /// GitHub's REST base; GraphQL is derived from it (`/graphql`, or `/api/graphql` for `…/api/v3`).
     #[arg(
         long,
@@ -72,15 +64,37 @@ struct ServeArgs {
         default_value = "https://github.com"
     )]
     github_web_url: String,
-    /// Bearer key for the GraphQL API [default: generated at first start and kept beside the database].
-    #[arg(long, env = "TRIBUTARY_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct QueueArgs {
+    /// Redis for the import queue, its progress and the rate-limit budgets, shared by
+    /// every `serve` and `worker` [default: the queue lives in the SQLite database].
+    #[arg(long, env = "TRIBUTARY_REDIS_URL")]
+    redis_url: Option<String>,
+    /// Prefix of every Redis key, so deployments sharing a Redis stay apart.
+    #[arg(long, env = "TRIBUTARY_REDIS_PREFIX", default_value = "tributary")]
+    redis_prefix: String,
     /// 32 bytes, base64, encrypting secrets at rest [default: generated at first start and kept beside the database].
     #[arg(long, env = "TRIBUTARY_ENCRYPTION_KEY", hide_env_values = true)]
     encryption_key: Option<String>,
-    /// Redis for the job queue (used by imports) [default: the queue lives in the database].
-    #[arg(long, env = "TRIBUTARY_REDIS_URL")]
-    redis_url: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TRIBUTARY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// How GitHub and browsers reach this server [default: http://LISTEN].
+    #[arg(long, env = "TRIBUTARY_PUBLIC_URL")]
+    public_url: Option<String>,
+    #[command(flatten)]
+    github: GithubArgs,
+    /// Bearer key for the GraphQL API [default: generated at first start and kept beside the database].
+    #[arg(long, env = "TRIBUTARY_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
     /// Client id of Tributary's OAuth app on GitHub (its callback URL is PUBLIC_URL/oauth/github/callback).
     #[arg(long, env = "TRIBUTARY_GITHUB_OAUTH_CLIENT_ID")]
     github_oauth_client_id: Option<String>,
@@ -99,15 +113,28 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     oauth_allowed_redirect_origins: Vec<String>,
+    #[command(flatten)]
+    queue: QueueArgs,
+    /// Run an import worker in this process too (always so without Redis).
+    #[arg(long)]
+    worker: bool,
 }
 
 #[derive(Args, Clone)]
 struct WorkerArgs {
     #[command(flatten)]
     database: DatabaseArgs,
-    /// Redis for the job queue [default: the queue lives in the database].
-    #[arg(long, env = "TRIBUTARY_REDIS_URL")]
-    redis_url: Option<String>,
+    #[command(flatten)]
+    github: GithubArgs,
+    #[command(flatten)]
+    queue: QueueArgs,
+    /// The worker's name in the queue: a worker restarted under the same name takes
+    /// its unfinished jobs back at once [default: one per process].
+    #[arg(long, env = "TRIBUTARY_WORKER_NAME")]
+    name: Option<String>,
+    /// Imports this worker runs at once.
+    #[arg(long, env = "TRIBUTARY_WORKER_CONCURRENCY", default_value_t = 4)]
+    concurrency: usize,
 }
 
 #[derive(Args, Clone)]
@@ -118,6 +145,28 @@ struct SimArgs {
     /// Seed of the generated dataset: the same seed gives the same data and tokens.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Size preset: small (320 commits, 96 pull requests, 80 tickets), medium (10k,
+    /// 1k, 1k) or large (100k commits, 10k pull requests with about 5 reviews and 5
+    /// comments each, 10k tickets). Totals are over the demo organization's
+    /// (acme-corp's) repositories; every other repository gets a few items.
+    #[arg(long, default_value = "small")]
+    scale: github_sim::Scale,
+    /// Organizations in all (at least the 3 scenario ones; extra ones get two public
+    /// repositories each).
+    #[arg(long)]
+    orgs: Option<usize>,
+    /// Repositories of the demo organization (at least its 8 scenario repositories).
+    #[arg(long)]
+    repos: Option<usize>,
+    /// Commits in all over the demo organization's repositories (overrides --scale).
+    #[arg(long)]
+    commits: Option<usize>,
+    /// Pull requests in all over the demo organization's repositories (overrides --scale).
+    #[arg(long)]
+    prs: Option<usize>,
+    /// Tickets (issues) in all over the demo organization's repositories (overrides --scale).
+    #[arg(long)]
+    issues: Option<usize>,
 }
 
 #[derive(Args, Clone)]
@@ -141,13 +190,33 @@ impl ServeArgs {
             listen: self.listen,
             database_url: self.database.database_url,
             public_url: self.public_url,
-            github_api_url: self.github_api_url,
-            github_web_url: self.github_web_url,
+            github_api_url: self.github.github_api_url,
+            github_web_url: self.github.github_web_url,
             api_key: self.api_key,
-            encryption_key: self.encryption_key,
+            encryption_key: self.queue.encryption_key,
+            redis_url: self.queue.redis_url,
+            redis_prefix: self.queue.redis_prefix,
+            worker: self.worker,
             github_oauth_client_id: self.github_oauth_client_id,
             github_oauth_client_secret: self.github_oauth_client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
+            ..api::Config::default()
+        }
+    }
+}
+
+impl WorkerArgs {
+    fn config(self) -> api::Config {
+        api::Config {
+            database_url: self.database.database_url,
+            github_api_url: self.github.github_api_url,
+            github_web_url: self.github.github_web_url,
+            encryption_key: self.queue.encryption_key,
+            redis_url: self.queue.redis_url,
+            redis_prefix: self.queue.redis_prefix,
+            worker: true,
+            worker_name: self.name,
+            worker_concurrency: self.concurrency,
             ..api::Config::default()
         }
     }
@@ -177,18 +246,7 @@ async fn main() -> anyhow::Result<()> {
                 _ = tokio::signal::ctrl_c() => Ok(()),
             }
         }
-        Command::Worker(args) => {
-            let database_url = api::Config {
-                database_url: args.database.database_url,
-                ..api::Config::default()
-            }
-            .database_url();
-            worker::run(worker::WorkerConfig {
-                redis_url: args.redis_url,
-                database_url,
-            })
-            .await
-        }
+        Command::Worker(args) => api::run_worker(&args.config()).await,
         Command::Migrate(args) => {
             let url = api::Config {
                 database_url: args.database_url,
@@ -204,9 +262,16 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::GithubSim(args) => {
-            github_sim::GithubSim::new(github_sim::SimConfig { seed: args.seed })
-                .serve(&args.listen)
-                .await
+            let config = github_sim::SimConfig {
+                seed: args.seed,
+                scale: args.scale,
+                orgs: args.orgs,
+                repos: args.repos,
+                commits: args.commits,
+                pull_requests: args.prs,
+                issues: args.issues,
+            };
+            github_sim::GithubSim::new(config).serve(&args.listen).await
         }
         Command::Demo(args) => demo::run(args).await,
     }
@@ -234,6 +299,7 @@ mod tests {
             "TRIBUTARY_GITHUB_WEB_URL",
             "TRIBUTARY_API_KEY",
             "TRIBUTARY_ENCRYPTION_KEY",
+            "TRIBUTARY_REDIS_PREFIX",
             "TRIBUTARY_LOG_FORMAT",
         ] {
             assert!(

@@ -1,24 +1,16 @@
-//! Background jobs. The import jobs (apalis on Redis, or on the database when no Redis
-//! is configured) arrive with the import feature; until then the worker has no job
-//! type to run, says so, and waits so that a supervisor does not restart it in a loop.
+//! Background jobs: the GitHub import (one job per import run), the queue it runs on
+//! (apalis on Redis, or on the database itself when no Redis is configured), the
+//! progress bus that carries its progress to API subscribers, and the rate-limit
+//! budget its workers share.
 
-/// Where the worker takes jobs from.
-#[derive(Clone, Debug)]
-pub struct WorkerConfig {
-    pub redis_url: Option<String>,
-    pub database_url: String,
-}
+pub mod budget;
+pub mod bus;
+pub mod importer;
+pub mod policy;
+pub mod queue;
+pub mod runs;
+pub mod store;
 
-pub async fn run(config: WorkerConfig) -> anyhow::Result<()> {
-    let queue = if config.redis_url.is_some() {
-        "Redis"
-    } else {
-        "the database"
-    };
-    tracing::warn!(
-        queue,
-        "no background job types exist yet (imports come with the import feature); waiting for Ctrl-C"
-    );
-    tokio::signal::ctrl_c().await?;
-    Ok(())
-}
+pub use bus::{ProgressBus, ProgressEvent};
+pub use importer::{Importer, TokenSource};
+pub use policy::ImportSettings;

@@ -1,5 +1,6 @@
 //! The GraphQL schema: wiring of queries, mutations and subscriptions.
 
+mod import_types;
 mod mutation;
 mod query;
 mod subscription;
@@ -7,7 +8,7 @@ mod types;
 
 use async_graphql::{Schema, dataloader::DataLoader};
 
-use crate::{integrations::Integrations, loaders::StoreLoader, oauth::OAuthFlow};
+use crate::{imports::Imports, integrations::Integrations, loaders::StoreLoader, oauth::OAuthFlow};
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
@@ -15,11 +16,24 @@ pub use subscription::SubscriptionRoot;
 
 pub type TributarySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-pub fn build_schema(state: Option<(Integrations, OAuthFlow)>) -> TributarySchema {
+/// What the resolvers reach through the context.
+pub struct Services {
+    pub integrations: Integrations,
+    pub imports: Imports,
+    pub oauth: OAuthFlow,
+}
+
+/// `None` builds the schema without services, for printing the SDL.
+pub fn build_schema(services: Option<Services>) -> TributarySchema {
     let mut builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .limit_depth(16)
         .limit_complexity(5_000);
-    if let Some((integrations, oauth)) = state {
+    if let Some(Services {
+        integrations,
+        imports,
+        oauth,
+    }) = services
+    {
         // Without a cache, so a row changed by a mutation is never answered stale; batching
         // still merges the lookups of one screen.
         let loader = DataLoader::new(
@@ -28,7 +42,11 @@ pub fn build_schema(state: Option<(Integrations, OAuthFlow)>) -> TributarySchema
             },
             tokio::spawn,
         );
-        builder = builder.data(loader).data(integrations).data(oauth);
+        builder = builder
+            .data(loader)
+            .data(integrations)
+            .data(imports)
+            .data(oauth);
     }
     builder.finish()
 }

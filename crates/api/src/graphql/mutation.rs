@@ -1,9 +1,11 @@
 use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
 
+use super::import_types::ImportRun;
 use super::types::{CreateIntegrationInput, Group, Integration, ServicesInput};
 use crate::{
     connection_test::ConnectionTest,
+    imports::Imports,
     integrations::{Credential, Integrations},
     oauth::{OAuthFlow, OAuthStart, StartOAuthInput},
 };
@@ -145,5 +147,56 @@ impl MutationRoot {
             .delete(&integration_id)
             .await
             .gql()
+    }
+
+    /// Queues a full import of each repository (they become selected): one run per
+    /// repository, all queued at once.
+    async fn import_repositories(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+        repository_ids: Vec<ID>,
+    ) -> Result<Vec<ImportRun>> {
+        let ids: Vec<String> = repository_ids.into_iter().map(|id| id.0).collect();
+        Ok(ctx
+            .data::<Imports>()?
+            .import_repositories(&integration_id, &ids)
+            .await
+            .gql()?
+            .into_iter()
+            .map(ImportRun)
+            .collect())
+    }
+
+    /// Queues an incremental run for every imported repository of the integration:
+    /// only what changed since each repository's last successful run is fetched.
+    async fn sync_integration(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+    ) -> Result<Vec<ImportRun>> {
+        Ok(ctx
+            .data::<Imports>()?
+            .sync_integration(&integration_id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(ImportRun)
+            .collect())
+    }
+
+    /// Cancels a queued or running import; a running one stops before its next request,
+    /// keeping every page it stored.
+    async fn cancel_import(&self, ctx: &Context<'_>, run_id: ID) -> Result<ImportRun> {
+        Ok(ImportRun(
+            ctx.data::<Imports>()?.cancel(&run_id).await.gql()?,
+        ))
+    }
+
+    /// Queues a failed or cancelled import again; it resumes after its last stored page.
+    async fn retry_import(&self, ctx: &Context<'_>, run_id: ID) -> Result<ImportRun> {
+        Ok(ImportRun(
+            ctx.data::<Imports>()?.retry(&run_id).await.gql()?,
+        ))
     }
 }

@@ -1,8 +1,11 @@
 use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
 
+use async_graphql::connection::{Connection, EmptyFields};
+
+use super::import_types::{ImportRun, ImportRunConnectionFields, import_runs_page};
 use super::types::Integration;
-use crate::integrations::Integrations;
+use crate::{imports::Imports, integrations::Integrations};
 
 pub struct QueryRoot;
 
@@ -37,6 +40,26 @@ impl QueryRoot {
     async fn integration(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Integration>> {
         match ctx.data::<Integrations>()?.get(&id).await {
             Ok(model) => Ok(Some(Integration(model))),
+            Err(crate::error::ApiError::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other.into_graphql()),
+        }
+    }
+
+    /// The import runs of an integration, newest first.
+    async fn import_runs(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<usize, ImportRun, ImportRunConnectionFields, EmptyFields>> {
+        import_runs_page(ctx.data::<Imports>()?, &integration_id, after, first).await
+    }
+
+    /// One import run, or null when there is none with this id.
+    async fn import_run(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ImportRun>> {
+        match ctx.data::<Imports>()?.get(&id).await {
+            Ok(run) => Ok(Some(ImportRun(run))),
             Err(crate::error::ApiError::NotFound { .. }) => Ok(None),
             Err(other) => Err(other.into_graphql()),
         }

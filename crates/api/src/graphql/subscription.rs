@@ -2,7 +2,8 @@ use async_graphql::{Context, ID, Result, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
-use crate::{events::IntegrationEvent, integrations::Integrations};
+use super::import_types::ImportProgressEvent;
+use crate::{events::IntegrationEvent, imports::Imports, integrations::Integrations};
 
 pub struct SubscriptionRoot;
 
@@ -22,6 +23,24 @@ impl SubscriptionRoot {
                     .as_ref()
                     .is_none_or(|id| id.0 == e.integration_id)
             });
+            async move { wanted }
+        }))
+    }
+
+    /// Every change of the integration's import runs as it happens, in order: queued,
+    /// started, each stored page, and the final state of each run. Works across
+    /// processes when workers run apart from the API (Redis).
+    async fn import_progress(
+        &self,
+        ctx: &Context<'_>,
+        integration_id: ID,
+    ) -> Result<impl Stream<Item = ImportProgressEvent>> {
+        let receiver = ctx.data::<Imports>()?.bus().subscribe();
+        Ok(BroadcastStream::new(receiver).filter_map(move |event| {
+            let wanted = event
+                .ok()
+                .filter(|e| e.integration_id == integration_id.0)
+                .map(ImportProgressEvent::from);
             async move { wanted }
         }))
     }

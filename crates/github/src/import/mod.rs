@@ -9,7 +9,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{GithubClient, GithubError, Token};
+mod convert;
+mod fetch;
+
+/// Page sizes the importer starts with (the worker halves them after a 502 or a
+/// timeout). Leaf connections' page sizes cost nothing (GitHub multiplies requests
+/// only by the page sizes of connections that have connections below them), so each
+/// top-level size is the largest whose query stays at 1 point:
+/// commits 1 request; pull requests 1 + 13·10 = 131 requests; tickets 1 + 4·30 = 121.
+pub const COMMIT_PAGE_SIZE: u32 = 100;
+pub const PULL_REQUEST_PAGE_SIZE: u32 = 10;
+pub const TICKET_PAGE_SIZE: u32 = 30;
 
 /// Which repository to read.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -217,43 +227,4 @@ pub struct Page<T> {
     pub requests: u32,
     /// Sum of `rateLimit.cost` over those requests.
     pub points: i64,
-}
-
-impl GithubClient {
-    /// Commits on the default branch, newest first (`history(since:)`). A repository
-    /// without a default branch (empty) answers an empty last page.
-    pub async fn commit_page(
-        &self,
-        _token: &Token,
-        _repo: &RepoRef,
-        _since: Option<DateTime<Utc>>,
-        _after: Option<&str>,
-        _page_size: u32,
-    ) -> Result<Page<Commit>, GithubError> {
-        todo!("implemented on the import-sim branch")
-    }
-
-    /// Pull requests ordered by `UPDATED_AT DESC`; the caller stops past its mark.
-    pub async fn pull_request_page(
-        &self,
-        _token: &Token,
-        _repo: &RepoRef,
-        _after: Option<&str>,
-        _page_size: u32,
-    ) -> Result<Page<PullRequest>, GithubError> {
-        todo!("implemented on the import-sim branch")
-    }
-
-    /// Tickets (issues that are not PRs) updated since `since`
-    /// (`filterBy: {since:}`), ordered by `UPDATED_AT ASC`.
-    pub async fn ticket_page(
-        &self,
-        _token: &Token,
-        _repo: &RepoRef,
-        _since: Option<DateTime<Utc>>,
-        _after: Option<&str>,
-        _page_size: u32,
-    ) -> Result<Page<Ticket>, GithubError> {
-        todo!("implemented on the import-sim branch")
-    }
 }

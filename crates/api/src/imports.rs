@@ -1,0 +1,282 @@
+//! What the API does with imports: queue runs (one per repository), cancel and retry
+//! them, list them, and announce every change on the progress bus. The worker does
+//! the importing (crates/worker); this side never talks to GitHub.
+
+use chrono::Utc;
+use entity::{import_run, repository};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Alias, Expr, Func},
+};
+use worker::{
+    ProgressBus, ProgressEvent,
+    queue::Queue,
+    runs::{RunDetails, RunKind, RunState, new_run, requeue, transition},
+};
+
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Clone)]
+pub struct Imports {
+    db: DatabaseConnection,
+    queue: Queue,
+}
+
+fn not_found(what: &'static str, id: &str) -> ApiError {
+    ApiError::NotFound {
+        what,
+        id: id.to_string(),
+    }
+}
+
+impl Imports {
+    pub fn new(db: DatabaseConnection, queue: Queue) -> Self {
+        Imports { db, queue }
+    }
+
+    pub fn bus(&self) -> &ProgressBus {
+        &self.queue.bus
+    }
+
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// Queues a full import of each repository (all of the integration's), marking
+    /// them selected; one run each.
+    pub async fn import_repositories(
+        &self,
+        integration_id: &str,
+        repository_ids: &[String],
+    ) -> ApiResult<Vec<import_run::Model>> {
+        self.queue_available()?;
+        self.integration_exists(integration_id).await?;
+        if repository_ids.is_empty() {
+            return Err(ApiError::BadInput(
+                "name at least one repository to import".into(),
+            ));
+        }
+        let mut wanted: Vec<String> = repository_ids.to_vec();
+        wanted.dedup();
+        let found = repository::Entity::find()
+            .filter(repository::Column::Id.is_in(wanted.clone()))
+            .all(&self.db)
+            .await?;
+        for id in &wanted {
+            match found.iter().find(|r| &r.id == id) {
+                None => return Err(not_found("repository", id)),
+                Some(repo) if repo.integration_id != integration_id => {
+                    return Err(ApiError::BadInput(format!(
+                        "the repository {}/{} ({id}) belongs to another integration",
+                        repo.owner, repo.name
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        let txn = self.db.begin().await?;
+        repository::Entity::update_many()
+            .col_expr(repository::Column::Selected, Expr::value(true))
+            .col_expr(repository::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(repository::Column::Id.is_in(wanted.clone()))
+            .exec(&txn)
+            .await?;
+        let mut runs = Vec::with_capacity(wanted.len());
+        for id in &wanted {
+            runs.push(
+                new_run(integration_id, id, RunKind::Full)
+                    .insert(&txn)
+                    .await?,
+            );
+        }
+        txn.commit().await?;
+        self.enqueue_all(&runs).await?;
+        Ok(runs)
+    }
+
+    /// Queues an incremental run for every selected repository of the integration.
+    pub async fn sync_integration(
+        &self,
+        integration_id: &str,
+    ) -> ApiResult<Vec<import_run::Model>> {
+        self.integration_exists(integration_id).await?;
+        let selected = repository::Entity::find()
+            .filter(repository::Column::IntegrationId.eq(integration_id))
+            .filter(repository::Column::Selected.eq(true))
+            .order_by_asc(repository::Column::Owner)
+            .order_by_asc(repository::Column::Name)
+            .all(&self.db)
+            .await?;
+        if selected.is_empty() {
+            return Err(ApiError::BadInput(
+                "no repository of this integration is imported yet: import some with importRepositories first".into(),
+            ));
+        }
+        let txn = self.db.begin().await?;
+        let mut runs = Vec::with_capacity(selected.len());
+        for repo in &selected {
+            runs.push(
+                new_run(integration_id, &repo.id, RunKind::Incremental)
+                    .insert(&txn)
+                    .await?,
+            );
+        }
+        txn.commit().await?;
+        self.enqueue_all(&runs).await?;
+        Ok(runs)
+    }
+
+    /// Cancels a queued or running run; a running one stops before its next request.
+    pub async fn cancel(&self, run_id: &str) -> ApiResult<import_run::Model> {
+        let run = self.get(run_id).await?;
+        let cancelled = transition(
+            &self.db,
+            run_id,
+            &[RunState::Queued, RunState::Running],
+            RunState::Cancelled,
+            None,
+        )
+        .await?;
+        if !cancelled {
+            return Err(ApiError::BadInput(format!(
+                "the import run {run_id} cannot be cancelled: it is {}",
+                run.state
+            )));
+        }
+        let run = self.get(run_id).await?;
+        self.announce(&run).await;
+        Ok(run)
+    }
+
+    /// Queues a failed or cancelled run again; it resumes from its last stored page.
+    pub async fn retry(&self, run_id: &str) -> ApiResult<import_run::Model> {
+        self.queue_available()?;
+        let run = self.get(run_id).await?;
+        if !requeue(&self.db, run_id).await? {
+            return Err(ApiError::BadInput(format!(
+                "the import run {run_id} cannot be retried: it is {}; only FAILED and CANCELLED runs can",
+                run.state
+            )));
+        }
+        let run = self.get(run_id).await?;
+        self.enqueue_all(std::slice::from_ref(&run)).await?;
+        Ok(run)
+    }
+
+    pub async fn get(&self, run_id: &str) -> ApiResult<import_run::Model> {
+        import_run::Entity::find_by_id(run_id.to_string())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| not_found("import run", run_id))
+    }
+
+    /// A window of an integration's runs, newest first, and how many there are.
+    pub async fn list(
+        &self,
+        integration_id: &str,
+        offset: u64,
+        limit: u64,
+    ) -> ApiResult<(Vec<import_run::Model>, u64)> {
+        self.integration_exists(integration_id).await?;
+        let query =
+            import_run::Entity::find().filter(import_run::Column::IntegrationId.eq(integration_id));
+        let total = query.clone().count(&self.db).await?;
+        let rows = query
+            .order_by_desc(import_run::Column::QueuedAt)
+            .order_by_desc(import_run::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        Ok((rows, total))
+    }
+
+    /// Runs per state, for the metrics.
+    pub async fn count_by_state(&self) -> ApiResult<Vec<(RunState, u64)>> {
+        let mut counts = Vec::new();
+        for state in RunState::ALL {
+            let count = import_run::Entity::find()
+                .filter(import_run::Column::State.eq(state.as_str()))
+                .count(&self.db)
+                .await?;
+            counts.push((state, count));
+        }
+        Ok(counts)
+    }
+
+    /// GitHub requests made by the runs of each integration.
+    pub async fn requests_by_integration(&self) -> ApiResult<Vec<(String, i64)>> {
+        let rows: Vec<(String, Option<i64>)> = import_run::Entity::find()
+            .select_only()
+            .column(import_run::Column::IntegrationId)
+            // PostgreSQL sums bigints as numeric; the cast keeps one type on both databases.
+            .column_as(
+                Expr::from(Func::cast_as(
+                    Func::sum(Expr::col(import_run::Column::Requests)),
+                    Alias::new("BIGINT"),
+                )),
+                "requests",
+            )
+            .group_by(import_run::Column::IntegrationId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(integration, sum)| (integration, sum.unwrap_or(0)))
+            .collect())
+    }
+
+    fn queue_available(&self) -> ApiResult<()> {
+        match self.queue.unavailable() {
+            Some(reason) => Err(ApiError::BadInput(reason.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    async fn integration_exists(&self, integration_id: &str) -> ApiResult<()> {
+        entity::integration::Entity::find_by_id(integration_id.to_string())
+            .one(&self.db)
+            .await?
+            .map(|_| ())
+            .ok_or_else(|| not_found("integration", integration_id))
+    }
+
+    async fn enqueue_all(&self, runs: &[import_run::Model]) -> ApiResult<()> {
+        for run in runs {
+            self.announce(run).await;
+            if let Err(error) = self.queue.enqueue(&run.id).await {
+                // The run stays visible as FAILED with the reason, instead of waiting forever.
+                let reason = format!("could not be queued: {error}");
+                transition(
+                    &self.db,
+                    &run.id,
+                    &[RunState::Queued],
+                    RunState::Failed,
+                    Some(&reason),
+                )
+                .await?;
+                return Err(ApiError::Internal(error));
+            }
+        }
+        Ok(())
+    }
+
+    async fn announce(&self, run: &import_run::Model) {
+        let details = RunDetails::of(run);
+        self.queue
+            .bus
+            .publish(ProgressEvent {
+                run_id: run.id.clone(),
+                integration_id: run.integration_id.clone(),
+                repository_id: run.repository_id.clone(),
+                state: RunState::parse(&run.state).unwrap_or(RunState::Queued),
+                counts: details.counts,
+                skipped: details.skipped,
+                error: run.error.clone(),
+                at: Utc::now(),
+            })
+            .await;
+    }
+}

@@ -1,0 +1,276 @@
+//! The simulator's own control endpoints under `/_sim/` (no authentication; never
+//! counted in the statistics, never hit by faults). Every answer is JSON; a bad
+//! request answers 422 `{"message": "..."}`.
+//!
+//! ## `GET /_sim/tokens`
+//! The scenario tokens: `[{"name": "owner", "token": "ghp_…", "description": "…"}, …]`.
+//!
+//! ## `GET /_sim/dataset[?repo=owner/name]`
+//! The seeded world: `{"seed", "users", "orgs", "repos", "tokens", "content": [...]}`.
+//! `content` has one entry per repository (all of them, or the one `repo` names), in
+//! `repos` order:
+//! ```json
+//! {"repository": "acme-corp/billing-api",
+//!  "commits": [{"node_id": "C_kgDO…", "oid": "3f2a…", "message_headline": "Fix retry loop",
+//!               "authored_at": "2025-01-02T03:04:05Z", "committed_at": "…",
+//!               "author": {"name": "Alice Okafor", "email": "alice.okafor@example.com", "login": "alice-okafor"},
+//!               "committer": {…}, "additions": 12, "deletions": 3, "changed_files": 2, "parent_count": 1}],
+//!  "pull_requests": [{"node_id": "PR_…", "number": 1, "title": "…", "body": "…", "state": "OPEN|CLOSED|MERGED",
+//!               "is_draft": false, "created_at": "…", "updated_at": "…", "merged_at": null, "closed_at": null,
+//!               "author": {"login": "alice-okafor", "is_bot": false} | null,
+//!               "base_ref": "main", "head_ref": "feature/1-work", "additions": 1, "deletions": 0,
+//!               "changed_files": 1, "merge_commit_oid": null, "labels": ["bug"], "assignees": ["…"],
+//!               "requested_reviewers": ["bruno-silva", "acme-corp/platform"],
+//!               "commits": [{"oid", "message_headline", "authored_at", "committed_at", "author"}],
+//!               "reviews": [{"node_id", "state": "APPROVED|CHANGES_REQUESTED|COMMENTED|DISMISSED|PENDING",
+//!                            "author", "submitted_at", "body"}],
+//!               "comments": [{"node_id", "kind": "CONVERSATION", "author", "body", "created_at"}],
+//!               "review_threads": [{"node_id": "PRRT_…", "comments": [{… "kind": "REVIEW_THREAD" …}]}],
+//!               "reactions": [{"node_id", "content": "THUMBS_UP", "user": "…", "created_at"}]}],
+//!  "issues": [{"node_id": "I_…", "number": 2, "title": "…", "state": "OPEN|CLOSED",
+//!              "state_reason": "COMPLETED|NOT_PLANNED|REOPENED" | null, "author", "labels", "assignees",
+//!              "created_at", "updated_at", "closed_at", "comments": [{…}],
+//!              "events": [{"node_id", "kind": "CLOSED|REOPENED|ASSIGNED|UNASSIGNED|LABELED|UNLABELED",
+//!                          "actor", "created_at", "subject": "bug" | "alice-okafor" | null}]}]}
+//! ```
+//! The field names are the importer's (`github::import`); a ticket's timeline as
+//! GitHub serves it is `events` plus `comments` (as `COMMENTED`) by `created_at`.
+//!
+//! ## `GET /_sim/stats`, `POST /_sim/stats/reset`
+//! What API clients spent since the start or the last reset (reset answers the same
+//! shape, zeroed):
+//! ```json
+//! {"graphql": {"requests": 14, "points": 14,
+//!              "operations": {"CommitHistory": {"requests": 4, "points": 4}, "PullRequests": {…}}},
+//!  "rest": {"requests": 2, "points": 2, "routes": {"GET /user": {"requests": 1, "points": 1}}},
+//!  "faults": {"bad_gateway": 1, "secondary_rate_limit": 2, "rate_limited": 0, "revoked": 0},
+//!  "total": {"requests": 16, "points": 16}}
+//! ```
+//! GraphQL points follow GitHub's cost rule (requests per connection, multiplied
+//! down the nesting, ÷ 100, rounded, at least 1); each REST request is one point. A
+//! request answered by a fault counts under `faults` only.
+//!
+//! ## `POST /_sim/mutate`
+//! Changes one repository like activity on GitHub would, bumping `updatedAt` (to now)
+//! of what changed. Body:
+//! ```json
+//! {"repo": "acme-corp/billing-api", "actions": [
+//!   {"action": "add_commits", "count": 2, "author": "alice-okafor"},
+//!   {"action": "add_pull_request", "title": "New work", "body": "", "author": "alice-okafor", "draft": false},
+//!   {"action": "edit_pull_request", "number": 3, "title": "Renamed", "body": "…", "state": "MERGED"},
+//!   {"action": "add_comment", "number": 3, "body": "👍", "author": "alice-okafor"},
+//!   {"action": "add_review", "number": 3, "state": "APPROVED", "body": "", "author": "alice-okafor"},
+//!   {"action": "add_issue", "title": "It broke", "author": "alice-okafor"},
+//!   {"action": "close_issue", "number": 4, "reason": "COMPLETED"},
+//!   {"action": "reopen_issue", "number": 4}
+//! ]}
+//! ```
+//! Every field but `action`, `repo`, `number` and `count` is optional (`author`
+//! defaults to the first person of the dataset; `state` of `edit_pull_request` is
+//! `OPEN`, `CLOSED` or `MERGED`; `reason` is `COMPLETED` or `NOT_PLANNED`;
+//! `add_comment` takes a pull request's or an issue's number). Actions apply in order
+//! and all or none. Answer:
+//! ```json
+//! {"results": [{"action": "add_commits", "node_ids": ["C_…", "C_…"]},
+//!              {"action": "add_pull_request", "number": 97, "node_ids": ["PR_…"]},
+//!              {"action": "edit_pull_request", "number": 3, "node_ids": ["PR_…"]}, …]}
+//! ```
+//! `node_ids` are the new nodes (commits, pull request, comment, review, issue,
+//! closed/reopened event), or the changed pull request for `edit_pull_request`.
+//!
+//! ## `POST /_sim/faults`, `GET /_sim/faults`, `DELETE /_sim/faults`
+//! `POST` replaces the faults in force (absent fields are off) and answers them;
+//! `DELETE` clears them. Body:
+//! ```json
+//! {"latency_ms": 50, "bad_gateway_rate": 0.2,
+//!  "secondary_rate_limit": {"requests": 3, "retry_after_secs": 1},
+//!  "exhausted_budget": {"reset_in_secs": 5},
+//!  "revoked_tokens": ["owner"]}
+//! ```
+//! 502s are drawn deterministically from the seed and the order of requests. While
+//! the budget is exhausted, GraphQL answers 200 `{"errors": [{"type": "RATE_LIMITED"}]}`
+//! and REST 403, both with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`.
+//! `revoked_tokens` takes tokens or scenario names; those get 401 Bad credentials.
+//! Answer: `{"latency_ms", "bad_gateway_rate", "secondary_rate_limit": {…} | null,
+//! "exhausted_until": "…" | null, "revoked_tokens": [...]}`.
+//!
+//! ## `GET /_sim/rest-estimate[?repo=owner/name | ?owner=login]`
+//! How many REST requests (each one point of the core budget) a REST collector needs
+//! to store what the GraphQL import stores, at 100 items per page and at least one
+//! request per listing (an empty listing still costs its request):
+//! - `commits`: `GET /repos/{o}/{r}/commits` pages. A listed commit carries no
+//!   `stats` and no `files` — only "Get a commit" does — and the import stores
+//!   additions, deletions and changed files, so `commit_details` adds one
+//!   `GET /repos/{o}/{r}/commits/{sha}` per commit.
+//! - `pull_requests`: `GET /repos/{o}/{r}/pulls?state=all` pages. The listing is the
+//!   short form, without `additions`, `deletions`, `changed_files` or the merge
+//!   details ("Get a pull request" has them), so `pull_request_details` adds one
+//!   `GET /repos/{o}/{r}/pulls/{n}` per pull request. Per pull request, one listing
+//!   each (pages of its items, at least one): `pull_request_reviews`
+//!   (`/pulls/{n}/reviews`), `pull_request_comments` (the conversation,
+//!   `/issues/{n}/comments`), `pull_request_review_comments` (`/pulls/{n}/comments`),
+//!   `pull_request_commits` (`/pulls/{n}/commits`) and `pull_request_reactions`
+//!   (`/issues/{n}/reactions`).
+//! - `issues`: `GET /repos/{o}/{r}/issues?state=all` pages. REST counts every pull
+//!   request as an issue and lists both, so the pages cover issues and pull requests.
+//!   Per ticket: `issue_comments` (`/issues/{n}/comments`) and `issue_events`
+//!   (`/issues/{n}/events`: closed, reopened, (un)assigned, (un)labeled).
+//!
+//! Labels, assignees and requested reviewers come inside the listed objects, so they
+//! cost nothing more.
+//! ```json
+//! {"repositories": 8, "requests": 181234,
+//!  "by_listing": {"commits": 1000, "commit_details": 100000,
+//!                 "pull_requests": 100, "pull_request_details": 10000,
+//!                 "pull_request_reviews": 10000, "pull_request_comments": 10000,
+//!                 "pull_request_review_comments": 10000, "pull_request_commits": 10000,
+//!                 "pull_request_reactions": 10000,
+//!                 "issues": 200, "issue_comments": 10000, "issue_events": 10000}}
+//! ```
+
+use std::collections::BTreeMap;
+
+use poem::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::content::RepoContent;
+use crate::faults::FaultRequest;
+use crate::http::{Reply, SimState};
+use crate::mutate::{self, MutateRequest};
+use crate::stats::Stats;
+
+pub(crate) fn handle(
+    state: &SimState,
+    method: &Method,
+    path: &str,
+    query: &[(String, String)],
+    body: &[u8],
+) -> Reply {
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    match (method.as_str(), path) {
+        ("GET", "/_sim/dataset") => dataset(state, param("repo")),
+        ("GET", "/_sim/stats") => Reply::ok(&state.stats().report()),
+        ("POST", "/_sim/stats/reset") => {
+            *state.stats() = Stats::default();
+            Reply::ok(&state.stats().report())
+        }
+        ("GET", "/_sim/faults") => Reply::ok(&state.faults().report()),
+        ("DELETE", "/_sim/faults") => {
+            state.faults().set(FaultRequest::default(), |_| None);
+            Reply::ok(&state.faults().report())
+        }
+        ("POST", "/_sim/faults") => match parse::<FaultRequest>(body) {
+            Ok(request) => {
+                let resolve = |t: &str| {
+                    state
+                        .dataset
+                        .tokens
+                        .iter()
+                        .find(|s| s.name == t)
+                        .map(|s| s.token.clone())
+                };
+                state.faults().set(request, resolve);
+                Reply::ok(&state.faults().report())
+            }
+            Err(reply) => reply,
+        },
+        ("POST", "/_sim/mutate") => match parse::<MutateRequest>(body) {
+            Ok(request) => match mutate::apply(state, request) {
+                Ok(results) => Reply::ok(&json!({ "results": results })),
+                Err(message) => unprocessable(&message),
+            },
+            Err(reply) => reply,
+        },
+        ("GET", "/_sim/rest-estimate") => rest_estimate(state, param("repo"), param("owner")),
+        _ => Reply::json(
+            StatusCode::NOT_FOUND,
+            &json!({"message": format!("No simulator endpoint {method} {path}.")}),
+        ),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
+    serde_json::from_slice(body).map_err(|e| unprocessable(&format!("Invalid body: {e}")))
+}
+
+fn unprocessable(message: &str) -> Reply {
+    Reply::json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({ "message": message }),
+    )
+}
+
+/// The repositories' content in `repos` order, optionally one repository.
+fn selected<'a>(
+    state: &'a SimState,
+    content: &'a crate::content::Content,
+    keep: impl Fn(&crate::dataset::Repo) -> bool + 'a,
+) -> impl Iterator<Item = &'a RepoContent> + 'a {
+    state
+        .dataset
+        .repos
+        .iter()
+        .filter(move |r| keep(r))
+        .filter_map(move |r| content.repos.get(&r.id).map(|c| &**c))
+}
+
+fn dataset(state: &SimState, repo: Option<&str>) -> Reply {
+    let content = state.content();
+    let repos: Vec<&RepoContent> = selected(state, &content, |r| {
+        repo.is_none_or(|name| r.full_name().eq_ignore_ascii_case(name))
+    })
+    .collect();
+    if let Some(name) = repo.filter(|_| repos.is_empty()) {
+        return unprocessable(&format!("No repository {name} in the dataset."));
+    }
+    let mut value = serde_json::to_value(&*state.dataset).unwrap_or_else(|_| json!({}));
+    if let Some(object) = value.as_object_mut() {
+        object.insert("content".into(), json!(repos));
+    }
+    Reply::ok(&value)
+}
+
+fn pages(items: usize) -> u64 {
+    items.div_ceil(100).max(1) as u64
+}
+
+fn rest_estimate(state: &SimState, repo: Option<&str>, owner: Option<&str>) -> Reply {
+    let content = state.content();
+    let mut by_listing: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut repositories = 0;
+    for c in selected(state, &content, |r| {
+        repo.is_none_or(|name| r.full_name().eq_ignore_ascii_case(name))
+            && owner.is_none_or(|o| r.owner.eq_ignore_ascii_case(o))
+    }) {
+        repositories += 1;
+        let mut add = |listing, n| *by_listing.entry(listing).or_default() += n;
+        add("commits", pages(c.commits.len()));
+        add("commit_details", c.commits.len() as u64);
+        add("pull_requests", pages(c.pull_requests.len()));
+        add("pull_request_details", c.pull_requests.len() as u64);
+        for pr in &c.pull_requests {
+            add("pull_request_reviews", pages(pr.reviews.len()));
+            add("pull_request_comments", pages(pr.comments.len()));
+            let review_comments = pr.review_threads.iter().map(|t| t.comments.len()).sum();
+            add("pull_request_review_comments", pages(review_comments));
+            add("pull_request_commits", pages(pr.commits.len()));
+            add("pull_request_reactions", pages(pr.reactions.len()));
+        }
+        add("issues", pages(c.issues.len() + c.pull_requests.len()));
+        for issue in &c.issues {
+            add("issue_comments", pages(issue.comments.len()));
+            add("issue_events", pages(issue.events.len()));
+        }
+    }
+    let requests: u64 = by_listing.values().sum();
+    Reply::ok(&json!({
+        "repositories": repositories,
+        "requests": requests,
+        "by_listing": by_listing,
+    }))
+}

@@ -1,0 +1,128 @@
+//! Import progress, from the worker running a run to every API process subscribed:
+//! an in-process broadcast on the embedded path, Redis pub/sub when the worker may be
+//! another process. Both sides hold a `ProgressBus` and never know which it is.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::runs::{Counts, RunState, Skipped};
+
+/// A run changed: it started, stored a page, or ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressEvent {
+    pub run_id: String,
+    pub integration_id: String,
+    pub repository_id: String,
+    pub state: RunState,
+    pub counts: Counts,
+    pub skipped: Vec<Skipped>,
+    pub error: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone)]
+pub struct ProgressBus {
+    local: broadcast::Sender<ProgressEvent>,
+    redis: Option<RedisChannel>,
+}
+
+#[derive(Clone)]
+struct RedisChannel {
+    publisher: redis::aio::ConnectionManager,
+    channel: String,
+}
+
+const CAPACITY: usize = 1024;
+
+impl ProgressBus {
+    /// Events stay in this process.
+    pub fn in_process() -> ProgressBus {
+        ProgressBus {
+            local: broadcast::channel(CAPACITY).0,
+            redis: None,
+        }
+    }
+
+    /// Events go through the Redis channel `{prefix}:import-progress`, and those of every
+    /// process publishing there reach this process's subscribers.
+    pub async fn redis(url: &str, prefix: &str) -> anyhow::Result<ProgressBus> {
+        let client = redis::Client::open(url)?;
+        let publisher = redis::aio::ConnectionManager::new(client.clone()).await?;
+        let channel = format!("{prefix}:import-progress");
+        let local = broadcast::channel(CAPACITY).0;
+        let mut pubsub = client.get_async_pubsub().await?;
+        pubsub.subscribe(&channel).await?;
+        tokio::spawn(forward(client, channel.clone(), pubsub, local.clone()));
+        Ok(ProgressBus {
+            local,
+            redis: Some(RedisChannel { publisher, channel }),
+        })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<ProgressEvent> {
+        self.local.subscribe()
+    }
+
+    pub async fn publish(&self, event: ProgressEvent) {
+        match &self.redis {
+            None => {
+                // No subscriber is not an error.
+                let _ = self.local.send(event);
+            }
+            Some(redis) => {
+                let payload = serde_json::to_string(&event).expect("events always serialize");
+                let mut connection = redis.publisher.clone();
+                if let Err(error) = connection
+                    .publish::<_, _, ()>(&redis.channel, payload)
+                    .await
+                {
+                    // Progress is advisory: the run's row holds the truth.
+                    tracing::warn!(%error, run = %event.run_id, "could not publish import progress to Redis");
+                }
+            }
+        }
+    }
+}
+
+/// Hands every message of the channel to local subscribers, resubscribing after a
+/// dropped connection.
+async fn forward(
+    client: redis::Client,
+    channel: String,
+    mut pubsub: redis::aio::PubSub,
+    local: broadcast::Sender<ProgressEvent>,
+) {
+    loop {
+        {
+            let mut messages = pubsub.on_message();
+            while let Some(message) = messages.next().await {
+                let Ok(payload) = message.get_payload::<String>() else {
+                    continue;
+                };
+                match serde_json::from_str::<ProgressEvent>(&payload) {
+                    Ok(event) => {
+                        let _ = local.send(event);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "ignoring an unreadable import progress message")
+                    }
+                }
+            }
+        }
+        tracing::warn!("lost the Redis subscription for import progress; reconnecting");
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if let Ok(mut fresh) = client.get_async_pubsub().await
+                && fresh.subscribe(&channel).await.is_ok()
+            {
+                pubsub = fresh;
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,657 @@
+//! The import job: one run of one repository, page by page. Each page's rows, the
+//! run's checkpoint and its counters are written in one transaction, so a worker that
+//! dies anywhere resumes from the last stored page, losing and duplicating nothing.
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use entity::{import_run, integration, repository, sync_mark};
+use github::{
+    GithubClient, Token,
+    import::{Page, RepoRef},
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, TransactionTrait, sea_query::OnConflict,
+};
+use tracing::Instrument;
+
+use crate::{
+    budget::{RateBudget, Reading, budget_key},
+    bus::{ProgressBus, ProgressEvent},
+    policy::{ImportSettings, REVOKED_MESSAGE, Reaction},
+    runs::{
+        Listing, ListingProgress, Resource, RunDetails, RunKind, RunState, Skipped, to_json,
+        transition,
+    },
+    store::{self, Scope},
+};
+
+/// Opens the sealed token of an integration; the API's key lives with the caller.
+pub trait TokenSource: Send + Sync {
+    fn open(&self, sealed: &str) -> anyhow::Result<Token>;
+}
+
+#[derive(Clone)]
+pub struct Importer {
+    pub db: DatabaseConnection,
+    pub github: GithubClient,
+    pub tokens: Arc<dyn TokenSource>,
+    pub bus: ProgressBus,
+    pub budget: RateBudget,
+    pub settings: ImportSettings,
+}
+
+/// Why a run stopped before the end.
+enum Stop {
+    /// A user cancelled it (the API already recorded and announced that).
+    Cancelled,
+    Revoked,
+    Failed(String),
+    Database(DbErr),
+}
+
+impl From<DbErr> for Stop {
+    fn from(error: DbErr) -> Self {
+        Stop::Database(error)
+    }
+}
+
+impl From<anyhow::Error> for Stop {
+    fn from(error: anyhow::Error) -> Self {
+        Stop::Failed(error.to_string())
+    }
+}
+
+/// One fetched page of any listing.
+enum Fetched {
+    Commits(Page<github::import::Commit>),
+    PullRequests(Page<github::import::PullRequest>),
+    Tickets(Page<github::import::Ticket>),
+}
+
+macro_rules! each_page {
+    ($fetched:expr, $page:ident => $body:expr) => {
+        match $fetched {
+            Fetched::Commits($page) => $body,
+            Fetched::PullRequests($page) => $body,
+            Fetched::Tickets($page) => $body,
+        }
+    };
+}
+
+impl Fetched {
+    fn rate_limit(&self) -> Option<&github::import::RateLimitReading> {
+        each_page!(self, page => page.rate_limit.as_ref())
+    }
+
+    fn is_empty(&self) -> bool {
+        each_page!(self, page => page.items.is_empty())
+    }
+
+    /// The dates the listing's mark follows: commit date for commits (what
+    /// `history(since:)` filters on), update date for pull requests and tickets.
+    fn mark_dates(&self) -> Vec<DateTime<Utc>> {
+        match self {
+            Fetched::Commits(page) => page.items.iter().map(|c| c.committed_at).collect(),
+            Fetched::PullRequests(page) => page.items.iter().map(|p| p.updated_at).collect(),
+            Fetched::Tickets(page) => page.items.iter().map(|t| t.updated_at).collect(),
+        }
+    }
+
+    fn counts(&self) -> Vec<(Resource, i64)> {
+        match self {
+            Fetched::Commits(page) => vec![(Resource::Commits, page.items.len() as i64)],
+            Fetched::PullRequests(page) => store::pull_request_counts(&page.items),
+            Fetched::Tickets(page) => store::ticket_counts(&page.items),
+        }
+    }
+
+    async fn store(&self, db: &impl ConnectionTrait, scope: &Scope) -> Result<(), DbErr> {
+        match self {
+            Fetched::Commits(page) => store::store_commits(db, scope, &page.items).await,
+            Fetched::PullRequests(page) => store::store_pull_requests(db, scope, &page.items).await,
+            Fetched::Tickets(page) => store::store_tickets(db, scope, &page.items).await,
+        }
+    }
+}
+
+/// What a claimed run needs while it runs.
+struct Running {
+    run: import_run::Model,
+    kind: RunKind,
+    scope: Scope,
+    repo: RepoRef,
+    token: Token,
+    budget_key: String,
+    details: RunDetails,
+    marks: HashMap<Listing, DateTime<Utc>>,
+}
+
+impl Importer {
+    /// Runs (or resumes) one import run. Errors are the database's only: GitHub's end
+    /// the run FAILED with the reason.
+    pub async fn run(&self, run_id: &str) -> anyhow::Result<()> {
+        let Some(running) = self.claim(run_id).await? else {
+            return Ok(());
+        };
+        let span = tracing::info_span!(
+            "import",
+            run = %run_id,
+            repo = %format!("{}/{}", running.repo.owner, running.repo.name),
+            kind = running.kind.as_str(),
+        );
+        self.run_claimed(running).instrument(span).await
+    }
+
+    async fn run_claimed(&self, mut running: Running) -> anyhow::Result<()> {
+        tracing::info!(attempt = running.run.attempt, "import started");
+        self.publish(&running, RunState::Running, None).await;
+        let outcome = self.walk_listings(&mut running).await;
+        let run_id = running.run.id.clone();
+        match outcome {
+            Ok(()) => {
+                let txn = self.db.begin().await?;
+                if transition(
+                    &txn,
+                    &run_id,
+                    &[RunState::Running],
+                    RunState::Succeeded,
+                    None,
+                )
+                .await?
+                {
+                    advance_marks(&txn, &running).await?;
+                    txn.commit().await?;
+                    tracing::info!(
+                        requests = running.run.requests,
+                        points = running.run.points,
+                        "import succeeded"
+                    );
+                    self.publish(&running, RunState::Succeeded, None).await;
+                } else {
+                    tracing::info!("import cancelled before it could finish");
+                }
+            }
+            Err(Stop::Cancelled) => tracing::info!("import cancelled"),
+            Err(Stop::Revoked) => {
+                self.fail(&running, REVOKED_MESSAGE).await?;
+                mark_token_revoked(&self.db, &running.scope.integration_id).await?;
+            }
+            Err(Stop::Failed(reason)) => self.fail(&running, &reason).await?,
+            Err(Stop::Database(error)) => {
+                let reason = format!("internal error while storing: {error}");
+                // Best effort: the database may be what failed.
+                let _ = self.fail(&running, &reason).await;
+                return Err(error.into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn fail(&self, running: &Running, reason: &str) -> Result<(), DbErr> {
+        tracing::warn!(reason, "import failed");
+        if transition(
+            &self.db,
+            &running.run.id,
+            &[RunState::Running],
+            RunState::Failed,
+            Some(reason),
+        )
+        .await?
+        {
+            self.publish(running, RunState::Failed, Some(reason.to_string()))
+                .await;
+        }
+        Ok(())
+    }
+
+    async fn publish(&self, running: &Running, state: RunState, error: Option<String>) {
+        self.bus
+            .publish(ProgressEvent {
+                run_id: running.run.id.clone(),
+                integration_id: running.scope.integration_id.clone(),
+                repository_id: running.scope.repository_id.clone(),
+                state,
+                counts: running.details.counts.clone(),
+                skipped: running.details.skipped.clone(),
+                error,
+                at: Utc::now(),
+            })
+            .await;
+    }
+
+    /// Marks the run RUNNING (from QUEUED, or RUNNING when a dead worker's job comes
+    /// back) and gathers what it needs; `None` when there is nothing to run.
+    async fn claim(&self, run_id: &str) -> anyhow::Result<Option<Running>> {
+        let Some(run) = import_run::Entity::find_by_id(run_id.to_string())
+            .one(&self.db)
+            .await?
+        else {
+            tracing::warn!(run = %run_id, "no such import run; the job is dropped");
+            return Ok(None);
+        };
+        let state = RunState::parse(&run.state);
+        if !matches!(state, Some(RunState::Queued | RunState::Running)) {
+            tracing::info!(run = %run_id, state = %run.state, "import run already ended; nothing to do");
+            return Ok(None);
+        }
+        let integration = integration::Entity::find_by_id(run.integration_id.clone())
+            .one(&self.db)
+            .await?;
+        let repository = repository::Entity::find_by_id(run.repository_id.clone())
+            .one(&self.db)
+            .await?;
+        let (Some(integration), Some(repository)) = (integration, repository) else {
+            transition(
+                &self.db,
+                run_id,
+                &[RunState::Queued, RunState::Running],
+                RunState::Failed,
+                Some("the integration or repository was deleted"),
+            )
+            .await?;
+            return Ok(None);
+        };
+        let mut details = RunDetails::of(&run);
+        details.skipped = skipped_listings(&integration);
+        let now = Utc::now();
+        let claimed = import_run::Entity::update_many()
+            .set(import_run::ActiveModel {
+                state: Set(RunState::Running.as_str().into()),
+                attempt: Set(run.attempt + 1),
+                started_at: Set(Some(run.started_at.unwrap_or(now))),
+                skipped: Set(to_json(&details.skipped)),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+            .filter(import_run::Column::Id.eq(run_id))
+            .filter(
+                import_run::Column::State
+                    .is_in([RunState::Queued.as_str(), RunState::Running.as_str()]),
+            )
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Ok(None);
+        }
+        let token = match self.tokens.open(&integration.token_ciphertext) {
+            Ok(token) => token,
+            Err(error) => {
+                let reason = format!("the integration's token cannot be read: {error}");
+                transition(
+                    &self.db,
+                    run_id,
+                    &[RunState::Running],
+                    RunState::Failed,
+                    Some(&reason),
+                )
+                .await?;
+                return Ok(None);
+            }
+        };
+        let marks = sync_mark::Entity::find()
+            .filter(sync_mark::Column::RepositoryId.eq(repository.id.clone()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|m| {
+                Listing::ALL
+                    .into_iter()
+                    .find(|l| l.as_str() == m.resource)
+                    .map(|l| (l, m.mark))
+            })
+            .collect();
+        let kind = RunKind::parse(&run.kind).unwrap_or(RunKind::Full);
+        let run = import_run::Model {
+            attempt: run.attempt + 1,
+            ..run
+        };
+        Ok(Some(Running {
+            kind,
+            scope: Scope {
+                integration_id: integration.id.clone(),
+                repository_id: repository.id.clone(),
+            },
+            repo: RepoRef {
+                owner: repository.owner.clone(),
+                name: repository.name.clone(),
+            },
+            budget_key: budget_key(&token),
+            token,
+            details,
+            marks,
+            run,
+        }))
+    }
+
+    async fn walk_listings(&self, running: &mut Running) -> Result<(), Stop> {
+        let skipped: Vec<Listing> = running.details.skipped.iter().map(|s| s.listing).collect();
+        for listing in Listing::ALL {
+            if skipped.contains(&listing) {
+                continue;
+            }
+            let progress = running.details.checkpoint.entry(listing).or_default();
+            if progress.done {
+                continue;
+            }
+            self.walk(running, listing).await?;
+        }
+        Ok(())
+    }
+
+    async fn walk(&self, running: &mut Running, listing: Listing) -> Result<(), Stop> {
+        let threshold = match running.kind {
+            RunKind::Full => None,
+            RunKind::Incremental => running
+                .marks
+                .get(&listing)
+                .map(|mark| *mark - self.settings.overlap),
+        };
+        let configured = match listing {
+            Listing::Commits => self.settings.commit_page_size,
+            Listing::PullRequests => self.settings.pull_request_page_size,
+            Listing::Tickets => self.settings.ticket_page_size,
+        };
+        let mut page_size = configured;
+        let mut page_number = 0u32;
+        loop {
+            page_number += 1;
+            let after = running.details.checkpoint[&listing].after.clone();
+            let page = self
+                .fetch(
+                    running,
+                    listing,
+                    threshold,
+                    after.as_deref(),
+                    &mut page_size,
+                    configured,
+                )
+                .instrument(tracing::info_span!(
+                    "page",
+                    listing = listing.as_str(),
+                    page = page_number
+                ))
+                .await?;
+            self.keep(running, listing, threshold, page)
+                .instrument(tracing::info_span!(
+                    "page",
+                    listing = listing.as_str(),
+                    page = page_number
+                ))
+                .await?;
+            if running.details.checkpoint[&listing].done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Stores one page with the run's new checkpoint and counters, in one transaction.
+    async fn keep(
+        &self,
+        running: &mut Running,
+        listing: Listing,
+        threshold: Option<DateTime<Utc>>,
+        page: (Fetched, u32, i64),
+    ) -> Result<(), Stop> {
+        let (fetched, requests, points) = page;
+        let dates = fetched.mark_dates();
+        let (end_cursor, has_next, total) =
+            each_page!(&fetched, p => (p.end_cursor.clone(), p.has_next_page, p.total_count));
+        let mut details = running.details.clone();
+        for (resource, added) in fetched.counts() {
+            details.counts.entry(resource).or_default().fetched += added;
+        }
+        details.counts.entry(listing.resource()).or_default().total = Some(total);
+        let progress: &mut ListingProgress = details.checkpoint.entry(listing).or_default();
+        progress.newest = dates.iter().copied().chain(progress.newest).max();
+        // Pull requests have no `since`: sorted by update date, newest first, the
+        // listing is done once a page reaches past the threshold — on the same field as
+        // the sort, so everything after it is older still.
+        let passed_threshold = listing == Listing::PullRequests
+            && threshold.is_some_and(|t| dates.iter().any(|d| *d < t));
+        progress.after = end_cursor.or(progress.after.take());
+        progress.done = !has_next || fetched.is_empty() || passed_threshold;
+
+        let txn = self.db.begin().await?;
+        fetched.store(&txn, &running.scope).await?;
+        let updated = import_run::Entity::update_many()
+            .set(import_run::ActiveModel {
+                counts: Set(to_json(&details.counts)),
+                checkpoint: Set(to_json(&details.checkpoint)),
+                requests: Set(running.run.requests + i64::from(requests)),
+                points: Set(running.run.points + points),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .filter(import_run::Column::Id.eq(running.run.id.clone()))
+            .filter(import_run::Column::State.eq(RunState::Running.as_str()))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            txn.rollback().await?;
+            return Err(Stop::Cancelled);
+        }
+        txn.commit().await?;
+        running.details = details;
+        running.run.requests += i64::from(requests);
+        running.run.points += points;
+        tracing::info!(rows = dates.len(), requests, points, "page stored");
+        self.publish(running, RunState::Running, None).await;
+        Ok(())
+    }
+
+    /// Fetches one page under the import policy; returns it with the requests made and
+    /// points spent, failed attempts included.
+    async fn fetch(
+        &self,
+        running: &Running,
+        listing: Listing,
+        threshold: Option<DateTime<Utc>>,
+        after: Option<&str>,
+        page_size: &mut u32,
+        configured: u32,
+    ) -> Result<(Fetched, u32, i64), Stop> {
+        let mut failures = 0u32;
+        let mut requests = 0u32;
+        loop {
+            self.ensure_running(&running.run.id).await?;
+            if let Some(reset_at) = self
+                .budget
+                .spent_until(&running.budget_key, self.settings.budget_reserve)
+                .await?
+            {
+                tracing::info!(%reset_at, "the token's rate-limit budget is spent; waiting for its reset");
+                sleep_until(reset_at).await;
+                continue;
+            }
+            let since = match listing {
+                Listing::PullRequests => None,
+                _ => threshold,
+            };
+            let result = match listing {
+                Listing::Commits => self
+                    .github
+                    .commit_page(&running.token, &running.repo, since, after, *page_size)
+                    .await
+                    .map(Fetched::Commits),
+                Listing::PullRequests => self
+                    .github
+                    .pull_request_page(&running.token, &running.repo, after, *page_size)
+                    .await
+                    .map(Fetched::PullRequests),
+                Listing::Tickets => self
+                    .github
+                    .ticket_page(&running.token, &running.repo, since, after, *page_size)
+                    .await
+                    .map(Fetched::Tickets),
+            };
+            requests += 1;
+            let error = match result {
+                Ok(fetched) => {
+                    if let Some(reading) = fetched.rate_limit() {
+                        self.budget
+                            .record(
+                                &running.budget_key,
+                                Reading {
+                                    remaining: reading.remaining,
+                                    reset_at: reading.reset_at,
+                                },
+                            )
+                            .await?;
+                    }
+                    let (page_requests, points) = each_page!(&fetched, p => (p.requests, p.points));
+                    // A lighter page worked; grow back towards the configured size.
+                    *page_size = (*page_size * 2).min(configured);
+                    return Ok((fetched, requests - 1 + page_requests, points));
+                }
+                Err(error) => error,
+            };
+            let reaction = self.settings.react(&error);
+            match reaction {
+                Reaction::Revoked => return Err(Stop::Revoked),
+                Reaction::Fail(reason) => return Err(Stop::Failed(reason)),
+                Reaction::WaitForReset(reset_at) => {
+                    self.budget
+                        .record(
+                            &running.budget_key,
+                            Reading {
+                                remaining: 0,
+                                reset_at,
+                            },
+                        )
+                        .await?;
+                    continue;
+                }
+                Reaction::WaitAndRetry(wait) => {
+                    tracing::warn!(
+                        wait_seconds = wait.as_secs_f64(),
+                        "secondary rate limit; waiting as GitHub asks"
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Reaction::HalvePageAndRetry | Reaction::BackOffAndRetry => {
+                    failures += 1;
+                    if failures >= self.settings.max_attempts {
+                        return Err(Stop::Failed(format!(
+                            "GitHub failed {failures} times in a row; the last time: {error}"
+                        )));
+                    }
+                    if reaction == Reaction::HalvePageAndRetry {
+                        *page_size = (*page_size / 2).max(1);
+                    }
+                    let wait = self.settings.backoff(failures);
+                    tracing::warn!(%error, page_size = *page_size, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// Stops between requests when a user cancelled the run.
+    async fn ensure_running(&self, run_id: &str) -> Result<(), Stop> {
+        let state = import_run::Entity::find_by_id(run_id.to_string())
+            .one(&self.db)
+            .await?
+            .and_then(|r| RunState::parse(&r.state));
+        if state == Some(RunState::Running) {
+            Ok(())
+        } else {
+            Err(Stop::Cancelled)
+        }
+    }
+}
+
+async fn sleep_until(moment: DateTime<Utc>) {
+    if let Ok(wait) = (moment - Utc::now()).to_std() {
+        // A second past the reset, so the first request meets the new window.
+        tokio::time::sleep(wait + std::time::Duration::from_secs(1)).await;
+    }
+}
+
+/// The listings the integration's services leave out, with the reason in words.
+pub fn skipped_listings(integration: &integration::Model) -> Vec<Skipped> {
+    Listing::ALL
+        .into_iter()
+        .filter(|listing| match listing {
+            Listing::Commits => !integration.repos_enabled,
+            Listing::PullRequests => !integration.pull_requests_enabled,
+            Listing::Tickets => !integration.tickets_enabled,
+        })
+        .map(|listing| Skipped {
+            listing,
+            reason: format!(
+                "the {} service is switched off for this integration",
+                listing.service()
+            ),
+        })
+        .collect()
+}
+
+/// After a successful run, each listing's mark moves to the newest date it saw (never back).
+async fn advance_marks(db: &impl ConnectionTrait, running: &Running) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let rows: Vec<sync_mark::ActiveModel> = running
+        .details
+        .checkpoint
+        .iter()
+        .filter_map(|(listing, progress)| {
+            let newest = progress.newest?;
+            let mark = running
+                .marks
+                .get(listing)
+                .map_or(newest, |old| newest.max(*old));
+            Some(sync_mark::ActiveModel {
+                repository_id: Set(running.scope.repository_id.clone()),
+                resource: Set(listing.as_str().into()),
+                integration_id: Set(running.scope.integration_id.clone()),
+                mark: Set(mark),
+                updated_at: Set(now),
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sync_mark::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([sync_mark::Column::RepositoryId, sync_mark::Column::Resource])
+                .update_columns([sync_mark::Column::Mark, sync_mark::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Shows the revoked token on the integration: its last connection test turns failed,
+/// with the message, until the user updates the token.
+async fn mark_token_revoked(db: &DatabaseConnection, integration_id: &str) -> Result<(), DbErr> {
+    let Some(model) = integration::Entity::find_by_id(integration_id.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let mut test: serde_json::Value = serde_json::from_str(&model.last_test).unwrap_or_default();
+    if let Some(object) = test.as_object_mut() {
+        object.insert("ok".into(), false.into());
+        object.insert(
+            "message".into(),
+            format!("An import stopped: {REVOKED_MESSAGE}.").into(),
+        );
+    }
+    let now = Utc::now();
+    integration::Entity::update(integration::ActiveModel {
+        id: Set(model.id),
+        last_test_ok: Set(false),
+        last_test: Set(test.to_string()),
+        last_tested_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! How the importer treats GitHub's answers: which failures are retried and how, and
+//! how long to wait. The numbers are settings so tests can shrink them.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use github::GithubError;
+use rand::Rng;
+
+#[derive(Clone, Debug)]
+pub struct ImportSettings {
+    pub commit_page_size: u32,
+    pub pull_request_page_size: u32,
+    pub ticket_page_size: u32,
+    /// How far behind a mark an incremental run starts, for clock skew and late writes.
+    pub overlap: chrono::Duration,
+    /// Consecutive failed attempts of one request before the run fails.
+    pub max_attempts: u32,
+    /// First wait of the exponential backoff after a server error.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// GitHub asks for at least a minute after a secondary limit without `retry-after`.
+    pub secondary_limit_wait: Duration,
+    /// Points kept in hand: below this the token's workers wait for the reset.
+    pub budget_reserve: i64,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        ImportSettings {
+            commit_page_size: github::import::COMMIT_PAGE_SIZE,
+            pull_request_page_size: github::import::PULL_REQUEST_PAGE_SIZE,
+            ticket_page_size: github::import::TICKET_PAGE_SIZE,
+            overlap: chrono::Duration::minutes(10),
+            max_attempts: 6,
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(60),
+            secondary_limit_wait: Duration::from_secs(60),
+            budget_reserve: 1,
+        }
+    }
+}
+
+/// What to do after a failed request.
+#[derive(Debug, PartialEq)]
+pub enum Reaction {
+    /// The query was too heavy (502, 504, timeout): halve its page size and retry.
+    HalvePageAndRetry,
+    /// Wait as GitHub asked, then retry.
+    WaitAndRetry(Duration),
+    /// The token's points are spent until then.
+    WaitForReset(DateTime<Utc>),
+    /// Another server error: back off and retry.
+    BackOffAndRetry,
+    /// The token no longer works.
+    Revoked,
+    /// Nothing a retry fixes; the message says what.
+    Fail(String),
+}
+
+pub const REVOKED_MESSAGE: &str = "the token was revoked or expired: update it";
+
+impl ImportSettings {
+    pub fn react(&self, error: &GithubError) -> Reaction {
+        match error {
+            GithubError::BadCredentials => Reaction::Revoked,
+            error if error.is_timeout() => Reaction::HalvePageAndRetry,
+            // The network, not the query: waiting is the cure.
+            GithubError::Unreachable { .. } => Reaction::BackOffAndRetry,
+            error if error.is_server_error() => Reaction::BackOffAndRetry,
+            GithubError::SecondaryRateLimit { retry_after } => {
+                Reaction::WaitAndRetry(retry_after.unwrap_or(self.secondary_limit_wait))
+            }
+            GithubError::RateLimited { reset_at } => Reaction::WaitForReset(
+                reset_at.unwrap_or_else(|| Utc::now() + self.secondary_limit_wait),
+            ),
+            other => Reaction::Fail(other.to_string()),
+        }
+    }
+
+    /// Exponential backoff with full jitter for the `attempt`th retry (1-based).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .backoff_base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.backoff_cap);
+        let millis = ceiling.as_millis() as u64;
+        Duration::from_millis(rand::thread_rng().gen_range(millis / 2..=millis.max(1)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unexpected(status: u16) -> GithubError {
+        GithubError::Unexpected {
+            status,
+            what: "q".into(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn each_failure_gets_its_treatment() {
+        let settings = ImportSettings::default();
+        let timeout = GithubError::Timeout {
+            what: "q".into(),
+            reason: "502 Bad Gateway".into(),
+        };
+        assert_eq!(settings.react(&timeout), Reaction::HalvePageAndRetry);
+        assert_eq!(settings.react(&unexpected(500)), Reaction::BackOffAndRetry);
+        assert_eq!(settings.react(&unexpected(503)), Reaction::BackOffAndRetry);
+        assert_eq!(
+            settings.react(&GithubError::BadCredentials),
+            Reaction::Revoked
+        );
+        assert_eq!(
+            settings.react(&GithubError::SecondaryRateLimit {
+                retry_after: Some(Duration::from_secs(3))
+            }),
+            Reaction::WaitAndRetry(Duration::from_secs(3))
+        );
+        assert_eq!(
+            settings.react(&GithubError::RateLimited {
+                reset_at: DateTime::from_timestamp(1_900_000_000, 0)
+            }),
+            Reaction::WaitForReset(DateTime::from_timestamp(1_900_000_000, 0).unwrap())
+        );
+        assert!(matches!(
+            settings.react(&GithubError::NotFound { what: "x".into() }),
+            Reaction::Fail(message) if message.contains("Not found")
+        ));
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_under_its_cap() {
+        let settings = ImportSettings::default();
+        for attempt in 1..20 {
+            assert!(settings.backoff(attempt) <= settings.backoff_cap);
+        }
+        assert!(settings.backoff(1) <= settings.backoff_base);
+        assert!(settings.backoff(4) >= settings.backoff_base * 4);
+    }
+}

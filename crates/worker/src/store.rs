@@ -1,0 +1,625 @@
+//! Writes one fetched page: every row upserted by its GitHub key, in statements of
+//! many rows. Callers pass their transaction, so a page is stored whole or not at all.
+
+use chrono::Utc;
+use entity::{
+    comment, commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
+};
+use github::import::{Actor, Comment, CommentKind, Commit, PullRequest, Ticket};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, Iden, IdenStatic,
+    Iterable, PrimaryKeyToColumn, sea_query::OnConflict,
+};
+use serde::Serialize;
+
+use crate::runs::Resource;
+
+/// The repository a page belongs to.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub integration_id: String,
+    pub repository_id: String,
+}
+
+/// SQLite's default limit of bound parameters per statement (PostgreSQL allows more).
+const MAX_PARAMETERS: usize = 32_766;
+
+/// Inserts `rows`, updating every non-key column of those whose key exists, in as few
+/// statements as the parameter limit allows.
+async fn upsert<A>(db: &impl ConnectionTrait, mut rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let keys: Vec<_> = <A::Entity as EntityTrait>::PrimaryKey::iter()
+        .map(|key| key.into_column())
+        .collect();
+    let key_names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let others: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
+        .filter(|c| !key_names.contains(&c.as_str().to_string()))
+        .collect();
+    let per_statement =
+        (MAX_PARAMETERS / <A::Entity as EntityTrait>::Column::iter().count()).max(1);
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(per_statement));
+        <A::Entity as EntityTrait>::insert_many(std::mem::replace(&mut rows, rest))
+            .on_conflict(
+                OnConflict::columns(keys.clone())
+                    .update_columns(others.clone())
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).expect("names always serialize")
+}
+
+fn login(actor: &Option<Actor>) -> Option<String> {
+    actor.as_ref().map(|a| a.login.clone())
+}
+
+fn is_bot(actor: &Option<Actor>) -> bool {
+    actor.as_ref().is_some_and(|a| a.is_bot)
+}
+
+/// GitHub's enum spelling of a value (`SCREAMING_SNAKE_CASE`, as the import types serialize).
+fn enum_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => unreachable!("import enums serialize as strings"),
+    }
+}
+
+pub async fn store_commits(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    commits: &[Commit],
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let rows = commits
+        .iter()
+        .map(|c| commit::ActiveModel {
+            repository_id: Set(scope.repository_id.clone()),
+            oid: Set(c.oid.clone()),
+            integration_id: Set(scope.integration_id.clone()),
+            node_id: Set(c.node_id.clone()),
+            message_headline: Set(c.message_headline.clone()),
+            authored_at: Set(c.authored_at),
+            committed_at: Set(c.committed_at),
+            author_name: Set(c.author.name.clone()),
+            author_email: Set(c.author.email.clone()),
+            author_login: Set(c.author.login.clone()),
+            committer_name: Set(c.committer.name.clone()),
+            committer_email: Set(c.committer.email.clone()),
+            committer_login: Set(c.committer.login.clone()),
+            additions: Set(c.additions),
+            deletions: Set(c.deletions),
+            changed_files: Set(c.changed_files),
+            parent_count: Set(c.parent_count as i32),
+            imported_at: Set(now),
+        })
+        .collect();
+    upsert(db, rows).await
+}
+
+fn comment_rows(
+    scope: &Scope,
+    parent_node_id: &str,
+    parent_kind: &str,
+    comments: &[Comment],
+) -> impl Iterator<Item = comment::ActiveModel> {
+    comments.iter().map(move |c| comment::ActiveModel {
+        integration_id: Set(scope.integration_id.clone()),
+        node_id: Set(c.node_id.clone()),
+        repository_id: Set(scope.repository_id.clone()),
+        parent_node_id: Set(parent_node_id.to_string()),
+        parent_kind: Set(parent_kind.to_string()),
+        kind: Set(match c.kind {
+            CommentKind::Conversation => "CONVERSATION".into(),
+            CommentKind::ReviewThread => "REVIEW_THREAD".into(),
+        }),
+        author_login: Set(login(&c.author)),
+        author_is_bot: Set(is_bot(&c.author)),
+        body: Set(c.body.clone()),
+        created_at: Set(c.created_at),
+    })
+}
+
+pub async fn store_pull_requests(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    pulls: &[PullRequest],
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let mut prs = Vec::with_capacity(pulls.len());
+    let mut commits = Vec::new();
+    let mut reviews = Vec::new();
+    let mut comments = Vec::new();
+    let mut reactions = Vec::new();
+    for pr in pulls {
+        prs.push(pull_request::ActiveModel {
+            integration_id: Set(scope.integration_id.clone()),
+            node_id: Set(pr.node_id.clone()),
+            repository_id: Set(scope.repository_id.clone()),
+            number: Set(pr.number),
+            title: Set(pr.title.clone()),
+            body: Set(pr.body.clone()),
+            state: Set(enum_name(&pr.state)),
+            is_draft: Set(pr.is_draft),
+            created_at: Set(pr.created_at),
+            updated_at: Set(pr.updated_at),
+            merged_at: Set(pr.merged_at),
+            closed_at: Set(pr.closed_at),
+            author_login: Set(login(&pr.author)),
+            author_is_bot: Set(is_bot(&pr.author)),
+            base_ref: Set(pr.base_ref.clone()),
+            head_ref: Set(pr.head_ref.clone()),
+            additions: Set(pr.additions),
+            deletions: Set(pr.deletions),
+            changed_files: Set(pr.changed_files),
+            merge_commit_oid: Set(pr.merge_commit_oid.clone()),
+            labels: Set(json(&pr.labels)),
+            assignees: Set(json(&pr.assignees)),
+            requested_reviewers: Set(json(&pr.requested_reviewers)),
+            imported_at: Set(now),
+        });
+        commits.extend(pr.commits.iter().map(|c| pull_request_commit::ActiveModel {
+            integration_id: Set(scope.integration_id.clone()),
+            pull_request_node_id: Set(pr.node_id.clone()),
+            oid: Set(c.oid.clone()),
+            repository_id: Set(scope.repository_id.clone()),
+            message_headline: Set(c.message_headline.clone()),
+            authored_at: Set(c.authored_at),
+            committed_at: Set(c.committed_at),
+            author_name: Set(c.author.name.clone()),
+            author_email: Set(c.author.email.clone()),
+            author_login: Set(c.author.login.clone()),
+        }));
+        reviews.extend(pr.reviews.iter().map(|r| review::ActiveModel {
+            integration_id: Set(scope.integration_id.clone()),
+            node_id: Set(r.node_id.clone()),
+            repository_id: Set(scope.repository_id.clone()),
+            pull_request_node_id: Set(pr.node_id.clone()),
+            state: Set(enum_name(&r.state)),
+            author_login: Set(login(&r.author)),
+            author_is_bot: Set(is_bot(&r.author)),
+            submitted_at: Set(r.submitted_at),
+            body: Set(r.body.clone()),
+        }));
+        comments.extend(comment_rows(
+            scope,
+            &pr.node_id,
+            "PULL_REQUEST",
+            &pr.comments,
+        ));
+        reactions.extend(pr.reactions.iter().map(|r| reaction::ActiveModel {
+            integration_id: Set(scope.integration_id.clone()),
+            node_id: Set(r.node_id.clone()),
+            repository_id: Set(scope.repository_id.clone()),
+            subject_node_id: Set(pr.node_id.clone()),
+            content: Set(r.content.clone()),
+            user_login: Set(r.user.clone()),
+            created_at: Set(r.created_at),
+            excluded_from_metrics: Set(true),
+        }));
+    }
+    upsert(db, prs).await?;
+    upsert(db, commits).await?;
+    upsert(db, reviews).await?;
+    upsert(db, comments).await?;
+    upsert(db, reactions).await
+}
+
+pub async fn store_tickets(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    tickets: &[Ticket],
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(tickets.len());
+    let mut comments = Vec::new();
+    let mut events = Vec::new();
+    for t in tickets {
+        rows.push(ticket::ActiveModel {
+            integration_id: Set(scope.integration_id.clone()),
+            node_id: Set(t.node_id.clone()),
+            repository_id: Set(scope.repository_id.clone()),
+            number: Set(t.number),
+            title: Set(t.title.clone()),
+            state: Set(enum_name(&t.state)),
+            state_reason: Set(t.state_reason.clone()),
+            author_login: Set(login(&t.author)),
+            author_is_bot: Set(is_bot(&t.author)),
+            labels: Set(json(&t.labels)),
+            assignees: Set(json(&t.assignees)),
+            created_at: Set(t.created_at),
+            updated_at: Set(t.updated_at),
+            closed_at: Set(t.closed_at),
+            imported_at: Set(now),
+        });
+        comments.extend(comment_rows(scope, &t.node_id, "TICKET", &t.comments));
+        events.extend(t.events.iter().map(|e| ticket_event::ActiveModel {
+            integration_id: Set(scope.integration_id.clone()),
+            node_id: Set(e.node_id.clone()),
+            repository_id: Set(scope.repository_id.clone()),
+            ticket_node_id: Set(t.node_id.clone()),
+            kind: Set(enum_name(&e.kind)),
+            actor_login: Set(login(&e.actor)),
+            subject: Set(e.subject.clone()),
+            created_at: Set(e.created_at),
+        }));
+    }
+    upsert(db, rows).await?;
+    upsert(db, comments).await?;
+    upsert(db, events).await
+}
+
+/// What a page of pull requests holds, per resource.
+pub fn pull_request_counts(pulls: &[PullRequest]) -> Vec<(Resource, i64)> {
+    let sum = |f: fn(&PullRequest) -> usize| pulls.iter().map(f).sum::<usize>() as i64;
+    vec![
+        (Resource::PullRequests, pulls.len() as i64),
+        (Resource::PullRequestCommits, sum(|p| p.commits.len())),
+        (Resource::Reviews, sum(|p| p.reviews.len())),
+        (Resource::Comments, sum(|p| p.comments.len())),
+        (Resource::Reactions, sum(|p| p.reactions.len())),
+    ]
+}
+
+/// What a page of tickets holds, per resource.
+pub fn ticket_counts(tickets: &[Ticket]) -> Vec<(Resource, i64)> {
+    let sum = |f: fn(&Ticket) -> usize| tickets.iter().map(f).sum::<usize>() as i64;
+    vec![
+        (Resource::Tickets, tickets.len() as i64),
+        (Resource::Comments, sum(|t| t.comments.len())),
+        (Resource::TicketEvents, sum(|t| t.events.len())),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use entity::{integration, repository};
+    use github::import::*;
+    use migration::MigratorTrait;
+    use sea_orm::{
+        ActiveModelTrait, Database, DatabaseConnection, PaginatorTrait, TransactionTrait,
+    };
+
+    use super::*;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + seconds, 0).unwrap()
+    }
+
+    fn actor(login: &str) -> Option<Actor> {
+        Some(Actor {
+            login: login.into(),
+            is_bot: login.ends_with("[bot]"),
+        })
+    }
+
+    async fn database() -> (DatabaseConnection, Scope) {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        migration::Migrator::up(&db, None).await.unwrap();
+        let now = Utc::now();
+        integration::ActiveModel {
+            id: Set("i1".into()),
+            name: Set("n".into()),
+            auth_kind: Set("TOKEN".into()),
+            token_ciphertext: Set("x".into()),
+            login: Set("me".into()),
+            account_id: Set(1),
+            granted_scopes: Set(String::new()),
+            repos_enabled: Set(true),
+            pull_requests_enabled: Set(true),
+            tickets_enabled: Set(true),
+            webhooks_enabled: Set(false),
+            last_test_ok: Set(true),
+            last_test: Set("{}".into()),
+            last_tested_at: Set(now),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        entity::group::ActiveModel {
+            id: Set("g1".into()),
+            integration_id: Set("i1".into()),
+            github_id: Set(1),
+            login: Set("org".into()),
+            kind: Set("ORGANIZATION".into()),
+            role: Set(None),
+            access: Set("OK".into()),
+            problem: Set(None),
+            sso_url: Set(None),
+            hidden_private_repos: Set(None),
+            refreshed_at: Set(now),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        repository::ActiveModel {
+            id: Set("r1".into()),
+            integration_id: Set("i1".into()),
+            group_id: Set("g1".into()),
+            github_node_id: Set("R_1".into()),
+            github_database_id: Set(None),
+            owner: Set("org".into()),
+            name: Set("repo".into()),
+            private: Set(false),
+            archived: Set(false),
+            fork: Set(false),
+            default_branch: Set(Some("main".into())),
+            url: Set(String::new()),
+            pushed_at: Set(None),
+            selected: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        (
+            db,
+            Scope {
+                integration_id: "i1".into(),
+                repository_id: "r1".into(),
+            },
+        )
+    }
+
+    fn pull_request(number: i64, title: &str) -> PullRequest {
+        PullRequest {
+            node_id: format!("PR_{number}"),
+            number,
+            title: title.into(),
+            body: "b".into(),
+            state: PullRequestState::Merged,
+            is_draft: false,
+            created_at: at(0),
+            updated_at: at(number),
+            merged_at: Some(at(5)),
+            closed_at: Some(at(5)),
+            author: actor("alice"),
+            base_ref: "main".into(),
+            head_ref: "feature".into(),
+            additions: 3,
+            deletions: 1,
+            changed_files: 2,
+            merge_commit_oid: Some("abc".into()),
+            labels: vec!["bug".into()],
+            assignees: vec!["bob".into()],
+            requested_reviewers: vec!["org/team".into()],
+            commits: vec![PullRequestCommit {
+                oid: format!("c{number}"),
+                message_headline: "m".into(),
+                authored_at: at(1),
+                committed_at: at(1),
+                author: GitActor::default(),
+            }],
+            reviews: vec![Review {
+                node_id: format!("PRR_{number}"),
+                state: ReviewState::ChangesRequested,
+                author: actor("bob"),
+                submitted_at: Some(at(2)),
+                body: String::new(),
+            }],
+            comments: vec![
+                Comment {
+                    node_id: format!("IC_{number}"),
+                    kind: CommentKind::Conversation,
+                    author: None,
+                    body: "c".into(),
+                    created_at: at(3),
+                },
+                Comment {
+                    node_id: format!("PRRC_{number}"),
+                    kind: CommentKind::ReviewThread,
+                    author: actor("dependabot[bot]"),
+                    body: "t".into(),
+                    created_at: at(4),
+                },
+            ],
+            reactions: vec![Reaction {
+                node_id: format!("RE_{number}"),
+                content: "HOORAY".into(),
+                user: Some("carol".into()),
+                created_at: at(4),
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_stored_twice_updates_its_rows_and_adds_none() {
+        let (db, scope) = database().await;
+        // More rows than one statement may carry, so the batching is exercised too.
+        let many: Vec<PullRequest> = (1..=1_500).map(|n| pull_request(n, "first")).collect();
+        let txn = db.begin().await.unwrap();
+        store_pull_requests(&txn, &scope, &many).await.unwrap();
+        txn.commit().await.unwrap();
+        let edited: Vec<PullRequest> = (1..=1_500).map(|n| pull_request(n, "edited")).collect();
+        store_pull_requests(&db, &scope, &edited).await.unwrap();
+
+        assert_eq!(
+            pull_request::Entity::find().count(&db).await.unwrap(),
+            1_500
+        );
+        assert_eq!(
+            pull_request_commit::Entity::find()
+                .count(&db)
+                .await
+                .unwrap(),
+            1_500
+        );
+        assert_eq!(review::Entity::find().count(&db).await.unwrap(), 1_500);
+        assert_eq!(comment::Entity::find().count(&db).await.unwrap(), 3_000);
+        assert_eq!(reaction::Entity::find().count(&db).await.unwrap(), 1_500);
+        let stored = pull_request::Entity::find_by_id(("i1".to_string(), "PR_7".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.title, "edited");
+        assert_eq!(stored.state, "MERGED");
+        assert_eq!(stored.labels, serde_json::json!(["bug"]));
+        assert_eq!(stored.updated_at, at(7));
+        let review = review::Entity::find_by_id(("i1".to_string(), "PRR_7".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(review.state, "CHANGES_REQUESTED");
+        let thread = comment::Entity::find_by_id(("i1".to_string(), "PRRC_7".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                thread.kind.as_str(),
+                thread.author_is_bot,
+                thread.parent_kind.as_str()
+            ),
+            ("REVIEW_THREAD", true, "PULL_REQUEST")
+        );
+        let reaction = reaction::Entity::find_by_id(("i1".to_string(), "RE_7".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(reaction.excluded_from_metrics);
+        assert_eq!(
+            pull_request_counts(&edited),
+            vec![
+                (Resource::PullRequests, 1_500),
+                (Resource::PullRequestCommits, 1_500),
+                (Resource::Reviews, 1_500),
+                (Resource::Comments, 3_000),
+                (Resource::Reactions, 1_500)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn commits_and_tickets_are_keyed_by_oid_and_node_id() {
+        let (db, scope) = database().await;
+        let commit = Commit {
+            node_id: "C_1".into(),
+            oid: "abc".into(),
+            message_headline: "m".into(),
+            authored_at: at(1),
+            committed_at: at(2),
+            author: GitActor {
+                name: Some("A".into()),
+                email: Some("a@x".into()),
+                login: Some("alice".into()),
+            },
+            committer: GitActor::default(),
+            additions: 1,
+            deletions: 2,
+            changed_files: None,
+            parent_count: 2,
+        };
+        store_commits(
+            &db,
+            &scope,
+            &[
+                commit.clone(),
+                Commit {
+                    node_id: "C_2".into(),
+                    oid: "def".into(),
+                    ..commit.clone()
+                },
+            ],
+        )
+        .await
+        .unwrap();
+        store_commits(
+            &db,
+            &scope,
+            &[Commit {
+                message_headline: "again".into(),
+                ..commit
+            }],
+        )
+        .await
+        .unwrap();
+        assert_eq!(commit::Entity::find().count(&db).await.unwrap(), 2);
+        let stored = commit::Entity::find_by_id(("r1".to_string(), "abc".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                stored.message_headline.as_str(),
+                stored.author_login.as_deref(),
+                stored.parent_count
+            ),
+            ("again", Some("alice"), 2)
+        );
+
+        let ticket = Ticket {
+            node_id: "I_1".into(),
+            number: 1,
+            title: "t".into(),
+            state: TicketState::Closed,
+            state_reason: Some("NOT_PLANNED".into()),
+            author: actor("alice"),
+            labels: vec![],
+            assignees: vec!["bob".into()],
+            created_at: at(0),
+            updated_at: at(9),
+            closed_at: Some(at(9)),
+            comments: vec![Comment {
+                node_id: "IC_9".into(),
+                kind: CommentKind::Conversation,
+                author: actor("bob"),
+                body: "x".into(),
+                created_at: at(3),
+            }],
+            events: vec![
+                TicketEvent {
+                    node_id: "CE_1".into(),
+                    kind: TicketEventKind::Closed,
+                    actor: actor("alice"),
+                    created_at: at(9),
+                    subject: None,
+                },
+                TicketEvent {
+                    node_id: "AE_1".into(),
+                    kind: TicketEventKind::Assigned,
+                    actor: actor("alice"),
+                    created_at: at(1),
+                    subject: Some("bob".into()),
+                },
+            ],
+        };
+        store_tickets(&db, &scope, std::slice::from_ref(&ticket))
+            .await
+            .unwrap();
+        store_tickets(&db, &scope, &[ticket]).await.unwrap();
+        assert_eq!(ticket::Entity::find().count(&db).await.unwrap(), 1);
+        assert_eq!(ticket_event::Entity::find().count(&db).await.unwrap(), 2);
+        let comment = comment::Entity::find_by_id(("i1".to_string(), "IC_9".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(comment.parent_kind, "TICKET");
+        let event = ticket_event::Entity::find_by_id(("i1".to_string(), "AE_1".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (event.kind.as_str(), event.subject.as_deref()),
+            ("ASSIGNED", Some("bob"))
+        );
+    }
+}

@@ -1,0 +1,1076 @@
+//! Imports end to end: the API queues runs, a worker (in process, on Redis with this
+//! test's own key prefix) fetches from github-sim over HTTP and stores rows that must
+//! equal the simulator's dataset exactly.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    comment, commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
+};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::Method;
+use sea_orm::{ColumnTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+use tributary_tests::{TestApp, TestAppBuilder, on_every_backend};
+
+const RUN_FIELDS: &str = "id state error attempt repositoryId githubRequests rateLimitPoints startedAt finishedAt resources { resource fetched total } skipped { resource reason }";
+
+fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
+    builder.redis()
+}
+
+fn with_separate_worker(builder: TestAppBuilder) -> TestAppBuilder {
+    builder.separate_worker()
+}
+
+/// The first two repositories of the simulator's demo organization (the first holds
+/// the pull request and issue whose nested connections run past one page).
+async fn demo_repositories(app: &TestApp) -> Vec<String> {
+    let dataset = app.sim_control(Method::GET, "/_sim/dataset", None).await;
+    dataset["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .map(|c| c["repository"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Tributary's ids of the integration's repositories, by `owner/name`.
+async fn repository_ids(app: &TestApp, integration: &str) -> HashMap<String, String> {
+    let data = app
+        .data(
+            "query($id: ID!) { integration(id: $id) { repositories(first: 100) { edges { node { id fullName } } } } }",
+            json!({ "id": integration }),
+        )
+        .await;
+    data["integration"]["repositories"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["fullName"].as_str().unwrap().to_string(),
+                e["node"]["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn import(app: &TestApp, integration: &str, repository_ids: &[&str]) -> Vec<String> {
+    let data = app
+        .data(
+            &format!("mutation($i: ID!, $r: [ID!]!) {{ importRepositories(integrationId: $i, repositoryIds: $r) {{ {RUN_FIELDS} }} }}"),
+            json!({ "i": integration, "r": repository_ids }),
+        )
+        .await;
+    let runs = data["importRepositories"].as_array().unwrap();
+    assert_eq!(runs.len(), repository_ids.len(), "one run per repository");
+    runs.iter()
+        .map(|r| {
+            assert_eq!(r["state"], "QUEUED");
+            r["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+async fn sync(app: &TestApp, integration: &str) -> Vec<String> {
+    let data = app
+        .data(
+            &format!(
+                "mutation($i: ID!) {{ syncIntegration(integrationId: $i) {{ {RUN_FIELDS} }} }}"
+            ),
+            json!({ "i": integration }),
+        )
+        .await;
+    data["syncIntegration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn run(app: &TestApp, id: &str) -> Value {
+    app.data(
+        &format!("query($id: ID!) {{ importRun(id: $id) {{ {RUN_FIELDS} }} }}"),
+        json!({ "id": id }),
+    )
+    .await["importRun"]
+        .clone()
+}
+
+/// Waits for a run to end and returns it.
+async fn finished(app: &TestApp, id: &str) -> Value {
+    for _ in 0..1200 {
+        let run = run(app, id).await;
+        if ["SUCCEEDED", "FAILED", "CANCELLED"].contains(&run["state"].as_str().unwrap()) {
+            return run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "import run {id} did not end within 120 s: {:#}",
+        run(app, id).await
+    );
+}
+
+async fn succeeded(app: &TestApp, id: &str) -> Value {
+    let run = finished(app, id).await;
+    assert_eq!(run["state"], "SUCCEEDED", "{run:#}");
+    run
+}
+
+fn fetched(run: &Value, resource: &str) -> (i64, Option<i64>) {
+    let entry = run["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"] == resource)
+        .unwrap_or_else(|| panic!("no {resource} in {run:#}"));
+    (entry["fetched"].as_i64().unwrap(), entry["total"].as_i64())
+}
+
+async fn database(app: &TestApp) -> DatabaseConnection {
+    Database::connect(&app.config.database_url()).await.unwrap()
+}
+
+/// What one repository holds, as a set of keys per table.
+#[derive(Debug, PartialEq, Eq, Default)]
+struct Keys {
+    commits: BTreeSet<String>,
+    pull_requests: BTreeSet<String>,
+    pull_request_commits: BTreeSet<(String, String)>,
+    reviews: BTreeSet<String>,
+    comments: BTreeSet<String>,
+    reactions: BTreeSet<String>,
+    tickets: BTreeSet<String>,
+    ticket_events: BTreeSet<String>,
+}
+
+fn strings(values: &Value, field: &str) -> BTreeSet<String> {
+    values
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// What the simulator holds for `full_name`, and its content JSON.
+async fn expected(app: &TestApp, full_name: &str) -> (Keys, Value) {
+    let dataset = app
+        .sim_control(
+            Method::GET,
+            &format!("/_sim/dataset?repo={full_name}"),
+            None,
+        )
+        .await;
+    let content = dataset["content"][0].clone();
+    assert_eq!(content["repository"], full_name);
+    let mut keys = Keys {
+        commits: strings(&content["commits"], "oid"),
+        pull_requests: strings(&content["pull_requests"], "node_id"),
+        tickets: strings(&content["issues"], "node_id"),
+        ..Keys::default()
+    };
+    for pr in content["pull_requests"].as_array().unwrap() {
+        let id = pr["node_id"].as_str().unwrap();
+        for c in pr["commits"].as_array().unwrap() {
+            keys.pull_request_commits
+                .insert((id.to_string(), c["oid"].as_str().unwrap().to_string()));
+        }
+        keys.reviews.extend(strings(&pr["reviews"], "node_id"));
+        keys.comments.extend(strings(&pr["comments"], "node_id"));
+        for thread in pr["review_threads"].as_array().unwrap() {
+            keys.comments
+                .extend(strings(&thread["comments"], "node_id"));
+        }
+        keys.reactions.extend(strings(&pr["reactions"], "node_id"));
+    }
+    for issue in content["issues"].as_array().unwrap() {
+        keys.comments.extend(strings(&issue["comments"], "node_id"));
+        // GitHub's timeline lists each comment as an event too.
+        keys.ticket_events
+            .extend(strings(&issue["events"], "node_id"));
+        keys.ticket_events
+            .extend(strings(&issue["comments"], "node_id"));
+    }
+    (keys, content)
+}
+
+/// The rows of one entity whose `column` names the repository.
+async fn rows<E: EntityTrait>(
+    db: &DatabaseConnection,
+    column: E::Column,
+    repository_id: &str,
+) -> Vec<E::Model>
+where
+    E::Column: ColumnTrait,
+{
+    E::find()
+        .filter(column.eq(repository_id))
+        .all(db)
+        .await
+        .unwrap()
+}
+
+async fn stored(db: &DatabaseConnection, repository_id: &str) -> Keys {
+    let id = repository_id;
+    Keys {
+        commits: rows::<commit::Entity>(db, commit::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.oid)
+            .collect(),
+        pull_requests: rows::<pull_request::Entity>(db, pull_request::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.node_id)
+            .collect(),
+        pull_request_commits: rows::<pull_request_commit::Entity>(
+            db,
+            pull_request_commit::Column::RepositoryId,
+            id,
+        )
+        .await
+        .into_iter()
+        .map(|r| (r.pull_request_node_id, r.oid))
+        .collect(),
+        reviews: rows::<review::Entity>(db, review::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.node_id)
+            .collect(),
+        comments: rows::<comment::Entity>(db, comment::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.node_id)
+            .collect(),
+        reactions: rows::<reaction::Entity>(db, reaction::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.node_id)
+            .collect(),
+        tickets: rows::<ticket::Entity>(db, ticket::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.node_id)
+            .collect(),
+        ticket_events: rows::<ticket_event::Entity>(db, ticket_event::Column::RepositoryId, id)
+            .await
+            .into_iter()
+            .map(|r| r.node_id)
+            .collect(),
+    }
+}
+
+fn time(value: &Value) -> Option<DateTime<Utc>> {
+    value
+        .as_str()
+        .map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc))
+}
+
+fn names(value: &Value) -> Value {
+    value.clone()
+}
+
+/// Field by field: a commit, the pull request with the most reviews (and its review,
+/// review-thread comment and reaction), the ticket with the most events.
+async fn assert_sample_matches(db: &DatabaseConnection, repository_id: &str, content: &Value) {
+    let c = &content["commits"][0];
+    let row = commit::Entity::find_by_id((
+        repository_id.to_string(),
+        c["oid"].as_str().unwrap().to_string(),
+    ))
+    .one(db)
+    .await
+    .unwrap()
+    .expect("the first commit is stored");
+    assert_eq!(row.node_id, c["node_id"].as_str().unwrap());
+    assert_eq!(
+        row.message_headline,
+        c["message_headline"].as_str().unwrap()
+    );
+    assert_eq!(Some(row.authored_at), time(&c["authored_at"]));
+    assert_eq!(Some(row.committed_at), time(&c["committed_at"]));
+    assert_eq!(row.author_name.as_deref(), c["author"]["name"].as_str());
+    assert_eq!(row.author_email.as_deref(), c["author"]["email"].as_str());
+    assert_eq!(row.author_login.as_deref(), c["author"]["login"].as_str());
+    assert_eq!(
+        row.committer_login.as_deref(),
+        c["committer"]["login"].as_str()
+    );
+    assert_eq!(row.additions, c["additions"].as_i64().unwrap());
+    assert_eq!(row.deletions, c["deletions"].as_i64().unwrap());
+    assert_eq!(row.changed_files, c["changed_files"].as_i64());
+    assert_eq!(
+        i64::from(row.parent_count),
+        c["parent_count"].as_i64().unwrap()
+    );
+
+    let pr = content["pull_requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|p| p["reviews"].as_array().unwrap().len())
+        .unwrap();
+    let id = |v: &Value| v["node_id"].as_str().unwrap().to_string();
+    let row = pull_request::Entity::find()
+        .filter(pull_request::Column::NodeId.eq(id(pr)))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the pull request is stored");
+    assert_eq!(row.number, pr["number"].as_i64().unwrap());
+    assert_eq!(row.title, pr["title"].as_str().unwrap());
+    assert_eq!(row.body, pr["body"].as_str().unwrap());
+    assert_eq!(row.state, pr["state"].as_str().unwrap());
+    assert_eq!(row.is_draft, pr["is_draft"].as_bool().unwrap());
+    assert_eq!(Some(row.created_at), time(&pr["created_at"]));
+    assert_eq!(Some(row.updated_at), time(&pr["updated_at"]));
+    assert_eq!(row.merged_at, time(&pr["merged_at"]));
+    assert_eq!(row.closed_at, time(&pr["closed_at"]));
+    assert_eq!(row.author_login.as_deref(), pr["author"]["login"].as_str());
+    assert_eq!(row.base_ref, pr["base_ref"].as_str().unwrap());
+    assert_eq!(row.head_ref, pr["head_ref"].as_str().unwrap());
+    assert_eq!(row.additions, pr["additions"].as_i64().unwrap());
+    assert_eq!(row.deletions, pr["deletions"].as_i64().unwrap());
+    assert_eq!(row.changed_files, pr["changed_files"].as_i64().unwrap());
+    assert_eq!(
+        row.merge_commit_oid.as_deref(),
+        pr["merge_commit_oid"].as_str()
+    );
+    assert_eq!(row.labels, names(&pr["labels"]));
+    assert_eq!(row.assignees, names(&pr["assignees"]));
+    assert_eq!(row.requested_reviewers, names(&pr["requested_reviewers"]));
+
+    let r = &pr["reviews"][0];
+    let row = review::Entity::find()
+        .filter(review::Column::NodeId.eq(id(r)))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the review is stored");
+    assert_eq!(row.pull_request_node_id, id(pr));
+    assert_eq!(row.state, r["state"].as_str().unwrap());
+    assert_eq!(row.author_login.as_deref(), r["author"]["login"].as_str());
+    assert_eq!(row.submitted_at, time(&r["submitted_at"]));
+    assert_eq!(row.body, r["body"].as_str().unwrap());
+
+    if let Some(thread_comment) = content["pull_requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["review_threads"].as_array().unwrap())
+        .flat_map(|t| t["comments"].as_array().unwrap())
+        .next()
+    {
+        let row = comment::Entity::find()
+            .filter(comment::Column::NodeId.eq(id(thread_comment)))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("the review-thread comment is stored");
+        assert_eq!(row.kind, "REVIEW_THREAD");
+        assert_eq!(row.body, thread_comment["body"].as_str().unwrap());
+        assert_eq!(Some(row.created_at), time(&thread_comment["created_at"]));
+    }
+    if let Some(r) = content["pull_requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["reactions"].as_array().unwrap())
+        .next()
+    {
+        let row = reaction::Entity::find()
+            .filter(reaction::Column::NodeId.eq(id(r)))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("the reaction is stored");
+        assert_eq!(row.content, r["content"].as_str().unwrap());
+        assert_eq!(row.user_login.as_deref(), r["user"].as_str());
+        assert!(row.excluded_from_metrics, "no metric may count a reaction");
+    }
+
+    let issue = content["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|i| i["events"].as_array().unwrap().len())
+        .unwrap();
+    let row = ticket::Entity::find()
+        .filter(ticket::Column::NodeId.eq(id(issue)))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the ticket is stored");
+    assert_eq!(row.number, issue["number"].as_i64().unwrap());
+    assert_eq!(row.title, issue["title"].as_str().unwrap());
+    assert_eq!(row.state, issue["state"].as_str().unwrap());
+    assert_eq!(row.state_reason.as_deref(), issue["state_reason"].as_str());
+    assert_eq!(
+        row.author_login.as_deref(),
+        issue["author"]["login"].as_str()
+    );
+    assert_eq!(row.labels, names(&issue["labels"]));
+    assert_eq!(row.assignees, names(&issue["assignees"]));
+    assert_eq!(Some(row.created_at), time(&issue["created_at"]));
+    assert_eq!(row.closed_at, time(&issue["closed_at"]));
+    for e in issue["events"].as_array().unwrap() {
+        let row = ticket_event::Entity::find()
+            .filter(ticket_event::Column::NodeId.eq(id(e)))
+            .one(db)
+            .await
+            .unwrap()
+            .expect("the event is stored");
+        assert_eq!(row.ticket_node_id, id(issue));
+        assert_eq!(row.kind, e["kind"].as_str().unwrap());
+        assert_eq!(row.subject.as_deref(), e["subject"].as_str());
+        assert_eq!(row.actor_login.as_deref(), e["actor"]["login"].as_str());
+        assert_eq!(Some(row.created_at), time(&e["created_at"]));
+    }
+}
+
+/// Imports the demo repositories and checks every table against the dataset.
+async fn import_demo_and_check(app: &TestApp) -> (String, HashMap<String, String>, Vec<String>) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    let wanted: Vec<&str> = names.iter().map(|n| ids[n].as_str()).collect();
+    let runs = import(app, &integration, &wanted).await;
+    for run_id in &runs {
+        succeeded(app, run_id).await;
+    }
+    assert_repositories_exact(app, &ids, &names).await;
+    (integration, ids, names)
+}
+
+async fn assert_repositories_exact(app: &TestApp, ids: &HashMap<String, String>, names: &[String]) {
+    let db = database(app).await;
+    for name in names {
+        let (expected, content) = expected(app, name).await;
+        assert!(!expected.commits.is_empty() && !expected.pull_requests.is_empty());
+        assert_eq!(stored(&db, &ids[name]).await, expected, "{name}");
+        assert_sample_matches(&db, &ids[name], &content).await;
+    }
+}
+
+async fn full_import_equals_the_dataset(app: &mut TestApp) {
+    let (integration, ids, names) = import_demo_and_check(app).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    let runs = app
+        .data(
+            &format!("query($i: ID!) {{ importRuns(integrationId: $i, first: 10) {{ totalCount edges {{ node {{ {RUN_FIELDS} }} }} }} }}"),
+            json!({ "i": integration }),
+        )
+        .await;
+    assert_eq!(runs["importRuns"]["totalCount"], 2);
+    let first = runs["importRuns"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .find(|r| r["repositoryId"] == ids[&names[0]].as_str())
+        .unwrap();
+    let n = |set: usize| set as i64;
+    assert_eq!(
+        fetched(first, "COMMITS"),
+        (n(expected.commits.len()), Some(n(expected.commits.len())))
+    );
+    assert_eq!(
+        fetched(first, "PULL_REQUESTS"),
+        (
+            n(expected.pull_requests.len()),
+            Some(n(expected.pull_requests.len()))
+        )
+    );
+    assert_eq!(
+        fetched(first, "TICKETS"),
+        (n(expected.tickets.len()), Some(n(expected.tickets.len())))
+    );
+    assert_eq!(fetched(first, "REVIEWS").0, n(expected.reviews.len()));
+    assert_eq!(fetched(first, "REACTIONS").0, n(expected.reactions.len()));
+    assert_eq!(fetched(first, "COMMENTS").0, n(expected.comments.len()));
+    assert!(first["githubRequests"].as_i64().unwrap() >= 3);
+    assert!(first["startedAt"].is_string() && first["finishedAt"].is_string());
+
+    // The repositories imported are now selected, so a sync covers them.
+    let selected = app
+        .data(
+            "query($id: ID!) { integration(id: $id) { repositories(first: 100) { edges { node { fullName selected } } } } }",
+            json!({ "id": integration }),
+        )
+        .await;
+    for edge in selected["integration"]["repositories"]["edges"]
+        .as_array()
+        .unwrap()
+    {
+        let name = edge["node"]["fullName"].as_str().unwrap().to_string();
+        assert_eq!(
+            edge["node"]["selected"].as_bool().unwrap(),
+            names.contains(&name),
+            "{name}"
+        );
+    }
+
+    // /metrics shows the runs by state, the queue, the requests and the points left.
+    let metrics = app
+        .http
+        .get(format!("{}/metrics", app.api.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tributary_import_runs{state=\"SUCCEEDED\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("tributary_import_queue_depth 0"),
+        "{metrics}"
+    );
+    let requests: i64 = runs["importRuns"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["githubRequests"].as_i64().unwrap())
+        .sum();
+    assert!(
+        metrics.contains(&format!(
+            "tributary_github_requests{{integration=\"{integration}\"}} {requests}"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(&format!(
+            "tributary_github_rate_limit_remaining{{integration=\"{integration}\"}}"
+        )),
+        "{metrics}"
+    );
+
+    // A second full import changes nothing: every row is upserted by its GitHub key.
+    let again = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    succeeded(app, &again[0]).await;
+    assert_repositories_exact(app, &ids, &names).await;
+}
+on_every_backend!(full_import_equals_the_dataset, with_redis);
+
+/// The embedded default: no Redis, the queue in the SQLite database, the worker inside `serve`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_import_on_the_embedded_sqlite_queue() {
+    let Some(app) = TestApp::builder(tributary_tests::Backend::Sqlite)
+        .start()
+        .await
+    else {
+        return;
+    };
+    assert!(!app.api.imports.queue().is_shared());
+    import_demo_and_check(&app).await;
+    app.finish().await;
+}
+
+async fn services_switched_off_store_nothing_of_their_kind(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    app.data(
+        "mutation($i: ID!) { setServices(integrationId: $i, services: {pullRequests: false, tickets: false}) { id } }",
+        json!({ "i": integration }),
+    )
+    .await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let run = succeeded(app, &runs[0]).await;
+    let skipped: Vec<(String, String)> = run["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["resource"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(skipped.len(), 2, "{run:#}");
+    assert_eq!(skipped[0].0, "PULL_REQUESTS");
+    assert!(
+        skipped[0]
+            .1
+            .contains("Pull requests service is switched off"),
+        "{skipped:?}"
+    );
+    assert_eq!(skipped[1].0, "TICKETS");
+    assert!(
+        skipped[1].1.contains("Tickets service is switched off"),
+        "{skipped:?}"
+    );
+
+    let db = database(app).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    let keys = stored(&db, &ids[&names[0]]).await;
+    assert_eq!(keys.commits, expected.commits);
+    assert_eq!(
+        keys,
+        Keys {
+            commits: expected.commits,
+            ..Keys::default()
+        }
+    );
+}
+on_every_backend!(
+    services_switched_off_store_nothing_of_their_kind,
+    with_redis
+);
+
+fn operation_requests(stats: &Value, operation: &str) -> i64 {
+    stats["graphql"]["operations"][operation]["requests"]
+        .as_i64()
+        .unwrap_or(0)
+}
+
+async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
+    let (integration, ids, names) = import_demo_and_check(app).await;
+    let repo = &names[0];
+    let before = expected(app, repo).await.1;
+    let open_issue = before["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["state"] == "OPEN")
+        .expect("an open issue")["number"]
+        .clone();
+    let some_pr = before["pull_requests"][0]["number"].clone();
+    // The overlap is 1 s: the changes must be newer than the marks by more than that.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    app.sim_control(
+        Method::POST,
+        "/_sim/mutate",
+        Some(json!({ "repo": repo, "actions": [
+            { "action": "add_commits", "count": 3 },
+            { "action": "add_pull_request", "title": "New work" },
+            { "action": "edit_pull_request", "number": some_pr, "title": "Renamed", "state": "MERGED" },
+            { "action": "add_comment", "number": some_pr, "body": "late remark" },
+            { "action": "add_review", "number": some_pr, "state": "APPROVED" },
+            { "action": "close_issue", "number": open_issue, "reason": "COMPLETED" },
+            { "action": "add_issue", "title": "It broke" },
+        ]})),
+    )
+    .await;
+    app.sim_control(Method::POST, "/_sim/stats/reset", None)
+        .await;
+
+    let runs = sync(app, &integration).await;
+    assert_eq!(runs.len(), 2, "one incremental run per imported repository");
+    let mut by_repo = HashMap::new();
+    for run_id in &runs {
+        let run = succeeded(app, run_id).await;
+        by_repo.insert(run["repositoryId"].as_str().unwrap().to_string(), run);
+    }
+    // The overlap refetches what sits within 1 s of each mark, and nothing older.
+    let within_overlap = |items: &Value, field: &str| {
+        let dates: Vec<DateTime<Utc>> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| time(&i[field]))
+            .collect();
+        let newest = dates.iter().max().copied().unwrap();
+        dates
+            .iter()
+            .filter(|d| **d >= newest - chrono::Duration::seconds(1))
+            .count() as i64
+    };
+    let changed = &by_repo[&ids[repo]];
+    assert_eq!(
+        fetched(changed, "COMMITS").0,
+        3 + within_overlap(&before["commits"], "committed_at"),
+        "{changed:#}"
+    );
+    assert_eq!(
+        fetched(changed, "TICKETS").0,
+        2 + within_overlap(&before["issues"], "updated_at"),
+        "{changed:#}"
+    );
+    // Newest first, one page reaches past the mark: the new and the edited pull
+    // request are on it, and no second page is read.
+    let pulls = fetched(changed, "PULL_REQUESTS").0;
+    assert!(
+        (2..=i64::from(github::import::PULL_REQUEST_PAGE_SIZE)).contains(&pulls),
+        "{changed:#}"
+    );
+    let unchanged = &by_repo[&ids[&names[1]]];
+    let other = expected(app, &names[1]).await.1;
+    assert_eq!(
+        fetched(unchanged, "COMMITS").0,
+        within_overlap(&other["commits"], "committed_at"),
+        "{unchanged:#}"
+    );
+    assert_eq!(
+        fetched(unchanged, "TICKETS").0,
+        within_overlap(&other["issues"], "updated_at"),
+        "{unchanged:#}"
+    );
+
+    // Every listing read one page per repository; nested follow-ups only for the
+    // changed items. The simulator's count is the importer's count.
+    let stats = app.sim_control(Method::GET, "/_sim/stats", None).await;
+    for operation in ["CommitHistory", "PullRequests", "RepositoryIssues"] {
+        assert_eq!(
+            operation_requests(&stats, operation),
+            2,
+            "{operation}: {stats:#}"
+        );
+    }
+    let reported: i64 = by_repo
+        .values()
+        .map(|r| r["githubRequests"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        stats["graphql"]["requests"].as_i64().unwrap(),
+        reported,
+        "{stats:#}"
+    );
+    assert_eq!(
+        stats["rest"]["requests"].as_i64().unwrap_or(0),
+        0,
+        "{stats:#}"
+    );
+    assert_repositories_exact(app, &ids, &names).await;
+    let db = database(app).await;
+    let renamed = pull_request::Entity::find()
+        .filter(pull_request::Column::RepositoryId.eq(ids[repo].as_str()))
+        .filter(pull_request::Column::Number.eq(some_pr.as_i64().unwrap()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (renamed.title.as_str(), renamed.state.as_str()),
+        ("Renamed", "MERGED")
+    );
+    let _ = operation_requests(&stats, "CommitHistory");
+}
+on_every_backend!(incremental_sync_fetches_only_the_changes, with_redis);
+
+async fn a_full_import_under_faults_ends_exact(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({
+            // Every follow-up request of a page shares its fate (the fetch layer does not
+            // retry one alone), so a page of a long pull request meets a 502 often.
+            "bad_gateway_rate": 0.15,
+            "secondary_rate_limit": { "requests": 2, "retry_after_secs": 1 },
+            "exhausted_budget": { "reset_in_secs": 2 },
+        })),
+    )
+    .await;
+    let wanted: Vec<&str> = names.iter().map(|n| ids[n].as_str()).collect();
+    let runs = import(app, &integration, &wanted).await;
+    for run_id in &runs {
+        succeeded(app, run_id).await;
+    }
+    let stats = app.sim_control(Method::GET, "/_sim/stats", None).await;
+    for fault in ["bad_gateway", "secondary_rate_limit", "rate_limited"] {
+        assert!(
+            stats["faults"][fault].as_i64().unwrap_or(0) >= 1,
+            "no {fault} met: {stats:#}"
+        );
+    }
+    assert_repositories_exact(app, &ids, &names).await;
+}
+on_every_backend!(a_full_import_under_faults_ends_exact, with_redis);
+
+async fn a_revoked_token_fails_the_run_with_its_message(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "revoked_tokens": ["owner"] })),
+    )
+    .await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let run = finished(app, &runs[0]).await;
+    assert_eq!(run["state"], "FAILED");
+    assert_eq!(run["error"], "the token was revoked or expired: update it");
+    let data = app
+        .data(
+            "query($id: ID!) { integration(id: $id) { lastConnectionTest { ok message } } }",
+            json!({ "id": integration }),
+        )
+        .await;
+    let test = &data["integration"]["lastConnectionTest"];
+    assert_eq!(
+        test["ok"], false,
+        "the integration shows the problem: {test}"
+    );
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .contains("revoked or expired"),
+        "{test}"
+    );
+    // Nothing is left to cancel, and a bad id is named.
+    let refused = app
+        .graphql(
+            "mutation($r: ID!) { cancelImport(runId: $r) { id } }",
+            json!({ "r": runs[0] }),
+        )
+        .await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be cancelled: it is FAILED"),
+        "{refused}"
+    );
+    let unknown = app
+        .graphql(
+            "mutation { retryImport(runId: \"nope\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        unknown["errors"][0]["message"],
+        "no import run with id nope"
+    );
+}
+on_every_backend!(a_revoked_token_fails_the_run_with_its_message, with_redis);
+
+async fn a_repository_of_another_integration_is_refused(app: &mut TestApp) {
+    let first = app.create_integration("owner").await;
+    let second = app.create_integration("member").await;
+    let theirs = repository_ids(app, &second).await;
+    let (_, repo_id) = theirs.iter().next().unwrap();
+    let refused = app
+        .graphql(
+            "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }",
+            json!({ "i": first, "r": [repo_id] }),
+        )
+        .await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("belongs to another integration"),
+        "{refused}"
+    );
+    let unknown = app
+        .graphql(
+            "mutation($r: [ID!]!) { importRepositories(integrationId: \"nope\", repositoryIds: $r) { id } }",
+            json!({ "r": [repo_id] }),
+        )
+        .await;
+    assert_eq!(
+        unknown["errors"][0]["message"],
+        "no integration with id nope"
+    );
+}
+on_every_backend!(a_repository_of_another_integration_is_refused, with_redis);
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_message(stream: &mut futures_util::stream::SplitStream<Socket>) -> Value {
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(60), stream.next())
+            .await
+            .expect("a message within 60 s")
+            .expect("the socket stays open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+async fn a_subscriber_sees_the_progress_in_order_and_the_final_state(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    let mut request = format!("ws://{}/graphql/ws", app.api.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let (mut sink, mut stream) = socket.split();
+    sink.send(Message::text(
+        json!({ "type": "connection_init", "payload": { "Authorization": "Bearer test-api-key" } })
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(next_message(&mut stream).await["type"], "connection_ack");
+    sink.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($i: ID!) { importProgress(integrationId: $i) { runId state error resources { resource fetched total } } }",
+        "variables": { "i": integration } } }).to_string())).await.unwrap();
+    sink.send(Message::text(json!({ "type": "ping" }).to_string()))
+        .await
+        .unwrap();
+    assert_eq!(next_message(&mut stream).await["type"], "pong");
+
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let mut states = Vec::new();
+    let mut last_commits = 0;
+    loop {
+        let message = next_message(&mut stream).await;
+        assert_eq!(message["type"], "next", "{message}");
+        let event = &message["payload"]["data"]["importProgress"];
+        assert_eq!(event["runId"], runs[0].as_str());
+        let commits = fetched(event, "COMMITS").0;
+        assert!(commits >= last_commits, "counts never go back: {event}");
+        last_commits = commits;
+        let state = event["state"].as_str().unwrap().to_string();
+        let last = state != "QUEUED" && state != "RUNNING";
+        states.push(state);
+        if last {
+            break;
+        }
+    }
+    assert_eq!(
+        states.first().map(String::as_str),
+        Some("QUEUED"),
+        "{states:?}"
+    );
+    assert_eq!(states[1], "RUNNING");
+    assert_eq!(
+        states.last().map(String::as_str),
+        Some("SUCCEEDED"),
+        "{states:?}"
+    );
+    assert!(states.len() >= 4, "a start, pages and the end: {states:?}");
+    let (expected, _) = expected(app, &names[0]).await;
+    assert_eq!(last_commits, expected.commits.len() as i64);
+}
+on_every_backend!(
+    a_subscriber_sees_the_progress_in_order_and_the_final_state,
+    with_separate_worker
+);
+
+async fn a_killed_worker_resumes_and_ends_exact(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    // Slow answers, so the worker is surely in the middle when it dies.
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "latency_ms": 150 })),
+    )
+    .await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    loop {
+        let run = run(app, &runs[0]).await;
+        assert_eq!(
+            run["state"].as_str().map(|s| s == "SUCCEEDED"),
+            Some(false),
+            "finished before the kill"
+        );
+        if fetched(&run, "COMMITS").0 > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    app.kill_worker();
+    let at_kill = run(app, &runs[0]).await;
+    assert_eq!(at_kill["state"], "RUNNING");
+    app.sim_control(Method::DELETE, "/_sim/faults", None).await;
+    app.restart_worker().await;
+    let run = succeeded(app, &runs[0]).await;
+    assert!(
+        run["attempt"].as_i64().unwrap() >= 2,
+        "the run was resumed: {run:#}"
+    );
+    assert_repositories_exact(app, &ids, &names[..1]).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    assert_eq!(
+        fetched(&run, "COMMITS").0,
+        expected.commits.len() as i64,
+        "nothing counted twice"
+    );
+}
+on_every_backend!(a_killed_worker_resumes_and_ends_exact, with_separate_worker);
+
+async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "latency_ms": 150 })),
+    )
+    .await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    loop {
+        let run = run(app, &runs[0]).await;
+        if fetched(&run, "COMMITS").0 > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let cancelled = app
+        .data(
+            "mutation($r: ID!) { cancelImport(runId: $r) { state } }",
+            json!({ "r": runs[0] }),
+        )
+        .await;
+    assert_eq!(cancelled["cancelImport"]["state"], "CANCELLED");
+    // The worker stops before its next request and stores nothing more.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let stopped = run(app, &runs[0]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let later = run(app, &runs[0]).await;
+    assert_eq!(later["state"], "CANCELLED");
+    assert_eq!(
+        later["resources"], stopped["resources"],
+        "nothing stored after the cancel"
+    );
+    assert!(later["finishedAt"].is_string());
+
+    app.sim_control(Method::DELETE, "/_sim/faults", None).await;
+    let retried = app
+        .data(
+            "mutation($r: ID!) { retryImport(runId: $r) { state error } }",
+            json!({ "r": runs[0] }),
+        )
+        .await;
+    assert_eq!(retried["retryImport"]["state"], "QUEUED");
+    let run = succeeded(app, &runs[0]).await;
+    assert_repositories_exact(app, &ids, &names[..1]).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    assert_eq!(
+        fetched(&run, "COMMITS").0,
+        expected.commits.len() as i64,
+        "the retry resumed after the last stored page"
+    );
+    let refused = app
+        .graphql(
+            "mutation($r: ID!) { retryImport(runId: $r) { id } }",
+            json!({ "r": runs[0] }),
+        )
+        .await;
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be retried: it is SUCCEEDED"),
+        "{refused}"
+    );
+}
+on_every_backend!(a_cancelled_run_stops_and_a_retry_resumes_it, with_redis);
