@@ -1,7 +1,7 @@
 //! `tributary demo`: the simulator and the API in one process, a demo integration made
 //! with the simulator's `owner` token, and what it sees printed.
 
-use crate::DemoArgs;
+use crate::{DemoArgs, demo_import};
 
 const DEMO_NAME: &str = "Demo (github-sim owner)";
 
@@ -41,6 +41,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .await?
         .into_iter()
         .find(|i| i.name == DEMO_NAME);
+    let rerun = existing.is_some();
     let integration = match existing {
         Some(found) => integrations.refresh_groups(&found.id).await?,
         None => {
@@ -80,6 +81,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         integration.name, integration.id, integration.login
     );
     println!();
+    let mut demo_repositories = Vec::new();
     for group in integrations.groups(&integration.id).await? {
         let scope = api::loaders::RepositoryScope {
             integration_id: integration.id.clone(),
@@ -98,6 +100,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             println!("      ! {problem}");
         }
         for repo in repos {
+            if group.login == github_sim::DEMO_ORG {
+                demo_repositories.push(demo_import::DemoRepository {
+                    id: repo.id.clone(),
+                    full_name: format!("{}/{}", repo.owner, repo.name),
+                });
+            }
             let visibility = if repo.private { "private" } else { "public" };
             println!(
                 "      {}/{} ({visibility}{})",
@@ -107,6 +115,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             );
         }
     }
+    println!();
+    println!(
+        "Importing {}'s repositories ({}):",
+        github_sim::DEMO_ORG,
+        if rerun {
+            "an incremental sync of what the last demo imported"
+        } else {
+            "commits, pull requests and tickets"
+        }
+    );
+    demo_import::import(&running.imports, &integration.id, &demo_repositories, rerun).await?;
     println!();
     println!("Try the simulator's scenario tokens with the TestToken operation in GraphiQL:");
     for token in &tokens {

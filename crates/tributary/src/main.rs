@@ -1,6 +1,7 @@
 //! `tributary`: the one binary. Each subcommand is a thin call into a library crate.
 
 mod demo;
+mod demo_import;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -222,9 +223,10 @@ impl WorkerArgs {
     }
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+/// `RUST_LOG` wins; otherwise `default`.
+fn init_logging(format: LogFormat, default: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Text => builder.init(),
@@ -235,8 +237,14 @@ fn init_logging(format: LogFormat) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Schema) {
-        init_logging(cli.log_format);
+    match cli.command {
+        Command::Schema => {}
+        // The demo's terminal shows import progress bars, not the worker's page log lines.
+        Command::Demo(_) => init_logging(
+            cli.log_format,
+            "info,sqlx=warn,sea_orm=warn,worker=warn,apalis=warn,apalis_sqlite=warn",
+        ),
+        _ => init_logging(cli.log_format, "info,sqlx=warn,sea_orm=warn"),
     }
     match cli.command {
         Command::Serve(args) => {
