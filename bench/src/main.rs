@@ -1,6 +1,12 @@
-//! `cargo run --release -p tributary-bench -- connection`: latency of the token path
-//! through the real HTTP API against github-sim on loopback, SQLite by default.
-//! Prints medians and p95 of one run; BENCHMARKS.md keeps the results with this command.
+//! Benchmarks through the real HTTP API against github-sim on loopback, SQLite by
+//! default; BENCHMARKS.md keeps the results with the commands that produced them.
+//!
+//! - `connection`: latency of the token path (medians and p95 of one run).
+//! - `import`: a whole import of the simulator's demo organization (wall time, rows per
+//!   second, peak RSS of the API and worker processes, GitHub requests and points against
+//!   a REST collector's count for the same data).
+
+mod import;
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +29,23 @@ enum Bench {
         /// Database URL [default: a fresh SQLite file in a temporary directory].
         #[arg(long)]
         database_url: Option<String>,
+    },
+    /// Imports every repository of the simulator's demo organization through
+    /// `importRepositories`, with `tributary serve` (and workers) as child processes.
+    /// Build the binary first: `cargo build --release -p tributary`.
+    Import {
+        /// The simulator's dataset: small, medium or large (100k commits, 10k PRs, 10k tickets).
+        #[arg(long, default_value = "large")]
+        scale: github_sim::Scale,
+        /// Database URL [default: a fresh SQLite file in a temporary directory].
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Redis for the queue: the API queues, `--workers` worker processes import.
+        #[arg(long)]
+        redis_url: Option<String>,
+        /// Worker processes on the Redis path.
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
     },
 }
 
@@ -74,10 +97,27 @@ async fn time_requests(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Bench::Connection {
-        iterations,
-        database_url,
-    } = Cli::parse().bench;
+    let (iterations, database_url) = match Cli::parse().bench {
+        Bench::Connection {
+            iterations,
+            database_url,
+        } => (iterations, database_url),
+        Bench::Import {
+            scale,
+            database_url,
+            redis_url,
+            workers,
+        } => {
+            return import::ImportBench {
+                scale,
+                database_url,
+                redis_url,
+                workers,
+            }
+            .run()
+            .await;
+        }
+    };
     let dir = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let sim_handle = github_sim::GithubSim::new(github_sim::SimConfig {

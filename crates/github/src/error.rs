@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, thiserror::Error)]
 pub enum GithubError {
     #[error(
-        "GitHub rejected the token (401 Bad credentials): it was revoked, has expired or was mistyped. Create a new classic personal access token and update the integration with it."
+        "GitHub rejected the token (401 Bad credentials): it was revoked, has expired or was mistyped. Update the integration with a new classic personal access token, or connect to GitHub with OAuth again and create the integration anew."
     )]
     BadCredentials,
 
