@@ -1074,3 +1074,51 @@ async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
     );
 }
 on_every_backend!(a_cancelled_run_stops_and_a_retry_resumes_it, with_redis);
+
+/// The same with a real `tributary worker` process, killed with SIGKILL mid-run and
+/// followed by a new process under another name (as after a crash and a redeploy):
+/// the run is taken back once the dead worker misses its heartbeats.
+async fn a_killed_worker_process_resumes_and_ends_exact(app: &mut TestApp) {
+    // Only processes work here: the in-process worker leaves before any job is queued.
+    app.kill_worker();
+    let Some(first) = app.spawn_worker_process("process-worker-1") else {
+        return;
+    };
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "latency_ms": 150 })),
+    )
+    .await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let run = run(app, &runs[0]).await;
+        assert_ne!(run["state"], "SUCCEEDED", "finished before the kill");
+        if fetched(&run, "COMMITS").0 > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the worker process never started: {run:#}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    first.kill();
+    assert_eq!(run(app, &runs[0]).await["state"], "RUNNING");
+    app.sim_control(Method::DELETE, "/_sim/faults", None).await;
+    let _second = app.spawn_worker_process("process-worker-2");
+    let run = succeeded(app, &runs[0]).await;
+    assert!(
+        run["attempt"].as_i64().unwrap() >= 2,
+        "the run was resumed: {run:#}"
+    );
+    assert_repositories_exact(app, &ids, &names[..1]).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    assert_eq!(
+        fetched(&run, "COMMITS").0,
+        expected.commits.len() as i64,
+        "nothing counted twice"
+    );
+}
+on_every_backend!(a_killed_worker_process_resumes_and_ends_exact, with_separate_worker);

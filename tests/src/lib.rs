@@ -172,6 +172,45 @@ async fn start_worker(config: &api::Config) -> api::RunningWorker {
     api::spawn_worker(config, db, keys.secret_box, queue)
 }
 
+/// The `tributary` binary beside this test binary (`target/<profile>/tributary`);
+/// scripts/test builds it before the tests. `None` (with a notice) when it is missing
+/// and CI does not require it.
+pub fn tributary_binary() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/<profile>/deps/e2e-… → target/<profile>/tributary
+    let binary = exe.parent()?.parent()?.join("tributary");
+    if binary.exists() {
+        return Some(binary);
+    }
+    let message = format!(
+        "{} is missing: build it with `cargo build -p tributary` (scripts/test does)",
+        binary.display()
+    );
+    if services_required() {
+        panic!("{message}");
+    }
+    eprintln!("\n*** SKIPPED: {message} ***\n");
+    None
+}
+
+/// A `tributary worker` child process, killed (SIGKILL) when dropped.
+pub struct WorkerProcess(std::process::Child);
+
+impl WorkerProcess {
+    /// SIGKILL: the process gets no chance to finish its page or tell anyone.
+    pub fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Builds a `TestApp`; the defaults are the simulator with seed 1 and the API pointed at it.
 pub struct TestAppBuilder {
     backend: Backend,
@@ -403,6 +442,38 @@ impl TestApp {
     /// its own) in its place.
     pub async fn restart_worker(&mut self) {
         self.api.worker = Some(start_worker(&self.config).await);
+    }
+
+    /// Starts `tributary worker` as a process of its own with this app's database,
+    /// Redis prefix, GitHub and encryption key (the app must use Redis).
+    pub fn spawn_worker_process(&self, name: &str) -> Option<WorkerProcess> {
+        let binary = tributary_binary()?;
+        let redis = self
+            .config
+            .redis_url
+            .as_ref()
+            .expect("a worker process needs the Redis path: build the app with .redis()");
+        let child = std::process::Command::new(binary)
+            .arg("worker")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TRIBUTARY_DATABASE_URL", &self.database_url)
+            .env("TRIBUTARY_REDIS_URL", redis)
+            .env("TRIBUTARY_REDIS_PREFIX", &self.config.redis_prefix)
+            .env("TRIBUTARY_GITHUB_API_URL", &self.config.github_api_url)
+            .env("TRIBUTARY_GITHUB_WEB_URL", &self.config.github_web_url)
+            .env(
+                "TRIBUTARY_ENCRYPTION_KEY",
+                self.config.encryption_key.as_deref().expect("the test's key"),
+            )
+            .env("TRIBUTARY_WORKER_NAME", name)
+            .env("TRIBUTARY_WORKER_HEARTBEAT_SECS", "1")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("starting tributary worker");
+        Some(WorkerProcess(child))
     }
 
     /// GETs or POSTs a `/_sim/...` control route and returns its JSON.

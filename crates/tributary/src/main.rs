@@ -136,6 +136,10 @@ struct WorkerArgs {
     /// Imports this worker runs at once.
     #[arg(long, env = "TRIBUTARY_WORKER_CONCURRENCY", default_value_t = 4)]
     concurrency: usize,
+    /// Seconds between the worker's heartbeats; a worker that misses one is taken for
+    /// dead, and its unfinished run goes to the next worker that asks.
+    #[arg(long, env = "TRIBUTARY_WORKER_HEARTBEAT_SECS", default_value_t = 30)]
+    heartbeat_secs: u64,
 }
 
 #[derive(Args, Clone)]
@@ -218,6 +222,7 @@ impl WorkerArgs {
             worker: true,
             worker_name: self.name,
             worker_concurrency: self.concurrency,
+            worker_heartbeat: std::time::Duration::from_secs(self.heartbeat_secs.max(1)),
             ..api::Config::default()
         }
     }
@@ -309,10 +314,30 @@ mod tests {
             "TRIBUTARY_ENCRYPTION_KEY",
             "TRIBUTARY_REDIS_PREFIX",
             "TRIBUTARY_LOG_FORMAT",
+            "TRIBUTARY_GITHUB_OAUTH_CLIENT_ID",
+            "TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET",
+            "TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS",
         ] {
             assert!(
                 help.contains(variable),
                 "`tributary serve --help` does not mention {variable}"
+            );
+        }
+        let worker = command.find_subcommand_mut("worker").unwrap();
+        let help = worker.render_long_help().to_string();
+        for variable in [
+            "TRIBUTARY_DATABASE_URL",
+            "TRIBUTARY_REDIS_URL",
+            "TRIBUTARY_REDIS_PREFIX",
+            "TRIBUTARY_GITHUB_API_URL",
+            "TRIBUTARY_ENCRYPTION_KEY",
+            "TRIBUTARY_WORKER_NAME",
+            "TRIBUTARY_WORKER_CONCURRENCY",
+            "TRIBUTARY_WORKER_HEARTBEAT_SECS",
+        ] {
+            assert!(
+                help.contains(variable),
+                "`tributary worker --help` does not mention {variable}"
             );
         }
     }
