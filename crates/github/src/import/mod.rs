@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 mod convert;
 mod fetch;
+mod lanes;
+
+pub use lanes::LANES;
 
 /// Page sizes the importer starts with (the worker halves them after a 502 or a
 /// timeout). Leaf connections' page sizes cost nothing (GitHub multiplies requests
