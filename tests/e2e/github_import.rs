@@ -535,6 +535,12 @@ async fn stats_count_the_points_pages_report() {
         1
     );
     assert!(stats["graphql"]["operations"]["ReviewThreadComments"]["requests"].as_u64() >= Some(1));
+    // The default ticket page (1 + 37·4 = 149 requests) still rounds to one point.
+    sim.post("/_sim/stats/reset", json!({})).await;
+    tickets(&sim, &repo, None).await;
+    let stats = sim.get("/_sim/stats").await;
+    let issues = &stats["graphql"]["operations"]["RepositoryIssues"];
+    assert_eq!(issues["points"], issues["requests"], "{stats}");
 
     let estimate = sim
         .get(&format!(
