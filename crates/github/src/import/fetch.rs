@@ -8,8 +8,8 @@ use graphql_client::GraphQLQuery;
 
 use super::convert::*;
 use super::{
-    Comment, CommentKind, Commit, Page, PullRequest, PullRequestCommit, PullRequestState,
-    RateLimitReading, Reaction, RepoRef, Review, Ticket, TicketEvent, TicketState,
+    Comment, CommentKind, Page, PullRequest, PullRequestCommit, PullRequestState, RateLimitReading,
+    Reaction, RepoRef, Review, Ticket, TicketEvent, TicketState,
 };
 use crate::operations::*;
 use crate::{GithubClient, GithubError, Token};
@@ -146,24 +146,6 @@ impl GithubClient {
         answer
             .data
             .ok_or_else(|| GithubError::GraphQl("GitHub answered no data".into()))
-    }
-
-    /// Commits on the default branch committed at or after `since`, read in lanes
-    /// (see `lanes.rs`): `after` and `end_cursor` are the lanes' state, not a GitHub
-    /// cursor, `page_size` is each lane's page, and a page holds up to
-    /// `LANES × page_size` commits, each once, newest window first and newest first
-    /// within a window (the pages together are not in one order). A repository
-    /// without a default branch (empty) answers an empty last page.
-    pub async fn commit_page(
-        &self,
-        token: &Token,
-        repo: &RepoRef,
-        since: Option<DateTime<Utc>>,
-        after: Option<&str>,
-        page_size: u32,
-    ) -> Result<Page<Commit>, GithubError> {
-        self.commit_lanes_page(token, repo, since, after, page_size)
-            .await
     }
 
     /// Pull requests ordered by `UPDATED_AT DESC`; the caller stops past its mark.

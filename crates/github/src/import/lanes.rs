@@ -238,8 +238,13 @@ impl GithubClient {
         }))
     }
 
-    /// See [`GithubClient::commit_page`]: the next page of every unfinished lane.
-    pub(super) async fn commit_lanes_page(
+    /// Commits on the default branch committed at or after `since`, read in lanes
+    /// (see this module): `after` and `end_cursor` are the lanes' state, not a GitHub
+    /// cursor, `page_size` is each lane's page, and a page holds up to
+    /// `LANES × page_size` commits, each once, newest window first and newest first
+    /// within a window (the pages together are not in one order). A repository
+    /// without a default branch (empty) answers an empty last page.
+    pub async fn commit_page(
         &self,
         token: &Token,
         repo: &RepoRef,
