@@ -105,17 +105,39 @@ where
 }
 
 async fn commits(sim: &Sim, repo: &RepoRef, since: Option<DateTime<Utc>>) -> Vec<Commit> {
+    commits_in_pages(sim, repo, since, COMMIT_PAGE_SIZE).await.0
+}
+
+/// Commits at a per-lane page size: a small one splits the history into many lanes.
+async fn commits_in_pages(
+    sim: &Sim,
+    repo: &RepoRef,
+    since: Option<DateTime<Utc>>,
+    page_size: u32,
+) -> (Vec<Commit>, Vec<Page<Commit>>) {
     let (client, token) = (sim.client(), sim.token("owner"));
     all(|after| {
         let (client, token) = (client.clone(), token.clone());
         async move {
             client
-                .commit_page(&token, repo, since, after.as_deref(), COMMIT_PAGE_SIZE)
+                .commit_page(&token, repo, since, after.as_deref(), page_size)
                 .await
         }
     })
     .await
-    .0
+}
+
+/// The dataset's commits (newest first) by oid, and the fetched ones, each once.
+fn same_commits(fetched: &[Commit], expected: &[Value]) {
+    let oids: Vec<&str> = fetched.iter().map(|c| c.oid.as_str()).collect();
+    let unique: std::collections::HashSet<&str> = oids.iter().copied().collect();
+    assert_eq!(unique.len(), oids.len(), "a commit came twice");
+    let mut fetched: Vec<Value> = fetched.iter().map(|c| json!(c)).collect();
+    let mut expected = expected.to_vec();
+    let key = |c: &Value| c["oid"].as_str().unwrap().to_string();
+    fetched.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(fetched, expected, "commits differ");
 }
 
 async fn pull_requests(sim: &Sim, repo: &RepoRef) -> (Vec<PullRequest>, Vec<Page<PullRequest>>) {
@@ -309,6 +331,121 @@ async fn since_filters_and_mutations_show_through_the_fetch_layer() {
 }
 
 #[tokio::test]
+async fn commit_lanes_yield_exactly_the_history_at_any_page_size() {
+    let sim = Sim::start().await;
+    let (repo, content) = sim.heavy_repo().await;
+    let expected = content["commits"].as_array().unwrap().clone();
+    // 3 commits a lane: the history splits into the most lanes; 100: one lane, one page.
+    for page_size in [3, 7, 100] {
+        let (fetched, pages) = commits_in_pages(&sim, &repo, None, page_size).await;
+        same_commits(&fetched, &expected);
+        for page in &pages {
+            assert_eq!(page.total_count, expected.len() as i64);
+        }
+        if page_size == 3 {
+            // 14 lanes of about 3 commits side by side: a page or two, not 14.
+            assert!(pages.len() <= 2, "{} pages", pages.len());
+            assert_eq!(pages[0].requests, 2, "the plan and the lanes");
+        }
+    }
+
+    // The worker halves the page size after a 502 and goes on from the same position.
+    let (client, token) = (sim.client(), sim.token("owner"));
+    let first = client
+        .commit_page(&token, &repo, None, None, 8)
+        .await
+        .unwrap();
+    let mut fetched = first.items.clone();
+    let mut after = first.end_cursor.clone();
+    while let Some(cursor) = after.take() {
+        let page = client
+            .commit_page(&token, &repo, None, Some(&cursor), 4)
+            .await
+            .unwrap();
+        assert!(page.items.len() <= github::import::LANES * 4);
+        fetched.extend(page.items);
+        after = page.has_next_page.then(|| page.end_cursor.unwrap());
+    }
+    same_commits(&fetched, &expected);
+
+    // A position this version did not write is refused in words the user can act on.
+    let error = client
+        .commit_page(&token, &repo, None, Some("Y3Vyc29yOjE="), 8)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("commit import again"), "{error}");
+    sim.running.shutdown_and_wait().await;
+}
+
+#[tokio::test]
+async fn a_commit_on_a_lane_boundary_comes_once_and_since_bounds_the_first_lane() {
+    let sim = Sim::start().await;
+    let (repo, content) = sim.heavy_repo().await;
+    let expected = content["commits"].as_array().unwrap();
+    let date = |k: usize| -> DateTime<Utc> {
+        expected[k]["committed_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // The dataset's commits are evenly spaced, so from `since` = commit 10 to the
+    // newest (commit 0), two lanes (11 commits, 6 a lane) meet exactly on commit 5.
+    let since = date(10);
+    assert_eq!(date(0) - date(5), date(5) - date(10));
+    let (fetched, pages) = commits_in_pages(&sim, &repo, Some(since), 6).await;
+    same_commits(&fetched, &expected[..=10]);
+    assert_eq!(pages[0].total_count, 11);
+    assert_eq!(pages.len(), 1, "two lanes of at most 6 in one page");
+    let oids: Vec<&str> = fetched.iter().map(|c| c.oid.as_str()).collect();
+    let want: Vec<&str> = expected[..=10]
+        .iter()
+        .map(|c| c["oid"].as_str().unwrap())
+        .collect();
+    assert_eq!(oids, want, "newest window first, newest first within it");
+
+    // New commits land in the last lane (no upper bound); since still holds.
+    sim.post(
+        "/_sim/mutate",
+        json!({"repo": format!("{}/{}", repo.owner, repo.name), "actions": [
+            {"action": "add_commits", "count": 4},
+        ]}),
+    )
+    .await;
+    let content = sim
+        .get(&format!("/_sim/dataset?repo={}/{}", repo.owner, repo.name))
+        .await;
+    let expected = content["content"][0]["commits"].as_array().unwrap();
+    let (fetched, _) = commits_in_pages(&sim, &repo, Some(since), 2).await;
+    same_commits(&fetched, &expected[..=14]);
+    let (fetched, _) = commits_in_pages(&sim, &repo, None, 3).await;
+    same_commits(&fetched, expected);
+    sim.running.shutdown_and_wait().await;
+}
+
+#[tokio::test]
+async fn a_full_lane_query_costs_one_point() {
+    let sim = Sim::start().await;
+    let (repo, content) = sim.heavy_repo().await;
+    let total = content["commits"].as_array().unwrap().len();
+    sim.post("/_sim/stats/reset", json!({})).await;
+    // 2 commits a lane over 40 commits: all 20 lanes in every query.
+    let (fetched, pages) = commits_in_pages(&sim, &repo, None, 2).await;
+    assert_eq!(fetched.len(), total);
+    let stats = sim.get("/_sim/stats").await;
+    let lanes = &stats["graphql"]["operations"]["CommitHistoryLanes"];
+    assert_eq!(lanes["requests"], pages.len());
+    assert_eq!(lanes["points"], pages.len(), "20 sibling lanes are 1 point");
+    assert_eq!(
+        stats["graphql"]["operations"]["CommitHistoryPlan"]["points"],
+        1
+    );
+    let points: i64 = pages.iter().map(|p| p.points).sum();
+    assert_eq!(stats["graphql"]["points"], points);
+    sim.running.shutdown_and_wait().await;
+}
+
+#[tokio::test]
 async fn faults_arrive_as_errors_the_worker_can_act_on() {
     let sim = Sim::start().await;
     let (repo, _) = sim.heavy_repo().await;
@@ -398,6 +535,12 @@ async fn stats_count_the_points_pages_report() {
         1
     );
     assert!(stats["graphql"]["operations"]["ReviewThreadComments"]["requests"].as_u64() >= Some(1));
+    // The default ticket page (1 + 37·4 = 149 requests) still rounds to one point.
+    sim.post("/_sim/stats/reset", json!({})).await;
+    tickets(&sim, &repo, None).await;
+    let stats = sim.get("/_sim/stats").await;
+    let issues = &stats["graphql"]["operations"]["RepositoryIssues"];
+    assert_eq!(issues["points"], issues["requests"], "{stats}");
 
     let estimate = sim
         .get(&format!(

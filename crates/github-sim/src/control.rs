@@ -41,7 +41,7 @@
 //! shape, zeroed):
 //! ```json
 //! {"graphql": {"requests": 14, "points": 14,
-//!              "operations": {"CommitHistory": {"requests": 4, "points": 4}, "PullRequests": {…}}},
+//!              "operations": {"CommitHistoryLanes": {"requests": 4, "points": 4}, "PullRequests": {…}}},
 //!  "rest": {"requests": 2, "points": 2, "routes": {"GET /user": {"requests": 1, "points": 1}}},
 //!  "faults": {"bad_gateway": 1, "secondary_rate_limit": 2, "rate_limited": 0, "revoked": 0},
 //!  "total": {"requests": 16, "points": 16}}

@@ -17,7 +17,8 @@ pub type GitTimestamp = String;
 pub const OPERATION_FILES: &[&str] = &[
     "graphql/owner_repositories.graphql",
     "graphql/private_repository_count.graphql",
-    "graphql/commit_history.graphql",
+    "graphql/commit_history_plan.graphql",
+    "graphql/commit_history_lanes.graphql",
     "graphql/pull_requests.graphql",
     "graphql/pull_request_commits.graphql",
     "graphql/pull_request_reviews.graphql",
@@ -52,10 +53,20 @@ pub struct PrivateRepositoryCount;
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "graphql/schema.graphql",
-    query_path = "graphql/commit_history.graphql",
+    query_path = "graphql/commit_history_plan.graphql",
     response_derives = "Debug, Clone"
 )]
-pub struct CommitHistory;
+pub struct CommitHistoryPlan;
+
+/// Typed for its `CommitLane` fragment and its query text; the answer is read by
+/// `import::lanes`, because graphql_client types `@include`d fields as always present.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/commit_history_lanes.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct CommitHistoryLanes;
 
 #[derive(GraphQLQuery)]
 #[graphql(

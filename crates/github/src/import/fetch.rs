@@ -8,22 +8,22 @@ use graphql_client::GraphQLQuery;
 
 use super::convert::*;
 use super::{
-    Comment, CommentKind, Commit, Page, PullRequest, PullRequestCommit, PullRequestState,
-    RateLimitReading, Reaction, RepoRef, Review, Ticket, TicketEvent, TicketState,
+    Comment, CommentKind, Page, PullRequest, PullRequestCommit, PullRequestState, RateLimitReading,
+    Reaction, RepoRef, Review, Ticket, TicketEvent, TicketState,
 };
 use crate::operations::*;
 use crate::{GithubClient, GithubError, Token};
 
 /// What the requests made for one page cost.
 #[derive(Default)]
-struct Tally {
+pub(super) struct Tally {
     requests: u32,
     points: i64,
     rate_limit: Option<RateLimitReading>,
 }
 
 impl Tally {
-    fn record(&mut self, reading: Option<RateLimitReading>) {
+    pub(super) fn record(&mut self, reading: Option<RateLimitReading>) {
         self.requests += 1;
         if let Some(reading) = reading {
             self.points += reading.cost;
@@ -31,7 +31,7 @@ impl Tally {
         }
     }
 
-    fn page<T>(
+    pub(super) fn page<T>(
         self,
         items: Vec<T>,
         total_count: i64,
@@ -103,7 +103,7 @@ macro_rules! follow_up {
     };
 }
 
-fn not_found(repo: &RepoRef) -> GithubError {
+pub(super) fn not_found(repo: &RepoRef) -> GithubError {
     GithubError::NotFound {
         what: format!("the repository {}/{}", repo.owner, repo.name),
     }
@@ -117,14 +117,14 @@ fn vanished(id: &str) -> GithubError {
     }
 }
 
-fn timestamp(t: DateTime<Utc>) -> String {
+pub(super) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 impl GithubClient {
     /// Runs one import operation; GraphQL errors beside data fail the page rather than
     /// let it lose items silently.
-    async fn import_query<Q: GraphQLQuery>(
+    pub(super) async fn import_query<Q: GraphQLQuery>(
         &self,
         token: &Token,
         variables: Q::Variables,
@@ -146,54 +146,6 @@ impl GithubClient {
         answer
             .data
             .ok_or_else(|| GithubError::GraphQl("GitHub answered no data".into()))
-    }
-
-    /// Commits on the default branch, newest first (`history(since:)`). A repository
-    /// without a default branch (empty) answers an empty last page.
-    pub async fn commit_page(
-        &self,
-        token: &Token,
-        repo: &RepoRef,
-        since: Option<DateTime<Utc>>,
-        after: Option<&str>,
-        page_size: u32,
-    ) -> Result<Page<Commit>, GithubError> {
-        let mut tally = Tally::default();
-        let data = self
-            .import_query::<CommitHistory>(
-                token,
-                commit_history::Variables {
-                    owner: repo.owner.clone(),
-                    name: repo.name.clone(),
-                    first: page_size.into(),
-                    after: after.map(str::to_string),
-                    since: since.map(timestamp),
-                },
-            )
-            .await?;
-        tally.record(reading!(data.rate_limit));
-        let repository = data.repository.ok_or_else(|| not_found(repo))?;
-        let Some(target) = repository.default_branch_ref.and_then(|r| r.target) else {
-            return Ok(tally.page(Vec::new(), 0, None, false));
-        };
-        let commit_history::CommitHistoryRepositoryDefaultBranchRefTarget::Commit(head) = target;
-        let history = head.history;
-        let items = convert_nodes!(history, |c| Commit {
-            node_id: c.id,
-            oid: c.oid,
-            message_headline: c.message_headline,
-            authored_at: time(&c.authored_date)?,
-            committed_at: time(&c.committed_date)?,
-            author: git_actor!(c.author),
-            committer: git_actor!(c.committer),
-            additions: c.additions,
-            deletions: c.deletions,
-            changed_files: c.changed_files_if_available,
-            parent_count: c.parents.total_count,
-        });
-        let end_cursor = history.page_info.end_cursor.clone();
-        let has_next_page = history.page_info.has_next_page;
-        Ok(tally.page(items, history.total_count, end_cursor, has_next_page))
     }
 
     /// Pull requests ordered by `UPDATED_AT DESC`; the caller stops past its mark.

@@ -11,15 +11,25 @@ use serde::{Deserialize, Serialize};
 
 mod convert;
 mod fetch;
+mod lanes;
+
+pub use lanes::LANES;
 
 /// Page sizes the importer starts with (the worker halves them after a 502 or a
-/// timeout). Leaf connections' page sizes cost nothing (GitHub multiplies requests
-/// only by the page sizes of connections that have connections below them), so each
-/// top-level size is the largest whose query stays at 1 point:
-/// commits 1 request; pull requests 1 + 13·10 = 131 requests; tickets 1 + 4·30 = 121.
+/// timeout). GitHub counts one request per connection, multiplied by the page sizes of
+/// the connections above it, and charges requests ÷ 100 rounded to the nearest whole
+/// point, so up to 149 requests cost 1 point. Leaf connections' page sizes multiply
+/// nothing, so each top-level size is the largest that keeps its query at 149 requests
+/// or fewer without shrinking any nested first page (which would send more PRs or
+/// tickets to follow-up queries):
+/// - commits: [`LANES`] sibling `history` connections are 20 requests, 1 point for up
+///   to 20 × 100 commits;
+/// - pull requests: 1 + 11·(8 nested connections + 5 review threads' comments) = 144
+///   requests (12 would be 157 → 2 points);
+/// - tickets: 1 + 37·4 nested connections = 149 requests (38 would be 153 → 2 points).
 pub const COMMIT_PAGE_SIZE: u32 = 100;
-pub const PULL_REQUEST_PAGE_SIZE: u32 = 10;
-pub const TICKET_PAGE_SIZE: u32 = 30;
+pub const PULL_REQUEST_PAGE_SIZE: u32 = 11;
+pub const TICKET_PAGE_SIZE: u32 = 37;
 
 /// Which repository to read.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
