@@ -53,6 +53,12 @@ impl Tally {
 /// One follow-up page: items, the next cursor, and what the request cost.
 type FollowUp<T> = (Vec<T>, Option<String>, Option<RateLimitReading>);
 
+/// Tries per follow-up request. A follow-up is one request inside a page already half
+/// read: a 502 or a timeout on it is retried here, after a short pause, instead of
+/// failing the page (whose retry would re-read everything, and meet the same odds
+/// again on a long pull request). Other failures go to the worker's policy at once.
+const FOLLOW_UP_ATTEMPTS: u32 = 4;
+
 /// Fetches pages after `next` until the connection ends, appending to `items`.
 async fn follow<T, F, Fut>(
     items: &mut Vec<T>,
@@ -65,7 +71,20 @@ where
     Fut: Future<Output = Result<FollowUp<T>, GithubError>>,
 {
     while let Some(cursor) = next.take() {
-        let (more, cursor, reading) = fetch(cursor).await?;
+        let mut attempt = 1;
+        let (more, cursor, reading) = loop {
+            match fetch(cursor.clone()).await {
+                Err(error)
+                    if (error.is_timeout() || error.is_server_error())
+                        && attempt < FOLLOW_UP_ATTEMPTS =>
+                {
+                    tracing::debug!(%error, attempt, "retrying a follow-up request");
+                    tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+                    attempt += 1;
+                }
+                answer => break answer?,
+            }
+        };
         tally.record(reading);
         items.extend(more);
         next = cursor;
