@@ -717,10 +717,16 @@ async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
         "{unchanged:#}"
     );
 
-    // Every listing read one page per repository; nested follow-ups only for the
-    // changed items. The simulator's count is the importer's count.
+    // Every listing read one page per repository (commits: the lanes' plan, then one
+    // query for all lanes); nested follow-ups only for the changed items. The
+    // simulator's count is the importer's count.
     let stats = app.sim_control(Method::GET, "/_sim/stats", None).await;
-    for operation in ["CommitHistory", "PullRequests", "RepositoryIssues"] {
+    for operation in [
+        "CommitHistoryPlan",
+        "CommitHistoryLanes",
+        "PullRequests",
+        "RepositoryIssues",
+    ] {
         assert_eq!(
             operation_requests(&stats, operation),
             2,
