@@ -15,3 +15,4 @@ schema:
 # Benchmarks; results go to BENCHMARKS.md with the command that produced them.
 bench:
     cargo run --release -p tributary-bench -- connection
+    cargo build --release -p tributary && cargo run --release -p tributary-bench -- import
