@@ -38,6 +38,26 @@ impl Process {
     }
 }
 
+impl Process {
+    /// User + system CPU seconds the process has used (`/proc/PID/stat` fields 14 and 15).
+    fn cpu_seconds(&self) -> anyhow::Result<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // The command name may hold spaces; the fields after it do not.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks: f64 = fields
+            .get(11..13)
+            .ok_or_else(|| anyhow::anyhow!("short /proc stat of {}", self.name))?
+            .iter()
+            .map(|t| t.parse::<f64>().unwrap_or(0.0))
+            .sum();
+        // The kernel's USER_HZ is 100 on every Linux this runs on.
+        Ok(ticks / 100.0)
+    }
+}
+
 impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -102,7 +122,7 @@ impl ImportBench {
                 .env("TRIBUTARY_ENCRYPTION_KEY", &encryption_key)
                 .env("TRIBUTARY_API_KEY", KEY)
                 .env("TRIBUTARY_REDIS_PREFIX", &prefix)
-                .env("RUST_LOG", "warn")
+                .env("RUST_LOG", std::env::var("BENCH_CHILD_LOG").unwrap_or_else(|_| "warn".into()))
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit());
             if let Some(redis) = &self.redis_url {
@@ -165,7 +185,7 @@ impl ImportBench {
             let data = graphql(
                 &client,
                 &url,
-                "query($i: ID!) { importRuns(integrationId: $i, first: 100) { nodes { state error resources { resource fetched } githubRequests rateLimitPoints } } }",
+                "query($i: ID!) { importRuns(integrationId: $i, first: 100) { nodes { state error queuedAt startedAt finishedAt repository { fullName } resources { resource fetched } githubRequests rateLimitPoints } } }",
                 json!({ "i": integration }),
             )
             .await?;
@@ -198,7 +218,9 @@ impl ImportBench {
             .await?;
         let peak_rss = std::iter::once(&serve)
             .chain(workers.iter())
-            .map(|process| process.peak_rss_mib().map(|mib| (process.name.clone(), mib)))
+            .map(|process| {
+                Ok((process.name.clone(), process.peak_rss_mib()?, process.cpu_seconds()?))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
 
         let points = stats["graphql"]["points"].as_f64().unwrap_or(0.0);
@@ -209,14 +231,21 @@ impl ImportBench {
         println!("| wall time (importRepositories → every run SUCCEEDED) | {:.2} s |", wall.as_secs_f64());
         println!("| rows stored | {entities} |");
         println!("| rows per second | {:.0} |", entities as f64 / wall.as_secs_f64());
-        for (name, mib) in &peak_rss {
+        for (name, mib, cpu) in &peak_rss {
             println!("| peak RSS, {name} | {mib:.0} MiB |");
+            println!("| CPU time, {name} | {cpu:.1} s |");
         }
         println!("| GitHub GraphQL requests | {} |", stats["graphql"]["requests"]);
         println!("| GitHub rate-limit points | {points} |");
         println!("| REST requests for the same data (simulator's estimate) | {rest} |");
         println!("| REST requests ÷ GraphQL points | {:.0}× |", rest / points.max(1.0));
         eprintln!("REST estimate by listing: {}", estimate["by_listing"]);
+        for run in &runs {
+            eprintln!(
+                "run {}: queued {} started {} finished {}",
+                run["repository"]["fullName"], run["queuedAt"], run["startedAt"], run["finishedAt"]
+            );
+        }
 
         drop(workers);
         drop(serve);

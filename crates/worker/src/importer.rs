@@ -42,6 +42,18 @@ pub struct Importer {
     pub settings: ImportSettings,
 }
 
+/// SQLite takes one writer at a time and makes the others poll with sleeps of up to
+/// 100 ms; runs of one process queue here instead and start the moment the page before
+/// theirs commits. PostgreSQL writes in parallel and passes straight through.
+static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn sqlite_writer(db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
+        _ => None,
+    }
+}
+
 /// Why a run stopped before the end.
 enum Stop {
     /// A user cancelled it (the API already recorded and announced that).
@@ -175,8 +187,9 @@ impl Importer {
             }
             Err(Stop::Cancelled) => tracing::info!("import cancelled"),
             Err(Stop::Revoked) => {
-                self.fail(&running, REVOKED_MESSAGE).await?;
+                // The integration first: whoever sees the run FAILED sees why, there too.
                 mark_token_revoked(&self.db, &running.scope.integration_id).await?;
+                self.fail(&running, REVOKED_MESSAGE).await?;
             }
             Err(Stop::Failed(reason)) => self.fail(&running, &reason).await?,
             Err(Stop::Database(error)) => {
@@ -413,6 +426,7 @@ impl Importer {
         progress.after = end_cursor.or(progress.after.take());
         progress.done = !has_next || fetched.is_empty() || passed_threshold;
 
+        let _writer = sqlite_writer(&self.db).await;
         let txn = self.db.begin().await?;
         fetched.store(&txn, &running.scope).await?;
         let updated = import_run::Entity::update_many()

@@ -61,6 +61,10 @@ enum Storage {
     Unavailable(&'static str),
 }
 
+/// How often a worker looks for new jobs; left alone, apalis looks at each heartbeat
+/// only (30 s), and a queued import would wait that long before it starts.
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
+
 pub const POSTGRES_NEEDS_REDIS: &str = "imports on PostgreSQL need Redis for their queue: set TRIBUTARY_REDIS_URL (for example redis://127.0.0.1:6379) for `tributary serve` and every `tributary worker`";
 
 impl Queue {
@@ -75,6 +79,9 @@ impl Queue {
                 let storage = RedisStorage::new(connection).with_config(
                     apalis_redis::Config::default()
                         .queue(&queue_name)
+                        // A worker takes no more runs than it works on at once, so the
+                        // rest stay in the queue for the other workers.
+                        .batch_size(config.concurrency.max(1))
                         .heartbeat_interval(config.heartbeat),
                 );
                 Ok(Queue {
@@ -94,7 +101,11 @@ impl Queue {
                         config,
                     });
                 };
-                SqliteStorage::setup(&pool)
+                // Only apalis' tables: its `setup` would also set pragmas on one pooled
+                // connection (synchronous OFF, a 250 MB page cache) that the importer then
+                // writes through. WAL and NORMAL syncs are already set on every connection.
+                SqliteStorage::<()>::migrations()
+                    .run(&pool)
                     .await
                     .map_err(|e| anyhow::anyhow!("preparing the import queue in SQLite: {e}"))?;
                 let storage = SqliteStorage::new(&pool).with_config(
@@ -190,7 +201,7 @@ impl Queue {
         let result = match self.storage.clone() {
             Storage::Redis(storage) => {
                 WorkerBuilder::new(name)
-                    .backend(storage)
+                    .backend(storage.poll_with_interval(POLL_INTERVAL))
                     .concurrency(self.config.concurrency)
                     .data(importer)
                     .build(run_import)
@@ -199,7 +210,7 @@ impl Queue {
             }
             Storage::Sqlite(storage) => {
                 WorkerBuilder::new(name)
-                    .backend(storage)
+                    .backend(storage.poll_with_interval(POLL_INTERVAL))
                     .concurrency(self.config.concurrency)
                     .data(importer)
                     .build(run_import)
