@@ -76,10 +76,17 @@ fn tributary_binary() -> anyhow::Result<PathBuf> {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
-async fn graphql(client: &reqwest::Client, url: &str, query: &str, variables: Value) -> anyhow::Result<Value> {
+async fn graphql(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+) -> anyhow::Result<Value> {
     let answer: Value = client
         .post(url)
         .bearer_auth(KEY)
@@ -88,14 +95,18 @@ async fn graphql(client: &reqwest::Client, url: &str, query: &str, variables: Va
         .await?
         .json()
         .await?;
-    anyhow::ensure!(answer.get("errors").is_none(), "the API answered errors: {answer}");
+    anyhow::ensure!(
+        answer.get("errors").is_none(),
+        "the API answered errors: {answer}"
+    );
     Ok(answer["data"].clone())
 }
 
 impl ImportBench {
     pub async fn run(self) -> anyhow::Result<()> {
         let binary = tributary_binary()?;
-        let dir = std::env::temp_dir().join(format!("tributary-bench-import-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("tributary-bench-import-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
 
         let generated = Instant::now();
@@ -103,9 +114,15 @@ impl ImportBench {
             scale: self.scale,
             ..Default::default()
         });
-        let owner = sim.token("owner").expect("the simulator has an owner token");
+        let owner = sim
+            .token("owner")
+            .expect("the simulator has an owner token");
         let sim = sim.spawn("127.0.0.1:0").await?;
-        eprintln!("simulator ready in {:.1} s at {}", generated.elapsed().as_secs_f64(), sim.base_url());
+        eprintln!(
+            "simulator ready in {:.1} s at {}",
+            generated.elapsed().as_secs_f64(),
+            sim.base_url()
+        );
 
         let database_url = self
             .database_url
@@ -122,7 +139,10 @@ impl ImportBench {
                 .env("TRIBUTARY_ENCRYPTION_KEY", &encryption_key)
                 .env("TRIBUTARY_API_KEY", KEY)
                 .env("TRIBUTARY_REDIS_PREFIX", &prefix)
-                .env("RUST_LOG", std::env::var("BENCH_CHILD_LOG").unwrap_or_else(|_| "warn".into()))
+                .env(
+                    "RUST_LOG",
+                    std::env::var("BENCH_CHILD_LOG").unwrap_or_else(|_| "warn".into()),
+                )
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit());
             if let Some(redis) = &self.redis_url {
@@ -135,14 +155,20 @@ impl ImportBench {
         let mut serve = Command::new(&binary);
         serve.args(["serve", "--listen", &format!("127.0.0.1:{port}")]);
         common(&mut serve);
-        let serve = Process { name: "serve".into(), child: serve.spawn()? };
+        let serve = Process {
+            name: "serve".into(),
+            child: serve.spawn()?,
+        };
         let mut workers = Vec::new();
         if self.redis_url.is_some() {
             for i in 0..self.workers {
                 let mut worker = Command::new(&binary);
                 worker.args(["worker"]);
                 common(&mut worker);
-                workers.push(Process { name: format!("worker {i}"), child: worker.spawn()? });
+                workers.push(Process {
+                    name: format!("worker {i}"),
+                    child: worker.spawn()?,
+                });
             }
         }
 
@@ -168,7 +194,12 @@ impl ImportBench {
             .into_iter()
             .flatten()
             .filter(|group| group["login"] == github_sim::DEMO_ORG)
-            .flat_map(|group| group["repositories"]["nodes"].as_array().cloned().unwrap_or_default())
+            .flat_map(|group| {
+                group["repositories"]["nodes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .map(|node| node["id"].clone())
             .collect();
         http_stats_reset(&client, &sim.base_url()).await?;
@@ -189,10 +220,18 @@ impl ImportBench {
                 json!({ "i": integration }),
             )
             .await?;
-            let runs = data["importRuns"]["nodes"].as_array().cloned().unwrap_or_default();
+            let runs = data["importRuns"]["nodes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let finished = runs
                 .iter()
-                .filter(|run| matches!(run["state"].as_str(), Some("SUCCEEDED" | "FAILED" | "CANCELLED")))
+                .filter(|run| {
+                    matches!(
+                        run["state"].as_str(),
+                        Some("SUCCEEDED" | "FAILED" | "CANCELLED")
+                    )
+                })
                 .count();
             if finished == repository_ids.len() {
                 break runs;
@@ -209,9 +248,18 @@ impl ImportBench {
             .flat_map(|run| run["resources"].as_array().cloned().unwrap_or_default())
             .map(|resource| resource["fetched"].as_i64().unwrap_or(0))
             .sum();
-        let stats: Value = client.get(format!("{}/_sim/stats", sim.base_url())).send().await?.json().await?;
+        let stats: Value = client
+            .get(format!("{}/_sim/stats", sim.base_url()))
+            .send()
+            .await?
+            .json()
+            .await?;
         let estimate: Value = client
-            .get(format!("{}/_sim/rest-estimate?owner={}", sim.base_url(), github_sim::DEMO_ORG))
+            .get(format!(
+                "{}/_sim/rest-estimate?owner={}",
+                sim.base_url(),
+                github_sim::DEMO_ORG
+            ))
             .send()
             .await?
             .json()
@@ -219,7 +267,11 @@ impl ImportBench {
         let peak_rss = std::iter::once(&serve)
             .chain(workers.iter())
             .map(|process| {
-                Ok((process.name.clone(), process.peak_rss_mib()?, process.cpu_seconds()?))
+                Ok((
+                    process.name.clone(),
+                    process.peak_rss_mib()?,
+                    process.cpu_seconds()?,
+                ))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
 
@@ -228,17 +280,29 @@ impl ImportBench {
         println!("| figure | value |");
         println!("| --- | --- |");
         println!("| repositories | {} |", repository_ids.len());
-        println!("| wall time (importRepositories → every run SUCCEEDED) | {:.2} s |", wall.as_secs_f64());
+        println!(
+            "| wall time (importRepositories → every run SUCCEEDED) | {:.2} s |",
+            wall.as_secs_f64()
+        );
         println!("| rows stored | {entities} |");
-        println!("| rows per second | {:.0} |", entities as f64 / wall.as_secs_f64());
+        println!(
+            "| rows per second | {:.0} |",
+            entities as f64 / wall.as_secs_f64()
+        );
         for (name, mib, cpu) in &peak_rss {
             println!("| peak RSS, {name} | {mib:.0} MiB |");
             println!("| CPU time, {name} | {cpu:.1} s |");
         }
-        println!("| GitHub GraphQL requests | {} |", stats["graphql"]["requests"]);
+        println!(
+            "| GitHub GraphQL requests | {} |",
+            stats["graphql"]["requests"]
+        );
         println!("| GitHub rate-limit points | {points} |");
         println!("| REST requests for the same data (simulator's estimate) | {rest} |");
-        println!("| REST requests ÷ GraphQL points | {:.0}× |", rest / points.max(1.0));
+        println!(
+            "| REST requests ÷ GraphQL points | {:.0}× |",
+            rest / points.max(1.0)
+        );
         eprintln!("REST estimate by listing: {}", estimate["by_listing"]);
         for run in &runs {
             eprintln!(
@@ -255,6 +319,10 @@ impl ImportBench {
 }
 
 async fn http_stats_reset(client: &reqwest::Client, sim: &str) -> anyhow::Result<()> {
-    client.post(format!("{sim}/_sim/stats/reset")).send().await?.error_for_status()?;
+    client
+        .post(format!("{sim}/_sim/stats/reset"))
+        .send()
+        .await?
+        .error_for_status()?;
     Ok(())
 }

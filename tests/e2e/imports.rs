@@ -1107,7 +1107,10 @@ async fn a_killed_worker_process_resumes_and_ends_exact(app: &mut TestApp) {
         if fetched(&run, "COMMITS").0 > 0 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the worker process never started: {run:#}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker process never started: {run:#}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     first.kill();
@@ -1127,4 +1130,7 @@ async fn a_killed_worker_process_resumes_and_ends_exact(app: &mut TestApp) {
         "nothing counted twice"
     );
 }
-on_every_backend!(a_killed_worker_process_resumes_and_ends_exact, with_separate_worker);
+on_every_backend!(
+    a_killed_worker_process_resumes_and_ends_exact,
+    with_separate_worker
+);

@@ -464,7 +464,10 @@ impl TestApp {
             .env("TRIBUTARY_GITHUB_WEB_URL", &self.config.github_web_url)
             .env(
                 "TRIBUTARY_ENCRYPTION_KEY",
-                self.config.encryption_key.as_deref().expect("the test's key"),
+                self.config
+                    .encryption_key
+                    .as_deref()
+                    .expect("the test's key"),
             )
             .env("TRIBUTARY_WORKER_NAME", name)
             .env("TRIBUTARY_WORKER_HEARTBEAT_SECS", "1")
