@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::{
     comment, commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
 };
-use github::import::{Actor, Comment, CommentKind, Commit, PullRequest, Ticket};
+use github::import::{Actor, Comment, Commit, PullRequest, Ticket};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, Iden, IdenStatic,
     Iterable, PrimaryKeyToColumn, sea_query::OnConflict,
@@ -117,10 +117,7 @@ fn comment_rows(
         repository_id: Set(scope.repository_id.clone()),
         parent_node_id: Set(parent_node_id.to_string()),
         parent_kind: Set(parent_kind.to_string()),
-        kind: Set(match c.kind {
-            CommentKind::Conversation => "CONVERSATION".into(),
-            CommentKind::ReviewThread => "REVIEW_THREAD".into(),
-        }),
+        kind: Set(enum_name(&c.kind)),
         author_login: Set(login(&c.author)),
         author_is_bot: Set(is_bot(&c.author)),
         body: Set(c.body.clone()),
