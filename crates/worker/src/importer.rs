@@ -42,18 +42,6 @@ pub struct Importer {
     pub settings: ImportSettings,
 }
 
-/// SQLite takes one writer at a time and makes the others poll with sleeps of up to
-/// 100 ms; runs of one process queue here instead and start the moment the page before
-/// theirs commits. PostgreSQL writes in parallel and passes straight through.
-static SQLITE_WRITER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-async fn sqlite_writer(db: &DatabaseConnection) -> Option<tokio::sync::MutexGuard<'static, ()>> {
-    match db.get_database_backend() {
-        sea_orm::DbBackend::Sqlite => Some(SQLITE_WRITER.lock().await),
-        _ => None,
-    }
-}
-
 /// Why a run stopped before the end.
 enum Stop {
     /// A user cancelled it (the API already recorded and announced that).
@@ -426,7 +414,6 @@ impl Importer {
         progress.after = end_cursor.or(progress.after.take());
         progress.done = !has_next || fetched.is_empty() || passed_threshold;
 
-        let _writer = sqlite_writer(&self.db).await;
         let txn = self.db.begin().await?;
         fetched.store(&txn, &running.scope).await?;
         let updated = import_run::Entity::update_many()
