@@ -16,6 +16,8 @@ pub mod review;
 pub mod sync_mark;
 pub mod ticket;
 pub mod ticket_event;
+pub mod webhook;
+pub mod webhook_delivery;
 
 pub mod prelude {
     pub use super::group::Entity as Group;

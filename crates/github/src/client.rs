@@ -138,27 +138,47 @@ impl GithubClient {
         token: &Token,
         path: &str,
     ) -> Result<RestResponse<T>, GithubError> {
+        self.rest(reqwest::Method::GET, token, path, None).await
+    }
+
+    /// Any REST call with an optional JSON body; the answer's body is decoded as `T`
+    /// (an empty body, as GitHub's 204s have, reads as JSON `null`).
+    pub async fn rest<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        token: &Token,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<RestResponse<T>, GithubError> {
         let url = if path.starts_with("http") {
             path.to_string()
         } else {
             format!("{}{}", self.endpoints.api, path)
         };
-        let response = self
-            .send(self.request(reqwest::Method::GET, &url, token), &url)
-            .await?;
+        let mut builder = self.request(method, &url, token);
+        if let Some(body) = body {
+            builder = builder.json(body);
+        }
+        let response = self.send(builder, &url).await?;
         let status = response.status();
         let headers = response.headers().clone();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
             return Err(classify_failure(status, &headers, &body, path));
         }
-        let body = response
-            .json::<T>()
+        let bytes = response
+            .bytes()
             .await
-            .map_err(|e| GithubError::Decode {
-                what: path.to_string(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| transport_error(e, &url))?;
+        let decoded = if bytes.iter().all(u8::is_ascii_whitespace) {
+            serde_json::from_slice::<T>(b"null")
+        } else {
+            serde_json::from_slice::<T>(&bytes)
+        };
+        let body = decoded.map_err(|e| GithubError::Decode {
+            what: path.to_string(),
+            reason: e.to_string(),
+        })?;
         Ok(RestResponse {
             body,
             scopes: headers

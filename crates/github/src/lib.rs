@@ -4,12 +4,14 @@
 pub mod client;
 pub mod connection;
 pub mod error;
+pub mod hooks;
 pub mod import;
 pub mod oauth;
 pub mod operations;
 pub mod repositories;
 pub mod scopes;
 pub mod token;
+pub mod webhook;
 
 /// How many requests one operation (a connection test, a group listing) keeps in
 /// flight against GitHub at once.

@@ -1,0 +1,45 @@
+use sea_orm::entity::prelude::*;
+
+/// One webhook delivery as received (verified, raw body kept), and what applying it did.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "webhook_deliveries")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub integration_id: String,
+    /// `X-GitHub-Delivery`: unchanged when GitHub redelivers.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub delivery_id: String,
+    /// `X-GitHub-Event`.
+    pub event: String,
+    pub action: Option<String>,
+    /// `X-GitHub-Hook-ID`.
+    pub hook_id: Option<i64>,
+    /// `owner/name` of the payload's repository, when it has one.
+    pub repository: Option<String>,
+    pub body: String,
+    pub received_at: DateTimeUtc,
+    pub applied_at: Option<DateTimeUtc>,
+    /// `APPLIED`, `IGNORED_NOT_IMPORTED`, `IGNORED_UNKNOWN_EVENT`, `IGNORED_SERVICE_OFF`,
+    /// `SYNC_QUEUED` or `FAILED`.
+    pub outcome: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::integration::Entity",
+        from = "Column::IntegrationId",
+        to = "super::integration::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Integration,
+}
+
+impl Related<super::integration::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Integration.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
