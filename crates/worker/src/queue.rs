@@ -1,7 +1,9 @@
-//! The job queue: apalis on Redis when `TRIBUTARY_REDIS_URL` is set (any number of
-//! `tributary worker` processes share it), else apalis on the SQLite database itself.
-//! A job carries only its run id; the run's row holds everything else, so a job
-//! delivered twice or after a crash resumes the run instead of repeating it.
+//! The job queues: apalis on Redis when `TRIBUTARY_REDIS_URL` is set (any number of
+//! `tributary worker` processes share them), else apalis on the SQLite database itself.
+//! Two queues under one prefix: imports, whose job carries only its run id (the run's
+//! row holds everything else, so a job delivered twice or after a crash resumes the run
+//! instead of repeating it), and webhook deliveries, whose job carries only the
+//! delivery's key (its row holds the body, and says whether it was applied already).
 
 use std::{future::Future, time::Duration};
 
@@ -12,11 +14,18 @@ use futures_util::future::{BoxFuture, FutureExt, Shared};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
-use crate::{budget::RateBudget, bus::ProgressBus, importer::Importer};
+use crate::{budget::RateBudget, bus::ProgressBus, importer::Importer, webhooks::Webhooks};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ImportJob {
     pub run_id: String,
+}
+
+/// A stored webhook delivery to apply.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeliveryJob {
+    pub integration_id: String,
+    pub delivery_id: String,
 }
 
 /// Where the queue lives and how its workers behave.
@@ -55,8 +64,14 @@ pub struct Queue {
 
 #[derive(Clone)]
 enum Storage {
-    Redis(RedisStorage<ImportJob>),
-    Sqlite(SqliteStorage<ImportJob>),
+    Redis {
+        imports: RedisStorage<ImportJob>,
+        deliveries: RedisStorage<DeliveryJob>,
+    },
+    Sqlite {
+        imports: SqliteStorage<ImportJob>,
+        deliveries: SqliteStorage<DeliveryJob>,
+    },
     /// PostgreSQL without Redis: the API serves, imports are refused with this reason.
     Unavailable(&'static str),
 }
@@ -65,18 +80,24 @@ enum Storage {
 /// only (30 s), and a queued import would wait that long before it starts.
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 
+/// Deliveries are small and many (GitHub expects an answer within 10 s and a busy
+/// organization sends hundreds a second): polled often, taken many at a time.
+const DELIVERY_POLL_INTERVAL: Duration = Duration::from_millis(20);
+const DELIVERY_BATCH: usize = 200;
+
 pub const POSTGRES_NEEDS_REDIS: &str = "imports on PostgreSQL need Redis for their queue: set TRIBUTARY_REDIS_URL (for example redis://127.0.0.1:6379) for `tributary serve` and every `tributary worker`";
 
 impl Queue {
     /// Opens the queue for `db`: Redis when configured, else the SQLite database.
     pub async fn connect(db: &DatabaseConnection, config: QueueConfig) -> anyhow::Result<Queue> {
         let queue_name = format!("{}:imports", config.redis_prefix);
+        let delivery_queue_name = format!("{}:webhook-deliveries", config.redis_prefix);
         match &config.redis_url {
             Some(url) => {
                 let connection = apalis_redis::connect(url.as_str()).await.map_err(|e| {
                     anyhow::anyhow!("connecting to Redis for the import queue: {e}")
                 })?;
-                let storage = RedisStorage::new(connection).with_config(
+                let imports = RedisStorage::new(connection.clone()).with_config(
                     apalis_redis::Config::default()
                         .queue(&queue_name)
                         // A worker takes no more runs than it works on at once, so the
@@ -84,8 +105,17 @@ impl Queue {
                         .batch_size(config.concurrency.max(1))
                         .heartbeat_interval(config.heartbeat),
                 );
+                let deliveries = RedisStorage::new(connection).with_config(
+                    apalis_redis::Config::default()
+                        .queue(&delivery_queue_name)
+                        .batch_size(DELIVERY_BATCH)
+                        .heartbeat_interval(config.heartbeat),
+                );
                 Ok(Queue {
-                    storage: Storage::Redis(storage),
+                    storage: Storage::Redis {
+                        imports,
+                        deliveries,
+                    },
                     bus: ProgressBus::redis(url, &config.redis_prefix).await?,
                     budget: RateBudget::redis(url, &config.redis_prefix).await?,
                     config,
@@ -108,13 +138,22 @@ impl Queue {
                     .run(&pool)
                     .await
                     .map_err(|e| anyhow::anyhow!("preparing the import queue in SQLite: {e}"))?;
-                let storage = SqliteStorage::new(&pool).with_config(
+                let imports = SqliteStorage::new(&pool).with_config(
                     apalis_sqlite::Config::default()
                         .queue(&queue_name)
                         .heartbeat_interval(config.heartbeat),
                 );
+                let deliveries = SqliteStorage::new(&pool).with_config(
+                    apalis_sqlite::Config::default()
+                        .queue(&delivery_queue_name)
+                        .batch_size(DELIVERY_BATCH)
+                        .heartbeat_interval(config.heartbeat),
+                );
                 Ok(Queue {
-                    storage: Storage::Sqlite(storage),
+                    storage: Storage::Sqlite {
+                        imports,
+                        deliveries,
+                    },
                     bus: ProgressBus::in_process(),
                     budget: RateBudget::in_memory(),
                     config,
@@ -125,7 +164,7 @@ impl Queue {
 
     /// True when workers in other processes can share this queue.
     pub fn is_shared(&self) -> bool {
-        matches!(self.storage, Storage::Redis(_))
+        matches!(self.storage, Storage::Redis { .. })
     }
 
     /// Why no job can be queued here, if so.
@@ -141,11 +180,11 @@ impl Queue {
             run_id: run_id.to_string(),
         };
         match self.storage.clone() {
-            Storage::Redis(mut storage) => storage
+            Storage::Redis { mut imports, .. } => imports
                 .push(job)
                 .await
                 .map_err(|e| anyhow::anyhow!("queueing the import in Redis: {e}")),
-            Storage::Sqlite(mut storage) => storage
+            Storage::Sqlite { mut imports, .. } => imports
                 .push(job)
                 .await
                 .map_err(|e| anyhow::anyhow!("queueing the import: {e}")),
@@ -153,7 +192,31 @@ impl Queue {
         }
     }
 
-    /// Runs a worker taking import jobs until `shutdown` completes. `name` identifies
+    /// Queues a stored webhook delivery for a worker to apply.
+    pub async fn enqueue_delivery(
+        &self,
+        integration_id: &str,
+        delivery_id: &str,
+    ) -> anyhow::Result<()> {
+        let job = DeliveryJob {
+            integration_id: integration_id.to_string(),
+            delivery_id: delivery_id.to_string(),
+        };
+        match self.storage.clone() {
+            Storage::Redis { mut deliveries, .. } => deliveries
+                .push(job)
+                .await
+                .map_err(|e| anyhow::anyhow!("queueing the delivery in Redis: {e}")),
+            Storage::Sqlite { mut deliveries, .. } => deliveries
+                .push(job)
+                .await
+                .map_err(|e| anyhow::anyhow!("queueing the delivery: {e}")),
+            Storage::Unavailable(reason) => Err(anyhow::anyhow!(reason)),
+        }
+    }
+
+    /// Runs a worker taking import and delivery jobs, and the webhook recovery
+    /// schedule, until `shutdown` completes. `name` identifies
     /// the worker: a restarted worker with the same name takes its unfinished jobs back
     /// once its predecessor has missed a heartbeat. A worker that stops on an error
     /// (Redis or the database gone, or a predecessor of the same name still counted
@@ -162,12 +225,13 @@ impl Queue {
         &self,
         name: &str,
         importer: Importer,
+        webhooks: Webhooks,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let shutdown = shutdown.boxed().shared();
         loop {
             let result = self
-                .work_once(name, importer.clone(), shutdown.clone())
+                .work_once(name, importer.clone(), webhooks.clone(), shutdown.clone())
                 .await;
             if shutdown.peek().is_some() {
                 return Ok(());
@@ -186,40 +250,60 @@ impl Queue {
         &self,
         name: &str,
         importer: Importer,
+        webhooks: Webhooks,
         shutdown: Shared<BoxFuture<'static, ()>>,
     ) -> anyhow::Result<()> {
-        let shutdown = async move {
+        let stopped = |shutdown: Shared<BoxFuture<'static, ()>>| async move {
             shutdown.await;
             Ok::<(), std::io::Error>(())
         };
+        let delivery_worker = format!("{name}-deliveries");
+        let recovery = crate::webhooks::recovery::run_schedule(
+            format!("{name}-webhook-recovery"),
+            webhooks.clone(),
+            stopped(shutdown.clone()),
+        );
         tracing::info!(
             worker = name,
             shared = self.is_shared(),
             concurrency = self.config.concurrency,
             "import worker started"
         );
-        let result = match self.storage.clone() {
-            Storage::Redis(storage) => {
-                WorkerBuilder::new(name)
-                    .backend(storage.poll_with_interval(POLL_INTERVAL))
+        macro_rules! run_workers {
+            ($imports:expr, $deliveries:expr) => {{
+                let imports = WorkerBuilder::new(name)
+                    .backend($imports.poll_with_interval(POLL_INTERVAL))
                     .concurrency(self.config.concurrency)
                     .data(importer)
+                    .data(webhooks.clone())
                     .build(run_import)
-                    .run_until(shutdown)
-                    .await
-            }
-            Storage::Sqlite(storage) => {
-                WorkerBuilder::new(name)
-                    .backend(storage.poll_with_interval(POLL_INTERVAL))
-                    .concurrency(self.config.concurrency)
-                    .data(importer)
-                    .build(run_import)
-                    .run_until(shutdown)
-                    .await
-            }
+                    .run_until(stopped(shutdown.clone()));
+                // One at a time, in the order received: a pull request's `opened` and
+                // `edited` must not swap places.
+                let deliveries = WorkerBuilder::new(delivery_worker.as_str())
+                    .backend($deliveries.poll_with_interval(DELIVERY_POLL_INTERVAL))
+                    .concurrency(1)
+                    .data(webhooks.clone())
+                    .build(run_delivery)
+                    .run_until(stopped(shutdown.clone()));
+                let (imports, deliveries, recovery) =
+                    tokio::join!(imports, deliveries, recovery);
+                imports.map_err(|e| anyhow::anyhow!("{e}"))?;
+                deliveries.map_err(|e| anyhow::anyhow!("{e}"))?;
+                recovery
+            }};
+        }
+        match self.storage.clone() {
+            Storage::Redis {
+                imports,
+                deliveries,
+            } => run_workers!(imports, deliveries),
+            Storage::Sqlite {
+                imports,
+                deliveries,
+            } => run_workers!(imports, deliveries),
             Storage::Unavailable(reason) => anyhow::bail!(reason),
-        };
-        result.map_err(|e| anyhow::anyhow!("{e}"))
+        }
     }
 }
 
@@ -228,9 +312,26 @@ fn sqlite_pool(db: &DatabaseConnection) -> Option<apalis_sqlite::SqlitePool> {
         .then(|| db.get_sqlite_connection_pool().clone())
 }
 
-async fn run_import(job: ImportJob, importer: Data<Importer>) -> Result<(), BoxDynError> {
+async fn run_import(
+    job: ImportJob,
+    importer: Data<Importer>,
+    webhooks: Data<Webhooks>,
+) -> Result<(), BoxDynError> {
     importer.run(&job.run_id).await.map_err(|e| {
         tracing::error!(run = %job.run_id, error = %e, "import job failed");
-        e.into()
-    })
+        e
+    })?;
+    // A repository may have become imported: its organization may now get a hook.
+    webhooks.reconcile_after_run(&job.run_id).await;
+    Ok(())
+}
+
+async fn run_delivery(job: DeliveryJob, webhooks: Data<Webhooks>) -> Result<(), BoxDynError> {
+    webhooks
+        .apply(&job.integration_id, &job.delivery_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(delivery = %job.delivery_id, error = %e, "delivery job failed");
+            e.into()
+        })
 }

@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::{
     comment, commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
 };
-use github::import::{Actor, Comment, Commit, PullRequest, Ticket};
+use github::import::{Actor, Comment, Commit, PullRequest, Review, Ticket};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, Iden, IdenStatic,
     Iterable, PrimaryKeyToColumn, sea_query::OnConflict,
@@ -125,6 +125,66 @@ fn comment_rows(
     })
 }
 
+fn review_rows(
+    scope: &Scope,
+    pull_request_node_id: &str,
+    reviews: &[Review],
+) -> impl Iterator<Item = review::ActiveModel> {
+    reviews.iter().map(move |r| review::ActiveModel {
+        integration_id: Set(scope.integration_id.clone()),
+        node_id: Set(r.node_id.clone()),
+        repository_id: Set(scope.repository_id.clone()),
+        pull_request_node_id: Set(pull_request_node_id.to_string()),
+        state: Set(enum_name(&r.state)),
+        author_login: Set(login(&r.author)),
+        author_is_bot: Set(is_bot(&r.author)),
+        submitted_at: Set(r.submitted_at),
+        body: Set(r.body.clone()),
+    })
+}
+
+/// Reviews of one pull request, without touching the pull request's own row (a
+/// webhook's review payload does not carry all of it).
+pub async fn store_reviews(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    pull_request_node_id: &str,
+    reviews: &[Review],
+) -> Result<(), DbErr> {
+    upsert(db, review_rows(scope, pull_request_node_id, reviews).collect()).await
+}
+
+/// What a comment hangs on, as the `parent_kind` column spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommentParent {
+    PullRequest,
+    Ticket,
+}
+
+impl CommentParent {
+    fn as_str(self) -> &'static str {
+        match self {
+            CommentParent::PullRequest => "PULL_REQUEST",
+            CommentParent::Ticket => "TICKET",
+        }
+    }
+}
+
+/// Comments of one pull request or ticket, without touching their parent's row.
+pub async fn store_comments(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    parent_node_id: &str,
+    parent: CommentParent,
+    comments: &[Comment],
+) -> Result<(), DbErr> {
+    upsert(
+        db,
+        comment_rows(scope, parent_node_id, parent.as_str(), comments).collect(),
+    )
+    .await
+}
+
 pub async fn store_pull_requests(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -175,21 +235,11 @@ pub async fn store_pull_requests(
             author_email: Set(c.author.email.clone()),
             author_login: Set(c.author.login.clone()),
         }));
-        reviews.extend(pr.reviews.iter().map(|r| review::ActiveModel {
-            integration_id: Set(scope.integration_id.clone()),
-            node_id: Set(r.node_id.clone()),
-            repository_id: Set(scope.repository_id.clone()),
-            pull_request_node_id: Set(pr.node_id.clone()),
-            state: Set(enum_name(&r.state)),
-            author_login: Set(login(&r.author)),
-            author_is_bot: Set(is_bot(&r.author)),
-            submitted_at: Set(r.submitted_at),
-            body: Set(r.body.clone()),
-        }));
+        reviews.extend(review_rows(scope, &pr.node_id, &pr.reviews));
         comments.extend(comment_rows(
             scope,
             &pr.node_id,
-            "PULL_REQUEST",
+            CommentParent::PullRequest.as_str(),
             &pr.comments,
         ));
         reactions.extend(pr.reactions.iter().map(|r| reaction::ActiveModel {
@@ -237,7 +287,12 @@ pub async fn store_tickets(
             closed_at: Set(t.closed_at),
             imported_at: Set(now),
         });
-        comments.extend(comment_rows(scope, &t.node_id, "TICKET", &t.comments));
+        comments.extend(comment_rows(
+            scope,
+            &t.node_id,
+            CommentParent::Ticket.as_str(),
+            &t.comments,
+        ));
         events.extend(t.events.iter().map(|e| ticket_event::ActiveModel {
             integration_id: Set(scope.integration_id.clone()),
             node_id: Set(e.node_id.clone()),
