@@ -222,6 +222,7 @@ pub struct TestAppBuilder {
     redis: bool,
     separate_worker: bool,
     import: worker::ImportSettings,
+    webhook_recovery_interval: std::time::Duration,
 }
 
 /// Import settings that keep tests quick: short waits, a short overlap.
@@ -249,6 +250,12 @@ impl TestAppBuilder {
     pub fn separate_worker(mut self) -> Self {
         self.redis = true;
         self.separate_worker = true;
+        self
+    }
+
+    /// How often the webhook recovery job runs (tests use seconds, not minutes).
+    pub fn webhook_recovery_interval(mut self, interval: std::time::Duration) -> Self {
+        self.webhook_recovery_interval = interval;
         self
     }
 
@@ -329,9 +336,16 @@ impl TestAppBuilder {
             github_oauth_client_secret: client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
             oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
+            webhook_recovery_interval: self.webhook_recovery_interval,
             ..defaults
         };
         let mut api = api::start(&config).await.expect("starting the API");
+        // Hooks must deliver to the address the API really listens on, whichever
+        // worker adds them.
+        let config = api::Config {
+            public_url: Some(api.public_url.clone()),
+            ..config
+        };
         sim_handle.default_oauth_app(&format!("{}{}", api.public_url, api::oauth::CALLBACK_PATH));
         if self.separate_worker {
             api.worker = Some(start_worker(&config).await);
@@ -365,6 +379,7 @@ impl TestApp {
             redis: false,
             separate_worker: false,
             import: quick_import_settings(),
+            webhook_recovery_interval: std::time::Duration::from_secs(300),
         }
     }
 
@@ -471,6 +486,7 @@ impl TestApp {
             )
             .env("TRIBUTARY_WORKER_NAME", name)
             .env("TRIBUTARY_WORKER_HEARTBEAT_SECS", "1")
+            .env("TRIBUTARY_PUBLIC_URL", &self.api.public_url)
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::inherit())

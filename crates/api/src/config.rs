@@ -42,6 +42,12 @@ pub struct Config {
     pub worker_concurrency: usize,
     pub worker_heartbeat: std::time::Duration,
     pub import: worker::ImportSettings,
+    /// How often the recovery job lists each hook's recent deliveries and asks GitHub
+    /// to redeliver the failed ones.
+    pub webhook_recovery_interval: std::time::Duration,
+    /// How often an incremental sync runs as a safety net where hooks deliver; zero
+    /// turns it off.
+    pub webhook_sync_interval: std::time::Duration,
 }
 
 impl Default for Config {
@@ -66,6 +72,8 @@ impl Default for Config {
             worker_concurrency: 4,
             worker_heartbeat: std::time::Duration::from_secs(30),
             import: worker::ImportSettings::default(),
+            webhook_recovery_interval: worker::WebhookSettings::default().recovery_interval,
+            webhook_sync_interval: worker::WebhookSettings::default().safety_sync_interval,
         }
     }
 }
@@ -136,6 +144,14 @@ impl Config {
             redis_prefix: self.redis_prefix.clone(),
             heartbeat: self.worker_heartbeat,
             concurrency: self.worker_concurrency,
+        }
+    }
+
+    pub fn webhook_settings(&self) -> worker::WebhookSettings {
+        worker::WebhookSettings {
+            public_url: self.public_url(),
+            recovery_interval: self.webhook_recovery_interval,
+            safety_sync_interval: self.webhook_sync_interval,
         }
     }
 

@@ -17,6 +17,7 @@ use crate::{
     graphql::TributarySchema,
     metrics::{HttpLabels, Metrics, OperationLabels},
     oauth::{self, OAuthFlow},
+    webhooks,
 };
 
 /// GraphQL requests are small; a larger body is refused before it is read.
@@ -40,8 +41,15 @@ pub fn routes(
     oauth: OAuthFlow,
     api_key: ApiKey,
     metrics: Arc<Metrics>,
+    receiver: webhooks::Receiver,
 ) -> impl Endpoint {
     Route::new()
+        // GitHub signs deliveries instead of sending the API key; the receiver reads
+        // at most 25 MB of the body itself.
+        .at(
+            format!("{}/:integration_id", webhooks::RECEIVER_PATH),
+            poem::post(webhooks::receive.data(receiver)),
+        )
         .at(
             "/graphql",
             get(graphiql).post(graphql.with(SizeLimit::new(MAX_REQUEST_BYTES))),
@@ -70,6 +78,9 @@ async fn count_request<E: Endpoint>(
     let route = match request.uri().path() {
         path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics" | oauth::CALLBACK_PATH) => {
             path.to_string()
+        }
+        path if path.starts_with(webhooks::RECEIVER_PATH) => {
+            format!("{}/:integration_id", webhooks::RECEIVER_PATH)
         }
         _ => "other".to_string(),
     };

@@ -12,6 +12,7 @@ pub mod integrations;
 pub mod loaders;
 pub mod metrics;
 pub mod oauth;
+pub mod webhooks;
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -157,6 +158,33 @@ impl worker::TokenSource for SealedTokens {
     }
 }
 
+impl worker::Sealer for SealedTokens {
+    fn seal(&self, plaintext: &str) -> String {
+        self.0.seal(plaintext)
+    }
+
+    fn open(&self, sealed: &str) -> anyhow::Result<String> {
+        Ok(self.0.open(sealed)?)
+    }
+}
+
+/// The webhook side of the worker (reconciler, delivery job, recovery) with the
+/// server's key; hooks deliver to `config.public_url()`.
+pub fn webhooks(
+    config: &Config,
+    db: sea_orm::DatabaseConnection,
+    secrets: crypto::SecretBox,
+    queue: worker::queue::Queue,
+) -> worker::Webhooks {
+    worker::Webhooks::new(
+        db,
+        github_client(config),
+        Arc::new(SealedTokens(secrets)),
+        queue,
+        config.webhook_settings(),
+    )
+}
+
 fn github_client(config: &Config) -> GithubClient {
     GithubClient::new(GithubEndpoints::new(
         &config.github_api_url,
@@ -171,6 +199,7 @@ pub fn spawn_worker(
     secrets: crypto::SecretBox,
     queue: worker::queue::Queue,
 ) -> RunningWorker {
+    let webhooks = webhooks(config, db.clone(), secrets.clone(), queue.clone());
     let importer = worker::Importer {
         db,
         github: github_client(config),
@@ -183,7 +212,7 @@ pub fn spawn_worker(
     let name = config.worker_name();
     let task = tokio::spawn(async move {
         queue
-            .work(&name, importer, async move {
+            .work(&name, importer, webhooks, async move {
                 let _ = stopped.await;
             })
             .await
@@ -213,13 +242,6 @@ pub async fn run_worker(config: &Config) -> anyhow::Result<()> {
 pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
     let keys = config::Keys::resolve(config)?;
     let db = connect_database(&config.database_url()).await?;
-    let queue = worker::queue::Queue::connect(&db, config.queue_config()).await?;
-    let imports = imports::Imports::new(db.clone(), queue.clone());
-    let worker = (config.runs_worker() && queue.unavailable().is_none())
-        .then(|| spawn_worker(config, db.clone(), keys.secret_box.clone(), queue));
-    let integrations =
-        integrations::Integrations::new(db, github_client(config), keys.secret_box.clone());
-
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -229,11 +251,25 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         Some(_) => config.public_url(),
         None => format!("http://{addr}"),
     };
+    // Hooks deliver to the address really listened on.
+    let config = &Config {
+        public_url: Some(public_url.clone()),
+        ..config.clone()
+    };
+    let queue = worker::queue::Queue::connect(&db, config.queue_config()).await?;
+    let imports = imports::Imports::new(db.clone(), queue.clone());
+    let hooks = webhooks(config, db.clone(), keys.secret_box.clone(), queue.clone());
+    let receiver = webhooks::Receiver::new(db.clone(), keys.secret_box.clone(), queue.clone());
+    let worker = (config.runs_worker() && queue.unavailable().is_none())
+        .then(|| spawn_worker(config, db.clone(), keys.secret_box.clone(), queue));
+    let integrations =
+        integrations::Integrations::new(db, github_client(config), keys.secret_box.clone());
     let oauth = oauth::OAuthFlow::new(config, &public_url, integrations.clone())?;
     let schema = graphql::build_schema(Some(graphql::Services {
         integrations: integrations.clone(),
         imports: imports.clone(),
         oauth: oauth.clone(),
+        webhooks: hooks,
     }));
     let metrics = Arc::new(metrics::Metrics::default());
     metrics.watch_imports(imports.clone(), integrations.clone());
@@ -242,6 +278,7 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         oauth.clone(),
         http::ApiKey(keys.api_key.clone().into()),
         metrics,
+        receiver,
     );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -116,9 +116,43 @@ struct ServeArgs {
     oauth_allowed_redirect_origins: Vec<String>,
     #[command(flatten)]
     queue: QueueArgs,
+    #[command(flatten)]
+    webhooks: WebhookArgs,
     /// Run an import worker in this process too (always so without Redis).
     #[arg(long)]
     worker: bool,
+}
+
+#[derive(Args, Clone)]
+struct WebhookArgs {
+    /// Seconds between two looks at each webhook's recent deliveries, asking GitHub to
+    /// redeliver the ones that never arrived.
+    #[arg(
+        long,
+        env = "TRIBUTARY_WEBHOOK_RECOVERY_INTERVAL_SECS",
+        default_value_t = 300
+    )]
+    webhook_recovery_interval_secs: u64,
+    /// Seconds between two incremental syncs of the repositories webhooks keep fresh,
+    /// as a safety net; 0 turns them off.
+    #[arg(
+        long,
+        env = "TRIBUTARY_WEBHOOK_SYNC_INTERVAL_SECS",
+        default_value_t = 86_400
+    )]
+    webhook_sync_interval_secs: u64,
+}
+
+impl WebhookArgs {
+    fn apply(self, config: api::Config) -> api::Config {
+        api::Config {
+            webhook_recovery_interval: std::time::Duration::from_secs(
+                self.webhook_recovery_interval_secs.max(1),
+            ),
+            webhook_sync_interval: std::time::Duration::from_secs(self.webhook_sync_interval_secs),
+            ..config
+        }
+    }
 }
 
 #[derive(Args, Clone)]
@@ -129,6 +163,12 @@ struct WorkerArgs {
     github: GithubArgs,
     #[command(flatten)]
     queue: QueueArgs,
+    #[command(flatten)]
+    webhooks: WebhookArgs,
+    /// How GitHub reaches the API (`serve`'s public URL): the hooks this worker adds
+    /// deliver there [default: http://127.0.0.1:8080].
+    #[arg(long, env = "TRIBUTARY_PUBLIC_URL")]
+    public_url: Option<String>,
     /// The worker's name in the queue: a worker restarted under the same name takes
     /// its unfinished jobs back at once [default: one per process].
     #[arg(long, env = "TRIBUTARY_WORKER_NAME")]
@@ -191,7 +231,8 @@ pub struct DemoArgs {
 
 impl ServeArgs {
     fn config(self) -> api::Config {
-        api::Config {
+        let webhooks = self.webhooks.clone();
+        webhooks.apply(api::Config {
             listen: self.listen,
             database_url: self.database.database_url,
             public_url: self.public_url,
@@ -206,14 +247,16 @@ impl ServeArgs {
             github_oauth_client_secret: self.github_oauth_client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
             ..api::Config::default()
-        }
+        })
     }
 }
 
 impl WorkerArgs {
     fn config(self) -> api::Config {
-        api::Config {
+        let webhooks = self.webhooks.clone();
+        webhooks.apply(api::Config {
             database_url: self.database.database_url,
+            public_url: self.public_url,
             github_api_url: self.github.github_api_url,
             github_web_url: self.github.github_web_url,
             encryption_key: self.queue.encryption_key,
@@ -224,7 +267,7 @@ impl WorkerArgs {
             worker_concurrency: self.concurrency,
             worker_heartbeat: std::time::Duration::from_secs(self.heartbeat_secs.max(1)),
             ..api::Config::default()
-        }
+        })
     }
 }
 
@@ -317,6 +360,8 @@ mod tests {
             "TRIBUTARY_GITHUB_OAUTH_CLIENT_ID",
             "TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET",
             "TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS",
+            "TRIBUTARY_WEBHOOK_RECOVERY_INTERVAL_SECS",
+            "TRIBUTARY_WEBHOOK_SYNC_INTERVAL_SECS",
         ] {
             assert!(
                 help.contains(variable),
@@ -334,6 +379,9 @@ mod tests {
             "TRIBUTARY_WORKER_NAME",
             "TRIBUTARY_WORKER_CONCURRENCY",
             "TRIBUTARY_WORKER_HEARTBEAT_SECS",
+            "TRIBUTARY_PUBLIC_URL",
+            "TRIBUTARY_WEBHOOK_RECOVERY_INTERVAL_SECS",
+            "TRIBUTARY_WEBHOOK_SYNC_INTERVAL_SECS",
         ] {
             assert!(
                 help.contains(variable),

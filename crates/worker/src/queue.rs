@@ -286,8 +286,7 @@ impl Queue {
                     .data(webhooks.clone())
                     .build(run_delivery)
                     .run_until(stopped(shutdown.clone()));
-                let (imports, deliveries, recovery) =
-                    tokio::join!(imports, deliveries, recovery);
+                let (imports, deliveries, recovery) = tokio::join!(imports, deliveries, recovery);
                 imports.map_err(|e| anyhow::anyhow!("{e}"))?;
                 deliveries.map_err(|e| anyhow::anyhow!("{e}"))?;
                 recovery

@@ -151,7 +151,11 @@ pub async fn store_reviews(
     pull_request_node_id: &str,
     reviews: &[Review],
 ) -> Result<(), DbErr> {
-    upsert(db, review_rows(scope, pull_request_node_id, reviews).collect()).await
+    upsert(
+        db,
+        review_rows(scope, pull_request_node_id, reviews).collect(),
+    )
+    .await
 }
 
 /// What a comment hangs on, as the `parent_kind` column spells it.

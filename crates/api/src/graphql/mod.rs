@@ -5,6 +5,7 @@ mod mutation;
 mod query;
 mod subscription;
 mod types;
+mod webhook_types;
 
 use async_graphql::{Schema, dataloader::DataLoader};
 
@@ -21,6 +22,7 @@ pub struct Services {
     pub integrations: Integrations,
     pub imports: Imports,
     pub oauth: OAuthFlow,
+    pub webhooks: worker::Webhooks,
 }
 
 /// `None` builds the schema without services, for printing the SDL.
@@ -32,6 +34,7 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         integrations,
         imports,
         oauth,
+        webhooks,
     }) = services
     {
         // Without a cache, so a row changed by a mutation is never answered stale; batching
@@ -44,9 +47,11 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         );
         builder = builder
             .data(loader)
+            .data(integrations.db().clone())
             .data(integrations)
             .data(imports)
-            .data(oauth);
+            .data(oauth)
+            .data(webhooks);
     }
     builder.finish()
 }

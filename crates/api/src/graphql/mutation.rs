@@ -79,19 +79,21 @@ impl MutationRoot {
             .gql()
     }
 
-    /// Switches services on or off; a service the token cannot run is refused with the scope it needs.
+    /// Switches services on or off; a service the token cannot run is refused with the
+    /// scope it needs. Webhooks are added or removed by the rules before the answer.
     async fn set_services(
         &self,
         ctx: &Context<'_>,
         integration_id: ID,
         services: ServicesInput,
     ) -> Result<Integration> {
-        Ok(Integration(
-            ctx.data::<Integrations>()?
-                .set_services(&integration_id, services.into())
-                .await
-                .gql()?,
-        ))
+        let model = ctx
+            .data::<Integrations>()?
+            .set_services(&integration_id, services.into())
+            .await
+            .gql()?;
+        reconcile_webhooks(ctx, &integration_id).await?;
+        Ok(Integration(model))
     }
 
     /// Gives the integration another name.
@@ -109,14 +111,16 @@ impl MutationRoot {
         ))
     }
 
-    /// Re-reads organizations, roles, access and repositories from GitHub.
+    /// Re-reads organizations, roles, access and repositories from GitHub; webhooks
+    /// follow the roles found.
     async fn refresh_groups(&self, ctx: &Context<'_>, integration_id: ID) -> Result<Integration> {
-        Ok(Integration(
-            ctx.data::<Integrations>()?
-                .refresh_groups(&integration_id)
-                .await
-                .gql()?,
-        ))
+        let model = ctx
+            .data::<Integrations>()?
+            .refresh_groups(&integration_id)
+            .await
+            .gql()?;
+        reconcile_webhooks(ctx, &integration_id).await?;
+        Ok(Integration(model))
     }
 
     /// Records that a member asked the owners of `organization` to approve Tributary
@@ -141,8 +145,16 @@ impl MutationRoot {
         ))
     }
 
-    /// Deletes the integration and everything stored for it; false when there was none.
+    /// Deletes the integration and everything stored for it, removing its webhooks from
+    /// GitHub first; false when there was none.
     async fn delete_integration(&self, ctx: &Context<'_>, integration_id: ID) -> Result<bool> {
+        if let Err(error) = ctx
+            .data::<worker::Webhooks>()?
+            .remove_all(&integration_id)
+            .await
+        {
+            tracing::warn!(integration = %integration_id.as_str(), %error, "the integration's webhooks could not all be removed");
+        }
         ctx.data::<Integrations>()?
             .delete(&integration_id)
             .await
@@ -199,4 +211,19 @@ impl MutationRoot {
             ctx.data::<Imports>()?.retry(&run_id).await.gql()?,
         ))
     }
+}
+
+/// Applies the webhook rules after a change. GitHub's refusals show on the
+/// integration's `webhooks` (ERROR with the reason); anything else is logged, since
+/// the change itself is stored and the next reconciliation (after an import, a role
+/// change) tries again.
+async fn reconcile_webhooks(ctx: &Context<'_>, integration_id: &str) -> Result<()> {
+    if let Err(error) = ctx
+        .data::<worker::Webhooks>()?
+        .reconcile(integration_id)
+        .await
+    {
+        tracing::warn!(integration = %integration_id, %error, "webhooks could not be reconciled");
+    }
+    Ok(())
 }

@@ -190,6 +190,14 @@ impl Integration {
         )
         .await
     }
+
+    /// Tributary's webhook in each organization: whether it exists, or why not.
+    async fn webhooks(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::webhook_types::OrganizationWebhook>> {
+        super::webhook_types::webhooks_of(ctx, &self.0.id).await
+    }
 }
 
 impl Integration {

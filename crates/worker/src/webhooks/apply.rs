@@ -91,7 +91,10 @@ impl Webhooks {
         };
         if let Some(hook_id) = delivery.hook_id {
             webhook::Entity::update_many()
-                .col_expr(webhook::Column::LastDeliveryAt, Expr::value(delivery.received_at))
+                .col_expr(
+                    webhook::Column::LastDeliveryAt,
+                    Expr::value(delivery.received_at),
+                )
                 .filter(webhook::Column::IntegrationId.eq(integration_id))
                 .filter(webhook::Column::HookId.eq(hook_id))
                 .exec(&self.db)
@@ -105,12 +108,18 @@ impl Webhooks {
             Err(ApplyError::Other(error)) => return Err(error),
         };
         webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::AppliedAt, Expr::value(Some(Utc::now())))
+            .col_expr(
+                webhook_delivery::Column::AppliedAt,
+                Expr::value(Some(Utc::now())),
+            )
             .col_expr(
                 webhook_delivery::Column::Outcome,
                 Expr::value(Some(applied.outcome.as_str())),
             )
-            .col_expr(webhook_delivery::Column::Reason, Expr::value(applied.reason.clone()))
+            .col_expr(
+                webhook_delivery::Column::Reason,
+                Expr::value(applied.reason.clone()),
+            )
             .filter(webhook_delivery::Column::IntegrationId.eq(integration_id))
             .filter(webhook_delivery::Column::DeliveryId.eq(delivery_id))
             .exec(&txn)
@@ -154,9 +163,16 @@ impl Webhooks {
             "organization" | "member" | "membership" => {
                 return self.apply_membership(txn, integration, delivery).await;
             }
-            "push" | "pull_request" | "pull_request_review" | "pull_request_review_comment"
-            | "pull_request_review_thread" | "issues" | "issue_comment" | "repository"
-            | "create" | "delete" => {}
+            "push"
+            | "pull_request"
+            | "pull_request_review"
+            | "pull_request_review_comment"
+            | "pull_request_review_thread"
+            | "issues"
+            | "issue_comment"
+            | "repository"
+            | "create"
+            | "delete" => {}
             other => {
                 return Ok(done(
                     Outcome::IgnoredUnknownEvent,
@@ -165,7 +181,10 @@ impl Webhooks {
             }
         }
         let Some(remote) = envelope.repository else {
-            return Ok(done(Outcome::IgnoredIrrelevant, "no repository in the payload".to_string()));
+            return Ok(done(
+                Outcome::IgnoredIrrelevant,
+                "no repository in the payload".to_string(),
+            ));
         };
         let repo = repository::Entity::find()
             .filter(repository::Column::IntegrationId.eq(integration.id.as_str()))
@@ -197,9 +216,11 @@ impl Webhooks {
                     return Ok(service_off("Repos"));
                 }
                 let push: payload::Push = parse(body)?;
-                let default = remote.default_branch.as_deref().or(repo.default_branch.as_deref());
-                let on_default =
-                    default.is_some_and(|b| push.git_ref == format!("refs/heads/{b}"));
+                let default = remote
+                    .default_branch
+                    .as_deref()
+                    .or(repo.default_branch.as_deref());
+                let on_default = default.is_some_and(|b| push.git_ref == format!("refs/heads/{b}"));
                 if !on_default || push.deleted {
                     return Ok(done(
                         Outcome::IgnoredIrrelevant,
@@ -247,8 +268,13 @@ impl Webhooks {
                     return Ok(service_off("Pull requests"));
                 }
                 let event: payload::ReviewEvent = parse(body)?;
-                store::store_reviews(txn, &scope, &event.pull_request.node_id, &[event.review.to_import()])
-                    .await?;
+                store::store_reviews(
+                    txn,
+                    &scope,
+                    &event.pull_request.node_id,
+                    &[event.review.to_import()],
+                )
+                .await?;
                 Ok(done(Outcome::Applied, None))
             }
             "pull_request_review_comment" => {
@@ -297,7 +323,10 @@ impl Webhooks {
                 }
                 let event: payload::IssuesEvent = parse(body)?;
                 if event.issue.is_pull_request() {
-                    return Ok(done(Outcome::IgnoredIrrelevant, "the issue is a pull request".to_string()));
+                    return Ok(done(
+                        Outcome::IgnoredIrrelevant,
+                        "the issue is a pull request".to_string(),
+                    ));
                 }
                 if matches!(action, "deleted" | "transferred") {
                     ticket::Entity::delete_many()
@@ -341,7 +370,9 @@ impl Webhooks {
                 let event: payload::RepositoryEvent = parse(body)?;
                 let r = event.repository;
                 if action == "deleted" {
-                    repository::Entity::delete_by_id(repo.id.clone()).exec(txn).await?;
+                    repository::Entity::delete_by_id(repo.id.clone())
+                        .exec(txn)
+                        .await?;
                 } else {
                     repository::Entity::update(repository::ActiveModel {
                         id: Set(repo.id.clone()),
@@ -351,8 +382,15 @@ impl Webhooks {
                         private: Set(r.private),
                         archived: Set(r.archived),
                         fork: Set(r.fork),
-                        default_branch: Set(r.default_branch.clone().or(repo.default_branch.clone())),
-                        url: Set(if r.html_url.is_empty() { repo.url.clone() } else { r.html_url.clone() }),
+                        default_branch: Set(r
+                            .default_branch
+                            .clone()
+                            .or(repo.default_branch.clone())),
+                        url: Set(if r.html_url.is_empty() {
+                            repo.url.clone()
+                        } else {
+                            r.html_url.clone()
+                        }),
                         updated_at: Set(Utc::now()),
                         ..Default::default()
                     })
@@ -383,7 +421,10 @@ impl Webhooks {
         if delivery.event == "organization"
             && let Ok(event) = serde_json::from_str::<payload::OrganizationEvent>(&delivery.body)
             && let Some(membership) = &event.membership
-            && membership.user.as_ref().is_some_and(|u| u.login.eq_ignore_ascii_case(&integration.login))
+            && membership
+                .user
+                .as_ref()
+                .is_some_and(|u| u.login.eq_ignore_ascii_case(&integration.login))
         {
             let role = match (action, membership.role.as_deref()) {
                 ("member_removed", _) => None,

@@ -107,7 +107,9 @@ impl Webhooks {
             let wanted = if !integration.webhooks_enabled {
                 Wanted {
                     state: HookState::Disabled,
-                    reason: Some("The Webhooks service is switched off for this integration.".into()),
+                    reason: Some(
+                        "The Webhooks service is switched off for this integration.".into(),
+                    ),
                 }
             } else if group.role.as_deref() != Some("OWNER") {
                 Wanted {
@@ -229,12 +231,21 @@ impl Webhooks {
             match checked {
                 Ok(id) => {
                     return self
-                        .record(integration_id, group, Some(row), HookState::Active, None, Some((id, sealed.to_string())))
+                        .record(
+                            integration_id,
+                            group,
+                            Some(row),
+                            HookState::Active,
+                            None,
+                            Some((id, sealed.to_string())),
+                        )
                         .await;
                 }
                 Err(GithubError::NotFound { .. }) => {} // deleted on GitHub: add it again
                 Err(error) => {
-                    return self.record_error(integration_id, group, Some(row), &error).await;
+                    return self
+                        .record_error(integration_id, group, Some(row), &error)
+                        .await;
                 }
             }
         }
@@ -245,7 +256,11 @@ impl Webhooks {
                     .update_org_hook(token, org, existing.id, spec(&url, &secret))
                     .await
             }
-            Ok(None) => match self.github.create_org_hook(token, org, spec(&url, &secret)).await {
+            Ok(None) => match self
+                .github
+                .create_org_hook(token, org, spec(&url, &secret))
+                .await
+            {
                 // GitHub refuses a second hook with the same URL: one appeared meanwhile.
                 Err(GithubError::Unexpected { status: 422, .. }) => {
                     match self.find_ours(token, org, &url).await {
@@ -268,7 +283,11 @@ impl Webhooks {
         };
         match made {
             Ok(hook) => {
-                tracing::info!(organization = org, hook = hook.id, "organization hook in place");
+                tracing::info!(
+                    organization = org,
+                    hook = hook.id,
+                    "organization hook in place"
+                );
                 self.record(
                     integration_id,
                     group,
@@ -311,7 +330,11 @@ impl Webhooks {
         wanted: Wanted,
     ) -> anyhow::Result<()> {
         if let Some(hook_id) = row.and_then(|r| r.hook_id) {
-            match self.github.delete_org_hook(token, &group.login, hook_id).await {
+            match self
+                .github
+                .delete_org_hook(token, &group.login, hook_id)
+                .await
+            {
                 Ok(()) | Err(GithubError::NotFound { .. }) => {}
                 // Without ownership GitHub refuses: nothing more this account can do.
                 Err(GithubError::Forbidden { .. }) if wanted.state == HookState::NotOwner => {}
@@ -324,8 +347,15 @@ impl Webhooks {
                 }
             }
         }
-        self.record(integration_id, group, row, wanted.state, wanted.reason, None)
-            .await
+        self.record(
+            integration_id,
+            group,
+            row,
+            wanted.state,
+            wanted.reason,
+            None,
+        )
+        .await
     }
 
     async fn record_error(
@@ -426,6 +456,10 @@ fn spec<'a>(url: &'a str, secret: &'a str) -> HookSpec<'a> {
 fn is_as_wanted(hook: &OrgHook, url: &str) -> bool {
     hook.active
         && hook.config.url.as_deref() == Some(url)
-        && hook.config.content_type.as_deref().is_none_or(|c| c == "json")
+        && hook
+            .config
+            .content_type
+            .as_deref()
+            .is_none_or(|c| c == "json")
         && EVENTS.iter().all(|e| hook.events.iter().any(|h| h == e))
 }

@@ -16,9 +16,7 @@ use apalis_cron::{CronScheduler, Schedule, Tick, timezone::Utc as CronUtc};
 use chrono::{DateTime, Utc};
 use entity::{group, integration, repository, webhook, webhook_delivery};
 use github::Token;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 
 use super::{HookState, Webhooks};
 
@@ -104,7 +102,9 @@ impl Webhooks {
             .all(&self.db)
             .await?;
         for (integration_id, delivery_id) in stuck {
-            self.queue.enqueue_delivery(&integration_id, &delivery_id).await?;
+            self.queue
+                .enqueue_delivery(&integration_id, &delivery_id)
+                .await?;
         }
         Ok(())
     }
@@ -140,7 +140,9 @@ impl Webhooks {
         else {
             return Ok(None);
         };
-        Ok(Some(Token::new(self.secrets.open(&integration.token_ciphertext)?)))
+        Ok(Some(Token::new(
+            self.secrets.open(&integration.token_ciphertext)?,
+        )))
     }
 
     async fn recover_hook(&self, hook: &webhook::Model) -> anyhow::Result<()> {
@@ -148,7 +150,10 @@ impl Webhooks {
             return Ok(());
         };
         let interval = self.settings.recovery_interval;
-        if !self.claim(hook, webhook::Column::RecoveredAt, interval).await? {
+        if !self
+            .claim(hook, webhook::Column::RecoveredAt, interval)
+            .await?
+        {
             return Ok(());
         }
         let Some(token) = self.token_of(&hook.integration_id).await? else {
@@ -184,7 +189,9 @@ impl Webhooks {
             .select_only()
             .column(webhook_delivery::Column::DeliveryId)
             .filter(webhook_delivery::Column::IntegrationId.eq(hook.integration_id.as_str()))
-            .filter(webhook_delivery::Column::DeliveryId.is_in(failed.iter().map(|g| g.to_string())))
+            .filter(
+                webhook_delivery::Column::DeliveryId.is_in(failed.iter().map(|g| g.to_string())),
+            )
             .into_tuple::<String>()
             .all(&self.db)
             .await?

@@ -1,0 +1,92 @@
+//! The webhook state of an integration, per organization.
+
+use async_graphql::{Context, Enum, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::webhook;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use worker::webhooks::HookState;
+
+/// Whether Tributary keeps a hook in an organization, or why not.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookState {
+    /// The hook exists and delivers here.
+    Active,
+    /// The account is only a member: webhooks need an owner (every other service works).
+    NotOwner,
+    /// No repository of the organization is imported yet.
+    NoImportedRepo,
+    /// The Webhooks service is off.
+    Disabled,
+    /// GitHub refused the last attempt; `reason` says what it answered.
+    Error,
+}
+
+impl From<HookState> for WebhookState {
+    fn from(state: HookState) -> Self {
+        match state {
+            HookState::Active => WebhookState::Active,
+            HookState::NotOwner => WebhookState::NotOwner,
+            HookState::NoImportedRepo => WebhookState::NoImportedRepo,
+            HookState::Disabled => WebhookState::Disabled,
+            HookState::Error => WebhookState::Error,
+        }
+    }
+}
+
+/// Tributary's organization hook in one organization.
+pub struct OrganizationWebhook(pub webhook::Model);
+
+#[Object]
+impl OrganizationWebhook {
+    /// The organization's login.
+    async fn organization(&self) -> &str {
+        &self.0.organization
+    }
+
+    async fn state(&self) -> WebhookState {
+        HookState::parse(&self.0.state)
+            .unwrap_or(HookState::Error)
+            .into()
+    }
+
+    /// Why the state is not ACTIVE, in words.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    /// GitHub's id of the hook, while one exists.
+    async fn hook_id(&self) -> Option<String> {
+        self.0.hook_id.map(|id| id.to_string())
+    }
+
+    /// GitHub's ping for the hook arrived and was verified.
+    async fn verified(&self) -> bool {
+        self.0.verified
+    }
+
+    /// When the last delivery from this hook arrived.
+    async fn last_delivery_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_delivery_at
+    }
+
+    /// Where GitHub delivers.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+}
+
+/// The integration's webhook rows, by organization login.
+pub async fn webhooks_of(
+    ctx: &Context<'_>,
+    integration_id: &str,
+) -> Result<Vec<OrganizationWebhook>> {
+    let db = ctx.data::<DatabaseConnection>()?;
+    Ok(webhook::Entity::find()
+        .filter(webhook::Column::IntegrationId.eq(integration_id))
+        .order_by_asc(webhook::Column::Organization)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(OrganizationWebhook)
+        .collect())
+}
