@@ -7,7 +7,7 @@
 mod deliver;
 pub(crate) mod payloads;
 pub(crate) mod rest;
-// pub(crate) mod sim;
+pub(crate) mod sim;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};

@@ -176,6 +176,12 @@ async fn handle(state: &SimState, req: Request) -> Response {
         return finish(reply, &request_id, None, None);
     }
 
+    if crate::hooks::sim::owns(&path) {
+        let body = req.into_body().into_bytes().await.unwrap_or_default();
+        let reply = crate::hooks::sim::handle(state, &method, &path, &body).await;
+        return finish(reply, &request_id, None, None);
+    }
+
     if path.starts_with("/_sim/") && path != "/_sim/tokens" {
         let body = req.into_body().into_bytes().await.unwrap_or_default();
         let reply = control::handle(state, &method, &path, &query, &body);

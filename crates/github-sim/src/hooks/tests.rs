@@ -422,3 +422,92 @@ async fn patch_replaces_the_config_and_delete_removes_the_hook() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn sim_hooks_lists_hooks_and_delivers_on_demand_with_the_receivers_status() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let mut receiver = Receiver::start(202).await;
+    let id = create_hook(&sim, &owner, hook_body(&receiver.url, Some("k"), &["push"]))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    receiver.next().await; // the ping
+
+    let listed = get(&sim, "/_sim/hooks", None).await.json();
+    assert_eq!(listed[0]["id"], id);
+    assert_eq!(listed[0]["org"], "acme-corp");
+    assert_eq!(listed[0]["url"], receiver.url);
+    assert_eq!(listed[0]["events"], json!(["push"]));
+    assert_eq!(listed[0]["content_type"], "json");
+    assert_eq!(listed[0]["created_by"]["kind"], "personal_access_token");
+
+    let payload = json!({"zen": "custom", "hook_id": id});
+    let answer = send(
+        &sim,
+        Method::POST,
+        &format!("/_sim/hooks/{id}/deliver"),
+        None,
+        Some(json!({"event": "issues", "payload": payload})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let answer = answer.json();
+    assert_eq!(answer["status"], 202);
+    let got = receiver.next().await;
+    assert_eq!(got.header("x-github-event"), "issues");
+    assert_eq!(got.header("x-github-delivery"), answer["guid"]);
+    assert_eq!(got.json(), payload);
+    assert_eq!(
+        got.header("x-hub-signature-256"),
+        sign_sha256("k", &got.body)
+    );
+
+    let missing = send(
+        &sim,
+        Method::POST,
+        "/_sim/hooks/1/deliver",
+        None,
+        Some(json!({"event": "push", "payload": {}})),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_unreachable_receiver_is_recorded_as_a_failed_delivery() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let id = create_hook(
+        &sim,
+        &owner,
+        hook_body(&unreachable_url().await, Some("k"), &["push"]),
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .unwrap();
+    let answer = send(
+        &sim,
+        Method::POST,
+        &format!("/_sim/hooks/{id}/deliver"),
+        None,
+        Some(json!({"event": "push", "payload": {"ref": "refs/heads/main"}})),
+    )
+    .await
+    .json();
+    assert_eq!(answer["status"], 0);
+    assert_eq!(answer["error"], "failed to connect to host");
+    let list = deliveries(&sim, &owner, id, 2).await;
+    let failed = list
+        .iter()
+        .find(|d| d["id"] == answer["delivery_id"])
+        .unwrap();
+    assert_eq!(failed["status_code"], 0);
+    assert_eq!(failed["status"], "failed to connect to host");
+    assert_eq!(failed["event"], "push");
+    assert_eq!(failed["redelivery"], false);
+    let ping = list.iter().find(|d| d["event"] == "ping").unwrap();
+    assert_eq!(ping["status_code"], 0);
+}
