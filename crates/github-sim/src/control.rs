@@ -94,6 +94,33 @@
 //! Answer: `{"latency_ms", "bad_gateway_rate", "secondary_rate_limit": {…} | null,
 //! "exhausted_until": "…" | null, "revoked_tokens": [...]}`.
 //!
+//! ## `GET /_sim/hooks`
+//! Every organization webhook the simulator holds (made through `POST /orgs/{org}/hooks`):
+//! ```json
+//! [{"id": 503214876, "org": "acme-corp", "url": "http://127.0.0.1:8080/webhooks/github/1",
+//!   "events": ["push", "pull_request"], "active": true, "content_type": "json",
+//!   "created_by": {"kind": "personal_access_token", "login": "tributary-svc"}
+//!               | {"kind": "oauth_app", "client_id": "Ov23li…", "login": "tributary-svc"},
+//!   "created_at": "…", "updated_at": "…"}]
+//! ```
+//!
+//! ## `POST /_sim/hooks/{id}/deliver`
+//! Body `{"event": "push", "payload": {…}}`: signs the payload with the hook's secret and
+//! sends it now with GitHub's headers and the hook's content type, whatever the hook
+//! subscribes to, and answers once the receiver has:
+//! `{"status": 202, "delivery_id": 12000000042, "guid": "…"}`, or
+//! `{"status": 0, "delivery_id": …, "guid": …, "error": "failed to connect to host"}`
+//! when nothing answered. The attempt is recorded like any other delivery (it shows in
+//! `GET /orgs/{org}/hooks/{id}/deliveries` and can be redelivered). 404 for an unknown hook.
+//!
+//! ## Webhook deliveries
+//! Hooks get deliveries as on GitHub: a `ping` when created (if active) or pinged, and
+//! the events `/_sim/mutate` and `/_sim/orgs/{org}/members/{login}` cause, for
+//! repositories of the hook's organization, to active hooks that subscribe to the event
+//! (or `*`). They are sent in the background (the call that caused them does not wait),
+//! in order per hook, with a 10 s timeout; an unreachable receiver is recorded as
+//! `status_code: 0`, `status: "failed to connect to host"`.
+//!
 //! ## `GET /_sim/rest-estimate[?repo=owner/name | ?owner=login]`
 //! How many REST requests (each one point of the core budget) a REST collector needs
 //! to store what the GraphQL import stores, at 100 items per page and at least one

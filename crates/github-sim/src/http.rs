@@ -13,6 +13,7 @@ use crate::auth::{Auth, Principal, authenticate};
 use crate::content::Content;
 use crate::dataset::Dataset;
 use crate::faults::{Fault, Faults};
+use crate::hooks::Hooks;
 use crate::ratelimit::{RateLimiter, Resource, Snapshot};
 use crate::stats::Stats;
 use crate::{control, graphql, ids, oauth, rest, web};
@@ -26,6 +27,7 @@ pub(crate) struct SimState {
     pub schema: graphql::SimSchema,
     pub limiter: RateLimiter,
     pub oauth: oauth::OAuthState,
+    pub hooks: Arc<Hooks>,
     counter: AtomicU64,
 }
 
@@ -34,6 +36,7 @@ impl SimState {
         SimState {
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Faults::default()),
+            hooks: Arc::new(Hooks::new(dataset.seed)),
             dataset: Arc::new(dataset),
             content: RwLock::new(Arc::new(content)),
             schema: graphql::build_schema(),
@@ -170,6 +173,12 @@ async fn handle(state: &SimState, req: Request) -> Response {
 
     if oauth::owns(&path) {
         let reply = oauth::handle(&state.oauth, &state.dataset, req, &path, &query).await;
+        return finish(reply, &request_id, None, None);
+    }
+
+    if crate::hooks::sim::owns(&path) {
+        let body = req.into_body().into_bytes().await.unwrap_or_default();
+        let reply = crate::hooks::sim::handle(state, &method, &path, &body).await;
         return finish(reply, &request_id, None, None);
     }
 
@@ -335,7 +344,8 @@ async fn handle(state: &SimState, req: Request) -> Response {
         return finish(reply, &request_id, principal.as_ref(), Some("repo"));
     }
 
-    let (reply, accepted) = rest::handle(&call, &method);
+    let body = req.into_body().into_bytes().await.unwrap_or_default();
+    let (reply, accepted) = rest::handle(&call, &method, &body);
     state.stats().rest(format!("{method} {}", call.path));
     finish(reply, &request_id, principal.as_ref(), Some(accepted))
 }

@@ -13,6 +13,7 @@ mod control;
 mod dataset;
 mod faults;
 mod graphql;
+mod hooks;
 mod http;
 mod ids;
 mod mutate;

@@ -736,6 +736,14 @@ impl Principal {
             .iter()
             .any(|o| o.eq_ignore_ascii_case(&org.login))
     }
+
+    /// The OAuth app behind a `gho_` token; `None` for personal access tokens.
+    pub fn oauth_client_id(&self) -> Option<&str> {
+        if self.token.kind != TokenKind::OAuth {
+            return None;
+        }
+        self.token.name.strip_prefix("oauth:")
+    }
 }
 
 impl GithubSim {

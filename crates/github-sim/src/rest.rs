@@ -5,10 +5,11 @@ use serde_json::{Value, json};
 
 use crate::auth::Principal;
 use crate::dataset::{Org, OrgRole, User};
+use crate::hooks::{self, rest::HookRoute};
 use crate::http::{Call, REST_DOCS, Reply, encode_component};
 use crate::ratelimit::{Resource, Snapshot};
 
-const FORBIDDEN_FOR_PAT: &str = "Resource not accessible by personal access token";
+pub(crate) const FORBIDDEN_FOR_PAT: &str = "Resource not accessible by personal access token";
 const SAML_MESSAGE: &str = "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.";
 const SAML_DOCS: &str = "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/";
 
@@ -65,9 +66,13 @@ impl Route {
 }
 
 /// Handles one REST call; returns the reply and the endpoint's accepted scopes.
-pub(crate) fn handle(call: &Call, method: &Method) -> (Reply, &'static str) {
+pub(crate) fn handle(call: &Call, method: &Method, body: &[u8]) -> (Reply, &'static str) {
+    let hook_route = HookRoute::parse(method, &call.path);
     let route = Route::parse(method, &call.path);
-    let accepted = route.accepted_scopes();
+    let accepted = match hook_route {
+        Some(_) => hooks::rest::ACCEPTED_SCOPES,
+        None => route.accepted_scopes(),
+    };
 
     if matches!(route, Route::RateLimit) {
         return (rate_limit(call), accepted);
@@ -93,6 +98,11 @@ pub(crate) fn handle(call: &Call, method: &Method) -> (Reply, &'static str) {
         }
     };
 
+    if let Some(hook_route) = hook_route {
+        let mut reply = hooks::rest::handle(call, hook_route, body);
+        reply.rate = Some(rate);
+        return (reply, accepted);
+    }
     let mut reply = match (&route, call.principal) {
         (r, None) if r.needs_auth() => Reply::error(
             StatusCode::UNAUTHORIZED,
@@ -169,7 +179,11 @@ fn root(call: &Call) -> Reply {
 }
 
 fn simple_user(call: &Call, user: &User) -> Value {
-    let b = &call.base;
+    user_json(&call.base, user)
+}
+
+/// A user as GitHub embeds one in other objects (REST answers and webhook payloads).
+pub(crate) fn user_json(b: &str, user: &User) -> Value {
     let l = &user.login;
     json!({
         "login": l,
@@ -248,7 +262,11 @@ fn authenticated_user(call: &Call, p: &Principal) -> Value {
 }
 
 fn org_summary(call: &Call, org: &Org) -> Value {
-    let b = &call.base;
+    org_json(&call.base, org)
+}
+
+/// An organization as GitHub embeds one in other objects.
+pub(crate) fn org_json(b: &str, org: &Org) -> Value {
     let l = &org.login;
     json!({
         "login": l,
@@ -266,7 +284,7 @@ fn org_summary(call: &Call, org: &Org) -> Value {
     })
 }
 
-fn sso_required(call: &Call, org: &Org) -> Reply {
+pub(crate) fn sso_required(call: &Call, org: &Org) -> Reply {
     Reply::error(StatusCode::FORBIDDEN, SAML_MESSAGE, SAML_DOCS).header(
         "x-github-sso",
         format!(
@@ -277,7 +295,7 @@ fn sso_required(call: &Call, org: &Org) -> Reply {
 }
 
 /// GitHub's 403 for an organization that restricts OAuth apps and has not approved this one.
-fn oauth_restricted(org: &Org, docs: &str) -> Reply {
+pub(crate) fn oauth_restricted(org: &Org, docs: &str) -> Reply {
     Reply::error(
         StatusCode::FORBIDDEN,
         &crate::oauth::restriction_message(&org.login),
@@ -487,7 +505,7 @@ fn org_reply(call: &Call, p: Option<&Principal>, org: &Org) -> Reply {
 }
 
 /// GitHub's `per_page`/`page` paging with a `Link` header.
-fn paginate(call: &Call, items: Vec<Value>) -> Reply {
+pub(crate) fn paginate(call: &Call, items: Vec<Value>) -> Reply {
     let per_page = match call.param("per_page").map(|v| v.parse::<i64>()) {
         None => 30,
         Some(Ok(n)) if n >= 1 => n.min(100) as usize,

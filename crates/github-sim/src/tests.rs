@@ -6,23 +6,23 @@ use serde_json::{Value, json};
 
 use super::*;
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    text: String,
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
-async fn send(
+pub(crate) async fn send(
     sim: &GithubSim,
     method: Method,
     path: &str,
@@ -52,7 +52,7 @@ async fn send(
     }
 }
 
-async fn get(sim: &GithubSim, path: &str, token: Option<&str>) -> Reply {
+pub(crate) async fn get(sim: &GithubSim, path: &str, token: Option<&str>) -> Reply {
     send(sim, Method::GET, path, token, None).await
 }
 
@@ -67,7 +67,7 @@ async fn graphql(sim: &GithubSim, token: &str, query: &str, variables: Value) ->
     .await
 }
 
-fn token(sim: &GithubSim, name: &str) -> String {
+pub(crate) fn token(sim: &GithubSim, name: &str) -> String {
     sim.token(name).unwrap_or_else(|| panic!("no token {name}"))
 }
 

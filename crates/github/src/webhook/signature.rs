@@ -1,6 +1,6 @@
 //! `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>`.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";

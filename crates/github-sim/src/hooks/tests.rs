@@ -1,0 +1,513 @@
+//! Organization hooks end to end: the REST rules, signed deliveries to a real
+//! receiver over TCP, the delivery log and redelivery.
+
+use std::time::Duration;
+
+use poem::http::{HeaderMap, Method, StatusCode};
+use poem::{Endpoint, Request, Response};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::sign_sha256;
+use crate::tests::{Reply, get, send, token};
+use crate::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, GithubSim, SimConfig};
+
+pub(crate) struct Received {
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no {name} header"))
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+struct Capture {
+    tx: mpsc::UnboundedSender<Received>,
+    status: u16,
+}
+
+impl Endpoint for Capture {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> poem::Result<Response> {
+        let headers = req.headers().clone();
+        let body = req.into_body().into_vec().await?;
+        let _ = self.tx.send(Received { headers, body });
+        Ok(Response::builder()
+            .status(StatusCode::from_u16(self.status).unwrap())
+            .header("x-receiver", "test")
+            .body("thanks"))
+    }
+}
+
+/// A small HTTP server answering `status` to everything and keeping what it got.
+pub(crate) struct Receiver {
+    pub url: String,
+    rx: mpsc::UnboundedReceiver<Received>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start(status: u16) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/webhooks/github/1",
+            listener.local_addr().unwrap()
+        );
+        let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let _ = poem::Server::new_with_acceptor(acceptor)
+                .run(Capture { tx, status })
+                .await;
+        });
+        Receiver { url, rx, task }
+    }
+
+    pub async fn next(&mut self) -> Received {
+        tokio::time::timeout(Duration::from_secs(5), self.rx.recv())
+            .await
+            .expect("no delivery within 5 s")
+            .expect("receiver closed")
+    }
+
+    /// Nothing more arrives within a short while.
+    pub async fn quiet(&mut self) {
+        let more = tokio::time::timeout(Duration::from_millis(300), self.rx.recv()).await;
+        assert!(more.is_err(), "unexpected delivery");
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A URL nothing listens on.
+pub(crate) async fn unreachable_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}/webhooks/github/1")
+}
+
+pub(crate) async fn create_hook(sim: &GithubSim, token: &str, body: Value) -> Reply {
+    send(
+        sim,
+        Method::POST,
+        "/orgs/acme-corp/hooks",
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+pub(crate) fn hook_body(url: &str, secret: Option<&str>, events: &[&str]) -> Value {
+    let mut config = json!({"url": url, "content_type": "json", "insecure_ssl": "0"});
+    if let Some(secret) = secret {
+        config["secret"] = json!(secret);
+    }
+    json!({"name": "web", "active": true, "events": events, "config": config})
+}
+
+async fn post_json(sim: &GithubSim, path: &'static str, body: Value) -> Value {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(poem::http::Uri::from_static(path))
+        .header("accept", "application/json")
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    let answer = sim.endpoint().call(req).await.unwrap();
+    serde_json::from_str(&answer.into_body().into_string().await.unwrap()).unwrap()
+}
+
+/// A `gho_` token for `tributary-svc` (owner of acme-corp) with `scope`.
+async fn oauth_token(sim: &GithubSim, scope: &str) -> String {
+    let approved = post_json(
+        sim,
+        "/_sim/oauth/authorize",
+        json!({"client_id": DEFAULT_CLIENT_ID, "scope": scope, "state": "s"}),
+    )
+    .await;
+    let redirect = approved["redirect_url"].as_str().unwrap();
+    let code = redirect
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let exchange = json!({"client_id": DEFAULT_CLIENT_ID, "client_secret": DEFAULT_CLIENT_SECRET, "code": code});
+    let answer = post_json(sim, "/login/oauth/access_token", exchange).await;
+    answer["access_token"].as_str().unwrap().to_string()
+}
+
+/// Waits until the hook has recorded `n` deliveries; answers them, newest first.
+pub(crate) async fn deliveries(sim: &GithubSim, owner: &str, hook_id: i64, n: usize) -> Vec<Value> {
+    let path = format!("/orgs/acme-corp/hooks/{hook_id}/deliveries?per_page=100");
+    for _ in 0..100 {
+        let list = get(sim, &path, Some(owner)).await.json();
+        let list = list.as_array().unwrap().clone();
+        if list.len() >= n {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {n} deliveries recorded");
+}
+
+#[tokio::test]
+async fn owner_creates_a_hook_and_gets_a_signed_ping() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let mut receiver = Receiver::start(200).await;
+    let created = create_hook(
+        &sim,
+        &owner,
+        hook_body(&receiver.url, Some("s3cret"), &["push", "pull_request"]),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(
+        created.header("x-accepted-oauth-scopes"),
+        Some("admin:org_hook")
+    );
+    let hook = created.json();
+    let id = hook["id"].as_i64().unwrap();
+    assert_eq!(hook["type"], "Organization");
+    assert_eq!(hook["name"], "web");
+    assert_eq!(hook["active"], true);
+    assert_eq!(hook["events"], json!(["push", "pull_request"]));
+    assert_eq!(
+        hook["config"],
+        json!({"url": receiver.url, "content_type": "json", "insecure_ssl": "0", "secret": "********"})
+    );
+    let url = format!("http://127.0.0.1:4000/orgs/acme-corp/hooks/{id}");
+    assert_eq!(hook["url"], url);
+    assert_eq!(hook["ping_url"], format!("{url}/pings"));
+    assert_eq!(hook["deliveries_url"], format!("{url}/deliveries"));
+    assert_eq!(created.header("location"), Some(url.as_str()));
+    assert!(!created.text.contains("s3cret"));
+
+    let ping = receiver.next().await;
+    assert_eq!(ping.header("x-github-event"), "ping");
+    assert_eq!(ping.header("x-github-hook-id"), id.to_string());
+    assert_eq!(
+        ping.header("x-github-hook-installation-target-type"),
+        "organization"
+    );
+    let org_id = sim.dataset().orgs[0].id;
+    assert_eq!(
+        ping.header("x-github-hook-installation-target-id"),
+        org_id.to_string()
+    );
+    assert!(ping.header("user-agent").starts_with("GitHub-Hookshot/"));
+    assert_eq!(ping.header("content-type"), "application/json");
+    assert_eq!(ping.header("x-github-delivery").len(), 36);
+    assert_eq!(
+        ping.header("x-hub-signature-256"),
+        sign_sha256("s3cret", &ping.body)
+    );
+    assert!(ping.header("x-hub-signature").starts_with("sha1="));
+    let payload = ping.json();
+    assert_eq!(payload["hook_id"], id);
+    assert_eq!(payload["hook"]["id"], id);
+    assert_eq!(payload["organization"]["login"], "acme-corp");
+    assert_eq!(payload["sender"]["login"], "tributary-svc");
+    assert!(payload["zen"].is_string());
+
+    let listed = get(&sim, "/orgs/acme-corp/hooks", Some(&owner)).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert_eq!(listed.json(), json!([hook]));
+    let one = get(&sim, &format!("/orgs/acme-corp/hooks/{id}"), Some(&owner)).await;
+    assert_eq!(one.json(), hook);
+    let config = get(
+        &sim,
+        &format!("/orgs/acme-corp/hooks/{id}/config"),
+        Some(&owner),
+    )
+    .await;
+    assert_eq!(config.json(), hook["config"]);
+
+    // A ping on demand: 204 and another delivery.
+    let pinged = send(
+        &sim,
+        Method::POST,
+        &format!("/orgs/acme-corp/hooks/{id}/pings"),
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(pinged.status, StatusCode::NO_CONTENT);
+    assert_eq!(receiver.next().await.header("x-github-event"), "ping");
+}
+
+#[tokio::test]
+async fn defaults_are_form_encoding_and_push_and_no_secret_means_no_signature() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let mut receiver = Receiver::start(200).await;
+    let created = create_hook(
+        &sim,
+        &owner,
+        json!({"name": "web", "config": {"url": receiver.url}}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let hook = created.json();
+    assert_eq!(hook["events"], json!(["push"]));
+    assert_eq!(hook["config"]["content_type"], "form");
+    assert!(hook["config"].get("secret").is_none());
+    let ping = receiver.next().await;
+    assert_eq!(
+        ping.header("content-type"),
+        "application/x-www-form-urlencoded"
+    );
+    let body = String::from_utf8(ping.body.clone()).unwrap();
+    let json = crate::http::percent_decode(body.strip_prefix("payload=").unwrap());
+    let payload: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(payload["hook_id"], hook["id"]);
+    assert!(ping.headers.get("x-hub-signature-256").is_none());
+    assert!(ping.headers.get("x-hub-signature").is_none());
+}
+
+#[tokio::test]
+async fn only_owners_with_admin_org_hook_manage_hooks_as_on_github() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let url = unreachable_url().await;
+    let body = hook_body(&url, Some("x"), &["push"]);
+
+    // A member (every scope) gets GitHub's 404, as does an owner whose token lacks the scope.
+    let member = create_hook(&sim, &token(&sim, "member"), body.clone()).await;
+    assert_eq!(member.status, StatusCode::NOT_FOUND, "{}", member.text);
+    assert_eq!(member.json()["message"], "Not Found");
+    let no_scope = oauth_token(&sim, "repo admin:org").await;
+    let refused = create_hook(&sim, &no_scope, body.clone()).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        refused.header("x-accepted-oauth-scopes"),
+        Some("admin:org_hook")
+    );
+    assert_eq!(refused.header("x-oauth-scopes"), Some("repo, admin:org"));
+    let listed = get(&sim, "/orgs/acme-corp/hooks", Some(&no_scope)).await;
+    assert_eq!(listed.status, StatusCode::NOT_FOUND);
+    let fine_grained = create_hook(&sim, &token(&sim, "fine-grained"), body.clone()).await;
+    assert_eq!(fine_grained.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        fine_grained.header("x-accepted-github-permissions"),
+        Some("organization_hooks=write")
+    );
+    let anonymous = send(&sim, Method::GET, "/orgs/acme-corp/hooks", None, None).await;
+    assert_eq!(anonymous.status, StatusCode::NOT_FOUND);
+
+    // The owner creates it; the same URL again is GitHub's validation error.
+    assert_eq!(
+        create_hook(&sim, &owner, body.clone()).await.status,
+        StatusCode::CREATED
+    );
+    let again = create_hook(&sim, &owner, body.clone()).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = again.json();
+    assert_eq!(error["message"], "Validation Failed");
+    assert_eq!(error["errors"][0]["resource"], "Hook");
+    assert_eq!(
+        error["errors"][0]["message"],
+        "Hook already exists on this organization"
+    );
+    assert_eq!(error["status"], "422");
+
+    let broken = send(
+        &sim,
+        Method::POST,
+        "/orgs/acme-corp/hooks",
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    let no_url = create_hook(&sim, &owner, json!({"name": "web", "config": {}})).await;
+    assert_eq!(no_url.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_type = create_hook(
+        &sim,
+        &owner,
+        json!({"name": "web", "config": {"url": "http://127.0.0.1:9/x", "content_type": "xml"}}),
+    )
+    .await;
+    assert_eq!(bad_type.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // globex: tributary-svc is only a member there.
+    let globex = send(&sim, Method::GET, "/orgs/globex/hooks", Some(&owner), None).await;
+    assert_eq!(globex.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_oauth_app_and_a_pat_each_see_only_their_own_hooks() {
+    let sim = GithubSim::new(SimConfig::default());
+    let pat = token(&sim, "owner");
+    let app = oauth_token(&sim, "repo admin:org admin:org_hook").await;
+    let url = unreachable_url().await;
+    let made = create_hook(&sim, &app, hook_body(&url, None, &["push"])).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let id = made.json()["id"].as_i64().unwrap();
+
+    assert_eq!(
+        get(&sim, "/orgs/acme-corp/hooks", Some(&app))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        get(&sim, "/orgs/acme-corp/hooks", Some(&pat)).await.json(),
+        json!([])
+    );
+    let path = format!("/orgs/acme-corp/hooks/{id}");
+    assert_eq!(
+        get(&sim, &path, Some(&pat)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let delete = send(&sim, Method::DELETE, &path, Some(&pat), None).await;
+    assert_eq!(delete.status, StatusCode::NOT_FOUND);
+    // The hook still exists on the organization: the PAT cannot add a second one.
+    let twin = create_hook(&sim, &pat, hook_body(&url, None, &["push"])).await;
+    assert_eq!(twin.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn patch_replaces_the_config_and_delete_removes_the_hook() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let url = unreachable_url().await;
+    let id = create_hook(&sim, &owner, hook_body(&url, Some("old"), &["push"]))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/orgs/acme-corp/hooks/{id}");
+    let patched = send(
+        &sim,
+        Method::PATCH,
+        &path,
+        Some(&owner),
+        Some(json!({"events": ["push", "issues"], "active": false, "config": {"url": url, "content_type": "json"}})),
+    )
+    .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    let hook = patched.json();
+    assert_eq!(hook["events"], json!(["push", "issues"]));
+    assert_eq!(hook["active"], false);
+    assert!(hook["config"].get("secret").is_none(), "{hook}");
+    let deleted = send(&sim, Method::DELETE, &path, Some(&owner), None).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        get(&sim, &path, Some(&owner)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&sim, "/orgs/acme-corp/hooks/nope", Some(&owner))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn sim_hooks_lists_hooks_and_delivers_on_demand_with_the_receivers_status() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let mut receiver = Receiver::start(202).await;
+    let id = create_hook(&sim, &owner, hook_body(&receiver.url, Some("k"), &["push"]))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    receiver.next().await; // the ping
+
+    let listed = get(&sim, "/_sim/hooks", None).await.json();
+    assert_eq!(listed[0]["id"], id);
+    assert_eq!(listed[0]["org"], "acme-corp");
+    assert_eq!(listed[0]["url"], receiver.url);
+    assert_eq!(listed[0]["events"], json!(["push"]));
+    assert_eq!(listed[0]["content_type"], "json");
+    assert_eq!(listed[0]["created_by"]["kind"], "personal_access_token");
+
+    let payload = json!({"zen": "custom", "hook_id": id});
+    let answer = send(
+        &sim,
+        Method::POST,
+        &format!("/_sim/hooks/{id}/deliver"),
+        None,
+        Some(json!({"event": "issues", "payload": payload})),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let answer = answer.json();
+    assert_eq!(answer["status"], 202);
+    let got = receiver.next().await;
+    assert_eq!(got.header("x-github-event"), "issues");
+    assert_eq!(got.header("x-github-delivery"), answer["guid"]);
+    assert_eq!(got.json(), payload);
+    assert_eq!(
+        got.header("x-hub-signature-256"),
+        sign_sha256("k", &got.body)
+    );
+
+    let missing = send(
+        &sim,
+        Method::POST,
+        "/_sim/hooks/1/deliver",
+        None,
+        Some(json!({"event": "push", "payload": {}})),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_unreachable_receiver_is_recorded_as_a_failed_delivery() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let id = create_hook(
+        &sim,
+        &owner,
+        hook_body(&unreachable_url().await, Some("k"), &["push"]),
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .unwrap();
+    let answer = send(
+        &sim,
+        Method::POST,
+        &format!("/_sim/hooks/{id}/deliver"),
+        None,
+        Some(json!({"event": "push", "payload": {"ref": "refs/heads/main"}})),
+    )
+    .await
+    .json();
+    assert_eq!(answer["status"], 0);
+    assert_eq!(answer["error"], "failed to connect to host");
+    let list = deliveries(&sim, &owner, id, 2).await;
+    let failed = list
+        .iter()
+        .find(|d| d["id"] == answer["delivery_id"])
+        .unwrap();
+    assert_eq!(failed["status_code"], 0);
+    assert_eq!(failed["status"], "failed to connect to host");
+    assert_eq!(failed["event"], "push");
+    assert_eq!(failed["redelivery"], false);
+    let ping = list.iter().find(|d| d["event"] == "ping").unwrap();
+    assert_eq!(ping["status_code"], 0);
+}
