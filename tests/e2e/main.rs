@@ -11,3 +11,4 @@ mod secrets;
 mod services;
 mod subscriptions;
 mod token_path;
+mod webhooks;

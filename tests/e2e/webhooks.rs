@@ -1,0 +1,686 @@
+//! Webhooks end to end: hooks added and removed in github-sim by the rules, deliveries
+//! signed by the simulator (or by the test with the hook's secret) received, verified,
+//! stored once and applied by the worker, and missed deliveries recovered.
+
+use std::time::Duration;
+
+use entity::{pull_request, webhook, webhook_delivery};
+use reqwest::{Method, StatusCode};
+use sea_orm::{
+    ColumnTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::{Value, json};
+use tributary_tests::{TestApp, TestAppBuilder, on_every_backend};
+
+const WEBHOOK_FIELDS: &str = "organization state reason hookId verified lastDeliveryAt url";
+
+async fn database(app: &TestApp) -> DatabaseConnection {
+    Database::connect(&app.config.database_url()).await.unwrap()
+}
+
+async fn webhooks(app: &TestApp, integration: &str) -> Vec<Value> {
+    let data = app
+        .data(
+            &format!(
+                "query($id: ID!) {{ integration(id: $id) {{ webhooks {{ {WEBHOOK_FIELDS} }} }} }}"
+            ),
+            json!({ "id": integration }),
+        )
+        .await;
+    data["integration"]["webhooks"].as_array().unwrap().clone()
+}
+
+fn of<'a>(hooks: &'a [Value], org: &str) -> &'a Value {
+    hooks
+        .iter()
+        .find(|h| h["organization"] == org)
+        .unwrap_or_else(|| panic!("no webhook row for {org}: {hooks:#?}"))
+}
+
+async fn sim_hooks(app: &TestApp) -> Vec<Value> {
+    app.sim_control(Method::GET, "/_sim/hooks", None)
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Waits until `check` holds, for up to `seconds`.
+async fn eventually<F, Fut>(seconds: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    while std::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: not so within {seconds} s");
+}
+
+/// Tributary's id and GitHub's node id of the first acme-corp repository.
+async fn first_demo_repository(app: &TestApp, integration: &str) -> (String, String, String) {
+    let dataset = app.sim_control(Method::GET, "/_sim/dataset", None).await;
+    let full_name = dataset["content"][0]["repository"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let data = app
+        .data(
+            "query($id: ID!) { integration(id: $id) { repositories(first: 100) { edges { node { id fullName } } } } }",
+            json!({ "id": integration }),
+        )
+        .await;
+    let id = data["integration"]["repositories"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["fullName"] == full_name.as_str())
+        .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+        .unwrap();
+    let db = database(app).await;
+    let node_id = entity::repository::Entity::find_by_id(id.clone())
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .github_node_id;
+    (id, node_id, full_name)
+}
+
+/// Imports the repository and waits for the run to succeed.
+async fn import(app: &TestApp, integration: &str, repository: &str) {
+    let data = app
+        .data(
+            "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }",
+            json!({ "i": integration, "r": [repository] }),
+        )
+        .await;
+    let run = data["importRepositories"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut state = String::new();
+    for _ in 0..1200 {
+        let data = app
+            .data(
+                "query($id: ID!) { importRun(id: $id) { state error } }",
+                json!({ "id": run }),
+            )
+            .await;
+        state = data["importRun"]["state"].as_str().unwrap().to_string();
+        if state == "SUCCEEDED" {
+            return;
+        }
+        assert_ne!(state, "FAILED", "{data:#}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the import did not end: {state}");
+}
+
+/// An owner integration with one acme-corp repository imported and its hook ACTIVE.
+struct Hooked {
+    integration: String,
+    repository_id: String,
+    repository_node_id: String,
+    full_name: String,
+    hook_id: i64,
+}
+
+async fn hooked(app: &TestApp) -> Hooked {
+    let integration = app.create_integration("owner").await;
+    let (repository_id, repository_node_id, full_name) =
+        first_demo_repository(app, &integration).await;
+    import(app, &integration, &repository_id).await;
+    eventually(20, "the acme-corp hook is ACTIVE", || async {
+        of(&webhooks(app, &integration).await, "acme-corp")["state"] == "ACTIVE"
+    })
+    .await;
+    let hook_id = of(&webhooks(app, &integration).await, "acme-corp")["hookId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    Hooked {
+        integration,
+        repository_id,
+        repository_node_id,
+        full_name,
+        hook_id,
+    }
+}
+
+/// The hook's secret, opened with the test's key.
+async fn hook_secret(app: &TestApp, integration: &str) -> String {
+    let db = database(app).await;
+    let row = webhook::Entity::find()
+        .filter(webhook::Column::IntegrationId.eq(integration))
+        .filter(webhook::Column::State.eq("ACTIVE"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let secrets =
+        api::crypto::SecretBox::from_base64_key(app.config.encryption_key.as_deref().unwrap())
+            .unwrap();
+    secrets
+        .open(row.secret_ciphertext.as_deref().unwrap())
+        .unwrap()
+}
+
+fn receiver_url(app: &TestApp, integration: &str) -> String {
+    format!("{}/webhooks/github/{integration}", app.api.base_url())
+}
+
+/// Posts a delivery as GitHub would, signed with `secret` unless `signature` overrides it.
+async fn post(
+    app: &TestApp,
+    integration: &str,
+    event: &str,
+    delivery: &str,
+    body: &[u8],
+    signature: Option<String>,
+) -> (StatusCode, Value) {
+    let mut request = app
+        .http
+        .post(receiver_url(app, integration))
+        .header("content-type", "application/json")
+        .header("x-github-event", event)
+        .header("x-github-delivery", delivery)
+        .body(body.to_vec());
+    if let Some(signature) = signature {
+        request = request.header("x-hub-signature-256", signature);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn sign(secret: &str, body: &[u8]) -> Option<String> {
+    Some(github::webhook::sign(secret.as_bytes(), body))
+}
+
+/// A pull_request payload of GitHub's shape for a repository of the simulator.
+fn pull_request_payload(hooked: &Hooked, node_id: &str, number: i64, title: &str) -> Value {
+    let (owner, name) = hooked.full_name.split_once('/').unwrap();
+    json!({
+        "action": "opened",
+        "number": number,
+        "pull_request": {
+            "node_id": node_id, "number": number, "title": title, "body": null,
+            "state": "open", "merged": false, "draft": false,
+            "created_at": "2026-01-01T10:00:00Z", "updated_at": "2026-01-01T10:00:00Z",
+            "closed_at": null, "merged_at": null,
+            "user": {"login": "alice-okafor", "type": "User"},
+            "base": {"ref": "main"}, "head": {"ref": "feature/webhook"},
+            "additions": 5, "deletions": 2, "changed_files": 1, "merge_commit_sha": null,
+            "labels": [{"name": "bug"}], "assignees": [], "requested_reviewers": [],
+            "requested_teams": []
+        },
+        "repository": {
+            "id": 1, "node_id": hooked.repository_node_id, "name": name,
+            "full_name": hooked.full_name, "owner": {"login": owner, "type": "Organization"},
+            "private": false, "archived": false, "fork": false, "default_branch": "main",
+            "html_url": format!("https://github.com/{}", hooked.full_name)
+        },
+        "organization": {"login": owner, "id": 1},
+        "sender": {"login": "alice-okafor", "type": "User"}
+    })
+}
+
+async fn pull_request_titles(app: &TestApp, node_id: &str) -> Vec<String> {
+    let db = database(app).await;
+    pull_request::Entity::find()
+        .filter(pull_request::Column::NodeId.eq(node_id))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.title)
+        .collect()
+}
+
+async fn hooks_follow_the_rules(app: &TestApp) {
+    let integration = app.create_integration("owner").await;
+    // Before any import: no hook anywhere, and each organization says why.
+    app.data(
+        "mutation($i: ID!) { refreshGroups(integrationId: $i) { id } }",
+        json!({ "i": integration }),
+    )
+    .await;
+    let rows = webhooks(app, &integration).await;
+    assert_eq!(of(&rows, "acme-corp")["state"], "NO_IMPORTED_REPO");
+    let globex = of(&rows, "globex");
+    assert_eq!(
+        globex["state"], "NOT_OWNER",
+        "the owner token is a member of globex"
+    );
+    assert!(
+        globex["reason"].as_str().unwrap().contains("owner"),
+        "{globex}"
+    );
+    assert!(sim_hooks(app).await.is_empty());
+
+    let (repository, _, _) = first_demo_repository(app, &integration).await;
+    import(app, &integration, &repository).await;
+    eventually(
+        20,
+        "the acme-corp hook is ACTIVE and verified by its ping",
+        || async {
+            let acme = of(&webhooks(app, &integration).await, "acme-corp").clone();
+            acme["state"] == "ACTIVE" && acme["verified"] == true
+        },
+    )
+    .await;
+    let hook_id = of(&webhooks(app, &integration).await, "acme-corp")["hookId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let held = sim_hooks(app).await;
+    assert_eq!(held.len(), 1, "{held:#?}");
+    assert_eq!(held[0]["id"].to_string(), hook_id);
+    assert_eq!(held[0]["org"], "acme-corp");
+    assert_eq!(held[0]["url"], receiver_url(app, &integration).as_str());
+    assert_eq!(held[0]["content_type"], "json");
+    let events: Vec<&str> = held[0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    for event in github::webhook::EVENTS {
+        assert!(events.contains(event), "{event} missing from {events:?}");
+    }
+    let acme = of(&webhooks(app, &integration).await, "acme-corp").clone();
+    assert!(
+        acme["lastDeliveryAt"].is_string(),
+        "the ping counts as a delivery: {acme}"
+    );
+
+    // Our record of the hook lost: the next reconciliation finds it by URL and reuses it.
+    let db = database(app).await;
+    webhook::Entity::delete_many()
+        .filter(webhook::Column::IntegrationId.eq(integration.as_str()))
+        .exec(&db)
+        .await
+        .unwrap();
+    app.data(
+        "mutation($i: ID!) { refreshGroups(integrationId: $i) { id } }",
+        json!({ "i": integration }),
+    )
+    .await;
+    let held = sim_hooks(app).await;
+    assert_eq!(held.len(), 1, "reused, not doubled: {held:#?}");
+    assert_eq!(held[0]["id"].to_string(), hook_id);
+    assert_eq!(
+        of(&webhooks(app, &integration).await, "acme-corp")["state"],
+        "ACTIVE"
+    );
+
+    // The service off removes the hook; on again adds one.
+    app.data(
+        "mutation($i: ID!) { setServices(integrationId: $i, services: {webhooks: false}) { id } }",
+        json!({ "i": integration }),
+    )
+    .await;
+    assert!(sim_hooks(app).await.is_empty());
+    assert_eq!(
+        of(&webhooks(app, &integration).await, "acme-corp")["state"],
+        "DISABLED"
+    );
+    app.data(
+        "mutation($i: ID!) { setServices(integrationId: $i, services: {webhooks: true}) { id } }",
+        json!({ "i": integration }),
+    )
+    .await;
+    assert_eq!(sim_hooks(app).await.len(), 1);
+    assert_eq!(
+        of(&webhooks(app, &integration).await, "acme-corp")["state"],
+        "ACTIVE"
+    );
+
+    // Deleting the integration removes its hooks from GitHub.
+    let deleted = app
+        .data(
+            "mutation($i: ID!) { deleteIntegration(integrationId: $i) }",
+            json!({ "i": integration }),
+        )
+        .await;
+    assert_eq!(deleted["deleteIntegration"], true);
+    assert!(sim_hooks(app).await.is_empty());
+}
+
+on_every_backend!(hooks_follow_the_rules);
+
+async fn member_only_organizations_get_no_hook(app: &TestApp) {
+    let integration = app.create_integration("member").await;
+    let (repository, _, _) = first_demo_repository(app, &integration).await;
+    import(app, &integration, &repository).await;
+    eventually(10, "acme-corp says NOT_OWNER", || async {
+        of(&webhooks(app, &integration).await, "acme-corp")["state"] == "NOT_OWNER"
+    })
+    .await;
+    let acme = of(&webhooks(app, &integration).await, "acme-corp").clone();
+    let reason = acme["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("only a member") && reason.contains("owner"),
+        "{reason}"
+    );
+    assert!(acme["hookId"].is_null());
+    assert!(sim_hooks(app).await.is_empty());
+}
+
+on_every_backend!(member_only_organizations_get_no_hook);
+
+async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
+    let hooked = hooked(app).await;
+    let secret = hook_secret(app, &hooked.integration).await;
+    let db = database(app).await;
+    let stored = || async {
+        webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Event.eq("pull_request"))
+            .count(&db)
+            .await
+            .unwrap()
+    };
+    let body = serde_json::to_vec(&pull_request_payload(
+        &hooked,
+        "PR_webhook_1",
+        9001,
+        "From a webhook",
+    ))
+    .unwrap();
+
+    // Refused before anything is read or stored.
+    let mut tampered = body.clone();
+    tampered[10] ^= 1;
+    for (what, body, signature) in [
+        ("tampered body", tampered.as_slice(), sign(&secret, &body)),
+        (
+            "wrong secret",
+            body.as_slice(),
+            sign("not the secret", &body),
+        ),
+        ("no signature", body.as_slice(), None),
+        ("not hex", body.as_slice(), Some("sha256=nothex".into())),
+    ] {
+        let (status, answer) = post(
+            app,
+            &hooked.integration,
+            "pull_request",
+            "d-bad",
+            body,
+            signature,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .contains("X-Hub-Signature-256"),
+            "{answer}"
+        );
+    }
+    assert_eq!(stored().await, 0, "nothing stored for a bad signature");
+
+    let (status, _) = post(
+        app,
+        "no-such-integration",
+        "pull_request",
+        "d-1",
+        &body,
+        sign(&secret, &body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let malformed = b"{\"action\": ";
+    let (status, answer) = post(
+        app,
+        &hooked.integration,
+        "pull_request",
+        "d-2",
+        malformed,
+        sign(&secret, malformed),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        answer["message"].as_str().unwrap().contains("JSON"),
+        "{answer}"
+    );
+
+    // The same delivery twice: both acknowledged, stored and applied once.
+    let (first, _) = post(
+        app,
+        &hooked.integration,
+        "pull_request",
+        "d-3",
+        &body,
+        sign(&secret, &body),
+    )
+    .await;
+    let (second, _) = post(
+        app,
+        &hooked.integration,
+        "pull_request",
+        "d-3",
+        &body,
+        sign(&secret, &body),
+    )
+    .await;
+    assert_eq!((first, second), (StatusCode::ACCEPTED, StatusCode::OK));
+    eventually(
+        10,
+        "the pull request from the payload is stored",
+        || async {
+            pull_request_titles(app, "PR_webhook_1").await == vec!["From a webhook".to_string()]
+        },
+    )
+    .await;
+    assert_eq!(stored().await, 1);
+    let delivery =
+        webhook_delivery::Entity::find_by_id((hooked.integration.clone(), "d-3".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(delivery.outcome.as_deref(), Some("APPLIED"));
+    assert_eq!(
+        delivery.repository.as_deref(),
+        Some(hooked.full_name.as_str())
+    );
+
+    // An edit arrives as a new delivery and updates the same row.
+    let edited = serde_json::to_vec(&pull_request_payload(
+        &hooked,
+        "PR_webhook_1",
+        9001,
+        "Edited",
+    ))
+    .unwrap();
+    let (status, _) = post(
+        app,
+        &hooked.integration,
+        "pull_request",
+        "d-4",
+        &edited,
+        sign(&secret, &edited),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    eventually(10, "the edit is applied to the same row", || async {
+        pull_request_titles(app, "PR_webhook_1").await == vec!["Edited".to_string()]
+    })
+    .await;
+
+    // Unknown events are acknowledged and recorded.
+    let (status, _) = post(
+        app,
+        &hooked.integration,
+        "star",
+        "d-5",
+        b"{}",
+        sign(&secret, b"{}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    eventually(10, "the unknown event is recorded", || async {
+        webhook_delivery::Entity::find_by_id((hooked.integration.clone(), "d-5".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .and_then(|d| d.outcome)
+            .as_deref()
+            == Some("IGNORED_UNKNOWN_EVENT")
+    })
+    .await;
+
+    // Over GitHub's 25 MB cap: refused from its declared length, unread.
+    let huge = vec![b' '; github::webhook::MAX_PAYLOAD_BYTES + 1];
+    let (status, _) = post(
+        app,
+        &hooked.integration,
+        "push",
+        "d-6",
+        &huge,
+        sign(&secret, &huge),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let _ = hooked.repository_id;
+}
+
+on_every_backend!(deliveries_are_verified_stored_once_and_applied);
+
+/// Every example delivery of GitHub's, signed by the simulator with the hook's secret.
+async fn every_example_payload_is_acknowledged(app: &TestApp) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/github/webhook-payloads");
+    let Ok(events) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "\n*** SKIPPED: {} is absent, so GitHub's example payloads are not delivered ***\n",
+            dir.display()
+        );
+        return;
+    };
+    let hooked = hooked(app).await;
+    let mut delivered = 0;
+    for event in events {
+        let event = event.unwrap();
+        let name = event.file_name().to_string_lossy().to_string();
+        for file in std::fs::read_dir(event.path()).unwrap() {
+            let path = file.unwrap().path();
+            let payload: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let answer = app
+                .sim_control(
+                    Method::POST,
+                    &format!("/_sim/hooks/{}/deliver", hooked.hook_id),
+                    Some(json!({ "event": name, "payload": payload })),
+                )
+                .await;
+            let status = answer["status"].as_i64().unwrap();
+            assert!(
+                (200..300).contains(&status),
+                "{} answered {status}: {answer}",
+                path.display()
+            );
+            delivered += 1;
+        }
+    }
+    assert!(delivered > 100, "{delivered} payloads");
+    // None of the examples' repositories is imported: recorded, nothing else.
+    let db = database(app).await;
+    eventually(30, "every example is applied", || async {
+        webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::AppliedAt.is_null())
+            .count(&db)
+            .await
+            .unwrap()
+            == 0
+    })
+    .await;
+    let failed: Vec<(String, Option<String>)> = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Outcome.eq("FAILED"))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.event, d.reason))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    let imported_rows = pull_request::Entity::find()
+        .filter(pull_request::Column::RepositoryId.ne(hooked.repository_id.as_str()))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        imported_rows, 0,
+        "examples of repositories not imported store nothing"
+    );
+}
+
+on_every_backend!(every_example_payload_is_acknowledged);
+
+fn quick_recovery(builder: TestAppBuilder) -> TestAppBuilder {
+    builder.webhook_recovery_interval(Duration::from_secs(1))
+}
+
+/// The receiver unreachable while GitHub delivers: the recovery job finds the failed
+/// delivery in the hook's list and asks for it again.
+async fn missed_deliveries_are_recovered(app: &mut TestApp) {
+    let hooked = hooked(app).await;
+    let secret = hook_secret(app, &hooked.integration).await;
+    let token = app.token("owner");
+    let patch = |url: String| {
+        let request = app
+            .http
+            .patch(format!(
+                "{}/orgs/acme-corp/hooks/{}",
+                app.sim.base_url(),
+                hooked.hook_id
+            ))
+            .bearer_auth(&token)
+            .json(&json!({ "config": { "url": url, "content_type": "json", "secret": secret } }));
+        async move {
+            let response = request.send().await.unwrap();
+            assert!(response.status().is_success(), "{}", response.status());
+        }
+    };
+    // A port nothing listens on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!(
+        "http://{}/webhooks/github/{}",
+        dead.local_addr().unwrap(),
+        hooked.integration
+    );
+    drop(dead);
+    patch(dead_url).await;
+    let payload = pull_request_payload(&hooked, "PR_missed_1", 9002, "Missed at first");
+    let answer = app
+        .sim_control(
+            Method::POST,
+            &format!("/_sim/hooks/{}/deliver", hooked.hook_id),
+            Some(json!({ "event": "pull_request", "payload": payload })),
+        )
+        .await;
+    assert_eq!(answer["status"], 0, "{answer}");
+    assert!(pull_request_titles(app, "PR_missed_1").await.is_empty());
+    patch(receiver_url(app, &hooked.integration)).await;
+    eventually(
+        20,
+        "the missed delivery is redelivered and applied",
+        || async {
+            pull_request_titles(app, "PR_missed_1").await == vec!["Missed at first".to_string()]
+        },
+    )
+    .await;
+}
+
+on_every_backend!(missed_deliveries_are_recovered, quick_recovery);
