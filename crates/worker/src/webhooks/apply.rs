@@ -51,6 +51,9 @@ struct Applied {
     reason: Option<String>,
     /// Roles or repositories changed: the hooks must be looked at again.
     reconcile: bool,
+    /// A repository whose commits an incremental sync must read, queued once the
+    /// delivery's transaction is over (SQLite's pool has one connection).
+    sync_commits_of: Option<String>,
 }
 
 fn done(outcome: Outcome, reason: impl Into<Option<String>>) -> Applied {
@@ -58,6 +61,7 @@ fn done(outcome: Outcome, reason: impl Into<Option<String>>) -> Applied {
         outcome,
         reason: reason.into(),
         reconcile: false,
+        sync_commits_of: None,
     }
 }
 
@@ -105,7 +109,6 @@ impl Webhooks {
             Ok(applied) => applied,
             Err(ApplyError::Payload(reason)) => done(Outcome::Failed, reason),
             Err(ApplyError::Database(error)) => return Err(error.into()),
-            Err(ApplyError::Other(error)) => return Err(error),
         };
         webhook_delivery::Entity::update_many()
             .col_expr(
@@ -125,6 +128,28 @@ impl Webhooks {
             .exec(&txn)
             .await?;
         txn.commit().await?;
+        if let Some(repository_id) = &applied.sync_commits_of
+            && let Err(error) = self
+                .queue_sync(integration_id, repository_id, Some(&[Listing::Commits]))
+                .await
+        {
+            tracing::warn!(delivery = %delivery_id, %error, "the commits sync could not be queued");
+            webhook_delivery::Entity::update_many()
+                .col_expr(
+                    webhook_delivery::Column::Outcome,
+                    Expr::value(Some(Outcome::Failed.as_str())),
+                )
+                .col_expr(
+                    webhook_delivery::Column::Reason,
+                    Expr::value(Some(format!(
+                        "the commits sync could not be queued: {error}"
+                    ))),
+                )
+                .filter(webhook_delivery::Column::IntegrationId.eq(integration_id))
+                .filter(webhook_delivery::Column::DeliveryId.eq(delivery_id))
+                .exec(&self.db)
+                .await?;
+        }
         tracing::debug!(
             delivery = %delivery_id,
             event = %delivery.event,
@@ -189,9 +214,7 @@ impl Webhooks {
         let repo = repository::Entity::find()
             .filter(repository::Column::IntegrationId.eq(integration.id.as_str()))
             .filter(repository::Column::GithubNodeId.eq(remote.node_id.as_str()))
-            // Outside the transaction: it only writes, so on SQLite it never holds a
-            // read snapshot that another writer could make stale.
-            .one(&self.db)
+            .one(txn)
             .await?;
         let Some(repo) = repo.filter(|r| r.selected) else {
             return Ok(done(
@@ -242,17 +265,13 @@ impl Webhooks {
                 } else {
                     "new commits on the default branch"
                 };
-                let queued = self
-                    .queue_sync(&integration.id, &repo.id, Some(&[Listing::Commits]))
-                    .await
-                    .map_err(ApplyError::Other)?;
-                Ok(done(
-                    Outcome::SyncQueued,
-                    match queued {
-                        Some(run) => format!("{why}: commits sync {run} queued"),
-                        None => format!("{why}: a sync of the repository was already queued"),
-                    },
-                ))
+                Ok(Applied {
+                    sync_commits_of: Some(repo.id.clone()),
+                    ..done(
+                        Outcome::SyncQueued,
+                        format!("{why}: an incremental sync of the commits"),
+                    )
+                })
             }
             "pull_request" => {
                 if !integration.pull_requests_enabled {
@@ -398,9 +417,8 @@ impl Webhooks {
                     .await?;
                 }
                 Ok(Applied {
-                    outcome: Outcome::Applied,
-                    reason: None,
                     reconcile: matches!(action, "deleted" | "transferred"),
+                    ..done(Outcome::Applied, None)
                 })
             }
             // Branches and tags: the default branch's new commits arrive as a push.
@@ -443,9 +461,8 @@ impl Webhooks {
             }
         }
         Ok(Applied {
-            outcome: Outcome::Applied,
-            reason: None,
             reconcile: true,
+            ..done(Outcome::Applied, None)
         })
     }
 }
@@ -466,7 +483,6 @@ async fn delete_comment(
 enum ApplyError {
     Payload(String),
     Database(DbErr),
-    Other(anyhow::Error),
 }
 
 impl From<String> for ApplyError {
