@@ -986,3 +986,167 @@ async fn payloads_have_the_top_level_keys_of_githubs_examples() {
     assert_eq!(checked, 15);
     receiver.quiet().await;
 }
+
+#[tokio::test]
+async fn a_failed_delivery_is_redelivered_with_the_same_guid_to_the_hooks_current_url() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let mut failing = Receiver::start(503).await;
+    let id = create_hook(
+        &sim,
+        &owner,
+        hook_body(&failing.url, Some("k"), &["issues"]),
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .unwrap();
+    failing.next().await; // ping
+    let full = acme_repo(&sim).full_name();
+    mutate(
+        &sim,
+        &full,
+        json!([{"action": "add_issue", "title": "Missed"}]),
+    )
+    .await;
+    let first = failing.next().await;
+    let list = deliveries(&sim, &owner, id, 2).await;
+    let failed = &list[0];
+    assert_eq!(failed["event"], "issues");
+    assert_eq!(failed["action"], "opened");
+    assert_eq!(failed["status_code"], 503);
+    assert_eq!(failed["status"], "Invalid HTTP Response: 503");
+    assert_eq!(failed["guid"], first.header("x-github-delivery"));
+    assert_eq!(failed["repository_id"], acme_repo(&sim).id);
+    assert!(failed["installation_id"].is_null());
+    assert_eq!(list[1]["event"], "ping");
+
+    // The full record: what was sent and what came back.
+    let base = format!("/orgs/acme-corp/hooks/{id}/deliveries");
+    let detail = get(&sim, &format!("{base}/{}", failed["id"]), Some(&owner))
+        .await
+        .json();
+    assert_eq!(detail["request"]["headers"]["X-GitHub-Event"], "issues");
+    assert_eq!(detail["request"]["payload"]["issue"]["title"], "Missed");
+    assert_eq!(detail["response"]["payload"], "thanks");
+    assert_eq!(detail["response"]["headers"]["x-receiver"], "test");
+    let failures = get(&sim, &format!("{base}?status=failure"), Some(&owner))
+        .await
+        .json();
+    assert_eq!(failures.as_array().unwrap().len(), 2);
+    assert_eq!(
+        get(&sim, &format!("{base}?status=success"), Some(&owner))
+            .await
+            .json(),
+        json!([])
+    );
+
+    // The receiver moves; the redelivery goes to the hook's URL as it is now.
+    let mut working = Receiver::start(200).await;
+    let path = format!("/orgs/acme-corp/hooks/{id}");
+    let patch = json!({"config": {"url": working.url, "content_type": "json", "secret": "k"}});
+    send(&sim, Method::PATCH, &path, Some(&owner), Some(patch)).await;
+    let again = send(
+        &sim,
+        Method::POST,
+        &format!("{base}/{}/attempts", failed["id"]),
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED);
+    assert_eq!(again.json(), json!({}));
+    let second = working.next().await;
+    assert_eq!(
+        second.header("x-github-delivery"),
+        first.header("x-github-delivery")
+    );
+    assert_eq!(second.body, first.body);
+    assert_eq!(
+        second.header("x-hub-signature-256"),
+        sign_sha256("k", &second.body)
+    );
+    let list = deliveries(&sim, &owner, id, 3).await;
+    assert_eq!(list[0]["redelivery"], true);
+    assert_eq!(list[0]["guid"], failed["guid"]);
+    assert_eq!(list[0]["status_code"], 200);
+    assert_eq!(list[0]["status"], "OK");
+    failing.quiet().await;
+
+    // Another user's token may not look at them; unknown deliveries are 404.
+    let member = get(&sim, &base, Some(&token(&sim, "member"))).await;
+    assert_eq!(member.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&sim, &format!("{base}/1"), Some(&owner)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let missing = send(
+        &sim,
+        Method::POST,
+        &format!("{base}/1/attempts"),
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn deliveries_page_newest_first_with_a_cursor_in_the_link_header() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let id = create_hook(
+        &sim,
+        &owner,
+        hook_body(&unreachable_url().await, None, &["push"]),
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .unwrap();
+    deliveries(&sim, &owner, id, 1).await; // the ping
+    for n in 0..4 {
+        send(
+            &sim,
+            Method::POST,
+            &format!("/_sim/hooks/{id}/deliver"),
+            None,
+            Some(json!({"event": "push", "payload": {"n": n}})),
+        )
+        .await;
+    }
+    let mut path = format!("/orgs/acme-corp/hooks/{id}/deliveries?per_page=2");
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = get(&sim, &path, Some(&owner)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        pages += 1;
+        for d in page.json().as_array().unwrap() {
+            seen.push(d["id"].as_i64().unwrap());
+        }
+        let Some(link) = page.header("link") else {
+            break;
+        };
+        assert!(link.ends_with("rel=\"next\""), "{link}");
+        assert!(
+            link.contains("per_page=2") && link.contains("cursor="),
+            "{link}"
+        );
+        let url = link.trim_start_matches('<').split('>').next().unwrap();
+        path = url.trim_start_matches("http://127.0.0.1:4000").to_string();
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 5);
+    let mut sorted = seen.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first");
+    let all = get(
+        &sim,
+        &format!("/orgs/acme-corp/hooks/{id}/deliveries"),
+        Some(&owner),
+    )
+    .await;
+    assert!(all.header("link").is_none());
+    assert_eq!(all.json().as_array().unwrap().len(), 5);
+}
