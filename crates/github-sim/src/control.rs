@@ -62,9 +62,38 @@
 //!   {"action": "add_review", "number": 3, "state": "APPROVED", "body": "", "author": "alice-okafor"},
 //!   {"action": "add_issue", "title": "It broke", "author": "alice-okafor"},
 //!   {"action": "close_issue", "number": 4, "reason": "COMPLETED"},
-//!   {"action": "reopen_issue", "number": 4}
+//!   {"action": "reopen_issue", "number": 4},
+//!   {"action": "force_push", "count": 1, "drop": 2, "author": "alice-okafor"},
+//!   {"action": "create_branch", "name": "feature/x", "count": 1, "author": "alice-okafor"},
+//!   {"action": "rename_repo", "name": "billing-core"},
+//!   {"action": "archive_repo", "archived": true}
 //! ]}
 //! ```
+//! `force_push` drops the default branch's `drop` newest commits (default 1) and pushes
+//! `count` new ones (default 1); `create_branch` branches off the default branch's head
+//! with `count` new commits (default 0; only the default branch is kept in the content,
+//! the new branch exists in its deliveries); `rename_repo` and `archive_repo` change the
+//! repository REST, GraphQL and `/_sim/dataset` serve (`content` then answers to the new
+//! name).
+//!
+//! For a repository of an organization, every action is also delivered to the
+//! organization's hooks (see "Webhook deliveries"):
+//! - `add_commits` → `push` to `refs/heads/<default branch>` (`before`/`after`, `commits`
+//!   oldest first, at most 2048 of them — GitHub's cap for webhooks; the Events API's 20
+//!   does not apply — `head_commit`, `forced: false`);
+//! - `force_push` → `push` with `forced: true`;
+//! - `create_branch` → `create` (`ref_type: branch`) then `push` with `created: true`;
+//! - `add_pull_request` → `pull_request` `opened`; `edit_pull_request` → `edited` (with
+//!   `changes`) when the title or body changed, then `closed` (`merged: true` for
+//!   `MERGED`) or `reopened` when the state did;
+//! - `add_comment` → `issue_comment` `created` (a pull request's issue carries a
+//!   `pull_request` key); `add_review` → `pull_request_review` `submitted` (not for `PENDING`);
+//! - `add_issue`, `close_issue`, `reopen_issue` → `issues` `opened`, `closed`, `reopened`;
+//! - `rename_repo` → `repository` `renamed` (`changes.repository.name.from`);
+//!   `archive_repo` → `repository` `archived` / `unarchived`.
+//!
+//! Ids agree with REST and GraphQL: `node_id`s are the GraphQL ids, numeric `id`s are
+//! the database ids inside them.
 //! Every field but `action`, `repo`, `number` and `count` is optional (`author`
 //! defaults to the first person of the dataset; `state` of `edit_pull_request` is
 //! `OPEN`, `CLOSED` or `MERGED`; `reason` is `COMPLETED` or `NOT_PLANNED`;
@@ -112,6 +141,15 @@
 //! `{"status": 0, "delivery_id": …, "guid": …, "error": "failed to connect to host"}`
 //! when nothing answered. The attempt is recorded like any other delivery (it shows in
 //! `GET /orgs/{org}/hooks/{id}/deliveries` and can be redelivered). 404 for an unknown hook.
+//!
+//! ## `POST /_sim/orgs/{org}/members/{login}`
+//! Body `{"role": "admin" | "member" | null}`: `login` becomes an owner, a member, or
+//! leaves the organization; REST (`/user/memberships/orgs/{org}`, `/orgs/{org}`) and
+//! GraphQL (`viewerCanAdminister`, `viewerIsAMember`) answer with the new role at once.
+//! Joining sends `organization` `member_added`, leaving `member_removed` (`membership`
+//! with the role); a change between member and owner sends nothing, as GitHub documents
+//! no event for it. Answer: `{"org": "acme-corp", "login": "member-svc", "role": "admin",
+//! "previous": "member"}`.
 //!
 //! ## Webhook deliveries
 //! Hooks get deliveries as on GitHub: a `ping` when created (if active) or pinged, and
@@ -163,6 +201,7 @@ use serde_json::json;
 use crate::content::RepoContent;
 use crate::faults::FaultRequest;
 use crate::http::{Reply, SimState};
+use crate::members::{self, RoleRequest};
 use crate::mutate::{self, MutateRequest};
 use crate::stats::Stats;
 
@@ -172,6 +211,7 @@ pub(crate) fn handle(
     path: &str,
     query: &[(String, String)],
     body: &[u8],
+    base: &str,
 ) -> Reply {
     let param = |name: &str| {
         query
@@ -195,7 +235,7 @@ pub(crate) fn handle(
             Ok(request) => {
                 let resolve = |t: &str| {
                     state
-                        .dataset
+                        .dataset()
                         .tokens
                         .iter()
                         .find(|s| s.name == t)
@@ -207,12 +247,34 @@ pub(crate) fn handle(
             Err(reply) => reply,
         },
         ("POST", "/_sim/mutate") => match parse::<MutateRequest>(body) {
-            Ok(request) => match mutate::apply(state, request) {
-                Ok(results) => Reply::ok(&json!({ "results": results })),
+            Ok(request) => match mutate::apply(state, request, base) {
+                Ok(applied) => {
+                    if let Some(org) = &applied.org {
+                        let outgoing = applied
+                            .events
+                            .iter()
+                            .flat_map(|(event, payload)| state.hooks.fan_out(org, event, payload))
+                            .collect();
+                        state.hooks.send_later(outgoing);
+                    }
+                    Reply::ok(&json!({ "results": applied.results }))
+                }
                 Err(message) => unprocessable(&message),
             },
             Err(reply) => reply,
         },
+        ("POST", p) if members::owns(p).is_some() => {
+            let Some((org, login)) = members::owns(p) else {
+                return unprocessable("Unreachable.");
+            };
+            match parse::<RoleRequest>(body) {
+                Ok(request) => match members::set_role(state, org, login, request, base) {
+                    Ok(answer) => Reply::ok(&answer),
+                    Err(message) => unprocessable(&message),
+                },
+                Err(reply) => reply,
+            }
+        }
         ("GET", "/_sim/rest-estimate") => rest_estimate(state, param("repo"), param("owner")),
         _ => Reply::json(
             StatusCode::NOT_FOUND,
@@ -234,12 +296,11 @@ fn unprocessable(message: &str) -> Reply {
 
 /// The repositories' content in `repos` order, optionally one repository.
 fn selected<'a>(
-    state: &'a SimState,
+    world: &'a crate::dataset::Dataset,
     content: &'a crate::content::Content,
     keep: impl Fn(&crate::dataset::Repo) -> bool + 'a,
 ) -> impl Iterator<Item = &'a RepoContent> + 'a {
-    state
-        .dataset
+    world
         .repos
         .iter()
         .filter(move |r| keep(r))
@@ -248,14 +309,15 @@ fn selected<'a>(
 
 fn dataset(state: &SimState, repo: Option<&str>) -> Reply {
     let content = state.content();
-    let repos: Vec<&RepoContent> = selected(state, &content, |r| {
+    let world = state.dataset();
+    let repos: Vec<&RepoContent> = selected(&world, &content, |r| {
         repo.is_none_or(|name| r.full_name().eq_ignore_ascii_case(name))
     })
     .collect();
     if let Some(name) = repo.filter(|_| repos.is_empty()) {
         return unprocessable(&format!("No repository {name} in the dataset."));
     }
-    let mut value = serde_json::to_value(&*state.dataset).unwrap_or_else(|_| json!({}));
+    let mut value = serde_json::to_value(&*world).unwrap_or_else(|_| json!({}));
     if let Some(object) = value.as_object_mut() {
         object.insert("content".into(), json!(repos));
     }
@@ -270,7 +332,8 @@ fn rest_estimate(state: &SimState, repo: Option<&str>, owner: Option<&str>) -> R
     let content = state.content();
     let mut by_listing: BTreeMap<&str, u64> = BTreeMap::new();
     let mut repositories = 0;
-    for c in selected(state, &content, |r| {
+    let world = state.dataset();
+    for c in selected(&world, &content, |r| {
         repo.is_none_or(|name| r.full_name().eq_ignore_ascii_case(name))
             && owner.is_none_or(|o| r.owner.eq_ignore_ascii_case(o))
     }) {

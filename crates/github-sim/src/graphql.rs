@@ -897,14 +897,14 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
 
     call.state.stats().graphql(&operation, cost);
     let ctx = GqlCtx {
-        dataset: call.state.dataset.clone(),
+        dataset: call.dataset.clone(),
         content: call.state.content(),
         principal: principal.clone(),
         base: call.base.clone(),
         rate,
         cost,
         node_count,
-        sso_nonce: ids::opaque(call.state.dataset.seed, call.state.next_seq()),
+        sso_nonce: ids::opaque(call.dataset.seed, call.state.next_seq()),
     };
     let response = call.state.schema.execute(request.data(ctx)).await;
     let headers: Vec<(String, String)> = response

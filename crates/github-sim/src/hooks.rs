@@ -9,14 +9,17 @@ pub(crate) mod payloads;
 pub(crate) mod rest;
 pub(crate) mod sim;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use tokio::sync::mpsc;
 
-pub(crate) use deliver::{Outgoing, sign_sha1, sign_sha256};
+pub(crate) use deliver::Outgoing;
+#[cfg(test)]
+pub(crate) use deliver::sign_sha256;
 
 /// How a hook wants its payload: a JSON body or a form with one `payload` field.
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,11 +118,13 @@ struct Table {
 pub(crate) struct Hooks {
     table: Mutex<Table>,
     client: reqwest::Client,
+    /// Per hook, the queue its background sender works through.
+    queues: Mutex<HashMap<i64, mpsc::UnboundedSender<Outgoing>>>,
 }
 
 impl Hooks {
     pub fn new(seed: u64) -> Hooks {
-        let mix = crate::ids::splitmix64(seed ^ 0x0b00_c5);
+        let mix = crate::ids::splitmix64(seed ^ 0x000b_00c5);
         let table = Table {
             // Ids of the size GitHub hands out today.
             next_hook_id: 500_000_000 + (mix % 10_000_000) as i64,
@@ -129,6 +134,7 @@ impl Hooks {
         Hooks {
             table: Mutex::new(table),
             client: deliver::client(),
+            queues: Mutex::new(HashMap::new()),
         }
     }
 
@@ -180,6 +186,11 @@ impl Hooks {
         let mut table = self.table();
         table.hooks.retain(|h| h.id != id);
         table.deliveries.retain(|d| d.hook_id != id);
+        // Dropping the sender ends that hook's background sender.
+        self.queues
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
     }
 
     /// A hook's deliveries, newest first.

@@ -21,7 +21,9 @@ use crate::{control, graphql, ids, oauth, rest, web};
 pub(crate) struct SimState {
     pub stats: Mutex<Stats>,
     pub faults: Mutex<Faults>,
-    pub dataset: Arc<Dataset>,
+    /// Swapped whole when a control endpoint renames or archives a repository or
+    /// changes a member's role, so a request reads one consistent world.
+    pub dataset: RwLock<Arc<Dataset>>,
     /// Swapped whole on every `/_sim/mutate`, so a request reads one consistent state.
     pub content: RwLock<Arc<Content>>,
     pub schema: graphql::SimSchema,
@@ -37,13 +39,20 @@ impl SimState {
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Faults::default()),
             hooks: Arc::new(Hooks::new(dataset.seed)),
-            dataset: Arc::new(dataset),
+            dataset: RwLock::new(Arc::new(dataset)),
             content: RwLock::new(Arc::new(content)),
             schema: graphql::build_schema(),
             limiter: RateLimiter::default(),
             oauth: oauth::OAuthState::new(),
             counter: AtomicU64::new(0),
         }
+    }
+
+    pub fn dataset(&self) -> Arc<Dataset> {
+        self.dataset
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn content(&self) -> Arc<Content> {
@@ -67,7 +76,7 @@ impl SimState {
 
     /// Opaque value for an SSO authorization URL; fresh per response like GitHub's.
     pub fn sso_url(&self, base: &str, org: &str) -> String {
-        let opaque = ids::opaque(self.dataset.seed, self.next_seq());
+        let opaque = ids::opaque(self.dataset().seed, self.next_seq());
         format!("{base}/orgs/{org}/sso?authorization_request={opaque}")
     }
 }
@@ -132,6 +141,8 @@ impl Reply {
 /// Everything a handler needs about the current request.
 pub(crate) struct Call<'a> {
     pub state: &'a SimState,
+    /// The world as this request found it.
+    pub dataset: Arc<Dataset>,
     pub principal: Option<&'a Principal>,
     pub base: String,
     pub path: String,
@@ -141,7 +152,7 @@ pub(crate) struct Call<'a> {
 
 impl Call<'_> {
     pub fn dataset(&self) -> &Dataset {
-        &self.state.dataset
+        &self.dataset
     }
 
     pub fn param(&self, name: &str) -> Option<&str> {
@@ -165,14 +176,15 @@ impl Endpoint for SimEndpoint {
 }
 
 async fn handle(state: &SimState, req: Request) -> Response {
-    let request_id = ids::request_id(state.dataset.seed, state.next_seq());
+    let dataset = state.dataset();
+    let request_id = ids::request_id(dataset.seed, state.next_seq());
     let path = req.uri().path().to_string();
     let method = req.method().clone();
     let base = base_url(&req);
     let query = parse_query(req.uri().query().unwrap_or(""));
 
     if oauth::owns(&path) {
-        let reply = oauth::handle(&state.oauth, &state.dataset, req, &path, &query).await;
+        let reply = oauth::handle(&state.oauth, &dataset, req, &path, &query).await;
         return finish(reply, &request_id, None, None);
     }
 
@@ -184,7 +196,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
 
     if path.starts_with("/_sim/") && path != "/_sim/tokens" {
         let body = req.into_body().into_bytes().await.unwrap_or_default();
-        let reply = control::handle(state, &method, &path, &query, &body);
+        let reply = control::handle(state, &method, &path, &query, &body, &base);
         return finish(reply, &request_id, None, None);
     }
 
@@ -225,8 +237,8 @@ async fn handle(state: &SimState, req: Request) -> Response {
             None,
         )
     };
-    let auth = match authenticate(&state.dataset, auth_header) {
-        Auth::BadCredentials => match state.oauth.authenticate(&state.dataset, auth_header) {
+    let auth = match authenticate(&dataset, auth_header) {
+        Auth::BadCredentials => match state.oauth.authenticate(&dataset, auth_header) {
             Some(principal) => Auth::User(Box::new(principal)),
             None => Auth::BadCredentials,
         },
@@ -257,7 +269,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
     if latency > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
     }
-    let fault = state.faults().next(state.dataset.seed);
+    let fault = state.faults().next(dataset.seed);
     if let Some(fault) = fault {
         let reply = match fault {
             Fault::BadGateway => {
@@ -304,6 +316,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
 
     let call = Call {
         state,
+        dataset: dataset.clone(),
         principal: principal.as_ref(),
         base,
         path,

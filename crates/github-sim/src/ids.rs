@@ -60,6 +60,21 @@ pub fn node_id(prefix: &str, id: i64) -> String {
     format!("{prefix}_{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// The database id inside a node id made by [`node_id`].
+pub fn database_id(node_id: &str) -> Option<i64> {
+    let (_, encoded) = node_id.split_once('_')?;
+    let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
+    match bytes.as_slice() {
+        [0x92, 0x00, 0xce, rest @ ..] if rest.len() == 4 => {
+            Some(u32::from_be_bytes(rest.try_into().ok()?) as i64)
+        }
+        [0x92, 0x00, 0xcf, rest @ ..] if rest.len() == 8 => {
+            i64::try_from(u64::from_be_bytes(rest.try_into().ok()?)).ok()
+        }
+        _ => None,
+    }
+}
+
 /// Refs add the qualified name: `[0, repo_id, "refs/heads/main"]`.
 pub fn ref_node_id(repo_id: i64, qualified: &str) -> String {
     let mut bytes = vec![0x93, 0x00];
@@ -151,6 +166,8 @@ mod tests {
         assert!(id.starts_with("R_kgDO"), "{id}");
         assert_eq!(id.len(), "R_".len() + 10);
         assert!(ref_node_id(5, "refs/heads/main").starts_with("REF_kwDO"));
+        assert_eq!(database_id(&id), Some(123_456_789));
+        assert_eq!(database_id("MDQ6VXNlcjE="), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod graphql;
 mod hooks;
 mod http;
 mod ids;
+mod members;
 mod mutate;
 mod oauth;
 mod ratelimit;
@@ -175,13 +176,13 @@ impl GithubSim {
     }
 
     pub fn tokens(&self) -> Vec<ScenarioToken> {
-        scenario_tokens(&self.state.dataset)
+        scenario_tokens(&self.state.dataset())
     }
 
     /// Look up one scenario token by name (e.g. `"owner"`).
     pub fn token(&self, name: &str) -> Option<String> {
         self.state
-            .dataset
+            .dataset()
             .tokens
             .iter()
             .find(|t| t.name == name)
@@ -191,12 +192,12 @@ impl GithubSim {
     /// One repository's content (`owner/name`), as it is now.
     pub fn content(&self, repo: &str) -> Option<std::sync::Arc<RepoContent>> {
         let (owner, name) = repo.split_once('/')?;
-        let id = self.state.dataset.repo(owner, name)?.id;
+        let id = self.state.dataset().repo(owner, name)?.id;
         self.state.content().repos.get(&id).cloned()
     }
 
     pub fn dataset(&self) -> Dataset {
-        (*self.state.dataset).clone()
+        (*self.state.dataset()).clone()
     }
 
     /// Binds `listen` (e.g. `127.0.0.1:0`) and serves in a background task.

@@ -1,7 +1,8 @@
 //! `POST /_sim/mutate`: activity on a repository after the import started — new
-//! commits, new or edited pull requests, comments, reviews, new, closed or reopened
-//! issues — each bumping `updatedAt` to now as GitHub does. The JSON is documented
-//! in `control.rs`.
+//! commits, force pushes, new branches, new or edited pull requests, comments,
+//! reviews, new, closed or reopened issues, a renamed or archived repository — each
+//! bumping `updatedAt` to now as GitHub does, and each turned into the webhook
+//! deliveries GitHub would send. The JSON is documented in `control.rs`.
 
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ use crate::content::{
     self, Actor, Comment, CommentKind, People, PullRequest, PullRequestState, RepoBuilder,
     RepoContent, Review, ReviewState, Ticket, TicketEvent, TicketEventKind, TicketState,
 };
+use crate::dataset::{OwnerType, Repo};
+use crate::hooks::payloads::{self, Change, Scene};
 use crate::http::SimState;
 use crate::ids;
 
@@ -66,6 +69,44 @@ pub enum Action {
     ReopenIssue {
         number: i64,
     },
+    /// Rewrites the default branch: drops its `drop` newest commits and pushes `count` new ones.
+    ForcePush {
+        #[serde(default = "one")]
+        count: usize,
+        #[serde(default = "one")]
+        drop: usize,
+        author: Option<String>,
+    },
+    /// A new branch off the default branch's head, with `count` new commits on it.
+    CreateBranch {
+        name: String,
+        #[serde(default)]
+        count: usize,
+        author: Option<String>,
+    },
+    RenameRepo {
+        name: String,
+    },
+    ArchiveRepo {
+        #[serde(default = "yes")]
+        archived: bool,
+    },
+}
+
+fn one() -> usize {
+    1
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a mutation did: the per-action results and the deliveries it causes
+/// (`event`, payload) for the hooks of `org`.
+pub struct Applied {
+    pub results: Vec<ActionResult>,
+    pub org: Option<String>,
+    pub events: Vec<(&'static str, serde_json::Value)>,
 }
 
 #[derive(Serialize)]
@@ -78,17 +119,21 @@ pub struct ActionResult {
 
 /// Applies every action to a copy of the repository's content and swaps it in, so a
 /// failing action changes nothing and readers never see half a mutation.
-pub fn apply(state: &SimState, request: MutateRequest) -> Result<Vec<ActionResult>, String> {
+pub fn apply(state: &SimState, request: MutateRequest, base: &str) -> Result<Applied, String> {
     let (owner, name) = request
         .repo
         .split_once('/')
         .ok_or_else(|| format!("`repo` must be owner/name, not {:?}.", request.repo))?;
-    let repo = state
-        .dataset
+    let mut guard = state.content.write().unwrap_or_else(|e| e.into_inner());
+    let dataset = state.dataset();
+    let original = dataset
         .repo(owner, name)
         .ok_or_else(|| format!("No repository {} in the dataset.", request.repo))?;
-    let people = People::new(&state.dataset);
-    let mut guard = state.content.write().unwrap_or_else(|e| e.into_inner());
+    let mut repo = original.clone();
+    let org = (repo.owner_type == OwnerType::Organization)
+        .then(|| dataset.org(&repo.owner))
+        .flatten();
+    let people = People::new(&dataset);
     let mut content = (**guard).clone();
     let repo_content = content
         .repos
@@ -96,30 +141,68 @@ pub fn apply(state: &SimState, request: MutateRequest) -> Result<Vec<ActionResul
         .ok_or_else(|| format!("{} has no content.", request.repo))?;
     let c = Arc::make_mut(repo_content);
     let mut b = RepoBuilder {
-        rng: ChaCha8Rng::seed_from_u64(ids::splitmix64(state.dataset.seed ^ c.next_id as u64)),
+        rng: ChaCha8Rng::seed_from_u64(ids::splitmix64(dataset.seed ^ c.next_id as u64)),
         next_id: c.next_id,
     };
     let mut results = Vec::new();
+    let mut events = Vec::new();
     for (step, action) in request.actions.into_iter().enumerate() {
         // Later actions happen later, so each one is visibly newer than the last.
         let now = Utc::now().trunc_subsecs(0) + Duration::seconds(step as i64);
-        results.push(apply_one(c, &mut b, &people, state, action, now)?);
+        let mut changes = Vec::new();
+        let mut step = Step {
+            people: &people,
+            dataset: &dataset,
+            repo: &mut repo,
+            changes: &mut changes,
+            now,
+        };
+        results.push(apply_one(c, &mut b, &mut step, action)?);
+        c.repository = repo.full_name();
+        let scene = Scene {
+            base,
+            dataset: &dataset,
+            repo: &repo,
+            org,
+        };
+        events.extend(changes.into_iter().map(|ch| payloads::build(&scene, c, ch)));
     }
     c.next_id = b.next_id;
+    if repo.name != original.name || repo.archived != original.archived {
+        let mut world = state.dataset.write().unwrap_or_else(|e| e.into_inner());
+        let mut changed = (**world).clone();
+        if let Some(slot) = changed.repos.iter_mut().find(|r| r.id == repo.id) {
+            *slot = repo.clone();
+        }
+        *world = Arc::new(changed);
+    }
     let snapshot = Arc::new(c.clone());
     content.index_repo(repo.id, snapshot.clone());
     content.repos.insert(repo.id, snapshot);
     *guard = Arc::new(content);
-    Ok(results)
+    Ok(Applied {
+        results,
+        org: org.map(|o| o.login.clone()),
+        events,
+    })
 }
 
-fn person(state: &SimState, people: &People, login: Option<String>) -> Result<Actor, String> {
+/// What one action works with besides the repository's content.
+struct Step<'a> {
+    people: &'a People,
+    dataset: &'a crate::dataset::Dataset,
+    repo: &'a mut Repo,
+    changes: &'a mut Vec<Change>,
+    now: DateTime<Utc>,
+}
+
+fn person(step: &Step, login: Option<String>) -> Result<Actor, String> {
     match login {
         None => Ok(Actor {
-            login: people.humans[0].0.clone(),
+            login: step.people.humans[0].0.clone(),
             is_bot: false,
         }),
-        Some(login) => state
+        Some(login) => step
             .dataset
             .user(&login)
             .map(|u| Actor {
@@ -154,14 +237,36 @@ fn next_number(c: &RepoContent) -> i64 {
         + 1
 }
 
+/// `count` new commits by `author`, oldest first, each a second after the last.
+fn new_commits(
+    b: &mut RepoBuilder,
+    step: &Step,
+    author: Option<String>,
+    count: usize,
+) -> Result<Vec<content::Commit>, String> {
+    let author = person(step, author)?;
+    let actor = step.people.linked(&author.login, &author.login);
+    Ok((0..count)
+        .map(|i| {
+            let mut commit = content::new_commit(b, step.people, step.now, false);
+            commit.committed_at = step.now + Duration::seconds(i as i64);
+            commit.authored_at = commit.committed_at;
+            commit.author = actor.clone();
+            commit.committer = actor.clone();
+            commit
+        })
+        .collect())
+}
+
 fn apply_one(
     c: &mut RepoContent,
     b: &mut RepoBuilder,
-    people: &People,
-    state: &SimState,
+    step: &mut Step,
     action: Action,
-    now: DateTime<Utc>,
 ) -> Result<ActionResult, String> {
+    let now = step.now;
+    let default_branch = step.repo.default_branch.clone();
+    let first_human = step.people.humans[0].0.clone();
     let result = |action, number, node_ids| ActionResult {
         action,
         number,
@@ -169,19 +274,124 @@ fn apply_one(
     };
     Ok(match action {
         Action::AddCommits { count, author } => {
-            let author = person(state, people, author)?;
-            let actor = people.linked(&author.login, &author.login);
-            let mut ids = Vec::new();
-            for i in 0..count {
-                let mut commit = content::new_commit(b, people, now, false);
-                commit.committed_at = now + Duration::seconds(i as i64);
-                commit.authored_at = commit.committed_at;
-                commit.author = actor.clone();
-                commit.committer = actor.clone();
-                ids.push(commit.node_id.clone());
-                c.commits.insert(0, commit);
+            let pusher = person(step, author.clone())?.login;
+            let commits = new_commits(b, step, author, count)?;
+            let ids = commits.iter().map(|c| c.node_id.clone()).collect();
+            let before = c.commits.first().map(|h| h.oid.clone()).unwrap_or_default();
+            for commit in &commits {
+                c.commits.insert(0, commit.clone());
+            }
+            if !commits.is_empty() {
+                step.changes.push(Change::Push {
+                    branch: default_branch,
+                    before,
+                    after: c.commits[0].oid.clone(),
+                    commits,
+                    forced: false,
+                    created: false,
+                    pusher,
+                });
             }
             result("add_commits", None, ids)
+        }
+        Action::ForcePush {
+            count,
+            drop,
+            author,
+        } => {
+            if drop >= c.commits.len() {
+                return Err(format!(
+                    "{} has {} commits: a force push may drop at most {}.",
+                    c.repository,
+                    c.commits.len(),
+                    c.commits.len().saturating_sub(1)
+                ));
+            }
+            let pusher = person(step, author.clone())?.login;
+            let before = c.commits[0].oid.clone();
+            c.commits.drain(..drop);
+            let commits = new_commits(b, step, author, count)?;
+            let ids = commits.iter().map(|c| c.node_id.clone()).collect();
+            for commit in &commits {
+                c.commits.insert(0, commit.clone());
+            }
+            step.changes.push(Change::Push {
+                branch: default_branch,
+                before,
+                after: c.commits[0].oid.clone(),
+                commits,
+                forced: true,
+                created: false,
+                pusher,
+            });
+            result("force_push", None, ids)
+        }
+        Action::CreateBranch {
+            name,
+            count,
+            author,
+        } => {
+            if name.is_empty() || name == default_branch {
+                return Err(format!("Branch {name:?} already exists."));
+            }
+            let pusher = person(step, author.clone())?.login;
+            // Only the default branch is kept; the new branch lives in its deliveries.
+            let commits = new_commits(b, step, author, count)?;
+            let ids = commits.iter().map(|c| c.node_id.clone()).collect();
+            let after = commits
+                .last()
+                .or(c.commits.first())
+                .map(|h| h.oid.clone())
+                .unwrap_or_default();
+            step.changes.push(Change::BranchCreated {
+                branch: name.clone(),
+                sender: pusher.clone(),
+            });
+            step.changes.push(Change::Push {
+                branch: name,
+                before: String::new(),
+                after,
+                commits,
+                forced: false,
+                created: true,
+                pusher,
+            });
+            result("create_branch", None, ids)
+        }
+        Action::RenameRepo { name } => {
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'));
+            if !valid {
+                return Err(format!("{name:?} is not a repository name."));
+            }
+            let taken = step.dataset.repos.iter().any(|r| {
+                r.id != step.repo.id
+                    && r.owner.eq_ignore_ascii_case(&step.repo.owner)
+                    && r.name.eq_ignore_ascii_case(&name)
+            });
+            if taken {
+                return Err(format!("{}/{name} already exists.", step.repo.owner));
+            }
+            let from = std::mem::replace(&mut step.repo.name, name);
+            step.changes.push(Change::Repository {
+                action: "renamed",
+                sender: first_human,
+                changes: Some(serde_json::json!({"repository": {"name": {"from": from}}})),
+            });
+            result("rename_repo", None, vec![step.repo.node_id.clone()])
+        }
+        Action::ArchiveRepo { archived } => {
+            if step.repo.archived != archived {
+                step.repo.archived = archived;
+                step.changes.push(Change::Repository {
+                    action: if archived { "archived" } else { "unarchived" },
+                    sender: first_human,
+                    changes: None,
+                });
+            }
+            result("archive_repo", None, vec![step.repo.node_id.clone()])
         }
         Action::AddPullRequest {
             title,
@@ -189,10 +399,16 @@ fn apply_one(
             author,
             draft,
         } => {
-            let author = person(state, people, author)?;
+            let author = person(step, author)?;
             let number = next_number(c);
             let node_id = b.node_id("PR");
-            let commit = content::pr_commit(b, people, now);
+            let commit = content::pr_commit(b, step.people, now);
+            step.changes.push(Change::PullRequest {
+                action: "opened",
+                number,
+                sender: author.login.clone(),
+                changes: None,
+            });
             c.pull_requests.push(PullRequest {
                 node_id: node_id.clone(),
                 number,
@@ -205,7 +421,7 @@ fn apply_one(
                 merged_at: None,
                 closed_at: None,
                 author: Some(author),
-                base_ref: "main".into(),
+                base_ref: default_branch.clone(),
                 head_ref: format!("feature/{number}-work"),
                 additions: 1,
                 deletions: 0,
@@ -230,13 +446,39 @@ fn apply_one(
         } => {
             let head = c.commits.first().map(|h| h.oid.clone());
             let pr = pull(c, number)?;
-            if let Some(title) = title {
-                pr.title = title;
+            let mut edits = serde_json::Map::new();
+            if let Some(title) = title.filter(|t| *t != pr.title) {
+                let from = std::mem::replace(&mut pr.title, title);
+                edits.insert("title".into(), serde_json::json!({ "from": from }));
             }
-            if let Some(body) = body {
-                pr.body = body;
+            if let Some(body) = body.filter(|t| *t != pr.body) {
+                let from = std::mem::replace(&mut pr.body, body);
+                edits.insert("body".into(), serde_json::json!({ "from": from }));
             }
+            let sender = first_human;
+            if !edits.is_empty() {
+                step.changes.push(Change::PullRequest {
+                    action: "edited",
+                    number,
+                    sender: sender.clone(),
+                    changes: Some(serde_json::Value::Object(edits)),
+                });
+            }
+            let was_open = pr.state == PullRequestState::Open;
             if let Some(s) = new_state {
+                let action = match (was_open, s == PullRequestState::Open) {
+                    (true, false) => Some("closed"),
+                    (false, true) => Some("reopened"),
+                    _ => None,
+                };
+                if let Some(action) = action {
+                    step.changes.push(Change::PullRequest {
+                        action,
+                        number,
+                        sender,
+                        changes: None,
+                    });
+                }
                 pr.state = s;
                 pr.is_draft &= s == PullRequestState::Open;
                 pr.closed_at = (s != PullRequestState::Open).then_some(now);
@@ -255,7 +497,7 @@ fn apply_one(
             body,
             author,
         } => {
-            let author = person(state, people, author)?;
+            let author = person(step, author)?;
             let comment = Comment {
                 node_id: b.node_id("IC"),
                 kind: CommentKind::Conversation,
@@ -264,6 +506,10 @@ fn apply_one(
                 created_at: now,
             };
             let id = comment.node_id.clone();
+            step.changes.push(Change::IssueComment {
+                number,
+                comment: id.clone(),
+            });
             let missing = format!("{} has no pull request or issue #{number}.", c.repository);
             if let Ok(pr) = pull(c, number) {
                 pr.comments.push(comment);
@@ -281,7 +527,7 @@ fn apply_one(
             body,
             author,
         } => {
-            let author = person(state, people, author)?;
+            let author = person(step, author)?;
             let review_state = review_state.unwrap_or(ReviewState::Approved);
             let review = Review {
                 node_id: b.node_id("PRR"),
@@ -291,15 +537,26 @@ fn apply_one(
                 body: body.unwrap_or_default(),
             };
             let id = review.node_id.clone();
+            if review_state != ReviewState::Pending {
+                step.changes.push(Change::Review {
+                    number,
+                    review: id.clone(),
+                });
+            }
             let pr = pull(c, number)?;
             pr.reviews.push(review);
             pr.updated_at = now;
             result("add_review", Some(number), vec![id])
         }
         Action::AddIssue { title, author } => {
-            let author = person(state, people, author)?;
+            let author = person(step, author)?;
             let number = next_number(c);
             let node_id = b.node_id("I");
+            step.changes.push(Change::Issue {
+                action: "opened",
+                number,
+                sender: author.login.clone(),
+            });
             c.issues.push(Ticket {
                 node_id: node_id.clone(),
                 number,
@@ -328,7 +585,12 @@ fn apply_one(
                 }
             };
             let event_id = b.node_id("CE");
-            let actor = person(state, people, None)?;
+            let actor = person(step, None)?;
+            step.changes.push(Change::Issue {
+                action: "closed",
+                number,
+                sender: actor.login.clone(),
+            });
             let ticket = issue(c, number)?;
             ticket.state = TicketState::Closed;
             ticket.state_reason = Some(reason);
@@ -345,7 +607,12 @@ fn apply_one(
         }
         Action::ReopenIssue { number } => {
             let event_id = b.node_id("REE");
-            let actor = person(state, people, None)?;
+            let actor = person(step, None)?;
+            step.changes.push(Change::Issue {
+                action: "reopened",
+                number,
+                sender: actor.login.clone(),
+            });
             let ticket = issue(c, number)?;
             ticket.state = TicketState::Open;
             ticket.state_reason = Some("REOPENED");

@@ -56,7 +56,7 @@ pub(crate) async fn get(sim: &GithubSim, path: &str, token: Option<&str>) -> Rep
     send(sim, Method::GET, path, token, None).await
 }
 
-async fn graphql(sim: &GithubSim, token: &str, query: &str, variables: Value) -> Reply {
+pub(crate) async fn graphql(sim: &GithubSim, token: &str, query: &str, variables: Value) -> Reply {
     send(
         sim,
         Method::POST,

@@ -18,14 +18,15 @@ pub(crate) fn handle(
         return None;
     }
     if path == "/_sim/tokens" {
-        let tokens = scenario_tokens(&state.dataset);
+        let tokens = scenario_tokens(&state.dataset());
         return Some(Reply::ok(&json!(tokens)));
     }
     let org = path.strip_prefix("/orgs/")?.strip_suffix("/sso")?;
     if org.contains('/') {
         return None;
     }
-    let Some(org) = state.dataset.org(org) else {
+    let dataset = state.dataset();
+    let Some(org) = dataset.org(org) else {
         return Some(Reply::text(
             StatusCode::NOT_FOUND,
             "text/html; charset=utf-8",

@@ -3,13 +3,14 @@
 //! timeout, no redirects followed, and every attempt recorded with what was sent
 //! and what came back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{SubsecRound, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
+use tokio::sync::mpsc;
 
 use super::{ContentType, Delivery, Hooks};
 use crate::http::encode_component;
@@ -192,16 +193,26 @@ impl Hooks {
     }
 
     /// Sends in the background (GitHub never makes the API call wait), in order
-    /// per hook, each hook on its own so a slow receiver delays only itself.
+    /// per hook, each hook on its own queue so a slow receiver delays only itself.
     pub fn send_later(self: &Arc<Self>, outgoing: Vec<Outgoing>) {
-        let mut by_hook: HashMap<i64, Vec<Outgoing>> = HashMap::new();
+        let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
         for out in outgoing {
-            by_hook.entry(out.hook_id).or_default().push(out);
-        }
-        for (_, queue) in by_hook {
-            let hooks = self.clone();
+            let hook_id = out.hook_id;
+            // A queue whose worker is gone (its runtime ended) is replaced.
+            let out = match queues.get(&hook_id) {
+                Some(tx) => match tx.send(out) {
+                    Ok(()) => continue,
+                    Err(returned) => returned.0,
+                },
+                None => out,
+            };
+            let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+            let _ = tx.send(out);
+            queues.insert(hook_id, tx);
+            let hooks = Arc::downgrade(self);
             tokio::spawn(async move {
-                for out in queue {
+                while let Some(out) = rx.recv().await {
+                    let Some(hooks) = hooks.upgrade() else { return };
                     hooks.send(out).await;
                 }
             });
