@@ -712,3 +712,132 @@ async fn missed_deliveries_are_recovered(app: &mut TestApp) {
 }
 
 on_every_backend!(missed_deliveries_are_recovered, quick_recovery);
+
+/// A pull request opened in the simulator reaches the database through the webhook,
+/// with no sync, within a second; a push queues a commits-only sync that stores the
+/// new commits.
+async fn simulator_activity_arrives_by_webhook(app: &TestApp) {
+    let hooked = hooked(app).await;
+    let db = database(app).await;
+    let runs_before = entity::import_run::Entity::find().count(&db).await.unwrap();
+    let started = std::time::Instant::now();
+    let answer = app
+        .sim_control(
+            Method::POST,
+            "/_sim/mutate",
+            Some(json!({ "repo": hooked.full_name, "actions": [
+                {"action": "add_pull_request", "title": "Made after the import"}
+            ]})),
+        )
+        .await;
+    let node_id = answer["results"][0]["node_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    eventually(5, "the new pull request is stored", || async {
+        pull_request_titles(app, &node_id).await == vec!["Made after the import".to_string()]
+    })
+    .await;
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
+    assert_eq!(
+        entity::import_run::Entity::find().count(&db).await.unwrap(),
+        runs_before,
+        "no sync ran for it"
+    );
+    let acme = of(&webhooks(app, &hooked.integration).await, "acme-corp").clone();
+    assert!(acme["lastDeliveryAt"].is_string(), "{acme}");
+
+    let answer = app
+        .sim_control(
+            Method::POST,
+            "/_sim/mutate",
+            Some(json!({ "repo": hooked.full_name, "actions": [
+                {"action": "add_commits", "count": 2}
+            ]})),
+        )
+        .await;
+    let commits: Vec<String> = answer["results"][0]["node_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
+    eventually(
+        30,
+        "the pushed commits are stored by a commits sync",
+        || async {
+            entity::commit::Entity::find()
+                .filter(entity::commit::Column::NodeId.is_in(commits.clone()))
+                .count(&db)
+                .await
+                .unwrap()
+                == 2
+        },
+    )
+    .await;
+    let push = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Event.eq("push"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(push.outcome.as_deref(), Some("SYNC_QUEUED"), "{push:?}");
+}
+
+on_every_backend!(simulator_activity_arrives_by_webhook, with_redis);
+
+/// Roles decide: a member made owner gets a hook at the next refresh; an owner who
+/// leaves the organization becomes NOT_OWNER through the `organization` delivery
+/// itself, and is told the hook stays until an owner deletes it.
+async fn roles_move_hooks(app: &TestApp) {
+    let integration = app.create_integration("member").await;
+    let (repository, _, full_name) = first_demo_repository(app, &integration).await;
+    import(app, &integration, &repository).await;
+    eventually(10, "acme-corp says NOT_OWNER", || async {
+        state(app, &integration, "acme-corp")
+            .await
+            .is_some_and(|h| h["state"] == "NOT_OWNER")
+    })
+    .await;
+    app.sim_control(
+        Method::POST,
+        "/_sim/orgs/acme-corp/members/member-svc",
+        Some(json!({ "role": "admin" })),
+    )
+    .await;
+    app.data(
+        "mutation($i: ID!) { refreshGroups(integrationId: $i) { id } }",
+        json!({ "i": integration }),
+    )
+    .await;
+    assert_eq!(
+        of(&webhooks(app, &integration).await, "acme-corp")["state"],
+        "ACTIVE"
+    );
+    assert_eq!(sim_hooks(app).await.len(), 1);
+
+    app.sim_control(
+        Method::POST,
+        "/_sim/orgs/acme-corp/members/member-svc",
+        Some(json!({ "role": null })),
+    )
+    .await;
+    eventually(
+        10,
+        "the organization delivery makes the account a non-owner",
+        || async {
+            state(app, &integration, "acme-corp")
+                .await
+                .is_some_and(|h| h["state"] == "NOT_OWNER")
+        },
+    )
+    .await;
+    // GitHub lets only owners remove a hook: it stays, and the integration says so.
+    let acme = of(&webhooks(app, &integration).await, "acme-corp").clone();
+    let reason = acme["reason"].as_str().unwrap();
+    assert!(reason.contains("until an owner deletes it"), "{reason}");
+    assert_eq!(sim_hooks(app).await.len(), 1, "{full_name}");
+}
+
+on_every_backend!(roles_move_hooks, with_redis);

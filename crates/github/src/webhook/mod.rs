@@ -29,5 +29,5 @@ pub const EVENTS: &[&str] = &[
 /// GitHub does not deliver payloads over 25 MB.
 pub const MAX_PAYLOAD_BYTES: usize = 25 * 1024 * 1024;
 
-/// GitHub lists at most this many commits in a push; a longer push is cut.
-pub const PUSH_COMMIT_LIMIT: usize = 20;
+/// GitHub lists at most this many commits in a push delivery; a longer push is cut.
+pub const PUSH_COMMIT_LIMIT: usize = 2048;

@@ -259,7 +259,7 @@ impl Webhooks {
                 } else if push.created {
                     "a new branch"
                 } else if push.commits.len() >= PUSH_COMMIT_LIMIT {
-                    "a push of 20 commits or more (GitHub cuts the list)"
+                    "a push at GitHub's limit of listed commits (the list is cut)"
                 } else if push.commits.is_empty() {
                     return Ok(done(Outcome::IgnoredIrrelevant, "no commits".to_string()));
                 } else {

@@ -335,9 +335,30 @@ impl Webhooks {
                 .delete_org_hook(token, &group.login, hook_id)
                 .await
             {
+                // Without ownership GitHub answers 404 (or 403) for the hook: it stays
+                // until an owner deletes it, and is kept on record so that its
+                // deliveries still verify and it is reused if ownership comes back.
+                Err(GithubError::NotFound { .. } | GithubError::Forbidden { .. })
+                    if wanted.state == HookState::NotOwner =>
+                {
+                    let reason = format!(
+                        "{} Tributary's hook {hook_id} stays in {} until an owner deletes it (organization Settings → Webhooks): without ownership the account cannot remove it.",
+                        wanted.reason.unwrap_or_default(),
+                        group.login
+                    );
+                    let kept = row.and_then(|r| Some((r.hook_id?, r.secret_ciphertext.clone()?)));
+                    return self
+                        .record(
+                            integration_id,
+                            group,
+                            row,
+                            HookState::NotOwner,
+                            Some(reason),
+                            kept,
+                        )
+                        .await;
+                }
                 Ok(()) | Err(GithubError::NotFound { .. }) => {}
-                // Without ownership GitHub refuses: nothing more this account can do.
-                Err(GithubError::Forbidden { .. }) if wanted.state == HookState::NotOwner => {}
                 Err(error) if error.is_transient() => {
                     // Kept, so the next reconciliation tries again.
                     return self.record_error(integration_id, group, row, &error).await;
