@@ -5,8 +5,11 @@
 //! - `import`: a whole import of the simulator's demo organization (wall time, rows per
 //!   second, peak RSS of the API and worker processes, GitHub requests and points against
 //!   a REST collector's count for the same data).
+//! - `webhooks`: the webhook receiver fed signed deliveries on an open-loop schedule
+//!   (accepted per second, acknowledgement p50/p99, every delivery stored and applied).
 
 mod import;
+mod webhooks;
 
 use std::time::{Duration, Instant};
 
@@ -46,6 +49,20 @@ enum Bench {
         /// Worker processes on the Redis path.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+    },
+    /// Signed pull_request deliveries to the receiver at `--rate` per second for
+    /// `--seconds`, sent on schedule whatever the answers (an open loop).
+    Webhooks {
+        #[arg(long, default_value_t = 1000)]
+        rate: u64,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Database URL [default: a fresh SQLite file in a temporary directory].
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Redis for the queue (required with PostgreSQL).
+        #[arg(long)]
+        redis_url: Option<String>,
     },
 }
 
@@ -113,6 +130,21 @@ async fn main() -> anyhow::Result<()> {
                 database_url,
                 redis_url,
                 workers,
+            }
+            .run()
+            .await;
+        }
+        Bench::Webhooks {
+            rate,
+            seconds,
+            database_url,
+            redis_url,
+        } => {
+            return webhooks::WebhookBench {
+                rate,
+                seconds,
+                database_url,
+                redis_url,
             }
             .run()
             .await;

@@ -1,0 +1,218 @@
+//! `webhooks`: the receiver under an open-loop load of signed deliveries (sent on
+//! schedule whatever the answers), reporting accepted deliveries per second, the
+//! acknowledgement latency, and that every delivery was stored and applied.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use entity::{pull_request, webhook, webhook_delivery};
+use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::Samples;
+
+pub struct WebhookBench {
+    pub rate: u64,
+    pub seconds: u64,
+    pub database_url: Option<String>,
+    pub redis_url: Option<String>,
+}
+
+async fn graphql(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+) -> anyhow::Result<Value> {
+    let answer: Value = client
+        .post(url)
+        .bearer_auth("bench-key")
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    anyhow::ensure!(
+        answer.get("errors").is_none(),
+        "the API answered errors: {answer}"
+    );
+    Ok(answer["data"].clone())
+}
+
+impl WebhookBench {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let dir = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let sim_handle = github_sim::GithubSim::new(github_sim::SimConfig {
+            seed: 1,
+            ..Default::default()
+        });
+        let owner = sim_handle
+            .token("owner")
+            .expect("the simulator has an owner token");
+        let sim = sim_handle.spawn("127.0.0.1:0").await?;
+        let database_url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
+        let config = api::Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: Some(database_url.clone()),
+            github_api_url: sim.base_url(),
+            github_web_url: sim.base_url(),
+            api_key: Some("bench-key".into()),
+            encryption_key: Some(api::crypto::SecretBox::generate_key()),
+            redis_url: self.redis_url.clone(),
+            redis_prefix: format!("tributary-bench-{}", std::process::id()),
+            worker: true,
+            ..api::Config::default()
+        };
+        let running = api::start(&config).await?;
+        let url = format!("{}/graphql", running.base_url());
+        let client = reqwest::Client::new();
+
+        // An owner integration with one repository imported, so its organization has a hook.
+        let integration = graphql(&client, &url, "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { id repositories(first: 100) { nodes { id fullName githubId } } } }", json!({ "t": owner })).await?;
+        let integration_id = integration["createIntegration"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let repo = integration["createIntegration"]["repositories"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["fullName"].as_str().unwrap().starts_with("acme-corp/"))
+            .context("an acme-corp repository")?
+            .clone();
+        graphql(&client, &url, "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }", json!({ "i": integration_id, "r": [repo["id"]] })).await?;
+        let db = Database::connect(&database_url).await?;
+        let hook = loop {
+            let found = webhook::Entity::find()
+                .filter(webhook::Column::IntegrationId.eq(integration_id.as_str()))
+                .filter(webhook::Column::State.eq("ACTIVE"))
+                .one(&db)
+                .await?;
+            if let Some(found) = found {
+                break found;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let secrets =
+            api::crypto::SecretBox::from_base64_key(config.encryption_key.as_deref().unwrap())?;
+        let secret = secrets.open(hook.secret_ciphertext.as_deref().unwrap())?;
+        let receiver = format!("{}/webhooks/github/{integration_id}", running.base_url());
+        let full_name = repo["fullName"].as_str().unwrap().to_string();
+        let (org, name) = full_name.split_once('/').unwrap();
+
+        let total = self.rate * self.seconds;
+        let bodies: Vec<(String, Vec<u8>)> = (0..total)
+            .map(|i| {
+                let payload = json!({
+                    "action": "opened",
+                    "pull_request": {
+                        "node_id": format!("PR_bench_{i}"), "number": 100_000 + i, "title": format!("bench {i}"),
+                        "body": null, "state": "open", "merged": false, "draft": false,
+                        "created_at": "2026-01-01T10:00:00Z", "updated_at": "2026-01-01T10:00:00Z",
+                        "closed_at": null, "merged_at": null, "user": {"login": "alice-okafor", "type": "User"},
+                        "base": {"ref": "main"}, "head": {"ref": format!("bench/{i}")},
+                        "additions": 1, "deletions": 0, "changed_files": 1, "merge_commit_sha": null,
+                        "labels": [], "assignees": [], "requested_reviewers": [], "requested_teams": []
+                    },
+                    "repository": {
+                        "id": 1, "node_id": repo["githubId"], "name": name, "full_name": full_name,
+                        "owner": {"login": org, "type": "Organization"}, "private": false,
+                        "archived": false, "fork": false, "default_branch": "main"
+                    },
+                    "organization": {"login": org, "id": 1}
+                });
+                let body = serde_json::to_vec(&payload).expect("JSON");
+                (github::webhook::sign(secret.as_bytes(), &body), body)
+            })
+            .collect();
+
+        // Open loop: delivery i leaves at start + i/rate, whether earlier ones were answered or not.
+        let started = Instant::now();
+        let mut tasks = Vec::with_capacity(bodies.len());
+        for (i, (signature, body)) in bodies.into_iter().enumerate() {
+            let due = started + Duration::from_secs_f64(i as f64 / self.rate as f64);
+            let client = client.clone();
+            let receiver = receiver.clone();
+            let hook_id = hook.hook_id.unwrap_or_default().to_string();
+            tasks.push(tokio::spawn(async move {
+                tokio::time::sleep_until(due.into()).await;
+                let sent = Instant::now();
+                let status = client
+                    .post(&receiver)
+                    .header("content-type", "application/json")
+                    .header("x-github-event", "pull_request")
+                    .header("x-github-delivery", format!("bench-{i}"))
+                    .header("x-github-hook-id", hook_id)
+                    .header("x-hub-signature-256", signature)
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0);
+                (status, sent.elapsed())
+            }));
+        }
+        let mut latencies = Vec::with_capacity(tasks.len());
+        let mut accepted = 0u64;
+        for task in tasks {
+            let (status, latency) = task.await?;
+            if status == 202 {
+                accepted += 1;
+            }
+            latencies.push(latency);
+        }
+        let sending = started.elapsed();
+        let drain = loop {
+            let unapplied = webhook_delivery::Entity::find()
+                .filter(webhook_delivery::Column::AppliedAt.is_null())
+                .count(&db)
+                .await?;
+            if unapplied == 0 {
+                break started.elapsed();
+            }
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(600),
+                "{unapplied} deliveries still unapplied after 10 minutes"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let stored = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Event.eq("pull_request"))
+            .count(&db)
+            .await?;
+        let rows = pull_request::Entity::find()
+            .filter(pull_request::Column::NodeId.starts_with("PR_bench_"))
+            .count(&db)
+            .await?;
+        let samples = Samples(latencies);
+        println!(
+            "| backend | sent | accepted (202) | accepted/s | ack p50 | ack p99 | ack max | stored | applied rows | all applied after |"
+        );
+        println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        println!(
+            "| {} | {total} at {}/s | {accepted} | {:.0} | {:.2} ms | {:.2} ms | {:.2} ms | {stored} | {rows} | {:.1} s |",
+            match (&self.database_url, &self.redis_url) {
+                (None, _) => "SQLite".to_string(),
+                (Some(_), Some(_)) => "PostgreSQL + Redis".to_string(),
+                (Some(_), None) => "given database".to_string(),
+            },
+            self.rate,
+            accepted as f64 / sending.as_secs_f64(),
+            samples.quantile(0.5).as_secs_f64() * 1e3,
+            samples.quantile(0.99).as_secs_f64() * 1e3,
+            samples.quantile(1.0).as_secs_f64() * 1e3,
+            drain.as_secs_f64(),
+        );
+        anyhow::ensure!(
+            stored == total && rows == total,
+            "lost deliveries: {stored} stored, {rows} applied of {total}"
+        );
+        running.stop().await;
+        let _ = std::fs::remove_dir_all(dir);
+        Ok(())
+    }
+}
