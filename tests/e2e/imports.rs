@@ -636,6 +636,13 @@ fn operation_requests(stats: &Value, operation: &str) -> i64 {
 
 async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
     let (integration, ids, names) = import_demo_and_check(app).await;
+    // Measured alone: with webhooks on, the activity below would also arrive as
+    // deliveries (and the push queue a commits sync of its own).
+    app.data(
+        "mutation($i: ID!) { setServices(integrationId: $i, services: {webhooks: false}) { id } }",
+        json!({ "i": integration }),
+    )
+    .await;
     let repo = &names[0];
     let before = expected(app, repo).await.1;
     let open_issue = before["issues"]

@@ -566,18 +566,24 @@ async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
     })
     .await;
 
-    // Over GitHub's 25 MB cap: refused from its declared length, unread.
-    let huge = vec![b' '; github::webhook::MAX_PAYLOAD_BYTES + 1];
-    let (status, _) = post(
-        app,
-        &hooked.integration,
-        "push",
-        "d-6",
-        &huge,
-        sign(&secret, &huge),
-    )
-    .await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Over GitHub's 25 MB cap: refused from its declared length, before the body is
+    // read (so the request is written by hand, headers only).
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.api.addr).await.unwrap();
+    let head = format!(
+        "POST /webhooks/github/{} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\nx-github-event: push\r\nx-github-delivery: d-6\r\ncontent-length: {}\r\n\r\n",
+        hooked.integration,
+        app.api.addr,
+        github::webhook::MAX_PAYLOAD_BYTES + 1
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    let status_line = String::from_utf8_lossy(&answer[..read]).to_string();
+    assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
     let _ = hooked.repository_id;
 }
 

@@ -286,10 +286,14 @@ impl Queue {
                     .data(webhooks.clone())
                     .build(run_delivery)
                     .run_until(stopped(shutdown.clone()));
-                let (imports, deliveries, recovery) = tokio::join!(imports, deliveries, recovery);
-                imports.map_err(|e| anyhow::anyhow!("{e}"))?;
-                deliveries.map_err(|e| anyhow::anyhow!("{e}"))?;
-                recovery
+                // The first to stop (on shutdown, or on an error such as a predecessor
+                // of the same name still counted alive) stops the others, so that
+                // `work` starts them all again.
+                tokio::select! {
+                    result = imports => result.map_err(|e| anyhow::anyhow!("{e}")),
+                    result = deliveries => result.map_err(|e| anyhow::anyhow!("{e}")),
+                    result = recovery => result,
+                }
             }};
         }
         match self.storage.clone() {

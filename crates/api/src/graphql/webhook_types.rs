@@ -33,9 +33,9 @@ impl From<HookState> for WebhookState {
     }
 }
 
-/// Tributary's organization hook in one organization.
 pub struct OrganizationWebhook(pub webhook::Model);
 
+/// Tributary's organization hook in one organization: whether it exists, or why not.
 #[Object]
 impl OrganizationWebhook {
     /// The organization's login.
@@ -43,6 +43,7 @@ impl OrganizationWebhook {
         &self.0.organization
     }
 
+    /// ACTIVE, or why there is no hook.
     async fn state(&self) -> WebhookState {
         HookState::parse(&self.0.state)
             .unwrap_or(HookState::Error)

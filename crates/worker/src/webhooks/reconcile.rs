@@ -74,6 +74,17 @@ impl Webhooks {
     /// the organization's row (ERROR with GitHub's message), never raised, except the
     /// database's.
     pub async fn reconcile(&self, integration_id: &str) -> anyhow::Result<()> {
+        self.reconcile_checking(integration_id, true).await
+    }
+
+    /// `check_github`: also ask GitHub whether an ACTIVE hook is still there and
+    /// right. Without it a recorded ACTIVE hook is trusted, so the reconciliation
+    /// after each import run costs no request unless something changed.
+    async fn reconcile_checking(
+        &self,
+        integration_id: &str,
+        check_github: bool,
+    ) -> anyhow::Result<()> {
         let lock = self.lock_for(integration_id);
         let _held = lock.lock().await;
         let Some(integration) = integration::Entity::find_by_id(integration_id.to_string())
@@ -130,6 +141,15 @@ impl Webhooks {
                     reason: None,
                 }
             };
+            let trusted = !check_github
+                && row.is_some_and(|r| {
+                    r.state == HookState::Active.as_str()
+                        && r.hook_id.is_some()
+                        && r.url == self.hook_url(integration_id)
+                });
+            if wanted.state == HookState::Active && trusted {
+                continue;
+            }
             if wanted.state == HookState::Active {
                 self.ensure_hook(&token, integration_id, group, row).await?;
             } else {
@@ -165,7 +185,7 @@ impl Webhooks {
             Ok(Some(run)) => run.integration_id,
             _ => return,
         };
-        if let Err(error) = self.reconcile(&integration_id).await {
+        if let Err(error) = self.reconcile_checking(&integration_id, false).await {
             tracing::warn!(integration = %integration_id, %error, "webhooks could not be reconciled");
         }
     }
