@@ -440,15 +440,7 @@ impl Dataset {
             repos,
             tokens: Vec::new(),
         };
-        for i in 0..dataset.repos.len() {
-            let visible: Vec<String> = dataset
-                .users
-                .iter()
-                .filter(|u| dataset.can_see(&u.login, &dataset.repos[i]))
-                .map(|u| u.login.clone())
-                .collect();
-            dataset.repos[i].visible_to = visible;
-        }
+        dataset.refresh_visibility(|_| true);
         dataset.tokens = scenario_tokens(&mut b);
         dataset
     }
@@ -532,15 +524,9 @@ impl Dataset {
             }
             dataset.orgs.push(org);
         }
-        for mut repo in added {
-            repo.visible_to = dataset
-                .users
-                .iter()
-                .filter(|u| dataset.can_see(&u.login, &repo))
-                .map(|u| u.login.clone())
-                .collect();
-            dataset.repos.push(repo);
-        }
+        let added_ids: HashSet<i64> = added.iter().map(|r| r.id).collect();
+        dataset.repos.extend(added);
+        dataset.refresh_visibility(|r| added_ids.contains(&r.id));
         dataset
     }
 
@@ -589,6 +575,22 @@ impl Dataset {
         self.repos
             .iter()
             .find(|r| r.owner.eq_ignore_ascii_case(owner) && r.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Recomputes `visible_to` of the repositories `which` selects, after their
+    /// owners' members or roles changed.
+    pub fn refresh_visibility(&mut self, which: impl Fn(&Repo) -> bool) {
+        for i in 0..self.repos.len() {
+            if which(&self.repos[i]) {
+                let visible = self
+                    .users
+                    .iter()
+                    .filter(|u| self.can_see(&u.login, &self.repos[i]))
+                    .map(|u| u.login.clone())
+                    .collect();
+                self.repos[i].visible_to = visible;
+            }
+        }
     }
 
     /// Whether the user (not the token) may see the repository.

@@ -69,17 +69,7 @@ pub(crate) fn set_role(
         });
     }
     let org = dataset.orgs[index].clone();
-    for i in 0..dataset.repos.len() {
-        if dataset.repos[i].owner.eq_ignore_ascii_case(&org.login) {
-            let visible = dataset
-                .users
-                .iter()
-                .filter(|u| dataset.can_see(&u.login, &dataset.repos[i]))
-                .map(|u| u.login.clone())
-                .collect();
-            dataset.repos[i].visible_to = visible;
-        }
-    }
+    dataset.refresh_visibility(|r| r.owner.eq_ignore_ascii_case(&org.login));
     // The change is made by an owner; the first one left stands in.
     let sender = org
         .members
