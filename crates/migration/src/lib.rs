@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_integrations;
 mod m20261125_000002_oauth;
 mod m20261125_000003_import;
+mod m20261125_000005_metrics;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_integrations::Migration),
             Box::new(m20261125_000002_oauth::Migration),
             Box::new(m20261125_000003_import::Migration),
+            Box::new(m20261125_000005_metrics::Migration),
         ]
     }
 }
