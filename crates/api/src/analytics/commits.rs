@@ -102,7 +102,9 @@ pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitF
     let authors = CommitAuthors::load(
         db,
         &scope.integration_id,
-        groups.iter().map(|g| (g.login.as_deref(), g.email.as_deref())),
+        groups
+            .iter()
+            .map(|g| (g.login.as_deref(), g.email.as_deref())),
     )
     .await?;
 

@@ -88,11 +88,13 @@ pub async fn links(
     let mut found = HashMap::new();
     for chunk in emails.chunks(CHUNK) {
         let mut sql = Sql::new(db.get_database_backend());
-        sql.push("SELECT author_email, MIN(author_login) AS login FROM commits WHERE integration_id = ")
-            .bind(integration_id.to_string())
-            .push(" AND author_login IS NOT NULL AND author_email IN ")
-            .bind_list(chunk)
-            .push(" GROUP BY author_email");
+        sql.push(
+            "SELECT author_email, MIN(author_login) AS login FROM commits WHERE integration_id = ",
+        )
+        .bind(integration_id.to_string())
+        .push(" AND author_login IS NOT NULL AND author_email IN ")
+        .bind_list(chunk)
+        .push(" GROUP BY author_email");
         for row in db.query_all_raw(sql.statement()).await? {
             found.insert(
                 row.try_get::<String>("", "author_email")?,

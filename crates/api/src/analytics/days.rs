@@ -128,7 +128,10 @@ mod tests {
             utc("2024-01-01T00:00:00Z"),
             utc("2024-02-01T00:00:00Z"),
         );
-        assert_eq!((fixed.initial, fixed.changes.len()), (5 * 3600 + 45 * 60, 0));
+        assert_eq!(
+            (fixed.initial, fixed.changes.len()),
+            (5 * 3600 + 45 * 60, 0)
+        );
     }
 
     #[test]

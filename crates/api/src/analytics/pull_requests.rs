@@ -76,12 +76,18 @@ fn from_selected(sql: &mut Sql, scope: &Scope, set: PullRequestSet) {
     scope.restrict_account(sql, "pr.author_login", Some("pr.author_is_bot"));
 }
 
-pub async fn count(db: &impl ConnectionTrait, scope: &Scope, set: PullRequestSet) -> Result<i64, DbErr> {
+pub async fn count(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    set: PullRequestSet,
+) -> Result<i64, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT COUNT(*) AS n");
     from_selected(&mut sql, scope, set);
     let row = db.query_one_raw(sql.statement()).await?;
-    row.map(|r| r.try_get::<i64>("", "n")).transpose().map(|n| n.unwrap_or(0))
+    row.map(|r| r.try_get::<i64>("", "n"))
+        .transpose()
+        .map(|n| n.unwrap_or(0))
 }
 
 /// Newest first; `window` = (offset, limit), or every one.
@@ -291,8 +297,14 @@ pub struct Aggregate {
 pub fn aggregate(figures: &[Figures]) -> Aggregate {
     let collect = |f: fn(&Figures) -> Option<f64>| figures.iter().filter_map(f).collect::<Vec<_>>();
     let first_comments = collect(|f| f.time_to_first_comment);
-    let reactions: Vec<f64> = figures.iter().flat_map(|f| f.reaction_times.iter().copied()).collect();
-    let responses: Vec<f64> = figures.iter().flat_map(|f| f.responsiveness.iter().copied()).collect();
+    let reactions: Vec<f64> = figures
+        .iter()
+        .flat_map(|f| f.reaction_times.iter().copied())
+        .collect();
+    let responses: Vec<f64> = figures
+        .iter()
+        .flat_map(|f| f.responsiveness.iter().copied())
+        .collect();
     let merges = collect(|f| f.time_to_merge);
     Aggregate {
         pull_requests: figures.len() as i64,

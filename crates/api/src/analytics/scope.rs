@@ -90,7 +90,9 @@ impl Scope {
         let start = start_of_day(&zone, input.from);
         let end = start_of_day(&zone, input.to.succ_opt().unwrap_or(input.to));
         let contributors = match &input.contributors {
-            Some(names) => Some(contributors::Selection::resolve(db, &integration_id, names).await?),
+            Some(names) => {
+                Some(contributors::Selection::resolve(db, &integration_id, names).await?)
+            }
             None => None,
         };
         Ok(Scope {

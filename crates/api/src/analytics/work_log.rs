@@ -77,7 +77,14 @@ struct Source {
 }
 
 fn sources() -> Vec<Source> {
-    let columns = |login: &str, email: &str, at: &str, kind: &str, number: &str, title: &str, oid: &str, detail: &str| {
+    let columns = |login: &str,
+                   email: &str,
+                   at: &str,
+                   kind: &str,
+                   number: &str,
+                   title: &str,
+                   oid: &str,
+                   detail: &str| {
         format!(
             "SELECT {login} AS login, {email} AS email, x.repository_id AS repository_id, {at} AS at, \
              {kind} AS kind, {number} AS number, {title} AS title, {oid} AS oid, {detail} AS detail"
@@ -86,8 +93,16 @@ fn sources() -> Vec<Source> {
     let none = "CAST(NULL AS TEXT)";
     let no_number = "CAST(NULL AS BIGINT)";
     let pull_request = |at: &'static str, kind: &str, extra: &'static str| Source {
-        select: columns("x.author_login", none, &format!("x.{at}"), kind, "x.number", "x.title", none, none)
-            + " FROM pull_requests x WHERE ",
+        select: columns(
+            "x.author_login",
+            none,
+            &format!("x.{at}"),
+            kind,
+            "x.number",
+            "x.title",
+            none,
+            none,
+        ) + " FROM pull_requests x WHERE ",
         alias: "x",
         time_column: at,
         account: Some(("x.author_login", Some("x.author_is_bot"))),
@@ -112,34 +127,70 @@ fn sources() -> Vec<Source> {
         },
         pull_request("created_at", "'PULL_REQUEST_OPENED'", ""),
         pull_request("merged_at", "'PULL_REQUEST_MERGED'", ""),
-        pull_request("closed_at", "'PULL_REQUEST_CLOSED'", " AND x.merged_at IS NULL"),
+        pull_request(
+            "closed_at",
+            "'PULL_REQUEST_CLOSED'",
+            " AND x.merged_at IS NULL",
+        ),
         Source {
-            select: columns("x.author_login", none, "x.created_at", "'PULL_REQUEST_COMMENTED'", "p.number", "p.title", none, none)
-                + " FROM comments x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.parent_node_id WHERE ",
+            select: columns(
+                "x.author_login",
+                none,
+                "x.created_at",
+                "'PULL_REQUEST_COMMENTED'",
+                "p.number",
+                "p.title",
+                none,
+                none,
+            ) + " FROM comments x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.parent_node_id WHERE ",
             alias: "x",
             time_column: "created_at",
             account: Some(("x.author_login", Some("x.author_is_bot"))),
             extra: " AND x.parent_kind = 'PULL_REQUEST'",
         },
         Source {
-            select: columns("x.author_login", none, "x.submitted_at", "'PULL_REQUEST_REVIEWED'", "p.number", "p.title", none, "x.state")
-                + " FROM reviews x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.pull_request_node_id WHERE ",
+            select: columns(
+                "x.author_login",
+                none,
+                "x.submitted_at",
+                "'PULL_REQUEST_REVIEWED'",
+                "p.number",
+                "p.title",
+                none,
+                "x.state",
+            ) + " FROM reviews x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.pull_request_node_id WHERE ",
             alias: "x",
             time_column: "submitted_at",
             account: Some(("x.author_login", Some("x.author_is_bot"))),
             extra: " AND x.state <> 'PENDING'",
         },
         Source {
-            select: columns("x.author_login", none, "x.created_at", "'TICKET_OPENED'", "x.number", "x.title", none, none)
-                + " FROM tickets x WHERE ",
+            select: columns(
+                "x.author_login",
+                none,
+                "x.created_at",
+                "'TICKET_OPENED'",
+                "x.number",
+                "x.title",
+                none,
+                none,
+            ) + " FROM tickets x WHERE ",
             alias: "x",
             time_column: "created_at",
             account: Some(("x.author_login", Some("x.author_is_bot"))),
             extra: "",
         },
         Source {
-            select: columns("x.author_login", none, "x.created_at", "'TICKET_COMMENTED'", "t.number", "t.title", none, none)
-                + " FROM comments x JOIN tickets t ON t.integration_id = x.integration_id AND t.node_id = x.parent_node_id WHERE ",
+            select: columns(
+                "x.author_login",
+                none,
+                "x.created_at",
+                "'TICKET_COMMENTED'",
+                "t.number",
+                "t.title",
+                none,
+                none,
+            ) + " FROM comments x JOIN tickets t ON t.integration_id = x.integration_id AND t.node_id = x.parent_node_id WHERE ",
             alias: "x",
             time_column: "created_at",
             account: Some(("x.author_login", Some("x.author_is_bot"))),
@@ -147,8 +198,16 @@ fn sources() -> Vec<Source> {
         },
         // The timeline's comment events are the comments above, read with their author.
         Source {
-            select: columns("x.actor_login", none, "x.created_at", "'TICKET_' || x.kind", "t.number", "t.title", none, "x.subject")
-                + " FROM ticket_events x JOIN tickets t ON t.integration_id = x.integration_id AND t.node_id = x.ticket_node_id WHERE ",
+            select: columns(
+                "x.actor_login",
+                none,
+                "x.created_at",
+                "'TICKET_' || x.kind",
+                "t.number",
+                "t.title",
+                none,
+                "x.subject",
+            ) + " FROM ticket_events x JOIN tickets t ON t.integration_id = x.integration_id AND t.node_id = x.ticket_node_id WHERE ",
             alias: "x",
             time_column: "created_at",
             account: Some(("x.actor_login", None)),
@@ -230,7 +289,8 @@ pub async fn days(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<WorkDa
     let authors = CommitAuthors::load(
         db,
         &scope.integration_id,
-        rows.iter().map(|r| (r.login.as_deref(), r.email.as_deref())),
+        rows.iter()
+            .map(|r| (r.login.as_deref(), r.email.as_deref())),
     )
     .await?;
     let mut by_day: BTreeMap<(std::cmp::Reverse<NaiveDate>, ContributorKey), Vec<WorkItem>> =

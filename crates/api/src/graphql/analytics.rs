@@ -37,7 +37,10 @@ fn internal(error: impl std::fmt::Display) -> async_graphql::Error {
     ApiError::Internal(anyhow::anyhow!("computing metrics: {error}")).into_graphql()
 }
 
-async fn resolve(ctx: &Context<'_>, filter: &ScopeInput) -> Result<(DatabaseConnection, Arc<Scope>)> {
+async fn resolve(
+    ctx: &Context<'_>,
+    filter: &ScopeInput,
+) -> Result<(DatabaseConnection, Arc<Scope>)> {
     let db = database(ctx)?;
     let scope = Scope::resolve(&db, filter).await.gql()?;
     Ok((db, Arc::new(scope)))
@@ -66,23 +69,32 @@ async fn page_of<T: async_graphql::OutputType>(
     after: Option<String>,
     first: Option<i32>,
 ) -> Result<Page<T>> {
-    query(after, None, first, None, |after, _before: Option<usize>, first, _last| async move {
-        let (start, size) = window(after, first)?;
-        let total = items.len();
-        let mut connection =
-            Connection::with_additional_fields(start > 0, start + size < total, TotalCount {
-                total_count: total as u64,
-            });
-        connection.edges.extend(
-            items
-                .into_iter()
-                .enumerate()
-                .skip(start)
-                .take(size)
-                .map(|(i, item)| Edge::new(i, item)),
-        );
-        Ok::<_, async_graphql::Error>(connection)
-    })
+    query(
+        after,
+        None,
+        first,
+        None,
+        |after, _before: Option<usize>, first, _last| async move {
+            let (start, size) = window(after, first)?;
+            let total = items.len();
+            let mut connection = Connection::with_additional_fields(
+                start > 0,
+                start + size < total,
+                TotalCount {
+                    total_count: total as u64,
+                },
+            );
+            connection.edges.extend(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .skip(start)
+                    .take(size)
+                    .map(|(i, item)| Edge::new(i, item)),
+            );
+            Ok::<_, async_graphql::Error>(connection)
+        },
+    )
     .await
 }
 
@@ -219,30 +231,41 @@ impl PullRequestMetrics {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<PullRequestFigures>> {
-        query(after, None, first, None, |after, _before: Option<usize>, first, _last| async move {
-            let (start, size) = window(after, first)?;
-            let (total, rows) = futures_util::try_join!(
-                pull_requests::count(&self.db, &self.scope, self.set),
-                pull_requests::page(&self.db, &self.scope, self.set, start as u64, size as u64),
-            )
-            .map_err(internal)?;
-            let total = total as usize;
-            let mut connection =
-                Connection::with_additional_fields(start > 0, start + rows.len() < total, TotalCount {
-                    total_count: total as u64,
-                });
-            connection.edges.extend(rows.into_iter().enumerate().map(|(i, (row, figures))| {
-                Edge::new(
-                    start + i,
-                    PullRequestFigures {
-                        scope: self.scope.clone(),
-                        row,
-                        figures,
-                    },
+        query(
+            after,
+            None,
+            first,
+            None,
+            |after, _before: Option<usize>, first, _last| async move {
+                let (start, size) = window(after, first)?;
+                let (total, rows) = futures_util::try_join!(
+                    pull_requests::count(&self.db, &self.scope, self.set),
+                    pull_requests::page(&self.db, &self.scope, self.set, start as u64, size as u64),
                 )
-            }));
-            Ok::<_, async_graphql::Error>(connection)
-        })
+                .map_err(internal)?;
+                let total = total as usize;
+                let mut connection = Connection::with_additional_fields(
+                    start > 0,
+                    start + rows.len() < total,
+                    TotalCount {
+                        total_count: total as u64,
+                    },
+                );
+                connection
+                    .edges
+                    .extend(rows.into_iter().enumerate().map(|(i, (row, figures))| {
+                        Edge::new(
+                            start + i,
+                            PullRequestFigures {
+                                scope: self.scope.clone(),
+                                row,
+                                figures,
+                            },
+                        )
+                    }));
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
         .await
     }
 }

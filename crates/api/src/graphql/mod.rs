@@ -35,8 +35,8 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         MutationRoot,
         SubscriptionRoot,
     )
-        .limit_depth(16)
-        .limit_complexity(5_000);
+    .limit_depth(16)
+    .limit_complexity(5_000);
     if let Some(Services {
         integrations,
         imports,
