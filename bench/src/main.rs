@@ -5,8 +5,10 @@
 //! - `import`: a whole import of the simulator's demo organization (wall time, rows per
 //!   second, peak RSS of the API and worker processes, GitHub requests and points against
 //!   a REST collector's count for the same data).
+//! - `metrics`: p50/p95 of each metrics query over a year of data (100k commits, 10k PRs).
 
 mod import;
+mod metrics;
 
 use std::time::{Duration, Instant};
 
@@ -46,6 +48,16 @@ enum Bench {
         /// Worker processes on the Redis path.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+    },
+    /// pullRequestMetrics, commitMetrics and workLog over 100,000 commits and 10,000
+    /// pull requests written straight into the database.
+    Metrics {
+        /// Requests per query.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        /// Database URL (an empty database) [default: a fresh SQLite file in a temporary directory].
+        #[arg(long)]
+        database_url: Option<String>,
     },
 }
 
@@ -113,6 +125,17 @@ async fn main() -> anyhow::Result<()> {
                 database_url,
                 redis_url,
                 workers,
+            }
+            .run()
+            .await;
+        }
+        Bench::Metrics {
+            iterations,
+            database_url,
+        } => {
+            return metrics::MetricsBench {
+                database_url,
+                iterations,
             }
             .run()
             .await;

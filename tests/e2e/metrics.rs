@@ -458,8 +458,8 @@ query($filter: AnalyticsFilter!) {
 }"#;
 
 const WORK_LOG: &str = r#"
-query($filter: AnalyticsFilter!, $after: String) {
-  workLog(filter: $filter, first: 100, after: $after) {
+query($filter: AnalyticsFilter!, $first: Int = 100, $after: String) {
+  workLog(filter: $filter, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes { date contributor { id } items { kind at number title oid detail repository { id } } }
@@ -741,6 +741,25 @@ async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp)
     );
     // Newest day first.
     assert_eq!(days[0]["date"], "2026-03-10");
+
+    // Pages of 3 days put together are the whole list.
+    let (mut paged, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let page = app
+            .data(
+                WORK_LOG,
+                json!({ "filter": everything, "first": 3, "after": after }),
+            )
+            .await["workLog"]
+            .clone();
+        assert_eq!(page["totalCount"], days.len());
+        paged.extend(page["nodes"].as_array().unwrap().iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(paged, days);
 }
 on_every_backend!(reactions_change_no_metric_and_tickets_only_the_work_log);
 
@@ -919,3 +938,16 @@ async fn bad_filters_get_clear_errors(app: &TestApp) {
     assert_eq!(missing["errors"][0]["extensions"]["code"], "NOT_FOUND");
 }
 on_every_backend!(bad_filters_get_clear_errors);
+
+/// GraphiQL's example page runs against the schema the API serves.
+#[test]
+fn graphiql_examples_are_valid_operations() {
+    use apollo_compiler::{ExecutableDocument, Schema};
+    let schema = Schema::parse_and_validate(api::sdl(), "schema.graphql").expect("the API's SDL");
+    let examples = include_str!("../../crates/api/src/graphiql_examples.graphql");
+    if let Err(errors) =
+        ExecutableDocument::parse_and_validate(&schema, examples, "graphiql_examples.graphql")
+    {
+        panic!("{errors}");
+    }
+}

@@ -15,6 +15,12 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         "commits",
         &["integration_id", "authored_at"],
     ),
+    // A contributor's commits, newest first (their name; the contributors filter).
+    (
+        "commits_integration_login_authored",
+        "commits",
+        &["integration_id", "author_login", "authored_at"],
+    ),
     // Covers e-mail → login linking and the contributor filter without reading rows.
     (
         "commits_integration_email_login",

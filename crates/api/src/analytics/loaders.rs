@@ -32,7 +32,7 @@ impl Loader<RepositoryById> for StoreLoader {
     }
 }
 
-/// The name a contributor's commits give (the latest one alphabetically among them).
+/// The name on a contributor's latest commit.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ContributorName {
     pub integration_id: String,
@@ -43,46 +43,34 @@ impl Loader<ContributorName> for StoreLoader {
     type Value = String;
     type Error = Arc<DbErr>;
 
+    /// One statement for every key: a subquery per key that reads one index entry
+    /// (`commits_integration_login_authored`, or the e-mail index), never all of a
+    /// contributor's commits.
     async fn load(
         &self,
         keys: &[ContributorName],
     ) -> Result<HashMap<ContributorName, String>, Arc<DbErr>> {
         let mut out = HashMap::new();
-        let mut integrations: Vec<&str> = keys.iter().map(|k| k.integration_id.as_str()).collect();
-        integrations.sort();
-        integrations.dedup();
-        for integration_id in integrations {
-            let of_integration = keys.iter().filter(|k| k.integration_id == integration_id);
-            let (logins, emails): (Vec<_>, Vec<_>) = of_integration
-                .map(|k| k.key.clone())
-                .partition(|k| matches!(k, ContributorKey::Login(_)));
-            for (column, list) in [("author_login", logins), ("author_email", emails)] {
-                if list.is_empty() {
-                    continue;
+        for chunk in keys.chunks(200) {
+            let mut sql = Sql::new(self.db.get_database_backend());
+            for (i, key) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
                 }
-                let values: Vec<String> = list.iter().map(|k| k.id().to_string()).collect();
-                let mut sql = Sql::new(self.db.get_database_backend());
-                sql.push(&format!(
-                    "SELECT {column} AS who, MAX(author_name) AS name FROM commits WHERE integration_id = "
-                ))
-                .bind(integration_id.to_string())
-                .push(&format!(" AND author_name IS NOT NULL AND {column} IN "))
-                .bind_list(&values)
-                .push(&format!(" GROUP BY {column}"));
-                for row in self.db.query_all_raw(sql.statement()).await? {
-                    let who: String = row.try_get("", "who")?;
-                    let key = if column == "author_login" {
-                        ContributorKey::Login(who)
-                    } else {
-                        ContributorKey::Email(who)
-                    };
-                    out.insert(
-                        ContributorName {
-                            integration_id: integration_id.to_string(),
-                            key,
-                        },
-                        row.try_get("", "name")?,
-                    );
+                let condition = match key.key {
+                    ContributorKey::Login(_) => "author_login = ",
+                    ContributorKey::Email(_) => "author_login IS NULL AND author_email = ",
+                };
+                sql.push(&format!("SELECT CAST({i} AS BIGINT) AS position, (SELECT author_name FROM commits WHERE integration_id = "))
+                    .bind(key.integration_id.clone())
+                    .push(&format!(" AND {condition}"))
+                    .bind(key.key.id().to_string())
+                    .push(" ORDER BY authored_at DESC LIMIT 1) AS name");
+            }
+            for row in self.db.query_all_raw(sql.statement()).await? {
+                let position: i64 = row.try_get("", "position")?;
+                if let Some(name) = row.try_get::<Option<String>>("", "name")? {
+                    out.insert(chunk[position as usize].clone(), name);
                 }
             }
         }

@@ -1,14 +1,18 @@
 //! The Work log: what each contributor did each local day. The only query that reads
 //! tickets.
 
-use std::collections::BTreeMap;
+use std::{
+    cmp::Reverse,
+    collections::{BTreeMap, BTreeSet},
+};
 
 use async_graphql::Enum;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::{
-    contributors::{CommitAuthors, ContributorKey, GHOST},
+    contributors::{CommitAuthors, ContributorKey, GHOST, Selection},
+    days::{date_of_day_number, start_of_day},
     scope::Scope,
     sql::Sql,
 };
@@ -64,65 +68,61 @@ pub struct WorkDay {
     pub items: Vec<WorkItem>,
 }
 
-/// Every statement selects the same columns: login, email, repository_id, at, kind,
-/// number, title, oid, detail.
+/// One kind of activity: who (an account login, or a commit's login and e-mail),
+/// when, and the item's columns (at, kind, number, title, oid, detail).
 struct Source {
-    /// `SELECT … FROM … WHERE ` up to the scope's conditions.
-    select: String,
-    alias: &'static str,
+    login: &'static str,
+    email: &'static str,
+    item: String,
+    /// `FROM … WHERE ` up to the scope's conditions (the row's table is `x`).
+    from: &'static str,
     time_column: &'static str,
-    /// The account column and its bot flag, or `None` for commit authors.
-    account: Option<(&'static str, Option<&'static str>)>,
+    /// The account column's bot flag (`None`: commits, whose authors have none, or
+    /// ticket events, whose actors have none stored).
+    bot_flag: Option<&'static str>,
     extra: &'static str,
 }
 
+impl Source {
+    fn is_commit(&self) -> bool {
+        self.from.contains("FROM commits")
+    }
+}
+
+fn item(at: &str, kind: &str, number: &str, title: &str, oid: &str, detail: &str) -> String {
+    format!(
+        "x.repository_id AS repository_id, {at} AS at, {kind} AS kind, {number} AS number, \
+         {title} AS title, {oid} AS oid, {detail} AS detail"
+    )
+}
+
+const NONE: &str = "CAST(NULL AS TEXT)";
+
 fn sources() -> Vec<Source> {
-    let columns = |login: &str,
-                   email: &str,
-                   at: &str,
-                   kind: &str,
-                   number: &str,
-                   title: &str,
-                   oid: &str,
-                   detail: &str| {
-        format!(
-            "SELECT {login} AS login, {email} AS email, x.repository_id AS repository_id, {at} AS at, \
-             {kind} AS kind, {number} AS number, {title} AS title, {oid} AS oid, {detail} AS detail"
-        )
-    };
-    let none = "CAST(NULL AS TEXT)";
-    let no_number = "CAST(NULL AS BIGINT)";
     let pull_request = |at: &'static str, kind: &str, extra: &'static str| Source {
-        select: columns(
-            "x.author_login",
-            none,
-            &format!("x.{at}"),
-            kind,
-            "x.number",
-            "x.title",
-            none,
-            none,
-        ) + " FROM pull_requests x WHERE ",
-        alias: "x",
+        login: "x.author_login",
+        email: NONE,
+        item: item(&format!("x.{at}"), kind, "x.number", "x.title", NONE, NONE),
+        from: " FROM pull_requests x WHERE ",
         time_column: at,
-        account: Some(("x.author_login", Some("x.author_is_bot"))),
+        bot_flag: Some("x.author_is_bot"),
         extra,
     };
     vec![
         Source {
-            select: columns(
-                "x.author_login",
-                "x.author_email",
+            login: "x.author_login",
+            email: "x.author_email",
+            item: item(
                 "x.authored_at",
                 "CASE WHEN x.parent_count > 1 THEN 'MERGE_COMMIT' ELSE 'COMMIT' END",
-                no_number,
+                "CAST(NULL AS BIGINT)",
                 "x.message_headline",
                 "x.oid",
-                "x.author_name",
-            ) + " FROM commits x WHERE ",
-            alias: "x",
+                NONE,
+            ),
+            from: " FROM commits x WHERE ",
             time_column: "authored_at",
-            account: None,
+            bot_flag: None,
             extra: "",
         },
         pull_request("created_at", "'PULL_REQUEST_OPENED'", ""),
@@ -133,87 +133,112 @@ fn sources() -> Vec<Source> {
             " AND x.merged_at IS NULL",
         ),
         Source {
-            select: columns(
-                "x.author_login",
-                none,
+            login: "x.author_login",
+            email: NONE,
+            item: item(
                 "x.created_at",
                 "'PULL_REQUEST_COMMENTED'",
                 "p.number",
                 "p.title",
-                none,
-                none,
-            ) + " FROM comments x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.parent_node_id WHERE ",
-            alias: "x",
+                NONE,
+                NONE,
+            ),
+            from: " FROM comments x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.parent_node_id WHERE ",
             time_column: "created_at",
-            account: Some(("x.author_login", Some("x.author_is_bot"))),
+            bot_flag: Some("x.author_is_bot"),
             extra: " AND x.parent_kind = 'PULL_REQUEST'",
         },
         Source {
-            select: columns(
-                "x.author_login",
-                none,
+            login: "x.author_login",
+            email: NONE,
+            item: item(
                 "x.submitted_at",
                 "'PULL_REQUEST_REVIEWED'",
                 "p.number",
                 "p.title",
-                none,
+                NONE,
                 "x.state",
-            ) + " FROM reviews x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.pull_request_node_id WHERE ",
-            alias: "x",
+            ),
+            from: " FROM reviews x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.pull_request_node_id WHERE ",
             time_column: "submitted_at",
-            account: Some(("x.author_login", Some("x.author_is_bot"))),
+            bot_flag: Some("x.author_is_bot"),
             extra: " AND x.state <> 'PENDING'",
         },
         Source {
-            select: columns(
-                "x.author_login",
-                none,
+            login: "x.author_login",
+            email: NONE,
+            item: item(
                 "x.created_at",
                 "'TICKET_OPENED'",
                 "x.number",
                 "x.title",
-                none,
-                none,
-            ) + " FROM tickets x WHERE ",
-            alias: "x",
+                NONE,
+                NONE,
+            ),
+            from: " FROM tickets x WHERE ",
             time_column: "created_at",
-            account: Some(("x.author_login", Some("x.author_is_bot"))),
+            bot_flag: Some("x.author_is_bot"),
             extra: "",
         },
         Source {
-            select: columns(
-                "x.author_login",
-                none,
+            login: "x.author_login",
+            email: NONE,
+            item: item(
                 "x.created_at",
                 "'TICKET_COMMENTED'",
                 "t.number",
                 "t.title",
-                none,
-                none,
-            ) + " FROM comments x JOIN tickets t ON t.integration_id = x.integration_id AND t.node_id = x.parent_node_id WHERE ",
-            alias: "x",
+                NONE,
+                NONE,
+            ),
+            from: " FROM comments x JOIN tickets t ON t.integration_id = x.integration_id AND t.node_id = x.parent_node_id WHERE ",
             time_column: "created_at",
-            account: Some(("x.author_login", Some("x.author_is_bot"))),
+            bot_flag: Some("x.author_is_bot"),
             extra: " AND x.parent_kind = 'TICKET'",
         },
         // The timeline's comment events are the comments above, read with their author.
         Source {
-            select: columns(
-                "x.actor_login",
-                none,
+            login: "x.actor_login",
+            email: NONE,
+            item: item(
                 "x.created_at",
                 "'TICKET_' || x.kind",
                 "t.number",
                 "t.title",
-                none,
+                NONE,
                 "x.subject",
-            ) + " FROM ticket_events x JOIN tickets t ON t.integration_id = x.integration_id AND t.node_id = x.ticket_node_id WHERE ",
-            alias: "x",
+            ),
+            from: " FROM ticket_events x JOIN tickets t ON t.integration_id = x.integration_id AND t.node_id = x.ticket_node_id WHERE ",
             time_column: "created_at",
-            account: Some(("x.actor_login", None)),
+            bot_flag: None,
             extra: " AND x.kind <> 'COMMENTED'",
         },
     ]
+}
+
+/// One statement per source: `SELECT {columns}{from}{scope's conditions}{extra}{tail}`.
+async fn each_source(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    columns: impl Fn(&Source) -> String,
+    tail: &str,
+) -> Result<Vec<(Source, Vec<QueryResult>)>, DbErr> {
+    let backend = db.get_database_backend();
+    let sources = sources();
+    let statements = sources.iter().map(|source| {
+        let mut sql = Sql::new(backend);
+        sql.push("SELECT ").push(&columns(source)).push(source.from);
+        scope.restrict(&mut sql, "x", source.time_column);
+        if source.is_commit() {
+            scope.restrict_commit_author(&mut sql, "x");
+        } else {
+            scope.restrict_account(&mut sql, source.login, source.bot_flag);
+        }
+        sql.push(source.extra).push(tail);
+        db.query_all_raw(sql.statement())
+    });
+    let results = futures_util::future::try_join_all(statements).await?;
+    Ok(sources.into_iter().zip(results).collect())
 }
 
 struct Row {
@@ -249,11 +274,9 @@ fn read(row: &QueryResult) -> Result<Option<Row>, DbErr> {
     let Some(kind) = kind_of(&kind) else {
         return Ok(None);
     };
-    let is_commit = matches!(kind, WorkLogItemKind::Commit | WorkLogItemKind::MergeCommit);
-    let detail: Option<String> = row.try_get("", "detail")?;
     Ok(Some(Row {
-        login: row.try_get("", "login")?,
-        email: row.try_get("", "email")?,
+        login: row.try_get("", "who_login")?,
+        email: row.try_get("", "who_email")?,
         item: WorkItem {
             kind,
             at: row.try_get("", "at")?,
@@ -261,55 +284,147 @@ fn read(row: &QueryResult) -> Result<Option<Row>, DbErr> {
             number: row.try_get("", "number")?,
             title: row.try_get("", "title")?,
             oid: row.try_get("", "oid")?,
-            // For commits the column carries the author's name, used only for identity.
-            detail: if is_commit { None } else { detail },
+            detail: row.try_get("", "detail")?,
         },
     }))
 }
 
-/// Every day of the range with something in it, newest first, then by contributor.
-pub async fn days(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<WorkDay>, DbErr> {
+fn contributor(
+    authors: &CommitAuthors,
+    login: Option<&str>,
+    email: Option<&str>,
+    commit: bool,
+) -> ContributorKey {
+    match (login, commit) {
+        (_, true) => authors.key(login, email, None),
+        (Some(login), false) => ContributorKey::Login(login.to_string()),
+        (None, false) => ContributorKey::Login(GHOST.to_string()),
+    }
+}
+
+/// A page of the Work log: `window` = (offset, limit) of the days, newest first,
+/// then by contributor; with the number of days in all.
+///
+/// Two passes keep the work proportional to the page: the database lists the distinct
+/// (author, local day) pairs of every source, the page's pairs are picked from them,
+/// and only the items of those contributors on those days are read.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    offset: usize,
+    limit: usize,
+) -> Result<(usize, Vec<WorkDay>), DbErr> {
     let backend = db.get_database_backend();
-    let statements = sources().into_iter().map(|source| {
-        let mut sql = Sql::new(backend);
-        sql.push(&source.select);
-        scope.restrict(&mut sql, source.alias, source.time_column);
-        match source.account {
-            Some((login, flag)) => scope.restrict_account(&mut sql, login, flag),
-            None => scope.restrict_commit_author(&mut sql, source.alias),
+    let day = scope.local_day_sql(backend, "x.{time}");
+    let pairs = each_source(
+        db,
+        scope,
+        |source| {
+            format!(
+                "DISTINCT {} AS who_login, {} AS who_email, {} AS local_day",
+                source.login,
+                source.email,
+                day.replace("x.{time}", &format!("x.{}", source.time_column))
+            )
+        },
+        "",
+    )
+    .await?;
+    let mut found = Vec::new();
+    for (source, rows) in &pairs {
+        for row in rows {
+            found.push((
+                row.try_get::<Option<String>>("", "who_login")?,
+                row.try_get::<Option<String>>("", "who_email")?,
+                row.try_get::<i64>("", "local_day")?,
+                source.is_commit(),
+            ));
         }
-        sql.push(source.extra);
-        db.query_all_raw(sql.statement())
-    });
-    let results = futures_util::future::try_join_all(statements).await?;
-    let mut rows = Vec::new();
-    for row in results.iter().flatten() {
-        rows.extend(read(row)?);
     }
     let authors = CommitAuthors::load(
         db,
         &scope.integration_id,
-        rows.iter()
-            .map(|r| (r.login.as_deref(), r.email.as_deref())),
+        found
+            .iter()
+            .filter(|f| f.3)
+            .map(|f| (f.0.as_deref(), f.1.as_deref())),
     )
     .await?;
-    let mut by_day: BTreeMap<(std::cmp::Reverse<NaiveDate>, ContributorKey), Vec<WorkItem>> =
-        BTreeMap::new();
-    for row in rows {
-        let key = match (&row.login, &row.email, row.item.kind) {
-            (_, _, WorkLogItemKind::Commit | WorkLogItemKind::MergeCommit) => {
-                authors.key(row.login.as_deref(), row.email.as_deref(), None)
-            }
-            (Some(login), _, _) => ContributorKey::Login(login.clone()),
-            (None, _, _) => ContributorKey::Login(GHOST.to_string()),
-        };
-        let date = row.item.at.with_timezone(&scope.zone).date_naive();
-        by_day
-            .entry((std::cmp::Reverse(date), key))
-            .or_default()
-            .push(row.item);
+    let mut keys: BTreeSet<(Reverse<NaiveDate>, ContributorKey)> = BTreeSet::new();
+    // Which commit identities (login, e-mail) make up each contributor, for the second pass.
+    let mut identities: Vec<(ContributorKey, Option<String>, Option<String>)> = Vec::new();
+    for (login, email, day, commit) in found {
+        let key = contributor(&authors, login.as_deref(), email.as_deref(), commit);
+        if commit {
+            identities.push((key.clone(), login, email));
+        }
+        keys.insert((Reverse(date_of_day_number(day)), key));
     }
-    Ok(by_day
+    let total = keys.len();
+    let wanted: BTreeSet<(Reverse<NaiveDate>, ContributorKey)> =
+        keys.into_iter().skip(offset).take(limit).collect();
+    let (Some(newest), Some(oldest)) = (wanted.first(), wanted.last()) else {
+        return Ok((total, Vec::new()));
+    };
+
+    let mut narrow = scope.clone();
+    narrow.start = start_of_day(&scope.zone, oldest.0.0).max(scope.start);
+    narrow.end = newest
+        .0
+        .0
+        .succ_opt()
+        .map(|next| start_of_day(&scope.zone, next))
+        .unwrap_or(scope.end)
+        .min(scope.end);
+    let people: BTreeSet<&ContributorKey> = wanted.iter().map(|(_, key)| key).collect();
+    // A deleted account has no login to select by: then the days are narrowed only.
+    if !people.contains(&ContributorKey::Login(GHOST.to_string())) {
+        let mut selection = Selection::default();
+        for person in &people {
+            match person {
+                ContributorKey::Login(login) => selection.logins.push(login.clone()),
+                ContributorKey::Email(email) => selection.emails.push(email.clone()),
+            }
+        }
+        for (key, _, email) in &identities {
+            if let (true, Some(email)) = (people.contains(key), email) {
+                selection.emails.push(email.clone());
+            }
+        }
+        selection.emails.sort();
+        selection.emails.dedup();
+        narrow.contributors = Some(selection);
+    }
+    let items = each_source(
+        db,
+        &narrow,
+        |source| {
+            format!(
+                "{} AS who_login, {} AS who_email, {}",
+                source.login, source.email, source.item
+            )
+        },
+        "",
+    )
+    .await?;
+    let mut by_day: BTreeMap<(Reverse<NaiveDate>, ContributorKey), Vec<WorkItem>> =
+        wanted.into_iter().map(|key| (key, Vec::new())).collect();
+    for (source, rows) in &items {
+        for row in rows {
+            let Some(row) = read(row)? else { continue };
+            let key = contributor(
+                &authors,
+                row.login.as_deref(),
+                row.email.as_deref(),
+                source.is_commit(),
+            );
+            let date = row.item.at.with_timezone(&scope.zone).date_naive();
+            if let Some(list) = by_day.get_mut(&(Reverse(date), key)) {
+                list.push(row.item);
+            }
+        }
+    }
+    let days = by_day
         .into_iter()
         .map(|((date, contributor), mut items)| {
             items.sort_by(|a, b| a.at.cmp(&b.at).then(a.kind.cmp(&b.kind)));
@@ -319,5 +434,6 @@ pub async fn days(db: &impl ConnectionTrait, scope: &Scope) -> Result<Vec<WorkDa
                 items,
             }
         })
-        .collect())
+        .collect();
+    Ok((total, days))
 }

@@ -196,15 +196,38 @@ impl AnalyticsQuery {
         after: Option<String>,
     ) -> Result<Page<WorkLogDay>> {
         let (db, scope) = resolve(ctx, &filter).await?;
-        let days = work_log::days(&db, &scope).await.map_err(internal)?;
-        let days = days
-            .into_iter()
-            .map(|day| WorkLogDay {
-                scope: scope.clone(),
-                day,
-            })
-            .collect();
-        page_of(days, after, first).await
+        query(
+            after,
+            None,
+            first,
+            None,
+            |after, _before: Option<usize>, first, _last| async move {
+                let (start, size) = window(after, first)?;
+                let (total, days) = work_log::page(&db, &scope, start, size)
+                    .await
+                    .map_err(internal)?;
+                let mut connection = Connection::with_additional_fields(
+                    start > 0,
+                    start + days.len() < total,
+                    TotalCount {
+                        total_count: total as u64,
+                    },
+                );
+                connection
+                    .edges
+                    .extend(days.into_iter().enumerate().map(|(i, day)| {
+                        Edge::new(
+                            start + i,
+                            WorkLogDay {
+                                scope: scope.clone(),
+                                day,
+                            },
+                        )
+                    }));
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
     }
 }
 
