@@ -10,10 +10,44 @@ pub struct Migration;
 
 /// (index name, table, columns)
 const INDEXES: &[(&str, &str, &[&str])] = &[
+    // Covering: commit metrics and the Work log's commits group a date range by author
+    // without reading the table (whose rows of one range lie all over it).
     (
         "commits_integration_authored",
         "commits",
-        &["integration_id", "authored_at"],
+        &[
+            "integration_id",
+            "authored_at",
+            "author_login",
+            "author_email",
+            "author_name",
+            "parent_count",
+            "additions",
+            "deletions",
+        ],
+    ),
+    // Covering: the actions of the selected pull requests.
+    (
+        "comments_parent_actions",
+        "comments",
+        &[
+            "integration_id",
+            "parent_node_id",
+            "parent_kind",
+            "created_at",
+            "author_login",
+            "author_is_bot",
+        ],
+    ),
+    (
+        "pull_request_commits_actions",
+        "pull_request_commits",
+        &[
+            "integration_id",
+            "pull_request_node_id",
+            "committed_at",
+            "author_login",
+        ],
     ),
     // A contributor's commits, newest first (their name; the contributors filter).
     (

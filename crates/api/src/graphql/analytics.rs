@@ -503,7 +503,7 @@ impl CommitMetrics {
                 figures: figures.clone(),
             })
             .collect();
-        list.sort_by(|a, b| b.figures.commits.cmp(&a.figures.commits));
+        list.sort_by_key(|c| std::cmp::Reverse(c.figures.commits));
         page_of(list, after, first).await
     }
 }
