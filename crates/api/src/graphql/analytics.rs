@@ -58,6 +58,7 @@ fn window(after: Option<usize>, first: Option<usize>) -> Result<(usize, usize)> 
 /// How many items there are across pages.
 #[derive(SimpleObject)]
 pub struct TotalCount {
+    /// All items, across pages.
     pub total_count: u64,
 }
 
@@ -114,6 +115,7 @@ pub struct Contributor {
     key: ContributorKey,
 }
 
+/// Someone who did something: one per GitHub login, or per commit e-mail GitHub links to no account.
 #[Object]
 impl Contributor {
     /// The login, or the e-mail of a commit author without one: what the
@@ -122,6 +124,7 @@ impl Contributor {
         ID(self.key.id().to_string())
     }
 
+    /// The GitHub login; null for a commit e-mail GitHub links to no account.
     async fn login(&self) -> Option<&str> {
         match &self.key {
             ContributorKey::Login(login) => Some(login),
@@ -238,6 +241,7 @@ pub struct PullRequestMetrics {
     set: PullRequestSet,
 }
 
+/// The pull requests a filter selects: taken together, and one by one.
 #[Object]
 impl PullRequestMetrics {
     /// Every selected pull request taken together.
@@ -296,6 +300,7 @@ impl PullRequestMetrics {
 /// Figures of many pull requests. Averages are null when nothing was there to average.
 pub struct PullRequestAggregate(pull_requests::Aggregate);
 
+/// Figures of many pull requests. Averages are null when nothing was there to average.
 #[Object]
 impl PullRequestAggregate {
     /// How many pull requests were selected.
@@ -343,6 +348,7 @@ impl PullRequestAggregate {
     async fn reviews(&self) -> i64 {
         self.0.reviews
     }
+    /// Distinct reviewers per pull request.
     async fn average_reviewers(&self) -> Option<f64> {
         self.0.average_reviewers
     }
@@ -367,15 +373,18 @@ pub struct PullRequestFigures {
     figures: Figures,
 }
 
+/// One pull request and its figures (docs/metrics.md).
 #[Object]
 impl PullRequestFigures {
     /// GitHub's node id of the pull request.
     async fn id(&self) -> ID {
         ID(self.row.node_id.clone())
     }
+    /// The pull request's number in its repository.
     async fn number(&self) -> i64 {
         self.row.number
     }
+    /// The pull request's title.
     async fn title(&self) -> &str {
         &self.row.title
     }
@@ -383,18 +392,23 @@ impl PullRequestFigures {
     async fn state(&self) -> &str {
         &self.row.state
     }
+    /// The repository (loaded in one statement for the whole page).
     async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Repository>> {
         repository(ctx, &self.row.repository_id).await
     }
+    /// Who opened it (`ghost` for a deleted account).
     async fn author(&self) -> Contributor {
         contributor(&self.scope, ContributorKey::Login(self.row.author.clone()))
     }
+    /// When it was opened (drafts included).
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
     }
+    /// When it was merged, if it was.
     async fn merged_at(&self) -> Option<DateTime<Utc>> {
         self.row.merged_at
     }
+    /// When it was closed or merged, if it was.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.row.closed_at
     }
@@ -422,9 +436,11 @@ impl PullRequestFigures {
     async fn thoroughly_reviewed(&self) -> bool {
         self.figures.thoroughly_reviewed
     }
+    /// Conversation and review-thread comments, by anyone.
     async fn comments(&self) -> i64 {
         self.figures.comments
     }
+    /// Submitted reviews by others than the author.
     async fn reviews(&self) -> i64 {
         self.figures.reviews
     }
@@ -440,6 +456,7 @@ impl PullRequestFigures {
     async fn iterations(&self) -> i64 {
         self.figures.iterations
     }
+    /// Hours from creation to merge.
     async fn time_to_merge_hours(&self) -> Option<f64> {
         self.figures.time_to_merge
     }
@@ -455,6 +472,7 @@ pub struct CommitMetrics {
     figures: CommitFigures,
 }
 
+/// The commits of a range (default branch, by authored date).
 #[Object]
 impl CommitMetrics {
     /// Calendar days in the range.
@@ -474,12 +492,15 @@ impl CommitMetrics {
     async fn commits(&self) -> i64 {
         self.figures.total.commits
     }
+    /// Commits with two or more parents.
     async fn merge_commits(&self) -> i64 {
         self.figures.total.merge_commits
     }
+    /// Lines added, over every commit.
     async fn additions(&self) -> i64 {
         self.figures.total.additions
     }
+    /// Lines deleted, over every commit.
     async fn deletions(&self) -> i64 {
         self.figures.total.deletions
     }
@@ -515,8 +536,10 @@ pub struct ContributorCommitMetrics {
     figures: ContributorCommits,
 }
 
+/// One contributor's commits in a range.
 #[Object]
 impl ContributorCommitMetrics {
+    /// Whose commits these are.
     async fn contributor(&self) -> &Contributor {
         &self.contributor
     }
@@ -532,15 +555,19 @@ impl ContributorCommitMetrics {
     async fn commits_per_day(&self) -> Option<f64> {
         self.figures.commits_per_day()
     }
+    /// Every commit, merge commits included.
     async fn commits(&self) -> i64 {
         self.figures.commits
     }
+    /// Commits with two or more parents.
     async fn merge_commits(&self) -> i64 {
         self.figures.merge_commits
     }
+    /// Lines added.
     async fn additions(&self) -> i64 {
         self.figures.additions
     }
+    /// Lines deleted.
     async fn deletions(&self) -> i64 {
         self.figures.deletions
     }
@@ -552,12 +579,14 @@ pub struct WorkLogDay {
     day: WorkDay,
 }
 
+/// What one contributor did on one day.
 #[Object]
 impl WorkLogDay {
     /// The day, in the query's time zone.
     async fn date(&self) -> NaiveDate {
         self.day.date
     }
+    /// Whose day it is.
     async fn contributor(&self) -> Contributor {
         contributor(&self.scope, self.day.contributor.clone())
     }
@@ -570,14 +599,18 @@ impl WorkLogDay {
 /// One thing done.
 pub struct WorkLogItem(WorkItem);
 
+/// One thing done: a commit, a pull request event, a review, a comment, ticket activity.
 #[Object]
 impl WorkLogItem {
+    /// What was done.
     async fn kind(&self) -> WorkLogItemKind {
         self.0.kind
     }
+    /// When.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
+    /// Where (loaded in one statement for the whole page).
     async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Repository>> {
         repository(ctx, &self.0.repository_id).await
     }
