@@ -13,7 +13,7 @@ use sea_orm::{Database, TransactionTrait};
 use serde_json::{Value, json};
 use worker::store::{Scope, store_commits, store_pull_requests, store_tickets};
 
-use crate::{Samples, time_requests};
+use crate::{Samples, import::graphql, time_requests};
 
 pub struct MetricsBench {
     pub database_url: Option<String>,
@@ -211,27 +211,6 @@ fn ticket(rng: &mut StdRng, i: usize) -> Ticket {
             })
             .collect(),
     }
-}
-
-async fn graphql(
-    client: &reqwest::Client,
-    url: &str,
-    query: &str,
-    variables: Value,
-) -> anyhow::Result<Value> {
-    let answer: Value = client
-        .post(url)
-        .bearer_auth(KEY)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    anyhow::ensure!(
-        answer.get("errors").is_none(),
-        "the API answered errors: {answer}"
-    );
-    Ok(answer["data"].clone())
 }
 
 const PULL_REQUEST_AGGREGATE: &str = "query($f: AnalyticsFilter!) { pullRequestMetrics(filter: $f) { aggregate { pullRequests averageTimeToFirstCommentHours averageReactionTimeHours averageResponsivenessHours thoroughlyReviewedShare comments reviews averageIterations averageTimeToMergeHours averageSize } } }";

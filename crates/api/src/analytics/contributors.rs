@@ -79,27 +79,34 @@ impl Selection {
     }
 }
 
-/// The login GitHub linked to each of `emails` on some commit, for those it linked.
+/// The login GitHub linked to each of `emails` on some commit, for those it linked
+/// (the first in order if it linked several). One index probe per e-mail
+/// (`commits_integration_email_login`), never all of its commits.
 pub async fn links(
     db: &impl ConnectionTrait,
     integration_id: &str,
     emails: &[String],
 ) -> Result<HashMap<String, String>, DbErr> {
     let mut found = HashMap::new();
-    for chunk in emails.chunks(CHUNK) {
+    for chunk in emails.chunks(CHUNK / 2) {
         let mut sql = Sql::new(db.get_database_backend());
-        sql.push(
-            "SELECT author_email, MIN(author_login) AS login FROM commits WHERE integration_id = ",
-        )
-        .bind(integration_id.to_string())
-        .push(" AND author_login IS NOT NULL AND author_email IN ")
-        .bind_list(chunk)
-        .push(" GROUP BY author_email");
+        for (i, email) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push(&format!(
+                "SELECT CAST({i} AS BIGINT) AS position, (SELECT author_login FROM commits WHERE integration_id = "
+            ))
+            .bind(integration_id.to_string())
+            .push(" AND author_email = ")
+            .bind(email.clone())
+            .push(" AND author_login IS NOT NULL ORDER BY author_login LIMIT 1) AS login");
+        }
         for row in db.query_all_raw(sql.statement()).await? {
-            found.insert(
-                row.try_get::<String>("", "author_email")?,
-                row.try_get::<String>("", "login")?,
-            );
+            let position: i64 = row.try_get("", "position")?;
+            if let Some(login) = row.try_get::<Option<String>>("", "login")? {
+                found.insert(chunk[position as usize].clone(), login);
+            }
         }
     }
     Ok(found)

@@ -64,6 +64,27 @@ pub struct TotalCount {
 
 type Page<T> = Connection<usize, T, TotalCount, EmptyFields>;
 
+/// The page of `items` starting at `start` of `total`.
+fn connection<T: async_graphql::OutputType>(
+    start: usize,
+    total: usize,
+    items: impl ExactSizeIterator<Item = T>,
+) -> Page<T> {
+    let mut connection = Connection::with_additional_fields(
+        start > 0,
+        start + items.len() < total,
+        TotalCount {
+            total_count: total as u64,
+        },
+    );
+    connection.edges.extend(
+        items
+            .enumerate()
+            .map(|(i, item)| Edge::new(start + i, item)),
+    );
+    connection
+}
+
 /// A page of a list already computed whole.
 async fn page_of<T: async_graphql::OutputType>(
     items: Vec<T>,
@@ -78,22 +99,8 @@ async fn page_of<T: async_graphql::OutputType>(
         |after, _before: Option<usize>, first, _last| async move {
             let (start, size) = window(after, first)?;
             let total = items.len();
-            let mut connection = Connection::with_additional_fields(
-                start > 0,
-                start + size < total,
-                TotalCount {
-                    total_count: total as u64,
-                },
-            );
-            connection.edges.extend(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .skip(start)
-                    .take(size)
-                    .map(|(i, item)| Edge::new(i, item)),
-            );
-            Ok::<_, async_graphql::Error>(connection)
+            let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
+            Ok::<_, async_graphql::Error>(connection(start, total, page.into_iter()))
         },
     )
     .await
@@ -209,25 +216,11 @@ impl AnalyticsQuery {
                 let (total, days) = work_log::page(&db, &scope, start, size)
                     .await
                     .map_err(internal)?;
-                let mut connection = Connection::with_additional_fields(
-                    start > 0,
-                    start + days.len() < total,
-                    TotalCount {
-                        total_count: total as u64,
-                    },
-                );
-                connection
-                    .edges
-                    .extend(days.into_iter().enumerate().map(|(i, day)| {
-                        Edge::new(
-                            start + i,
-                            WorkLogDay {
-                                scope: scope.clone(),
-                                day,
-                            },
-                        )
-                    }));
-                Ok::<_, async_graphql::Error>(connection)
+                let days = days.into_iter().map(|day| WorkLogDay {
+                    scope: scope.clone(),
+                    day,
+                });
+                Ok::<_, async_graphql::Error>(connection(start, total, days))
             },
         )
         .await
@@ -270,27 +263,12 @@ impl PullRequestMetrics {
                     pull_requests::page(&self.db, &self.scope, self.set, start as u64, size as u64),
                 )
                 .map_err(internal)?;
-                let total = total as usize;
-                let mut connection = Connection::with_additional_fields(
-                    start > 0,
-                    start + rows.len() < total,
-                    TotalCount {
-                        total_count: total as u64,
-                    },
-                );
-                connection
-                    .edges
-                    .extend(rows.into_iter().enumerate().map(|(i, (row, figures))| {
-                        Edge::new(
-                            start + i,
-                            PullRequestFigures {
-                                scope: self.scope.clone(),
-                                row,
-                                figures,
-                            },
-                        )
-                    }));
-                Ok::<_, async_graphql::Error>(connection)
+                let rows = rows.into_iter().map(|(row, figures)| PullRequestFigures {
+                    scope: self.scope.clone(),
+                    row,
+                    figures,
+                });
+                Ok::<_, async_graphql::Error>(connection(start, total as usize, rows))
             },
         )
         .await
