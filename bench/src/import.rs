@@ -81,7 +81,8 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-async fn graphql(
+/// Posts a GraphQL request with the bench's API key; any GraphQL error is an error.
+pub(crate) async fn graphql(
     client: &reqwest::Client,
     url: &str,
     query: &str,

@@ -7,8 +7,10 @@
 //!   a REST collector's count for the same data).
 //! - `webhooks`: the webhook receiver fed signed deliveries on an open-loop schedule
 //!   (accepted per second, acknowledgement p50/p99, every delivery stored and applied).
+//! - `metrics`: p50/p95 of each metrics query over a year of data (100k commits, 10k PRs).
 
 mod import;
+mod metrics;
 mod webhooks;
 
 use std::time::{Duration, Instant};
@@ -63,6 +65,16 @@ enum Bench {
         /// Redis for the queue (required with PostgreSQL).
         #[arg(long)]
         redis_url: Option<String>,
+    },
+    /// pullRequestMetrics, commitMetrics and workLog over 100,000 commits and 10,000
+    /// pull requests written straight into the database.
+    Metrics {
+        /// Requests per query.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        /// Database URL (an empty database) [default: a fresh SQLite file in a temporary directory].
+        #[arg(long)]
+        database_url: Option<String>,
     },
 }
 
@@ -145,6 +157,17 @@ async fn main() -> anyhow::Result<()> {
                 seconds,
                 database_url,
                 redis_url,
+            }
+            .run()
+            .await;
+        }
+        Bench::Metrics {
+            iterations,
+            database_url,
+        } => {
+            return metrics::MetricsBench {
+                database_url,
+                iterations,
             }
             .run()
             .await;

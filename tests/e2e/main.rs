@@ -5,6 +5,7 @@ mod github_schema;
 mod groups;
 mod http_surface;
 mod imports;
+mod metrics;
 mod oauth;
 mod schema_file;
 mod secrets;

@@ -1,5 +1,6 @@
 //! The API server: poem + async-graphql over the stored integrations.
 
+pub mod analytics;
 pub mod config;
 pub mod connection_test;
 pub mod crypto;

@@ -6,6 +6,7 @@ mod m20261125_000001_integrations;
 mod m20261125_000002_oauth;
 mod m20261125_000003_import;
 mod m20261125_000004_webhooks;
+mod m20261125_000005_metrics;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_oauth::Migration),
             Box::new(m20261125_000003_import::Migration),
             Box::new(m20261125_000004_webhooks::Migration),
+            Box::new(m20261125_000005_metrics::Migration),
         ]
     }
 }

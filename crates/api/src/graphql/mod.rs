@@ -1,5 +1,6 @@
 //! The GraphQL schema: wiring of queries, mutations and subscriptions.
 
+mod analytics;
 mod import_types;
 mod mutation;
 mod query;
@@ -7,13 +8,17 @@ mod subscription;
 mod types;
 mod webhook_types;
 
-use async_graphql::{Schema, dataloader::DataLoader};
+use async_graphql::{MergedObject, Schema, dataloader::DataLoader};
 
 use crate::{imports::Imports, integrations::Integrations, loaders::StoreLoader, oauth::OAuthFlow};
 
 pub use mutation::MutationRoot;
-pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
+
+/// Every query: the integrations' and imports' own, and the metrics'.
+#[derive(MergedObject)]
+#[graphql(name = "QueryRoot")]
+pub struct QueryRoot(query::QueryRoot, analytics::AnalyticsQuery);
 
 pub type TributarySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -27,9 +32,13 @@ pub struct Services {
 
 /// `None` builds the schema without services, for printing the SDL.
 pub fn build_schema(services: Option<Services>) -> TributarySchema {
-    let mut builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
-        .limit_depth(16)
-        .limit_complexity(5_000);
+    let mut builder = Schema::build(
+        QueryRoot(query::QueryRoot, analytics::AnalyticsQuery),
+        MutationRoot,
+        SubscriptionRoot,
+    )
+    .limit_depth(16)
+    .limit_complexity(5_000);
     if let Some(Services {
         integrations,
         imports,

@@ -9,7 +9,8 @@ use crate::{imports::Imports, integrations::Integrations};
 
 pub struct QueryRoot;
 
-#[Object]
+// Merged into the schema's `QueryRoot` (graphql/mod.rs) beside the metrics queries.
+#[Object(name = "IntegrationQueries")]
 impl QueryRoot {
     /// Every integration, oldest first.
     async fn integrations(&self, ctx: &Context<'_>) -> Result<Vec<Integration>> {

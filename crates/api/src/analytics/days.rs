@@ -1,0 +1,151 @@
+//! Local days of an IANA time zone, computed in SQL. Within a query's range a zone has
+//! a handful of UTC offsets (one per daylight-saving period), so the offset of any
+//! instant is a `CASE` over the transitions found here, and the local day is
+//! `(epoch + offset) / 86400`: rows are grouped by local day in the database, exact
+//! for every zone and every offset (including the 15- and 45-minute ones).
+
+use chrono::{DateTime, Days, NaiveDate, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+use sea_orm::DbBackend;
+
+use super::sql::epoch_seconds;
+
+const DAY: i64 = 86_400;
+
+/// The zone's offsets over a range: `initial` from the start, then each change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offsets {
+    pub initial: i64,
+    /// (first UTC second of the new offset, offset in seconds east of UTC)
+    pub changes: Vec<(i64, i64)>,
+}
+
+fn offset_at(zone: &Tz, second: i64) -> i64 {
+    let instant = DateTime::from_timestamp(second, 0).expect("a second within chrono's range");
+    zone.offset_from_utc_datetime(&instant.naive_utc())
+        .fix()
+        .local_minus_utc() as i64
+}
+
+impl Offsets {
+    /// Offsets change at most once a day in practice, so the range is walked a day at a
+    /// time and each change found is pinned to its second by bisection.
+    pub fn over(zone: &Tz, start: DateTime<Utc>, end: DateTime<Utc>) -> Offsets {
+        let (start, end) = (start.timestamp(), end.timestamp());
+        let initial = offset_at(zone, start);
+        let mut changes = Vec::new();
+        let (mut at, mut current) = (start, initial);
+        while at < end {
+            let next = (at + DAY).min(end);
+            let offset = offset_at(zone, next);
+            if offset != current {
+                // The change lies in (at, next]: the first second with the new offset.
+                let (mut low, mut high) = (at, next);
+                while high - low > 1 {
+                    let middle = low + (high - low) / 2;
+                    if offset_at(zone, middle) == current {
+                        low = middle;
+                    } else {
+                        high = middle;
+                    }
+                }
+                changes.push((high, offset_at(zone, high)));
+                current = offset_at(zone, high);
+            }
+            at = next;
+        }
+        Offsets { initial, changes }
+    }
+
+    /// SQL for the local day number (days since 1970-01-01) of a timestamp column.
+    pub fn local_day_sql(&self, backend: DbBackend, column: &str) -> String {
+        let epoch = epoch_seconds(backend, column);
+        let offset = if self.changes.is_empty() {
+            self.initial.to_string()
+        } else {
+            let mut case = String::from("CASE");
+            let mut before = self.initial;
+            for (from, offset) in &self.changes {
+                case.push_str(&format!(" WHEN {epoch} < {from} THEN {before}"));
+                before = *offset;
+            }
+            case.push_str(&format!(" ELSE {before} END"));
+            case
+        };
+        // Integer division truncates toward zero: exact for instants after 1970.
+        format!("(({epoch} + {offset}) / {DAY})")
+    }
+}
+
+/// The date of a day number from [`Offsets::local_day_sql`].
+pub fn date_of_day_number(day: i64) -> NaiveDate {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+    epoch
+        .checked_add_days(Days::new(day.max(0) as u64))
+        .expect("a day within chrono's range")
+}
+
+/// The first instant of `date` in `zone`. Where the zone skips midnight (a
+/// daylight-saving change at 00:00), the day starts at the first local time that exists.
+pub fn start_of_day(zone: &Tz, date: NaiveDate) -> DateTime<Utc> {
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    (0..=24 * 4)
+        .find_map(|quarter| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::minutes(15 * quarter)))
+                .earliest()
+        })
+        .expect("a day has a local time that exists")
+        .with_timezone(&Utc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn finds_each_daylight_saving_change_to_the_second() {
+        let zone: Tz = "Europe/Berlin".parse().unwrap();
+        let offsets = Offsets::over(
+            &zone,
+            utc("2024-01-01T00:00:00Z"),
+            utc("2025-01-01T00:00:00Z"),
+        );
+        assert_eq!(offsets.initial, 3600);
+        assert_eq!(
+            offsets.changes,
+            vec![
+                (utc("2024-03-31T01:00:00Z").timestamp(), 7200),
+                (utc("2024-10-27T01:00:00Z").timestamp(), 3600)
+            ]
+        );
+        let kathmandu: Tz = "Asia/Kathmandu".parse().unwrap();
+        let fixed = Offsets::over(
+            &kathmandu,
+            utc("2024-01-01T00:00:00Z"),
+            utc("2024-02-01T00:00:00Z"),
+        );
+        assert_eq!(
+            (fixed.initial, fixed.changes.len()),
+            (5 * 3600 + 45 * 60, 0)
+        );
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight_or_the_first_time_after_it() {
+        let zone: Tz = "Europe/Berlin".parse().unwrap();
+        let date = NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
+        assert_eq!(start_of_day(&zone, date), utc("2024-06-30T22:00:00Z"));
+        // Havana moved its clocks from 00:00 to 01:00 on 2024-03-10.
+        let havana: Tz = "America/Havana".parse().unwrap();
+        let skipped = NaiveDate::from_ymd_opt(2024, 3, 10).unwrap();
+        assert_eq!(start_of_day(&havana, skipped), utc("2024-03-10T05:00:00Z"));
+        assert_eq!(
+            date_of_day_number(utc("2024-07-01T12:00:00Z").timestamp() / DAY),
+            date
+        );
+    }
+}

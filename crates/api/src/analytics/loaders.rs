@@ -1,0 +1,79 @@
+//! DataLoaders for the fields nested in metrics: a page of pull requests or Work log
+//! days asks for its repositories and contributor names in one statement each.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use entity::repository;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use super::{contributors::ContributorKey, sql::Sql};
+use crate::loaders::StoreLoader;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RepositoryById(pub String);
+
+impl Loader<RepositoryById> for StoreLoader {
+    type Value = repository::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[RepositoryById],
+    ) -> Result<HashMap<RepositoryById, repository::Model>, Arc<DbErr>> {
+        let ids: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        Ok(repository::Entity::find()
+            .filter(repository::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|r| (RepositoryById(r.id.clone()), r))
+            .collect())
+    }
+}
+
+/// The name on a contributor's latest commit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ContributorName {
+    pub integration_id: String,
+    pub key: ContributorKey,
+}
+
+impl Loader<ContributorName> for StoreLoader {
+    type Value = String;
+    type Error = Arc<DbErr>;
+
+    /// One statement for every key: a subquery per key that reads one index entry
+    /// (`commits_integration_login_authored`, or the e-mail index), never all of a
+    /// contributor's commits.
+    async fn load(
+        &self,
+        keys: &[ContributorName],
+    ) -> Result<HashMap<ContributorName, String>, Arc<DbErr>> {
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(200) {
+            let mut sql = Sql::new(self.db.get_database_backend());
+            for (i, key) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                let condition = match key.key {
+                    ContributorKey::Login(_) => "author_login = ",
+                    ContributorKey::Email(_) => "author_login IS NULL AND author_email = ",
+                };
+                sql.push(&format!("SELECT CAST({i} AS BIGINT) AS position, (SELECT author_name FROM commits WHERE integration_id = "))
+                    .bind(key.integration_id.clone())
+                    .push(&format!(" AND {condition}"))
+                    .bind(key.key.id().to_string())
+                    .push(" ORDER BY authored_at DESC LIMIT 1) AS name");
+            }
+            for row in self.db.query_all_raw(sql.statement()).await? {
+                let position: i64 = row.try_get("", "position")?;
+                if let Some(name) = row.try_get::<Option<String>>("", "name")? {
+                    out.insert(chunk[position as usize].clone(), name);
+                }
+            }
+        }
+        Ok(out)
+    }
+}

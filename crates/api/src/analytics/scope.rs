@@ -1,0 +1,193 @@
+//! The filters every metrics query takes, checked and resolved once: the integration,
+//! repositories, contributors, the date range in a time zone, and bots.
+
+use async_graphql::{ID, InputObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use entity::integration;
+use sea_orm::{DatabaseConnection, DbBackend, EntityTrait};
+
+use super::{contributors, days::Offsets, days::start_of_day, sql::Sql};
+use crate::error::{ApiError, ApiResult};
+
+/// The longest range a query may cover: ten years of days.
+const MAX_DAYS: i64 = 3_660;
+
+/// What to count: one integration, optionally narrowed.
+#[derive(InputObject, Clone, Debug)]
+#[graphql(name = "AnalyticsFilter")]
+pub struct ScopeInput {
+    /// The integration whose imported data is counted.
+    pub integration_id: ID,
+    /// Only these repositories (Tributary ids); all of the integration's when absent.
+    pub repository_ids: Option<Vec<ID>>,
+    /// Only these contributors: GitHub logins, or e-mails for commit authors GitHub
+    /// links to no account. A login includes the commits of every e-mail linked to it.
+    pub contributors: Option<Vec<String>>,
+    /// The first day counted (in `timeZone`).
+    pub from: NaiveDate,
+    /// The last day counted, included.
+    pub to: NaiveDate,
+    /// The IANA time zone whose midnights bound the days, e.g. `Europe/Berlin`.
+    #[graphql(default = "UTC")]
+    pub time_zone: String,
+    /// Leave out bots: `[bot]` logins and accounts GitHub types `Bot`.
+    #[graphql(default = false)]
+    pub exclude_bots: bool,
+}
+
+/// A checked [`ScopeInput`].
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub integration_id: String,
+    pub repository_ids: Option<Vec<String>>,
+    /// Logins and e-mails to keep, with e-mails linked to the logins added.
+    pub contributors: Option<contributors::Selection>,
+    pub exclude_bots: bool,
+    pub zone: Tz,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// `from`'s first instant and the first instant after `to`.
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub offsets: Offsets,
+}
+
+pub fn parse_zone(name: &str) -> ApiResult<Tz> {
+    name.parse::<Tz>().map_err(|_| {
+        ApiError::BadInput(format!(
+            "timeZone {name:?} is not an IANA time zone name (like \"UTC\", \"Europe/Berlin\" or \"America/New_York\")"
+        ))
+    })
+}
+
+impl Scope {
+    pub async fn resolve(db: &DatabaseConnection, input: &ScopeInput) -> ApiResult<Scope> {
+        let zone = parse_zone(&input.time_zone)?;
+        if input.from > input.to {
+            return Err(ApiError::BadInput(format!(
+                "from ({}) is after to ({})",
+                input.from, input.to
+            )));
+        }
+        let days = (input.to - input.from).num_days() + 1;
+        if days > MAX_DAYS {
+            return Err(ApiError::BadInput(format!(
+                "the range covers {days} days; at most {MAX_DAYS} are allowed"
+            )));
+        }
+        let integration_id = input.integration_id.to_string();
+        if integration::Entity::find_by_id(integration_id.clone())
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::NotFound {
+                what: "integration",
+                id: integration_id,
+            });
+        }
+        let start = start_of_day(&zone, input.from);
+        let end = start_of_day(&zone, input.to.succ_opt().unwrap_or(input.to));
+        let contributors = match &input.contributors {
+            Some(names) => {
+                Some(contributors::Selection::resolve(db, &integration_id, names).await?)
+            }
+            None => None,
+        };
+        Ok(Scope {
+            repository_ids: input
+                .repository_ids
+                .as_ref()
+                .map(|ids| ids.iter().map(|id| id.to_string()).collect()),
+            contributors,
+            exclude_bots: input.exclude_bots,
+            offsets: Offsets::over(&zone, start, end),
+            zone,
+            from: input.from,
+            to: input.to,
+            start,
+            end,
+            integration_id,
+        })
+    }
+
+    /// Calendar days in the range.
+    pub fn days(&self) -> i64 {
+        (self.to - self.from).num_days() + 1
+    }
+
+    /// `alias.integration_id = ? AND start <= alias.time < end AND alias.repository_id IN (…)`.
+    pub fn restrict(&self, sql: &mut Sql, alias: &str, time_column: &str) {
+        sql.push(&format!("{alias}.integration_id = "))
+            .bind(self.integration_id.clone())
+            .push(&format!(" AND {alias}.{time_column} >= "))
+            .bind(self.start)
+            .push(&format!(" AND {alias}.{time_column} < "))
+            .bind(self.end);
+        self.restrict_repositories(sql, alias);
+    }
+
+    pub fn restrict_repositories(&self, sql: &mut Sql, alias: &str) {
+        if let Some(ids) = &self.repository_ids {
+            if ids.is_empty() {
+                sql.push(" AND 1 = 0");
+            } else {
+                sql.push(&format!(" AND {alias}.repository_id IN "))
+                    .bind_list(ids);
+            }
+        }
+    }
+
+    /// The contributor and bot filters on a GitHub account column (and its bot flag).
+    pub fn restrict_account(&self, sql: &mut Sql, login: &str, is_bot: Option<&str>) {
+        if let Some(selection) = &self.contributors {
+            if selection.logins.is_empty() {
+                sql.push(" AND 1 = 0");
+            } else {
+                sql.push(&format!(" AND {login} IN "))
+                    .bind_list(&selection.logins);
+            }
+        }
+        if self.exclude_bots {
+            sql.push(&format!(" AND COALESCE({login}, '') NOT LIKE '%[bot]'"));
+            if let Some(flag) = is_bot {
+                sql.push(&format!(" AND {flag} = FALSE"));
+            }
+        }
+    }
+
+    /// The contributor and bot filters on a commit's author (alias `c`): its login, or
+    /// its e-mail when GitHub linked none. Commits carry no account type, so a bot is
+    /// known by the `[bot]` GitHub Apps put in their login, name and e-mail.
+    pub fn restrict_commit_author(&self, sql: &mut Sql, alias: &str) {
+        if let Some(selection) = &self.contributors {
+            sql.push(" AND (");
+            if selection.logins.is_empty() {
+                sql.push("1 = 0");
+            } else {
+                sql.push(&format!("{alias}.author_login IN "))
+                    .bind_list(&selection.logins);
+            }
+            if !selection.emails.is_empty() {
+                sql.push(&format!(
+                    " OR ({alias}.author_login IS NULL AND {alias}.author_email IN "
+                ))
+                .bind_list(&selection.emails)
+                .push(")");
+            }
+            sql.push(")");
+        }
+        if self.exclude_bots {
+            sql.push(&format!(
+                " AND COALESCE({alias}.author_login, '') NOT LIKE '%[bot]' \
+                 AND COALESCE({alias}.author_name, '') NOT LIKE '%[bot]' \
+                 AND COALESCE({alias}.author_email, '') NOT LIKE '%[bot]@%'"
+            ));
+        }
+    }
+
+    pub fn local_day_sql(&self, backend: DbBackend, column: &str) -> String {
+        self.offsets.local_day_sql(backend, column)
+    }
+}

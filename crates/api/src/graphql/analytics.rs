@@ -1,0 +1,611 @@
+//! The metrics a frontend shows and the Work log, over GraphQL (definitions in
+//! docs/metrics.md; computation in `crate::analytics`).
+
+use std::sync::Arc;
+
+use async_graphql::{
+    Context, ID, Object, Result, SimpleObject,
+    connection::{Connection, Edge, EmptyFields, query},
+    dataloader::DataLoader,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::DatabaseConnection;
+
+use super::types::Repository;
+use crate::{
+    analytics::{
+        ContributorKey, Scope, ScopeInput, commits,
+        commits::{CommitFigures, ContributorCommits},
+        loaders::{ContributorName, RepositoryById},
+        pull_requests::{self, PullRequestRow, PullRequestSet},
+        timeline::Figures,
+        work_log::{self, WorkDay, WorkItem, WorkLogItemKind},
+    },
+    error::{ApiError, IntoGraphQl},
+    integrations::Integrations,
+    loaders::StoreLoader,
+};
+
+const MAX_PAGE: usize = 100;
+const DEFAULT_PAGE: usize = 50;
+
+fn database(ctx: &Context<'_>) -> Result<DatabaseConnection> {
+    Ok(ctx.data::<Integrations>()?.db().clone())
+}
+
+fn internal(error: impl std::fmt::Display) -> async_graphql::Error {
+    ApiError::Internal(anyhow::anyhow!("computing metrics: {error}")).into_graphql()
+}
+
+async fn resolve(
+    ctx: &Context<'_>,
+    filter: &ScopeInput,
+) -> Result<(DatabaseConnection, Arc<Scope>)> {
+    let db = database(ctx)?;
+    let scope = Scope::resolve(&db, filter).await.gql()?;
+    Ok((db, Arc::new(scope)))
+}
+
+/// The window `first`/`after` asks for: (start, size).
+fn window(after: Option<usize>, first: Option<usize>) -> Result<(usize, usize)> {
+    let size = first.unwrap_or(DEFAULT_PAGE);
+    if size > MAX_PAGE {
+        return Err(ApiError::BadInput(format!("first can be at most {MAX_PAGE}")).into_graphql());
+    }
+    Ok((after.map(|a| a + 1).unwrap_or(0), size))
+}
+
+/// How many items there are across pages.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// All items, across pages.
+    pub total_count: u64,
+}
+
+type Page<T> = Connection<usize, T, TotalCount, EmptyFields>;
+
+/// The page of `items` starting at `start` of `total`.
+fn connection<T: async_graphql::OutputType>(
+    start: usize,
+    total: usize,
+    items: impl ExactSizeIterator<Item = T>,
+) -> Page<T> {
+    let mut connection = Connection::with_additional_fields(
+        start > 0,
+        start + items.len() < total,
+        TotalCount {
+            total_count: total as u64,
+        },
+    );
+    connection.edges.extend(
+        items
+            .enumerate()
+            .map(|(i, item)| Edge::new(start + i, item)),
+    );
+    connection
+}
+
+/// A page of a list already computed whole.
+async fn page_of<T: async_graphql::OutputType>(
+    items: Vec<T>,
+    after: Option<String>,
+    first: Option<i32>,
+) -> Result<Page<T>> {
+    query(
+        after,
+        None,
+        first,
+        None,
+        |after, _before: Option<usize>, first, _last| async move {
+            let (start, size) = window(after, first)?;
+            let total = items.len();
+            let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
+            Ok::<_, async_graphql::Error>(connection(start, total, page.into_iter()))
+        },
+    )
+    .await
+}
+
+async fn repository(ctx: &Context<'_>, id: &str) -> Result<Option<Repository>> {
+    Ok(ctx
+        .data::<DataLoader<StoreLoader>>()?
+        .load_one(RepositoryById(id.to_string()))
+        .await
+        .map_err(internal)?
+        .map(Repository::from))
+}
+
+/// Someone who did something: one per GitHub login; a commit author GitHub links to no
+/// account is one by e-mail.
+pub struct Contributor {
+    integration_id: String,
+    key: ContributorKey,
+}
+
+/// Someone who did something: one per GitHub login, or per commit e-mail GitHub links to no account.
+#[Object]
+impl Contributor {
+    /// The login, or the e-mail of a commit author without one: what the
+    /// `contributors` filter takes.
+    async fn id(&self) -> ID {
+        ID(self.key.id().to_string())
+    }
+
+    /// The GitHub login; null for a commit e-mail GitHub links to no account.
+    async fn login(&self) -> Option<&str> {
+        match &self.key {
+            ContributorKey::Login(login) => Some(login),
+            ContributorKey::Email(_) => None,
+        }
+    }
+
+    /// Set for commit authors GitHub links to no account.
+    async fn email(&self) -> Option<&str> {
+        match &self.key {
+            ContributorKey::Email(email) => Some(email),
+            ContributorKey::Login(_) => None,
+        }
+    }
+
+    /// The name on this contributor's commits, if they made any.
+    async fn name(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        ctx.data::<DataLoader<StoreLoader>>()?
+            .load_one(ContributorName {
+                integration_id: self.integration_id.clone(),
+                key: self.key.clone(),
+            })
+            .await
+            .map_err(internal)
+    }
+
+    /// A `[bot]` login (GitHub Apps, `type: Bot`) or a bot's commit e-mail.
+    async fn is_bot(&self) -> bool {
+        self.key.is_bot()
+    }
+}
+
+fn contributor(scope: &Scope, key: ContributorKey) -> Contributor {
+    Contributor {
+        integration_id: scope.integration_id.clone(),
+        key,
+    }
+}
+
+#[derive(Default)]
+pub struct AnalyticsQuery;
+
+#[Object]
+impl AnalyticsQuery {
+    /// Pull request figures, per pull request and taken together. Reactions never
+    /// count; a comment counts whatever its text (an emoji alone is a comment).
+    async fn pull_request_metrics(
+        &self,
+        ctx: &Context<'_>,
+        filter: ScopeInput,
+        #[graphql(default)] set: PullRequestSet,
+    ) -> Result<PullRequestMetrics> {
+        let (db, scope) = resolve(ctx, &filter).await?;
+        Ok(PullRequestMetrics { db, scope, set })
+    }
+
+    /// Commit figures of the range: coding days, commits per day, lines, contributors.
+    async fn commit_metrics(&self, ctx: &Context<'_>, filter: ScopeInput) -> Result<CommitMetrics> {
+        let (db, scope) = resolve(ctx, &filter).await?;
+        let figures = commits::figures(&db, &scope).await.map_err(internal)?;
+        Ok(CommitMetrics { scope, figures })
+    }
+
+    /// What each contributor did each day of the range (in its time zone), newest day
+    /// first: commits, pull requests, reviews, comments and ticket activity. The only
+    /// query that shows tickets.
+    async fn work_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: ScopeInput,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<WorkLogDay>> {
+        let (db, scope) = resolve(ctx, &filter).await?;
+        query(
+            after,
+            None,
+            first,
+            None,
+            |after, _before: Option<usize>, first, _last| async move {
+                let (start, size) = window(after, first)?;
+                let (total, days) = work_log::page(&db, &scope, start, size)
+                    .await
+                    .map_err(internal)?;
+                let days = days.into_iter().map(|day| WorkLogDay {
+                    scope: scope.clone(),
+                    day,
+                });
+                Ok::<_, async_graphql::Error>(connection(start, total, days))
+            },
+        )
+        .await
+    }
+}
+
+/// The pull requests a filter selects.
+pub struct PullRequestMetrics {
+    db: DatabaseConnection,
+    scope: Arc<Scope>,
+    set: PullRequestSet,
+}
+
+/// The pull requests a filter selects: taken together, and one by one.
+#[Object]
+impl PullRequestMetrics {
+    /// Every selected pull request taken together.
+    async fn aggregate(&self) -> Result<PullRequestAggregate> {
+        let aggregate = pull_requests::aggregate_of(&self.db, &self.scope, self.set)
+            .await
+            .map_err(internal)?;
+        Ok(PullRequestAggregate(aggregate))
+    }
+
+    /// Each selected pull request with its figures, newest first.
+    async fn pull_requests(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<PullRequestFigures>> {
+        query(
+            after,
+            None,
+            first,
+            None,
+            |after, _before: Option<usize>, first, _last| async move {
+                let (start, size) = window(after, first)?;
+                let (total, rows) = futures_util::try_join!(
+                    pull_requests::count(&self.db, &self.scope, self.set),
+                    pull_requests::page(&self.db, &self.scope, self.set, start as u64, size as u64),
+                )
+                .map_err(internal)?;
+                let rows = rows.into_iter().map(|(row, figures)| PullRequestFigures {
+                    scope: self.scope.clone(),
+                    row,
+                    figures,
+                });
+                Ok::<_, async_graphql::Error>(connection(start, total as usize, rows))
+            },
+        )
+        .await
+    }
+}
+
+/// Figures of many pull requests. Averages are null when nothing was there to average.
+pub struct PullRequestAggregate(pull_requests::Aggregate);
+
+/// Figures of many pull requests. Averages are null when nothing was there to average.
+#[Object]
+impl PullRequestAggregate {
+    /// How many pull requests were selected.
+    async fn pull_requests(&self) -> i64 {
+        self.0.pull_requests
+    }
+    /// Of those, how many had a comment by someone other than the author.
+    async fn with_first_comment(&self) -> i64 {
+        self.0.with_first_comment
+    }
+    /// Hours from creation to the first comment by someone else, averaged over the
+    /// pull requests that have one.
+    async fn average_time_to_first_comment_hours(&self) -> Option<f64> {
+        self.0.average_time_to_first_comment
+    }
+    /// Reviewer responses counted (see `averageReactionTimeHours`).
+    async fn reviewer_responses(&self) -> i64 {
+        self.0.reviewer_responses
+    }
+    /// Hours from an author's action to each reviewer's response, averaged over every response.
+    async fn average_reaction_time_hours(&self) -> Option<f64> {
+        self.0.average_reaction_time
+    }
+    /// Author responses counted (see `averageResponsivenessHours`).
+    async fn author_responses(&self) -> i64 {
+        self.0.author_responses
+    }
+    /// Hours from a reviewer's action to the author's response, averaged over every response.
+    async fn average_responsiveness_hours(&self) -> Option<f64> {
+        self.0.average_responsiveness
+    }
+    /// Merged pull requests with a comment by someone else that is not a bare approval.
+    async fn thoroughly_reviewed(&self) -> i64 {
+        self.0.thoroughly_reviewed
+    }
+    /// `thoroughlyReviewed` ÷ merged pull requests.
+    async fn thoroughly_reviewed_share(&self) -> Option<f64> {
+        (self.0.merged > 0).then(|| self.0.thoroughly_reviewed as f64 / self.0.merged as f64)
+    }
+    /// Conversation and review-thread comments, by anyone.
+    async fn comments(&self) -> i64 {
+        self.0.comments
+    }
+    /// Submitted reviews by others than the author.
+    async fn reviews(&self) -> i64 {
+        self.0.reviews
+    }
+    /// Distinct reviewers per pull request.
+    async fn average_reviewers(&self) -> Option<f64> {
+        self.0.average_reviewers
+    }
+    /// Commits after the first review, per pull request.
+    async fn average_iterations(&self) -> Option<f64> {
+        self.0.average_iterations
+    }
+    /// Hours from creation to merge, averaged over the merged ones.
+    async fn average_time_to_merge_hours(&self) -> Option<f64> {
+        self.0.average_time_to_merge
+    }
+    /// Additions + deletions, per pull request.
+    async fn average_size(&self) -> Option<f64> {
+        self.0.average_size
+    }
+}
+
+/// One pull request and its figures.
+pub struct PullRequestFigures {
+    scope: Arc<Scope>,
+    row: PullRequestRow,
+    figures: Figures,
+}
+
+/// One pull request and its figures (docs/metrics.md).
+#[Object]
+impl PullRequestFigures {
+    /// GitHub's node id of the pull request.
+    async fn id(&self) -> ID {
+        ID(self.row.node_id.clone())
+    }
+    /// The pull request's number in its repository.
+    async fn number(&self) -> i64 {
+        self.row.number
+    }
+    /// The pull request's title.
+    async fn title(&self) -> &str {
+        &self.row.title
+    }
+    /// `OPEN`, `CLOSED` or `MERGED`.
+    async fn state(&self) -> &str {
+        &self.row.state
+    }
+    /// The repository (loaded in one statement for the whole page).
+    async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Repository>> {
+        repository(ctx, &self.row.repository_id).await
+    }
+    /// Who opened it (`ghost` for a deleted account).
+    async fn author(&self) -> Contributor {
+        contributor(&self.scope, ContributorKey::Login(self.row.author.clone()))
+    }
+    /// When it was opened (drafts included).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at
+    }
+    /// When it was merged, if it was.
+    async fn merged_at(&self) -> Option<DateTime<Utc>> {
+        self.row.merged_at
+    }
+    /// When it was closed or merged, if it was.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.row.closed_at
+    }
+    /// Hours from creation to the first comment by someone other than the author.
+    async fn time_to_first_comment_hours(&self) -> Option<f64> {
+        self.figures.time_to_first_comment
+    }
+    /// The average of `reactionTimesHours`.
+    async fn reaction_time_hours(&self) -> Option<f64> {
+        crate::analytics::timeline::average(&self.figures.reaction_times)
+    }
+    /// Each reviewer response, in hours.
+    async fn reaction_times_hours(&self) -> &[f64] {
+        &self.figures.reaction_times
+    }
+    /// The average of `responsivenessTimesHours`.
+    async fn responsiveness_hours(&self) -> Option<f64> {
+        crate::analytics::timeline::average(&self.figures.responsiveness)
+    }
+    /// Each author response, in hours.
+    async fn responsiveness_times_hours(&self) -> &[f64] {
+        &self.figures.responsiveness
+    }
+    /// Merged, with a comment by someone else that is not a bare approval.
+    async fn thoroughly_reviewed(&self) -> bool {
+        self.figures.thoroughly_reviewed
+    }
+    /// Conversation and review-thread comments, by anyone.
+    async fn comments(&self) -> i64 {
+        self.figures.comments
+    }
+    /// Submitted reviews by others than the author.
+    async fn reviews(&self) -> i64 {
+        self.figures.reviews
+    }
+    /// Everyone but the author who commented, reviewed or committed.
+    async fn reviewers(&self) -> Vec<Contributor> {
+        self.figures
+            .reviewers
+            .iter()
+            .map(|login| contributor(&self.scope, ContributorKey::Login(login.clone())))
+            .collect()
+    }
+    /// Commits after the first review.
+    async fn iterations(&self) -> i64 {
+        self.figures.iterations
+    }
+    /// Hours from creation to merge.
+    async fn time_to_merge_hours(&self) -> Option<f64> {
+        self.figures.time_to_merge
+    }
+    /// Additions + deletions.
+    async fn size(&self) -> i64 {
+        self.figures.size
+    }
+}
+
+/// Commits of a range.
+pub struct CommitMetrics {
+    scope: Arc<Scope>,
+    figures: CommitFigures,
+}
+
+/// The commits of a range (default branch, by authored date).
+#[Object]
+impl CommitMetrics {
+    /// Calendar days in the range.
+    async fn days(&self) -> i64 {
+        self.figures.days
+    }
+    /// Coding days per week, averaged over the active contributors: the sum of their
+    /// coding days ÷ (days in range ÷ 7) ÷ active contributors.
+    async fn coding_days_per_week(&self) -> Option<f64> {
+        self.figures.average_coding_days_per_week()
+    }
+    /// Commits that are not merge commits ÷ coding days (of every contributor).
+    async fn commits_per_day(&self) -> Option<f64> {
+        self.figures.total.commits_per_day()
+    }
+    /// Every commit, merge commits included.
+    async fn commits(&self) -> i64 {
+        self.figures.total.commits
+    }
+    /// Commits with two or more parents.
+    async fn merge_commits(&self) -> i64 {
+        self.figures.total.merge_commits
+    }
+    /// Lines added, over every commit.
+    async fn additions(&self) -> i64 {
+        self.figures.total.additions
+    }
+    /// Lines deleted, over every commit.
+    async fn deletions(&self) -> i64 {
+        self.figures.total.deletions
+    }
+    /// Contributors with at least one commit in the range.
+    async fn active_contributors(&self) -> i64 {
+        self.figures.contributors.len() as i64
+    }
+    /// Each active contributor's figures, most commits first.
+    async fn contributors(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<ContributorCommitMetrics>> {
+        let mut list: Vec<ContributorCommitMetrics> = self
+            .figures
+            .contributors
+            .iter()
+            .map(|(key, figures)| ContributorCommitMetrics {
+                contributor: contributor(&self.scope, key.clone()),
+                coding_days_per_week: self.figures.coding_days_per_week(figures),
+                figures: figures.clone(),
+            })
+            .collect();
+        list.sort_by_key(|c| std::cmp::Reverse(c.figures.commits));
+        page_of(list, after, first).await
+    }
+}
+
+/// One contributor's commits in a range.
+pub struct ContributorCommitMetrics {
+    contributor: Contributor,
+    coding_days_per_week: f64,
+    figures: ContributorCommits,
+}
+
+/// One contributor's commits in a range.
+#[Object]
+impl ContributorCommitMetrics {
+    /// Whose commits these are.
+    async fn contributor(&self) -> &Contributor {
+        &self.contributor
+    }
+    /// Days (in the time zone) with at least one commit.
+    async fn coding_days(&self) -> i64 {
+        self.figures.coding_days
+    }
+    /// Coding days ÷ (days in range ÷ 7).
+    async fn coding_days_per_week(&self) -> f64 {
+        self.coding_days_per_week
+    }
+    /// Commits that are not merge commits ÷ coding days.
+    async fn commits_per_day(&self) -> Option<f64> {
+        self.figures.commits_per_day()
+    }
+    /// Every commit, merge commits included.
+    async fn commits(&self) -> i64 {
+        self.figures.commits
+    }
+    /// Commits with two or more parents.
+    async fn merge_commits(&self) -> i64 {
+        self.figures.merge_commits
+    }
+    /// Lines added.
+    async fn additions(&self) -> i64 {
+        self.figures.additions
+    }
+    /// Lines deleted.
+    async fn deletions(&self) -> i64 {
+        self.figures.deletions
+    }
+}
+
+/// One contributor's day.
+pub struct WorkLogDay {
+    scope: Arc<Scope>,
+    day: WorkDay,
+}
+
+/// What one contributor did on one day.
+#[Object]
+impl WorkLogDay {
+    /// The day, in the query's time zone.
+    async fn date(&self) -> NaiveDate {
+        self.day.date
+    }
+    /// Whose day it is.
+    async fn contributor(&self) -> Contributor {
+        contributor(&self.scope, self.day.contributor.clone())
+    }
+    /// What they did, in time order.
+    async fn items(&self) -> Vec<WorkLogItem> {
+        self.day.items.iter().cloned().map(WorkLogItem).collect()
+    }
+}
+
+/// One thing done.
+pub struct WorkLogItem(WorkItem);
+
+/// One thing done: a commit, a pull request event, a review, a comment, ticket activity.
+#[Object]
+impl WorkLogItem {
+    /// What was done.
+    async fn kind(&self) -> WorkLogItemKind {
+        self.0.kind
+    }
+    /// When.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// Where (loaded in one statement for the whole page).
+    async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Repository>> {
+        repository(ctx, &self.0.repository_id).await
+    }
+    /// The pull request's or ticket's number.
+    async fn number(&self) -> Option<i64> {
+        self.0.number
+    }
+    /// The pull request's or ticket's title, or the commit's headline.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The commit's oid.
+    async fn oid(&self) -> Option<&str> {
+        self.0.oid.as_deref()
+    }
+    /// A review's state, a label's name or an assignee's login.
+    async fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+}

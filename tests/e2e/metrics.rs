@@ -1,0 +1,953 @@
+//! Metrics and the Work log through the HTTP API, on fixtures written straight into
+//! the database through the store (not the simulator), each expected value worked out
+//! here from the fixture. The same assertions run on SQLite and PostgreSQL.
+
+use chrono::{DateTime, Duration, Utc};
+use github::import::*;
+use sea_orm::{Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tributary_tests::{TestApp, on_every_backend};
+use worker::store::{Scope, store_commits, store_pull_requests, store_tickets};
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse().expect("an RFC 3339 time")
+}
+
+fn actor(login: &str) -> Option<Actor> {
+    Some(Actor {
+        login: login.into(),
+        is_bot: login.ends_with("[bot]"),
+    })
+}
+
+struct Fixture {
+    db: DatabaseConnection,
+    integration: String,
+    repo_a: Scope,
+    repo_b: Scope,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let integration = app.create_integration("owner").await;
+    let data = app
+        .data(
+            "query($id: ID!) { integration(id: $id) { repositories(first: 2) { nodes { id } } } }",
+            json!({ "id": integration }),
+        )
+        .await;
+    let ids: Vec<String> = data["integration"]["repositories"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    let scope = |repository_id: &str| Scope {
+        integration_id: integration.clone(),
+        repository_id: repository_id.to_string(),
+    };
+    Fixture {
+        db: Database::connect(&app.database_url).await.unwrap(),
+        repo_a: scope(&ids[0]),
+        repo_b: scope(&ids[1]),
+        integration,
+    }
+}
+
+fn commit(
+    oid: &str,
+    login: Option<&str>,
+    email: &str,
+    authored: &str,
+    lines: (i64, i64),
+    parents: i64,
+) -> Commit {
+    Commit {
+        node_id: format!("C_{oid}"),
+        oid: oid.into(),
+        message_headline: format!("commit {oid}"),
+        authored_at: at(authored),
+        committed_at: at(authored),
+        author: GitActor {
+            name: Some(login.unwrap_or("Someone").to_string()),
+            email: Some(email.into()),
+            login: login.map(str::to_string),
+        },
+        committer: GitActor::default(),
+        additions: lines.0,
+        deletions: lines.1,
+        changed_files: Some(1),
+        parent_count: parents,
+    }
+}
+
+/// Default-branch commits, 2026-03-01 … 2026-03-14 (UTC):
+/// - alice: c1 03-02 09:00 (+10 −2), c2 03-02 15:00 (+5 −5), c3 03-03 23:30 (+1 −0),
+///   c4 03-04 10:00, a merge commit (+0 −0);
+/// - bob: c5 03-05 10:00 from bob@example.com with no login yet (+3 −1), c6 03-06
+///   10:00 with the same e-mail, now linked to `bob` (+4 −0);
+/// - carol@example.com, never linked: c7 03-06 12:00 in the second repository (+2 −2);
+/// - dependabot[bot]: c8 03-05 08:00 (+100 −100).
+async fn store_fixture_commits(f: &Fixture) {
+    store_commits(
+        &f.db,
+        &f.repo_a,
+        &[
+            commit(
+                "c1",
+                Some("alice"),
+                "alice@example.com",
+                "2026-03-02T09:00:00Z",
+                (10, 2),
+                1,
+            ),
+            commit(
+                "c2",
+                Some("alice"),
+                "alice@example.com",
+                "2026-03-02T15:00:00Z",
+                (5, 5),
+                1,
+            ),
+            commit(
+                "c3",
+                Some("alice"),
+                "alice@example.com",
+                "2026-03-03T23:30:00Z",
+                (1, 0),
+                1,
+            ),
+            commit(
+                "c4",
+                Some("alice"),
+                "alice@example.com",
+                "2026-03-04T10:00:00Z",
+                (0, 0),
+                2,
+            ),
+            commit(
+                "c5",
+                None,
+                "bob@example.com",
+                "2026-03-05T10:00:00Z",
+                (3, 1),
+                1,
+            ),
+            commit(
+                "c6",
+                Some("bob"),
+                "bob@example.com",
+                "2026-03-06T10:00:00Z",
+                (4, 0),
+                1,
+            ),
+            commit(
+                "c8",
+                Some("dependabot[bot]"),
+                "49699333+dependabot[bot]@users.noreply.github.com",
+                "2026-03-05T08:00:00Z",
+                (100, 100),
+                1,
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    store_commits(
+        &f.db,
+        &f.repo_b,
+        &[commit(
+            "c7",
+            None,
+            "carol@example.com",
+            "2026-03-06T12:00:00Z",
+            (2, 2),
+            1,
+        )],
+    )
+    .await
+    .unwrap();
+}
+
+fn pull_request(
+    number: i64,
+    author: &str,
+    created: DateTime<Utc>,
+    merged_after: Option<i64>,
+    size: i64,
+) -> PullRequest {
+    let merged_at = merged_after.map(|h| created + Duration::hours(h));
+    PullRequest {
+        node_id: format!("PR_{number}"),
+        number,
+        title: format!("PR {number}"),
+        body: String::new(),
+        state: if merged_at.is_some() {
+            PullRequestState::Merged
+        } else {
+            PullRequestState::Open
+        },
+        is_draft: false,
+        created_at: created,
+        updated_at: created,
+        merged_at,
+        closed_at: merged_at,
+        author: actor(author),
+        base_ref: "main".into(),
+        head_ref: format!("feature-{number}"),
+        additions: size,
+        deletions: 0,
+        changed_files: 1,
+        merge_commit_oid: None,
+        labels: vec![],
+        assignees: vec![],
+        requested_reviewers: vec![],
+        commits: vec![],
+        reviews: vec![],
+        comments: vec![],
+        reactions: vec![],
+    }
+}
+
+struct Build {
+    pr: PullRequest,
+    seq: usize,
+}
+
+impl Build {
+    fn new(pr: PullRequest) -> Self {
+        Build { pr, seq: 0 }
+    }
+    fn hours(&self, h: f64) -> DateTime<Utc> {
+        self.pr.created_at + Duration::seconds((h * 3600.0) as i64)
+    }
+    fn id(&mut self, prefix: &str) -> String {
+        self.seq += 1;
+        format!("{prefix}_{}_{}", self.pr.number, self.seq)
+    }
+    fn commit(mut self, login: &str, h: f64) -> Self {
+        let oid = self.id("oid");
+        let when = self.hours(h);
+        self.pr.commits.push(PullRequestCommit {
+            oid,
+            message_headline: "change".into(),
+            authored_at: when,
+            committed_at: when,
+            author: GitActor {
+                name: Some(login.into()),
+                email: Some(format!("{login}@example.com")),
+                login: Some(login.into()),
+            },
+        });
+        self
+    }
+    fn review(mut self, login: &str, h: f64, state: ReviewState, body: &str) -> Self {
+        let node_id = self.id("PRR");
+        let when = self.hours(h);
+        self.pr.reviews.push(Review {
+            node_id,
+            state,
+            author: actor(login),
+            submitted_at: Some(when),
+            body: body.into(),
+        });
+        self
+    }
+    fn comment(mut self, login: &str, h: f64, kind: CommentKind, body: &str) -> Self {
+        let node_id = self.id("C");
+        let when = self.hours(h);
+        self.pr.comments.push(Comment {
+            node_id,
+            kind,
+            author: actor(login),
+            body: body.into(),
+            created_at: when,
+        });
+        self
+    }
+    fn reaction(mut self, login: &str, h: f64, content: &str) -> Self {
+        let node_id = self.id("RE");
+        let when = self.hours(h);
+        self.pr.reactions.push(Reaction {
+            node_id,
+            content: content.into(),
+            user: Some(login.into()),
+            created_at: when,
+        });
+        self
+    }
+}
+
+/// PR 1 is docs/metrics.md's worked example (hours after its opening, 03-02 10:00):
+/// alice commits at −5, bob approves without a word at 2 and comments at 3, carol
+/// writes "🎉" in a review thread at 4, alice commits at 6 and comments at 7, bob
+/// approves at 10, alice commits at 12, merged at 30; dave's 👍 at 1 changes nothing.
+/// PR 2 (bob, 03-05 00:00): dave's bare approval at 1, merged at 6; carol's 🎉
+/// reaction at 0.5. PR 3 (carol, second repository, 03-06 00:00): dave's comment
+/// "👍" at 2, merged at 4. PR 4 (dependabot[bot], 03-07 00:00): alice's bare
+/// approval at 0.5, merged at 1. PR 5 (alice, 03-08): still open, bob comments at 1.
+fn fixture_pull_requests() -> (Vec<PullRequest>, Vec<PullRequest>) {
+    use CommentKind::*;
+    use ReviewState::*;
+    let pr1 = Build::new(pull_request(
+        1,
+        "alice",
+        at("2026-03-02T10:00:00Z"),
+        Some(30),
+        120,
+    ))
+    .commit("alice", -5.0)
+    .reaction("dave", 1.0, "THUMBS_UP")
+    .review("bob", 2.0, Approved, "")
+    .comment("bob", 3.0, Conversation, "Could this use the cache?")
+    .comment("carol", 4.0, ReviewThread, "🎉")
+    .commit("alice", 6.0)
+    .comment("alice", 7.0, Conversation, "Done")
+    .review("bob", 10.0, Approved, "  ")
+    .commit("alice", 12.0)
+    .pr;
+    let pr2 = Build::new(pull_request(
+        2,
+        "bob",
+        at("2026-03-05T00:00:00Z"),
+        Some(6),
+        10,
+    ))
+    .reaction("carol", 0.5, "HOORAY")
+    .review("dave", 1.0, Approved, "")
+    .pr;
+    let pr3 = Build::new(pull_request(
+        3,
+        "carol",
+        at("2026-03-06T00:00:00Z"),
+        Some(4),
+        4,
+    ))
+    .comment("dave", 2.0, Conversation, "👍")
+    .pr;
+    let pr4 = Build::new(pull_request(
+        4,
+        "dependabot[bot]",
+        at("2026-03-07T00:00:00Z"),
+        Some(1),
+        2,
+    ))
+    .review("alice", 0.5, Approved, "")
+    .pr;
+    let pr5 = Build::new(pull_request(
+        5,
+        "alice",
+        at("2026-03-08T00:00:00Z"),
+        None,
+        7,
+    ))
+    .comment("bob", 1.0, Conversation, "Looks close")
+    .pr;
+    (vec![pr1, pr2, pr4, pr5], vec![pr3])
+}
+
+async fn store_fixture_pull_requests(f: &Fixture) {
+    let (in_a, in_b) = fixture_pull_requests();
+    store_pull_requests(&f.db, &f.repo_a, &in_a).await.unwrap();
+    store_pull_requests(&f.db, &f.repo_b, &in_b).await.unwrap();
+}
+
+fn event(
+    id: &str,
+    kind: TicketEventKind,
+    login: &str,
+    when: &str,
+    subject: Option<&str>,
+) -> TicketEvent {
+    TicketEvent {
+        node_id: id.into(),
+        kind,
+        actor: actor(login),
+        created_at: at(when),
+        subject: subject.map(str::to_string),
+    }
+}
+
+/// Ticket #7 (carol, 03-09 10:00): alice assigns bob at 11:00 and labels it `bug` at
+/// 11:30; bob comments 03-10 08:00 and closes it at 09:00; carol reopens it at 10:00.
+async fn store_fixture_tickets(f: &Fixture) {
+    use TicketEventKind::*;
+    let ticket = Ticket {
+        node_id: "I_7".into(),
+        number: 7,
+        title: "Crash on start".into(),
+        state: TicketState::Open,
+        state_reason: Some("REOPENED".into()),
+        author: actor("carol"),
+        labels: vec!["bug".into()],
+        assignees: vec!["bob".into()],
+        created_at: at("2026-03-09T10:00:00Z"),
+        updated_at: at("2026-03-10T10:00:00Z"),
+        closed_at: None,
+        comments: vec![Comment {
+            node_id: "IC_7".into(),
+            kind: CommentKind::Conversation,
+            author: actor("bob"),
+            body: "on it".into(),
+            created_at: at("2026-03-10T08:00:00Z"),
+        }],
+        events: vec![
+            event(
+                "AE_7",
+                Assigned,
+                "alice",
+                "2026-03-09T11:00:00Z",
+                Some("bob"),
+            ),
+            event(
+                "LE_7",
+                Labeled,
+                "alice",
+                "2026-03-09T11:30:00Z",
+                Some("bug"),
+            ),
+            event("IC_7", Commented, "bob", "2026-03-10T08:00:00Z", None),
+            event("CE_7", Closed, "bob", "2026-03-10T09:00:00Z", None),
+            event("RE_7", Reopened, "carol", "2026-03-10T10:00:00Z", None),
+        ],
+    };
+    store_tickets(&f.db, &f.repo_a, &[ticket]).await.unwrap();
+}
+
+fn filter(f: &Fixture, extra: Value) -> Value {
+    let mut filter = json!({
+        "integrationId": f.integration,
+        "from": "2026-03-01",
+        "to": "2026-03-14",
+    });
+    filter
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    filter
+}
+
+const PULL_REQUEST_METRICS: &str = r#"
+query($filter: AnalyticsFilter!, $set: PullRequestSet! = MERGED) {
+  pullRequestMetrics(filter: $filter, set: $set) {
+    aggregate {
+      pullRequests withFirstComment averageTimeToFirstCommentHours reviewerResponses
+      averageReactionTimeHours authorResponses averageResponsivenessHours thoroughlyReviewed
+      thoroughlyReviewedShare comments reviews averageReviewers averageIterations
+      averageTimeToMergeHours averageSize
+    }
+    pullRequests(first: 10) {
+      totalCount
+      nodes {
+        number repository { id } author { id isBot }
+        timeToFirstCommentHours reactionTimesHours reactionTimeHours responsivenessTimesHours
+        thoroughlyReviewed comments reviews reviewers { id } iterations timeToMergeHours size
+      }
+    }
+  }
+}"#;
+
+const COMMIT_METRICS: &str = r#"
+query($filter: AnalyticsFilter!) {
+  commitMetrics(filter: $filter) {
+    days codingDaysPerWeek commitsPerDay commits mergeCommits additions deletions activeContributors
+    contributors(first: 10) {
+      totalCount
+      nodes { contributor { id login email name isBot } codingDays codingDaysPerWeek commitsPerDay commits mergeCommits additions deletions }
+    }
+  }
+}"#;
+
+const WORK_LOG: &str = r#"
+query($filter: AnalyticsFilter!, $first: Int = 100, $after: String) {
+  workLog(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { date contributor { id } items { kind at number title oid detail repository { id } } }
+  }
+}"#;
+
+fn close(actual: &Value, expected: f64) -> bool {
+    actual.as_f64().is_some_and(|a| (a - expected).abs() < 1e-9)
+}
+
+macro_rules! assert_close {
+    ($actual:expr, $expected:expr) => {
+        assert!(
+            close(&$actual, $expected),
+            "{} is {}, expected {}",
+            stringify!($actual),
+            $actual,
+            $expected
+        )
+    };
+}
+
+async fn pull_request_metrics(app: &TestApp, filter: Value) -> Value {
+    app.data(PULL_REQUEST_METRICS, json!({ "filter": filter }))
+        .await["pullRequestMetrics"]
+        .clone()
+}
+
+async fn pull_request_figures_follow_their_definitions(app: &TestApp) {
+    let f = fixture(app).await;
+    store_fixture_commits(&f).await;
+    store_fixture_pull_requests(&f).await;
+
+    let metrics = pull_request_metrics(app, filter(&f, json!({}))).await;
+    let nodes = metrics["pullRequests"]["nodes"].as_array().unwrap();
+    // Merged in the range, newest merge first: PR 4, 3, 2, 1 (PR 5 is open).
+    let numbers: Vec<i64> = nodes
+        .iter()
+        .map(|n| n["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [4, 3, 2, 1]);
+    assert_eq!(metrics["pullRequests"]["totalCount"], 4);
+
+    let pr1 = &nodes[3];
+    // bob's first review is a bare approval; his comment at 3 h comes first.
+    assert_close!(pr1["timeToFirstCommentHours"], 3.0);
+    // Waits for reviewers: from the opening (bob 2 h, carol 4 h — bob's comment at 3
+    // is his second action), from alice's commit at 6 (bob at 10: 4 h).
+    assert_eq!(pr1["reactionTimesHours"], json!([2.0, 4.0, 4.0]));
+    assert_close!(pr1["reactionTimeHours"], 10.0 / 3.0);
+    // Waits for alice: from bob's approval at 2 (her commit at 6: 4 h), from bob's
+    // approval at 10 (her commit at 12: 2 h).
+    assert_eq!(pr1["responsivenessTimesHours"], json!([4.0, 2.0]));
+    assert_eq!(pr1["thoroughlyReviewed"], true);
+    // Comments: bob's, carol's "🎉", alice's; reviews by others: bob's two.
+    assert_eq!(
+        (pr1["comments"].as_i64(), pr1["reviews"].as_i64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(
+        pr1["reviewers"],
+        json!([{ "id": "bob" }, { "id": "carol" }])
+    );
+    // Commits after the first review (2 h): at 6 and 12.
+    assert_eq!(pr1["iterations"], 2);
+    assert_close!(pr1["timeToMergeHours"], 30.0);
+    assert_eq!(pr1["size"], 120);
+    assert_eq!(pr1["repository"]["id"], f.repo_a.repository_id.as_str());
+
+    let pr2 = &nodes[2];
+    assert_eq!(
+        pr2["timeToFirstCommentHours"],
+        Value::Null,
+        "a bare approval is no comment"
+    );
+    assert_eq!(
+        pr2["reactionTimesHours"],
+        json!([1.0]),
+        "carol's reaction at 0.5 h is no response"
+    );
+    assert_eq!(pr2["thoroughlyReviewed"], false);
+
+    let pr3 = &nodes[1];
+    assert_close!(pr3["timeToFirstCommentHours"], 2.0);
+    assert_eq!(
+        pr3["thoroughlyReviewed"], true,
+        "a comment of one emoji is a comment"
+    );
+    assert_eq!(pr3["comments"], 1);
+    assert_eq!(pr3["repository"]["id"], f.repo_b.repository_id.as_str());
+
+    let pr4 = &nodes[0];
+    assert_eq!(
+        pr4["author"],
+        json!({ "id": "dependabot[bot]", "isBot": true })
+    );
+
+    let aggregate = &metrics["aggregate"];
+    assert_eq!(aggregate["pullRequests"], 4);
+    // First comments: PR 1 at 3 h, PR 3 at 2 h.
+    assert_eq!(aggregate["withFirstComment"], 2);
+    assert_close!(aggregate["averageTimeToFirstCommentHours"], 2.5);
+    // Reviewer responses: 2, 4, 4 (PR 1), 1 (PR 2), 2 (PR 3), 0.5 (PR 4).
+    assert_eq!(aggregate["reviewerResponses"], 6);
+    assert_close!(aggregate["averageReactionTimeHours"], 13.5 / 6.0);
+    assert_eq!(aggregate["authorResponses"], 2);
+    assert_close!(aggregate["averageResponsivenessHours"], 3.0);
+    assert_eq!(aggregate["thoroughlyReviewed"], 2);
+    assert_close!(aggregate["thoroughlyReviewedShare"], 0.5);
+    assert_eq!(
+        (
+            aggregate["comments"].as_i64(),
+            aggregate["reviews"].as_i64()
+        ),
+        (Some(4), Some(4))
+    );
+    assert_close!(aggregate["averageReviewers"], 5.0 / 4.0);
+    assert_close!(aggregate["averageIterations"], 0.5);
+    assert_close!(aggregate["averageTimeToMergeHours"], 41.0 / 4.0);
+    assert_close!(aggregate["averageSize"], 136.0 / 4.0);
+
+    // Bots excluded: PR 4 goes (and its 0.5 h response with it).
+    let without_bots = pull_request_metrics(app, filter(&f, json!({ "excludeBots": true }))).await;
+    let aggregate = &without_bots["aggregate"];
+    assert_eq!(aggregate["pullRequests"], 3);
+    assert_close!(aggregate["averageReactionTimeHours"], 13.0 / 5.0);
+    assert_close!(aggregate["averageTimeToMergeHours"], 40.0 / 3.0);
+    assert_close!(aggregate["thoroughlyReviewedShare"], 2.0 / 3.0);
+
+    // Opened in the range, whatever their state: PR 5 too (bob's comment at 1 h).
+    let opened = app
+        .data(
+            PULL_REQUEST_METRICS,
+            json!({ "filter": filter(&f, json!({ "contributors": ["alice"] })), "set": "OPENED" }),
+        )
+        .await["pullRequestMetrics"]
+        .clone();
+    let numbers: Vec<i64> = opened["pullRequests"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [5, 1], "alice's pull requests, newest first");
+    assert_close!(opened["aggregate"]["averageTimeToFirstCommentHours"], 2.0);
+    assert_eq!(
+        opened["aggregate"]["thoroughlyReviewed"], 1,
+        "only merged ones are"
+    );
+
+    // One repository.
+    let second = pull_request_metrics(
+        app,
+        filter(&f, json!({ "repositoryIds": [f.repo_b.repository_id] })),
+    )
+    .await;
+    assert_eq!(second["aggregate"]["pullRequests"], 1);
+}
+on_every_backend!(pull_request_figures_follow_their_definitions);
+
+async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp) {
+    let f = fixture(app).await;
+    store_fixture_commits(&f).await;
+    store_fixture_pull_requests(&f).await;
+    let everything = filter(&f, json!({}));
+    let before = (
+        pull_request_metrics(app, everything.clone()).await,
+        app.data(COMMIT_METRICS, json!({ "filter": everything }))
+            .await,
+        app.data(WORK_LOG, json!({ "filter": everything })).await,
+    );
+
+    // A burst of reactions on every pull request, before and after every action.
+    let (in_a, in_b) = fixture_pull_requests();
+    let react = |prs: Vec<PullRequest>| -> Vec<PullRequest> {
+        prs.into_iter()
+            .map(|pr| {
+                // Numbered past the fixture's own ids, so these are new reactions.
+                let mut build = Build { pr, seq: 100 };
+                for (i, who) in ["erin", "frank", "bob", "alice"].iter().enumerate() {
+                    build = build.reaction(who, 0.1 + i as f64, "HEART");
+                }
+                build.pr
+            })
+            .collect()
+    };
+    store_pull_requests(&f.db, &f.repo_a, &react(in_a))
+        .await
+        .unwrap();
+    store_pull_requests(&f.db, &f.repo_b, &react(in_b))
+        .await
+        .unwrap();
+    store_fixture_tickets(&f).await;
+
+    let after = (
+        pull_request_metrics(app, everything.clone()).await,
+        app.data(COMMIT_METRICS, json!({ "filter": everything }))
+            .await,
+        app.data(WORK_LOG, json!({ "filter": everything })).await,
+    );
+    assert_eq!(
+        after.0, before.0,
+        "reactions and tickets changed pull request metrics"
+    );
+    assert_eq!(
+        after.1, before.1,
+        "reactions and tickets changed commit metrics"
+    );
+    assert_ne!(after.2, before.2, "tickets must show in the Work log");
+
+    let days = after.2["workLog"]["nodes"].as_array().unwrap().clone();
+    let day = |date: &str, who: &str| -> Vec<(String, Option<String>)> {
+        days.iter()
+            .find(|d| d["date"] == date && d["contributor"]["id"] == who)
+            .unwrap_or_else(|| panic!("no Work log day {date} for {who}"))["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["kind"].as_str().unwrap().to_string(),
+                    i["detail"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
+    };
+    let items = |list: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
+        list.iter()
+            .map(|(k, d)| (k.to_string(), d.map(str::to_string)))
+            .collect()
+    };
+    assert_eq!(
+        day("2026-03-09", "carol"),
+        items(&[("TICKET_OPENED", None)])
+    );
+    assert_eq!(
+        day("2026-03-09", "alice"),
+        items(&[
+            ("TICKET_ASSIGNED", Some("bob")),
+            ("TICKET_LABELED", Some("bug"))
+        ])
+    );
+    // The timeline's comment event and the comment are one item.
+    assert_eq!(
+        day("2026-03-10", "bob"),
+        items(&[("TICKET_COMMENTED", None), ("TICKET_CLOSED", None)])
+    );
+    assert_eq!(
+        day("2026-03-10", "carol"),
+        items(&[("TICKET_REOPENED", None)])
+    );
+    // A day of pull request work: commits, the opening, a comment.
+    assert_eq!(
+        day("2026-03-02", "alice"),
+        items(&[
+            ("COMMIT", None),
+            ("PULL_REQUEST_OPENED", None),
+            ("COMMIT", None),
+            ("PULL_REQUEST_COMMENTED", None)
+        ])
+    );
+    assert_eq!(
+        day("2026-03-02", "bob"),
+        items(&[
+            ("PULL_REQUEST_REVIEWED", Some("APPROVED")),
+            ("PULL_REQUEST_COMMENTED", None),
+            ("PULL_REQUEST_REVIEWED", Some("APPROVED"))
+        ])
+    );
+    assert_eq!(
+        day("2026-03-03", "alice"),
+        items(&[("PULL_REQUEST_MERGED", None), ("COMMIT", None)])
+    );
+    // Reactions are no Work log items either: erin and frank only reacted.
+    assert!(
+        !days
+            .iter()
+            .any(|d| d["contributor"]["id"] == "erin" || d["contributor"]["id"] == "frank")
+    );
+    // Newest day first.
+    assert_eq!(days[0]["date"], "2026-03-10");
+
+    // Pages of 3 days put together are the whole list.
+    let (mut paged, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let page = app
+            .data(
+                WORK_LOG,
+                json!({ "filter": everything, "first": 3, "after": after }),
+            )
+            .await["workLog"]
+            .clone();
+        assert_eq!(page["totalCount"], days.len());
+        paged.extend(page["nodes"].as_array().unwrap().iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(paged, days);
+}
+on_every_backend!(reactions_change_no_metric_and_tickets_only_the_work_log);
+
+async fn commit_figures_in_a_time_zone(app: &TestApp) {
+    let f = fixture(app).await;
+    store_fixture_commits(&f).await;
+    let commits = |extra: Value| {
+        let filter = filter(&f, extra);
+        async move {
+            app.data(COMMIT_METRICS, json!({ "filter": filter })).await["commitMetrics"].clone()
+        }
+    };
+    let of = |metrics: &Value, who: &str| -> Value {
+        metrics["contributors"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["contributor"]["id"] == who)
+            .unwrap_or_else(|| panic!("no contributor {who}"))
+            .clone()
+    };
+
+    let utc = commits(json!({})).await;
+    assert_eq!(utc["days"], 14);
+    // alice: 03-02, 03-03, 03-04; bob: 03-05 (c5, linked through its e-mail), 03-06;
+    // carol@example.com: 03-06; dependabot[bot]: 03-05 → 7 coding days, 4 contributors.
+    assert_eq!(utc["activeContributors"], 4);
+    assert_eq!(
+        (utc["commits"].as_i64(), utc["mergeCommits"].as_i64()),
+        (Some(8), Some(1))
+    );
+    assert_eq!(
+        (utc["additions"].as_i64(), utc["deletions"].as_i64()),
+        (Some(125), Some(110))
+    );
+    // 7 non-merge commits ÷ 7 coding days; 7 coding days ÷ 2 weeks ÷ 4 contributors.
+    assert_close!(utc["commitsPerDay"], 1.0);
+    assert_close!(utc["codingDaysPerWeek"], 0.875);
+    let alice = of(&utc, "alice");
+    assert_eq!(alice["codingDays"], 3);
+    assert_close!(alice["codingDaysPerWeek"], 1.5);
+    // 3 commits that are not merges ÷ 3 days.
+    assert_close!(alice["commitsPerDay"], 1.0);
+    let bob = of(&utc, "bob");
+    assert_eq!(
+        (
+            bob["commits"].as_i64(),
+            bob["additions"].as_i64(),
+            bob["codingDays"].as_i64()
+        ),
+        (Some(2), Some(7), Some(2)),
+        "bob's unlinked commit joins him once GitHub links its e-mail"
+    );
+    assert_eq!(bob["contributor"]["name"], "bob");
+    let carol = of(&utc, "carol@example.com");
+    assert_eq!(
+        carol["contributor"],
+        json!({ "id": "carol@example.com", "login": null, "email": "carol@example.com", "name": "Someone", "isBot": false })
+    );
+    assert_eq!(of(&utc, "dependabot[bot]")["contributor"]["isBot"], true);
+
+    // In UTC+1, c3 (03-03 23:30 UTC) is on 03-04 with c4: alice has 2 coding days.
+    let lagos = commits(json!({ "timeZone": "Africa/Lagos" })).await;
+    assert_eq!(of(&lagos, "alice")["codingDays"], 2);
+    assert_close!(of(&lagos, "alice")["commitsPerDay"], 1.5);
+    let paris_log = app
+        .data(WORK_LOG, json!({ "filter": filter(&f, json!({ "timeZone": "Europe/Paris", "contributors": ["alice"] })) }))
+        .await;
+    // Only commits are stored in this test, so alice's days hold her commits alone.
+    let alice_days: Vec<(String, Vec<String>)> = paris_log["workLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_string(),
+                d["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["oid"].as_str().unwrap_or("-").to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        alice_days,
+        [
+            (
+                "2026-03-04".to_string(),
+                vec!["c3".to_string(), "c4".to_string()]
+            ),
+            (
+                "2026-03-02".to_string(),
+                vec!["c1".to_string(), "c2".to_string()]
+            ),
+        ]
+    );
+
+    // Bots excluded: 3 contributors, 6 coding days, 6 non-merge commits.
+    let people = commits(json!({ "excludeBots": true })).await;
+    assert_eq!(people["activeContributors"], 3);
+    assert_eq!(people["commits"], 7);
+    assert_close!(people["codingDaysPerWeek"], 1.0);
+    assert_close!(people["commitsPerDay"], 1.0);
+    let log = app
+        .data(
+            WORK_LOG,
+            json!({ "filter": filter(&f, json!({ "excludeBots": true })) }),
+        )
+        .await;
+    assert!(
+        log["workLog"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["contributor"]["id"] != "dependabot[bot]")
+    );
+
+    // Contributors: a login brings its linked e-mails; an unlinked e-mail stands alone.
+    assert_eq!(
+        commits(json!({ "contributors": ["bob"] })).await["commits"],
+        2
+    );
+    assert_eq!(
+        commits(json!({ "contributors": ["bob@example.com"] })).await["commits"],
+        2
+    );
+    assert_eq!(
+        commits(json!({ "contributors": ["carol@example.com"] })).await["commits"],
+        1
+    );
+    // One repository: only c7.
+    assert_eq!(
+        commits(json!({ "repositoryIds": [f.repo_b.repository_id] })).await["commits"],
+        1
+    );
+    // The range's last day is included, its first excluded when moved past.
+    assert_eq!(
+        commits(json!({ "from": "2026-03-06", "to": "2026-03-06" })).await["commits"],
+        2
+    );
+}
+on_every_backend!(commit_figures_in_a_time_zone);
+
+async fn bad_filters_get_clear_errors(app: &TestApp) {
+    let f = fixture(app).await;
+    let error = |extra: Value| {
+        let filter = filter(&f, extra);
+        async move {
+            let body = app
+                .graphql(COMMIT_METRICS, json!({ "filter": filter }))
+                .await;
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    assert!(
+        error(json!({ "timeZone": "Mars/Olympus" }))
+            .await
+            .contains("not an IANA time zone")
+    );
+    assert!(
+        error(json!({ "from": "2026-03-10", "to": "2026-03-01" }))
+            .await
+            .contains("is after")
+    );
+    let missing = app
+        .graphql(
+            COMMIT_METRICS,
+            json!({ "filter": { "integrationId": "nope", "from": "2026-03-01", "to": "2026-03-02" } }),
+        )
+        .await;
+    assert_eq!(missing["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}
+on_every_backend!(bad_filters_get_clear_errors);
+
+/// GraphiQL's example page runs against the schema the API serves.
+#[test]
+fn graphiql_examples_are_valid_operations() {
+    use apollo_compiler::{ExecutableDocument, Schema};
+    let schema = Schema::parse_and_validate(api::sdl(), "schema.graphql").expect("the API's SDL");
+    let examples = include_str!("../../crates/api/src/graphiql_examples.graphql");
+    if let Err(errors) =
+        ExecutableDocument::parse_and_validate(&schema, examples, "graphiql_examples.graphql")
+    {
+        panic!("{errors}");
+    }
+}
