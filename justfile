@@ -16,3 +16,4 @@ schema:
 bench:
     cargo run --release -p tributary-bench -- connection
     cargo build --release -p tributary && cargo run --release -p tributary-bench -- import
+    cargo run --release -p tributary-bench -- metrics
