@@ -250,6 +250,30 @@ fn pull_request_payload(hooked: &Hooked, node_id: &str, number: i64, title: &str
     })
 }
 
+/// The titles the API shows for one pull request, through `pullRequestMetrics` (what a
+/// frontend reads), over the days around now.
+async fn api_pull_request_titles(app: &TestApp, integration: &str, node_id: &str) -> Vec<String> {
+    let today = chrono::Utc::now().date_naive();
+    let data = app
+        .data(
+            "query($filter: AnalyticsFilter!) { pullRequestMetrics(filter: $filter, set: OPENED) {
+                pullRequests(first: 100) { nodes { id title } } } }",
+            json!({ "filter": {
+                "integrationId": integration,
+                "from": (today - chrono::Days::new(1)).to_string(),
+                "to": (today + chrono::Days::new(1)).to_string(),
+            }}),
+        )
+        .await;
+    data["pullRequestMetrics"]["pullRequests"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["id"] == node_id)
+        .map(|n| n["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
 async fn pull_request_titles(app: &TestApp, node_id: &str) -> Vec<String> {
     let db = database(app).await;
     pull_request::Entity::find()
@@ -719,7 +743,7 @@ async fn missed_deliveries_are_recovered(app: &mut TestApp) {
 
 on_every_backend!(missed_deliveries_are_recovered, quick_recovery);
 
-/// A pull request opened in the simulator reaches the database through the webhook,
+/// A pull request opened in the simulator is shown by the API through the webhook,
 /// with no sync, within a second; a push queues a commits-only sync that stores the
 /// new commits.
 async fn simulator_activity_arrives_by_webhook(app: &TestApp) {
@@ -740,8 +764,9 @@ async fn simulator_activity_arrives_by_webhook(app: &TestApp) {
         .as_str()
         .unwrap()
         .to_string();
-    eventually(5, "the new pull request is stored", || async {
-        pull_request_titles(app, &node_id).await == vec!["Made after the import".to_string()]
+    eventually(5, "the new pull request is shown by the API", || async {
+        api_pull_request_titles(app, &hooked.integration, &node_id).await
+            == vec!["Made after the import".to_string()]
     })
     .await;
     let elapsed = started.elapsed();
