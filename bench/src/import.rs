@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::stack::{KEY, graphql};
+
 pub struct ImportBench {
     pub scale: github_sim::Scale,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
     pub workers: usize,
 }
-
-const KEY: &str = "bench-key";
 
 /// A child process killed when dropped, so a failed run leaves nothing behind.
 struct Process {
@@ -82,27 +82,6 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 /// Posts a GraphQL request with the bench's API key; any GraphQL error is an error.
-pub(crate) async fn graphql(
-    client: &reqwest::Client,
-    url: &str,
-    query: &str,
-    variables: Value,
-) -> anyhow::Result<Value> {
-    let answer: Value = client
-        .post(url)
-        .bearer_auth(KEY)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    anyhow::ensure!(
-        answer.get("errors").is_none(),
-        "the API answered errors: {answer}"
-    );
-    Ok(answer["data"].clone())
-}
-
 impl ImportBench {
     pub async fn run(self) -> anyhow::Result<()> {
         let binary = tributary_binary()?;

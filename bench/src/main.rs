@@ -11,6 +11,7 @@
 
 mod import;
 mod metrics;
+mod stack;
 mod webhooks;
 
 use std::time::{Duration, Instant};
@@ -173,43 +174,21 @@ async fn main() -> anyhow::Result<()> {
             .await;
         }
     };
-    let dir = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let sim_handle = github_sim::GithubSim::new(github_sim::SimConfig {
-        seed: 1,
-        ..Default::default()
-    });
-    let owner = sim_handle
-        .token("owner")
-        .expect("the simulator has an owner token");
-    let sim = sim_handle.spawn("127.0.0.1:0").await?;
-    let config = api::Config {
-        listen: "127.0.0.1:0".into(),
-        database_url: Some(
-            database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display())),
-        ),
-        github_api_url: sim.base_url(),
-        github_web_url: sim.base_url(),
-        api_key: Some("bench-key".into()),
-        encryption_key: Some(api::crypto::SecretBox::generate_key()),
-        ..api::Config::default()
-    };
-    let running = api::start(&config).await?;
-    let url = format!("{}/graphql", running.base_url());
-    let client = reqwest::Client::new();
+    let stack = stack::BenchStack::start("connection", database_url, |_| {}).await?;
+    let (client, url, owner) = (&stack.client, stack.url.as_str(), stack.owner.as_str());
 
-    let test_token = time_requests(&client, &url, "bench-key", iterations, |_| {
+    let test_token = time_requests(client, url, stack::KEY, iterations, |_| {
         json!({ "query": "mutation($t: String!) { testToken(token: $t) { ok message organizations { login access } } }", "variables": { "t": owner } })
     })
     .await?;
-    let create = time_requests(&client, &url, "bench-key", iterations, |i| {
+    let create = time_requests(client, url, stack::KEY, iterations, |i| {
         json!({ "query": "mutation($n: String!, $t: String!) { createIntegration(input: {name: $n, token: $t}) { id } }", "variables": { "n": format!("bench {i}"), "t": owner } })
     })
     .await?;
     let groups = time_requests(
-        &client,
-        &url,
-        "bench-key",
+        client,
+        url,
+        stack::KEY,
         iterations,
         |_| json!({ "query": "{ integrations { groups { login repositories(first: 100) { totalCount nodes { fullName } } } } }" }),
     );
@@ -224,7 +203,6 @@ async fn main() -> anyhow::Result<()> {
         "integrations {{ groups {{ repositories }} }} over {iterations} integrations"
     ));
 
-    running.stop().await;
-    std::fs::remove_dir_all(dir)?;
+    stack.stop().await;
     Ok(())
 }

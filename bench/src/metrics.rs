@@ -13,14 +13,17 @@ use sea_orm::{Database, TransactionTrait};
 use serde_json::{Value, json};
 use worker::store::{Scope, store_commits, store_pull_requests, store_tickets};
 
-use crate::{Samples, import::graphql, time_requests};
+use crate::{
+    Samples,
+    stack::{BenchStack, KEY, graphql},
+    time_requests,
+};
 
 pub struct MetricsBench {
     pub database_url: Option<String>,
     pub iterations: usize,
 }
 
-const KEY: &str = "bench-key";
 const COMMITS: usize = 100_000;
 const PULL_REQUESTS: usize = 10_000;
 const TICKETS: usize = 10_000;
@@ -220,37 +223,15 @@ const WORK_LOG: &str = "query($f: AnalyticsFilter!) { workLog(filter: $f, first:
 
 impl MetricsBench {
     pub async fn run(self) -> anyhow::Result<()> {
-        let dir =
-            std::env::temp_dir().join(format!("tributary-bench-metrics-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let sim_handle = github_sim::GithubSim::new(github_sim::SimConfig {
-            seed: 1,
-            ..Default::default()
-        });
-        let owner = sim_handle
-            .token("owner")
-            .expect("the simulator has an owner token");
-        let sim = sim_handle.spawn("127.0.0.1:0").await?;
-        let database_url = self
-            .database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
-        let config = api::Config {
-            listen: "127.0.0.1:0".into(),
-            database_url: Some(database_url.clone()),
-            github_api_url: sim.base_url(),
-            github_web_url: sim.base_url(),
-            api_key: Some(KEY.into()),
-            encryption_key: Some(api::crypto::SecretBox::generate_key()),
-            worker: false,
-            ..api::Config::default()
-        };
-        let running = api::start(&config).await?;
-        let url = format!("{}/graphql", running.base_url());
-        let client = reqwest::Client::new();
+        let stack = BenchStack::start("metrics", self.database_url.clone(), |config| {
+            config.worker = false;
+        })
+        .await?;
+        let (client, url, owner) = (&stack.client, stack.url.as_str(), stack.owner.as_str());
+        let database_url = stack.database_url.clone();
         let created = graphql(
-            &client,
-            &url,
+            client,
+            url,
             "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { id groups { login repositories(first: 100) { nodes { id } } } } }",
             json!({ "t": owner }),
         )
@@ -326,10 +307,10 @@ impl MetricsBench {
         println!("| --- | --- | --- | --- |");
         for (name, query, filter) in cases {
             // One untimed request warms caches and checks the answer.
-            graphql(&client, &url, query, json!({ "f": filter })).await?;
+            graphql(client, url, query, json!({ "f": filter })).await?;
             let samples: Samples = time_requests(
-                &client,
-                &url,
+                client,
+                url,
                 KEY,
                 self.iterations,
                 |_| json!({ "query": query, "variables": { "f": filter } }),
@@ -337,8 +318,7 @@ impl MetricsBench {
             .await?;
             samples.report(&name);
         }
-        running.stop().await;
-        let _ = std::fs::remove_dir_all(dir);
+        stack.stop().await;
         Ok(())
     }
 }

@@ -7,9 +7,12 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use entity::{pull_request, webhook, webhook_delivery};
 use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::Samples;
+use crate::{
+    Samples,
+    stack::{BenchStack, graphql},
+};
 
 pub struct WebhookBench {
     pub rate: u64,
@@ -18,61 +21,19 @@ pub struct WebhookBench {
     pub redis_url: Option<String>,
 }
 
-async fn graphql(
-    client: &reqwest::Client,
-    url: &str,
-    query: &str,
-    variables: Value,
-) -> anyhow::Result<Value> {
-    let answer: Value = client
-        .post(url)
-        .bearer_auth("bench-key")
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    anyhow::ensure!(
-        answer.get("errors").is_none(),
-        "the API answered errors: {answer}"
-    );
-    Ok(answer["data"].clone())
-}
-
 impl WebhookBench {
     pub async fn run(self) -> anyhow::Result<()> {
-        let dir = std::env::temp_dir().join(format!("tributary-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let sim_handle = github_sim::GithubSim::new(github_sim::SimConfig {
-            seed: 1,
-            ..Default::default()
-        });
-        let owner = sim_handle
-            .token("owner")
-            .expect("the simulator has an owner token");
-        let sim = sim_handle.spawn("127.0.0.1:0").await?;
-        let database_url = self
-            .database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
-        let config = api::Config {
-            listen: "127.0.0.1:0".into(),
-            database_url: Some(database_url.clone()),
-            github_api_url: sim.base_url(),
-            github_web_url: sim.base_url(),
-            api_key: Some("bench-key".into()),
-            encryption_key: Some(api::crypto::SecretBox::generate_key()),
-            redis_url: self.redis_url.clone(),
-            redis_prefix: format!("tributary-bench-{}", std::process::id()),
-            worker: true,
-            ..api::Config::default()
-        };
-        let running = api::start(&config).await?;
-        let url = format!("{}/graphql", running.base_url());
-        let client = reqwest::Client::new();
+        let stack = BenchStack::start("webhooks", self.database_url.clone(), |config| {
+            config.redis_url = self.redis_url.clone();
+            config.redis_prefix = format!("tributary-bench-{}", std::process::id());
+            config.worker = true;
+        })
+        .await?;
+        let (client, url, owner) = (&stack.client, stack.url.as_str(), stack.owner.as_str());
+        let database_url = stack.database_url.clone();
 
         // An owner integration with one repository imported, so its organization has a hook.
-        let integration = graphql(&client, &url, "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { id repositories(first: 100) { nodes { id fullName githubId } } } }", json!({ "t": owner })).await?;
+        let integration = graphql(client, url, "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { id repositories(first: 100) { nodes { id fullName githubId } } } }", json!({ "t": owner })).await?;
         let integration_id = integration["createIntegration"]["id"]
             .as_str()
             .unwrap()
@@ -84,7 +45,7 @@ impl WebhookBench {
             .find(|r| r["fullName"].as_str().unwrap().starts_with("acme-corp/"))
             .context("an acme-corp repository")?
             .clone();
-        graphql(&client, &url, "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }", json!({ "i": integration_id, "r": [repo["id"]] })).await?;
+        graphql(client, url, "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }", json!({ "i": integration_id, "r": [repo["id"]] })).await?;
         let db = Database::connect(&database_url).await?;
         let hook = loop {
             let found = webhook::Entity::find()
@@ -97,10 +58,9 @@ impl WebhookBench {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
-        let secrets =
-            api::crypto::SecretBox::from_base64_key(config.encryption_key.as_deref().unwrap())?;
+        let secrets = api::crypto::SecretBox::from_base64_key(&stack.encryption_key)?;
         let secret = secrets.open(hook.secret_ciphertext.as_deref().unwrap())?;
-        let receiver = format!("{}/webhooks/github/{integration_id}", running.base_url());
+        let receiver = format!("{}/webhooks/github/{integration_id}", stack.api.base_url());
         let full_name = repo["fullName"].as_str().unwrap().to_string();
         let (org, name) = full_name.split_once('/').unwrap();
 
@@ -211,8 +171,7 @@ impl WebhookBench {
             stored == total && rows == total,
             "lost deliveries: {stored} stored, {rows} applied of {total}"
         );
-        running.stop().await;
-        let _ = std::fs::remove_dir_all(dir);
+        stack.stop().await;
         Ok(())
     }
 }
