@@ -37,12 +37,12 @@ fn of<'a>(hooks: &'a [Value], org: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no webhook row for {org}: {hooks:#?}"))
 }
 
-/// The organization's state, once its row exists.
-async fn state(app: &TestApp, integration: &str, org: &str) -> Option<Value> {
+/// Whether the organization's webhook row exists and is in `expected` state.
+async fn in_state(app: &TestApp, integration: &str, org: &str, expected: &str) -> bool {
     webhooks(app, integration)
         .await
-        .into_iter()
-        .find(|h| h["organization"] == org)
+        .iter()
+        .any(|h| h["organization"] == org && h["state"] == expected)
 }
 
 async fn sim_hooks(app: &TestApp) -> Vec<Value> {
@@ -152,9 +152,7 @@ async fn hooked(app: &TestApp) -> Hooked {
         first_demo_repository(app, &integration).await;
     import(app, &integration, &repository_id).await;
     eventually(20, "the acme-corp hook is ACTIVE", || async {
-        state(app, &integration, "acme-corp")
-            .await
-            .is_some_and(|h| h["state"] == "ACTIVE")
+        in_state(app, &integration, "acme-corp", "ACTIVE").await
     })
     .await;
     let hook_id = of(&webhooks(app, &integration).await, "acme-corp")["hookId"]
@@ -403,16 +401,21 @@ fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
 
 on_every_backend!(hooks_follow_the_rules, with_redis);
 
-async fn member_only_organizations_get_no_hook(app: &TestApp) {
+/// A member-only integration with one acme-corp repository imported, once acme-corp
+/// says NOT_OWNER; returns the integration and the repository's full name.
+async fn imported_as_member(app: &TestApp) -> (String, String) {
     let integration = app.create_integration("member").await;
-    let (repository, _, _) = first_demo_repository(app, &integration).await;
+    let (repository, _, full_name) = first_demo_repository(app, &integration).await;
     import(app, &integration, &repository).await;
     eventually(10, "acme-corp says NOT_OWNER", || async {
-        state(app, &integration, "acme-corp")
-            .await
-            .is_some_and(|h| h["state"] == "NOT_OWNER")
+        in_state(app, &integration, "acme-corp", "NOT_OWNER").await
     })
     .await;
+    (integration, full_name)
+}
+
+async fn member_only_organizations_get_no_hook(app: &TestApp) {
+    let (integration, _) = imported_as_member(app).await;
     let acme = of(&webhooks(app, &integration).await, "acme-corp").clone();
     let reason = acme["reason"].as_str().unwrap();
     assert!(
@@ -822,15 +825,7 @@ on_every_backend!(simulator_activity_arrives_by_webhook, with_redis);
 /// leaves the organization becomes NOT_OWNER through the `organization` delivery
 /// itself, and is told the hook stays until an owner deletes it.
 async fn roles_move_hooks(app: &TestApp) {
-    let integration = app.create_integration("member").await;
-    let (repository, _, full_name) = first_demo_repository(app, &integration).await;
-    import(app, &integration, &repository).await;
-    eventually(10, "acme-corp says NOT_OWNER", || async {
-        state(app, &integration, "acme-corp")
-            .await
-            .is_some_and(|h| h["state"] == "NOT_OWNER")
-    })
-    .await;
+    let (integration, full_name) = imported_as_member(app).await;
     app.sim_control(
         Method::POST,
         "/_sim/orgs/acme-corp/members/member-svc",
@@ -857,11 +852,7 @@ async fn roles_move_hooks(app: &TestApp) {
     eventually(
         10,
         "the organization delivery makes the account a non-owner",
-        || async {
-            state(app, &integration, "acme-corp")
-                .await
-                .is_some_and(|h| h["state"] == "NOT_OWNER")
-        },
+        || async { in_state(app, &integration, "acme-corp", "NOT_OWNER").await },
     )
     .await;
     // GitHub lets only owners remove a hook: it stays, and the integration says so.
