@@ -45,6 +45,12 @@ pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
         .await
         .with_context(|| format!("connecting to the database ({})", redact_url(url)))?;
     migrate(&db).await.context("running migrations")?;
+    let refreshed = worker::figures::refresh_stale(&db)
+        .await
+        .context("computing pull request figures")?;
+    if refreshed > 0 {
+        tracing::info!(pull_requests = refreshed, "computed pull request figures");
+    }
     Ok(db)
 }
 

@@ -26,6 +26,14 @@ pub struct Model {
     pub changed_files: Option<i64>,
     pub parent_count: i32,
     pub imported_at: DateTimeUtc,
+    /// Who the commit counts for: `author_login`; for an author GitHub links to no
+    /// account, the login GitHub linked the same e-mail to on another commit, else the
+    /// e-mail (the store keeps it current as links arrive).
+    pub contributor: String,
+    /// `contributor` is a login (not an e-mail).
+    pub contributor_is_login: bool,
+    /// A `[bot]` login, name or e-mail (GitHub Apps write one).
+    pub author_is_bot: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,8 @@ mod m20261125_000002_oauth;
 mod m20261125_000003_import;
 mod m20261125_000004_webhooks;
 mod m20261125_000005_metrics;
+mod m20261125_000006_pull_request_figures;
+mod m20261125_000007_commit_contributors;
 
 pub struct Migrator;
 
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_import::Migration),
             Box::new(m20261125_000004_webhooks::Migration),
             Box::new(m20261125_000005_metrics::Migration),
+            Box::new(m20261125_000006_pull_request_figures::Migration),
+            Box::new(m20261125_000007_commit_contributors::Migration),
         ]
     }
 }

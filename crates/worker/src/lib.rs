@@ -6,6 +6,7 @@
 
 pub mod budget;
 pub mod bus;
+pub mod figures;
 pub mod importer;
 pub mod policy;
 pub mod queue;

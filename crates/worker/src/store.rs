@@ -1,9 +1,12 @@
 //! Writes one fetched page: every row upserted by its GitHub key, in statements of
 //! many rows. Callers pass their transaction, so a page is stored whole or not at all.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{
-    comment, commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
+    comment, commit, pull_request, pull_request_commit, reaction, review, sql::Sql, ticket,
+    ticket_event,
 };
 use github::import::{Actor, Comment, Commit, PullRequest, Review, Ticket};
 use sea_orm::{
@@ -12,7 +15,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::runs::Resource;
+use crate::{figures, runs::Resource};
 
 /// The repository a page belongs to.
 #[derive(Clone, Debug)]
@@ -73,36 +76,174 @@ fn enum_name<T: Serialize>(value: &T) -> String {
     }
 }
 
+/// A `[bot]` account or identity: GitHub Apps put `[bot]` in their
+/// login, their commits' author name and e-mail.
+fn is_bot_identity(login: Option<&str>, name: Option<&str>, email: Option<&str>) -> bool {
+    login.is_some_and(|l| l.ends_with("[bot]"))
+        || name.is_some_and(|n| n.ends_with("[bot]"))
+        || email.is_some_and(|e| e.contains("[bot]@"))
+}
+
+/// Commits, each with its contributor resolved (see `commit::Model::contributor`).
+/// A page that brings the first link of an e-mail to a login moves that e-mail's
+/// older unlinked commits to the login too.
 pub async fn store_commits(
     db: &impl ConnectionTrait,
     scope: &Scope,
     commits: &[Commit],
 ) -> Result<(), DbErr> {
+    let unlinked: Vec<String> = distinct(
+        commits
+            .iter()
+            .filter(|c| c.author.login.is_none())
+            .filter_map(|c| c.author.email.clone()),
+    );
+    let mut links = email_links(db, &scope.integration_id, &unlinked).await?;
+    for c in commits {
+        if let (Some(login), Some(email)) = (&c.author.login, &c.author.email) {
+            links
+                .entry(email.clone())
+                .and_modify(|linked| {
+                    if login < linked {
+                        *linked = login.clone();
+                    }
+                })
+                .or_insert_with(|| login.clone());
+        }
+    }
     let now = Utc::now();
     let rows = commits
         .iter()
-        .map(|c| commit::ActiveModel {
-            repository_id: Set(scope.repository_id.clone()),
-            oid: Set(c.oid.clone()),
-            integration_id: Set(scope.integration_id.clone()),
-            node_id: Set(c.node_id.clone()),
-            message_headline: Set(c.message_headline.clone()),
-            authored_at: Set(c.authored_at),
-            committed_at: Set(c.committed_at),
-            author_name: Set(c.author.name.clone()),
-            author_email: Set(c.author.email.clone()),
-            author_login: Set(c.author.login.clone()),
-            committer_name: Set(c.committer.name.clone()),
-            committer_email: Set(c.committer.email.clone()),
-            committer_login: Set(c.committer.login.clone()),
-            additions: Set(c.additions),
-            deletions: Set(c.deletions),
-            changed_files: Set(c.changed_files),
-            parent_count: Set(c.parent_count as i32),
-            imported_at: Set(now),
+        .map(|c| {
+            let linked = c.author.email.as_ref().and_then(|e| links.get(e));
+            let (contributor, is_login) = match (&c.author.login, linked) {
+                (Some(login), _) | (None, Some(login)) => (login.clone(), true),
+                (None, None) => (
+                    c.author
+                        .email
+                        .clone()
+                        .or_else(|| c.author.name.clone())
+                        .unwrap_or_default(),
+                    false,
+                ),
+            };
+            commit::ActiveModel {
+                repository_id: Set(scope.repository_id.clone()),
+                oid: Set(c.oid.clone()),
+                integration_id: Set(scope.integration_id.clone()),
+                node_id: Set(c.node_id.clone()),
+                message_headline: Set(c.message_headline.clone()),
+                authored_at: Set(c.authored_at),
+                committed_at: Set(c.committed_at),
+                author_name: Set(c.author.name.clone()),
+                author_email: Set(c.author.email.clone()),
+                author_login: Set(c.author.login.clone()),
+                committer_name: Set(c.committer.name.clone()),
+                committer_email: Set(c.committer.email.clone()),
+                committer_login: Set(c.committer.login.clone()),
+                additions: Set(c.additions),
+                deletions: Set(c.deletions),
+                changed_files: Set(c.changed_files),
+                parent_count: Set(c.parent_count as i32),
+                imported_at: Set(now),
+                contributor: Set(contributor),
+                contributor_is_login: Set(is_login),
+                author_is_bot: Set(is_bot_identity(
+                    c.author.login.as_deref(),
+                    c.author.name.as_deref(),
+                    c.author.email.as_deref(),
+                )),
+            }
         })
         .collect();
-    upsert(db, rows).await
+    upsert(db, rows).await?;
+
+    let linked: Vec<String> = distinct(
+        commits
+            .iter()
+            .filter(|c| c.author.login.is_some())
+            .filter_map(|c| c.author.email.clone()),
+    );
+    let links = email_links(db, &scope.integration_id, &linked).await?;
+    link_older_commits(db, &scope.integration_id, &links).await
+}
+
+fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut values: Vec<String> = values.collect();
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// Lists bound in one statement stay far below SQLite's parameter limit.
+const LINKS_PER_STATEMENT: usize = 250;
+
+/// The login GitHub linked each of `emails` to on some commit, for those it linked
+/// (the first in order if it linked several). One index probe per e-mail
+/// (`commits_integration_email_login`), never all of its commits.
+pub async fn email_links(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    emails: &[String],
+) -> Result<HashMap<String, String>, DbErr> {
+    let mut found = HashMap::new();
+    for chunk in emails.chunks(LINKS_PER_STATEMENT) {
+        let mut sql = Sql::new(db.get_database_backend());
+        for (i, email) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push(&format!(
+                "SELECT CAST({i} AS BIGINT) AS position, (SELECT author_login FROM commits WHERE integration_id = "
+            ))
+            .bind(integration_id.to_string())
+            .push(" AND author_email = ")
+            .bind(email.clone())
+            .push(" AND author_login IS NOT NULL ORDER BY author_login LIMIT 1) AS login");
+        }
+        for row in db.query_all_raw(sql.statement()).await? {
+            let position: i64 = row.try_get("", "position")?;
+            if let Some(login) = row.try_get::<Option<String>>("", "login")? {
+                found.insert(chunk[position as usize].clone(), login);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Points the unlinked commits of each e-mail at its login, where they do not already.
+async fn link_older_commits(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    links: &HashMap<String, String>,
+) -> Result<(), DbErr> {
+    let links: Vec<(&String, &String)> = links.iter().collect();
+    for chunk in links.chunks(LINKS_PER_STATEMENT) {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push("UPDATE commits SET contributor = l.login, contributor_is_login = ")
+            .bind(true)
+            .push(" FROM (");
+        for (i, (email, login)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push("SELECT ")
+                .bind((*email).clone())
+                .push(" AS email, ")
+                .bind((*login).clone())
+                .push(" AS login");
+        }
+        sql.push(") l WHERE commits.integration_id = ")
+            .bind(integration_id.to_string())
+            .push(
+                " AND commits.author_email = l.email AND commits.author_login IS NULL \
+                 AND (commits.contributor <> l.login OR commits.contributor_is_login = ",
+            )
+            .bind(false)
+            .push(")");
+        db.execute_raw(sql.statement()).await?;
+    }
+    Ok(())
 }
 
 fn comment_rows(
@@ -155,6 +296,12 @@ pub async fn store_reviews(
         db,
         review_rows(scope, pull_request_node_id, reviews).collect(),
     )
+    .await?;
+    figures::refresh(
+        db,
+        &scope.integration_id,
+        &[pull_request_node_id.to_string()],
+    )
     .await
 }
 
@@ -166,7 +313,7 @@ pub enum CommentParent {
 }
 
 impl CommentParent {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             CommentParent::PullRequest => "PULL_REQUEST",
             CommentParent::Ticket => "TICKET",
@@ -186,7 +333,11 @@ pub async fn store_comments(
         db,
         comment_rows(scope, parent_node_id, parent.as_str(), comments).collect(),
     )
-    .await
+    .await?;
+    if parent == CommentParent::PullRequest {
+        figures::refresh(db, &scope.integration_id, &[parent_node_id.to_string()]).await?;
+    }
+    Ok(())
 }
 
 pub async fn store_pull_requests(
@@ -261,7 +412,9 @@ pub async fn store_pull_requests(
     upsert(db, commits).await?;
     upsert(db, reviews).await?;
     upsert(db, comments).await?;
-    upsert(db, reactions).await
+    upsert(db, reactions).await?;
+    let ids: Vec<String> = pulls.iter().map(|pr| pr.node_id.clone()).collect();
+    figures::refresh(db, &scope.integration_id, &ids).await
 }
 
 pub async fn store_tickets(
@@ -488,6 +641,134 @@ mod tests {
                 created_at: at(4),
             }],
         }
+    }
+
+    async fn figures_of(db: &DatabaseConnection, without_bots: bool) -> crate::figures::timeline::Figures {
+        let row = entity::pull_request_figures::Entity::find_by_id((
+            "i1".to_string(),
+            "PR_1".to_string(),
+            without_bots,
+        ))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("figures are stored with the pull request");
+        crate::figures::figures_of(&row)
+    }
+
+    #[tokio::test]
+    async fn a_pull_requests_figures_follow_every_write_of_it_and_its_actions() {
+        let (db, scope) = database().await;
+        store_pull_requests(&db, &scope, &[pull_request(1, "t")]).await.unwrap();
+        // bob's review, a deleted account's comment and a bot's thread comment.
+        let all = figures_of(&db, false).await;
+        assert_eq!(all.reviewers, vec!["bob", "dependabot[bot]", "ghost"]);
+        assert_eq!((all.comments, all.reviews, all.size), (2, 1, 4));
+        assert_eq!(all.time_to_merge, Some(5.0 / 3600.0));
+        let humans = figures_of(&db, true).await;
+        assert_eq!(humans.reviewers, vec!["bob", "ghost"]);
+        assert_eq!(humans.comments, 1);
+
+        // A review arriving alone (a webhook) counts at once.
+        let late = Review {
+            node_id: "PRR_late".into(),
+            state: ReviewState::Commented,
+            author: actor("carol"),
+            submitted_at: Some(at(6)),
+            body: "looks good".into(),
+        };
+        store_reviews(&db, &scope, "PR_1", &[late]).await.unwrap();
+        let all = figures_of(&db, false).await;
+        assert_eq!(all.reviews, 2);
+        assert!(all.reviewers.contains(&"carol".to_string()));
+
+        // Rows computed by an older definition, or missing, are computed again at start.
+        let before = figures_of(&db, false).await;
+        entity::pull_request_figures::Entity::delete_many()
+            .exec(&db)
+            .await
+            .unwrap();
+        assert_eq!(crate::figures::refresh_stale(&db).await.unwrap(), 1);
+        assert_eq!(figures_of(&db, false).await, before);
+        assert_eq!(crate::figures::refresh_stale(&db).await.unwrap(), 0);
+    }
+
+    fn authored(oid: &str, login: Option<&str>, email: &str, name: &str) -> Commit {
+        Commit {
+            node_id: format!("C_{oid}"),
+            oid: oid.into(),
+            message_headline: "m".into(),
+            authored_at: at(0),
+            committed_at: at(0),
+            author: GitActor {
+                name: Some(name.into()),
+                email: Some(email.into()),
+                login: login.map(str::to_string),
+            },
+            committer: GitActor::default(),
+            additions: 1,
+            deletions: 1,
+            changed_files: Some(1),
+            parent_count: 1,
+        }
+    }
+
+    async fn contributor_of(db: &DatabaseConnection, oid: &str) -> (String, bool, bool) {
+        let c = commit::Entity::find_by_id(("r1".to_string(), oid.to_string()))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        (c.contributor, c.contributor_is_login, c.author_is_bot)
+    }
+
+    #[tokio::test]
+    async fn an_email_linked_later_moves_its_older_commits_to_the_login() {
+        let (db, scope) = database().await;
+        store_commits(
+            &db,
+            &scope,
+            &[
+                authored("a1", None, "ann@home.example", "Ann"),
+                authored("b1", None, "ci@example.com", "ci-bot[bot]"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            contributor_of(&db, "a1").await,
+            ("ann@home.example".into(), false, false)
+        );
+        assert_eq!(
+            contributor_of(&db, "b1").await,
+            ("ci@example.com".into(), false, true)
+        );
+        // GitHub links the e-mail on a later commit: the older one follows.
+        store_commits(&db, &scope, &[authored("a2", Some("ann"), "ann@home.example", "Ann")])
+            .await
+            .unwrap();
+        assert_eq!(contributor_of(&db, "a1").await, ("ann".into(), true, false));
+        // A new unlinked commit of that e-mail is the login's at once; of two links,
+        // the first login in order wins.
+        store_commits(
+            &db,
+            &scope,
+            &[
+                authored("a3", None, "ann@home.example", "Ann"),
+                authored("a4", Some("aardvark"), "ann@home.example", "Ann"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            contributor_of(&db, "a3").await,
+            ("aardvark".into(), true, false)
+        );
+        assert_eq!(
+            contributor_of(&db, "a1").await,
+            ("aardvark".into(), true, false)
+        );
+        assert_eq!(contributor_of(&db, "a2").await, ("ann".into(), true, false));
     }
 
     #[tokio::test]

@@ -1,12 +1,10 @@
-//! Commit metrics: the database groups commits by author and local day (see
-//! [`super::days`]); the few rows that come back are folded into contributors here.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! Commit metrics: the database groups commits by contributor and counts their local
+//! days (see [`super::days`]); one row per contributor comes back.
 
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::{
-    contributors::{CommitAuthors, ContributorKey},
+    contributors::{ContributorKey, commit_contributor},
     scope::Scope,
     sql::{Sql, sum_bigint},
 };
@@ -57,12 +55,14 @@ impl CommitFigures {
     }
 }
 
+/// One statement: the database groups the range's commits by contributor (resolved
+/// when they were stored) and counts each one's distinct local days.
 pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitFigures, DbErr> {
     let backend = db.get_database_backend();
     let day = scope.local_day_sql(backend, "c.authored_at");
     let mut sql = Sql::new(backend);
     sql.push(&format!(
-        "SELECT c.author_login, c.author_email, MAX(c.author_name) AS author_name, {day} AS local_day, \
+        "SELECT c.contributor, c.contributor_is_login, COUNT(DISTINCT {day}) AS coding_days, \
          COUNT(*) AS commits, {merges} AS merges, {additions} AS additions, {deletions} AS deletions \
          FROM commits c WHERE ",
         merges = sum_bigint("CASE WHEN c.parent_count > 1 THEN 1 ELSE 0 END"),
@@ -71,71 +71,35 @@ pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitF
     ));
     scope.restrict(&mut sql, "c", "authored_at");
     scope.restrict_commit_author(&mut sql, "c");
-    sql.push(" GROUP BY c.author_login, c.author_email, local_day");
-    let rows = db.query_all_raw(sql.statement()).await?;
-
-    struct Group {
-        login: Option<String>,
-        email: Option<String>,
-        name: Option<String>,
-        day: i64,
-        commits: i64,
-        merges: i64,
-        additions: i64,
-        deletions: i64,
-    }
-    let groups = rows
+    sql.push(" GROUP BY c.contributor, c.contributor_is_login");
+    let mut total = ContributorCommits::default();
+    let mut contributors = db
+        .query_all_raw(sql.statement())
+        .await?
         .iter()
         .map(|row| {
-            Ok(Group {
-                login: row.try_get("", "author_login")?,
-                email: row.try_get("", "author_email")?,
-                name: row.try_get("", "author_name")?,
-                day: row.try_get("", "local_day")?,
+            let figures = ContributorCommits {
+                coding_days: row.try_get("", "coding_days")?,
                 commits: row.try_get("", "commits")?,
-                merges: row.try_get("", "merges")?,
+                merge_commits: row.try_get("", "merges")?,
                 additions: row.try_get("", "additions")?,
                 deletions: row.try_get("", "deletions")?,
-            })
-        })
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    let authors = CommitAuthors::load(
-        db,
-        &scope.integration_id,
-        groups
-            .iter()
-            .map(|g| (g.login.as_deref(), g.email.as_deref())),
-    )
-    .await?;
-
-    let mut by_contributor: BTreeMap<ContributorKey, (BTreeSet<i64>, ContributorCommits)> =
-        BTreeMap::new();
-    for group in groups {
-        let key = authors.key(
-            group.login.as_deref(),
-            group.email.as_deref(),
-            group.name.as_deref(),
-        );
-        let (days, figures) = by_contributor.entry(key).or_default();
-        days.insert(group.day);
-        figures.commits += group.commits;
-        figures.merge_commits += group.merges;
-        figures.additions += group.additions;
-        figures.deletions += group.deletions;
-    }
-    let mut total = ContributorCommits::default();
-    let contributors = by_contributor
-        .into_iter()
-        .map(|(key, (days, mut figures))| {
-            figures.coding_days = days.len() as i64;
+            };
             total.coding_days += figures.coding_days;
             total.commits += figures.commits;
             total.merge_commits += figures.merge_commits;
             total.additions += figures.additions;
             total.deletions += figures.deletions;
-            (key, figures)
+            Ok((
+                commit_contributor(
+                    row.try_get("", "contributor")?,
+                    row.try_get("", "contributor_is_login")?,
+                ),
+                figures,
+            ))
         })
-        .collect();
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    contributors.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(CommitFigures {
         days: scope.days(),
         total,

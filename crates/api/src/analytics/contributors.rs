@@ -1,14 +1,10 @@
-//! Contributors are derived at query time, so every stored row (an import's or a
-//! webhook's) counts at once and a link GitHub makes later applies to older commits
-//! too: one contributor per GitHub login; a commit author GitHub links to no account
-//! is a contributor by e-mail, until a commit with the same e-mail carries a login,
-//! from then on that e-mail's commits (older ones included) belong to the login.
+//! Contributors: one per GitHub login; a commit author GitHub links to no account is a
+//! contributor by e-mail, until a commit with the same e-mail carries a login, from
+//! then on that e-mail's commits (older ones included) belong to the login. The store
+//! resolves each commit's contributor as it writes (`worker::store::store_commits`),
+//! and moves older commits when a link arrives; other rows are their account's.
 
-use std::collections::HashMap;
-
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
-
-use super::sql::Sql;
+use sea_orm::{DatabaseConnection, DbErr};
 
 /// Who did something: a GitHub login, or a commit e-mail linked to none.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,19 +34,16 @@ pub fn is_bot_login(login: &str) -> bool {
     login.ends_with("[bot]")
 }
 
-/// GitHub shows a deleted account as `ghost`.
-pub const GHOST: &str = "ghost";
+pub use worker::figures::GHOST;
 
-/// The `contributors` filter, resolved: logins (those asked, and those linked to the
-/// e-mails asked) and the e-mails of commits to include.
+/// The `contributors` filter, resolved: the logins asked, with those GitHub linked the
+/// e-mails asked to, and the e-mails asked that it linked to none. Commits match on
+/// their resolved contributor; other rows on their account's login.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
     pub logins: Vec<String>,
     pub emails: Vec<String>,
 }
-
-/// Lists bound in one statement stay far below SQLite's parameter limit.
-const CHUNK: usize = 500;
 
 impl Selection {
     pub async fn resolve(
@@ -58,97 +51,37 @@ impl Selection {
         integration_id: &str,
         names: &[String],
     ) -> Result<Selection, DbErr> {
-        let (mut emails, mut logins): (Vec<String>, Vec<String>) =
+        let (emails, mut logins): (Vec<String>, Vec<String>) =
             names.iter().cloned().partition(|n| n.contains('@'));
-        logins.extend(links(db, integration_id, &emails).await?.into_values());
+        let links = worker::store::email_links(db, integration_id, &emails).await?;
+        let mut unlinked = Vec::new();
+        for email in emails {
+            match links.get(&email) {
+                Some(login) => logins.push(login.clone()),
+                None => unlinked.push(email),
+            }
+        }
         logins.sort();
         logins.dedup();
-        for chunk in logins.chunks(CHUNK) {
-            let mut sql = Sql::new(db.get_database_backend());
-            sql.push("SELECT DISTINCT author_email FROM commits WHERE integration_id = ")
-                .bind(integration_id.to_string())
-                .push(" AND author_email IS NOT NULL AND author_login IN ")
-                .bind_list(chunk);
-            for row in db.query_all_raw(sql.statement()).await? {
-                emails.push(row.try_get::<String>("", "author_email")?);
-            }
-        }
-        emails.sort();
-        emails.dedup();
-        Ok(Selection { logins, emails })
-    }
-}
-
-/// The login GitHub linked to each of `emails` on some commit, for those it linked
-/// (the first in order if it linked several). One index probe per e-mail
-/// (`commits_integration_email_login`), never all of its commits.
-pub async fn links(
-    db: &impl ConnectionTrait,
-    integration_id: &str,
-    emails: &[String],
-) -> Result<HashMap<String, String>, DbErr> {
-    let mut found = HashMap::new();
-    for chunk in emails.chunks(CHUNK / 2) {
-        let mut sql = Sql::new(db.get_database_backend());
-        for (i, email) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(" UNION ALL ");
-            }
-            sql.push(&format!(
-                "SELECT CAST({i} AS BIGINT) AS position, (SELECT author_login FROM commits WHERE integration_id = "
-            ))
-            .bind(integration_id.to_string())
-            .push(" AND author_email = ")
-            .bind(email.clone())
-            .push(" AND author_login IS NOT NULL ORDER BY author_login LIMIT 1) AS login");
-        }
-        for row in db.query_all_raw(sql.statement()).await? {
-            let position: i64 = row.try_get("", "position")?;
-            if let Some(login) = row.try_get::<Option<String>>("", "login")? {
-                found.insert(chunk[position as usize].clone(), login);
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// Resolves commit authors (login, e-mail) to contributors, looking up the links of
-/// the e-mails without a login in one pass.
-pub struct CommitAuthors {
-    links: HashMap<String, String>,
-}
-
-impl CommitAuthors {
-    pub async fn load<'a>(
-        db: &impl ConnectionTrait,
-        integration_id: &str,
-        authors: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
-    ) -> Result<CommitAuthors, DbErr> {
-        let mut unlinked: Vec<String> = authors
-            .filter(|(login, _)| login.is_none())
-            .filter_map(|(_, email)| email.map(str::to_string))
-            .collect();
         unlinked.sort();
         unlinked.dedup();
-        Ok(CommitAuthors {
-            links: links(db, integration_id, &unlinked).await?,
+        Ok(Selection {
+            logins,
+            emails: unlinked,
         })
     }
 
-    pub fn key(
-        &self,
-        login: Option<&str>,
-        email: Option<&str>,
-        name: Option<&str>,
-    ) -> ContributorKey {
-        match (login, email) {
-            (Some(login), _) => ContributorKey::Login(login.to_string()),
-            (None, Some(email)) => match self.links.get(email) {
-                Some(login) => ContributorKey::Login(login.clone()),
-                None => ContributorKey::Email(email.to_string()),
-            },
-            // git requires an e-mail; an empty one is still an identity of its own.
-            (None, None) => ContributorKey::Email(name.unwrap_or_default().to_string()),
-        }
+    /// Every contributor value a commit of the selection has.
+    pub fn contributors(&self) -> Vec<String> {
+        self.logins.iter().chain(&self.emails).cloned().collect()
+    }
+}
+
+/// A commit's contributor, from its stored resolution.
+pub fn commit_contributor(contributor: String, is_login: bool) -> ContributorKey {
+    if is_login {
+        ContributorKey::Login(contributor)
+    } else {
+        ContributorKey::Email(contributor)
     }
 }

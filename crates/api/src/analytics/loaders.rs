@@ -44,8 +44,7 @@ impl Loader<ContributorName> for StoreLoader {
     type Error = Arc<DbErr>;
 
     /// One statement for every key: a subquery per key that reads one index entry
-    /// (`commits_integration_login_authored`, or the e-mail index), never all of a
-    /// contributor's commits.
+    /// (`commits_integration_contributor_authored`), never all of a contributor's commits.
     async fn load(
         &self,
         keys: &[ContributorName],
@@ -57,14 +56,12 @@ impl Loader<ContributorName> for StoreLoader {
                 if i > 0 {
                     sql.push(" UNION ALL ");
                 }
-                let condition = match key.key {
-                    ContributorKey::Login(_) => "author_login = ",
-                    ContributorKey::Email(_) => "author_login IS NULL AND author_email = ",
-                };
                 sql.push(&format!("SELECT CAST({i} AS BIGINT) AS position, (SELECT author_name FROM commits WHERE integration_id = "))
                     .bind(key.integration_id.clone())
-                    .push(&format!(" AND {condition}"))
+                    .push(" AND contributor = ")
                     .bind(key.key.id().to_string())
+                    .push(" AND contributor_is_login = ")
+                    .bind(matches!(key.key, ContributorKey::Login(_)))
                     .push(" ORDER BY authored_at DESC LIMIT 1) AS name");
             }
             for row in self.db.query_all_raw(sql.statement()).await? {

@@ -1,6 +1,7 @@
 //! What the imported data is for: pull request and commit metrics and the Work log,
-//! computed from the import tables at query time (so a webhook's upsert counts at
-//! once). Definitions, with worked examples, are in docs/metrics.md.
+//! computed from the import tables at query time, and from each pull request's figures,
+//! which the worker stores in the same transaction as the rows they come from (so a
+//! webhook's upsert counts at once). Definitions, with worked examples, are in docs/metrics.md.
 //!
 //! Two rules from the seed hold everywhere here: no query reads the `reactions` table
 //! (a 👍 on a pull request or a comment changes nothing), while a comment counts
@@ -13,8 +14,7 @@ pub mod days;
 pub mod loaders;
 pub mod pull_requests;
 pub mod scope;
-pub mod sql;
-pub mod timeline;
+pub use entity::sql;
 pub mod work_log;
 
 pub use contributors::ContributorKey;

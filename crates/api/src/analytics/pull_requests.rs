@@ -1,18 +1,19 @@
-//! Pull request metrics: the pull requests a scope selects, their timelines read in
-//! three statements (comments, reviews, commits) whatever their number, and the
-//! figures of each ([`super::timeline`]) and of all together.
+//! Pull request metrics: the pull requests a scope selects, each with the figures the
+//! worker stored beside it when it or one of its actions was written
+//! (`worker::figures`), and all of them taken together, added up in SQL.
 
 use std::collections::HashMap;
 
 use async_graphql::Enum;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use entity::pull_request_figures;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult};
+use worker::figures::{figures_of, timeline::Figures};
 
 use super::{
     contributors::GHOST,
     scope::Scope,
-    sql::Sql,
-    timeline::{Action, ActionKind, Figures, Timeline, average},
+    sql::{Sql, sum_bigint},
 };
 
 /// Which pull requests a query counts.
@@ -72,6 +73,11 @@ impl PullRequestRow {
 /// `FROM pull_requests pr WHERE …` for the scope's pull requests.
 fn from_selected(sql: &mut Sql, scope: &Scope, set: PullRequestSet) {
     sql.push(" FROM pull_requests pr WHERE ");
+    restrict_selected(sql, scope, set);
+}
+
+/// The conditions on `pr` that select the scope's pull requests.
+fn restrict_selected(sql: &mut Sql, scope: &Scope, set: PullRequestSet) {
     scope.restrict(sql, "pr", set.time_column());
     scope.restrict_account(sql, "pr.author_login", Some("pr.author_is_bot"));
 }
@@ -120,145 +126,6 @@ pub async fn list(
         .collect()
 }
 
-/// Which pull requests' actions to read: the listed ones, or all the scope selects.
-enum Among<'a> {
-    These(&'a [PullRequestRow]),
-    Selected(PullRequestSet),
-}
-
-impl Among<'_> {
-    fn restrict(&self, sql: &mut Sql, scope: &Scope, column: &str) {
-        sql.push(&format!(" AND {column} IN "));
-        match self {
-            Among::These(rows) => {
-                let ids: Vec<String> = rows.iter().map(|r| r.node_id.clone()).collect();
-                sql.bind_list(&ids);
-            }
-            Among::Selected(set) => {
-                sql.push("(SELECT pr.node_id");
-                from_selected(sql, scope, *set);
-                sql.push(")");
-            }
-        }
-    }
-}
-
-/// Every action on the pull requests, by pull request node id.
-async fn actions(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    among: Among<'_>,
-) -> Result<HashMap<String, Vec<(Option<String>, Action)>>, DbErr> {
-    let backend = db.get_database_backend();
-    let bots = |sql: &mut Sql, login: &str, flag: Option<&str>| {
-        if scope.exclude_bots {
-            sql.push(&format!(" AND COALESCE({login}, '') NOT LIKE '%[bot]'"));
-            if let Some(flag) = flag {
-                sql.push(&format!(" AND {flag} = FALSE"));
-            }
-        }
-    };
-    let mut comments = Sql::new(backend);
-    comments
-        .push("SELECT c.parent_node_id AS pr, c.author_login AS actor, c.created_at AS at FROM comments c WHERE c.integration_id = ")
-        .bind(scope.integration_id.clone())
-        .push(" AND c.parent_kind = 'PULL_REQUEST'");
-    among.restrict(&mut comments, scope, "c.parent_node_id");
-    bots(&mut comments, "c.author_login", Some("c.author_is_bot"));
-
-    // A pending review is a draft only its author sees; a dismissed one still happened.
-    let mut reviews = Sql::new(backend);
-    reviews
-        .push("SELECT r.pull_request_node_id AS pr, r.author_login AS actor, r.submitted_at AS at, r.body FROM reviews r WHERE r.integration_id = ")
-        .bind(scope.integration_id.clone())
-        .push(" AND r.submitted_at IS NOT NULL AND r.state <> 'PENDING'");
-    among.restrict(&mut reviews, scope, "r.pull_request_node_id");
-    bots(&mut reviews, "r.author_login", Some("r.author_is_bot"));
-
-    let mut commits = Sql::new(backend);
-    commits
-        .push("SELECT pc.pull_request_node_id AS pr, pc.author_login AS actor, pc.committed_at AS at FROM pull_request_commits pc WHERE pc.integration_id = ")
-        .bind(scope.integration_id.clone());
-    among.restrict(&mut commits, scope, "pc.pull_request_node_id");
-    bots(&mut commits, "pc.author_login", None);
-
-    let (comments, reviews, commits) = futures_util::try_join!(
-        db.query_all_raw(comments.statement()),
-        db.query_all_raw(reviews.statement()),
-        db.query_all_raw(commits.statement()),
-    )?;
-    let mut by_pull_request: HashMap<String, Vec<(Option<String>, Action)>> = HashMap::new();
-    let mut add = |row: &QueryResult, kind: ActionKind| -> Result<(), DbErr> {
-        let actor: Option<String> = row.try_get("", "actor")?;
-        by_pull_request
-            .entry(row.try_get("", "pr")?)
-            .or_default()
-            .push((
-                actor.clone(),
-                Action {
-                    actor: actor.unwrap_or_default(),
-                    at: row.try_get("", "at")?,
-                    kind,
-                },
-            ));
-        Ok(())
-    };
-    for row in &comments {
-        add(row, ActionKind::Comment)?;
-    }
-    for row in &reviews {
-        let body: String = row.try_get("", "body")?;
-        add(
-            row,
-            ActionKind::Review {
-                with_body: !body.trim().is_empty(),
-            },
-        )?;
-    }
-    for row in &commits {
-        add(row, ActionKind::Commit)?;
-    }
-    Ok(by_pull_request)
-}
-
-/// Each pull request with its figures. A commit without a GitHub account is counted
-/// as the pull request author's (it was pushed to their branch); a comment or review
-/// by a deleted account is `ghost`'s.
-async fn with_figures(
-    db: &impl ConnectionTrait,
-    scope: &Scope,
-    rows: Vec<PullRequestRow>,
-    among: Among<'_>,
-) -> Result<Vec<(PullRequestRow, Figures)>, DbErr> {
-    let mut actions = actions(db, scope, among).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let list = actions.remove(&row.node_id).unwrap_or_default();
-            let actions = list
-                .into_iter()
-                .map(|(login, mut action)| {
-                    action.actor = match (login, action.kind) {
-                        (Some(login), _) => login,
-                        (None, ActionKind::Commit) => row.author.clone(),
-                        (None, _) => GHOST.to_string(),
-                    };
-                    action
-                })
-                .collect();
-            let figures = Timeline {
-                author: row.author.clone(),
-                created_at: row.created_at,
-                merged_at: row.merged_at,
-                size: row.size,
-                actions,
-            }
-            .figures();
-            (row, figures)
-        })
-        .collect())
-}
-
 pub async fn page(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -270,8 +137,23 @@ pub async fn page(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = rows.clone();
-    with_figures(db, scope, rows, Among::These(&ids)).await
+    let ids: Vec<&str> = rows.iter().map(|r| r.node_id.as_str()).collect();
+    let mut stored: HashMap<String, Figures> = pull_request_figures::Entity::find()
+        .filter(pull_request_figures::Column::IntegrationId.eq(scope.integration_id.as_str()))
+        .filter(pull_request_figures::Column::PullRequestNodeId.is_in(ids))
+        .filter(pull_request_figures::Column::WithoutBots.eq(scope.exclude_bots))
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| (row.pull_request_node_id.clone(), figures_of(row)))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let figures = stored.remove(&row.node_id).unwrap_or_default();
+            (row, figures)
+        })
+        .collect())
 }
 
 /// The figures of every selected pull request taken together.
@@ -294,47 +176,66 @@ pub struct Aggregate {
     pub average_size: Option<f64>,
 }
 
-pub fn aggregate(figures: &[Figures]) -> Aggregate {
-    let collect = |f: fn(&Figures) -> Option<f64>| figures.iter().filter_map(f).collect::<Vec<_>>();
-    let first_comments = collect(|f| f.time_to_first_comment);
-    let reactions: Vec<f64> = figures
-        .iter()
-        .flat_map(|f| f.reaction_times.iter().copied())
-        .collect();
-    let responses: Vec<f64> = figures
-        .iter()
-        .flat_map(|f| f.responsiveness.iter().copied())
-        .collect();
-    let merges = collect(|f| f.time_to_merge);
-    Aggregate {
-        pull_requests: figures.len() as i64,
-        with_first_comment: first_comments.len() as i64,
-        average_time_to_first_comment: average(&first_comments),
-        reviewer_responses: reactions.len() as i64,
-        average_reaction_time: average(&reactions),
-        author_responses: responses.len() as i64,
-        average_responsiveness: average(&responses),
-        thoroughly_reviewed: figures.iter().filter(|f| f.thoroughly_reviewed).count() as i64,
-        merged: merges.len() as i64,
-        comments: figures.iter().map(|f| f.comments).sum(),
-        reviews: figures.iter().map(|f| f.reviews).sum(),
-        average_reviewers: average(&collect(|f| Some(f.reviewers.len() as f64))),
-        average_iterations: average(&collect(|f| Some(f.iterations as f64))),
-        average_time_to_merge: average(&merges),
-        average_size: average(&collect(|f| Some(f.size as f64))),
-    }
-}
-
+/// One statement over the selected pull requests' stored figures. Averages over
+/// responses divide the sums of hours by the number of responses, as if every
+/// response of every pull request were averaged at once.
 pub async fn aggregate_of(
     db: &impl ConnectionTrait,
     scope: &Scope,
     set: PullRequestSet,
 ) -> Result<Aggregate, DbErr> {
-    let rows = list(db, scope, set, None).await?;
-    let figures: Vec<Figures> = with_figures(db, scope, rows, Among::Selected(set))
-        .await?
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
-    Ok(aggregate(&figures))
+    let real = |e: &str| format!("CAST({e} AS DOUBLE PRECISION)");
+    let average = |e: &str| real(&format!("AVG({})", real(e)));
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(&format!(
+        "SELECT COUNT(*) AS pull_requests, \
+         COUNT(f.time_to_first_comment_hours) AS with_first_comment, \
+         {ttfc} AS average_time_to_first_comment, \
+         {reaction_count} AS reviewer_responses, {reaction_hours} AS reaction_hours, \
+         {responsiveness_count} AS author_responses, {responsiveness_hours} AS responsiveness_hours, \
+         {thorough} AS thoroughly_reviewed, COUNT(f.time_to_merge_hours) AS merged, \
+         {comments} AS comments, {reviews} AS reviews, {reviewers} AS average_reviewers, \
+         {iterations} AS average_iterations, {ttm} AS average_time_to_merge, {size} AS average_size \
+         FROM pull_requests pr JOIN pull_request_figures f \
+         ON f.integration_id = pr.integration_id AND f.pull_request_node_id = pr.node_id \
+         AND f.without_bots = ",
+        ttfc = average("f.time_to_first_comment_hours"),
+        reaction_count = sum_bigint("f.reaction_count"),
+        reaction_hours = real("COALESCE(SUM(f.reaction_hours), 0)"),
+        responsiveness_count = sum_bigint("f.responsiveness_count"),
+        responsiveness_hours = real("COALESCE(SUM(f.responsiveness_hours), 0)"),
+        thorough = sum_bigint("CASE WHEN f.thoroughly_reviewed THEN 1 ELSE 0 END"),
+        comments = sum_bigint("f.comments"),
+        reviews = sum_bigint("f.reviews"),
+        reviewers = average("f.reviewer_count"),
+        iterations = average("f.iterations"),
+        ttm = average("f.time_to_merge_hours"),
+        size = average("f.size"),
+    ))
+    .bind(scope.exclude_bots)
+    .push(" WHERE ");
+    restrict_selected(&mut sql, scope, set);
+    let Some(row) = db.query_one_raw(sql.statement()).await? else {
+        return Ok(Aggregate::default());
+    };
+    let per = |hours: f64, count: i64| (count > 0).then(|| hours / count as f64);
+    let reviewer_responses: i64 = row.try_get("", "reviewer_responses")?;
+    let author_responses: i64 = row.try_get("", "author_responses")?;
+    Ok(Aggregate {
+        pull_requests: row.try_get("", "pull_requests")?,
+        with_first_comment: row.try_get("", "with_first_comment")?,
+        average_time_to_first_comment: row.try_get("", "average_time_to_first_comment")?,
+        reviewer_responses,
+        average_reaction_time: per(row.try_get("", "reaction_hours")?, reviewer_responses),
+        author_responses,
+        average_responsiveness: per(row.try_get("", "responsiveness_hours")?, author_responses),
+        thoroughly_reviewed: row.try_get("", "thoroughly_reviewed")?,
+        merged: row.try_get("", "merged")?,
+        comments: row.try_get("", "comments")?,
+        reviews: row.try_get("", "reviews")?,
+        average_reviewers: row.try_get("", "average_reviewers")?,
+        average_iterations: row.try_get("", "average_iterations")?,
+        average_time_to_merge: row.try_get("", "average_time_to_merge")?,
+        average_size: row.try_get("", "average_size")?,
+    })
 }

@@ -157,33 +157,19 @@ impl Scope {
         }
     }
 
-    /// The contributor and bot filters on a commit's author (alias `c`): its login, or
-    /// its e-mail when GitHub linked none. Commits carry no account type, so a bot is
-    /// known by the `[bot]` GitHub Apps put in their login, name and e-mail.
+    /// The contributor and bot filters on a commit (its resolved contributor).
     pub fn restrict_commit_author(&self, sql: &mut Sql, alias: &str) {
         if let Some(selection) = &self.contributors {
-            sql.push(" AND (");
-            if selection.logins.is_empty() {
-                sql.push("1 = 0");
+            let contributors = selection.contributors();
+            if contributors.is_empty() {
+                sql.push(" AND 1 = 0");
             } else {
-                sql.push(&format!("{alias}.author_login IN "))
-                    .bind_list(&selection.logins);
+                sql.push(&format!(" AND {alias}.contributor IN "))
+                    .bind_list(&contributors);
             }
-            if !selection.emails.is_empty() {
-                sql.push(&format!(
-                    " OR ({alias}.author_login IS NULL AND {alias}.author_email IN "
-                ))
-                .bind_list(&selection.emails)
-                .push(")");
-            }
-            sql.push(")");
         }
         if self.exclude_bots {
-            sql.push(&format!(
-                " AND COALESCE({alias}.author_login, '') NOT LIKE '%[bot]' \
-                 AND COALESCE({alias}.author_name, '') NOT LIKE '%[bot]' \
-                 AND COALESCE({alias}.author_email, '') NOT LIKE '%[bot]@%'"
-            ));
+            sql.push(&format!(" AND {alias}.author_is_bot = FALSE"));
         }
     }
 

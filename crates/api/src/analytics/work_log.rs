@@ -11,10 +11,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::{
-    contributors::{CommitAuthors, ContributorKey, GHOST, Selection},
+    contributors::{ContributorKey, GHOST, Selection, commit_contributor},
     days::{date_of_day_number, start_of_day},
     scope::Scope,
-    sql::Sql,
+    sql::{Sql, binary_order},
 };
 
 /// What a Work log item records.
@@ -68,11 +68,11 @@ pub struct WorkDay {
     pub items: Vec<WorkItem>,
 }
 
-/// One kind of activity: who (an account login, or a commit's login and e-mail),
-/// when, and the item's columns (at, kind, number, title, oid, detail).
+/// One kind of activity: who (an account login, or a commit's contributor), when,
+/// and the item's columns (at, kind, number, title, oid, detail).
 struct Source {
+    /// The account column (for commits, the author's login: they select by contributor).
     login: &'static str,
-    email: &'static str,
     item: String,
     /// `FROM … WHERE ` up to the scope's conditions (the row's table is `x`).
     from: &'static str,
@@ -86,6 +86,28 @@ struct Source {
 impl Source {
     fn is_commit(&self) -> bool {
         self.from.contains("FROM commits")
+    }
+
+    /// `who` (a login, `ghost` for a deleted account, or a commit's e-mail) and
+    /// `who_is_login`.
+    fn who(&self) -> String {
+        if self.is_commit() {
+            "x.contributor AS who, x.contributor_is_login AS who_is_login".to_string()
+        } else {
+            format!("COALESCE({}, '{GHOST}') AS who, TRUE AS who_is_login", self.login)
+        }
+    }
+
+    /// `FROM … WHERE …` with the scope's conditions.
+    fn select_from(&self, sql: &mut Sql, scope: &Scope) {
+        sql.push(self.from);
+        scope.restrict(sql, "x", self.time_column);
+        if self.is_commit() {
+            scope.restrict_commit_author(sql, "x");
+        } else {
+            scope.restrict_account(sql, self.login, self.bot_flag);
+        }
+        sql.push(self.extra);
     }
 }
 
@@ -101,7 +123,6 @@ const NONE: &str = "CAST(NULL AS TEXT)";
 fn sources() -> Vec<Source> {
     let pull_request = |at: &'static str, kind: &str, extra: &'static str| Source {
         login: "x.author_login",
-        email: NONE,
         item: item(&format!("x.{at}"), kind, "x.number", "x.title", NONE, NONE),
         from: " FROM pull_requests x WHERE ",
         time_column: at,
@@ -111,7 +132,6 @@ fn sources() -> Vec<Source> {
     vec![
         Source {
             login: "x.author_login",
-            email: "x.author_email",
             item: item(
                 "x.authored_at",
                 "CASE WHEN x.parent_count > 1 THEN 'MERGE_COMMIT' ELSE 'COMMIT' END",
@@ -134,7 +154,6 @@ fn sources() -> Vec<Source> {
         ),
         Source {
             login: "x.author_login",
-            email: NONE,
             item: item(
                 "x.created_at",
                 "'PULL_REQUEST_COMMENTED'",
@@ -150,7 +169,6 @@ fn sources() -> Vec<Source> {
         },
         Source {
             login: "x.author_login",
-            email: NONE,
             item: item(
                 "x.submitted_at",
                 "'PULL_REQUEST_REVIEWED'",
@@ -166,7 +184,6 @@ fn sources() -> Vec<Source> {
         },
         Source {
             login: "x.author_login",
-            email: NONE,
             item: item(
                 "x.created_at",
                 "'TICKET_OPENED'",
@@ -182,7 +199,6 @@ fn sources() -> Vec<Source> {
         },
         Source {
             login: "x.author_login",
-            email: NONE,
             item: item(
                 "x.created_at",
                 "'TICKET_COMMENTED'",
@@ -199,7 +215,6 @@ fn sources() -> Vec<Source> {
         // The timeline's comment events are the comments above, read with their author.
         Source {
             login: "x.actor_login",
-            email: NONE,
             item: item(
                 "x.created_at",
                 "'TICKET_' || x.kind",
@@ -216,25 +231,18 @@ fn sources() -> Vec<Source> {
     ]
 }
 
-/// One statement per source: `SELECT {columns}{from}{scope's conditions}{extra}{tail}`.
+/// One statement per source: `SELECT {columns}{from}{scope's conditions}{extra}`.
 async fn each_source(
     db: &impl ConnectionTrait,
     scope: &Scope,
     columns: impl Fn(&Source) -> String,
-    tail: &str,
 ) -> Result<Vec<(Source, Vec<QueryResult>)>, DbErr> {
     let backend = db.get_database_backend();
     let sources = sources();
     let statements = sources.iter().map(|source| {
         let mut sql = Sql::new(backend);
-        sql.push("SELECT ").push(&columns(source)).push(source.from);
-        scope.restrict(&mut sql, "x", source.time_column);
-        if source.is_commit() {
-            scope.restrict_commit_author(&mut sql, "x");
-        } else {
-            scope.restrict_account(&mut sql, source.login, source.bot_flag);
-        }
-        sql.push(source.extra).push(tail);
+        sql.push("SELECT ").push(&columns(source));
+        source.select_from(&mut sql, scope);
         db.query_all_raw(sql.statement())
     });
     let results = futures_util::future::try_join_all(statements).await?;
@@ -242,8 +250,7 @@ async fn each_source(
 }
 
 struct Row {
-    login: Option<String>,
-    email: Option<String>,
+    who: ContributorKey,
     item: WorkItem,
 }
 
@@ -269,14 +276,21 @@ fn kind_of(name: &str) -> Option<WorkLogItemKind> {
     })
 }
 
+/// The `who` and `who_is_login` columns of [`Source::who`].
+fn who(row: &QueryResult) -> Result<ContributorKey, DbErr> {
+    Ok(commit_contributor(
+        row.try_get("", "who")?,
+        row.try_get("", "who_is_login")?,
+    ))
+}
+
 fn read(row: &QueryResult) -> Result<Option<Row>, DbErr> {
     let kind: String = row.try_get("", "kind")?;
     let Some(kind) = kind_of(&kind) else {
         return Ok(None);
     };
     Ok(Some(Row {
-        login: row.try_get("", "who_login")?,
-        email: row.try_get("", "who_email")?,
+        who: who(row)?,
         item: WorkItem {
             kind,
             at: row.try_get("", "at")?,
@@ -289,80 +303,77 @@ fn read(row: &QueryResult) -> Result<Option<Row>, DbErr> {
     }))
 }
 
-fn contributor(
-    authors: &CommitAuthors,
-    login: Option<&str>,
-    email: Option<&str>,
-    commit: bool,
-) -> ContributorKey {
-    match (login, commit) {
-        (_, true) => authors.key(login, email, None),
-        (Some(login), false) => ContributorKey::Login(login.to_string()),
-        (None, false) => ContributorKey::Login(GHOST.to_string()),
-    }
+/// The (contributor, local day) pairs of the scope, newest day first, then by
+/// contributor as [`ContributorKey`] orders them: one statement over every source
+/// (their `UNION` removes the repeats), returning only the page's pairs and how many
+/// there are in all.
+async fn pairs(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    offset: usize,
+    limit: usize,
+) -> Result<(usize, Vec<(Reverse<NaiveDate>, ContributorKey)>), DbErr> {
+    let backend = db.get_database_backend();
+    let union = |sql: &mut Sql| {
+        for (i, source) in sources().iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ");
+            }
+            let day = scope.local_day_sql(backend, &format!("x.{}", source.time_column));
+            sql.push(&format!("SELECT {}, {day} AS local_day", source.who()));
+            source.select_from(sql, scope);
+        }
+    };
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT who, who_is_login, local_day, COUNT(*) OVER () AS total FROM (");
+    union(&mut sql);
+    sql.push(&format!(
+        ") pairs ORDER BY local_day DESC, who_is_login DESC, {} LIMIT ",
+        binary_order(backend, "who")
+    ))
+    .bind(limit as i64)
+    .push(" OFFSET ")
+    .bind(offset as i64);
+    let rows = db.query_all_raw(sql.statement()).await?;
+    let total = match rows.first() {
+        Some(row) => row.try_get::<i64>("", "total")?,
+        None if offset == 0 => 0,
+        // Past the last page: the count alone.
+        None => {
+            let mut count = Sql::new(backend);
+            count.push("SELECT COUNT(*) AS total FROM (");
+            union(&mut count);
+            count.push(") pairs");
+            match db.query_one_raw(count.statement()).await? {
+                Some(row) => row.try_get::<i64>("", "total")?,
+                None => 0,
+            }
+        }
+    };
+    let page = rows
+        .iter()
+        .map(|row| {
+            let day: i64 = row.try_get("", "local_day")?;
+            Ok((Reverse(date_of_day_number(day)), who(row)?))
+        })
+        .collect::<Result<_, DbErr>>()?;
+    Ok((total as usize, page))
 }
 
 /// A page of the Work log: `window` = (offset, limit) of the days, newest first,
 /// then by contributor; with the number of days in all.
 ///
-/// Two passes keep the work proportional to the page: the database lists the distinct
-/// (author, local day) pairs of every source, the page's pairs are picked from them,
-/// and only the items of those contributors on those days are read.
+/// Two statements keep the work proportional to the page: the database picks the
+/// page's (contributor, local day) pairs from every source, then only the items of
+/// those contributors on those days are read.
 pub async fn page(
     db: &impl ConnectionTrait,
     scope: &Scope,
     offset: usize,
     limit: usize,
 ) -> Result<(usize, Vec<WorkDay>), DbErr> {
-    let backend = db.get_database_backend();
-    let day = scope.local_day_sql(backend, "x.{time}");
-    let pairs = each_source(
-        db,
-        scope,
-        |source| {
-            format!(
-                "DISTINCT {} AS who_login, {} AS who_email, {} AS local_day",
-                source.login,
-                source.email,
-                day.replace("x.{time}", &format!("x.{}", source.time_column))
-            )
-        },
-        "",
-    )
-    .await?;
-    let mut found = Vec::new();
-    for (source, rows) in &pairs {
-        for row in rows {
-            found.push((
-                row.try_get::<Option<String>>("", "who_login")?,
-                row.try_get::<Option<String>>("", "who_email")?,
-                row.try_get::<i64>("", "local_day")?,
-                source.is_commit(),
-            ));
-        }
-    }
-    let authors = CommitAuthors::load(
-        db,
-        &scope.integration_id,
-        found
-            .iter()
-            .filter(|f| f.3)
-            .map(|f| (f.0.as_deref(), f.1.as_deref())),
-    )
-    .await?;
-    let mut keys: BTreeSet<(Reverse<NaiveDate>, ContributorKey)> = BTreeSet::new();
-    // Which commit identities (login, e-mail) make up each contributor, for the second pass.
-    let mut identities: Vec<(ContributorKey, Option<String>, Option<String>)> = Vec::new();
-    for (login, email, day, commit) in found {
-        let key = contributor(&authors, login.as_deref(), email.as_deref(), commit);
-        if commit {
-            identities.push((key.clone(), login, email));
-        }
-        keys.insert((Reverse(date_of_day_number(day)), key));
-    }
-    let total = keys.len();
-    let wanted: BTreeSet<(Reverse<NaiveDate>, ContributorKey)> =
-        keys.into_iter().skip(offset).take(limit).collect();
+    let (total, wanted) = pairs(db, scope, offset, limit).await?;
+    let wanted: BTreeSet<(Reverse<NaiveDate>, ContributorKey)> = wanted.into_iter().collect();
     let (Some(newest), Some(oldest)) = (wanted.first(), wanted.last()) else {
         return Ok((total, Vec::new()));
     };
@@ -386,40 +397,19 @@ pub async fn page(
                 ContributorKey::Email(email) => selection.emails.push(email.clone()),
             }
         }
-        for (key, _, email) in &identities {
-            if let (true, Some(email)) = (people.contains(key), email) {
-                selection.emails.push(email.clone());
-            }
-        }
-        selection.emails.sort();
-        selection.emails.dedup();
         narrow.contributors = Some(selection);
     }
-    let items = each_source(
-        db,
-        &narrow,
-        |source| {
-            format!(
-                "{} AS who_login, {} AS who_email, {}",
-                source.login, source.email, source.item
-            )
-        },
-        "",
-    )
+    let items = each_source(db, &narrow, |source| {
+        format!("{}, {}", source.who(), source.item)
+    })
     .await?;
     let mut by_day: BTreeMap<(Reverse<NaiveDate>, ContributorKey), Vec<WorkItem>> =
         wanted.into_iter().map(|key| (key, Vec::new())).collect();
-    for (source, rows) in &items {
+    for (_, rows) in &items {
         for row in rows {
             let Some(row) = read(row)? else { continue };
-            let key = contributor(
-                &authors,
-                row.login.as_deref(),
-                row.email.as_deref(),
-                source.is_commit(),
-            );
             let date = row.item.at.with_timezone(&scope.zone).date_naive();
-            if let Some(list) = by_day.get_mut(&(Reverse(date), key)) {
+            if let Some(list) = by_day.get_mut(&(Reverse(date), row.who)) {
                 list.push(row.item);
             }
         }

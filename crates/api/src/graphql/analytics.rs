@@ -10,6 +10,7 @@ use async_graphql::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
+use worker::figures::timeline::Figures;
 
 use super::types::Repository;
 use crate::{
@@ -18,7 +19,6 @@ use crate::{
         commits::{CommitFigures, ContributorCommits},
         loaders::{ContributorName, RepositoryById},
         pull_requests::{self, PullRequestRow, PullRequestSet},
-        timeline::Figures,
         work_log::{self, WorkDay, WorkItem, WorkLogItemKind},
     },
     error::{ApiError, IntoGraphQl},
@@ -396,7 +396,7 @@ impl PullRequestFigures {
     }
     /// The average of `reactionTimesHours`.
     async fn reaction_time_hours(&self) -> Option<f64> {
-        crate::analytics::timeline::average(&self.figures.reaction_times)
+        worker::figures::timeline::average(&self.figures.reaction_times)
     }
     /// Each reviewer response, in hours.
     async fn reaction_times_hours(&self) -> &[f64] {
@@ -404,7 +404,7 @@ impl PullRequestFigures {
     }
     /// The average of `responsivenessTimesHours`.
     async fn responsiveness_hours(&self) -> Option<f64> {
-        crate::analytics::timeline::average(&self.figures.responsiveness)
+        worker::figures::timeline::average(&self.figures.responsiveness)
     }
     /// Each author response, in hours.
     async fn responsiveness_times_hours(&self) -> &[f64] {

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use super::Webhooks;
 use crate::{
     runs::Listing,
+    figures,
     store::{self, CommentParent, Scope},
 };
 use github::import::CommentKind;
@@ -467,16 +468,24 @@ impl Webhooks {
     }
 }
 
+/// Deletes a comment; a pull request's figures are computed again without it.
 async fn delete_comment(
     db: &impl ConnectionTrait,
     integration_id: &str,
     node_id: &str,
 ) -> Result<(), DbErr> {
-    comment::Entity::delete_many()
-        .filter(comment::Column::IntegrationId.eq(integration_id))
-        .filter(comment::Column::NodeId.eq(node_id))
+    let Some(gone) = comment::Entity::find_by_id((integration_id.to_string(), node_id.to_string()))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    comment::Entity::delete_by_id((integration_id.to_string(), node_id.to_string()))
         .exec(db)
         .await?;
+    if gone.parent_kind == CommentParent::PullRequest.as_str() {
+        figures::refresh(db, integration_id, &[gone.parent_node_id]).await?;
+    }
     Ok(())
 }
 

@@ -72,3 +72,12 @@ pub fn epoch_seconds(backend: DbBackend, column: &str) -> String {
 pub fn sum_bigint(expression: &str) -> String {
     format!("CAST(COALESCE(SUM({expression}), 0) AS BIGINT)")
 }
+
+/// An ordering by text that compares bytes, as Rust's `Ord` for strings does (SQLite's
+/// default; a PostgreSQL database's collation may order by language rules instead).
+pub fn binary_order(backend: DbBackend, expression: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("{expression} COLLATE \"C\""),
+        _ => expression.to_string(),
+    }
+}

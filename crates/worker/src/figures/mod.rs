@@ -1,0 +1,340 @@
+//! Each pull request's figures, kept beside it: whenever the store writes a pull
+//! request or one of its actions (an import page, a webhook), the figures of the pull
+//! requests touched are computed again from their whole timeline and stored, so that a
+//! metrics query over a year of pull requests adds up one row each instead of reading
+//! and replaying every action. Two rows per pull request: every action counted, and
+//! bots' actions left out (the `excludeBots` filter changes who the reviewers are).
+
+pub mod timeline;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{comment, pull_request, pull_request_commit, pull_request_figures, review};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, RelationDef,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use serde::{Deserialize, Serialize};
+
+use timeline::{Action, ActionKind, Figures, Timeline};
+
+/// The version of the definitions in [`timeline`]: raise it when they change, and every
+/// stored row is computed again at the next start ([`refresh_stale`]).
+pub const DEFINITION: i32 = 1;
+
+/// GitHub shows a deleted account as `ghost`.
+pub const GHOST: &str = "ghost";
+
+/// Pull requests whose figures are computed per statement: their actions are read in
+/// three statements, within SQLite's limit of bound parameters.
+const CHUNK: usize = 500;
+
+/// The lists a single pull request shows, stored as JSON beside the sums.
+#[derive(Serialize, Deserialize, Default)]
+struct Lists {
+    reaction_times: Vec<f64>,
+    responsiveness: Vec<f64>,
+    reviewers: Vec<String>,
+}
+
+/// The figures a stored row holds.
+pub fn figures_of(row: &pull_request_figures::Model) -> Figures {
+    let lists: Lists = serde_json::from_value(row.timeline.clone()).unwrap_or_default();
+    Figures {
+        time_to_first_comment: row.time_to_first_comment_hours,
+        reaction_times: lists.reaction_times,
+        responsiveness: lists.responsiveness,
+        thoroughly_reviewed: row.thoroughly_reviewed,
+        comments: row.comments,
+        reviews: row.reviews,
+        reviewers: lists.reviewers,
+        iterations: row.iterations,
+        time_to_merge: row.time_to_merge_hours,
+        size: row.size,
+    }
+}
+
+fn row_of(
+    pr: &pull_request::Model,
+    without_bots: bool,
+    figures: Figures,
+) -> pull_request_figures::ActiveModel {
+    let sum = |values: &[f64]| values.iter().sum::<f64>();
+    pull_request_figures::ActiveModel {
+        integration_id: Set(pr.integration_id.clone()),
+        pull_request_node_id: Set(pr.node_id.clone()),
+        without_bots: Set(without_bots),
+        repository_id: Set(pr.repository_id.clone()),
+        definition: Set(DEFINITION),
+        time_to_first_comment_hours: Set(figures.time_to_first_comment),
+        reaction_count: Set(figures.reaction_times.len() as i64),
+        reaction_hours: Set(sum(&figures.reaction_times)),
+        responsiveness_count: Set(figures.responsiveness.len() as i64),
+        responsiveness_hours: Set(sum(&figures.responsiveness)),
+        thoroughly_reviewed: Set(figures.thoroughly_reviewed),
+        comments: Set(figures.comments),
+        reviews: Set(figures.reviews),
+        reviewer_count: Set(figures.reviewers.len() as i64),
+        iterations: Set(figures.iterations),
+        time_to_merge_hours: Set(figures.time_to_merge),
+        size: Set(figures.size),
+        timeline: Set(serde_json::to_value(Lists {
+            reaction_times: figures.reaction_times,
+            responsiveness: figures.responsiveness,
+            reviewers: figures.reviewers,
+        })
+        .expect("numbers and strings serialize")),
+    }
+}
+
+/// An action as stored: its pull request, who (and whether a bot), when, what.
+struct StoredAction {
+    pull_request: String,
+    login: Option<String>,
+    is_bot: bool,
+    at: DateTime<Utc>,
+    kind: ActionKind,
+}
+
+/// Every action on the pull requests `ids`: comments, submitted reviews (a pending
+/// review is a draft only its author sees; a dismissed one still happened) and commits.
+async fn actions(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    ids: &[String],
+) -> Result<Vec<StoredAction>, DbErr> {
+    let comments: Vec<(String, Option<String>, bool, DateTime<Utc>)> = comment::Entity::find()
+        .select_only()
+        .columns([
+            comment::Column::ParentNodeId,
+            comment::Column::AuthorLogin,
+            comment::Column::AuthorIsBot,
+            comment::Column::CreatedAt,
+        ])
+        .filter(comment::Column::IntegrationId.eq(integration_id))
+        .filter(comment::Column::ParentKind.eq("PULL_REQUEST"))
+        .filter(comment::Column::ParentNodeId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let reviews: Vec<(String, Option<String>, bool, Option<DateTime<Utc>>, String)> =
+        review::Entity::find()
+            .select_only()
+            .columns([
+                review::Column::PullRequestNodeId,
+                review::Column::AuthorLogin,
+                review::Column::AuthorIsBot,
+                review::Column::SubmittedAt,
+                review::Column::Body,
+            ])
+            .filter(review::Column::IntegrationId.eq(integration_id))
+            .filter(review::Column::PullRequestNodeId.is_in(ids))
+            .filter(review::Column::SubmittedAt.is_not_null())
+            .filter(review::Column::State.ne("PENDING"))
+            .into_tuple()
+            .all(db)
+            .await?;
+    let commits: Vec<(String, Option<String>, DateTime<Utc>)> = pull_request_commit::Entity::find()
+        .select_only()
+        .columns([
+            pull_request_commit::Column::PullRequestNodeId,
+            pull_request_commit::Column::AuthorLogin,
+            pull_request_commit::Column::CommittedAt,
+        ])
+        .filter(pull_request_commit::Column::IntegrationId.eq(integration_id))
+        .filter(pull_request_commit::Column::PullRequestNodeId.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+
+    let mut all = Vec::with_capacity(comments.len() + reviews.len() + commits.len());
+    all.extend(
+        comments
+            .into_iter()
+            .map(|(pull_request, login, is_bot, at)| StoredAction {
+                pull_request,
+                login,
+                is_bot,
+                at,
+                kind: ActionKind::Comment,
+            }),
+    );
+    all.extend(reviews.into_iter().filter_map(
+        |(pull_request, login, is_bot, at, body)| {
+            Some(StoredAction {
+                pull_request,
+                login,
+                is_bot,
+                at: at?,
+                kind: ActionKind::Review {
+                    with_body: !body.trim().is_empty(),
+                },
+            })
+        },
+    ));
+    // Commits carry no account type: a bot is known by the `[bot]` in its login.
+    all.extend(
+        commits
+            .into_iter()
+            .map(|(pull_request, login, at)| StoredAction {
+                pull_request,
+                login,
+                is_bot: false,
+                at,
+                kind: ActionKind::Commit,
+            }),
+    );
+    Ok(all)
+}
+
+fn is_bot(action: &StoredAction) -> bool {
+    action.is_bot || action.login.as_deref().is_some_and(|l| l.ends_with("[bot]"))
+}
+
+/// The pull request's timeline, with or without bots. A commit without a GitHub
+/// account is counted as the author's (it was pushed to their branch); a comment or
+/// review by a deleted account is `ghost`'s.
+fn timeline(pr: &pull_request::Model, actions: &[&StoredAction], without_bots: bool) -> Timeline {
+    let author = pr.author_login.clone().unwrap_or_else(|| GHOST.to_string());
+    Timeline {
+        actions: actions
+            .iter()
+            .filter(|a| !(without_bots && is_bot(a)))
+            .map(|a| Action {
+                actor: match (&a.login, a.kind) {
+                    (Some(login), _) => login.clone(),
+                    (None, ActionKind::Commit) => author.clone(),
+                    (None, _) => GHOST.to_string(),
+                },
+                at: a.at,
+                kind: a.kind,
+            })
+            .collect(),
+        author,
+        created_at: pr.created_at,
+        merged_at: pr.merged_at,
+        size: pr.additions + pr.deletions,
+    }
+}
+
+/// Computes and stores again the figures of the pull requests `node_ids` of one
+/// integration (those that exist: an action stored before its pull request waits for
+/// it). Call it in the transaction that wrote them.
+pub async fn refresh(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    node_ids: &[String],
+) -> Result<(), DbErr> {
+    for ids in node_ids.chunks(CHUNK) {
+        let pulls = pull_request::Entity::find()
+            .filter(pull_request::Column::IntegrationId.eq(integration_id))
+            .filter(pull_request::Column::NodeId.is_in(ids))
+            .all(db)
+            .await?;
+        if pulls.is_empty() {
+            continue;
+        }
+        let stored = actions(db, integration_id, ids).await?;
+        let mut by_pull_request: HashMap<&str, Vec<&StoredAction>> = HashMap::new();
+        for action in &stored {
+            by_pull_request
+                .entry(action.pull_request.as_str())
+                .or_default()
+                .push(action);
+        }
+        let rows = pulls.iter().flat_map(|pr| {
+            let actions = by_pull_request
+                .get(pr.node_id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            [false, true].map(|without_bots| {
+                let figures = timeline(pr, actions, without_bots).figures();
+                row_of(pr, without_bots, figures)
+            })
+        });
+        pull_request_figures::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    pull_request_figures::Column::IntegrationId,
+                    pull_request_figures::Column::PullRequestNodeId,
+                    pull_request_figures::Column::WithoutBots,
+                ])
+                .update_columns([
+                    pull_request_figures::Column::RepositoryId,
+                    pull_request_figures::Column::Definition,
+                    pull_request_figures::Column::TimeToFirstCommentHours,
+                    pull_request_figures::Column::ReactionCount,
+                    pull_request_figures::Column::ReactionHours,
+                    pull_request_figures::Column::ResponsivenessCount,
+                    pull_request_figures::Column::ResponsivenessHours,
+                    pull_request_figures::Column::ThoroughlyReviewed,
+                    pull_request_figures::Column::Comments,
+                    pull_request_figures::Column::Reviews,
+                    pull_request_figures::Column::ReviewerCount,
+                    pull_request_figures::Column::Iterations,
+                    pull_request_figures::Column::TimeToMergeHours,
+                    pull_request_figures::Column::Size,
+                    pull_request_figures::Column::Timeline,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn to_pull_request() -> RelationDef {
+    pull_request_figures::Entity::belongs_to(pull_request::Entity)
+        .from((
+            pull_request_figures::Column::IntegrationId,
+            pull_request_figures::Column::PullRequestNodeId,
+        ))
+        .to((pull_request::Column::IntegrationId, pull_request::Column::NodeId))
+        .into()
+}
+
+/// Computes the figures of every pull request that has none, or whose figures an
+/// earlier [`DEFINITION`] computed. Run at start, after the migrations; any number of
+/// processes may run it at once (each row is an upsert of the same values).
+pub async fn refresh_stale(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let mut refreshed = 0;
+    loop {
+        let stale: Vec<(String, String)> = pull_request::Entity::find()
+            .select_only()
+            .columns([pull_request::Column::IntegrationId, pull_request::Column::NodeId])
+            .join(
+                JoinType::LeftJoin,
+                to_pull_request()
+                    .rev()
+                    .on_condition(|_, figures| {
+                        sea_orm::Condition::all().add(
+                            Expr::col((figures, pull_request_figures::Column::WithoutBots))
+                                .eq(false),
+                        )
+                    }),
+            )
+            .filter(
+                sea_orm::Condition::any()
+                    .add(pull_request_figures::Column::Definition.is_null())
+                    .add(pull_request_figures::Column::Definition.ne(DEFINITION)),
+            )
+            .limit(CHUNK as u64)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if stale.is_empty() {
+            return Ok(refreshed);
+        }
+        let mut by_integration: HashMap<String, Vec<String>> = HashMap::new();
+        for (integration, node) in stale {
+            by_integration.entry(integration).or_default().push(node);
+        }
+        for (integration, nodes) in by_integration {
+            refreshed += nodes.len() as u64;
+            refresh(db, &integration, &nodes).await?;
+        }
+    }
+}
