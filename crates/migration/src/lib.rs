@@ -8,7 +8,7 @@ mod m20261125_000003_import;
 mod m20261125_000004_webhooks;
 mod m20261125_000005_metrics;
 mod m20261125_000006_pull_request_figures;
-mod m20261125_000007_commit_contributors;
+mod m20261125_000007_metrics_covering;
 
 pub struct Migrator;
 
@@ -22,7 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_webhooks::Migration),
             Box::new(m20261125_000005_metrics::Migration),
             Box::new(m20261125_000006_pull_request_figures::Migration),
-            Box::new(m20261125_000007_commit_contributors::Migration),
+            Box::new(m20261125_000007_metrics_covering::Migration),
         ]
     }
 }

@@ -85,40 +85,22 @@ fn is_bot_identity(login: Option<&str>, name: Option<&str>, email: Option<&str>)
 }
 
 /// Commits, each with its contributor resolved (see `commit::Model::contributor`).
-/// A page that brings the first link of an e-mail to a login moves that e-mail's
-/// older unlinked commits to the login too.
+/// Rows are written first (a write takes SQLite's lock at once; a read first would make
+/// the transaction fail with SQLITE_BUSY when another connection writes meanwhile),
+/// then each e-mail's link is read back, which also moves the e-mail's older unlinked
+/// commits to a login this page is the first to bring.
 pub async fn store_commits(
     db: &impl ConnectionTrait,
     scope: &Scope,
     commits: &[Commit],
 ) -> Result<(), DbErr> {
-    let unlinked: Vec<String> = distinct(
-        commits
-            .iter()
-            .filter(|c| c.author.login.is_none())
-            .filter_map(|c| c.author.email.clone()),
-    );
-    let mut links = email_links(db, &scope.integration_id, &unlinked).await?;
-    for c in commits {
-        if let (Some(login), Some(email)) = (&c.author.login, &c.author.email) {
-            links
-                .entry(email.clone())
-                .and_modify(|linked| {
-                    if login < linked {
-                        *linked = login.clone();
-                    }
-                })
-                .or_insert_with(|| login.clone());
-        }
-    }
     let now = Utc::now();
     let rows = commits
         .iter()
         .map(|c| {
-            let linked = c.author.email.as_ref().and_then(|e| links.get(e));
-            let (contributor, is_login) = match (&c.author.login, linked) {
-                (Some(login), _) | (None, Some(login)) => (login.clone(), true),
-                (None, None) => (
+            let (contributor, is_login) = match &c.author.login {
+                Some(login) => (login.clone(), true),
+                None => (
                     c.author
                         .email
                         .clone()
@@ -158,14 +140,9 @@ pub async fn store_commits(
         .collect();
     upsert(db, rows).await?;
 
-    let linked: Vec<String> = distinct(
-        commits
-            .iter()
-            .filter(|c| c.author.login.is_some())
-            .filter_map(|c| c.author.email.clone()),
-    );
-    let links = email_links(db, &scope.integration_id, &linked).await?;
-    link_older_commits(db, &scope.integration_id, &links).await
+    let emails = distinct(commits.iter().filter_map(|c| c.author.email.clone()));
+    let links = email_links(db, &scope.integration_id, &emails).await?;
+    link_unlinked_commits(db, &scope.integration_id, &links).await
 }
 
 fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
@@ -212,7 +189,7 @@ pub async fn email_links(
 }
 
 /// Points the unlinked commits of each e-mail at its login, where they do not already.
-async fn link_older_commits(
+async fn link_unlinked_commits(
     db: &impl ConnectionTrait,
     integration_id: &str,
     links: &HashMap<String, String>,

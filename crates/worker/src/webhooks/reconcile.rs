@@ -269,7 +269,15 @@ impl Webhooks {
                 }
             }
         }
+        // GitHub pings a new hook as soon as it exists, possibly before it has answered
+        // here: the secret goes on record first, or that ping fails verification and
+        // waits for the recovery job. No delivery is signed with a secret this replaces
+        // (its hook is gone from GitHub, or the secret was never known).
         let secret = new_secret();
+        let kept = self
+            .keep_secret(integration_id, group, row, self.secrets.seal(&secret))
+            .await?;
+        let row = Some(&kept);
         let made = match self.find_ours(token, org, &url).await {
             Ok(Some(existing)) => {
                 self.github
@@ -419,6 +427,39 @@ impl Webhooks {
         .await
     }
 
+    /// Puts a hook's new (sealed) secret on record before GitHub learns it; the row as it
+    /// is now.
+    async fn keep_secret(
+        &self,
+        integration_id: &str,
+        group: &group::Model,
+        row: Option<&webhook::Model>,
+        sealed: String,
+    ) -> anyhow::Result<webhook::Model> {
+        Ok(match row {
+            Some(row) => {
+                let mut active: webhook::ActiveModel = row.clone().into();
+                active.secret_ciphertext = Set(Some(sealed));
+                active.updated_at = Set(Utc::now());
+                active.update(&self.db).await?
+            }
+            None => {
+                let url = self.hook_url(integration_id);
+                new_row(
+                    integration_id,
+                    group,
+                    url,
+                    HookState::Active,
+                    None,
+                    None,
+                    Some(sealed),
+                )
+                .insert(&self.db)
+                .await?
+            }
+        })
+    }
+
     /// Writes the organization's row; `hook` is the hook id and sealed secret, when one exists.
     async fn record(
         &self,
@@ -460,28 +501,43 @@ impl Webhooks {
                 active.update(&self.db).await?;
             }
             None => {
-                webhook::ActiveModel {
-                    id: Set(uuid::Uuid::new_v4().to_string()),
-                    integration_id: Set(integration_id.to_string()),
-                    github_org_id: Set(group.github_id),
-                    organization: Set(group.login.clone()),
-                    hook_id: Set(hook_id),
-                    url: Set(url),
-                    secret_ciphertext: Set(secret),
-                    state: Set(state.as_str().into()),
-                    reason: Set(reason),
-                    verified: Set(false),
-                    last_delivery_at: Set(None),
-                    recovered_at: Set(None),
-                    safety_synced_at: Set(Some(now)),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                }
-                .insert(&self.db)
-                .await?;
+                new_row(integration_id, group, url, state, reason, hook_id, secret)
+                    .insert(&self.db)
+                    .await?;
             }
         }
         Ok(())
+    }
+}
+
+/// A first row for an organization.
+fn new_row(
+    integration_id: &str,
+    group: &group::Model,
+    url: String,
+    state: HookState,
+    reason: Option<String>,
+    hook_id: Option<i64>,
+    secret: Option<String>,
+) -> webhook::ActiveModel {
+    let now = Utc::now();
+    webhook::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        integration_id: Set(integration_id.to_string()),
+        github_org_id: Set(group.github_id),
+        organization: Set(group.login.clone()),
+        hook_id: Set(hook_id),
+        url: Set(url),
+        secret_ciphertext: Set(secret),
+        state: Set(state.as_str().into()),
+        reason: Set(reason),
+        verified: Set(false),
+        last_delivery_at: Set(None),
+        recovered_at: Set(None),
+        // A new hook: the import that made it just synced, so the safety net starts now.
+        safety_synced_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
     }
 }
 
