@@ -76,6 +76,9 @@ enum Bench {
         /// Database URL (an empty database) [default: a fresh SQLite file in a temporary directory].
         #[arg(long)]
         database_url: Option<String>,
+        /// Only the queries whose name contains this (to profile one).
+        #[arg(long)]
+        only: Option<String>,
     },
 }
 
@@ -165,10 +168,12 @@ async fn main() -> anyhow::Result<()> {
         Bench::Metrics {
             iterations,
             database_url,
+            only,
         } => {
             return metrics::MetricsBench {
                 database_url,
                 iterations,
+                only,
             }
             .run()
             .await;

@@ -905,6 +905,63 @@ async fn commit_figures_in_a_time_zone(app: &TestApp) {
 }
 on_every_backend!(commit_figures_in_a_time_zone);
 
+/// Berlin moves from UTC+1 to UTC+2 at 2026-03-29 01:00 UTC: one range, two offsets.
+/// d1 (03-28 23:30 UTC) is 03-29 00:30 in Berlin, d2 (03-29 22:30 UTC) is 03-30 00:30
+/// there, d3 (03-29 21:30 UTC) is 03-29 23:30: two coding days in Berlin (03-29 with
+/// d1 and d3, 03-30 with d2), two in UTC too but not the same ones (03-28, 03-29).
+async fn days_follow_a_daylight_saving_change(app: &TestApp) {
+    let f = fixture(app).await;
+    store_commits(
+        &f.db,
+        &f.repo_a,
+        &[
+            commit("d1", Some("dana"), "dana@example.com", "2026-03-28T23:30:00Z", (1, 0), 1),
+            commit("d2", Some("dana"), "dana@example.com", "2026-03-29T22:30:00Z", (1, 0), 1),
+            commit("d3", Some("dana"), "dana@example.com", "2026-03-29T21:30:00Z", (1, 0), 1),
+        ],
+    )
+    .await
+    .unwrap();
+    let days = |zone: &str, from: &str, to: &str| {
+        let filter = json!({ "integrationId": f.integration, "from": from, "to": to, "timeZone": zone });
+        async move {
+            let data = app.data(WORK_LOG, json!({ "filter": filter })).await;
+            let metrics = app
+                .data(COMMIT_METRICS, json!({ "filter": filter }))
+                .await;
+            let dates: Vec<(String, usize)> = data["workLog"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["date"].as_str().unwrap().to_string(),
+                        d["items"].as_array().unwrap().len(),
+                    )
+                })
+                .collect();
+            (dates, metrics["commitMetrics"]["contributors"]["nodes"][0]["codingDays"].clone())
+        }
+    };
+    let (berlin, coding_days) = days("Europe/Berlin", "2026-03-28", "2026-03-31").await;
+    assert_eq!(
+        berlin,
+        vec![("2026-03-30".to_string(), 1), ("2026-03-29".to_string(), 2)]
+    );
+    assert_eq!(coding_days, 2);
+    let (utc, _) = days("UTC", "2026-03-28", "2026-03-31").await;
+    assert_eq!(
+        utc,
+        vec![("2026-03-29".to_string(), 2), ("2026-03-28".to_string(), 1)]
+    );
+    // A range that starts on 03-30 (Berlin): d1 and d3 fall before it.
+    let (from_sunday, coding_days) = days("Europe/Berlin", "2026-03-30", "2026-03-31").await;
+    assert_eq!(from_sunday, vec![("2026-03-30".to_string(), 1)]);
+    assert_eq!(coding_days, 1);
+}
+
+on_every_backend!(days_follow_a_daylight_saving_change);
+
 async fn bad_filters_get_clear_errors(app: &TestApp) {
     let f = fixture(app).await;
     let error = |extra: Value| {

@@ -1,7 +1,7 @@
 //! Commit metrics: the database groups commits by contributor and counts their local
 //! days (see [`super::days`]); one row per contributor comes back.
 
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
 use super::{
     contributors::{ContributorKey, commit_contributor},
@@ -60,18 +60,41 @@ impl CommitFigures {
 pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitFigures, DbErr> {
     let backend = db.get_database_backend();
     let day = scope.local_day_sql(backend, "c.authored_at");
-    let mut sql = Sql::new(backend);
-    sql.push(&format!(
-        "SELECT c.contributor, c.contributor_is_login, COUNT(DISTINCT {day}) AS coding_days, \
-         COUNT(*) AS commits, {merges} AS merges, {additions} AS additions, {deletions} AS deletions \
-         FROM commits c WHERE ",
+    let sums = format!(
+        "COUNT(*) AS commits, {merges} AS merges, {additions} AS additions, {deletions} AS deletions",
         merges = sum_bigint("CASE WHEN c.parent_count > 1 THEN 1 ELSE 0 END"),
         additions = sum_bigint("c.additions"),
         deletions = sum_bigint("c.deletions"),
-    ));
+    );
+    let mut sql = Sql::new(backend);
+    match backend {
+        // PostgreSQL sorts every row for a DISTINCT aggregate (on disk, past work_mem,
+        // for a year); hashing by (contributor, day) first, then by contributor, does
+        // not. SQLite is faster the other way round (60 against 85 ms for a year).
+        DbBackend::Postgres => sql.push(&format!(
+            "SELECT contributor, contributor_is_login, COUNT(*) AS coding_days, \
+             {} AS commits, {} AS merges, {} AS additions, {} AS deletions FROM (\
+             SELECT c.contributor, c.contributor_is_login, {day} AS local_day, {sums} \
+             FROM commits c WHERE ",
+            sum_bigint("commits"),
+            sum_bigint("merges"),
+            sum_bigint("additions"),
+            sum_bigint("deletions"),
+        )),
+        _ => sql.push(&format!(
+            "SELECT c.contributor, c.contributor_is_login, COUNT(DISTINCT {day}) AS coding_days, \
+             {sums} FROM commits c WHERE "
+        )),
+    };
     scope.restrict(&mut sql, "c", "authored_at");
     scope.restrict_commit_author(&mut sql, "c");
-    sql.push(" GROUP BY c.contributor, c.contributor_is_login");
+    match backend {
+        DbBackend::Postgres => sql.push(
+            " GROUP BY c.contributor, c.contributor_is_login, local_day) days \
+             GROUP BY contributor, contributor_is_login",
+        ),
+        _ => sql.push(" GROUP BY c.contributor, c.contributor_is_login"),
+    };
     let mut total = ContributorCommits::default();
     let mut contributors = db
         .query_all_raw(sql.statement())

@@ -59,21 +59,52 @@ impl Offsets {
 
     /// SQL for the local day number (days since 1970-01-01) of a timestamp column.
     pub fn local_day_sql(&self, backend: DbBackend, column: &str) -> String {
-        let epoch = epoch_seconds(backend, column);
-        let offset = if self.changes.is_empty() {
-            self.initial.to_string()
-        } else {
-            let mut case = String::from("CASE");
-            let mut before = self.initial;
-            for (from, offset) in &self.changes {
-                case.push_str(&format!(" WHEN {epoch} < {from} THEN {before}"));
-                before = *offset;
+        match backend {
+            // Timestamp arithmetic: PostgreSQL's EXTRACT(EPOCH …) is NUMERIC, whose
+            // arithmetic per row took most of a year of commits' grouping time.
+            DbBackend::Postgres => {
+                let offset = self.offset_sql(
+                    |second| {
+                        let instant = DateTime::from_timestamp(second, 0)
+                            .expect("a second within chrono's range");
+                        format!("{column} < TIMESTAMPTZ '{}'", instant.to_rfc3339())
+                    },
+                    |offset| format!("INTERVAL '{offset} seconds'"),
+                );
+                format!(
+                    "CAST(CAST(({column} AT TIME ZONE 'UTC') + {offset} AS DATE) - DATE '1970-01-01' AS BIGINT)"
+                )
             }
-            case.push_str(&format!(" ELSE {before} END"));
-            case
-        };
-        // Integer division truncates toward zero: exact for instants after 1970.
-        format!("(({epoch} + {offset}) / {DAY})")
+            _ => {
+                let epoch = epoch_seconds(backend, column);
+                let offset = self.offset_sql(
+                    |second| format!("{epoch} < {second}"),
+                    |offset| offset.to_string(),
+                );
+                // Integer division truncates toward zero: exact for instants after 1970.
+                format!("(({epoch} + {offset}) / {DAY})")
+            }
+        }
+    }
+
+    /// The offset as SQL: `offset(o)` when it never changes, else a `CASE` whose
+    /// conditions `before(second)` test an instant against each change.
+    fn offset_sql(
+        &self,
+        before: impl Fn(i64) -> String,
+        offset: impl Fn(i64) -> String,
+    ) -> String {
+        if self.changes.is_empty() {
+            return offset(self.initial);
+        }
+        let mut case = String::from("CASE");
+        let mut current = self.initial;
+        for (from, next) in &self.changes {
+            case.push_str(&format!(" WHEN {} THEN {}", before(*from), offset(current)));
+            current = *next;
+        }
+        case.push_str(&format!(" ELSE {} END", offset(current)));
+        case
     }
 }
 
