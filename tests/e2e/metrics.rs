@@ -918,6 +918,10 @@ async fn days_follow_a_daylight_saving_change(app: &TestApp) {
             commit("d1", Some("dana"), "dana@example.com", "2026-03-28T23:30:00Z", (1, 0), 1),
             commit("d2", Some("dana"), "dana@example.com", "2026-03-29T22:30:00Z", (1, 0), 1),
             commit("d3", Some("dana"), "dana@example.com", "2026-03-29T21:30:00Z", (1, 0), 1),
+            // Havana moves from UTC−5 to UTC−4 at 2026-03-08 05:00 UTC (local midnight):
+            // h1 (04:30 UTC) is still 03-07 23:30 there, h2 (05:30 UTC) is 03-08 01:30.
+            commit("h1", Some("hugo"), "hugo@example.com", "2026-03-08T04:30:00Z", (1, 0), 1),
+            commit("h2", Some("hugo"), "hugo@example.com", "2026-03-08T05:30:00Z", (1, 0), 1),
         ],
     )
     .await
@@ -958,6 +962,13 @@ async fn days_follow_a_daylight_saving_change(app: &TestApp) {
     let (from_sunday, coding_days) = days("Europe/Berlin", "2026-03-30", "2026-03-31").await;
     assert_eq!(from_sunday, vec![("2026-03-30".to_string(), 1)]);
     assert_eq!(coding_days, 1);
+    // Within minutes of the change, on the day it happens.
+    let (havana, coding_days) = days("America/Havana", "2026-03-07", "2026-03-08").await;
+    assert_eq!(
+        havana,
+        vec![("2026-03-08".to_string(), 1), ("2026-03-07".to_string(), 1)]
+    );
+    assert_eq!(coding_days, 2);
 }
 
 on_every_backend!(days_follow_a_daylight_saving_change);

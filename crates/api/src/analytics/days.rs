@@ -77,8 +77,18 @@ impl Offsets {
             }
             _ => {
                 let epoch = epoch_seconds(backend, column);
+                // The changes are compared as text, as the stored column is: sqlx writes
+                // a DateTime<Utc> as RFC 3339 with `SecondsFormat::AutoSi`, which sorts
+                // in time order; one `unixepoch()` per row instead of one per branch.
                 let offset = self.offset_sql(
-                    |second| format!("{epoch} < {second}"),
+                    |second| {
+                        let instant = DateTime::from_timestamp(second, 0)
+                            .expect("a second within chrono's range");
+                        format!(
+                            "{column} < '{}'",
+                            instant.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+                        )
+                    },
                     |offset| offset.to_string(),
                 );
                 // Integer division truncates toward zero: exact for instants after 1970.
