@@ -1,13 +1,17 @@
 //! Group commit of verified deliveries. Each request hands its delivery to one intake
-//! task and waits for the answer; the task takes whatever has gathered meanwhile,
-//! stores it with one `INSERT … ON CONFLICT DO NOTHING RETURNING` and queues the new
-//! ones with one push, so that a burst costs a few round trips instead of two per
-//! delivery (on SQLite, each of them waits for the pool's one connection).
+//! task and waits for the answer; the task takes whatever has gathered meanwhile (a
+//! few such batches in flight at once), stores it with one `INSERT … ON CONFLICT DO
+//! NOTHING RETURNING` and queues the new ones with one push, so that a burst costs a
+//! few round trips instead of two per delivery (on SQLite, each of them waits for the
+//! one write lock).
 //!
 //! An answer means what it meant per request: accepted once stored and queued; a
 //! delivery that could not be queued is forgotten again, so a redelivery is new.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use chrono::{DateTime, Utc};
 use entity::webhook_delivery;
@@ -17,7 +21,7 @@ use sea_orm::{
     QueryFilter, QueryTrait,
     sea_query::{OnConflict, Query},
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use worker::queue::{DeliveryJob, Queue};
 
 /// At most this many deliveries per statement and push, and (beyond the first) at
@@ -25,6 +29,11 @@ use worker::queue::{DeliveryJob, Queue};
 /// databases' limits on bound parameters and message sizes.
 const BATCH_DELIVERIES: usize = 256;
 const BATCH_BYTES: usize = 8 << 20;
+
+/// Batches being stored and queued at once. One at a time would make every delivery
+/// wait for the whole round trip of the batch before its own, however idle the
+/// database; a few overlap those round trips, and batches grow only when all are busy.
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Requests waiting for the intake beyond this wait to hand theirs over.
 const WAITING_REQUESTS: usize = 4 * BATCH_DELIVERIES;
@@ -90,8 +99,14 @@ impl Intake {
 }
 
 async fn run(db: DatabaseConnection, queue: Queue, mut receiver: mpsc::Receiver<Waiting>) {
+    let in_flight = Arc::new(Semaphore::new(BATCHES_IN_FLIGHT));
     let mut carried: Option<Waiting> = None;
     loop {
+        // Deliveries gather in the channel while every batch in flight waits on the
+        // database or the queue; the next batch takes them all.
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
         let first = match carried.take() {
             Some(waiting) => waiting,
             None => match receiver.recv().await {
@@ -110,12 +125,16 @@ async fn run(db: DatabaseConnection, queue: Queue, mut receiver: mpsc::Receiver<
             }
             batch.push(next);
         }
-        let deliveries: Vec<&NewDelivery> = batch.iter().map(|w| &w.delivery).collect();
-        let outcomes = keep(&db, &queue, &deliveries).await;
-        for (waiting, outcome) in batch.into_iter().zip(outcomes) {
-            // A request whose client went away has nobody to answer.
-            let _ = waiting.answer.send(outcome);
-        }
+        let (db, queue) = (db.clone(), queue.clone());
+        tokio::spawn(async move {
+            let deliveries: Vec<&NewDelivery> = batch.iter().map(|w| &w.delivery).collect();
+            let outcomes = keep(&db, &queue, &deliveries).await;
+            for (waiting, outcome) in batch.into_iter().zip(outcomes) {
+                // A request whose client went away has nobody to answer.
+                let _ = waiting.answer.send(outcome);
+            }
+            drop(permit);
+        });
     }
 }
 
