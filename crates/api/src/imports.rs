@@ -6,13 +6,14 @@ use chrono::Utc;
 use entity::{import_run, repository};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
     sea_query::{Alias, Expr, Func},
 };
 use worker::{
     ProgressBus, ProgressEvent,
     queue::Queue,
     runs::{RunDetails, RunKind, RunState, new_run, requeue, transition},
+    transaction::begin_write,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -75,7 +76,7 @@ impl Imports {
                 Some(_) => {}
             }
         }
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         repository::Entity::update_many()
             .col_expr(repository::Column::Selected, Expr::value(true))
             .col_expr(repository::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -113,7 +114,7 @@ impl Imports {
                 "no repository of this integration is imported yet: import some with importRepositories first".into(),
             ));
         }
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let mut runs = Vec::with_capacity(selected.len());
         for repo in &selected {
             runs.push(

@@ -12,7 +12,7 @@ use github::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, TransactionTrait, sea_query::OnConflict,
+    QueryFilter, sea_query::OnConflict,
 };
 use tracing::Instrument;
 
@@ -25,6 +25,7 @@ use crate::{
         transition,
     },
     store::{self, Scope},
+    transaction::begin_write,
 };
 
 /// Opens the sealed token of an integration; the API's key lives with the caller.
@@ -151,7 +152,7 @@ impl Importer {
         let run_id = running.run.id.clone();
         match outcome {
             Ok(()) => {
-                let txn = self.db.begin().await?;
+                let txn = begin_write(&self.db).await?;
                 if transition(
                     &txn,
                     &run_id,
@@ -414,7 +415,7 @@ impl Importer {
         progress.after = end_cursor.or(progress.after.take());
         progress.done = !has_next || fetched.is_empty() || passed_threshold;
 
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         fetched.store(&txn, &running.scope).await?;
         let updated = import_run::Entity::update_many()
             .set(import_run::ActiveModel {

@@ -11,6 +11,7 @@ pub mod policy;
 pub mod queue;
 pub mod runs;
 pub mod store;
+pub mod transaction;
 pub mod webhooks;
 
 pub use bus::{ProgressBus, ProgressEvent};
