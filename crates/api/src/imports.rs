@@ -6,14 +6,13 @@ use chrono::Utc;
 use entity::{import_run, repository};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, TransactionTrait,
     sea_query::{Alias, Expr, Func},
 };
 use worker::{
     ProgressBus, ProgressEvent,
     queue::Queue,
     runs::{RunDetails, RunKind, RunState, new_run, requeue, transition},
-    transaction::begin_write,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -76,7 +75,7 @@ impl Imports {
                 Some(_) => {}
             }
         }
-        let txn = begin_write(&self.db).await?;
+        let txn = self.db.begin().await?;
         repository::Entity::update_many()
             .col_expr(repository::Column::Selected, Expr::value(true))
             .col_expr(repository::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -114,7 +113,7 @@ impl Imports {
                 "no repository of this integration is imported yet: import some with importRepositories first".into(),
             ));
         }
-        let txn = begin_write(&self.db).await?;
+        let txn = self.db.begin().await?;
         let mut runs = Vec::with_capacity(selected.len());
         for repo in &selected {
             runs.push(

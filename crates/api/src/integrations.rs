@@ -9,7 +9,7 @@ use futures_util::{StreamExt, stream};
 use github::{ConnectionReport, GithubClient, GithubError, RemoteRepository, Token};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, sea_query::OnConflict,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::OnConflict,
 };
 use tokio::sync::broadcast;
 
@@ -21,7 +21,6 @@ use crate::{
     loaders::{GroupsOf, RepositoryPage, RepositoryScope, StoreLoader},
 };
 use async_graphql::dataloader::Loader;
-use worker::transaction::begin_write;
 
 /// Which services an integration runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -245,7 +244,7 @@ impl Integrations {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let txn = begin_write(&self.db).await?;
+        let txn = self.db.begin().await?;
         if let Some(grant) = grant {
             crate::oauth::spend_grant(&txn, grant).await?;
         }
@@ -444,7 +443,7 @@ impl Integrations {
         token_is_new: bool,
     ) -> ApiResult<integration::Model> {
         let listing = self.read_groups(token, report).await?;
-        let txn = begin_write(&self.db).await?;
+        let txn = self.db.begin().await?;
         let id = model.id.clone();
         let model = record_test(
             &txn,

@@ -27,12 +27,6 @@ use tokio::sync::oneshot;
 pub use config::Config;
 pub use graphql::sdl;
 
-/// Connections to a SQLite database: one writing at a time, the others reading.
-const SQLITE_CONNECTIONS: u32 = 4;
-
-/// How long a SQLite write waits for another connection's write to end.
-const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Connects to the database and brings its schema up to date.
 pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
@@ -46,15 +40,7 @@ pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
         sqlite
             .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-            .busy_timeout(SQLITE_BUSY_TIMEOUT)
     });
-    // sea-orm gives SQLite one connection unless told otherwise, and then every read
-    // (GraphQL, the queue's polls, the receiver's lookups) waits behind every write.
-    // Under WAL readers run beside the one writer; writers take turns on SQLite's lock,
-    // transactions that write begin IMMEDIATE (`worker::transaction::begin_write`).
-    if url.starts_with("sqlite:") {
-        options.max_connections(SQLITE_CONNECTIONS);
-    }
     let db = Database::connect(options)
         .await
         .with_context(|| format!("connecting to the database ({})", redact_url(url)))?;

@@ -12,7 +12,7 @@ use github::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, sea_query::OnConflict,
+    QueryFilter, TransactionTrait, sea_query::OnConflict,
 };
 use tracing::Instrument;
 
@@ -25,7 +25,6 @@ use crate::{
         transition,
     },
     store::{self, Scope},
-    transaction::begin_write,
 };
 
 /// Opens the sealed token of an integration; the API's key lives with the caller.
@@ -152,7 +151,7 @@ impl Importer {
         let run_id = running.run.id.clone();
         match outcome {
             Ok(()) => {
-                let txn = begin_write(&self.db).await?;
+                let txn = self.db.begin().await?;
                 if transition(
                     &txn,
                     &run_id,
@@ -415,7 +414,7 @@ impl Importer {
         progress.after = end_cursor.or(progress.after.take());
         progress.done = !has_next || fetched.is_empty() || passed_threshold;
 
-        let txn = begin_write(&self.db).await?;
+        let txn = self.db.begin().await?;
         fetched.store(&txn, &running.scope).await?;
         let updated = import_run::Entity::update_many()
             .set(import_run::ActiveModel {

@@ -11,7 +11,6 @@ pub mod policy;
 pub mod queue;
 pub mod runs;
 pub mod store;
-pub mod transaction;
 pub mod webhooks;
 
 pub use bus::{ProgressBus, ProgressEvent};

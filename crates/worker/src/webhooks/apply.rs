@@ -8,7 +8,7 @@ use entity::{comment, group, integration, repository, ticket, webhook, webhook_d
 use github::webhook::{PUSH_COMMIT_LIMIT, payload};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::Expr,
+    TransactionTrait, sea_query::Expr,
 };
 use serde::de::DeserializeOwned;
 
@@ -16,7 +16,6 @@ use super::Webhooks;
 use crate::{
     runs::Listing,
     store::{self, CommentParent, Scope},
-    transaction::begin_write,
 };
 use github::import::CommentKind;
 
@@ -53,8 +52,7 @@ struct Applied {
     /// Roles or repositories changed: the hooks must be looked at again.
     reconcile: bool,
     /// A repository whose commits an incremental sync must read, queued once the
-    /// delivery's transaction is over (on SQLite, the queue's own writes would wait
-    /// for that transaction's write lock).
+    /// delivery's transaction is over (SQLite's pool has one connection).
     sync_commits_of: Option<String>,
 }
 
@@ -106,7 +104,7 @@ impl Webhooks {
                 .exec(&self.db)
                 .await?;
         }
-        let txn = begin_write(&self.db).await?;
+        let txn = self.db.begin().await?;
         let applied = match self.apply_event(&txn, &integration, &delivery).await {
             Ok(applied) => applied,
             Err(ApplyError::Payload(reason)) => done(Outcome::Failed, reason),
