@@ -7,7 +7,8 @@ use std::time::Duration;
 use entity::{pull_request, webhook, webhook_delivery};
 use reqwest::{Method, StatusCode};
 use sea_orm::{
-    ColumnTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter,
 };
 use serde_json::{Value, json};
 use tributary_tests::{TestApp, TestAppBuilder, on_every_backend};
@@ -66,15 +67,20 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    panic!(
+        "{what}: not so within {seconds} s; notable log lines:\n{}",
+        notable_log_lines()
+    );
+}
+
+/// The last warnings, errors and lines about deliveries of the test process' log.
+fn notable_log_lines() -> String {
     let log = tributary_tests::logs::captured();
     let notable: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("WARN") || l.contains("ERROR") || l.contains("deliver"))
         .collect();
-    panic!(
-        "{what}: not so within {seconds} s; notable log lines:\n{}",
-        notable[notable.len().saturating_sub(30)..].join("\n")
-    );
+    notable[notable.len().saturating_sub(30)..].join("\n")
 }
 
 /// Tributary's id and GitHub's node id of the first acme-corp repository.
@@ -615,6 +621,190 @@ async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
 }
 
 on_every_backend!(deliveries_are_verified_stored_once_and_applied, with_redis);
+
+/// The stored deliveries of the burst below (only those applied, if asked).
+async fn burst_deliveries(app: &TestApp, applied: bool) -> u64 {
+    let mut query = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::DeliveryId.starts_with("burst-"));
+    if applied {
+        query = query.filter(webhook_delivery::Column::Outcome.eq("APPLIED"));
+    }
+    query.count(&database(app).await).await.unwrap()
+}
+
+/// The jobs pushed to the delivery queue so far, when it lives in SQLite (apalis' table).
+async fn sqlite_delivery_jobs(app: &TestApp) -> u64 {
+    let db = database(app).await;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM Jobs WHERE job_type LIKE '%webhook-deliveries'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap() as u64
+}
+
+/// Many deliveries at once, some of them sent twice at the same moment (GitHub's
+/// redelivery racing the original): each is answered 202 exactly once and 200 the
+/// other time, stored once, queued once and applied.
+async fn a_burst_with_duplicates_is_stored_and_applied_once(app: &TestApp) {
+    const DELIVERIES: usize = 60;
+    const SENT_TWICE: usize = 20;
+    let hooked = hooked(app).await;
+    let secret = hook_secret(app, &hooked.integration).await;
+    let sqlite_queue = app.config.redis_url.is_none();
+    // The hook's ping, queued already.
+    let jobs_before = match sqlite_queue {
+        true => sqlite_delivery_jobs(app).await,
+        false => 0,
+    };
+    let sends = (0..DELIVERIES).chain(0..SENT_TWICE).map(|i| {
+        let body = serde_json::to_vec(&pull_request_payload(
+            &hooked,
+            &format!("PR_burst_{i}"),
+            20_000 + i as i64,
+            &format!("Burst {i}"),
+        ))
+        .unwrap();
+        let (integration, secret) = (&hooked.integration, &secret);
+        async move {
+            let delivery = format!("burst-{i}");
+            let (status, answer) = post(
+                app,
+                integration,
+                "pull_request",
+                &delivery,
+                &body,
+                sign(secret, &body),
+            )
+            .await;
+            (i, status, answer)
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    for i in 0..DELIVERIES {
+        let mut statuses: Vec<StatusCode> = answers
+            .iter()
+            .filter(|(j, _, _)| *j == i)
+            .map(|(_, status, _)| *status)
+            .collect();
+        statuses.sort();
+        let expected = if i < SENT_TWICE {
+            vec![StatusCode::OK, StatusCode::ACCEPTED]
+        } else {
+            vec![StatusCode::ACCEPTED]
+        };
+        let answer = answers.iter().find(|(j, _, _)| *j == i).map(|(_, _, a)| a);
+        assert_eq!(
+            statuses,
+            expected,
+            "burst-{i} (one answer: {answer:?}); log:\n{}",
+            notable_log_lines()
+        );
+    }
+    assert_eq!(burst_deliveries(app, false).await, DELIVERIES as u64);
+    if sqlite_queue {
+        assert_eq!(
+            sqlite_delivery_jobs(app).await - jobs_before,
+            DELIVERIES as u64,
+            "one job per delivery, none for the repeats"
+        );
+    }
+    eventually(30, "every delivery of the burst is applied", || async {
+        burst_deliveries(app, true).await == DELIVERIES as u64
+    })
+    .await;
+    let pull_requests = pull_request::Entity::find()
+        .filter(pull_request::Column::NodeId.starts_with("PR_burst_"))
+        .count(&database(app).await)
+        .await
+        .unwrap();
+    assert_eq!(pull_requests, DELIVERIES as u64);
+}
+
+on_every_backend!(
+    a_burst_with_duplicates_is_stored_and_applied_once,
+    with_redis
+);
+
+/// The delivery queue in SQLite itself (no Redis), where the queued jobs can be counted.
+mod a_burst_with_duplicates_on_the_sqlite_queue {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        if let Some(app) = tributary_tests::TestApp::start(tributary_tests::Backend::Sqlite).await {
+            super::a_burst_with_duplicates_is_stored_and_applied_once(&app).await;
+            app.finish().await;
+        }
+    }
+}
+
+/// The queue refusing a delivery (its SQLite table gone for a moment): 503, and the
+/// stored row forgotten, so that GitHub's redelivery is taken as new and applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_the_queue_refuses_is_forgotten_and_taken_again() {
+    let Some(app) = tributary_tests::TestApp::start(tributary_tests::Backend::Sqlite).await else {
+        return;
+    };
+    let hooked = hooked(&app).await;
+    let secret = hook_secret(&app, &hooked.integration).await;
+    let db = database(&app).await;
+    let body = serde_json::to_vec(&pull_request_payload(
+        &hooked,
+        "PR_refused_1",
+        9003,
+        "Refused at first",
+    ))
+    .unwrap();
+    let rename = |from: &'static str, to: &'static str| {
+        let db = db.clone();
+        async move {
+            db.execute_unprepared(&format!("ALTER TABLE {from} RENAME TO {to}"))
+                .await
+                .unwrap();
+        }
+    };
+    let send = || {
+        post(
+            &app,
+            &hooked.integration,
+            "pull_request",
+            "refused-1",
+            &body,
+            sign(&secret, &body),
+        )
+    };
+    rename("Jobs", "JobsAway").await;
+    let (status, answer) = send().await;
+    rename("JobsAway", "Jobs").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be queued"),
+        "{answer}"
+    );
+    let kept =
+        webhook_delivery::Entity::find_by_id((hooked.integration.clone(), "refused-1".into()))
+            .one(&db)
+            .await
+            .unwrap();
+    assert!(kept.is_none(), "the refused delivery is not kept: {kept:?}");
+
+    let (status, answer) = send().await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "the redelivery is new: {answer}"
+    );
+    eventually(20, "the redelivery is applied", || async {
+        pull_request_titles(&app, "PR_refused_1").await == vec!["Refused at first".to_string()]
+    })
+    .await;
+    app.finish().await;
+}
 
 /// Every example delivery of GitHub's, signed by the simulator with the hook's secret.
 async fn every_example_payload_is_acknowledged(app: &TestApp) {

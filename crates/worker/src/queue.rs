@@ -198,19 +198,25 @@ impl Queue {
         integration_id: &str,
         delivery_id: &str,
     ) -> anyhow::Result<()> {
-        let job = DeliveryJob {
+        self.enqueue_deliveries(vec![DeliveryJob {
             integration_id: integration_id.to_string(),
             delivery_id: delivery_id.to_string(),
-        };
+        }])
+        .await
+    }
+
+    /// Queues stored webhook deliveries in their order, all or none: one Lua script
+    /// on Redis, one transaction on SQLite.
+    pub async fn enqueue_deliveries(&self, jobs: Vec<DeliveryJob>) -> anyhow::Result<()> {
         match self.storage.clone() {
             Storage::Redis { mut deliveries, .. } => deliveries
-                .push(job)
+                .push_bulk(jobs)
                 .await
-                .map_err(|e| anyhow::anyhow!("queueing the delivery in Redis: {e}")),
+                .map_err(|e| anyhow::anyhow!("queueing deliveries in Redis: {e}")),
             Storage::Sqlite { mut deliveries, .. } => deliveries
-                .push(job)
+                .push_bulk(jobs)
                 .await
-                .map_err(|e| anyhow::anyhow!("queueing the delivery: {e}")),
+                .map_err(|e| anyhow::anyhow!("queueing deliveries: {e}")),
             Storage::Unavailable(reason) => Err(anyhow::anyhow!(reason)),
         }
     }

@@ -2,10 +2,10 @@
 //! and what the mutations ask of the hooks (reconcile after services or roles change,
 //! remove them before an integration goes).
 //!
-//! The receiver's hot path is one cached lookup of the integration's hook secrets,
-//! one insert and one enqueue: it verifies the signature over the raw body before
-//! reading anything in it, keeps the delivery, queues it, and answers 202. The worker
-//! applies it.
+//! The receiver's hot path is one cached lookup of the integration's hook secrets and
+//! a hand-over to the intake, which stores and queues deliveries a batch at a time: it
+//! verifies the signature over the raw body before reading anything in it, has the
+//! delivery kept and queued, and answers 202. The worker applies it.
 
 use std::{
     collections::HashMap,
@@ -14,20 +14,20 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::{integration, webhook, webhook_delivery};
+use entity::{integration, webhook};
 use github::webhook::{MAX_PAYLOAD_BYTES, SIGNATURE_HEADER, verify};
 use poem::{
     Body, Response, handler,
     http::{HeaderMap, StatusCode, header},
     web::{Data, Path},
 };
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::OnConflict,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 
 use crate::crypto::SecretBox;
+use intake::{Intake, NewDelivery, Taken};
+
+mod intake;
 
 pub use worker::webhooks::RECEIVER_PATH;
 
@@ -48,7 +48,7 @@ struct KnownIntegration {
 pub struct Receiver {
     db: DatabaseConnection,
     secrets: SecretBox,
-    queue: worker::queue::Queue,
+    intake: Intake,
     cache: Arc<RwLock<HashMap<String, KnownIntegration>>>,
 }
 
@@ -81,9 +81,9 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 impl Receiver {
     pub fn new(db: DatabaseConnection, secrets: SecretBox, queue: worker::queue::Queue) -> Self {
         Receiver {
-            db,
+            db: db.clone(),
             secrets,
-            queue,
+            intake: Intake::start(db, queue),
             cache: Arc::default(),
         }
     }
@@ -233,63 +233,31 @@ impl Receiver {
                 );
             }
         };
-        let row = webhook_delivery::ActiveModel {
-            integration_id: sea_orm::ActiveValue::Set(integration_id.to_string()),
-            delivery_id: sea_orm::ActiveValue::Set(delivery_id.to_string()),
-            event: sea_orm::ActiveValue::Set(event.to_string()),
-            action: sea_orm::ActiveValue::Set(summary.action),
-            hook_id: sea_orm::ActiveValue::Set(hook_id),
-            repository: sea_orm::ActiveValue::Set(summary.repository.and_then(|r| r.full_name)),
-            body: sea_orm::ActiveValue::Set(text.to_string()),
-            received_at: sea_orm::ActiveValue::Set(Utc::now()),
-            applied_at: sea_orm::ActiveValue::Set(None),
-            outcome: sea_orm::ActiveValue::Set(None),
-            reason: sea_orm::ActiveValue::Set(None),
+        let delivery = NewDelivery {
+            integration_id: integration_id.to_string(),
+            delivery_id: delivery_id.to_string(),
+            event: event.to_string(),
+            action: summary.action,
+            hook_id,
+            repository: summary.repository.and_then(|r| r.full_name),
+            body: text.to_string(),
+            received_at: Utc::now(),
         };
-        let inserted = webhook_delivery::Entity::insert(row)
-            .on_conflict(
-                OnConflict::columns([
-                    webhook_delivery::Column::IntegrationId,
-                    webhook_delivery::Column::DeliveryId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(&self.db)
-            .await;
-        match inserted {
-            Ok(0) => return answer(StatusCode::OK, "Already received; applied once."),
-            Ok(_) => {}
-            Err(error) => {
-                tracing::error!(%error, delivery = delivery_id, "storing a delivery");
-                return answer(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The delivery could not be stored; GitHub can redeliver it.",
-                );
-            }
-        }
-        if let Err(error) = self
-            .queue
-            .enqueue_delivery(integration_id, delivery_id)
-            .await
-        {
-            tracing::error!(%error, delivery = delivery_id, "queueing a delivery");
-            // Forgotten, so that a redelivery is taken as new.
-            let _ = webhook_delivery::Entity::delete_by_id((
-                integration_id.to_string(),
-                delivery_id.to_string(),
-            ))
-            .exec(&self.db)
-            .await;
-            return answer(
+        match self.intake.take(delivery).await {
+            Taken::Accepted => answer(
+                StatusCode::ACCEPTED,
+                "Received; it is applied on the queue.",
+            ),
+            Taken::AlreadyReceived => answer(StatusCode::OK, "Already received; applied once."),
+            Taken::NotStored => answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The delivery could not be stored; GitHub can redeliver it.",
+            ),
+            Taken::NotQueued(error) => answer(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &format!("The delivery could not be queued ({error}); GitHub can redeliver it."),
-            );
+            ),
         }
-        answer(
-            StatusCode::ACCEPTED,
-            "Received; it is applied on the queue.",
-        )
     }
 }
 
