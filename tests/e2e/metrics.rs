@@ -915,24 +915,58 @@ async fn days_follow_a_daylight_saving_change(app: &TestApp) {
         &f.db,
         &f.repo_a,
         &[
-            commit("d1", Some("dana"), "dana@example.com", "2026-03-28T23:30:00Z", (1, 0), 1),
-            commit("d2", Some("dana"), "dana@example.com", "2026-03-29T22:30:00Z", (1, 0), 1),
-            commit("d3", Some("dana"), "dana@example.com", "2026-03-29T21:30:00Z", (1, 0), 1),
+            commit(
+                "d1",
+                Some("dana"),
+                "dana@example.com",
+                "2026-03-28T23:30:00Z",
+                (1, 0),
+                1,
+            ),
+            commit(
+                "d2",
+                Some("dana"),
+                "dana@example.com",
+                "2026-03-29T22:30:00Z",
+                (1, 0),
+                1,
+            ),
+            commit(
+                "d3",
+                Some("dana"),
+                "dana@example.com",
+                "2026-03-29T21:30:00Z",
+                (1, 0),
+                1,
+            ),
             // Havana moves from UTC−5 to UTC−4 at 2026-03-08 05:00 UTC (local midnight):
             // h1 (04:30 UTC) is still 03-07 23:30 there, h2 (05:30 UTC) is 03-08 01:30.
-            commit("h1", Some("hugo"), "hugo@example.com", "2026-03-08T04:30:00Z", (1, 0), 1),
-            commit("h2", Some("hugo"), "hugo@example.com", "2026-03-08T05:30:00Z", (1, 0), 1),
+            commit(
+                "h1",
+                Some("hugo"),
+                "hugo@example.com",
+                "2026-03-08T04:30:00Z",
+                (1, 0),
+                1,
+            ),
+            commit(
+                "h2",
+                Some("hugo"),
+                "hugo@example.com",
+                "2026-03-08T05:30:00Z",
+                (1, 0),
+                1,
+            ),
         ],
     )
     .await
     .unwrap();
     let days = |zone: &str, from: &str, to: &str| {
-        let filter = json!({ "integrationId": f.integration, "from": from, "to": to, "timeZone": zone });
+        let filter =
+            json!({ "integrationId": f.integration, "from": from, "to": to, "timeZone": zone });
         async move {
             let data = app.data(WORK_LOG, json!({ "filter": filter })).await;
-            let metrics = app
-                .data(COMMIT_METRICS, json!({ "filter": filter }))
-                .await;
+            let metrics = app.data(COMMIT_METRICS, json!({ "filter": filter })).await;
             let dates: Vec<(String, usize)> = data["workLog"]["nodes"]
                 .as_array()
                 .unwrap()
@@ -944,7 +978,10 @@ async fn days_follow_a_daylight_saving_change(app: &TestApp) {
                     )
                 })
                 .collect();
-            (dates, metrics["commitMetrics"]["contributors"]["nodes"][0]["codingDays"].clone())
+            (
+                dates,
+                metrics["commitMetrics"]["contributors"]["nodes"][0]["codingDays"].clone(),
+            )
         }
     };
     let (berlin, coding_days) = days("Europe/Berlin", "2026-03-28", "2026-03-31").await;

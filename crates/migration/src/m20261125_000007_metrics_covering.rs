@@ -20,7 +20,11 @@ enum Commits {
 }
 
 /// An index replaced: (table, old name and columns, new name and columns).
-type Replaced = (&'static str, (&'static str, &'static [&'static str]), (&'static str, &'static [&'static str]));
+type Replaced = (
+    &'static str,
+    (&'static str, &'static [&'static str]),
+    (&'static str, &'static [&'static str]),
+);
 
 /// Each metrics source's date index becomes covering: with every column its queries
 /// read (who, the bot flag, the repository filter, the join to its parent), the Work
@@ -111,7 +115,10 @@ const REPLACED: &[Replaced] = &[
     ),
     (
         "comments",
-        ("comments_integration_created", &["integration_id", "created_at"]),
+        (
+            "comments_integration_created",
+            &["integration_id", "created_at"],
+        ),
         (
             "comments_integration_created_covering",
             &[
@@ -146,7 +153,10 @@ const REPLACED: &[Replaced] = &[
     ),
     (
         "tickets",
-        ("tickets_integration_created", &["integration_id", "created_at"]),
+        (
+            "tickets_integration_created",
+            &["integration_id", "created_at"],
+        ),
         (
             "tickets_integration_created_covering",
             &[

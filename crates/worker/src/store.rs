@@ -620,7 +620,10 @@ mod tests {
         }
     }
 
-    async fn figures_of(db: &DatabaseConnection, without_bots: bool) -> crate::figures::timeline::Figures {
+    async fn figures_of(
+        db: &DatabaseConnection,
+        without_bots: bool,
+    ) -> crate::figures::timeline::Figures {
         let row = entity::pull_request_figures::Entity::find_by_id((
             "i1".to_string(),
             "PR_1".to_string(),
@@ -636,7 +639,9 @@ mod tests {
     #[tokio::test]
     async fn a_pull_requests_figures_follow_every_write_of_it_and_its_actions() {
         let (db, scope) = database().await;
-        store_pull_requests(&db, &scope, &[pull_request(1, "t")]).await.unwrap();
+        store_pull_requests(&db, &scope, &[pull_request(1, "t")])
+            .await
+            .unwrap();
         // bob's review, a deleted account's comment and a bot's thread comment.
         let all = figures_of(&db, false).await;
         assert_eq!(all.reviewers, vec!["bob", "dependabot[bot]", "ghost"]);
@@ -721,9 +726,13 @@ mod tests {
             ("ci@example.com".into(), false, true)
         );
         // GitHub links the e-mail on a later commit: the older one follows.
-        store_commits(&db, &scope, &[authored("a2", Some("ann"), "ann@home.example", "Ann")])
-            .await
-            .unwrap();
+        store_commits(
+            &db,
+            &scope,
+            &[authored("a2", Some("ann"), "ann@home.example", "Ann")],
+        )
+        .await
+        .unwrap();
         assert_eq!(contributor_of(&db, "a1").await, ("ann".into(), true, false));
         // A new unlinked commit of that e-mail is the login's at once; of two links,
         // the first login in order wins.

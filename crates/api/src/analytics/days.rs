@@ -99,11 +99,7 @@ impl Offsets {
 
     /// The offset as SQL: `offset(o)` when it never changes, else a `CASE` whose
     /// conditions `before(second)` test an instant against each change.
-    fn offset_sql(
-        &self,
-        before: impl Fn(i64) -> String,
-        offset: impl Fn(i64) -> String,
-    ) -> String {
+    fn offset_sql(&self, before: impl Fn(i64) -> String, offset: impl Fn(i64) -> String) -> String {
         if self.changes.is_empty() {
             return offset(self.initial);
         }

@@ -94,7 +94,10 @@ impl Source {
         if self.is_commit() {
             "x.contributor AS who, x.contributor_is_login AS who_is_login".to_string()
         } else {
-            format!("COALESCE({}, '{GHOST}') AS who, TRUE AS who_is_login", self.login)
+            format!(
+                "COALESCE({}, '{GHOST}') AS who, TRUE AS who_is_login",
+                self.login
+            )
         }
     }
 

@@ -12,8 +12,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{comment, pull_request, pull_request_commit, pull_request_figures, review};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter,
-    QuerySelect, RelationDef,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
+    RelationDef,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 use serde::{Deserialize, Serialize};
@@ -161,19 +162,21 @@ async fn actions(
                 kind: ActionKind::Comment,
             }),
     );
-    all.extend(reviews.into_iter().filter_map(
-        |(pull_request, login, is_bot, at, body)| {
-            Some(StoredAction {
-                pull_request,
-                login,
-                is_bot,
-                at: at?,
-                kind: ActionKind::Review {
-                    with_body: !body.trim().is_empty(),
-                },
-            })
-        },
-    ));
+    all.extend(
+        reviews
+            .into_iter()
+            .filter_map(|(pull_request, login, is_bot, at, body)| {
+                Some(StoredAction {
+                    pull_request,
+                    login,
+                    is_bot,
+                    at: at?,
+                    kind: ActionKind::Review {
+                        with_body: !body.trim().is_empty(),
+                    },
+                })
+            }),
+    );
     // Commits carry no account type: a bot is known by the `[bot]` in its login.
     all.extend(
         commits
@@ -190,7 +193,11 @@ async fn actions(
 }
 
 fn is_bot(action: &StoredAction) -> bool {
-    action.is_bot || action.login.as_deref().is_some_and(|l| l.ends_with("[bot]"))
+    action.is_bot
+        || action
+            .login
+            .as_deref()
+            .is_some_and(|l| l.ends_with("[bot]"))
 }
 
 /// The pull request's timeline, with or without bots. A commit without a GitHub
@@ -292,7 +299,10 @@ fn to_pull_request() -> RelationDef {
             pull_request_figures::Column::IntegrationId,
             pull_request_figures::Column::PullRequestNodeId,
         ))
-        .to((pull_request::Column::IntegrationId, pull_request::Column::NodeId))
+        .to((
+            pull_request::Column::IntegrationId,
+            pull_request::Column::NodeId,
+        ))
         .into()
 }
 
@@ -304,17 +314,17 @@ pub async fn refresh_stale(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     loop {
         let stale: Vec<(String, String)> = pull_request::Entity::find()
             .select_only()
-            .columns([pull_request::Column::IntegrationId, pull_request::Column::NodeId])
+            .columns([
+                pull_request::Column::IntegrationId,
+                pull_request::Column::NodeId,
+            ])
             .join(
                 JoinType::LeftJoin,
-                to_pull_request()
-                    .rev()
-                    .on_condition(|_, figures| {
-                        sea_orm::Condition::all().add(
-                            Expr::col((figures, pull_request_figures::Column::WithoutBots))
-                                .eq(false),
-                        )
-                    }),
+                to_pull_request().rev().on_condition(|_, figures| {
+                    sea_orm::Condition::all().add(
+                        Expr::col((figures, pull_request_figures::Column::WithoutBots)).eq(false),
+                    )
+                }),
             )
             .filter(
                 sea_orm::Condition::any()

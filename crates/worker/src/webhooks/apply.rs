@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 
 use super::Webhooks;
 use crate::{
-    runs::Listing,
     figures,
+    runs::Listing,
     store::{self, CommentParent, Scope},
 };
 use github::import::CommentKind;
