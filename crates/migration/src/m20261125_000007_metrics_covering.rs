@@ -227,7 +227,7 @@ fn create(table: &str, (name, columns): (&str, &[&str])) -> IndexCreateStatement
     index
 }
 
-fn drop(table: &str, name: &str) -> IndexDropStatement {
+fn drop_index(table: &str, name: &str) -> IndexDropStatement {
     Index::drop().name(name).table(Alias::new(table)).to_owned()
 }
 
@@ -254,7 +254,7 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(statement).await?;
         }
         for (table, old, new) in REPLACED {
-            manager.drop_index(drop(table, old.0)).await?;
+            manager.drop_index(drop_index(table, old.0)).await?;
             manager.create_index(create(table, *new)).await?;
         }
         manager
@@ -264,10 +264,10 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(drop("commits", CONTRIBUTOR_INDEX.0))
+            .drop_index(drop_index("commits", CONTRIBUTOR_INDEX.0))
             .await?;
         for (table, old, new) in REPLACED {
-            manager.drop_index(drop(table, new.0)).await?;
+            manager.drop_index(drop_index(table, new.0)).await?;
             manager.create_index(create(table, *old)).await?;
         }
         for column in [
