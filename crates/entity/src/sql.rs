@@ -19,10 +19,6 @@ impl Sql {
         }
     }
 
-    pub fn backend(&self) -> DbBackend {
-        self.backend
-    }
-
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self
@@ -56,15 +52,6 @@ impl Sql {
 
     pub fn statement(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
-    }
-}
-
-/// Seconds since the Unix epoch of a timestamp column, as an integer.
-pub fn epoch_seconds(backend: DbBackend, column: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"),
-        // unixepoch() (SQLite 3.38+; the bundled one is newer) parses a third faster than strftime('%s').
-        _ => format!("unixepoch({column})"),
     }
 }
 
