@@ -29,7 +29,7 @@ const MAX_PARAMETERS: usize = 32_766;
 
 /// Inserts `rows`, updating every non-key column of those whose key exists, in as few
 /// statements as the parameter limit allows.
-async fn upsert<A>(db: &impl ConnectionTrait, mut rows: Vec<A>) -> Result<(), DbErr>
+pub(crate) async fn upsert<A>(db: &impl ConnectionTrait, mut rows: Vec<A>) -> Result<(), DbErr>
 where
     A: ActiveModelTrait + Send,
 {
@@ -79,8 +79,8 @@ fn enum_name<T: Serialize>(value: &T) -> String {
 /// A `[bot]` account or identity: GitHub Apps put `[bot]` in their
 /// login, their commits' author name and e-mail.
 fn is_bot_identity(login: Option<&str>, name: Option<&str>, email: Option<&str>) -> bool {
-    login.is_some_and(|l| l.ends_with("[bot]"))
-        || name.is_some_and(|n| n.ends_with("[bot]"))
+    login.is_some_and(figures::is_bot_login)
+        || name.is_some_and(figures::is_bot_login)
         || email.is_some_and(|e| e.contains("[bot]@"))
 }
 

@@ -30,9 +30,7 @@ impl ContributorKey {
     }
 }
 
-pub fn is_bot_login(login: &str) -> bool {
-    login.ends_with("[bot]")
-}
+pub use worker::figures::is_bot_login;
 
 pub use worker::figures::GHOST;
 

@@ -15,10 +15,11 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
     RelationDef,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
 
+use crate::store;
 use timeline::{Action, ActionKind, Figures, Timeline};
 
 /// The version of the definitions in [`timeline`]: raise it when they change, and every
@@ -27,6 +28,11 @@ pub const DEFINITION: i32 = 1;
 
 /// GitHub shows a deleted account as `ghost`.
 pub const GHOST: &str = "ghost";
+
+/// GitHub Apps act as `name[bot]`.
+pub fn is_bot_login(login: &str) -> bool {
+    login.ends_with("[bot]")
+}
 
 /// Pull requests whose figures are computed per statement: their actions are read in
 /// three statements, within SQLite's limit of bound parameters.
@@ -193,11 +199,7 @@ async fn actions(
 }
 
 fn is_bot(action: &StoredAction) -> bool {
-    action.is_bot
-        || action
-            .login
-            .as_deref()
-            .is_some_and(|l| l.ends_with("[bot]"))
+    action.is_bot || action.login.as_deref().is_some_and(is_bot_login)
 }
 
 /// The pull request's timeline, with or without bots. A commit without a GitHub
@@ -261,34 +263,7 @@ pub async fn refresh(
                 row_of(pr, without_bots, figures)
             })
         });
-        pull_request_figures::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([
-                    pull_request_figures::Column::IntegrationId,
-                    pull_request_figures::Column::PullRequestNodeId,
-                    pull_request_figures::Column::WithoutBots,
-                ])
-                .update_columns([
-                    pull_request_figures::Column::RepositoryId,
-                    pull_request_figures::Column::Definition,
-                    pull_request_figures::Column::TimeToFirstCommentHours,
-                    pull_request_figures::Column::ReactionCount,
-                    pull_request_figures::Column::ReactionHours,
-                    pull_request_figures::Column::ResponsivenessCount,
-                    pull_request_figures::Column::ResponsivenessHours,
-                    pull_request_figures::Column::ThoroughlyReviewed,
-                    pull_request_figures::Column::Comments,
-                    pull_request_figures::Column::Reviews,
-                    pull_request_figures::Column::ReviewerCount,
-                    pull_request_figures::Column::Iterations,
-                    pull_request_figures::Column::TimeToMergeHours,
-                    pull_request_figures::Column::Size,
-                    pull_request_figures::Column::Timeline,
-                ])
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+        store::upsert(db, rows.collect()).await?;
     }
     Ok(())
 }
