@@ -16,7 +16,7 @@ pub struct BenchStack {
     pub database_url: String,
     /// The key the API encrypts secrets with (base64), to read them back.
     pub encryption_key: String,
-    pub api: api::RunningApi,
+    pub api: tributary::RunningApi,
     /// The API's GraphQL endpoint.
     pub url: String,
     pub client: reqwest::Client,
@@ -29,7 +29,7 @@ impl BenchStack {
     pub async fn start(
         name: &str,
         database_url: Option<String>,
-        configure: impl FnOnce(&mut api::Config),
+        configure: impl FnOnce(&mut tributary::Config),
     ) -> anyhow::Result<BenchStack> {
         let dir =
             std::env::temp_dir().join(format!("tributary-bench-{name}-{}", std::process::id()));
@@ -44,18 +44,18 @@ impl BenchStack {
         let sim = sim_handle.spawn("127.0.0.1:0").await?;
         let database_url =
             database_url.unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
-        let mut config = api::Config {
+        let mut config = tributary::Config {
             listen: "127.0.0.1:0".into(),
             database_url: Some(database_url.clone()),
             github_api_url: sim.base_url(),
             github_web_url: sim.base_url(),
             api_key: Some(KEY.into()),
             encryption_key: Some(api::crypto::SecretBox::generate_key()),
-            ..api::Config::default()
+            ..tributary::Config::default()
         };
         configure(&mut config);
         let encryption_key = config.encryption_key.clone().unwrap_or_default();
-        let api = api::start(&config).await?;
+        let api = tributary::start(&config).await?;
         let url = format!("{}/graphql", api.base_url());
         Ok(BenchStack {
             dir,

@@ -91,16 +91,16 @@ async fn a_changed_encryption_key_is_named_not_hidden() {
     };
     let id = app.create_integration("owner").await;
     // A second server on the same database with another key cannot read the stored token.
-    let config = api::Config {
+    let config = tributary::Config {
         listen: "127.0.0.1:0".into(),
         database_url: Some(app.database_url.clone()),
         github_api_url: app.sim.base_url(),
         github_web_url: app.sim.base_url(),
         api_key: Some("other-key".into()),
         encryption_key: Some(api::crypto::SecretBox::generate_key()),
-        ..api::Config::default()
+        ..tributary::Config::default()
     };
-    let other = api::start(&config).await.unwrap();
+    let other = tributary::start(&config).await.unwrap();
     let body: serde_json::Value = app
         .http
         .post(format!("{}/graphql", other.base_url()))
@@ -139,15 +139,15 @@ async fn generated_keys_are_announced_once_and_never_the_encryption_key() {
     logs::install();
     let dir = std::env::temp_dir().join(format!("tributary-keys-e2e-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let config = api::Config {
+    let config = tributary::Config {
         listen: "127.0.0.1:0".into(),
         database_url: Some(format!("sqlite://{}/tributary.db", dir.display())),
-        ..api::Config::default()
+        ..tributary::Config::default()
     };
-    let first = api::start(&config).await.unwrap();
+    let first = tributary::start(&config).await.unwrap();
     let api_key = first.api_key.clone();
     first.stop().await;
-    let second = api::start(&config).await.unwrap();
+    let second = tributary::start(&config).await.unwrap();
     assert_eq!(
         second.api_key, api_key,
         "the generated key is kept and reused"

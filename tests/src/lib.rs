@@ -100,11 +100,11 @@ pub struct TestApp {
     pub backend: Backend,
     pub sim: RunningSim,
     pub sim_handle: GithubSim,
-    pub api: api::RunningApi,
+    pub api: tributary::RunningApi,
     pub database_url: String,
     pub http: reqwest::Client,
     /// The API's settings, for starting more workers like its own.
-    pub config: api::Config,
+    pub config: tributary::Config,
     tokens: HashMap<String, String>,
     database: Option<TestDatabase>,
 }
@@ -161,15 +161,15 @@ async fn drop_redis_keys(prefix: &str) {
 }
 
 /// A worker with its own database and queue connections, as a separate process has.
-async fn start_worker(config: &api::Config) -> api::RunningWorker {
-    let db = api::connect_database(&config.database_url())
+async fn start_worker(config: &tributary::Config) -> tributary::RunningWorker {
+    let db = tributary::connect_database(&config.database_url())
         .await
         .expect("connecting the worker to the database");
-    let keys = api::config::Keys::resolve(config).expect("the test's keys");
-    let queue = worker::queue::Queue::connect(&db, config.queue_config())
+    let keys = tributary::config::Keys::resolve(config).expect("the test's keys");
+    let queue = queue::Queue::connect(&db, config.queue_config())
         .await
         .expect("connecting the worker to its queue");
-    api::spawn_worker(config, db, keys.secret_box, queue)
+    tributary::spawn_worker(config, db, keys.secret_box, queue)
 }
 
 /// The `tributary` binary beside this test binary (`target/<profile>/tributary`);
@@ -315,9 +315,9 @@ impl TestAppBuilder {
             .await
             .expect("starting github-sim");
         let github = self.github_api_url.unwrap_or_else(|| sim.base_url());
-        let defaults = api::Config::default();
+        let defaults = tributary::Config::default();
         let (client_id, client_secret) = self.oauth_client.unzip();
-        let config = api::Config {
+        let config = tributary::Config {
             listen: "127.0.0.1:0".into(),
             database_url: Some(database_url.clone()),
             public_url: None,
@@ -339,10 +339,10 @@ impl TestAppBuilder {
             webhook_recovery_interval: self.webhook_recovery_interval,
             ..defaults
         };
-        let mut api = api::start(&config).await.expect("starting the API");
+        let mut api = tributary::start(&config).await.expect("starting the API");
         // Hooks must deliver to the address the API really listens on, whichever
         // worker adds them.
-        let config = api::Config {
+        let config = tributary::Config {
             public_url: Some(api.public_url.clone()),
             ..config
         };

@@ -23,6 +23,19 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+impl From<metrics::ScopeError> for ApiError {
+    fn from(error: metrics::ScopeError) -> Self {
+        match error {
+            metrics::ScopeError::BadInput(message) => ApiError::BadInput(message),
+            metrics::ScopeError::UnknownIntegration(id) => ApiError::NotFound {
+                what: "integration",
+                id,
+            },
+            metrics::ScopeError::Database(error) => error.into(),
+        }
+    }
+}
+
 impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {

@@ -15,8 +15,8 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     graphql::TributarySchema,
-    metrics::{HttpLabels, Metrics, OperationLabels},
     oauth::{self, OAuthFlow},
+    prometheus::{HttpLabels, Metrics, OperationLabels},
     webhooks,
 };
 

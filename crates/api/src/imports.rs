@@ -3,16 +3,16 @@
 //! the importing (crates/worker); this side never talks to GitHub.
 
 use chrono::Utc;
+use entity::import_run::{RunKind, RunState};
 use entity::{import_run, repository};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::{Alias, Expr, Func},
+use queue::{
+    ProgressBus, ProgressEvent, Queue,
+    runs::{RunDetails, new_run, requeue, transition},
 };
-use worker::{
-    ProgressBus, ProgressEvent,
-    queue::Queue,
-    runs::{RunDetails, RunKind, RunState, new_run, requeue, transition},
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Alias, Expr, Func},
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -141,7 +141,7 @@ impl Imports {
         if !cancelled {
             return Err(ApiError::BadInput(format!(
                 "the import run {run_id} cannot be cancelled: it is {}",
-                run.state
+                run.state.to_value()
             )));
         }
         let run = self.get(run_id).await?;
@@ -156,7 +156,7 @@ impl Imports {
         if !requeue(&self.db, run_id).await? {
             return Err(ApiError::BadInput(format!(
                 "the import run {run_id} cannot be retried: it is {}; only FAILED and CANCELLED runs can",
-                run.state
+                run.state.to_value()
             )));
         }
         let run = self.get(run_id).await?;
@@ -195,9 +195,9 @@ impl Imports {
     /// Runs per state, for the metrics.
     pub async fn count_by_state(&self) -> ApiResult<Vec<(RunState, u64)>> {
         let mut counts = Vec::new();
-        for state in RunState::ALL {
+        for state in RunState::iter() {
             let count = import_run::Entity::find()
-                .filter(import_run::Column::State.eq(state.as_str()))
+                .filter(import_run::Column::State.eq(state))
                 .count(&self.db)
                 .await?;
             counts.push((state, count));
@@ -271,7 +271,7 @@ impl Imports {
                 run_id: run.id.clone(),
                 integration_id: run.integration_id.clone(),
                 repository_id: run.repository_id.clone(),
-                state: RunState::parse(&run.state).unwrap_or(RunState::Queued),
+                state: run.state,
                 counts: details.counts,
                 skipped: details.skipped,
                 error: run.error.clone(),

@@ -286,7 +286,7 @@ impl Integrations {
             let Ok(token) = self.token_of(&model) else {
                 continue;
             };
-            let key = worker::budget::budget_key(&token);
+            let key = queue::budget::budget_key(&token);
             if let Ok(Some(reading)) = imports.queue().budget.reading(&key).await {
                 found.push((model.id, reading.remaining));
             }

@@ -22,7 +22,6 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    config::Config,
     connection_test::{ConnectionTest, GroupAccess, access_name, parse_access},
     crypto::SecretBox,
     error::{ApiError, ApiResult},
@@ -103,24 +102,37 @@ enum Outcome {
     },
 }
 
+/// Tributary's OAuth app on GitHub, and how long its states and grants live.
+#[derive(Clone)]
+pub struct OAuthSettings {
+    pub client_id: Option<String>,
+    /// No `Debug` here, so that the secret cannot reach a log.
+    pub client_secret: Option<String>,
+    pub github_web_url: String,
+    /// Origins `startOAuth`'s `redirectAfter` may use besides the public URL's.
+    pub allowed_redirect_origins: Vec<String>,
+    pub state_ttl: std::time::Duration,
+    pub grant_ttl: std::time::Duration,
+}
+
 impl OAuthFlow {
     /// `public_url` is how browsers reach this server (the bound address when not configured).
     pub fn new(
-        config: &Config,
+        settings: &OAuthSettings,
         public_url: &str,
         integrations: Integrations,
     ) -> anyhow::Result<Self> {
         let redirect_url = format!("{}{CALLBACK_PATH}", public_url.trim_end_matches('/'));
         let app = OAuthApp::new(
-            config.github_oauth_client_id.as_deref(),
-            config.github_oauth_client_secret.as_deref(),
-            &config.github_web_url,
+            settings.client_id.as_deref(),
+            settings.client_secret.as_deref(),
+            &settings.github_web_url,
             &redirect_url,
         );
         let mut allowed_origins = vec![origin_of(public_url).ok_or_else(|| {
             anyhow::anyhow!("TRIBUTARY_PUBLIC_URL is not an absolute URL: {public_url}")
         })?];
-        for entry in &config.oauth_allowed_redirect_origins {
+        for entry in &settings.allowed_redirect_origins {
             let entry = entry.trim();
             if entry.is_empty() {
                 continue;
@@ -135,8 +147,8 @@ impl OAuthFlow {
             inner: Arc::new(Inner {
                 app,
                 allowed_origins,
-                state_ttl: chrono::Duration::from_std(config.oauth_state_ttl)?,
-                grant_ttl: chrono::Duration::from_std(config.oauth_grant_ttl)?,
+                state_ttl: chrono::Duration::from_std(settings.state_ttl)?,
+                grant_ttl: chrono::Duration::from_std(settings.grant_ttl)?,
                 integrations,
             }),
         })

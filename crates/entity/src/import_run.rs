@@ -1,4 +1,50 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a run stands; stored as its name (`QUEUED`, …).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RunState {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl RunState {
+    /// A run in this state will not move again by itself (only a retry requeues it).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RunState::Succeeded | RunState::Failed | RunState::Cancelled
+        )
+    }
+}
+
+/// What a run fetches; stored as its name (`FULL`, `INCREMENTAL`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RunKind {
+    /// Everything GitHub has.
+    Full,
+    /// What changed since the repository's marks.
+    Incremental,
+}
 
 /// One import of one repository: what it fetched so far, where to resume, and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,10 +54,8 @@ pub struct Model {
     pub id: String,
     pub integration_id: String,
     pub repository_id: String,
-    /// `FULL` or `INCREMENTAL`.
-    pub kind: String,
-    /// `QUEUED`, `RUNNING`, `SUCCEEDED`, `FAILED` or `CANCELLED`.
-    pub state: String,
+    pub kind: RunKind,
+    pub state: RunState,
     /// How many times a worker started it (a retry, or a resume after a worker died).
     pub attempt: i32,
     /// Per resource, the count fetched and GitHub's total (JSON).

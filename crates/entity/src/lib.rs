@@ -14,6 +14,7 @@ pub mod pull_request_figures;
 pub mod reaction;
 pub mod repository;
 pub mod review;
+pub mod run_details;
 pub mod sql;
 pub mod sync_mark;
 pub mod ticket;

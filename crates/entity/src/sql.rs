@@ -1,7 +1,10 @@
 //! Statements written once for SQLite and PostgreSQL: placeholders and the few
 //! expressions the two spell differently.
 
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iden, IdenStatic, Iterable,
+    PrimaryKeyToColumn, Statement, Value, sea_query::OnConflict,
+};
 
 /// SQL text with its bound values, in the backend's placeholder style.
 pub struct Sql {
@@ -67,4 +70,36 @@ pub fn binary_order(backend: DbBackend, expression: &str) -> String {
         DbBackend::Postgres => format!("{expression} COLLATE \"C\""),
         _ => expression.to_string(),
     }
+}
+
+/// SQLite's default limit of bound parameters per statement (PostgreSQL allows more).
+const MAX_PARAMETERS: usize = 32_766;
+
+/// Inserts `rows`, updating every non-key column of those whose key exists, in as few
+/// statements as the parameter limit allows.
+pub async fn upsert<A>(db: &impl ConnectionTrait, mut rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let keys: Vec<_> = <A::Entity as EntityTrait>::PrimaryKey::iter()
+        .map(|key| key.into_column())
+        .collect();
+    let key_names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let others: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
+        .filter(|c| !key_names.contains(&c.as_str().to_string()))
+        .collect();
+    let per_statement =
+        (MAX_PARAMETERS / <A::Entity as EntityTrait>::Column::iter().count()).max(1);
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(per_statement));
+        <A::Entity as EntityTrait>::insert_many(std::mem::replace(&mut rows, rest))
+            .on_conflict(
+                OnConflict::columns(keys.clone())
+                    .update_columns(others.clone())
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }

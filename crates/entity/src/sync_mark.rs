@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::run_details::Listing;
+
 /// The high-water mark of one resource of one repository: the newest date the last
 /// successful run saw on the field the next incremental run filters or sorts by.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,9 +9,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub repository_id: String,
-    /// `COMMITS`, `PULL_REQUESTS` or `TICKETS`.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub resource: String,
+    pub resource: Listing,
     pub integration_id: String,
     pub mark: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,5 +1,21 @@
 use sea_orm::entity::prelude::*;
 
+/// Whether Tributary keeps a hook on an organization, or why not; stored as its name
+/// (`ACTIVE`, `NOT_OWNER`, `NO_IMPORTED_REPO`, `DISABLED`, `ERROR`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum HookState {
+    Active,
+    NotOwner,
+    NoImportedRepo,
+    Disabled,
+    Error,
+}
+
 /// Tributary's organization hook for one organization of an integration: whether it
 /// exists (ACTIVE) or why not (NOT_OWNER, NO_IMPORTED_REPO, DISABLED, ERROR).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -17,8 +33,7 @@ pub struct Model {
     pub url: String,
     /// The hook's signing secret, sealed like tokens.
     pub secret_ciphertext: Option<String>,
-    /// `ACTIVE`, `NOT_OWNER`, `NO_IMPORTED_REPO`, `DISABLED` or `ERROR`.
-    pub state: String,
+    pub state: HookState,
     pub reason: Option<String>,
     /// GitHub's `ping` for this hook arrived.
     pub verified: bool,

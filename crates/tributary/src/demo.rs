@@ -12,16 +12,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     });
     let tokens = sim.tokens();
     let running_sim = sim.clone().spawn(&args.sim_listen).await?;
-    let config = api::Config {
+    let config = tributary::Config {
         listen: args.listen,
         database_url: args.database.database_url,
         github_api_url: running_sim.base_url(),
         github_web_url: running_sim.base_url(),
         github_oauth_client_id: Some(github_sim::DEFAULT_CLIENT_ID.into()),
         github_oauth_client_secret: Some(github_sim::DEFAULT_CLIENT_SECRET.into()),
-        ..api::Config::default()
+        ..tributary::Config::default()
     };
-    let running = api::start(&config).await?;
+    let running = tributary::start(&config).await?;
     // The simulator's OAuth app sends browsers back to this API, wherever it listens.
     sim.default_oauth_app(&format!(
         "{}{}",

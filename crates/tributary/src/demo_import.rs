@@ -5,9 +5,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use entity::{
+    import_run::RunState,
+    run_details::{Counts, Resource},
+};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use queue::runs::RunDetails;
+use sea_orm::ActiveEnum;
 use tokio::sync::broadcast::error::RecvError;
-use worker::runs::{Counts, Resource, RunDetails, RunState};
 
 /// The listings a run walks; their GitHub totals are what a bar fills up to.
 const LISTINGS: [Resource; 3] = [Resource::Commits, Resource::PullRequests, Resource::Tickets];
@@ -44,7 +49,7 @@ impl RunBar {
             .sum();
         self.bar.set_length(total.max(fetched).max(1) as u64);
         self.bar.set_position(fetched as u64);
-        self.bar.set_message(state.as_str().to_lowercase());
+        self.bar.set_message(state.to_value().to_lowercase());
         self.state = state;
         self.counts = counts;
         self.error = error;
@@ -119,7 +124,7 @@ pub async fn import(
             Ok(Err(RecvError::Lagged(_))) | Err(_) => {
                 for (run_id, run) in bars.iter_mut().filter(|(_, b)| !b.done) {
                     let model = imports.get(run_id).await?;
-                    let state = RunState::parse(&model.state).unwrap_or(run.state);
+                    let state = model.state;
                     run.show(state, RunDetails::of(&model).counts, model.error.clone());
                 }
             }
@@ -142,7 +147,7 @@ pub async fn import(
         println!(
             "  ! {} {}: {}",
             run.bar.prefix(),
-            run.state.as_str().to_lowercase(),
+            run.state.to_value().to_lowercase(),
             run.error.as_deref().unwrap_or("no reason given")
         );
     }

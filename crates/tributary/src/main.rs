@@ -1,6 +1,8 @@
 //! `tributary`: the one binary. Each subcommand is a thin call into a library crate.
 
+#[cfg(feature = "simulator")]
 mod demo;
+#[cfg(feature = "simulator")]
 mod demo_import;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -36,8 +38,10 @@ enum Command {
     /// Print the GraphQL schema (SDL) of the API.
     Schema,
     /// Run the GitHub simulator.
+    #[cfg(feature = "simulator")]
     GithubSim(SimArgs),
     /// Run the simulator and the API together on the embedded defaults, with a demo integration.
+    #[cfg(feature = "simulator")]
     Demo(DemoArgs),
 }
 
@@ -144,8 +148,8 @@ struct WebhookArgs {
 }
 
 impl WebhookArgs {
-    fn apply(self, config: api::Config) -> api::Config {
-        api::Config {
+    fn apply(self, config: tributary::Config) -> tributary::Config {
+        tributary::Config {
             webhook_recovery_interval: std::time::Duration::from_secs(
                 self.webhook_recovery_interval_secs.max(1),
             ),
@@ -182,6 +186,7 @@ struct WorkerArgs {
     heartbeat_secs: u64,
 }
 
+#[cfg(feature = "simulator")]
 #[derive(Args, Clone)]
 struct SimArgs {
     /// Address to listen on.
@@ -214,6 +219,7 @@ struct SimArgs {
     issues: Option<usize>,
 }
 
+#[cfg(feature = "simulator")]
 #[derive(Args, Clone)]
 pub struct DemoArgs {
     /// Address of the API and GraphiQL.
@@ -230,9 +236,9 @@ pub struct DemoArgs {
 }
 
 impl ServeArgs {
-    fn config(self) -> api::Config {
+    fn config(self) -> tributary::Config {
         let webhooks = self.webhooks.clone();
-        webhooks.apply(api::Config {
+        webhooks.apply(tributary::Config {
             listen: self.listen,
             database_url: self.database.database_url,
             public_url: self.public_url,
@@ -246,15 +252,15 @@ impl ServeArgs {
             github_oauth_client_id: self.github_oauth_client_id,
             github_oauth_client_secret: self.github_oauth_client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
-            ..api::Config::default()
+            ..tributary::Config::default()
         })
     }
 }
 
 impl WorkerArgs {
-    fn config(self) -> api::Config {
+    fn config(self) -> tributary::Config {
         let webhooks = self.webhooks.clone();
-        webhooks.apply(api::Config {
+        webhooks.apply(tributary::Config {
             database_url: self.database.database_url,
             public_url: self.public_url,
             github_api_url: self.github.github_api_url,
@@ -266,7 +272,7 @@ impl WorkerArgs {
             worker_name: self.name,
             worker_concurrency: self.concurrency,
             worker_heartbeat: std::time::Duration::from_secs(self.heartbeat_secs.max(1)),
-            ..api::Config::default()
+            ..tributary::Config::default()
         })
     }
 }
@@ -288,6 +294,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Schema => {}
         // The demo's terminal shows import progress bars, not the worker's page log lines.
+        #[cfg(feature = "simulator")]
         Command::Demo(_) => init_logging(
             cli.log_format,
             "info,sqlx=warn,sea_orm=warn,worker=warn,apalis=warn,apalis_sqlite=warn",
@@ -296,27 +303,28 @@ async fn main() -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Serve(args) => {
-            let running = api::start(&args.config()).await?;
+            let running = tributary::start(&args.config()).await?;
             tokio::select! {
                 result = running.wait() => result,
                 _ = tokio::signal::ctrl_c() => Ok(()),
             }
         }
-        Command::Worker(args) => api::run_worker(&args.config()).await,
+        Command::Worker(args) => tributary::run_worker(&args.config()).await,
         Command::Migrate(args) => {
-            let url = api::Config {
+            let url = tributary::Config {
                 database_url: args.database_url,
-                ..api::Config::default()
+                ..tributary::Config::default()
             }
             .database_url();
-            api::connect_database(&url).await?;
-            tracing::info!(database = %api::redact_url(&url), "migrations applied");
+            tributary::connect_database(&url).await?;
+            tracing::info!(database = %tributary::redact_url(&url), "migrations applied");
             Ok(())
         }
         Command::Schema => {
             print!("{}", api::sdl());
             Ok(())
         }
+        #[cfg(feature = "simulator")]
         Command::GithubSim(args) => {
             let config = github_sim::SimConfig {
                 seed: args.seed,
@@ -329,6 +337,7 @@ async fn main() -> anyhow::Result<()> {
             };
             github_sim::GithubSim::new(config).serve(&args.listen).await
         }
+        #[cfg(feature = "simulator")]
         Command::Demo(args) => demo::run(args).await,
     }
 }

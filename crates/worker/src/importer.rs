@@ -16,14 +16,18 @@ use sea_orm::{
 };
 use tracing::Instrument;
 
-use crate::{
+use entity::{
+    import_run::{RunKind, RunState},
+    run_details::{Listing, ListingProgress, Resource, Skipped},
+};
+use queue::{
     budget::{RateBudget, Reading, budget_key},
-    bus::{ProgressBus, ProgressEvent},
+    progress::{ProgressBus, ProgressEvent},
+    runs::{RunDetails, to_json, transition},
+};
+
+use crate::{
     policy::{ImportSettings, REVOKED_MESSAGE, Reaction},
-    runs::{
-        Listing, ListingProgress, Resource, RunDetails, RunKind, RunState, Skipped, to_json,
-        transition,
-    },
     store::{self, Scope},
 };
 
@@ -139,7 +143,7 @@ impl Importer {
             "import",
             run = %run_id,
             repo = %format!("{}/{}", running.repo.owner, running.repo.name),
-            kind = running.kind.as_str(),
+            kind = ?running.kind,
         );
         self.run_claimed(running).instrument(span).await
     }
@@ -232,9 +236,8 @@ impl Importer {
             tracing::warn!(run = %run_id, "no such import run; the job is dropped");
             return Ok(None);
         };
-        let state = RunState::parse(&run.state);
-        if !matches!(state, Some(RunState::Queued | RunState::Running)) {
-            tracing::info!(run = %run_id, state = %run.state, "import run already ended; nothing to do");
+        if !matches!(run.state, RunState::Queued | RunState::Running) {
+            tracing::info!(run = %run_id, state = ?run.state, "import run already ended; nothing to do");
             return Ok(None);
         }
         let integration = integration::Entity::find_by_id(run.integration_id.clone())
@@ -259,7 +262,7 @@ impl Importer {
         let now = Utc::now();
         let claimed = import_run::Entity::update_many()
             .set(import_run::ActiveModel {
-                state: Set(RunState::Running.as_str().into()),
+                state: Set(RunState::Running),
                 attempt: Set(run.attempt + 1),
                 started_at: Set(Some(run.started_at.unwrap_or(now))),
                 skipped: Set(to_json(&details.skipped)),
@@ -267,10 +270,7 @@ impl Importer {
                 ..Default::default()
             })
             .filter(import_run::Column::Id.eq(run_id))
-            .filter(
-                import_run::Column::State
-                    .is_in([RunState::Queued.as_str(), RunState::Running.as_str()]),
-            )
+            .filter(import_run::Column::State.is_in([RunState::Queued, RunState::Running]))
             .exec(&self.db)
             .await?;
         if claimed.rows_affected != 1 {
@@ -296,14 +296,9 @@ impl Importer {
             .all(&self.db)
             .await?
             .into_iter()
-            .filter_map(|m| {
-                Listing::ALL
-                    .into_iter()
-                    .find(|l| l.as_str() == m.resource)
-                    .map(|l| (l, m.mark))
-            })
+            .map(|m| (m.resource, m.mark))
             .collect();
-        let kind = RunKind::parse(&run.kind).unwrap_or(RunKind::Full);
+        let kind = run.kind;
         let run = import_run::Model {
             attempt: run.attempt + 1,
             ..run
@@ -426,7 +421,7 @@ impl Importer {
                 ..Default::default()
             })
             .filter(import_run::Column::Id.eq(running.run.id.clone()))
-            .filter(import_run::Column::State.eq(RunState::Running.as_str()))
+            .filter(import_run::Column::State.eq(RunState::Running))
             .exec(&txn)
             .await?;
         if updated.rows_affected != 1 {
@@ -555,7 +550,7 @@ impl Importer {
         let state = import_run::Entity::find_by_id(run_id.to_string())
             .one(&self.db)
             .await?
-            .and_then(|r| RunState::parse(&r.state));
+            .map(|r| r.state);
         if state == Some(RunState::Running) {
             Ok(())
         } else {
@@ -605,7 +600,7 @@ async fn advance_marks(db: &impl ConnectionTrait, running: &Running) -> Result<(
                 .map_or(newest, |old| newest.max(*old));
             Some(sync_mark::ActiveModel {
                 repository_id: Set(running.scope.repository_id.clone()),
-                resource: Set(listing.as_str().into()),
+                resource: Set(*listing),
                 integration_id: Set(running.scope.integration_id.clone()),
                 mark: Set(mark),
                 updated_at: Set(now),

@@ -1,20 +1,15 @@
-//! Background jobs: the GitHub import (one job per import run), the queue it runs on
-//! (apalis on Redis, or on the database itself when no Redis is configured), the
-//! progress bus that carries its progress to API subscribers, and the rate-limit
-//! budget its workers share; and webhooks (the organization hooks kept by the rules,
-//! received deliveries applied, missed ones recovered).
+//! The worker: runs what the queue holds. The runner (`runner`) takes import and
+//! delivery jobs; an import run fetches a repository page by page through GitHub's
+//! GraphQL API (`importer`, with its GitHub policy in `policy`) and stores each page
+//! (`store`, the upserts imports and deliveries share); a delivery is applied by
+//! `deliveries::apply`, and `deliveries::recovery` redelivers what never arrived.
 
-pub mod budget;
-pub mod bus;
-pub mod figures;
+pub mod deliveries;
 pub mod importer;
 pub mod policy;
-pub mod queue;
-pub mod runs;
+pub mod runner;
 pub mod store;
-pub mod webhooks;
 
-pub use bus::{ProgressBus, ProgressEvent};
+pub use deliveries::{Deliveries, WebhookSettings};
 pub use importer::{Importer, TokenSource};
 pub use policy::ImportSettings;
-pub use webhooks::{Sealer, WebhookSettings, Webhooks};

@@ -1,59 +1,26 @@
 //! Writes one fetched page: every row upserted by its GitHub key, in statements of
 //! many rows. Callers pass their transaction, so a page is stored whole or not at all.
 
-use std::collections::HashMap;
-
 use chrono::Utc;
 use entity::{
-    comment, commit, pull_request, pull_request_commit, reaction, review, sql::Sql, ticket,
-    ticket_event,
+    comment, commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
 };
 use github::import::{Actor, Comment, Commit, PullRequest, Review, Ticket};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, Iden, IdenStatic,
-    Iterable, PrimaryKeyToColumn, sea_query::OnConflict,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr};
 use serde::Serialize;
 
-use crate::{figures, runs::Resource};
+use entity::{run_details::Resource, sql::upsert};
+use metrics::{
+    bots::is_bot_login,
+    contributors::{email_links, link_unlinked_commits},
+    pull_request_figures as figures,
+};
 
 /// The repository a page belongs to.
 #[derive(Clone, Debug)]
 pub struct Scope {
     pub integration_id: String,
     pub repository_id: String,
-}
-
-/// SQLite's default limit of bound parameters per statement (PostgreSQL allows more).
-const MAX_PARAMETERS: usize = 32_766;
-
-/// Inserts `rows`, updating every non-key column of those whose key exists, in as few
-/// statements as the parameter limit allows.
-pub(crate) async fn upsert<A>(db: &impl ConnectionTrait, mut rows: Vec<A>) -> Result<(), DbErr>
-where
-    A: ActiveModelTrait + Send,
-{
-    let keys: Vec<_> = <A::Entity as EntityTrait>::PrimaryKey::iter()
-        .map(|key| key.into_column())
-        .collect();
-    let key_names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-    let others: Vec<_> = <A::Entity as EntityTrait>::Column::iter()
-        .filter(|c| !key_names.contains(&c.as_str().to_string()))
-        .collect();
-    let per_statement =
-        (MAX_PARAMETERS / <A::Entity as EntityTrait>::Column::iter().count()).max(1);
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(per_statement));
-        <A::Entity as EntityTrait>::insert_many(std::mem::replace(&mut rows, rest))
-            .on_conflict(
-                OnConflict::columns(keys.clone())
-                    .update_columns(others.clone())
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
 }
 
 fn json<T: Serialize>(value: &T) -> serde_json::Value {
@@ -79,8 +46,8 @@ fn enum_name<T: Serialize>(value: &T) -> String {
 /// A `[bot]` account or identity: GitHub Apps put `[bot]` in their
 /// login, their commits' author name and e-mail.
 fn is_bot_identity(login: Option<&str>, name: Option<&str>, email: Option<&str>) -> bool {
-    login.is_some_and(figures::is_bot_login)
-        || name.is_some_and(figures::is_bot_login)
+    login.is_some_and(is_bot_login)
+        || name.is_some_and(is_bot_login)
         || email.is_some_and(|e| e.contains("[bot]@"))
 }
 
@@ -150,77 +117,6 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
     values.sort();
     values.dedup();
     values
-}
-
-/// Lists bound in one statement stay far below SQLite's parameter limit.
-const LINKS_PER_STATEMENT: usize = 250;
-
-/// The login GitHub linked each of `emails` to on some commit, for those it linked
-/// (the first in order if it linked several). One index probe per e-mail
-/// (`commits_integration_email_login`), never all of its commits.
-pub async fn email_links(
-    db: &impl ConnectionTrait,
-    integration_id: &str,
-    emails: &[String],
-) -> Result<HashMap<String, String>, DbErr> {
-    let mut found = HashMap::new();
-    for chunk in emails.chunks(LINKS_PER_STATEMENT) {
-        let mut sql = Sql::new(db.get_database_backend());
-        for (i, email) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(" UNION ALL ");
-            }
-            sql.push(&format!(
-                "SELECT CAST({i} AS BIGINT) AS position, (SELECT author_login FROM commits WHERE integration_id = "
-            ))
-            .bind(integration_id.to_string())
-            .push(" AND author_email = ")
-            .bind(email.clone())
-            .push(" AND author_login IS NOT NULL ORDER BY author_login LIMIT 1) AS login");
-        }
-        for row in db.query_all_raw(sql.statement()).await? {
-            let position: i64 = row.try_get("", "position")?;
-            if let Some(login) = row.try_get::<Option<String>>("", "login")? {
-                found.insert(chunk[position as usize].clone(), login);
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// Points the unlinked commits of each e-mail at its login, where they do not already.
-async fn link_unlinked_commits(
-    db: &impl ConnectionTrait,
-    integration_id: &str,
-    links: &HashMap<String, String>,
-) -> Result<(), DbErr> {
-    let links: Vec<(&String, &String)> = links.iter().collect();
-    for chunk in links.chunks(LINKS_PER_STATEMENT) {
-        let mut sql = Sql::new(db.get_database_backend());
-        sql.push("UPDATE commits SET contributor = l.login, contributor_is_login = ")
-            .bind(true)
-            .push(" FROM (");
-        for (i, (email, login)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(" UNION ALL ");
-            }
-            sql.push("SELECT ")
-                .bind((*email).clone())
-                .push(" AS email, ")
-                .bind((*login).clone())
-                .push(" AS login");
-        }
-        sql.push(") l WHERE commits.integration_id = ")
-            .bind(integration_id.to_string())
-            .push(
-                " AND commits.author_email = l.email AND commits.author_login IS NULL \
-                 AND (commits.contributor <> l.login OR commits.contributor_is_login = ",
-            )
-            .bind(false)
-            .push(")");
-        db.execute_raw(sql.statement()).await?;
-    }
-    Ok(())
 }
 
 fn comment_rows(
@@ -472,7 +368,8 @@ mod tests {
     use github::import::*;
     use migration::MigratorTrait;
     use sea_orm::{
-        ActiveModelTrait, Database, DatabaseConnection, PaginatorTrait, TransactionTrait,
+        ActiveModelTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
+        TransactionTrait,
     };
 
     use super::*;
@@ -623,7 +520,7 @@ mod tests {
     async fn figures_of(
         db: &DatabaseConnection,
         without_bots: bool,
-    ) -> crate::figures::timeline::Figures {
+    ) -> metrics::pull_request_timeline::Figures {
         let row = entity::pull_request_figures::Entity::find_by_id((
             "i1".to_string(),
             "PR_1".to_string(),
@@ -633,7 +530,7 @@ mod tests {
         .await
         .unwrap()
         .expect("figures are stored with the pull request");
-        crate::figures::figures_of(&row)
+        metrics::pull_request_figures::figures_of(&row)
     }
 
     #[tokio::test]
@@ -670,9 +567,19 @@ mod tests {
             .exec(&db)
             .await
             .unwrap();
-        assert_eq!(crate::figures::refresh_stale(&db).await.unwrap(), 1);
+        assert_eq!(
+            metrics::pull_request_figures::refresh_stale(&db)
+                .await
+                .unwrap(),
+            1
+        );
         assert_eq!(figures_of(&db, false).await, before);
-        assert_eq!(crate::figures::refresh_stale(&db).await.unwrap(), 0);
+        assert_eq!(
+            metrics::pull_request_figures::refresh_stale(&db)
+                .await
+                .unwrap(),
+            0
+        );
     }
 
     fn authored(oid: &str, login: Option<&str>, email: &str, name: &str) -> Commit {

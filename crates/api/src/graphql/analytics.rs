@@ -1,5 +1,5 @@
 //! The metrics a frontend shows and the Work log, over GraphQL (definitions in
-//! docs/metrics.md; computation in `crate::analytics`).
+//! docs/metrics.md; computation in the `metrics` crate).
 
 use std::sync::Arc;
 
@@ -9,18 +9,21 @@ use async_graphql::{
     dataloader::DataLoader,
 };
 use chrono::{DateTime, NaiveDate, Utc};
+use metrics::{
+    ContributorKey, Scope, commits,
+    commits::{CommitFigures, ContributorCommits},
+    pull_request_timeline::Figures,
+    pull_requests::{self, PullRequestRow},
+    work_log::{self, WorkDay, WorkItem},
+};
 use sea_orm::DatabaseConnection;
-use worker::figures::timeline::Figures;
 
 use super::types::Repository;
+use super::{
+    analytics_inputs::{PullRequestSetGql, ScopeInput, WorkLogItemKindGql},
+    analytics_loaders::{ContributorName, RepositoryById},
+};
 use crate::{
-    analytics::{
-        ContributorKey, Scope, ScopeInput, commits,
-        commits::{CommitFigures, ContributorCommits},
-        loaders::{ContributorName, RepositoryById},
-        pull_requests::{self, PullRequestRow, PullRequestSet},
-        work_log::{self, WorkDay, WorkItem, WorkLogItemKind},
-    },
     error::{ApiError, IntoGraphQl},
     integrations::Integrations,
     loaders::StoreLoader,
@@ -42,7 +45,10 @@ async fn resolve(
     filter: &ScopeInput,
 ) -> Result<(DatabaseConnection, Arc<Scope>)> {
     let db = database(ctx)?;
-    let scope = Scope::resolve(&db, filter).await.gql()?;
+    let scope = Scope::resolve(&db, &filter.into())
+        .await
+        .map_err(ApiError::from)
+        .gql()?;
     Ok((db, Arc::new(scope)))
 }
 
@@ -182,10 +188,14 @@ impl AnalyticsQuery {
         &self,
         ctx: &Context<'_>,
         filter: ScopeInput,
-        #[graphql(default)] set: PullRequestSet,
+        #[graphql(default)] set: PullRequestSetGql,
     ) -> Result<PullRequestMetrics> {
         let (db, scope) = resolve(ctx, &filter).await?;
-        Ok(PullRequestMetrics { db, scope, set })
+        Ok(PullRequestMetrics {
+            db,
+            scope,
+            set: set.into(),
+        })
     }
 
     /// Commit figures of the range: coding days, commits per day, lines, contributors.
@@ -231,7 +241,7 @@ impl AnalyticsQuery {
 pub struct PullRequestMetrics {
     db: DatabaseConnection,
     scope: Arc<Scope>,
-    set: PullRequestSet,
+    set: pull_requests::PullRequestSet,
 }
 
 /// The pull requests a filter selects: taken together, and one by one.
@@ -396,7 +406,7 @@ impl PullRequestFigures {
     }
     /// The average of `reactionTimesHours`.
     async fn reaction_time_hours(&self) -> Option<f64> {
-        worker::figures::timeline::average(&self.figures.reaction_times)
+        metrics::pull_request_timeline::average(&self.figures.reaction_times)
     }
     /// Each reviewer response, in hours.
     async fn reaction_times_hours(&self) -> &[f64] {
@@ -404,7 +414,7 @@ impl PullRequestFigures {
     }
     /// The average of `responsivenessTimesHours`.
     async fn responsiveness_hours(&self) -> Option<f64> {
-        worker::figures::timeline::average(&self.figures.responsiveness)
+        metrics::pull_request_timeline::average(&self.figures.responsiveness)
     }
     /// Each author response, in hours.
     async fn responsiveness_times_hours(&self) -> &[f64] {
@@ -581,8 +591,8 @@ pub struct WorkLogItem(WorkItem);
 #[Object]
 impl WorkLogItem {
     /// What was done.
-    async fn kind(&self) -> WorkLogItemKind {
-        self.0.kind
+    async fn kind(&self) -> WorkLogItemKindGql {
+        self.0.kind.into()
     }
     /// When.
     async fn at(&self) -> DateTime<Utc> {

@@ -5,12 +5,10 @@ use async_graphql::{
     connection::{Connection, Edge, EmptyFields, query},
 };
 use chrono::{DateTime, Utc};
+use entity::run_details::{Counts, Resource, Skipped};
 use entity::{import_run, repository};
+use queue::{ProgressEvent, runs::RunDetails};
 use sea_orm::EntityTrait;
-use worker::{
-    ProgressEvent,
-    runs::{Counts, Resource, RunDetails, RunKind, RunState, Skipped},
-};
 
 use super::types::Repository;
 use crate::{
@@ -21,7 +19,7 @@ use crate::{
 
 /// Where an import run stands.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(remote = "worker::runs::RunState")]
+#[graphql(remote = "entity::import_run::RunState")]
 pub enum ImportState {
     /// Waiting for a worker.
     Queued,
@@ -37,7 +35,7 @@ pub enum ImportState {
 
 /// What an import run fetches.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(remote = "worker::runs::RunKind")]
+#[graphql(remote = "entity::import_run::RunKind")]
 pub enum ImportKind {
     /// Everything GitHub has for the repository.
     Full,
@@ -47,7 +45,7 @@ pub enum ImportKind {
 
 /// A kind of data an import stores.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(remote = "worker::runs::Resource")]
+#[graphql(remote = "entity::run_details::Resource")]
 pub enum ImportResource {
     /// Commits on the default branch.
     Commits,
@@ -140,14 +138,12 @@ impl ImportRun {
 
     /// A full import, or an incremental sync.
     async fn kind(&self) -> ImportKind {
-        RunKind::parse(&self.0.kind).unwrap_or(RunKind::Full).into()
+        self.0.kind.into()
     }
 
     /// Where the run stands.
     async fn state(&self) -> ImportState {
-        RunState::parse(&self.0.state)
-            .unwrap_or(RunState::Failed)
-            .into()
+        self.0.state.into()
     }
 
     /// How many times a worker started it (retries and resumes included).

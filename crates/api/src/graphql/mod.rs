@@ -1,6 +1,8 @@
 //! The GraphQL schema: wiring of queries, mutations and subscriptions.
 
 mod analytics;
+mod analytics_inputs;
+mod analytics_loaders;
 mod import_types;
 mod mutation;
 mod query;
@@ -27,7 +29,7 @@ pub struct Services {
     pub integrations: Integrations,
     pub imports: Imports,
     pub oauth: OAuthFlow,
-    pub webhooks: worker::Webhooks,
+    pub hooks: org_hooks::OrgHooks,
 }
 
 /// `None` builds the schema without services, for printing the SDL.
@@ -43,7 +45,7 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         integrations,
         imports,
         oauth,
-        webhooks,
+        hooks,
     }) = services
     {
         // Without a cache, so a row changed by a mutation is never answered stale; batching
@@ -60,7 +62,7 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
             .data(integrations)
             .data(imports)
             .data(oauth)
-            .data(webhooks);
+            .data(hooks);
     }
     builder.finish()
 }

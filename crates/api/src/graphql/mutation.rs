@@ -1,5 +1,6 @@
 use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
+use org_hooks::OrgHooks;
 
 use super::import_types::ImportRun;
 use super::types::{CreateIntegrationInput, Group, Integration, ServicesInput};
@@ -148,11 +149,7 @@ impl MutationRoot {
     /// Deletes the integration and everything stored for it, removing its webhooks from
     /// GitHub first; false when there was none.
     async fn delete_integration(&self, ctx: &Context<'_>, integration_id: ID) -> Result<bool> {
-        if let Err(error) = ctx
-            .data::<worker::Webhooks>()?
-            .remove_all(&integration_id)
-            .await
-        {
+        if let Err(error) = ctx.data::<OrgHooks>()?.remove_all(&integration_id).await {
             tracing::warn!(integration = %integration_id.as_str(), %error, "the integration's webhooks could not all be removed");
         }
         ctx.data::<Integrations>()?
@@ -218,11 +215,7 @@ impl MutationRoot {
 /// the change itself is stored and the next reconciliation (after an import, a role
 /// change) tries again.
 async fn reconcile_webhooks(ctx: &Context<'_>, integration_id: &str) -> Result<()> {
-    if let Err(error) = ctx
-        .data::<worker::Webhooks>()?
-        .reconcile(integration_id)
-        .await
-    {
+    if let Err(error) = ctx.data::<OrgHooks>()?.reconcile(integration_id).await {
         tracing::warn!(integration = %integration_id, %error, "webhooks could not be reconciled");
     }
     Ok(())

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Enum, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::webhook;
+use entity::webhook::HookState;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use worker::webhooks::HookState;
 
 /// Whether Tributary keeps a hook in an organization, or why not.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -45,9 +45,7 @@ impl OrganizationWebhook {
 
     /// ACTIVE, or why there is no hook.
     async fn state(&self) -> WebhookState {
-        HookState::parse(&self.0.state)
-            .unwrap_or(HookState::Error)
-            .into()
+        self.0.state.into()
     }
 
     /// Why the state is not ACTIVE, in words.

@@ -15,6 +15,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use entity::webhook_delivery;
+use queue::{DeliveryJob, Queue};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IdenStatic,
@@ -22,7 +23,6 @@ use sea_orm::{
     sea_query::{OnConflict, Query},
 };
 use tokio::sync::{Semaphore, mpsc, oneshot};
-use worker::queue::{DeliveryJob, Queue};
 
 /// At most this many deliveries per statement and push, and (beyond the first) at
 /// most this many bytes of bodies, so that one statement stays far below the

@@ -26,10 +26,11 @@ use serde::Deserialize;
 
 use crate::crypto::SecretBox;
 use intake::{Intake, NewDelivery, Taken};
+use queue::Queue;
 
 mod intake;
 
-pub use worker::webhooks::RECEIVER_PATH;
+pub use org_hooks::RECEIVER_PATH;
 
 /// How long the receiver trusts its cached secrets before reading them again; a
 /// delivery signed with a secret it does not know yet reloads at once.
@@ -79,7 +80,7 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 impl Receiver {
-    pub fn new(db: DatabaseConnection, secrets: SecretBox, queue: worker::queue::Queue) -> Self {
+    pub fn new(db: DatabaseConnection, secrets: SecretBox, queue: Queue) -> Self {
         Receiver {
             db: db.clone(),
             secrets,

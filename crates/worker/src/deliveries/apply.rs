@@ -12,13 +12,11 @@ use sea_orm::{
 };
 use serde::de::DeserializeOwned;
 
-use super::Webhooks;
-use crate::{
-    figures,
-    runs::Listing,
-    store::{self, CommentParent, Scope},
-};
+use super::Deliveries;
+use crate::store::{self, CommentParent, Scope};
+use entity::run_details::Listing;
 use github::import::CommentKind;
+use metrics::pull_request_figures as figures;
 
 /// What applying a delivery did, as the `outcome` column spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +68,7 @@ fn parse<T: DeserializeOwned>(body: &str) -> Result<T, String> {
     serde_json::from_str(body).map_err(|e| format!("the payload could not be read: {e}"))
 }
 
-impl Webhooks {
+impl Deliveries {
     /// Applies one stored delivery, unless it was applied already. Errors are the
     /// database's (the job is retried); a payload that cannot be applied is recorded
     /// FAILED with the reason.
@@ -131,7 +129,13 @@ impl Webhooks {
         txn.commit().await?;
         if let Some(repository_id) = &applied.sync_commits_of
             && let Err(error) = self
-                .queue_sync(integration_id, repository_id, Some(&[Listing::Commits]))
+                .queue
+                .queue_sync(
+                    &self.db,
+                    integration_id,
+                    repository_id,
+                    Some(&[Listing::Commits]),
+                )
                 .await
         {
             tracing::warn!(delivery = %delivery_id, %error, "the commits sync could not be queued");
@@ -158,7 +162,7 @@ impl Webhooks {
             "delivery applied"
         );
         if applied.reconcile
-            && let Err(error) = self.reconcile(integration_id).await
+            && let Err(error) = self.hooks.reconcile(integration_id).await
         {
             tracing::warn!(integration = %integration_id, %error, "webhooks could not be reconciled");
         }

@@ -117,12 +117,12 @@ impl Metrics {
         match imports.count_by_state().await {
             Ok(counts) => {
                 for (state, count) in counts {
-                    if state == worker::runs::RunState::Queued {
+                    if state == entity::import_run::RunState::Queued {
                         self.import_queue_depth.set(count as i64);
                     }
                     self.import_runs
                         .get_or_create(&StateLabels {
-                            state: state.as_str().into(),
+                            state: sea_orm::ActiveEnum::to_value(&state),
                         })
                         .set(count as i64);
                 }

@@ -1,42 +1,46 @@
 //! The filters every metrics query takes, checked and resolved once: the integration,
 //! repositories, contributors, the date range in a time zone, and bots.
 
-use async_graphql::{ID, InputObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use entity::integration;
-use sea_orm::{DatabaseConnection, DbBackend, EntityTrait};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait};
 
 use super::{contributors, days::Offsets, days::start_of_day, sql::Sql};
-use crate::error::{ApiError, ApiResult};
 
 /// The longest range a query may cover: ten years of days.
 const MAX_DAYS: i64 = 3_660;
 
-/// What to count: one integration, optionally narrowed.
-#[derive(InputObject, Clone, Debug)]
-#[graphql(name = "AnalyticsFilter")]
-pub struct ScopeInput {
-    /// The integration whose imported data is counted.
-    pub integration_id: ID,
+/// What to count, as asked: one integration, optionally narrowed (the GraphQL
+/// `AnalyticsFilter`, in `api`).
+#[derive(Clone, Debug)]
+pub struct ScopeRequest {
+    pub integration_id: String,
     /// Only these repositories (Tributary ids); all of the integration's when absent.
-    pub repository_ids: Option<Vec<ID>>,
-    /// Only these contributors: GitHub logins, or e-mails for commit authors GitHub
-    /// links to no account. A login includes the commits of every e-mail linked to it.
+    pub repository_ids: Option<Vec<String>>,
+    /// Only these contributors: logins, or e-mails GitHub links to no account.
     pub contributors: Option<Vec<String>>,
-    /// The first day counted (in `timeZone`).
+    /// The first and the last day counted, in `time_zone`.
     pub from: NaiveDate,
-    /// The last day counted, included.
     pub to: NaiveDate,
-    /// The IANA time zone whose midnights bound the days, e.g. `Europe/Berlin`.
-    #[graphql(default = "UTC")]
+    /// An IANA time zone name.
     pub time_zone: String,
-    /// Leave out bots: `[bot]` logins and accounts GitHub types `Bot`.
-    #[graphql(default = false)]
     pub exclude_bots: bool,
 }
 
-/// A checked [`ScopeInput`].
+/// Why a scope cannot be counted.
+#[derive(Debug, thiserror::Error)]
+pub enum ScopeError {
+    /// A filter the caller can correct; the message says how.
+    #[error("{0}")]
+    BadInput(String),
+    #[error("no integration with id {0}")]
+    UnknownIntegration(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// A checked [`ScopeRequest`].
 #[derive(Clone, Debug)]
 pub struct Scope {
     pub integration_id: String,
@@ -53,39 +57,39 @@ pub struct Scope {
     pub offsets: Offsets,
 }
 
-pub fn parse_zone(name: &str) -> ApiResult<Tz> {
+pub fn parse_zone(name: &str) -> Result<Tz, ScopeError> {
     name.parse::<Tz>().map_err(|_| {
-        ApiError::BadInput(format!(
+        ScopeError::BadInput(format!(
             "timeZone {name:?} is not an IANA time zone name (like \"UTC\", \"Europe/Berlin\" or \"America/New_York\")"
         ))
     })
 }
 
 impl Scope {
-    pub async fn resolve(db: &DatabaseConnection, input: &ScopeInput) -> ApiResult<Scope> {
+    pub async fn resolve(
+        db: &DatabaseConnection,
+        input: &ScopeRequest,
+    ) -> Result<Scope, ScopeError> {
         let zone = parse_zone(&input.time_zone)?;
         if input.from > input.to {
-            return Err(ApiError::BadInput(format!(
+            return Err(ScopeError::BadInput(format!(
                 "from ({}) is after to ({})",
                 input.from, input.to
             )));
         }
         let days = (input.to - input.from).num_days() + 1;
         if days > MAX_DAYS {
-            return Err(ApiError::BadInput(format!(
+            return Err(ScopeError::BadInput(format!(
                 "the range covers {days} days; at most {MAX_DAYS} are allowed"
             )));
         }
-        let integration_id = input.integration_id.to_string();
+        let integration_id = input.integration_id.clone();
         if integration::Entity::find_by_id(integration_id.clone())
             .one(db)
             .await?
             .is_none()
         {
-            return Err(ApiError::NotFound {
-                what: "integration",
-                id: integration_id,
-            });
+            return Err(ScopeError::UnknownIntegration(integration_id));
         }
         let start = start_of_day(&zone, input.from);
         let end = start_of_day(&zone, input.to.succ_opt().unwrap_or(input.to));
@@ -96,10 +100,7 @@ impl Scope {
             None => None,
         };
         Ok(Scope {
-            repository_ids: input
-                .repository_ids
-                .as_ref()
-                .map(|ids| ids.iter().map(|id| id.to_string()).collect()),
+            repository_ids: input.repository_ids.clone(),
             contributors,
             exclude_bots: input.exclude_bots,
             offsets: Offsets::over(&zone, start, end),

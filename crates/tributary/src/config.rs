@@ -1,4 +1,4 @@
-//! The API server's settings (the CLI fills them from flags and `TRIBUTARY_*`), and
+//! The processes' settings (the CLI fills them from flags and `TRIBUTARY_*`), and
 //! the keys generated at first start when none are given.
 
 use std::path::{Path, PathBuf};
@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::SecretBox;
+use api::crypto::SecretBox;
 
 #[derive(Clone)]
 pub struct Config {
@@ -138,8 +138,8 @@ impl Config {
         self.worker || self.redis_url.is_none()
     }
 
-    pub fn queue_config(&self) -> worker::queue::QueueConfig {
-        worker::queue::QueueConfig {
+    pub fn queue_config(&self) -> queue::QueueConfig {
+        queue::QueueConfig {
             redis_url: self.redis_url.clone(),
             redis_prefix: self.redis_prefix.clone(),
             heartbeat: self.worker_heartbeat,
@@ -149,9 +149,20 @@ impl Config {
 
     pub fn webhook_settings(&self) -> worker::WebhookSettings {
         worker::WebhookSettings {
-            public_url: self.public_url(),
             recovery_interval: self.webhook_recovery_interval,
             safety_sync_interval: self.webhook_sync_interval,
+        }
+    }
+
+    /// What the OAuth web flow needs of the settings.
+    pub fn oauth_settings(&self) -> api::oauth::OAuthSettings {
+        api::oauth::OAuthSettings {
+            client_id: self.github_oauth_client_id.clone(),
+            client_secret: self.github_oauth_client_secret.clone(),
+            github_web_url: self.github_web_url.clone(),
+            allowed_redirect_origins: self.oauth_allowed_redirect_origins.clone(),
+            state_ttl: self.oauth_state_ttl,
+            grant_ttl: self.oauth_grant_ttl,
         }
     }
 

@@ -18,7 +18,9 @@ use entity::{group, integration, repository, webhook, webhook_delivery};
 use github::Token;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr};
 
-use super::{HookState, Webhooks};
+use entity::webhook::HookState;
+
+use super::Deliveries;
 
 /// A tick every `interval` from now (apalis-cron's own schedules are cron
 /// expressions, which cannot say "every 7 minutes" from any start).
@@ -41,23 +43,26 @@ const FIRST_LOOK_BACK: chrono::Duration = chrono::Duration::hours(24);
 /// Runs the schedule until `shutdown` completes.
 pub async fn run_schedule(
     name: String,
-    webhooks: Webhooks,
+    deliveries: Deliveries,
     shutdown: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let every = Every(webhooks.settings.recovery_interval);
+    let every = Every(deliveries.settings.recovery_interval);
     WorkerBuilder::new(name)
         .backend(CronScheduler::new(every))
         // One pass at a time; a tick during a long pass is simply the next pass.
         .concurrency(1)
-        .data(webhooks)
+        .data(deliveries)
         .build(recover_tick)
         .run_until(shutdown)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-async fn recover_tick(_tick: Tick<CronUtc>, webhooks: Data<Webhooks>) -> Result<(), BoxDynError> {
-    webhooks.recover().await.map_err(|e| {
+async fn recover_tick(
+    _tick: Tick<CronUtc>,
+    deliveries: Data<Deliveries>,
+) -> Result<(), BoxDynError> {
+    deliveries.recover().await.map_err(|e| {
         tracing::warn!(error = %e, "webhook recovery failed; the next tick tries again");
         e.into()
     })
@@ -67,12 +72,12 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
     chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }
 
-impl Webhooks {
+impl Deliveries {
     /// One pass of the recovery job.
     pub async fn recover(&self) -> anyhow::Result<()> {
         self.requeue_unapplied().await?;
         let hooks = webhook::Entity::find()
-            .filter(webhook::Column::State.eq(HookState::Active.as_str()))
+            .filter(webhook::Column::State.eq(HookState::Active))
             .filter(webhook::Column::HookId.is_not_null())
             .all(&self.db)
             .await?;
@@ -245,7 +250,8 @@ impl Webhooks {
             .all(&self.db)
             .await?;
         for repository_id in repositories {
-            self.queue_sync(&hook.integration_id, &repository_id, None)
+            self.queue
+                .queue_sync(&self.db, &hook.integration_id, &repository_id, None)
                 .await?;
         }
         Ok(())

@@ -5,12 +5,12 @@
 //! and replaying every action. Two rows per pull request: every action counted, and
 //! bots' actions left out (the `excludeBots` filter changes who the reviewers are).
 
-pub mod timeline;
-
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{comment, pull_request, pull_request_commit, pull_request_figures, review};
+use entity::{
+    comment, pull_request, pull_request_commit, pull_request_figures, review, sql::upsert,
+};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
@@ -19,20 +19,14 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::store;
-use timeline::{Action, ActionKind, Figures, Timeline};
+use crate::{
+    bots::{GHOST, is_bot_login},
+    pull_request_timeline::{Action, ActionKind, Figures, Timeline},
+};
 
 /// The version of the definitions in [`timeline`]: raise it when they change, and every
 /// stored row is computed again at the next start ([`refresh_stale`]).
 pub const DEFINITION: i32 = 1;
-
-/// GitHub shows a deleted account as `ghost`.
-pub const GHOST: &str = "ghost";
-
-/// GitHub Apps act as `name[bot]`.
-pub fn is_bot_login(login: &str) -> bool {
-    login.ends_with("[bot]")
-}
 
 /// Pull requests whose figures are computed per statement: their actions are read in
 /// three statements, within SQLite's limit of bound parameters.
@@ -263,7 +257,7 @@ pub async fn refresh(
                 row_of(pr, without_bots, figures)
             })
         });
-        store::upsert(db, rows.collect()).await?;
+        upsert(db, rows.collect()).await?;
     }
     Ok(())
 }

@@ -6,19 +6,19 @@ use std::{
     collections::{BTreeMap, BTreeSet},
 };
 
-use async_graphql::Enum;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::{
-    contributors::{ContributorKey, GHOST, Selection, commit_contributor},
+    bots::GHOST,
+    contributors::{ContributorKey, Selection, commit_contributor},
     days::{date_of_day_number, start_of_day},
     scope::Scope,
     sql::{Sql, binary_order},
 };
 
 /// What a Work log item records.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum WorkLogItemKind {
     /// A commit with one parent, at its authored date.
     Commit,

@@ -10,7 +10,10 @@ use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use crate::runs::{Counts, RunState, Skipped};
+use entity::{
+    import_run::RunState,
+    run_details::{Counts, Skipped},
+};
 
 /// A run changed: it started, stored a page, or ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,40 +16,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
-use super::Webhooks;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HookState {
-    Active,
-    NotOwner,
-    NoImportedRepo,
-    Disabled,
-    Error,
-}
-
-impl HookState {
-    pub const ALL: [HookState; 5] = [
-        HookState::Active,
-        HookState::NotOwner,
-        HookState::NoImportedRepo,
-        HookState::Disabled,
-        HookState::Error,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HookState::Active => "ACTIVE",
-            HookState::NotOwner => "NOT_OWNER",
-            HookState::NoImportedRepo => "NO_IMPORTED_REPO",
-            HookState::Disabled => "DISABLED",
-            HookState::Error => "ERROR",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<HookState> {
-        HookState::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
+use crate::OrgHooks;
+use entity::webhook::HookState;
 
 /// The seed's rule, in the words the integration shows.
 pub fn not_owner_reason(organization: &str) -> String {
@@ -69,7 +37,7 @@ fn new_secret() -> String {
     hex::encode(bytes)
 }
 
-impl Webhooks {
+impl OrgHooks {
     /// Brings the integration's hooks in line with the rules. Failures are recorded on
     /// the organization's row (ERROR with GitHub's message), never raised, except the
     /// database's.
@@ -143,7 +111,7 @@ impl Webhooks {
             };
             let trusted = !check_github
                 && row.is_some_and(|r| {
-                    r.state == HookState::Active.as_str()
+                    r.state == HookState::Active
                         && r.hook_id.is_some()
                         && r.url == self.hook_url(integration_id)
                 });
@@ -477,7 +445,7 @@ impl Webhooks {
             Some(row) => {
                 let same_hook = row.hook_id.is_some() && row.hook_id == hook_id;
                 let unchanged = same_hook
-                    && row.state == state.as_str()
+                    && row.state == state
                     && row.reason == reason
                     && row.url == url
                     && row.organization == group.login;
@@ -489,7 +457,7 @@ impl Webhooks {
                 active.hook_id = Set(hook_id);
                 active.secret_ciphertext = Set(secret);
                 active.url = Set(url);
-                active.state = Set(state.as_str().into());
+                active.state = Set(state);
                 active.reason = Set(reason);
                 if !same_hook {
                     active.verified = Set(false);
@@ -529,7 +497,7 @@ fn new_row(
         hook_id: Set(hook_id),
         url: Set(url),
         secret_ciphertext: Set(secret),
-        state: Set(state.as_str().into()),
+        state: Set(state),
         reason: Set(reason),
         verified: Set(false),
         last_delivery_at: Set(None),

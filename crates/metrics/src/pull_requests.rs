@@ -1,23 +1,23 @@
 //! Pull request metrics: the pull requests a scope selects, each with the figures the
 //! worker stored beside it when it or one of its actions was written
-//! (`worker::figures`), and all of them taken together, added up in SQL.
+//! ([`crate::pull_request_figures`]), and all of them taken together, added up in SQL.
 
 use std::collections::HashMap;
 
-use async_graphql::Enum;
 use chrono::{DateTime, Utc};
 use entity::pull_request_figures;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult};
-use worker::figures::{figures_of, timeline::Figures};
 
-use super::{
-    contributors::GHOST,
+use crate::{
+    bots::GHOST,
+    pull_request_figures::figures_of,
+    pull_request_timeline::Figures,
     scope::Scope,
     sql::{Sql, sum_bigint},
 };
 
 /// Which pull requests a query counts.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum PullRequestSet {
     /// Merged within the range (the default: most figures describe finished work).
     #[default]

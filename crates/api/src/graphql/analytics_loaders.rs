@@ -7,8 +7,9 @@ use async_graphql::dataloader::Loader;
 use entity::repository;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::{contributors::ContributorKey, sql::Sql};
 use crate::loaders::StoreLoader;
+use entity::sql::Sql;
+use metrics::ContributorKey;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RepositoryById(pub String);

@@ -1,0 +1,157 @@
+//! Contributors: one per GitHub login; a commit author GitHub links to no account is a
+//! contributor by e-mail, until a commit with the same e-mail carries a login, from
+//! then on that e-mail's commits (older ones included) belong to the login. The store
+//! resolves each commit's contributor as it writes (`worker::store::store_commits`, through [`email_links`] and [`link_unlinked_commits`] here),
+//! and moves older commits when a link arrives; other rows are their account's.
+
+use std::collections::HashMap;
+
+use entity::sql::Sql;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+
+use crate::bots::is_bot_login;
+
+/// Who did something: a GitHub login, or a commit e-mail linked to none.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContributorKey {
+    Login(String),
+    Email(String),
+}
+
+impl ContributorKey {
+    /// The login, or the e-mail: what the `contributors` filter accepts.
+    pub fn id(&self) -> &str {
+        match self {
+            ContributorKey::Login(v) | ContributorKey::Email(v) => v,
+        }
+    }
+
+    /// The account or identity GitHub Apps write with `[bot]`.
+    pub fn is_bot(&self) -> bool {
+        match self {
+            ContributorKey::Login(login) => is_bot_login(login),
+            ContributorKey::Email(email) => email.contains("[bot]@"),
+        }
+    }
+}
+
+/// The `contributors` filter, resolved: the logins asked, with those GitHub linked the
+/// e-mails asked to, and the e-mails asked that it linked to none. Commits match on
+/// their resolved contributor; other rows on their account's login.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub logins: Vec<String>,
+    pub emails: Vec<String>,
+}
+
+impl Selection {
+    pub async fn resolve(
+        db: &DatabaseConnection,
+        integration_id: &str,
+        names: &[String],
+    ) -> Result<Selection, DbErr> {
+        let (emails, mut logins): (Vec<String>, Vec<String>) =
+            names.iter().cloned().partition(|n| n.contains('@'));
+        let links = email_links(db, integration_id, &emails).await?;
+        let mut unlinked = Vec::new();
+        for email in emails {
+            match links.get(&email) {
+                Some(login) => logins.push(login.clone()),
+                None => unlinked.push(email),
+            }
+        }
+        logins.sort();
+        logins.dedup();
+        unlinked.sort();
+        unlinked.dedup();
+        Ok(Selection {
+            logins,
+            emails: unlinked,
+        })
+    }
+
+    /// Every contributor value a commit of the selection has.
+    pub fn contributors(&self) -> Vec<String> {
+        self.logins.iter().chain(&self.emails).cloned().collect()
+    }
+}
+
+/// A commit's contributor, from its stored resolution.
+pub fn commit_contributor(contributor: String, is_login: bool) -> ContributorKey {
+    if is_login {
+        ContributorKey::Login(contributor)
+    } else {
+        ContributorKey::Email(contributor)
+    }
+}
+
+/// Lists bound in one statement stay far below SQLite's parameter limit.
+const LINKS_PER_STATEMENT: usize = 250;
+
+/// The login GitHub linked each of `emails` to on some commit, for those it linked
+/// (the first in order if it linked several). One index probe per e-mail
+/// (`commits_integration_email_login`), never all of its commits.
+pub async fn email_links(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    emails: &[String],
+) -> Result<HashMap<String, String>, DbErr> {
+    let mut found = HashMap::new();
+    for chunk in emails.chunks(LINKS_PER_STATEMENT) {
+        let mut sql = Sql::new(db.get_database_backend());
+        for (i, email) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push(&format!(
+                "SELECT CAST({i} AS BIGINT) AS position, (SELECT author_login FROM commits WHERE integration_id = "
+            ))
+            .bind(integration_id.to_string())
+            .push(" AND author_email = ")
+            .bind(email.clone())
+            .push(" AND author_login IS NOT NULL ORDER BY author_login LIMIT 1) AS login");
+        }
+        for row in db.query_all_raw(sql.statement()).await? {
+            let position: i64 = row.try_get("", "position")?;
+            if let Some(login) = row.try_get::<Option<String>>("", "login")? {
+                found.insert(chunk[position as usize].clone(), login);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Points the unlinked commits of each e-mail at its login, where they do not already.
+pub async fn link_unlinked_commits(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    links: &HashMap<String, String>,
+) -> Result<(), DbErr> {
+    let links: Vec<(&String, &String)> = links.iter().collect();
+    for chunk in links.chunks(LINKS_PER_STATEMENT) {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push("UPDATE commits SET contributor = l.login, contributor_is_login = ")
+            .bind(true)
+            .push(" FROM (");
+        for (i, (email, login)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push("SELECT ")
+                .bind((*email).clone())
+                .push(" AS email, ")
+                .bind((*login).clone())
+                .push(" AS login");
+        }
+        sql.push(") l WHERE commits.integration_id = ")
+            .bind(integration_id.to_string())
+            .push(
+                " AND commits.author_email = l.email AND commits.author_login IS NULL \
+                 AND (commits.contributor <> l.login OR commits.contributor_is_login = ",
+            )
+            .bind(false)
+            .push(")");
+        db.execute_raw(sql.statement()).await?;
+    }
+    Ok(())
+}

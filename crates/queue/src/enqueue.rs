@@ -1,0 +1,131 @@
+//! Queueing jobs: the only part of the queue the API uses.
+
+use apalis::prelude::*;
+use chrono::Utc;
+use entity::{
+    import_run::{self, RunKind, RunState},
+    run_details::{Checkpoint, Listing, ListingProgress},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+};
+
+use crate::{
+    jobs::{DeliveryJob, ImportJob},
+    progress::ProgressEvent,
+    runs::{RunDetails, new_run, to_json, transition},
+    storage::{Backend, Queue},
+};
+
+impl Queue {
+    pub async fn enqueue(&self, run_id: &str) -> anyhow::Result<()> {
+        let job = ImportJob {
+            run_id: run_id.to_string(),
+        };
+        match self.backend.clone() {
+            Backend::Redis { mut imports, .. } => imports
+                .push(job)
+                .await
+                .map_err(|e| anyhow::anyhow!("queueing the import in Redis: {e}")),
+            Backend::Sqlite { mut imports, .. } => imports
+                .push(job)
+                .await
+                .map_err(|e| anyhow::anyhow!("queueing the import: {e}")),
+            Backend::Unavailable(reason) => Err(anyhow::anyhow!(reason)),
+        }
+    }
+
+    /// Queues a stored webhook delivery for a worker to apply.
+    pub async fn enqueue_delivery(
+        &self,
+        integration_id: &str,
+        delivery_id: &str,
+    ) -> anyhow::Result<()> {
+        self.enqueue_deliveries(vec![DeliveryJob {
+            integration_id: integration_id.to_string(),
+            delivery_id: delivery_id.to_string(),
+        }])
+        .await
+    }
+
+    /// Queues stored webhook deliveries in their order, all or none: one Lua script
+    /// on Redis, one transaction on SQLite.
+    pub async fn enqueue_deliveries(&self, jobs: Vec<DeliveryJob>) -> anyhow::Result<()> {
+        match self.backend.clone() {
+            Backend::Redis { mut deliveries, .. } => deliveries
+                .push_bulk(jobs)
+                .await
+                .map_err(|e| anyhow::anyhow!("queueing deliveries in Redis: {e}")),
+            Backend::Sqlite { mut deliveries, .. } => deliveries
+                .push_bulk(jobs)
+                .await
+                .map_err(|e| anyhow::anyhow!("queueing deliveries: {e}")),
+            Backend::Unavailable(reason) => Err(anyhow::anyhow!(reason)),
+        }
+    }
+
+    /// Queues an incremental run of one repository, of `only` these listings when
+    /// given; nothing when one is already waiting in the queue (it will see the same
+    /// changes). Returns the run's id.
+    pub async fn queue_sync(
+        &self,
+        db: &DatabaseConnection,
+        integration_id: &str,
+        repository_id: &str,
+        only: Option<&[Listing]>,
+    ) -> anyhow::Result<Option<String>> {
+        let waiting = import_run::Entity::find()
+            .filter(import_run::Column::RepositoryId.eq(repository_id))
+            .filter(import_run::Column::State.eq(RunState::Queued))
+            .count(db)
+            .await?;
+        if waiting > 0 {
+            return Ok(None);
+        }
+        let mut run = new_run(integration_id, repository_id, RunKind::Incremental);
+        if let Some(only) = only {
+            // A listing marked done is one the run never walks.
+            let checkpoint: Checkpoint = Listing::ALL
+                .into_iter()
+                .filter(|l| !only.contains(l))
+                .map(|l| {
+                    (
+                        l,
+                        ListingProgress {
+                            done: true,
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect();
+            run.checkpoint = sea_orm::ActiveValue::Set(to_json(&checkpoint));
+        }
+        let run = run.insert(db).await?;
+        let details = RunDetails::of(&run);
+        self.bus
+            .publish(ProgressEvent {
+                run_id: run.id.clone(),
+                integration_id: run.integration_id.clone(),
+                repository_id: run.repository_id.clone(),
+                state: RunState::Queued,
+                counts: details.counts,
+                skipped: details.skipped,
+                error: None,
+                at: Utc::now(),
+            })
+            .await;
+        if let Err(error) = self.enqueue(&run.id).await {
+            let reason = format!("could not be queued: {error}");
+            transition(
+                db,
+                &run.id,
+                &[RunState::Queued],
+                RunState::Failed,
+                Some(&reason),
+            )
+            .await?;
+            return Err(error);
+        }
+        Ok(Some(run.id))
+    }
+}

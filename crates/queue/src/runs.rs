@@ -1,0 +1,113 @@
+//! Import runs as the API and the worker share them: their states, what they count,
+//! where they resume, and the transitions both sides make.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    import_run::{self, RunKind, RunState},
+    run_details::{Checkpoint, Counts, Skipped},
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
+use serde::Serialize;
+
+/// The JSON columns of a run, read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunDetails {
+    pub counts: Counts,
+    pub skipped: Vec<Skipped>,
+    pub checkpoint: Checkpoint,
+}
+
+impl RunDetails {
+    pub fn of(model: &import_run::Model) -> RunDetails {
+        // Written only by this module; an unreadable column would be a bug, and starting
+        // that part afresh is the lossless answer (upserts make refetching harmless).
+        RunDetails {
+            counts: serde_json::from_str(&model.counts).unwrap_or_default(),
+            skipped: serde_json::from_str(&model.skipped).unwrap_or_default(),
+            checkpoint: serde_json::from_str(&model.checkpoint).unwrap_or_default(),
+        }
+    }
+}
+
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("run details always serialize")
+}
+
+/// A new queued run.
+pub fn new_run(
+    integration_id: &str,
+    repository_id: &str,
+    kind: RunKind,
+) -> import_run::ActiveModel {
+    let now = Utc::now();
+    import_run::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        integration_id: Set(integration_id.to_string()),
+        repository_id: Set(repository_id.to_string()),
+        kind: Set(kind),
+        state: Set(RunState::Queued),
+        attempt: Set(0),
+        counts: Set(to_json(&Counts::new())),
+        skipped: Set(to_json(&Vec::<Skipped>::new())),
+        checkpoint: Set(to_json(&Checkpoint::new())),
+        requests: Set(0),
+        points: Set(0),
+        error: Set(None),
+        queued_at: Set(now),
+        started_at: Set(None),
+        finished_at: Set(None),
+        updated_at: Set(now),
+    }
+}
+
+/// Moves a run from one of `from` to `to`; false when it was in none of them (another
+/// worker or a user got there first). The condition makes the move atomic.
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    run_id: &str,
+    from: &[RunState],
+    to: RunState,
+    error: Option<&str>,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let mut update = import_run::Entity::update_many()
+        .col_expr(import_run::Column::State, Expr::value(to))
+        .col_expr(import_run::Column::UpdatedAt, Expr::value(now));
+    if to.is_final() {
+        update = update.col_expr(import_run::Column::FinishedAt, Expr::value(now));
+    }
+    if let Some(error) = error {
+        update = update.col_expr(import_run::Column::Error, Expr::value(error));
+    }
+    let result = update
+        .filter(import_run::Column::Id.eq(run_id))
+        .filter(import_run::Column::State.is_in(from.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Puts a failed or cancelled run back in the queue, keeping its checkpoint so it
+/// resumes where it stopped.
+pub async fn requeue(db: &impl ConnectionTrait, run_id: &str) -> Result<bool, DbErr> {
+    let result = import_run::Entity::update_many()
+        .col_expr(import_run::Column::State, Expr::value(RunState::Queued))
+        .col_expr(
+            import_run::Column::Error,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            import_run::Column::FinishedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(import_run::Column::QueuedAt, Expr::value(Utc::now()))
+        .col_expr(import_run::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(import_run::Column::Id.eq(run_id))
+        .filter(import_run::Column::State.is_in([RunState::Failed, RunState::Cancelled]))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
