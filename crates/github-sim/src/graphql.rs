@@ -17,15 +17,16 @@ use poem::http::StatusCode;
 use serde_json::json;
 
 use crate::auth::Principal;
+use crate::call::Call;
 use crate::content::Content;
 use crate::content_graphql::{
     self, CommitNode, GitObject, IssueConnection, IssueFilters, IssueOrder, Node,
     PullRequestConnection,
 };
 use crate::dataset::{self, Dataset, OrgRole, OwnerType};
-use crate::http::{Call, GRAPHQL_DOCS, Reply};
 use crate::ids;
 use crate::ratelimit::{Resource, Snapshot};
+use crate::reply::{GRAPHQL_DOCS, Reply};
 
 pub type SimSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::dataset::{OrgMember, OrgRole};
 use crate::hooks::Outgoing;
 use crate::hooks::payloads::organization_member;
-use crate::http::SimState;
+use crate::state::SimState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

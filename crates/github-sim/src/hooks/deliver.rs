@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::{ContentType, Delivery, Hooks};
-use crate::http::encode_component;
+use crate::urlenc::encode_component;
 
 /// GitHub marks a delivery failed when the receiver takes longer than this.
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -13,7 +13,7 @@ use crate::content::{
 };
 use crate::dataset::{Dataset, Org, OrgRole, Repo, User};
 use crate::ids;
-use crate::rest::{org_json, user_json};
+use crate::rest_json::{org_json, user_json};
 
 const ZEN: &[&str] = &[
     "Design for failure.",
@@ -389,7 +389,7 @@ fn labels_json(scene: &Scene, labels: &[String]) -> Vec<Value> {
             json!({
                 "id": id,
                 "node_id": ids::node_id("LA", id),
-                "url": format!("{}/repos/{}/labels/{}", scene.base, scene.repo.full_name(), crate::http::encode_component(name)),
+                "url": format!("{}/repos/{}/labels/{}", scene.base, scene.repo.full_name(), crate::urlenc::encode_component(name)),
                 "name": name,
                 "color": "ededed",
                 "default": false,

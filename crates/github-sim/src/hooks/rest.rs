@@ -10,9 +10,12 @@ use serde_json::{Value, json};
 
 use super::{ContentType, Creator, Delivery, Hook, HookConfig, Outgoing, payloads};
 use crate::auth::Principal;
+use crate::call::Call;
 use crate::dataset::{Org, OrgRole};
-use crate::http::{Call, Reply, encode_component};
-use crate::rest::{FORBIDDEN_FOR_PAT, oauth_restricted, paginate, sso_required};
+use crate::reply::Reply;
+use crate::rest_errors::{FORBIDDEN_FOR_PAT, oauth_restricted, sso_required};
+use crate::rest_paging::paginate;
+use crate::urlenc::encode_component;
 
 pub(crate) const ACCEPTED_SCOPES: &str = "admin:org_hook";
 const DOCS: &str = "https://docs.github.com/rest/orgs/webhooks";

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Hook, Outgoing};
-use crate::http::{Reply, SimState};
+use crate::reply::Reply;
+use crate::state::SimState;
 
 pub(crate) fn owns(path: &str) -> bool {
     path == "/_sim/hooks" || path.starts_with("/_sim/hooks/")

@@ -274,7 +274,7 @@ async fn defaults_are_form_encoding_and_push_and_no_secret_means_no_signature() 
         "application/x-www-form-urlencoded"
     );
     let body = String::from_utf8(ping.body.clone()).unwrap();
-    let json = crate::http::percent_decode(body.strip_prefix("payload=").unwrap());
+    let json = crate::urlenc::percent_decode(body.strip_prefix("payload=").unwrap());
     let payload: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(payload["hook_id"], hook["id"]);
     assert!(ping.headers.get("x-hub-signature-256").is_none());
