@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::dataset::{OrgMember, OrgRole};
-use crate::hooks::Outgoing;
+use crate::hooks::outgoing::Outgoing;
 use crate::hooks::payloads::organization_member;
 use crate::state::SimState;
 

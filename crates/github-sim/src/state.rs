@@ -9,7 +9,7 @@ use crate::content::Content;
 use crate::dataset::Dataset;
 use crate::faults::Faults;
 use crate::graphql::{self, SimSchema};
-use crate::hooks::Hooks;
+use crate::hooks::store::Hooks;
 use crate::ids;
 use crate::oauth::OAuthState;
 use crate::ratelimit::RateLimiter;

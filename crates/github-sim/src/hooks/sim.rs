@@ -5,7 +5,8 @@ use poem::http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Hook, Outgoing};
+use super::hook::Hook;
+use super::outgoing::Outgoing;
 use crate::reply::Reply;
 use crate::state::SimState;
 

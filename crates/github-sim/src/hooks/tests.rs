@@ -8,7 +8,7 @@ use poem::{Endpoint, Request, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::sign_sha256;
+use super::deliver::sign_sha256;
 use crate::tests::{Reply, get, send, token};
 use crate::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, GithubSim, SimConfig};
 
