@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::auth::{Auth, Principal, authenticate};
 use crate::call::Call;
 use crate::faults::Fault;
-use crate::graphql::{LIMIT, execute as execute_graphql, rate_limited_reply};
+use crate::graphql::execute::{LIMIT, execute as execute_graphql, rate_limited_reply};
 use crate::hooks::sim as hooks_sim;
 use crate::ratelimit::{Resource, Snapshot};
 use crate::reply::{GRAPHQL_DOCS, REST_DOCS, Reply};

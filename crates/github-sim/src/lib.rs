@@ -9,7 +9,6 @@
 mod auth;
 mod call;
 mod content;
-mod content_graphql;
 mod control;
 mod dataset;
 mod faults;
@@ -42,7 +41,7 @@ use tokio::task::JoinHandle;
 
 pub use content::RepoContent;
 pub use dataset::{Dataset, Org, OrgMember, OrgRole, OwnerType, Repo, Token, TokenKind, User};
-pub use graphql::graphql_sdl;
+pub use graphql::schema::graphql_sdl;
 pub use oauth::{Approval, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthApp};
 pub use scenarios::ScenarioToken;
 

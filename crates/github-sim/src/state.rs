@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use crate::content::Content;
 use crate::dataset::Dataset;
 use crate::faults::Faults;
-use crate::graphql::{self, SimSchema};
+use crate::graphql::schema::{self, SimSchema};
 use crate::hooks::store::Hooks;
 use crate::ids;
 use crate::oauth::OAuthState;
@@ -38,7 +38,7 @@ impl SimState {
             hooks: Arc::new(Hooks::new(dataset.seed)),
             dataset: RwLock::new(Arc::new(dataset)),
             content: RwLock::new(Arc::new(content)),
-            schema: graphql::build_schema(),
+            schema: schema::build_schema(),
             limiter: RateLimiter::default(),
             oauth: OAuthState::new(),
             counter: AtomicU64::new(0),
