@@ -200,9 +200,10 @@ use serde_json::json;
 
 use crate::content::RepoContent;
 use crate::faults::FaultRequest;
-use crate::http::{Reply, SimState};
 use crate::members::{self, RoleRequest};
 use crate::mutate::{self, MutateRequest};
+use crate::reply::Reply;
+use crate::state::SimState;
 use crate::stats::Stats;
 
 pub(crate) fn handle(

@@ -2,166 +2,25 @@
 //! authentication, secondary limits, common headers) before dispatching to
 //! REST, GraphQL, the web pages or the simulator's own `/_sim` routes.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::Arc;
 
 use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, Request, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::auth::{Auth, Principal, authenticate};
-use crate::content::Content;
-use crate::dataset::Dataset;
-use crate::faults::{Fault, Faults};
-use crate::hooks::Hooks;
-use crate::ratelimit::{RateLimiter, Resource, Snapshot};
-use crate::stats::Stats;
-use crate::{control, graphql, ids, oauth, rest, web};
+use crate::call::Call;
+use crate::faults::Fault;
+use crate::graphql::execute::{LIMIT, execute as execute_graphql, rate_limited_reply};
+use crate::hooks::sim as hooks_sim;
+use crate::ratelimit::{Resource, Snapshot};
+use crate::reply::{GRAPHQL_DOCS, REST_DOCS, Reply};
+use crate::state::SimState;
+use crate::urlenc::parse_query;
+use crate::{control, ids, oauth, rest, web};
 
-pub(crate) struct SimState {
-    pub stats: Mutex<Stats>,
-    pub faults: Mutex<Faults>,
-    /// Swapped whole when a control endpoint renames or archives a repository or
-    /// changes a member's role, so a request reads one consistent world.
-    pub dataset: RwLock<Arc<Dataset>>,
-    /// Swapped whole on every `/_sim/mutate`, so a request reads one consistent state.
-    pub content: RwLock<Arc<Content>>,
-    pub schema: graphql::SimSchema,
-    pub limiter: RateLimiter,
-    pub oauth: oauth::OAuthState,
-    pub hooks: Arc<Hooks>,
-    counter: AtomicU64,
-}
-
-impl SimState {
-    pub fn new(dataset: Dataset, content: Content) -> SimState {
-        SimState {
-            stats: Mutex::new(Stats::default()),
-            faults: Mutex::new(Faults::default()),
-            hooks: Arc::new(Hooks::new(dataset.seed)),
-            dataset: RwLock::new(Arc::new(dataset)),
-            content: RwLock::new(Arc::new(content)),
-            schema: graphql::build_schema(),
-            limiter: RateLimiter::default(),
-            oauth: oauth::OAuthState::new(),
-            counter: AtomicU64::new(0),
-        }
-    }
-
-    pub fn dataset(&self) -> Arc<Dataset> {
-        self.dataset
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    pub fn content(&self) -> Arc<Content> {
-        self.content
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    pub fn stats(&self) -> MutexGuard<'_, Stats> {
-        self.stats.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn faults(&self) -> MutexGuard<'_, Faults> {
-        self.faults.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn next_seq(&self) -> u64 {
-        self.counter.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Opaque value for an SSO authorization URL; fresh per response like GitHub's.
-    pub fn sso_url(&self, base: &str, org: &str) -> String {
-        let opaque = ids::opaque(self.dataset().seed, self.next_seq());
-        format!("{base}/orgs/{org}/sso?authorization_request={opaque}")
-    }
-}
-
-pub const REST_DOCS: &str = "https://docs.github.com/rest";
-pub const GRAPHQL_DOCS: &str = "https://docs.github.com/graphql";
 const SECONDARY_DOCS: &str = "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits";
 const UA_REQUIRED: &str = "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required). Check https://developer.github.com for other possible causes.";
-
-/// A response under construction; common headers are added once, at the end.
-pub(crate) struct Reply {
-    pub status: StatusCode,
-    pub content_type: &'static str,
-    pub body: String,
-    pub headers: Vec<(String, String)>,
-    pub rate: Option<Snapshot>,
-}
-
-impl Reply {
-    pub fn json(status: StatusCode, body: &Value) -> Reply {
-        Reply {
-            status,
-            content_type: "application/json; charset=utf-8",
-            body: body.to_string(),
-            headers: Vec::new(),
-            rate: None,
-        }
-    }
-
-    pub fn ok(body: &Value) -> Reply {
-        Reply::json(StatusCode::OK, body)
-    }
-
-    /// GitHub's REST error shape: `message`, `documentation_url`, `status` (a string).
-    pub fn error(status: StatusCode, message: &str, docs: &str) -> Reply {
-        Reply::json(
-            status,
-            &json!({"message": message, "documentation_url": docs, "status": status.as_u16().to_string()}),
-        )
-    }
-
-    pub fn not_found() -> Reply {
-        Reply::error(StatusCode::NOT_FOUND, "Not Found", REST_DOCS)
-    }
-
-    pub fn text(status: StatusCode, content_type: &'static str, body: String) -> Reply {
-        Reply {
-            status,
-            content_type,
-            body,
-            headers: Vec::new(),
-            rate: None,
-        }
-    }
-
-    pub fn header(mut self, name: &str, value: impl Into<String>) -> Reply {
-        self.headers.push((name.to_string(), value.into()));
-        self
-    }
-}
-
-/// Everything a handler needs about the current request.
-pub(crate) struct Call<'a> {
-    pub state: &'a SimState,
-    /// The world as this request found it.
-    pub dataset: Arc<Dataset>,
-    pub principal: Option<&'a Principal>,
-    pub base: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub request_id: String,
-}
-
-impl Call<'_> {
-    pub fn dataset(&self) -> &Dataset {
-        &self.dataset
-    }
-
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 pub(crate) struct SimEndpoint {
     pub state: Arc<SimState>,
@@ -188,9 +47,9 @@ async fn handle(state: &SimState, req: Request) -> Response {
         return finish(reply, &request_id, None, None);
     }
 
-    if crate::hooks::sim::owns(&path) {
+    if hooks_sim::owns(&path) {
         let body = req.into_body().into_bytes().await.unwrap_or_default();
-        let reply = crate::hooks::sim::handle(state, &method, &path, &body).await;
+        let reply = hooks_sim::handle(state, &method, &path, &body).await;
         return finish(reply, &request_id, None, None);
     }
 
@@ -294,12 +153,12 @@ async fn handle(state: &SimState, req: Request) -> Response {
                 };
                 let rate = Snapshot {
                     resource,
-                    limit: graphql::LIMIT,
-                    used: graphql::LIMIT,
+                    limit: LIMIT,
+                    used: LIMIT,
                     reset: reset.timestamp(),
                 };
                 let mut reply = if is_graphql {
-                    graphql::rate_limited_reply(user_id)
+                    rate_limited_reply(user_id)
                 } else {
                     Reply::error(
                         StatusCode::FORBIDDEN,
@@ -345,7 +204,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
             }
         };
         let reply = match &principal {
-            Some(p) => graphql::execute(&call, p, &body).await,
+            Some(p) => execute_graphql(&call, p, &body).await,
             None => Reply::json(
                 StatusCode::UNAUTHORIZED,
                 &json!({
@@ -418,70 +277,4 @@ fn base_url(req: &Request) -> String {
         .or_else(|| req.uri().authority().map(|a| a.to_string()))
         .unwrap_or_else(|| "localhost".to_string());
     format!("http://{host}")
-}
-
-pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-pub(crate) fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
-}
-
-pub(crate) fn encode_component(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_parsing_never_panics() {
-        assert_eq!(
-            parse_query("a=1&b=%41&c=%4&d=%&e=%zz"),
-            vec![
-                ("a".into(), "1".into()),
-                ("b".into(), "A".into()),
-                ("c".into(), "%4".into()),
-                ("d".into(), "%".into()),
-                ("e".into(), "%zz".into()),
-            ]
-        );
-        assert_eq!(percent_decode("%C3%A9%"), "é%");
-    }
 }

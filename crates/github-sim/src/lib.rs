@@ -7,35 +7,46 @@
 //! secondary rate limits.
 
 mod auth;
+mod call;
 mod content;
-mod content_graphql;
 mod control;
 mod dataset;
 mod faults;
 mod graphql;
 mod hooks;
+mod html;
 mod http;
 mod ids;
 mod members;
 mod mutate;
 mod oauth;
 mod ratelimit;
+mod reply;
 mod rest;
+mod rest_errors;
+mod rest_json;
+mod rest_paging;
+mod scenarios;
+mod state;
 mod stats;
+mod urlenc;
 mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use content::RepoContent;
 pub use dataset::{Dataset, Org, OrgMember, OrgRole, OwnerType, Repo, Token, TokenKind, User};
-pub use graphql::graphql_sdl;
+pub use graphql::schema::graphql_sdl;
 pub use oauth::{Approval, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthApp};
+pub use scenarios::ScenarioToken;
+
+use scenarios::scenario_tokens;
+use state::SimState;
 
 /// The organization whose repositories carry the bulk of the content (the demo
 /// imports it; `tributary-svc` administers it).
@@ -118,7 +129,7 @@ impl SimConfig {
     }
 }
 
-fn build_state(config: &SimConfig) -> http::SimState {
+fn build_state(config: &SimConfig) -> SimState {
     let dataset = Dataset::generate_sized(config.seed, config.orgs, config.repos);
     let demo_repos = dataset.repos_owned_by(DEMO_ORG).count().max(1);
     let (commits, prs, issues, reviews, comments) = config.demo_totals();
@@ -145,20 +156,12 @@ fn build_state(config: &SimConfig) -> http::SimState {
             comments_per_pr: 2,
         },
     });
-    http::SimState::new(dataset, content)
-}
-
-/// A named credential for one scenario (`owner`, `fine-grained`, `revoked`, ...).
-#[derive(Serialize, Clone, Debug)]
-pub struct ScenarioToken {
-    pub name: String,
-    pub token: String,
-    pub description: String,
+    SimState::new(dataset, content)
 }
 
 #[derive(Clone)]
 pub struct GithubSim {
-    state: Arc<http::SimState>,
+    state: Arc<SimState>,
 }
 
 impl GithubSim {
@@ -238,16 +241,23 @@ impl GithubSim {
     }
 }
 
-fn scenario_tokens(dataset: &Dataset) -> Vec<ScenarioToken> {
-    dataset
-        .tokens
-        .iter()
-        .map(|t| ScenarioToken {
-            name: t.name.clone(),
-            token: t.token.clone(),
-            description: t.description.clone(),
-        })
-        .collect()
+impl GithubSim {
+    /// Registers an OAuth app (or replaces the one with the same client id).
+    pub fn register_oauth_app(&self, app: OAuthApp) {
+        oauth::upsert_app(&self.state.oauth, app);
+    }
+
+    /// The default app, with its callback pointed at `callback_url`.
+    pub fn default_oauth_app(&self, callback_url: &str) -> OAuthApp {
+        let app = OAuthApp {
+            client_id: DEFAULT_CLIENT_ID.into(),
+            client_secret: DEFAULT_CLIENT_SECRET.into(),
+            name: "Tributary".into(),
+            callback_url: callback_url.into(),
+        };
+        self.register_oauth_app(app.clone());
+        app
+    }
 }
 
 /// A running simulator; dropping it stops the server.

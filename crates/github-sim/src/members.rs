@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::dataset::{OrgMember, OrgRole};
-use crate::hooks::Outgoing;
+use crate::hooks::outgoing::Outgoing;
 use crate::hooks::payloads::organization_member;
-use crate::http::SimState;
+use crate::state::SimState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -17,8 +17,8 @@ use crate::content::{
 };
 use crate::dataset::{OwnerType, Repo};
 use crate::hooks::payloads::{self, Change, Scene};
-use crate::http::SimState;
 use crate::ids;
+use crate::state::SimState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,14 +4,14 @@ use poem::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::auth::Principal;
+use crate::call::Call;
 use crate::dataset::{Org, OrgRole, User};
-use crate::hooks::{self, rest::HookRoute};
-use crate::http::{Call, REST_DOCS, Reply, encode_component};
+use crate::hooks::rest::{self as hooks_rest, HookRoute};
 use crate::ratelimit::{Resource, Snapshot};
-
-pub(crate) const FORBIDDEN_FOR_PAT: &str = "Resource not accessible by personal access token";
-const SAML_MESSAGE: &str = "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.";
-const SAML_DOCS: &str = "https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/";
+use crate::reply::{REST_DOCS, Reply};
+use crate::rest_errors::{FORBIDDEN_FOR_PAT, oauth_restricted, sso_required};
+use crate::rest_json::{org_json, user_json};
+use crate::rest_paging::paginate;
 
 enum Route {
     Root,
@@ -70,7 +70,7 @@ pub(crate) fn handle(call: &Call, method: &Method, body: &[u8]) -> (Reply, &'sta
     let hook_route = HookRoute::parse(method, &call.path);
     let route = Route::parse(method, &call.path);
     let accepted = match hook_route {
-        Some(_) => hooks::rest::ACCEPTED_SCOPES,
+        Some(_) => hooks_rest::ACCEPTED_SCOPES,
         None => route.accepted_scopes(),
     };
 
@@ -99,7 +99,7 @@ pub(crate) fn handle(call: &Call, method: &Method, body: &[u8]) -> (Reply, &'sta
     };
 
     if let Some(hook_route) = hook_route {
-        let mut reply = hooks::rest::handle(call, hook_route, body);
+        let mut reply = hooks_rest::handle(call, hook_route, body);
         reply.rate = Some(rate);
         return (reply, accepted);
     }
@@ -182,32 +182,6 @@ fn simple_user(call: &Call, user: &User) -> Value {
     user_json(&call.base, user)
 }
 
-/// A user as GitHub embeds one in other objects (REST answers and webhook payloads).
-pub(crate) fn user_json(b: &str, user: &User) -> Value {
-    let l = &user.login;
-    json!({
-        "login": l,
-        "id": user.id,
-        "node_id": user.node_id,
-        "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", user.id),
-        "gravatar_id": "",
-        "url": format!("{b}/users/{l}"),
-        "html_url": format!("{b}/{l}"),
-        "followers_url": format!("{b}/users/{l}/followers"),
-        "following_url": format!("{b}/users/{l}/following{{/other_user}}"),
-        "gists_url": format!("{b}/users/{l}/gists{{/gist_id}}"),
-        "starred_url": format!("{b}/users/{l}/starred{{/owner}}{{/repo}}"),
-        "subscriptions_url": format!("{b}/users/{l}/subscriptions"),
-        "organizations_url": format!("{b}/users/{l}/orgs"),
-        "repos_url": format!("{b}/users/{l}/repos"),
-        "events_url": format!("{b}/users/{l}/events{{/privacy}}"),
-        "received_events_url": format!("{b}/users/{l}/received_events"),
-        "type": "User",
-        "user_view_type": "public",
-        "site_admin": false,
-    })
-}
-
 fn public_user(call: &Call, user: &User) -> Value {
     let mut v = simple_user(call, user);
     let public_repos = call
@@ -263,44 +237,6 @@ fn authenticated_user(call: &Call, p: &Principal) -> Value {
 
 fn org_summary(call: &Call, org: &Org) -> Value {
     org_json(&call.base, org)
-}
-
-/// An organization as GitHub embeds one in other objects.
-pub(crate) fn org_json(b: &str, org: &Org) -> Value {
-    let l = &org.login;
-    json!({
-        "login": l,
-        "id": org.id,
-        "node_id": org.node_id,
-        "url": format!("{b}/orgs/{l}"),
-        "repos_url": format!("{b}/orgs/{l}/repos"),
-        "events_url": format!("{b}/orgs/{l}/events"),
-        "hooks_url": format!("{b}/orgs/{l}/hooks"),
-        "issues_url": format!("{b}/orgs/{l}/issues"),
-        "members_url": format!("{b}/orgs/{l}/members{{/member}}"),
-        "public_members_url": format!("{b}/orgs/{l}/public_members{{/member}}"),
-        "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", org.id),
-        "description": org.description,
-    })
-}
-
-pub(crate) fn sso_required(call: &Call, org: &Org) -> Reply {
-    Reply::error(StatusCode::FORBIDDEN, SAML_MESSAGE, SAML_DOCS).header(
-        "x-github-sso",
-        format!(
-            "required; url={}",
-            call.state.sso_url(&call.base, &org.login)
-        ),
-    )
-}
-
-/// GitHub's 403 for an organization that restricts OAuth apps and has not approved this one.
-pub(crate) fn oauth_restricted(org: &Org, docs: &str) -> Reply {
-    Reply::error(
-        StatusCode::FORBIDDEN,
-        &crate::oauth::restriction_message(&org.login),
-        docs,
-    )
 }
 
 fn missing_scopes(p: &Principal, needed: &str, docs: &str) -> Reply {
@@ -502,52 +438,4 @@ fn org_reply(call: &Call, p: Option<&Principal>, org: &Org) -> Reply {
         }
     }
     Reply::ok(&v)
-}
-
-/// GitHub's `per_page`/`page` paging with a `Link` header.
-pub(crate) fn paginate(call: &Call, items: Vec<Value>) -> Reply {
-    let per_page = match call.param("per_page").map(|v| v.parse::<i64>()) {
-        None => 30,
-        Some(Ok(n)) if n >= 1 => n.min(100) as usize,
-        Some(Ok(_)) => 30,
-        Some(Err(_)) => 30,
-    };
-    let page = match call.param("page").map(|v| v.parse::<i64>()) {
-        Some(Ok(n)) if n >= 1 => n.min(1_000_000) as usize,
-        _ => 1,
-    };
-    let last = items.len().div_ceil(per_page).max(1);
-    let start = (page - 1).saturating_mul(per_page);
-    let slice: Vec<Value> = items.into_iter().skip(start).take(per_page).collect();
-    let reply = Reply::ok(&Value::Array(slice));
-    if last <= 1 {
-        return reply;
-    }
-    let link = |n: usize, rel: &str| {
-        let mut params: Vec<String> = call
-            .query
-            .iter()
-            .filter(|(k, _)| k != "page")
-            .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
-            .collect();
-        params.push(format!("page={n}"));
-        format!(
-            "<{}{}?{}>; rel=\"{rel}\"",
-            call.base,
-            call.path,
-            params.join("&")
-        )
-    };
-    let mut links = Vec::new();
-    if page > 1 {
-        links.push(link((page - 1).min(last), "prev"));
-    }
-    if page < last {
-        links.push(link(page + 1, "next"));
-        links.push(link(last, "last"));
-    }
-    if page > 1 {
-        links.push(link(1, "first"));
-    }
-    reply.header("link", links.join(", "))
 }

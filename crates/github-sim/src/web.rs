@@ -4,8 +4,10 @@
 use poem::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::http::{Reply, SimState};
-use crate::scenario_tokens;
+use crate::html::{escape, page};
+use crate::reply::Reply;
+use crate::scenarios::scenario_tokens;
+use crate::state::SimState;
 
 pub(crate) fn handle(
     state: &SimState,
@@ -55,19 +57,4 @@ pub(crate) fn handle(
         "text/html; charset=utf-8",
         page(&format!("Single sign-on to {}", org.login), &body),
     ))
-}
-
-pub(crate) fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{} · GitHub</title></head>\n<body>\n{}\n</body>\n</html>\n",
-        escape(title),
-        body
-    )
-}
-
-pub(crate) fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

@@ -6,7 +6,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::*;
+use super::model::*;
 use crate::dataset::{Dataset, OwnerType, Repo};
 use crate::ids;
 

@@ -5,15 +5,15 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
-use super::Hook;
-use super::rest::hook_json;
+use super::hook::{Hook, hook_json};
 use crate::content::{
     Actor, Comment, Commit, GitActor, PullRequest, PullRequestState, RepoContent, Review,
     ReviewState, Reviewer, Ticket, TicketState,
 };
 use crate::dataset::{Dataset, Org, OrgRole, Repo, User};
 use crate::ids;
-use crate::rest::{org_json, user_json};
+use crate::rest_json::{org_json, user_json};
+use crate::urlenc::encode_component;
 
 const ZEN: &[&str] = &[
     "Design for failure.",
@@ -389,7 +389,7 @@ fn labels_json(scene: &Scene, labels: &[String]) -> Vec<Value> {
             json!({
                 "id": id,
                 "node_id": ids::node_id("LA", id),
-                "url": format!("{}/repos/{}/labels/{}", scene.base, scene.repo.full_name(), crate::http::encode_component(name)),
+                "url": format!("{}/repos/{}/labels/{}", scene.base, scene.repo.full_name(), encode_component(name)),
                 "name": name,
                 "color": "ededed",
                 "default": false,

@@ -8,11 +8,16 @@ use poem::http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ContentType, Creator, Delivery, Hook, HookConfig, Outgoing, payloads};
+use super::hook::{ContentType, Creator, Delivery, Hook, HookConfig, config_json, hook_json};
+use super::outgoing::Outgoing;
+use super::payloads;
 use crate::auth::Principal;
+use crate::call::Call;
 use crate::dataset::{Org, OrgRole};
-use crate::http::{Call, Reply, encode_component};
-use crate::rest::{FORBIDDEN_FOR_PAT, oauth_restricted, paginate, sso_required};
+use crate::reply::Reply;
+use crate::rest_errors::{FORBIDDEN_FOR_PAT, oauth_restricted, sso_required};
+use crate::rest_paging::paginate;
+use crate::urlenc::encode_component;
 
 pub(crate) const ACCEPTED_SCOPES: &str = "admin:org_hook";
 const DOCS: &str = "https://docs.github.com/rest/orgs/webhooks";
@@ -202,35 +207,6 @@ fn no_content() -> Reply {
         "text/plain; charset=utf-8",
         String::new(),
     )
-}
-
-pub(crate) fn config_json(config: &HookConfig) -> Value {
-    let mut value = json!({
-        "content_type": config.content_type.as_str(),
-        "insecure_ssl": config.insecure_ssl,
-        "url": config.url,
-    });
-    if config.secret.is_some() {
-        value["secret"] = json!("********");
-    }
-    value
-}
-
-pub(crate) fn hook_json(base: &str, hook: &Hook) -> Value {
-    let url = format!("{base}/orgs/{}/hooks/{}", hook.org, hook.id);
-    json!({
-        "type": "Organization",
-        "id": hook.id,
-        "name": "web",
-        "active": hook.active,
-        "events": hook.events,
-        "config": config_json(&hook.config),
-        "updated_at": hook.updated_at,
-        "created_at": hook.created_at,
-        "url": url,
-        "ping_url": format!("{url}/pings"),
-        "deliveries_url": format!("{url}/deliveries"),
-    })
 }
 
 #[derive(Deserialize)]

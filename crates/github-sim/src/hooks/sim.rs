@@ -5,8 +5,10 @@ use poem::http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Hook, Outgoing};
-use crate::http::{Reply, SimState};
+use super::hook::Hook;
+use super::outgoing::Outgoing;
+use crate::reply::Reply;
+use crate::state::SimState;
 
 pub(crate) fn owns(path: &str) -> bool {
     path == "/_sim/hooks" || path.starts_with("/_sim/hooks/")

@@ -8,7 +8,7 @@ use poem::{Endpoint, Request, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::sign_sha256;
+use super::deliver::sign_sha256;
 use crate::tests::{Reply, get, send, token};
 use crate::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, GithubSim, SimConfig};
 
@@ -274,7 +274,7 @@ async fn defaults_are_form_encoding_and_push_and_no_secret_means_no_signature() 
         "application/x-www-form-urlencoded"
     );
     let body = String::from_utf8(ping.body.clone()).unwrap();
-    let json = crate::http::percent_decode(body.strip_prefix("payload=").unwrap());
+    let json = crate::urlenc::percent_decode(body.strip_prefix("payload=").unwrap());
     let payload: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(payload["hook_id"], hook["id"]);
     assert!(ping.headers.get("x-hub-signature-256").is_none());

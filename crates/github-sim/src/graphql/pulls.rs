@@ -1,7 +1,56 @@
-//! Pull requests and what hangs off them: commits, reviews, review threads,
-//! review requests and reactions.
+//! `PullRequest` with its commits, reviews, review requests, review threads and
+//! reactions, and `Repository.pullRequests`.
 
-use super::*;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, Error, ID, Object, SimpleObject, Union};
+
+use super::accounts::UserNode;
+use super::actors::{Actor, Bot, Mannequin, Team, UserConnection, actor, user, users};
+use super::comments::{IssueCommentConnection, PullRequestReviewComment, comment_node, comments};
+use super::commits::{CommitAt, CommitNode};
+use super::labels::{LabelConnection, labels};
+use super::ordering::{IssueOrder, IssueOrderField, ordered};
+use super::paging::{connection, window};
+use super::scalars::GhDateTime;
+use crate::content::{self, RepoContent};
+
+connection!(PullRequestConnection, PullRequestNode);
+
+connection!(ReviewRequestConnection, ReviewRequest);
+
+connection!(PullRequestCommitConnection, PullRequestCommitNode);
+
+connection!(PullRequestReviewConnection, PullRequestReview);
+
+connection!(PullRequestReviewThreadConnection, PullRequestReviewThread);
+
+connection!(PullRequestReviewCommentConnection, PullRequestReviewComment);
+
+connection!(ReactionConnection, Reaction);
+
+/// The repository's pull requests, as `Repository.pullRequests` lists them.
+pub(crate) fn pull_requests(
+    ctx: &Context<'_>,
+    repo: Arc<RepoContent>,
+    after: Option<String>,
+    first: Option<i32>,
+    order_by: Option<IssueOrder>,
+) -> Result<PullRequestConnection, Error> {
+    let order = ordered(&repo.pull_requests, order_by, |p, field| {
+        let time = if field == IssueOrderField::UpdatedAt {
+            p.updated_at
+        } else {
+            p.created_at
+        };
+        (time, p.comments.len(), p.number)
+    });
+    let window = window(ctx, "pullRequests", order.len(), first, after)?;
+    Ok(PullRequestConnection::new(window, |i| PullRequestNode {
+        repo: repo.clone(),
+        index: order[i],
+    }))
+}
 
 /// The possible states of a pull request.
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
@@ -240,14 +289,14 @@ pub enum RequestedReviewer {
 /// A request for a user to review a pull request.
 #[derive(SimpleObject)]
 pub struct ReviewRequest {
-    requested_reviewer: Option<RequestedReviewer>,
+    pub(super) requested_reviewer: Option<RequestedReviewer>,
 }
 
 /// Represents a Git commit part of a pull request.
 #[derive(SimpleObject)]
 #[graphql(name = "PullRequestCommit")]
 pub struct PullRequestCommitNode {
-    commit: CommitNode,
+    pub(super) commit: CommitNode,
 }
 
 /// The possible states of a pull request review.
@@ -262,8 +311,8 @@ pub enum PullRequestReviewState {
 
 /// A review object for a given pull request.
 pub struct PullRequestReview {
-    review: content::Review,
-    author: Option<Actor>,
+    pub(super) review: content::Review,
+    pub(super) author: Option<Actor>,
 }
 
 /// A review object for a given pull request.
@@ -347,7 +396,7 @@ pub enum ReactionContent {
 }
 
 /// An emoji reaction to a particular piece of content.
-pub struct Reaction(content::Reaction);
+pub struct Reaction(pub(super) content::Reaction);
 
 /// An emoji reaction to a particular piece of content.
 #[Object]

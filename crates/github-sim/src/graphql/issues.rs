@@ -1,6 +1,56 @@
-//! Issues and their timeline.
+//! `Issue`, its timeline, and `Repository.issues` (with `filterBy.since`).
 
-use super::*;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, Error, ID, InputObject, Object, SimpleObject, Union};
+
+use super::accounts::{OrganizationNode, UserNode};
+use super::actors::{Actor, Bot, Mannequin, UserConnection, actor, user, users};
+use super::comments::{IssueComment, IssueCommentConnection, comment_node, comments};
+use super::labels::{Label, LabelConnection, labels};
+use super::ordering::{IssueOrder, IssueOrderField, ordered};
+use super::paging::{connection, window};
+use super::scalars::GhDateTime;
+use crate::content::{self, RepoContent, TimelineItem};
+
+connection!(IssueConnection, IssueNode);
+
+connection!(IssueTimelineItemsConnection, IssueTimelineItems);
+
+/// Ways in which to filter lists of issues.
+#[derive(InputObject)]
+pub struct IssueFilters {
+    pub(super) since: Option<GhDateTime>,
+}
+
+/// The repository's issues, as `Repository.issues` lists them (`since`: updated at
+/// or after).
+pub(crate) fn issues(
+    ctx: &Context<'_>,
+    repo: Arc<RepoContent>,
+    after: Option<String>,
+    filter_by: Option<IssueFilters>,
+    first: Option<i32>,
+    order_by: Option<IssueOrder>,
+) -> Result<IssueConnection, Error> {
+    let since = filter_by.and_then(|f| f.since).map(|s| s.0);
+    let mut order = ordered(&repo.issues, order_by, |t, field| {
+        let time = if field == IssueOrderField::UpdatedAt {
+            t.updated_at
+        } else {
+            t.created_at
+        };
+        (time, t.comments.len(), t.number)
+    });
+    if let Some(since) = since {
+        order.retain(|&i| repo.issues[i].updated_at >= since);
+    }
+    let window = window(ctx, "issues", order.len(), first, after)?;
+    Ok(IssueConnection::new(window, |i| IssueNode {
+        repo: repo.clone(),
+        index: order[i],
+    }))
+}
 
 /// The possible states of an issue.
 #[derive(Enum, Copy, Clone, PartialEq, Eq)]
@@ -199,10 +249,15 @@ macro_rules! timeline_event {
 }
 
 timeline_event!(ClosedEvent);
+
 timeline_event!(ReopenedEvent);
+
 timeline_event!(AssignedEvent, assignee: Option<Assignee>);
+
 timeline_event!(UnassignedEvent, assignee: Option<Assignee>);
+
 timeline_event!(LabeledEvent, label: Label);
+
 timeline_event!(UnlabeledEvent, label: Label);
 
 fn timeline_item(ctx: &Context<'_>, item: TimelineItem<'_>) -> IssueTimelineItems {
