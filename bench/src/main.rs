@@ -11,13 +11,14 @@
 
 mod import;
 mod metrics;
+mod samples;
 mod stack;
 mod webhooks;
 
-use std::time::{Duration, Instant};
+use samples::time_requests;
 
 use clap::{Parser, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[derive(Parser)]
 struct Cli {
@@ -80,52 +81,6 @@ enum Bench {
         #[arg(long)]
         only: Option<String>,
     },
-}
-
-struct Samples(Vec<Duration>);
-
-impl Samples {
-    fn quantile(&self, q: f64) -> Duration {
-        let mut sorted = self.0.clone();
-        sorted.sort();
-        sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-    }
-
-    fn report(&self, name: &str) {
-        println!(
-            "| {name} | {} | {:.2} ms | {:.2} ms |",
-            self.0.len(),
-            self.quantile(0.5).as_secs_f64() * 1e3,
-            self.quantile(0.95).as_secs_f64() * 1e3
-        );
-    }
-}
-
-async fn time_requests(
-    client: &reqwest::Client,
-    url: &str,
-    key: &str,
-    iterations: usize,
-    body: impl Fn(usize) -> Value,
-) -> anyhow::Result<Samples> {
-    let mut samples = Vec::with_capacity(iterations);
-    for i in 0..iterations {
-        let started = Instant::now();
-        let answer: Value = client
-            .post(url)
-            .bearer_auth(key)
-            .json(&body(i))
-            .send()
-            .await?
-            .json()
-            .await?;
-        samples.push(started.elapsed());
-        anyhow::ensure!(
-            answer.get("errors").is_none(),
-            "the API answered errors: {answer}"
-        );
-    }
-    Ok(Samples(samples))
 }
 
 #[tokio::main]

@@ -14,9 +14,8 @@ use serde_json::{Value, json};
 use worker::store::{Scope, store_commits, store_pull_requests, store_tickets};
 
 use crate::{
-    Samples,
+    samples::{Samples, time_requests},
     stack::{BenchStack, KEY, graphql},
-    time_requests,
 };
 
 pub struct MetricsBench {

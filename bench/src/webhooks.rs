@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, Database, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use crate::{
-    Samples,
+    samples::Samples,
     stack::{BenchStack, graphql},
 };
 

@@ -1,12 +1,12 @@
 //! Commit metrics: the database groups commits by contributor and counts their local
 //! days (see [`super::days`]); one row per contributor comes back.
 
+use entity::sql::{Sql, sum_bigint};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
-use super::{
+use crate::{
     contributors::{ContributorKey, commit_contributor},
     scope::Scope,
-    sql::{Sql, sum_bigint},
 };
 
 /// One contributor's commits in the range.

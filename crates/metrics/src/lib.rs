@@ -27,5 +27,4 @@ pub mod scope;
 pub mod work_log;
 
 pub use contributors::ContributorKey;
-pub use entity::sql;
 pub use scope::{Scope, ScopeError, ScopeRequest};

@@ -6,14 +6,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::pull_request_figures;
+use entity::sql::{Sql, sum_bigint};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult};
 
 use crate::{
-    bots::GHOST,
-    pull_request_figures::figures_of,
-    pull_request_timeline::Figures,
-    scope::Scope,
-    sql::{Sql, sum_bigint},
+    bots::GHOST, pull_request_figures::figures_of, pull_request_timeline::Figures, scope::Scope,
 };
 
 /// Which pull requests a query counts.

@@ -6,7 +6,9 @@ use chrono_tz::Tz;
 use entity::integration;
 use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait};
 
-use super::{contributors, days::Offsets, days::start_of_day, sql::Sql};
+use entity::sql::Sql;
+
+use crate::{contributors, days::Offsets, days::start_of_day};
 
 /// The longest range a query may cover: ten years of days.
 const MAX_DAYS: i64 = 3_660;

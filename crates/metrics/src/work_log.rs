@@ -7,14 +7,14 @@ use std::{
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::sql::{Sql, binary_order};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
-use super::{
+use crate::{
     bots::GHOST,
     contributors::{ContributorKey, Selection, commit_contributor},
     days::{date_of_day_number, start_of_day},
     scope::Scope,
-    sql::{Sql, binary_order},
 };
 
 /// What a Work log item records.

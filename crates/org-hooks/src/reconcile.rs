@@ -16,7 +16,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
-use crate::OrgHooks;
+use crate::org_hooks::OrgHooks;
 use entity::webhook::HookState;
 
 /// The seed's rule, in the words the integration shows.

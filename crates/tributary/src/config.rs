@@ -86,7 +86,10 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field(
                 "database_url",
-                &self.database_url.as_deref().map(crate::redact_url),
+                &self
+                    .database_url
+                    .as_deref()
+                    .map(crate::database::redact_url),
             )
             .field("public_url", &self.public_url)
             .field("github_api_url", &self.github_api_url)

@@ -1,7 +1,7 @@
 //! `tributary demo`: the simulator and the API in one process, a demo integration made
 //! with the simulator's `owner` token, and what it sees printed.
 
-use crate::{DemoArgs, demo_import};
+use crate::{cli::DemoArgs, demo_import};
 
 const DEMO_NAME: &str = "Demo (github-sim owner)";
 

@@ -8,7 +8,11 @@ use org_hooks::OrgHooks;
 use queue::Queue;
 use tokio::sync::oneshot;
 
-use crate::{Config, config::Keys, database::connect_database, sealed::SealedTokens};
+use crate::{
+    config::{Config, Keys},
+    database::connect_database,
+    sealed::SealedTokens,
+};
 
 /// An import worker running in this process.
 pub struct RunningWorker {

@@ -9,8 +9,7 @@ use queue::Queue;
 use tokio::sync::oneshot;
 
 use crate::{
-    Config,
-    config::Keys,
+    config::{Config, Keys},
     database::{connect_database, redact_url},
     run_worker::{RunningWorker, github_client, org_hooks, spawn_worker},
 };

@@ -1,0 +1,8 @@
+//! The server's key as the hooks see it: they seal each hook's secret and open the
+//! integration's token without holding the key.
+
+/// Seals and opens secrets at rest (tokens, hook secrets) with the server's key.
+pub trait Sealer: Send + Sync {
+    fn seal(&self, plaintext: &str) -> String;
+    fn open(&self, sealed: &str) -> anyhow::Result<String>;
+}
