@@ -50,7 +50,7 @@ impl WebhookBench {
         let hook = loop {
             let found = webhook::Entity::find()
                 .filter(webhook::Column::IntegrationId.eq(integration_id.as_str()))
-                .filter(webhook::Column::State.eq("ACTIVE"))
+                .filter(webhook::Column::State.eq(webhook::HookState::Active))
                 .one(&db)
                 .await?;
             if let Some(found) = found {

@@ -4,7 +4,11 @@
 
 use std::time::Duration;
 
-use entity::{pull_request, webhook, webhook_delivery};
+use entity::{
+    pull_request,
+    webhook::{self, HookState},
+    webhook_delivery::{self, DeliveryOutcome},
+};
 use reqwest::{Method, StatusCode};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -180,7 +184,7 @@ async fn hook_secret(app: &TestApp, integration: &str) -> String {
     let db = database(app).await;
     let row = webhook::Entity::find()
         .filter(webhook::Column::IntegrationId.eq(integration))
-        .filter(webhook::Column::State.eq("ACTIVE"))
+        .filter(webhook::Column::State.eq(HookState::Active))
         .one(&db)
         .await
         .unwrap()
@@ -548,7 +552,7 @@ async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
             .await
             .unwrap()
             .unwrap();
-    assert_eq!(delivery.outcome.as_deref(), Some("APPLIED"));
+    assert_eq!(delivery.outcome, Some(DeliveryOutcome::Applied));
     assert_eq!(
         delivery.repository.as_deref(),
         Some(hooked.full_name.as_str())
@@ -594,8 +598,7 @@ async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
             .await
             .unwrap()
             .and_then(|d| d.outcome)
-            .as_deref()
-            == Some("IGNORED_UNKNOWN_EVENT")
+            == Some(DeliveryOutcome::IgnoredUnknownEvent)
     })
     .await;
 
@@ -627,7 +630,7 @@ async fn burst_deliveries(app: &TestApp, applied: bool) -> u64 {
     let mut query = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::DeliveryId.starts_with("burst-"));
     if applied {
-        query = query.filter(webhook_delivery::Column::Outcome.eq("APPLIED"));
+        query = query.filter(webhook_delivery::Column::Outcome.eq(DeliveryOutcome::Applied));
     }
     query.count(&database(app).await).await.unwrap()
 }
@@ -855,7 +858,7 @@ async fn every_example_payload_is_acknowledged(app: &TestApp) {
     })
     .await;
     let failed: Vec<(String, Option<String>)> = webhook_delivery::Entity::find()
-        .filter(webhook_delivery::Column::Outcome.eq("FAILED"))
+        .filter(webhook_delivery::Column::Outcome.eq(DeliveryOutcome::Failed))
         .all(&db)
         .await
         .unwrap()
@@ -1006,7 +1009,7 @@ async fn simulator_activity_arrives_by_webhook(app: &TestApp) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(push.outcome.as_deref(), Some("SYNC_QUEUED"), "{push:?}");
+    assert_eq!(push.outcome, Some(DeliveryOutcome::SyncQueued), "{push:?}");
 }
 
 on_every_backend!(simulator_activity_arrives_by_webhook, with_redis);

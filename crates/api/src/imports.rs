@@ -7,7 +7,7 @@ use entity::import_run::{RunKind, RunState};
 use entity::{import_run, repository};
 use queue::{
     ProgressBus, ProgressEvent, Queue,
-    runs::{RunDetails, new_run, requeue, transition},
+    runs::{new_run, requeue, transition},
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Iterable,
@@ -264,7 +264,6 @@ impl Imports {
     }
 
     async fn announce(&self, run: &import_run::Model) {
-        let details = RunDetails::of(run);
         self.queue
             .bus
             .publish(ProgressEvent {
@@ -272,8 +271,8 @@ impl Imports {
                 integration_id: run.integration_id.clone(),
                 repository_id: run.repository_id.clone(),
                 state: run.state,
-                counts: details.counts,
-                skipped: details.skipped,
+                counts: run.counts.clone(),
+                skipped: run.skipped.clone(),
                 error: run.error.clone(),
                 at: Utc::now(),
             })

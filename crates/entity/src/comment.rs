@@ -1,5 +1,17 @@
 use sea_orm::entity::prelude::*;
 
+/// What a comment is on; stored as `PULL_REQUEST` or `TICKET`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum CommentParent {
+    PullRequest,
+    Ticket,
+}
+
 /// A comment on a pull request (conversation or review thread) or on a ticket.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "comments")]
@@ -11,8 +23,7 @@ pub struct Model {
     pub repository_id: String,
     /// The node id of the pull request or ticket commented on.
     pub parent_node_id: String,
-    /// `PULL_REQUEST` or `TICKET`.
-    pub parent_kind: String,
+    pub parent_kind: CommentParent,
     /// `CONVERSATION` or `REVIEW_THREAD`.
     pub kind: String,
     pub author_login: Option<String>,

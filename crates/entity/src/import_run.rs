@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::run_details::{Checkpoint, Counts, SkippedListings};
+
 /// Where a run stands; stored as its name (`QUEUED`, …).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -58,12 +60,15 @@ pub struct Model {
     pub state: RunState,
     /// How many times a worker started it (a retry, or a resume after a worker died).
     pub attempt: i32,
-    /// Per resource, the count fetched and GitHub's total (JSON).
-    pub counts: String,
-    /// Resources the run did not fetch, with the reason (JSON).
-    pub skipped: String,
-    /// Per resource, the cursor after the last stored page (JSON).
-    pub checkpoint: String,
+    /// Per resource, the count fetched and GitHub's total.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub counts: Counts,
+    /// Resources the run did not fetch, with the reason.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub skipped: SkippedListings,
+    /// Per resource, the cursor after the last stored page.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub checkpoint: Checkpoint,
     /// GitHub requests made and rate-limit points spent.
     pub requests: i64,
     pub points: i64,

@@ -65,14 +65,6 @@ pub enum Listing {
 impl Listing {
     pub const ALL: [Listing; 3] = [Listing::Commits, Listing::PullRequests, Listing::Tickets];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Listing::Commits => "COMMITS",
-            Listing::PullRequests => "PULL_REQUESTS",
-            Listing::Tickets => "TICKETS",
-        }
-    }
-
     /// The resource counted with GitHub's `totalCount` of the listing.
     pub fn resource(self) -> Resource {
         match self {
@@ -99,7 +91,10 @@ pub struct ResourceCount {
     pub total: Option<i64>,
 }
 
-pub type Counts = BTreeMap<Resource, ResourceCount>;
+/// Per resource, the rows fetched and GitHub's total (the `counts` column).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct Counts(pub BTreeMap<Resource, ResourceCount>);
 
 /// A listing the run did not fetch, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,6 +102,11 @@ pub struct Skipped {
     pub listing: Listing,
     pub reason: String,
 }
+
+/// The listings a run did not fetch (the `skipped` column).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct SkippedListings(pub Vec<Skipped>);
 
 /// Where a listing stands: the cursor after the last stored page, whether it is done,
 /// and the newest date seen on the field its marks track (kept here so a resumed run
@@ -118,4 +118,27 @@ pub struct ListingProgress {
     pub newest: Option<DateTime<Utc>>,
 }
 
-pub type Checkpoint = BTreeMap<Listing, ListingProgress>;
+/// Where each listing resumes (the `checkpoint` column).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+#[serde(transparent)]
+pub struct Checkpoint(pub BTreeMap<Listing, ListingProgress>);
+
+/// The three JSON columns read as maps and lists: what code does with them.
+macro_rules! deref_to {
+    ($outer:ty => $inner:ty) => {
+        impl std::ops::Deref for $outer {
+            type Target = $inner;
+            fn deref(&self) -> &$inner {
+                &self.0
+            }
+        }
+        impl std::ops::DerefMut for $outer {
+            fn deref_mut(&mut self) -> &mut $inner {
+                &mut self.0
+            }
+        }
+    };
+}
+deref_to!(Counts => BTreeMap<Resource, ResourceCount>);
+deref_to!(SkippedListings => Vec<Skipped>);
+deref_to!(Checkpoint => BTreeMap<Listing, ListingProgress>);

@@ -1,5 +1,23 @@
 use sea_orm::entity::prelude::*;
 
+/// What applying a delivery did; stored as its name (`APPLIED`, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum DeliveryOutcome {
+    Applied,
+    IgnoredNotImported,
+    IgnoredUnknownEvent,
+    IgnoredServiceOff,
+    /// Nothing in it for Tributary (a push to another branch, a tag, a label change of a PR's issue...).
+    IgnoredIrrelevant,
+    SyncQueued,
+    Failed,
+}
+
 /// One webhook delivery as received (verified, raw body kept), and what applying it did.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "webhook_deliveries")]
@@ -19,9 +37,8 @@ pub struct Model {
     pub body: String,
     pub received_at: DateTimeUtc,
     pub applied_at: Option<DateTimeUtc>,
-    /// `APPLIED`, `IGNORED_NOT_IMPORTED`, `IGNORED_UNKNOWN_EVENT`, `IGNORED_SERVICE_OFF`,
-    /// `SYNC_QUEUED` or `FAILED`.
-    pub outcome: Option<String>,
+    /// What applying it did; none until it is applied.
+    pub outcome: Option<DeliveryOutcome>,
     pub reason: Option<String>,
 }
 

@@ -9,6 +9,7 @@ mod m20261125_000004_webhooks;
 mod m20261125_000005_metrics;
 mod m20261125_000006_pull_request_figures;
 mod m20261125_000007_metrics_covering;
+mod m20261130_000008_typed_json;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_metrics::Migration),
             Box::new(m20261125_000006_pull_request_figures::Migration),
             Box::new(m20261125_000007_metrics_covering::Migration),
+            Box::new(m20261130_000008_typed_json::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use crate::{
     jobs::{DeliveryJob, ImportJob},
     progress::ProgressEvent,
-    runs::{RunDetails, new_run, to_json, transition},
+    runs::{new_run, transition},
     storage::{Backend, Queue},
 };
 
@@ -85,31 +85,32 @@ impl Queue {
         let mut run = new_run(integration_id, repository_id, RunKind::Incremental);
         if let Some(only) = only {
             // A listing marked done is one the run never walks.
-            let checkpoint: Checkpoint = Listing::ALL
-                .into_iter()
-                .filter(|l| !only.contains(l))
-                .map(|l| {
-                    (
-                        l,
-                        ListingProgress {
-                            done: true,
-                            ..Default::default()
-                        },
-                    )
-                })
-                .collect();
-            run.checkpoint = sea_orm::ActiveValue::Set(to_json(&checkpoint));
+            let checkpoint = Checkpoint(
+                Listing::ALL
+                    .into_iter()
+                    .filter(|l| !only.contains(l))
+                    .map(|l| {
+                        (
+                            l,
+                            ListingProgress {
+                                done: true,
+                                ..Default::default()
+                            },
+                        )
+                    })
+                    .collect(),
+            );
+            run.checkpoint = sea_orm::ActiveValue::Set(checkpoint);
         }
         let run = run.insert(db).await?;
-        let details = RunDetails::of(&run);
         self.bus
             .publish(ProgressEvent {
                 run_id: run.id.clone(),
                 integration_id: run.integration_id.clone(),
                 repository_id: run.repository_id.clone(),
                 state: RunState::Queued,
-                counts: details.counts,
-                skipped: details.skipped,
+                counts: run.counts.clone(),
+                skipped: run.skipped.clone(),
                 error: None,
                 at: Utc::now(),
             })

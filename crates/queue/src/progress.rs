@@ -12,7 +12,7 @@ use tokio::sync::broadcast;
 
 use entity::{
     import_run::RunState,
-    run_details::{Counts, Skipped},
+    run_details::{Counts, SkippedListings},
 };
 
 /// A run changed: it started, stored a page, or ended.
@@ -23,7 +23,7 @@ pub struct ProgressEvent {
     pub repository_id: String,
     pub state: RunState,
     pub counts: Counts,
-    pub skipped: Vec<Skipped>,
+    pub skipped: SkippedListings,
     pub error: Option<String>,
     pub at: DateTime<Utc>,
 }

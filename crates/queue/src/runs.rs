@@ -4,37 +4,12 @@
 use chrono::{DateTime, Utc};
 use entity::{
     import_run::{self, RunKind, RunState},
-    run_details::{Checkpoint, Counts, Skipped},
+    run_details::{Checkpoint, Counts, SkippedListings},
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::Expr,
 };
-use serde::Serialize;
-
-/// The JSON columns of a run, read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunDetails {
-    pub counts: Counts,
-    pub skipped: Vec<Skipped>,
-    pub checkpoint: Checkpoint,
-}
-
-impl RunDetails {
-    pub fn of(model: &import_run::Model) -> RunDetails {
-        // Written only by this module; an unreadable column would be a bug, and starting
-        // that part afresh is the lossless answer (upserts make refetching harmless).
-        RunDetails {
-            counts: serde_json::from_str(&model.counts).unwrap_or_default(),
-            skipped: serde_json::from_str(&model.skipped).unwrap_or_default(),
-            checkpoint: serde_json::from_str(&model.checkpoint).unwrap_or_default(),
-        }
-    }
-}
-
-pub fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("run details always serialize")
-}
 
 /// A new queued run.
 pub fn new_run(
@@ -50,9 +25,9 @@ pub fn new_run(
         kind: Set(kind),
         state: Set(RunState::Queued),
         attempt: Set(0),
-        counts: Set(to_json(&Counts::new())),
-        skipped: Set(to_json(&Vec::<Skipped>::new())),
-        checkpoint: Set(to_json(&Checkpoint::new())),
+        counts: Set(Counts::default()),
+        skipped: Set(SkippedListings::default()),
+        checkpoint: Set(Checkpoint::default()),
         requests: Set(0),
         points: Set(0),
         error: Set(None),

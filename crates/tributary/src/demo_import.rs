@@ -10,7 +10,6 @@ use entity::{
     run_details::{Counts, Resource},
 };
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use queue::runs::RunDetails;
 use sea_orm::ActiveEnum;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -105,7 +104,7 @@ pub async fn import(
             RunBar {
                 bar,
                 done: false,
-                counts: Counts::new(),
+                counts: Counts::default(),
                 error: None,
                 state: RunState::Queued,
             },
@@ -125,15 +124,15 @@ pub async fn import(
                 for (run_id, run) in bars.iter_mut().filter(|(_, b)| !b.done) {
                     let model = imports.get(run_id).await?;
                     let state = model.state;
-                    run.show(state, RunDetails::of(&model).counts, model.error.clone());
+                    run.show(state, model.counts.clone(), model.error.clone());
                 }
             }
         }
     }
 
-    let mut totals = Counts::new();
+    let mut totals = Counts::default();
     for run in bars.values() {
-        for (resource, count) in &run.counts {
+        for (resource, count) in run.counts.iter() {
             totals.entry(*resource).or_default().fetched += count.fetched;
         }
     }

@@ -18,18 +18,38 @@ use tracing::Instrument;
 
 use entity::{
     import_run::{RunKind, RunState},
-    run_details::{Listing, ListingProgress, Resource, Skipped},
+    run_details::{
+        Checkpoint, Counts, Listing, ListingProgress, Resource, Skipped, SkippedListings,
+    },
 };
 use queue::{
     budget::{RateBudget, Reading, budget_key},
     progress::{ProgressBus, ProgressEvent},
-    runs::{RunDetails, to_json, transition},
+    runs::transition,
 };
 
 use crate::{
     policy::{ImportSettings, REVOKED_MESSAGE, Reaction},
     store::{self, Scope},
 };
+
+/// The JSON columns of a run as the run changes them, written back with each page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct RunDetails {
+    counts: Counts,
+    skipped: SkippedListings,
+    checkpoint: Checkpoint,
+}
+
+impl RunDetails {
+    fn of(model: &import_run::Model) -> RunDetails {
+        RunDetails {
+            counts: model.counts.clone(),
+            skipped: model.skipped.clone(),
+            checkpoint: model.checkpoint.clone(),
+        }
+    }
+}
 
 /// Opens the sealed token of an integration; the API's key lives with the caller.
 pub trait TokenSource: Send + Sync {
@@ -258,14 +278,14 @@ impl Importer {
             return Ok(None);
         };
         let mut details = RunDetails::of(&run);
-        details.skipped = skipped_listings(&integration);
+        details.skipped = SkippedListings(skipped_listings(&integration));
         let now = Utc::now();
         let claimed = import_run::Entity::update_many()
             .set(import_run::ActiveModel {
                 state: Set(RunState::Running),
                 attempt: Set(run.attempt + 1),
                 started_at: Set(Some(run.started_at.unwrap_or(now))),
-                skipped: Set(to_json(&details.skipped)),
+                skipped: Set(details.skipped.clone()),
                 updated_at: Set(now),
                 ..Default::default()
             })
@@ -365,14 +385,14 @@ impl Importer {
                 )
                 .instrument(tracing::info_span!(
                     "page",
-                    listing = listing.as_str(),
+                    listing = ?listing,
                     page = page_number
                 ))
                 .await?;
             self.keep(running, listing, threshold, page)
                 .instrument(tracing::info_span!(
                     "page",
-                    listing = listing.as_str(),
+                    listing = ?listing,
                     page = page_number
                 ))
                 .await?;
@@ -413,8 +433,8 @@ impl Importer {
         fetched.store(&txn, &running.scope).await?;
         let updated = import_run::Entity::update_many()
             .set(import_run::ActiveModel {
-                counts: Set(to_json(&details.counts)),
-                checkpoint: Set(to_json(&details.checkpoint)),
+                counts: Set(details.counts.clone()),
+                checkpoint: Set(details.checkpoint.clone()),
                 requests: Set(running.run.requests + i64::from(requests)),
                 points: Set(running.run.points + points),
                 updated_at: Set(Utc::now()),

@@ -3,7 +3,8 @@
 
 use chrono::Utc;
 use entity::{
-    comment, commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
+    comment::{self, CommentParent},
+    commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
 };
 use github::import::{Actor, Comment, Commit, PullRequest, Review, Ticket};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr};
@@ -122,7 +123,7 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
 fn comment_rows(
     scope: &Scope,
     parent_node_id: &str,
-    parent_kind: &str,
+    parent_kind: CommentParent,
     comments: &[Comment],
 ) -> impl Iterator<Item = comment::ActiveModel> {
     comments.iter().map(move |c| comment::ActiveModel {
@@ -130,7 +131,7 @@ fn comment_rows(
         node_id: Set(c.node_id.clone()),
         repository_id: Set(scope.repository_id.clone()),
         parent_node_id: Set(parent_node_id.to_string()),
-        parent_kind: Set(parent_kind.to_string()),
+        parent_kind: Set(parent_kind),
         kind: Set(enum_name(&c.kind)),
         author_login: Set(login(&c.author)),
         author_is_bot: Set(is_bot(&c.author)),
@@ -178,22 +179,6 @@ pub async fn store_reviews(
     .await
 }
 
-/// What a comment hangs on, as the `parent_kind` column spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CommentParent {
-    PullRequest,
-    Ticket,
-}
-
-impl CommentParent {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommentParent::PullRequest => "PULL_REQUEST",
-            CommentParent::Ticket => "TICKET",
-        }
-    }
-}
-
 /// Comments of one pull request or ticket, without touching their parent's row.
 pub async fn store_comments(
     db: &impl ConnectionTrait,
@@ -204,7 +189,7 @@ pub async fn store_comments(
 ) -> Result<(), DbErr> {
     upsert(
         db,
-        comment_rows(scope, parent_node_id, parent.as_str(), comments).collect(),
+        comment_rows(scope, parent_node_id, parent, comments).collect(),
     )
     .await?;
     if parent == CommentParent::PullRequest {
@@ -267,7 +252,7 @@ pub async fn store_pull_requests(
         comments.extend(comment_rows(
             scope,
             &pr.node_id,
-            CommentParent::PullRequest.as_str(),
+            CommentParent::PullRequest,
             &pr.comments,
         ));
         reactions.extend(pr.reactions.iter().map(|r| reaction::ActiveModel {
@@ -320,7 +305,7 @@ pub async fn store_tickets(
         comments.extend(comment_rows(
             scope,
             &t.node_id,
-            CommentParent::Ticket.as_str(),
+            CommentParent::Ticket,
             &t.comments,
         ));
         events.extend(t.events.iter().map(|e| ticket_event::ActiveModel {
@@ -713,9 +698,9 @@ mod tests {
             (
                 thread.kind.as_str(),
                 thread.author_is_bot,
-                thread.parent_kind.as_str()
+                thread.parent_kind
             ),
-            ("REVIEW_THREAD", true, "PULL_REQUEST")
+            ("REVIEW_THREAD", true, CommentParent::PullRequest)
         );
         let reaction = reaction::Entity::find_by_id(("i1".to_string(), "RE_7".to_string()))
             .one(&db)
@@ -841,7 +826,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(comment.parent_kind, "TICKET");
+        assert_eq!(comment.parent_kind, CommentParent::Ticket);
         let event = ticket_event::Entity::find_by_id(("i1".to_string(), "AE_1".to_string()))
             .one(&db)
             .await

@@ -7,7 +7,7 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use entity::run_details::{Counts, Resource, Skipped};
 use entity::{import_run, repository};
-use queue::{ProgressEvent, runs::RunDetails};
+use queue::ProgressEvent;
 use sea_orm::EntityTrait;
 
 use super::types::Repository;
@@ -153,12 +153,12 @@ impl ImportRun {
 
     /// Per resource, the rows fetched and GitHub's total.
     async fn resources(&self) -> Vec<ResourceProgress> {
-        resources(&RunDetails::of(&self.0).counts)
+        resources(&self.0.counts)
     }
 
     /// Resources the integration's services left out, with the reason.
     async fn skipped(&self) -> Vec<SkippedResource> {
-        skipped(&RunDetails::of(&self.0).skipped)
+        skipped(&self.0.skipped)
     }
 
     /// Requests made to GitHub.

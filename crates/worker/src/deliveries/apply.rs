@@ -4,7 +4,11 @@
 //! hooks; everything else is recorded as ignored, with why.
 
 use chrono::Utc;
-use entity::{comment, group, integration, repository, ticket, webhook, webhook_delivery};
+use entity::{
+    comment::{self, CommentParent},
+    group, integration, repository, ticket, webhook,
+    webhook_delivery::{self, DeliveryOutcome as Outcome},
+};
 use github::webhook::{PUSH_COMMIT_LIMIT, payload};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
@@ -13,37 +17,10 @@ use sea_orm::{
 use serde::de::DeserializeOwned;
 
 use super::Deliveries;
-use crate::store::{self, CommentParent, Scope};
+use crate::store::{self, Scope};
 use entity::run_details::Listing;
 use github::import::CommentKind;
 use metrics::pull_request_figures as figures;
-
-/// What applying a delivery did, as the `outcome` column spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Applied,
-    IgnoredNotImported,
-    IgnoredUnknownEvent,
-    IgnoredServiceOff,
-    /// Nothing in it for Tributary (a push to another branch, a tag, a label change of a PR's issue...).
-    IgnoredIrrelevant,
-    SyncQueued,
-    Failed,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Applied => "APPLIED",
-            Outcome::IgnoredNotImported => "IGNORED_NOT_IMPORTED",
-            Outcome::IgnoredUnknownEvent => "IGNORED_UNKNOWN_EVENT",
-            Outcome::IgnoredServiceOff => "IGNORED_SERVICE_OFF",
-            Outcome::IgnoredIrrelevant => "IGNORED_IRRELEVANT",
-            Outcome::SyncQueued => "SYNC_QUEUED",
-            Outcome::Failed => "FAILED",
-        }
-    }
-}
 
 struct Applied {
     outcome: Outcome,
@@ -116,7 +93,7 @@ impl Deliveries {
             )
             .col_expr(
                 webhook_delivery::Column::Outcome,
-                Expr::value(Some(applied.outcome.as_str())),
+                Expr::value(Some(applied.outcome)),
             )
             .col_expr(
                 webhook_delivery::Column::Reason,
@@ -142,7 +119,7 @@ impl Deliveries {
             webhook_delivery::Entity::update_many()
                 .col_expr(
                     webhook_delivery::Column::Outcome,
-                    Expr::value(Some(Outcome::Failed.as_str())),
+                    Expr::value(Some(Outcome::Failed)),
                 )
                 .col_expr(
                     webhook_delivery::Column::Reason,
@@ -158,7 +135,7 @@ impl Deliveries {
         tracing::debug!(
             delivery = %delivery_id,
             event = %delivery.event,
-            outcome = applied.outcome.as_str(),
+            outcome = ?applied.outcome,
             "delivery applied"
         );
         if applied.reconcile
@@ -487,7 +464,7 @@ async fn delete_comment(
     comment::Entity::delete_by_id((integration_id.to_string(), node_id.to_string()))
         .exec(db)
         .await?;
-    if gone.parent_kind == CommentParent::PullRequest.as_str() {
+    if gone.parent_kind == CommentParent::PullRequest {
         figures::refresh(db, integration_id, &[gone.parent_node_id]).await?;
     }
     Ok(())
