@@ -1106,7 +1106,10 @@ async fn a_killed_worker_resumes_and_ends_exact(app: &mut TestApp) {
 }
 on_every_backend!(a_killed_worker_resumes_and_ends_exact, with_separate_worker);
 
-async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
+/// An import of the first demo repository, slowed by the simulator and cancelled once
+/// it has stored commits; returns the repository ids and names, the run's id and the
+/// run as it stands 600 ms after the cancel.
+async fn cancelled_mid_run(app: &TestApp) -> (HashMap<String, String>, Vec<String>, String, Value) {
     let integration = app.create_integration("owner").await;
     let ids = repository_ids(app, &integration).await;
     let names = demo_repositories(app).await;
@@ -1131,27 +1134,36 @@ async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
         )
         .await;
     assert_eq!(cancelled["cancelImport"]["state"], "CANCELLED");
-    // The worker stops before its next request and stores nothing more.
+    // The worker stops before its next request.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let stopped = run(app, &runs[0]).await;
+    (ids, names, runs[0].clone(), stopped)
+}
+
+async fn a_cancelled_run_stops_and_stores_nothing_more(app: &mut TestApp) {
+    let (_, _, run_id, stopped) = cancelled_mid_run(app).await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    let later = run(app, &runs[0]).await;
+    let later = run(app, &run_id).await;
     assert_eq!(later["state"], "CANCELLED");
     assert_eq!(
         later["resources"], stopped["resources"],
         "nothing stored after the cancel"
     );
     assert!(later["finishedAt"].is_string());
+}
+on_every_backend!(a_cancelled_run_stops_and_stores_nothing_more, with_redis);
 
+async fn a_retry_resumes_a_cancelled_run_after_its_last_stored_page(app: &mut TestApp) {
+    let (ids, names, run_id, _) = cancelled_mid_run(app).await;
     app.sim_control(Method::DELETE, "/_sim/faults", None).await;
     let retried = app
         .data(
             "mutation($r: ID!) { retryImport(runId: $r) { state error } }",
-            json!({ "r": runs[0] }),
+            json!({ "r": run_id }),
         )
         .await;
     assert_eq!(retried["retryImport"]["state"], "QUEUED");
-    let run = succeeded(app, &runs[0]).await;
+    let run = succeeded(app, &run_id).await;
     assert_repositories_exact(app, &ids, &names[..1]).await;
     let (expected, _) = expected(app, &names[0]).await;
     assert_eq!(
@@ -1159,6 +1171,18 @@ async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
         expected.commits.len() as i64,
         "the retry resumed after the last stored page"
     );
+}
+on_every_backend!(
+    a_retry_resumes_a_cancelled_run_after_its_last_stored_page,
+    with_redis
+);
+
+async fn a_succeeded_run_cannot_be_retried(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    succeeded(app, &runs[0]).await;
     let refused = app
         .graphql(
             "mutation($r: ID!) { retryImport(runId: $r) { id } }",
@@ -1173,7 +1197,7 @@ async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
         "{refused}"
     );
 }
-on_every_backend!(a_cancelled_run_stops_and_a_retry_resumes_it, with_redis);
+on_every_backend!(a_succeeded_run_cannot_be_retried, with_redis);
 
 /// The same with a real `tributary worker` process, killed with SIGKILL mid-run and
 /// followed by a new process under another name (as after a crash and a redeploy):
