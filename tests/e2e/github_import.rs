@@ -445,71 +445,81 @@ async fn a_full_lane_query_costs_one_point() {
     sim.running.shutdown_and_wait().await;
 }
 
-#[tokio::test]
-async fn faults_arrive_as_errors_the_worker_can_act_on() {
+/// A simulator with `faults` set, its heavy repository, and the owner's token.
+async fn under_faults(faults: Value) -> (Sim, RepoRef, Token) {
     let sim = Sim::start().await;
     let (repo, _) = sim.heavy_repo().await;
-    let (client, token) = (sim.client(), sim.token("owner"));
-    let page = |client: GithubClient, token: Token, repo: RepoRef| async move {
-        client.commit_page(&token, &repo, None, None, 10).await
-    };
+    sim.post("/_sim/faults", faults).await;
+    let token = sim.token("owner");
+    (sim, repo, token)
+}
 
-    sim.post("/_sim/faults", json!({"bad_gateway_rate": 1.0}))
-        .await;
-    let error = page(client.clone(), token.clone(), repo.clone())
-        .await
-        .unwrap_err();
+/// One page of the repository's commits, read with `client`.
+async fn commit_page(
+    client: &GithubClient,
+    token: &Token,
+    repo: &RepoRef,
+) -> Result<Page<Commit>, GithubError> {
+    client.commit_page(token, repo, None, None, 10).await
+}
+
+/// How many times the simulator has injected `fault`.
+async fn injected(sim: &Sim, fault: &str) -> Value {
+    sim.get("/_sim/stats").await["faults"][fault].clone()
+}
+
+#[tokio::test]
+async fn a_bad_gateway_arrives_as_a_timeout() {
+    let (sim, repo, token) = under_faults(json!({"bad_gateway_rate": 1.0})).await;
+    let error = commit_page(&sim.client(), &token, &repo).await.unwrap_err();
     assert!(error.is_timeout(), "{error}");
+    assert_eq!(injected(&sim, "bad_gateway").await, 1);
+    sim.running.shutdown_and_wait().await;
+}
 
-    sim.post(
-        "/_sim/faults",
-        json!({"secondary_rate_limit": {"requests": 1, "retry_after_secs": 7}}),
-    )
-    .await;
-    let error = page(client.clone(), token.clone(), repo.clone())
-        .await
-        .unwrap_err();
+#[tokio::test]
+async fn a_secondary_rate_limit_says_when_to_retry_and_then_passes() {
+    let (sim, repo, token) =
+        under_faults(json!({"secondary_rate_limit": {"requests": 1, "retry_after_secs": 7}})).await;
+    let client = sim.client();
+    let error = commit_page(&client, &token, &repo).await.unwrap_err();
     assert_eq!(error.retry_after(), Some(Duration::from_secs(7)), "{error}");
-    page(client.clone(), token.clone(), repo.clone())
-        .await
-        .unwrap();
+    commit_page(&client, &token, &repo).await.unwrap();
+    assert_eq!(injected(&sim, "secondary_rate_limit").await, 1);
+    sim.running.shutdown_and_wait().await;
+}
 
-    sim.post(
-        "/_sim/faults",
-        json!({"exhausted_budget": {"reset_in_secs": 30}}),
-    )
-    .await;
-    let error = page(client.clone(), token.clone(), repo.clone())
-        .await
-        .unwrap_err();
+#[tokio::test]
+async fn an_exhausted_budget_says_when_it_resets() {
+    let (sim, repo, token) = under_faults(json!({"exhausted_budget": {"reset_in_secs": 30}})).await;
+    let error = commit_page(&sim.client(), &token, &repo).await.unwrap_err();
     let reset = error
         .rate_limit_reset()
         .unwrap_or_else(|| panic!("{error}"));
     assert!(reset > Utc::now() && reset < Utc::now() + chrono::Duration::seconds(40));
+    assert_eq!(injected(&sim, "rate_limited").await, 1);
+    sim.running.shutdown_and_wait().await;
+}
 
-    sim.post("/_sim/faults", json!({"revoked_tokens": ["owner"]}))
-        .await;
-    let error = page(client.clone(), token.clone(), repo.clone())
-        .await
-        .unwrap_err();
+#[tokio::test]
+async fn a_revoked_token_is_bad_credentials_and_not_named_in_the_error() {
+    let (sim, repo, token) = under_faults(json!({"revoked_tokens": ["owner"]})).await;
+    let error = commit_page(&sim.client(), &token, &repo).await.unwrap_err();
     assert!(matches!(error, GithubError::BadCredentials), "{error}");
     assert!(!error.to_string().contains(token.expose()));
+    assert_eq!(injected(&sim, "revoked").await, 1);
+    sim.running.shutdown_and_wait().await;
+}
 
-    let url = format!("{}/_sim/faults", sim.running.base_url());
-    sim.http.delete(url).send().await.unwrap();
-    sim.post("/_sim/faults", json!({"latency_ms": 300})).await;
+#[tokio::test]
+async fn an_answer_slower_than_the_clients_timeout_is_a_timeout() {
+    let (sim, repo, token) = under_faults(json!({"latency_ms": 300})).await;
     let slow = GithubClient::with_request_timeout(
         sim.client().endpoints().clone(),
         Duration::from_millis(100),
     );
-    let error = page(slow, token.clone(), repo.clone()).await.unwrap_err();
+    let error = commit_page(&slow, &token, &repo).await.unwrap_err();
     assert!(error.is_timeout(), "{error}");
-
-    let stats = sim.get("/_sim/stats").await;
-    assert_eq!(stats["faults"]["bad_gateway"], 1);
-    assert_eq!(stats["faults"]["secondary_rate_limit"], 1);
-    assert_eq!(stats["faults"]["rate_limited"], 1);
-    assert_eq!(stats["faults"]["revoked"], 1);
     sim.running.shutdown_and_wait().await;
 }
 

@@ -128,8 +128,9 @@ async fn sso_group_is_listed_with_its_problem_and_no_repositories(app: &TestApp)
 }
 on_every_backend!(sso_group_is_listed_with_its_problem_and_no_repositories);
 
-async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_place(app: &TestApp) {
-    let id = app.create_integration("owner").await;
+/// Every repository of the integration, paged forward 3 at a time, as (id, full name);
+/// and the total count the pages gave.
+async fn paged_repositories(app: &TestApp, id: &str) -> (Vec<(String, String)>, u64) {
     let page = "query($id: ID!, $after: String) { integration(id: $id) { repositories(first: 3, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id fullName } } } } }";
     let mut after = Value::Null;
     let mut seen = Vec::new();
@@ -151,6 +152,12 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
         }
         after = connection["pageInfo"]["endCursor"].clone();
     }
+    (seen, total)
+}
+
+async fn repositories_page_forward_by_owner_and_name_each_once(app: &TestApp) {
+    let id = app.create_integration("owner").await;
+    let (seen, total) = paged_repositories(app, &id).await;
     assert_eq!(seen.len() as u64, total);
     let mut names: Vec<&String> = seen.iter().map(|(_, n)| n).collect();
     let sorted = {
@@ -165,8 +172,12 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
         total,
         "no repository twice across pages"
     );
+}
+on_every_backend!(repositories_page_forward_by_owner_and_name_each_once);
 
-    // Backwards from the end, and a group's id under another integration matches nothing.
+async fn repositories_page_backwards_from_the_end(app: &TestApp) {
+    let id = app.create_integration("owner").await;
+    let (seen, _) = paged_repositories(app, &id).await;
     let tail = app.data("query($id: ID!) { integration(id: $id) { repositories(last: 2) { pageInfo { hasPreviousPage hasNextPage } nodes { fullName } } } }", json!({ "id": id })).await;
     let tail_names: Vec<&str> = tail["integration"]["repositories"]["nodes"]
         .as_array()
@@ -183,6 +194,11 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
         tail["integration"]["repositories"]["pageInfo"],
         json!({ "hasPreviousPage": true, "hasNextPage": false })
     );
+}
+on_every_backend!(repositories_page_backwards_from_the_end);
+
+async fn a_groups_id_under_another_integration_matches_no_repository(app: &TestApp) {
+    let id = app.create_integration("owner").await;
     let other = app.create_integration("member").await;
     let group = app
         .data(
@@ -191,12 +207,25 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
         )
         .await["integration"]["groups"][0]["id"]
         .clone();
-    let foreign = app.data("query($id: ID!, $g: ID!) { integration(id: $id) { repositories(first: 10, group: $g) { totalCount nodes { id } } } }", json!({ "id": other, "g": group })).await;
+    let of_group = "query($id: ID!, $g: ID!) { integration(id: $id) { repositories(first: 10, group: $g) { totalCount nodes { id } } } }";
+    let own = app.data(of_group, json!({ "id": id, "g": group })).await;
+    assert!(
+        own["integration"]["repositories"]["totalCount"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "the group has repositories under its own integration: {own}"
+    );
+    let foreign = app.data(of_group, json!({ "id": other, "g": group })).await;
     assert_eq!(
         foreign["integration"]["repositories"],
         json!({ "totalCount": 0, "nodes": [] })
     );
+}
+on_every_backend!(a_groups_id_under_another_integration_matches_no_repository);
 
+async fn a_page_of_more_than_100_repositories_is_refused(app: &TestApp) {
+    let id = app.create_integration("owner").await;
     let too_many = app
         .graphql(
             "query($id: ID!) { integration(id: $id) { repositories(first: 101) { totalCount } } }",
@@ -209,8 +238,13 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
             .unwrap()
             .contains("at most 100")
     );
+}
+on_every_backend!(a_page_of_more_than_100_repositories_is_refused);
 
-    // A refresh upserts by GitHub id: same rows, same ids.
+/// A refresh upserts by GitHub id.
+async fn a_refresh_keeps_the_same_repository_rows_and_ids(app: &TestApp) {
+    let id = app.create_integration("owner").await;
+    let (seen, total) = paged_repositories(app, &id).await;
     app.data(
         "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
         json!({ "id": id }),
@@ -232,4 +266,4 @@ async fn repositories_paginate_as_a_relay_connection_and_refresh_updates_in_plac
     let before: BTreeSet<&str> = seen.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(ids, before);
 }
-on_every_backend!(repositories_paginate_as_a_relay_connection_and_refresh_updates_in_place);
+on_every_backend!(a_refresh_keeps_the_same_repository_rows_and_ids);

@@ -57,19 +57,16 @@ async fn the_api_needs_the_bearer_key_but_graphiql_loads_without_it() {
     app.finish().await;
 }
 
-#[tokio::test]
-async fn health_metrics_and_malformed_requests() {
-    let Some(app) = TestApp::start(Backend::Sqlite).await else {
-        return;
-    };
-    let health = app
-        .http
-        .get(format!("{}/healthz", app.api.base_url()))
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{}{path}", app.api.base_url()))
         .send()
         .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
+        .unwrap()
+}
 
+/// Posts a body that is no JSON to /graphql; the answer's status and body.
+async fn post_malformed(app: &TestApp) -> (reqwest::StatusCode, Value) {
     let malformed = app
         .http
         .post(app.graphql_url())
@@ -79,36 +76,64 @@ async fn health_metrics_and_malformed_requests() {
         .send()
         .await
         .unwrap();
-    assert_eq!(malformed.status(), 400);
-    let body: Value = malformed.json().await.unwrap();
+    (malformed.status(), malformed.json().await.unwrap())
+}
+
+/// Runs the operation Broken, which asks for a field that does not exist.
+async fn query_broken(app: &TestApp) -> Value {
+    app.graphql("query Broken { integrations { nope } }", json!({}))
+        .await
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    assert_eq!(get(&app, "/healthz").await.status(), 200);
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn a_malformed_request_is_a_bad_request_saying_so() {
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    let (status, body) = post_malformed(&app).await;
+    assert_eq!(status, 400);
     assert!(
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
             .starts_with("Malformed GraphQL request")
     );
+    app.finish().await;
+}
 
-    let invalid = app
-        .graphql("query Broken { integrations { nope } }", json!({}))
-        .await;
+#[tokio::test]
+async fn an_invalid_query_names_the_field_that_does_not_exist() {
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
     assert!(
-        invalid["errors"][0]["message"]
+        query_broken(&app).await["errors"][0]["message"]
             .as_str()
             .unwrap()
             .contains("nope")
     );
+    app.finish().await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_status_and_operations_and_their_errors() {
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    post_malformed(&app).await;
+    query_broken(&app).await;
     app.data("query Listing { integrations { id } }", json!({}))
         .await;
-
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.api.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get(&app, "/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains(
             r#"tributary_http_requests_total{method="POST",route="/graphql",status="400"} 1"#

@@ -459,9 +459,12 @@ async fn assert_repositories_exact(app: &TestApp, ids: &HashMap<String, String>,
     }
 }
 
-async fn full_import_equals_the_dataset(app: &mut TestApp) {
+/// The demo imported and checked against the dataset; its integration, repository ids
+/// and names, and the nodes of its import runs.
+async fn imported_demo_runs(
+    app: &TestApp,
+) -> (String, HashMap<String, String>, Vec<String>, Vec<Value>) {
     let (integration, ids, names) = import_demo_and_check(app).await;
-    let (expected, _) = expected(app, &names[0]).await;
     let runs = app
         .data(
             &format!("query($i: ID!) {{ importRuns(integrationId: $i, first: 10) {{ totalCount edges {{ node {{ {RUN_FIELDS} }} }} }} }}"),
@@ -469,11 +472,20 @@ async fn full_import_equals_the_dataset(app: &mut TestApp) {
         )
         .await;
     assert_eq!(runs["importRuns"]["totalCount"], 2);
-    let first = runs["importRuns"]["edges"]
+    let nodes = runs["importRuns"]["edges"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| &e["node"])
+        .map(|e| e["node"].clone())
+        .collect();
+    (integration, ids, names, nodes)
+}
+
+async fn a_full_import_run_counts_every_resource_it_fetched(app: &mut TestApp) {
+    let (_, ids, names, runs) = imported_demo_runs(app).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    let first = runs
+        .iter()
         .find(|r| r["repositoryId"] == ids[&names[0]].as_str())
         .unwrap();
     let n = |set: usize| set as i64;
@@ -497,8 +509,14 @@ async fn full_import_equals_the_dataset(app: &mut TestApp) {
     assert_eq!(fetched(first, "COMMENTS").0, n(expected.comments.len()));
     assert!(first["githubRequests"].as_i64().unwrap() >= 3);
     assert!(first["startedAt"].is_string() && first["finishedAt"].is_string());
+}
+on_every_backend!(
+    a_full_import_run_counts_every_resource_it_fetched,
+    with_redis
+);
 
-    // The repositories imported are now selected, so a sync covers them.
+async fn imported_repositories_become_selected_so_a_sync_covers_them(app: &mut TestApp) {
+    let (integration, _, names) = import_demo_and_check(app).await;
     let selected = app
         .data(
             "query($id: ID!) { integration(id: $id) { repositories(first: 100) { edges { node { fullName selected } } } } }",
@@ -516,8 +534,16 @@ async fn full_import_equals_the_dataset(app: &mut TestApp) {
             "{name}"
         );
     }
+}
+on_every_backend!(
+    imported_repositories_become_selected_so_a_sync_covers_them,
+    with_redis
+);
 
-    // /metrics shows the runs by state, the queue, the requests and the points left.
+async fn metrics_show_the_runs_by_state_the_queue_the_requests_and_the_points_left(
+    app: &mut TestApp,
+) {
+    let (integration, _, _, runs) = imported_demo_runs(app).await;
     let metrics = app
         .http
         .get(format!("{}/metrics", app.api.base_url()))
@@ -535,11 +561,9 @@ async fn full_import_equals_the_dataset(app: &mut TestApp) {
         metrics.contains("tributary_import_queue_depth 0"),
         "{metrics}"
     );
-    let requests: i64 = runs["importRuns"]["edges"]
-        .as_array()
-        .unwrap()
+    let requests: i64 = runs
         .iter()
-        .map(|e| e["node"]["githubRequests"].as_i64().unwrap())
+        .map(|r| r["githubRequests"].as_i64().unwrap())
         .sum();
     assert!(
         metrics.contains(&format!(
@@ -553,13 +577,20 @@ async fn full_import_equals_the_dataset(app: &mut TestApp) {
         )),
         "{metrics}"
     );
+}
+on_every_backend!(
+    metrics_show_the_runs_by_state_the_queue_the_requests_and_the_points_left,
+    with_redis
+);
 
-    // A second full import changes nothing: every row is upserted by its GitHub key.
+/// Every row is upserted by its GitHub key.
+async fn a_second_full_import_changes_nothing(app: &mut TestApp) {
+    let (integration, ids, names) = import_demo_and_check(app).await;
     let again = import(app, &integration, &[ids[&names[0]].as_str()]).await;
     succeeded(app, &again[0]).await;
     assert_repositories_exact(app, &ids, &names).await;
 }
-on_every_backend!(full_import_equals_the_dataset, with_redis);
+on_every_backend!(a_second_full_import_changes_nothing, with_redis);
 
 /// The embedded default: no Redis, the queue in the SQLite database, the worker inside `serve`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -634,7 +665,21 @@ fn operation_requests(stats: &Value, operation: &str) -> i64 {
         .unwrap_or(0)
 }
 
-async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
+/// The demo imported, then one repository changed in the simulator and both synced.
+struct Synced {
+    ids: HashMap<String, String>,
+    names: Vec<String>,
+    /// The changed repository's dataset before the changes.
+    before: Value,
+    /// The pull request renamed and merged by the changes.
+    renamed_pr: Value,
+    /// The sync's runs by repository id.
+    by_repo: HashMap<String, Value>,
+    /// The simulator's request counts during the sync.
+    stats: Value,
+}
+
+async fn synced_after_changes(app: &TestApp) -> Synced {
     let (integration, ids, names) = import_demo_and_check(app).await;
     // Measured alone: with webhooks on, the activity below would also arrive as
     // deliveries (and the push queue a commits sync of its own).
@@ -679,21 +724,39 @@ async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
         let run = succeeded(app, run_id).await;
         by_repo.insert(run["repositoryId"].as_str().unwrap().to_string(), run);
     }
-    // The overlap refetches what sits within 1 s of each mark, and nothing older.
-    let within_overlap = |items: &Value, field: &str| {
-        let dates: Vec<DateTime<Utc>> = items
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|i| time(&i[field]))
-            .collect();
-        let newest = dates.iter().max().copied().unwrap();
-        dates
-            .iter()
-            .filter(|d| **d >= newest - chrono::Duration::seconds(1))
-            .count() as i64
-    };
-    let changed = &by_repo[&ids[repo]];
+    let stats = app.sim_control(Method::GET, "/_sim/stats", None).await;
+    Synced {
+        ids,
+        names,
+        before,
+        renamed_pr: some_pr,
+        by_repo,
+        stats,
+    }
+}
+
+/// How many of `items` sit within the 1 s overlap of the newest `field`: what a sync
+/// refetches of them.
+fn within_overlap(items: &Value, field: &str) -> i64 {
+    let dates: Vec<DateTime<Utc>> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| time(&i[field]))
+        .collect();
+    let newest = dates.iter().max().copied().unwrap();
+    dates
+        .iter()
+        .filter(|d| **d >= newest - chrono::Duration::seconds(1))
+        .count() as i64
+}
+
+async fn a_sync_fetches_the_changes_and_the_overlap_and_nothing_older(app: &mut TestApp) {
+    let synced = synced_after_changes(app).await;
+    let (before, changed) = (
+        &synced.before,
+        &synced.by_repo[&synced.ids[&synced.names[0]]],
+    );
     assert_eq!(
         fetched(changed, "COMMITS").0,
         3 + within_overlap(&before["commits"], "committed_at"),
@@ -711,8 +774,16 @@ async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
         (2..=i64::from(github::import::PULL_REQUEST_PAGE_SIZE)).contains(&pulls),
         "{changed:#}"
     );
-    let unchanged = &by_repo[&ids[&names[1]]];
-    let other = expected(app, &names[1]).await.1;
+}
+on_every_backend!(
+    a_sync_fetches_the_changes_and_the_overlap_and_nothing_older,
+    with_redis
+);
+
+async fn a_sync_of_an_unchanged_repository_fetches_only_the_overlap(app: &mut TestApp) {
+    let synced = synced_after_changes(app).await;
+    let unchanged = &synced.by_repo[&synced.ids[&synced.names[1]]];
+    let other = expected(app, &synced.names[1]).await.1;
     assert_eq!(
         fetched(unchanged, "COMMITS").0,
         within_overlap(&other["commits"], "committed_at"),
@@ -723,11 +794,17 @@ async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
         within_overlap(&other["issues"], "updated_at"),
         "{unchanged:#}"
     );
+}
+on_every_backend!(
+    a_sync_of_an_unchanged_repository_fetches_only_the_overlap,
+    with_redis
+);
 
+async fn a_sync_reads_one_page_a_listing_and_counts_its_requests_as_github_does(app: &mut TestApp) {
+    let Synced { stats, by_repo, .. } = synced_after_changes(app).await;
     // Every listing read one page per repository (commits: the lanes' plan, then one
     // query for all lanes); nested follow-ups only for the changed items. The
     // simulator's count is the importer's count.
-    let stats = app.sim_control(Method::GET, "/_sim/stats", None).await;
     for operation in [
         "CommitHistoryPlan",
         "CommitHistoryLanes",
@@ -754,11 +831,19 @@ async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
         0,
         "{stats:#}"
     );
-    assert_repositories_exact(app, &ids, &names).await;
+}
+on_every_backend!(
+    a_sync_reads_one_page_a_listing_and_counts_its_requests_as_github_does,
+    with_redis
+);
+
+async fn after_a_sync_the_store_equals_the_changed_dataset(app: &mut TestApp) {
+    let synced = synced_after_changes(app).await;
+    assert_repositories_exact(app, &synced.ids, &synced.names).await;
     let db = database(app).await;
     let renamed = pull_request::Entity::find()
-        .filter(pull_request::Column::RepositoryId.eq(ids[repo].as_str()))
-        .filter(pull_request::Column::Number.eq(some_pr.as_i64().unwrap()))
+        .filter(pull_request::Column::RepositoryId.eq(synced.ids[&synced.names[0]].as_str()))
+        .filter(pull_request::Column::Number.eq(synced.renamed_pr.as_i64().unwrap()))
         .one(&db)
         .await
         .unwrap()
@@ -767,9 +852,11 @@ async fn incremental_sync_fetches_only_the_changes(app: &mut TestApp) {
         (renamed.title.as_str(), renamed.state.as_str()),
         ("Renamed", "MERGED")
     );
-    let _ = operation_requests(&stats, "CommitHistory");
 }
-on_every_backend!(incremental_sync_fetches_only_the_changes, with_redis);
+on_every_backend!(
+    after_a_sync_the_store_equals_the_changed_dataset,
+    with_redis
+);
 
 async fn a_full_import_under_faults_ends_exact(app: &mut TestApp) {
     let integration = app.create_integration("owner").await;
@@ -1019,7 +1106,10 @@ async fn a_killed_worker_resumes_and_ends_exact(app: &mut TestApp) {
 }
 on_every_backend!(a_killed_worker_resumes_and_ends_exact, with_separate_worker);
 
-async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
+/// An import of the first demo repository, slowed by the simulator and cancelled once
+/// it has stored commits; returns the repository ids and names, the run's id and the
+/// run as it stands 600 ms after the cancel.
+async fn cancelled_mid_run(app: &TestApp) -> (HashMap<String, String>, Vec<String>, String, Value) {
     let integration = app.create_integration("owner").await;
     let ids = repository_ids(app, &integration).await;
     let names = demo_repositories(app).await;
@@ -1044,27 +1134,36 @@ async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
         )
         .await;
     assert_eq!(cancelled["cancelImport"]["state"], "CANCELLED");
-    // The worker stops before its next request and stores nothing more.
+    // The worker stops before its next request.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let stopped = run(app, &runs[0]).await;
+    (ids, names, runs[0].clone(), stopped)
+}
+
+async fn a_cancelled_run_stops_and_stores_nothing_more(app: &mut TestApp) {
+    let (_, _, run_id, stopped) = cancelled_mid_run(app).await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    let later = run(app, &runs[0]).await;
+    let later = run(app, &run_id).await;
     assert_eq!(later["state"], "CANCELLED");
     assert_eq!(
         later["resources"], stopped["resources"],
         "nothing stored after the cancel"
     );
     assert!(later["finishedAt"].is_string());
+}
+on_every_backend!(a_cancelled_run_stops_and_stores_nothing_more, with_redis);
 
+async fn a_retry_resumes_a_cancelled_run_after_its_last_stored_page(app: &mut TestApp) {
+    let (ids, names, run_id, _) = cancelled_mid_run(app).await;
     app.sim_control(Method::DELETE, "/_sim/faults", None).await;
     let retried = app
         .data(
             "mutation($r: ID!) { retryImport(runId: $r) { state error } }",
-            json!({ "r": runs[0] }),
+            json!({ "r": run_id }),
         )
         .await;
     assert_eq!(retried["retryImport"]["state"], "QUEUED");
-    let run = succeeded(app, &runs[0]).await;
+    let run = succeeded(app, &run_id).await;
     assert_repositories_exact(app, &ids, &names[..1]).await;
     let (expected, _) = expected(app, &names[0]).await;
     assert_eq!(
@@ -1072,6 +1171,18 @@ async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
         expected.commits.len() as i64,
         "the retry resumed after the last stored page"
     );
+}
+on_every_backend!(
+    a_retry_resumes_a_cancelled_run_after_its_last_stored_page,
+    with_redis
+);
+
+async fn a_succeeded_run_cannot_be_retried(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    succeeded(app, &runs[0]).await;
     let refused = app
         .graphql(
             "mutation($r: ID!) { retryImport(runId: $r) { id } }",
@@ -1086,7 +1197,7 @@ async fn a_cancelled_run_stops_and_a_retry_resumes_it(app: &mut TestApp) {
         "{refused}"
     );
 }
-on_every_backend!(a_cancelled_run_stops_and_a_retry_resumes_it, with_redis);
+on_every_backend!(a_succeeded_run_cannot_be_retried, with_redis);
 
 /// The same with a real `tributary worker` process, killed with SIGKILL mid-run and
 /// followed by a new process under another name (as after a crash and a redeploy):

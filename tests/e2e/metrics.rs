@@ -488,22 +488,44 @@ async fn pull_request_metrics(app: &TestApp, filter: Value) -> Value {
         .clone()
 }
 
-async fn pull_request_figures_follow_their_definitions(app: &TestApp) {
+/// The fixture's commits and pull requests stored, and the pull request metrics of its
+/// whole range.
+async fn pull_request_fixture(app: &TestApp) -> (Fixture, Value) {
     let f = fixture(app).await;
     store_fixture_commits(&f).await;
     store_fixture_pull_requests(&f).await;
-
     let metrics = pull_request_metrics(app, filter(&f, json!({}))).await;
-    let nodes = metrics["pullRequests"]["nodes"].as_array().unwrap();
+    (f, metrics)
+}
+
+/// Pull request `number` among the metrics' merged ones.
+fn merged(metrics: &Value, number: i64) -> Value {
+    metrics["pullRequests"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["number"] == number)
+        .unwrap_or_else(|| panic!("pull request {number} is not listed: {metrics:#}"))
+        .clone()
+}
+
+async fn merged_pull_requests_are_listed_newest_merge_first(app: &TestApp) {
+    let (_, metrics) = pull_request_fixture(app).await;
     // Merged in the range, newest merge first: PR 4, 3, 2, 1 (PR 5 is open).
-    let numbers: Vec<i64> = nodes
+    let numbers: Vec<i64> = metrics["pullRequests"]["nodes"]
+        .as_array()
+        .unwrap()
         .iter()
         .map(|n| n["number"].as_i64().unwrap())
         .collect();
     assert_eq!(numbers, [4, 3, 2, 1]);
     assert_eq!(metrics["pullRequests"]["totalCount"], 4);
+}
+on_every_backend!(merged_pull_requests_are_listed_newest_merge_first);
 
-    let pr1 = &nodes[3];
+async fn a_reviewed_pull_request_has_its_waits_comments_and_iterations(app: &TestApp) {
+    let (f, metrics) = pull_request_fixture(app).await;
+    let pr1 = merged(&metrics, 1);
     // bob's first review is a bare approval; his comment at 3 h comes first.
     assert_close!(pr1["timeToFirstCommentHours"], 3.0);
     // Waits for reviewers: from the opening (bob 2 h, carol 4 h — bob's comment at 3
@@ -528,8 +550,12 @@ async fn pull_request_figures_follow_their_definitions(app: &TestApp) {
     assert_close!(pr1["timeToMergeHours"], 30.0);
     assert_eq!(pr1["size"], 120);
     assert_eq!(pr1["repository"]["id"], f.repo_a.repository_id.as_str());
+}
+on_every_backend!(a_reviewed_pull_request_has_its_waits_comments_and_iterations);
 
-    let pr2 = &nodes[2];
+async fn a_bare_approval_is_no_comment_and_a_reaction_no_response(app: &TestApp) {
+    let (_, metrics) = pull_request_fixture(app).await;
+    let pr2 = merged(&metrics, 2);
     assert_eq!(
         pr2["timeToFirstCommentHours"],
         Value::Null,
@@ -541,8 +567,12 @@ async fn pull_request_figures_follow_their_definitions(app: &TestApp) {
         "carol's reaction at 0.5 h is no response"
     );
     assert_eq!(pr2["thoroughlyReviewed"], false);
+}
+on_every_backend!(a_bare_approval_is_no_comment_and_a_reaction_no_response);
 
-    let pr3 = &nodes[1];
+async fn a_comment_of_one_emoji_is_a_comment(app: &TestApp) {
+    let (f, metrics) = pull_request_fixture(app).await;
+    let pr3 = merged(&metrics, 3);
     assert_close!(pr3["timeToFirstCommentHours"], 2.0);
     assert_eq!(
         pr3["thoroughlyReviewed"], true,
@@ -550,13 +580,20 @@ async fn pull_request_figures_follow_their_definitions(app: &TestApp) {
     );
     assert_eq!(pr3["comments"], 1);
     assert_eq!(pr3["repository"]["id"], f.repo_b.repository_id.as_str());
+}
+on_every_backend!(a_comment_of_one_emoji_is_a_comment);
 
-    let pr4 = &nodes[0];
+async fn a_pull_request_by_a_bot_names_its_author_as_a_bot(app: &TestApp) {
+    let (_, metrics) = pull_request_fixture(app).await;
     assert_eq!(
-        pr4["author"],
+        merged(&metrics, 4)["author"],
         json!({ "id": "dependabot[bot]", "isBot": true })
     );
+}
+on_every_backend!(a_pull_request_by_a_bot_names_its_author_as_a_bot);
 
+async fn the_aggregate_sums_up_the_merged_pull_requests(app: &TestApp) {
+    let (_, metrics) = pull_request_fixture(app).await;
     let aggregate = &metrics["aggregate"];
     assert_eq!(aggregate["pullRequests"], 4);
     // First comments: PR 1 at 3 h, PR 3 at 2 h.
@@ -580,16 +617,24 @@ async fn pull_request_figures_follow_their_definitions(app: &TestApp) {
     assert_close!(aggregate["averageIterations"], 0.5);
     assert_close!(aggregate["averageTimeToMergeHours"], 41.0 / 4.0);
     assert_close!(aggregate["averageSize"], 136.0 / 4.0);
+}
+on_every_backend!(the_aggregate_sums_up_the_merged_pull_requests);
 
-    // Bots excluded: PR 4 goes (and its 0.5 h response with it).
+async fn excluding_bots_drops_their_pull_requests_and_responses(app: &TestApp) {
+    let (f, _) = pull_request_fixture(app).await;
+    // PR 4 goes (and its 0.5 h response with it).
     let without_bots = pull_request_metrics(app, filter(&f, json!({ "excludeBots": true }))).await;
     let aggregate = &without_bots["aggregate"];
     assert_eq!(aggregate["pullRequests"], 3);
     assert_close!(aggregate["averageReactionTimeHours"], 13.0 / 5.0);
     assert_close!(aggregate["averageTimeToMergeHours"], 40.0 / 3.0);
     assert_close!(aggregate["thoroughlyReviewedShare"], 2.0 / 3.0);
+}
+on_every_backend!(excluding_bots_drops_their_pull_requests_and_responses);
 
-    // Opened in the range, whatever their state: PR 5 too (bob's comment at 1 h).
+async fn the_opened_set_holds_pull_requests_whatever_their_state(app: &TestApp) {
+    let (f, _) = pull_request_fixture(app).await;
+    // PR 5 too (bob's comment at 1 h).
     let opened = app
         .data(
             PULL_REQUEST_METRICS,
@@ -609,8 +654,11 @@ async fn pull_request_figures_follow_their_definitions(app: &TestApp) {
         opened["aggregate"]["thoroughlyReviewed"], 1,
         "only merged ones are"
     );
+}
+on_every_backend!(the_opened_set_holds_pull_requests_whatever_their_state);
 
-    // One repository.
+async fn a_repository_filter_keeps_its_pull_requests_only(app: &TestApp) {
+    let (f, _) = pull_request_fixture(app).await;
     let second = pull_request_metrics(
         app,
         filter(&f, json!({ "repositoryIds": [f.repo_b.repository_id] })),
@@ -618,21 +666,11 @@ async fn pull_request_figures_follow_their_definitions(app: &TestApp) {
     .await;
     assert_eq!(second["aggregate"]["pullRequests"], 1);
 }
-on_every_backend!(pull_request_figures_follow_their_definitions);
+on_every_backend!(a_repository_filter_keeps_its_pull_requests_only);
 
-async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp) {
-    let f = fixture(app).await;
-    store_fixture_commits(&f).await;
-    store_fixture_pull_requests(&f).await;
-    let everything = filter(&f, json!({}));
-    let before = (
-        pull_request_metrics(app, everything.clone()).await,
-        app.data(COMMIT_METRICS, json!({ "filter": everything }))
-            .await,
-        app.data(WORK_LOG, json!({ "filter": everything })).await,
-    );
-
-    // A burst of reactions on every pull request, before and after every action.
+/// A burst of reactions on every fixture pull request, before and after every action,
+/// and the fixture's tickets.
+async fn store_reactions_and_tickets(f: &Fixture) {
     let (in_a, in_b) = fixture_pull_requests();
     let react = |prs: Vec<PullRequest>| -> Vec<PullRequest> {
         prs.into_iter()
@@ -652,14 +690,27 @@ async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp)
     store_pull_requests(&f.db, &f.repo_b, &react(in_b))
         .await
         .unwrap();
-    store_fixture_tickets(&f).await;
+    store_fixture_tickets(f).await;
+}
 
-    let after = (
+/// The pull request metrics, commit metrics and Work log of the fixture's whole range.
+async fn everything(app: &TestApp, f: &Fixture) -> (Value, Value, Value) {
+    let everything = filter(f, json!({}));
+    (
         pull_request_metrics(app, everything.clone()).await,
         app.data(COMMIT_METRICS, json!({ "filter": everything }))
             .await,
         app.data(WORK_LOG, json!({ "filter": everything })).await,
-    );
+    )
+}
+
+async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp) {
+    let f = fixture(app).await;
+    store_fixture_commits(&f).await;
+    store_fixture_pull_requests(&f).await;
+    let before = everything(app, &f).await;
+    store_reactions_and_tickets(&f).await;
+    let after = everything(app, &f).await;
     assert_eq!(
         after.0, before.0,
         "reactions and tickets changed pull request metrics"
@@ -669,34 +720,56 @@ async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp)
         "reactions and tickets changed commit metrics"
     );
     assert_ne!(after.2, before.2, "tickets must show in the Work log");
+}
+on_every_backend!(reactions_change_no_metric_and_tickets_only_the_work_log);
 
-    let days = after.2["workLog"]["nodes"].as_array().unwrap().clone();
-    let day = |date: &str, who: &str| -> Vec<(String, Option<String>)> {
-        days.iter()
-            .find(|d| d["date"] == date && d["contributor"]["id"] == who)
-            .unwrap_or_else(|| panic!("no Work log day {date} for {who}"))["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                (
-                    i["kind"].as_str().unwrap().to_string(),
-                    i["detail"].as_str().map(str::to_string),
-                )
-            })
-            .collect()
-    };
-    let items = |list: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
-        list.iter()
-            .map(|(k, d)| (k.to_string(), d.map(str::to_string)))
-            .collect()
-    };
+/// The fixture's commits, pull requests, reactions and tickets stored, and the days
+/// of the Work log over its whole range.
+async fn work_log_fixture(app: &TestApp) -> (Fixture, Vec<Value>) {
+    let f = fixture(app).await;
+    store_fixture_commits(&f).await;
+    store_fixture_pull_requests(&f).await;
+    store_reactions_and_tickets(&f).await;
+    let log = app
+        .data(WORK_LOG, json!({ "filter": filter(&f, json!({})) }))
+        .await;
+    let days = log["workLog"]["nodes"].as_array().unwrap().clone();
+    (f, days)
+}
+
+type Items = Vec<(String, Option<String>)>;
+
+/// The kinds and details of the items of `who`'s Work log day `date`.
+fn day(days: &[Value], date: &str, who: &str) -> Items {
+    days.iter()
+        .find(|d| d["date"] == date && d["contributor"]["id"] == who)
+        .unwrap_or_else(|| panic!("no Work log day {date} for {who}"))["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap().to_string(),
+                i["detail"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+fn items(list: &[(&str, Option<&str>)]) -> Items {
+    list.iter()
+        .map(|(k, d)| (k.to_string(), d.map(str::to_string)))
+        .collect()
+}
+
+async fn ticket_events_are_work_log_items_of_who_acted(app: &TestApp) {
+    let (_, days) = work_log_fixture(app).await;
     assert_eq!(
-        day("2026-03-09", "carol"),
+        day(&days, "2026-03-09", "carol"),
         items(&[("TICKET_OPENED", None)])
     );
     assert_eq!(
-        day("2026-03-09", "alice"),
+        day(&days, "2026-03-09", "alice"),
         items(&[
             ("TICKET_ASSIGNED", Some("bob")),
             ("TICKET_LABELED", Some("bug"))
@@ -704,16 +777,21 @@ async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp)
     );
     // The timeline's comment event and the comment are one item.
     assert_eq!(
-        day("2026-03-10", "bob"),
+        day(&days, "2026-03-10", "bob"),
         items(&[("TICKET_COMMENTED", None), ("TICKET_CLOSED", None)])
     );
     assert_eq!(
-        day("2026-03-10", "carol"),
+        day(&days, "2026-03-10", "carol"),
         items(&[("TICKET_REOPENED", None)])
     );
+}
+on_every_backend!(ticket_events_are_work_log_items_of_who_acted);
+
+async fn pull_request_work_is_work_log_items_in_order(app: &TestApp) {
+    let (_, days) = work_log_fixture(app).await;
     // A day of pull request work: commits, the opening, a comment.
     assert_eq!(
-        day("2026-03-02", "alice"),
+        day(&days, "2026-03-02", "alice"),
         items(&[
             ("COMMIT", None),
             ("PULL_REQUEST_OPENED", None),
@@ -722,7 +800,7 @@ async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp)
         ])
     );
     assert_eq!(
-        day("2026-03-02", "bob"),
+        day(&days, "2026-03-02", "bob"),
         items(&[
             ("PULL_REQUEST_REVIEWED", Some("APPROVED")),
             ("PULL_REQUEST_COMMENTED", None),
@@ -730,25 +808,38 @@ async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp)
         ])
     );
     assert_eq!(
-        day("2026-03-03", "alice"),
+        day(&days, "2026-03-03", "alice"),
         items(&[("PULL_REQUEST_MERGED", None), ("COMMIT", None)])
     );
-    // Reactions are no Work log items either: erin and frank only reacted.
+}
+on_every_backend!(pull_request_work_is_work_log_items_in_order);
+
+async fn reactions_are_no_work_log_items(app: &TestApp) {
+    let (_, days) = work_log_fixture(app).await;
+    // erin and frank only reacted.
     assert!(
         !days
             .iter()
             .any(|d| d["contributor"]["id"] == "erin" || d["contributor"]["id"] == "frank")
     );
-    // Newest day first.
-    assert_eq!(days[0]["date"], "2026-03-10");
+}
+on_every_backend!(reactions_are_no_work_log_items);
 
-    // Pages of 3 days put together are the whole list.
+async fn the_work_log_shows_the_newest_day_first(app: &TestApp) {
+    let (_, days) = work_log_fixture(app).await;
+    assert_eq!(days[0]["date"], "2026-03-10");
+}
+on_every_backend!(the_work_log_shows_the_newest_day_first);
+
+async fn work_log_pages_put_together_are_the_whole_list(app: &TestApp) {
+    let (f, days) = work_log_fixture(app).await;
+    // Pages of 3 days.
     let (mut paged, mut after) = (Vec::new(), Value::Null);
     loop {
         let page = app
             .data(
                 WORK_LOG,
-                json!({ "filter": everything, "first": 3, "after": after }),
+                json!({ "filter": filter(&f, json!({})), "first": 3, "after": after }),
             )
             .await["workLog"]
             .clone();
@@ -761,28 +852,35 @@ async fn reactions_change_no_metric_and_tickets_only_the_work_log(app: &TestApp)
     }
     assert_eq!(paged, days);
 }
-on_every_backend!(reactions_change_no_metric_and_tickets_only_the_work_log);
+on_every_backend!(work_log_pages_put_together_are_the_whole_list);
 
-async fn commit_figures_in_a_time_zone(app: &TestApp) {
+/// The fixture's commits stored (nothing else).
+async fn commit_fixture(app: &TestApp) -> Fixture {
     let f = fixture(app).await;
     store_fixture_commits(&f).await;
-    let commits = |extra: Value| {
-        let filter = filter(&f, extra);
-        async move {
-            app.data(COMMIT_METRICS, json!({ "filter": filter })).await["commitMetrics"].clone()
-        }
-    };
-    let of = |metrics: &Value, who: &str| -> Value {
-        metrics["contributors"]["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["contributor"]["id"] == who)
-            .unwrap_or_else(|| panic!("no contributor {who}"))
-            .clone()
-    };
+    f
+}
 
-    let utc = commits(json!({})).await;
+async fn commit_metrics(app: &TestApp, f: &Fixture, extra: Value) -> Value {
+    app.data(COMMIT_METRICS, json!({ "filter": filter(f, extra) }))
+        .await["commitMetrics"]
+        .clone()
+}
+
+/// The figures of one contributor among the commit metrics'.
+fn contributor(metrics: &Value, who: &str) -> Value {
+    metrics["contributors"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["contributor"]["id"] == who)
+        .unwrap_or_else(|| panic!("no contributor {who}"))
+        .clone()
+}
+
+async fn commit_figures_count_coding_days_commits_and_lines(app: &TestApp) {
+    let f = commit_fixture(app).await;
+    let utc = commit_metrics(app, &f, json!({})).await;
     assert_eq!(utc["days"], 14);
     // alice: 03-02, 03-03, 03-04; bob: 03-05 (c5, linked through its e-mail), 03-06;
     // carol@example.com: 03-06; dependabot[bot]: 03-05 → 7 coding days, 4 contributors.
@@ -798,12 +896,17 @@ async fn commit_figures_in_a_time_zone(app: &TestApp) {
     // 7 non-merge commits ÷ 7 coding days; 7 coding days ÷ 2 weeks ÷ 4 contributors.
     assert_close!(utc["commitsPerDay"], 1.0);
     assert_close!(utc["codingDaysPerWeek"], 0.875);
-    let alice = of(&utc, "alice");
+    let alice = contributor(&utc, "alice");
     assert_eq!(alice["codingDays"], 3);
     assert_close!(alice["codingDaysPerWeek"], 1.5);
     // 3 commits that are not merges ÷ 3 days.
     assert_close!(alice["commitsPerDay"], 1.0);
-    let bob = of(&utc, "bob");
+}
+on_every_backend!(commit_figures_count_coding_days_commits_and_lines);
+
+async fn an_unlinked_commit_joins_its_author_once_github_links_its_email(app: &TestApp) {
+    let f = commit_fixture(app).await;
+    let bob = contributor(&commit_metrics(app, &f, json!({})).await, "bob");
     assert_eq!(
         (
             bob["commits"].as_i64(),
@@ -814,17 +917,34 @@ async fn commit_figures_in_a_time_zone(app: &TestApp) {
         "bob's unlinked commit joins him once GitHub links its e-mail"
     );
     assert_eq!(bob["contributor"]["name"], "bob");
-    let carol = of(&utc, "carol@example.com");
+}
+on_every_backend!(an_unlinked_commit_joins_its_author_once_github_links_its_email);
+
+async fn a_never_linked_email_is_a_contributor_and_a_bot_is_marked(app: &TestApp) {
+    let f = commit_fixture(app).await;
+    let utc = commit_metrics(app, &f, json!({})).await;
     assert_eq!(
-        carol["contributor"],
+        contributor(&utc, "carol@example.com")["contributor"],
         json!({ "id": "carol@example.com", "login": null, "email": "carol@example.com", "name": "Someone", "isBot": false })
     );
-    assert_eq!(of(&utc, "dependabot[bot]")["contributor"]["isBot"], true);
+    assert_eq!(
+        contributor(&utc, "dependabot[bot]")["contributor"]["isBot"],
+        true
+    );
+}
+on_every_backend!(a_never_linked_email_is_a_contributor_and_a_bot_is_marked);
 
+async fn coding_days_follow_the_time_zone(app: &TestApp) {
+    let f = commit_fixture(app).await;
     // In UTC+1, c3 (03-03 23:30 UTC) is on 03-04 with c4: alice has 2 coding days.
-    let lagos = commits(json!({ "timeZone": "Africa/Lagos" })).await;
-    assert_eq!(of(&lagos, "alice")["codingDays"], 2);
-    assert_close!(of(&lagos, "alice")["commitsPerDay"], 1.5);
+    let lagos = commit_metrics(app, &f, json!({ "timeZone": "Africa/Lagos" })).await;
+    assert_eq!(contributor(&lagos, "alice")["codingDays"], 2);
+    assert_close!(contributor(&lagos, "alice")["commitsPerDay"], 1.5);
+}
+on_every_backend!(coding_days_follow_the_time_zone);
+
+async fn the_work_log_groups_commits_into_days_of_the_time_zone(app: &TestApp) {
+    let f = commit_fixture(app).await;
     let paris_log = app
         .data(WORK_LOG, json!({ "filter": filter(&f, json!({ "timeZone": "Europe/Paris", "contributors": ["alice"] })) }))
         .await;
@@ -858,9 +978,13 @@ async fn commit_figures_in_a_time_zone(app: &TestApp) {
             ),
         ]
     );
+}
+on_every_backend!(the_work_log_groups_commits_into_days_of_the_time_zone);
 
-    // Bots excluded: 3 contributors, 6 coding days, 6 non-merge commits.
-    let people = commits(json!({ "excludeBots": true })).await;
+async fn excluding_bots_drops_their_commits_and_work_log_days(app: &TestApp) {
+    let f = commit_fixture(app).await;
+    // 3 contributors, 6 coding days, 6 non-merge commits.
+    let people = commit_metrics(app, &f, json!({ "excludeBots": true })).await;
     assert_eq!(people["activeContributors"], 3);
     assert_eq!(people["commits"], 7);
     assert_close!(people["codingDaysPerWeek"], 1.0);
@@ -878,38 +1002,39 @@ async fn commit_figures_in_a_time_zone(app: &TestApp) {
             .iter()
             .all(|d| d["contributor"]["id"] != "dependabot[bot]")
     );
-
-    // Contributors: a login brings its linked e-mails; an unlinked e-mail stands alone.
-    assert_eq!(
-        commits(json!({ "contributors": ["bob"] })).await["commits"],
-        2
-    );
-    assert_eq!(
-        commits(json!({ "contributors": ["bob@example.com"] })).await["commits"],
-        2
-    );
-    assert_eq!(
-        commits(json!({ "contributors": ["carol@example.com"] })).await["commits"],
-        1
-    );
-    // One repository: only c7.
-    assert_eq!(
-        commits(json!({ "repositoryIds": [f.repo_b.repository_id] })).await["commits"],
-        1
-    );
-    // The range's last day is included, its first excluded when moved past.
-    assert_eq!(
-        commits(json!({ "from": "2026-03-06", "to": "2026-03-06" })).await["commits"],
-        2
-    );
 }
-on_every_backend!(commit_figures_in_a_time_zone);
+on_every_backend!(excluding_bots_drops_their_commits_and_work_log_days);
+
+async fn a_login_brings_its_linked_emails_and_an_unlinked_email_stands_alone(app: &TestApp) {
+    let f = commit_fixture(app).await;
+    let commits = |who: &str| commit_metrics(app, &f, json!({ "contributors": [who] }));
+    assert_eq!(commits("bob").await["commits"], 2);
+    assert_eq!(commits("bob@example.com").await["commits"], 2);
+    assert_eq!(commits("carol@example.com").await["commits"], 1);
+}
+on_every_backend!(a_login_brings_its_linked_emails_and_an_unlinked_email_stands_alone);
+
+async fn a_repository_filter_keeps_its_commits_only(app: &TestApp) {
+    let f = commit_fixture(app).await;
+    // Only c7.
+    let second = json!({ "repositoryIds": [f.repo_b.repository_id] });
+    assert_eq!(commit_metrics(app, &f, second).await["commits"], 1);
+}
+on_every_backend!(a_repository_filter_keeps_its_commits_only);
+
+async fn a_range_includes_its_first_and_last_day(app: &TestApp) {
+    let f = commit_fixture(app).await;
+    // The range's last day is included, its first excluded when moved past.
+    let one_day = json!({ "from": "2026-03-06", "to": "2026-03-06" });
+    assert_eq!(commit_metrics(app, &f, one_day).await["commits"], 2);
+}
+on_every_backend!(a_range_includes_its_first_and_last_day);
 
 /// Berlin moves from UTC+1 to UTC+2 at 2026-03-29 01:00 UTC: one range, two offsets.
 /// d1 (03-28 23:30 UTC) is 03-29 00:30 in Berlin, d2 (03-29 22:30 UTC) is 03-30 00:30
 /// there, d3 (03-29 21:30 UTC) is 03-29 23:30: two coding days in Berlin (03-29 with
 /// d1 and d3, 03-30 with d2), two in UTC too but not the same ones (03-28, 03-29).
-async fn days_follow_a_daylight_saving_change(app: &TestApp) {
+async fn daylight_saving_fixture(app: &TestApp) -> Fixture {
     let f = fixture(app).await;
     store_commits(
         &f.db,
@@ -961,54 +1086,80 @@ async fn days_follow_a_daylight_saving_change(app: &TestApp) {
     )
     .await
     .unwrap();
-    let days = |zone: &str, from: &str, to: &str| {
-        let filter =
-            json!({ "integrationId": f.integration, "from": from, "to": to, "timeZone": zone });
-        async move {
-            let data = app.data(WORK_LOG, json!({ "filter": filter })).await;
-            let metrics = app.data(COMMIT_METRICS, json!({ "filter": filter })).await;
-            let dates: Vec<(String, usize)> = data["workLog"]["nodes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| {
-                    (
-                        d["date"].as_str().unwrap().to_string(),
-                        d["items"].as_array().unwrap().len(),
-                    )
-                })
-                .collect();
+    f
+}
+
+/// The Work log's days (date, items) and the first contributor's coding days, over a
+/// range in a time zone.
+async fn days(
+    app: &TestApp,
+    f: &Fixture,
+    zone: &str,
+    from: &str,
+    to: &str,
+) -> (Vec<(String, usize)>, Value) {
+    let filter =
+        json!({ "integrationId": f.integration, "from": from, "to": to, "timeZone": zone });
+    let data = app.data(WORK_LOG, json!({ "filter": filter })).await;
+    let metrics = app.data(COMMIT_METRICS, json!({ "filter": filter })).await;
+    let dates: Vec<(String, usize)> = data["workLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
             (
-                dates,
-                metrics["commitMetrics"]["contributors"]["nodes"][0]["codingDays"].clone(),
+                d["date"].as_str().unwrap().to_string(),
+                d["items"].as_array().unwrap().len(),
             )
-        }
-    };
-    let (berlin, coding_days) = days("Europe/Berlin", "2026-03-28", "2026-03-31").await;
+        })
+        .collect();
+    (
+        dates,
+        metrics["commitMetrics"]["contributors"]["nodes"][0]["codingDays"].clone(),
+    )
+}
+
+async fn days_in_berlin_follow_its_daylight_saving_change(app: &TestApp) {
+    let f = daylight_saving_fixture(app).await;
+    let (berlin, coding_days) = days(app, &f, "Europe/Berlin", "2026-03-28", "2026-03-31").await;
     assert_eq!(
         berlin,
         vec![("2026-03-30".to_string(), 1), ("2026-03-29".to_string(), 2)]
     );
     assert_eq!(coding_days, 2);
-    let (utc, _) = days("UTC", "2026-03-28", "2026-03-31").await;
+}
+on_every_backend!(days_in_berlin_follow_its_daylight_saving_change);
+
+async fn days_in_utc_are_not_berlins(app: &TestApp) {
+    let f = daylight_saving_fixture(app).await;
+    let (utc, _) = days(app, &f, "UTC", "2026-03-28", "2026-03-31").await;
     assert_eq!(
         utc,
         vec![("2026-03-29".to_string(), 2), ("2026-03-28".to_string(), 1)]
     );
+}
+on_every_backend!(days_in_utc_are_not_berlins);
+
+async fn a_range_after_the_change_starts_on_its_local_day(app: &TestApp) {
+    let f = daylight_saving_fixture(app).await;
     // A range that starts on 03-30 (Berlin): d1 and d3 fall before it.
-    let (from_sunday, coding_days) = days("Europe/Berlin", "2026-03-30", "2026-03-31").await;
+    let (from_sunday, coding_days) =
+        days(app, &f, "Europe/Berlin", "2026-03-30", "2026-03-31").await;
     assert_eq!(from_sunday, vec![("2026-03-30".to_string(), 1)]);
     assert_eq!(coding_days, 1);
-    // Within minutes of the change, on the day it happens.
-    let (havana, coding_days) = days("America/Havana", "2026-03-07", "2026-03-08").await;
+}
+on_every_backend!(a_range_after_the_change_starts_on_its_local_day);
+
+async fn days_split_within_minutes_of_a_change_on_the_day_it_happens(app: &TestApp) {
+    let f = daylight_saving_fixture(app).await;
+    let (havana, coding_days) = days(app, &f, "America/Havana", "2026-03-07", "2026-03-08").await;
     assert_eq!(
         havana,
         vec![("2026-03-08".to_string(), 1), ("2026-03-07".to_string(), 1)]
     );
     assert_eq!(coding_days, 2);
 }
-
-on_every_backend!(days_follow_a_daylight_saving_change);
+on_every_backend!(days_split_within_minutes_of_a_change_on_the_day_it_happens);
 
 async fn bad_filters_get_clear_errors(app: &TestApp) {
     let f = fixture(app).await;

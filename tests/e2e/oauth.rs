@@ -191,7 +191,7 @@ fn group<'a>(groups: &'a Value, login: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no group {login} in {groups}"))
 }
 
-async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &TestApp) {
+async fn the_authorize_url_asks_for_every_required_scope_with_pkce(app: &TestApp) {
     let (authorize_url, state) = start(app, None).await;
     let sim = app.sim.base_url();
     assert!(authorize_url.starts_with(&format!("{sim}/login/oauth/authorize?")));
@@ -218,7 +218,11 @@ async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &Tes
             "{scope} missing from {scopes}"
         );
     }
+}
+on_every_backend!(the_authorize_url_asks_for_every_required_scope_with_pkce);
 
+async fn approving_on_the_authorize_page_yields_a_grant_whose_token_works(app: &TestApp) {
+    let (authorize_url, _) = start(app, None).await;
     // The authorize page, as a person sees it, and its form.
     let page = browser().get(&authorize_url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
@@ -241,20 +245,57 @@ async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &Tes
     assert_eq!(shown["oauthGrant"]["used"], false);
     assert_eq!(shown["oauthGrant"]["test"]["ok"], true);
     assert_eq!(shown["oauthGrant"]["test"]["tokenKind"], "OAUTH");
+}
+on_every_backend!(approving_on_the_authorize_page_yields_a_grant_whose_token_works);
 
+async fn a_grant_creates_an_oauth_integration(app: &TestApp) {
+    let grant = connect(app, "tributary-svc").await;
     let created = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"].clone();
     assert_eq!(created["authKind"], "OAUTH");
     assert_eq!(created["tokenKind"], "OAUTH");
     assert_eq!(created["login"], "tributary-svc");
-    let id = created["id"].as_str().unwrap().to_string();
+}
+on_every_backend!(a_grant_creates_an_oauth_integration);
 
-    // A grant creates one integration.
+async fn a_grant_creates_one_integration_only(app: &TestApp) {
+    let grant = connect(app, "tributary-svc").await;
+    app.data(CREATE, json!({ "grant": grant })).await;
     let again = app.graphql(CREATE, json!({ "grant": grant })).await;
     let message = error_message(&again);
     assert!(message.contains("used already"), "{message}");
+}
+on_every_backend!(a_grant_creates_one_integration_only);
 
+/// An integration created from an OAuth grant of tributary-svc; its id.
+async fn oauth_integration(app: &TestApp) -> String {
+    let grant = connect(app, "tributary-svc").await;
+    let created = app.data(CREATE, json!({ "grant": grant })).await;
+    created["createIntegration"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn groups(app: &TestApp, integration: &str) -> Value {
+    app.data(GROUPS, json!({ "id": integration })).await["integration"]["groups"].clone()
+}
+
+async fn refresh_groups(app: &TestApp, integration: &str) {
+    app.data(
+        "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
+        json!({ "id": integration }),
+    )
+    .await;
+}
+
+const REPORT: &str = "mutation($id: ID!, $org: String!) { reportOAuthApprovalRequested(integrationId: $id, organization: $org) { login access problem } }";
+
+async fn an_organization_restricting_oauth_apps_is_listed_with_the_steps_to_grant_access(
+    app: &TestApp,
+) {
+    let id = oauth_integration(app).await;
     // globex restricts OAuth apps: listed, with the steps, and no repositories.
-    let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
+    let groups = groups(app, &id).await;
     let globex = group(&groups, "globex");
     assert_eq!(globex["access"], "OAUTH_RESTRICTED");
     let steps = globex["problem"].as_str().unwrap();
@@ -269,48 +310,70 @@ async fn the_whole_flow_connects_and_explains_restricted_organizations(app: &Tes
     }
     assert_eq!(globex["repositories"]["totalCount"], 0);
     assert_eq!(group(&groups, "acme-corp")["access"], "OK");
-    // An OAuth token is subject to SAML SSO like a classic one.
-    assert_eq!(group(&groups, "initech")["access"], "SSO_REQUIRED");
+}
+on_every_backend!(an_organization_restricting_oauth_apps_is_listed_with_the_steps_to_grant_access);
 
+async fn an_oauth_token_is_subject_to_saml_sso_like_a_classic_one(app: &TestApp) {
+    let id = oauth_integration(app).await;
+    assert_eq!(
+        group(&groups(app, &id).await, "initech")["access"],
+        "SSO_REQUIRED"
+    );
+}
+on_every_backend!(an_oauth_token_is_subject_to_saml_sso_like_a_classic_one);
+
+async fn a_members_approval_request_is_on_record_once_reported_and_survives_a_refresh(
+    app: &TestApp,
+) {
+    let id = oauth_integration(app).await;
     // A member asks: GitHub answers as before, so the request is on record only once
     // reported, and survives a refresh until an owner grants it.
     set_policy(app, "globex", json!({ "approval": "requested" })).await;
-    let refresh = "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }";
-    app.data(refresh, json!({ "id": id })).await;
-    let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
-    assert_eq!(group(&groups, "globex")["access"], "OAUTH_RESTRICTED");
-    let report = "mutation($id: ID!, $org: String!) { reportOAuthApprovalRequested(integrationId: $id, organization: $org) { login access problem } }";
-    let reported = app.data(report, json!({ "id": id, "org": "globex" })).await;
+    refresh_groups(app, &id).await;
+    assert_eq!(
+        group(&groups(app, &id).await, "globex")["access"],
+        "OAUTH_RESTRICTED"
+    );
+    let reported = app.data(REPORT, json!({ "id": id, "org": "globex" })).await;
     let globex = &reported["reportOAuthApprovalRequested"];
     assert_eq!(globex["access"], "APPROVAL_REQUESTED");
     assert!(
         globex["problem"].as_str().unwrap().contains("Grant access"),
         "{globex}"
     );
-    app.data(refresh, json!({ "id": id })).await;
-    let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
-    assert_eq!(group(&groups, "globex")["access"], "APPROVAL_REQUESTED");
+    refresh_groups(app, &id).await;
+    assert_eq!(
+        group(&groups(app, &id).await, "globex")["access"],
+        "APPROVAL_REQUESTED"
+    );
+}
+on_every_backend!(a_members_approval_request_is_on_record_once_reported_and_survives_a_refresh);
+
+async fn an_organization_that_restricts_nothing_cannot_be_reported_as_waiting(app: &TestApp) {
+    let id = oauth_integration(app).await;
     let not_restricted = app
-        .graphql(report, json!({ "id": id, "org": "acme-corp" }))
+        .graphql(REPORT, json!({ "id": id, "org": "acme-corp" }))
         .await;
     let message = error_message(&not_restricted);
     assert!(
         message.contains("does not wait for an OAuth app approval"),
         "{message}"
     );
+}
+on_every_backend!(an_organization_that_restricts_nothing_cannot_be_reported_as_waiting);
 
+async fn once_an_owner_grants_access_the_organizations_repositories_are_listed(app: &TestApp) {
+    let id = oauth_integration(app).await;
+    set_policy(app, "globex", json!({ "approval": "requested" })).await;
+    app.data(REPORT, json!({ "id": id, "org": "globex" })).await;
     set_policy(app, "globex", json!({ "approval": "approved" })).await;
-    app.data(
-        "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
-        json!({ "id": id }),
-    )
-    .await;
-    let groups = app.data(GROUPS, json!({ "id": id })).await["integration"]["groups"].clone();
+    refresh_groups(app, &id).await;
+    let groups = groups(app, &id).await;
     let globex = group(&groups, "globex");
     assert_eq!(globex["access"], "OK", "{globex}");
     assert!(globex["repositories"]["totalCount"].as_i64().unwrap() > 0);
 }
-on_every_backend!(the_whole_flow_connects_and_explains_restricted_organizations);
+on_every_backend!(once_an_owner_grants_access_the_organizations_repositories_are_listed);
 
 fn scope_listed(scopes: &str, scope: &str) -> bool {
     scopes.split(' ').any(|s| s == scope)

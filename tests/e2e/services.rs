@@ -5,7 +5,7 @@ use tributary_tests::{TestApp, on_every_backend};
 
 const SET: &str = "mutation($id: ID!, $s: ServicesInput!) { setServices(integrationId: $id, services: $s) { services { repos pullRequests tickets webhooks } } }";
 
-async fn services_switch_within_what_the_token_allows(app: &TestApp) {
+async fn services_switch_off_and_on_one_at_a_time(app: &TestApp) {
     let id = app.create_integration("owner").await;
     let off = app
         .data(
@@ -24,7 +24,10 @@ async fn services_switch_within_what_the_token_allows(app: &TestApp) {
         on["setServices"]["services"],
         json!({ "repos": true, "pullRequests": true, "tickets": false, "webhooks": true })
     );
+}
+on_every_backend!(services_switch_off_and_on_one_at_a_time);
 
+async fn webhooks_cannot_be_switched_on_without_the_hook_scope(app: &TestApp) {
     let limited = app.create_integration("missing-scopes").await;
     let refused = app
         .graphql(SET, json!({ "id": limited, "s": { "webhooks": true } }))
@@ -35,7 +38,10 @@ async fn services_switch_within_what_the_token_allows(app: &TestApp) {
         "{message}"
     );
     assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+on_every_backend!(webhooks_cannot_be_switched_on_without_the_hook_scope);
 
+async fn an_integration_is_created_with_the_services_asked_for(app: &TestApp) {
     let created = app
         .data(
             "mutation($t: String!) { createIntegration(input: {name: \"only repos\", token: $t, services: {pullRequests: false, tickets: false, webhooks: false}}) { services { repos pullRequests tickets webhooks } } }",
@@ -47,13 +53,17 @@ async fn services_switch_within_what_the_token_allows(app: &TestApp) {
         json!({ "repos": true, "pullRequests": false, "tickets": false, "webhooks": false })
     );
 }
-on_every_backend!(services_switch_within_what_the_token_allows);
+on_every_backend!(an_integration_is_created_with_the_services_asked_for);
 
-async fn rename_update_token_and_delete(app: &TestApp) {
+async fn a_rename_trims_the_name(app: &TestApp) {
     let id = app.create_integration("owner").await;
     let renamed = app.data("mutation($id: ID!) { renameIntegration(integrationId: $id, name: \" Production GitHub \") { name } }", json!({ "id": id })).await;
     assert_eq!(renamed["renameIntegration"]["name"], "Production GitHub");
+}
+on_every_backend!(a_rename_trims_the_name);
 
+async fn a_token_of_another_account_is_refused(app: &TestApp) {
+    let id = app.create_integration("owner").await;
     let other_account = app
         .graphql(
             "mutation($id: ID!, $t: String!) { updateToken(integrationId: $id, token: $t) { ok } }",
@@ -66,13 +76,20 @@ async fn rename_update_token_and_delete(app: &TestApp) {
             .unwrap()
             .contains("belongs to member-svc")
     );
+}
+on_every_backend!(a_token_of_another_account_is_refused);
 
+async fn a_token_of_the_same_account_replaces_the_token(app: &TestApp) {
+    let id = app.create_integration("owner").await;
     let same = app.data("mutation($id: ID!, $t: String!) { updateToken(integrationId: $id, token: $t) { ok message } }", json!({ "id": id, "t": app.token("owner") })).await;
     assert_eq!(
         same["updateToken"]["message"],
         "Successfully connected via tributary-svc"
     );
+}
+on_every_backend!(a_token_of_the_same_account_replaces_the_token);
 
+async fn testing_an_unknown_integration_is_not_found(app: &TestApp) {
     let missing = app
         .graphql(
             "mutation { testConnection(integrationId: \"nope\") { ok } }",
@@ -80,14 +97,22 @@ async fn rename_update_token_and_delete(app: &TestApp) {
         )
         .await;
     assert_eq!(missing["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}
+on_every_backend!(testing_an_unknown_integration_is_not_found);
 
+async fn delete_integration(app: &TestApp, id: &str) -> bool {
     let deleted = app
         .data(
             "mutation($id: ID!) { deleteIntegration(integrationId: $id) }",
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(deleted["deleteIntegration"], true);
+    deleted["deleteIntegration"].as_bool().unwrap()
+}
+
+async fn a_deleted_integration_is_gone_and_deleting_it_again_answers_false(app: &TestApp) {
+    let id = app.create_integration("owner").await;
+    assert!(delete_integration(app, &id).await);
     let gone = app
         .data(
             "query($id: ID!) { integration(id: $id) { id } }",
@@ -95,22 +120,24 @@ async fn rename_update_token_and_delete(app: &TestApp) {
         )
         .await;
     assert!(gone["integration"].is_null());
-    let again = app
-        .data(
-            "mutation($id: ID!) { deleteIntegration(integrationId: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(again["deleteIntegration"], false);
+    assert!(!delete_integration(app, &id).await);
+}
+on_every_backend!(a_deleted_integration_is_gone_and_deleting_it_again_answers_false);
 
-    // Groups and repositories went with it.
+async fn groups_and_repositories_go_with_their_integration(app: &TestApp) {
+    let id = app.create_integration("owner").await;
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     use sea_orm::{EntityTrait as _, PaginatorTrait};
-    assert_eq!(entity::group::Entity::find().count(&db).await.unwrap(), 0);
-    assert_eq!(
-        entity::repository::Entity::find().count(&db).await.unwrap(),
-        0
-    );
+    let counts = || async {
+        (
+            entity::group::Entity::find().count(&db).await.unwrap(),
+            entity::repository::Entity::find().count(&db).await.unwrap(),
+        )
+    };
+    let (groups, repositories) = counts().await;
+    assert!(groups > 0 && repositories > 0, "nothing to delete");
+    assert!(delete_integration(app, &id).await);
+    assert_eq!(counts().await, (0, 0));
     let _ = db.close().await;
 }
-on_every_backend!(rename_update_token_and_delete);
+on_every_backend!(groups_and_repositories_go_with_their_integration);

@@ -50,6 +50,14 @@ async fn in_state(app: &TestApp, integration: &str, org: &str, expected: &str) -
         .any(|h| h["organization"] == org && h["state"] == expected)
 }
 
+/// The acme-corp webhook row, once the reconciliation has written one.
+async fn acme_hook(app: &TestApp, integration: &str) -> Option<Value> {
+    webhooks(app, integration)
+        .await
+        .into_iter()
+        .find(|h| h["organization"] == "acme-corp")
+}
+
 async fn sim_hooks(app: &TestApp) -> Vec<Value> {
     app.sim_control(Method::GET, "/_sim/hooks", None)
         .await
@@ -161,8 +169,12 @@ async fn hooked(app: &TestApp) -> Hooked {
     let (repository_id, repository_node_id, full_name) =
         first_demo_repository(app, &integration).await;
     import(app, &integration, &repository_id).await;
-    eventually(20, "the acme-corp hook is ACTIVE", || async {
-        in_state(app, &integration, "acme-corp", "ACTIVE").await
+    // The row is ACTIVE, its secret kept, before GitHub has made the hook and given
+    // its id.
+    eventually(20, "the acme-corp hook is ACTIVE with its id", || async {
+        acme_hook(app, &integration)
+            .await
+            .is_some_and(|h| h["state"] == "ACTIVE" && h["hookId"].is_string())
     })
     .await;
     let hook_id = of(&webhooks(app, &integration).await, "acme-corp")["hookId"]
@@ -294,14 +306,53 @@ async fn pull_request_titles(app: &TestApp, node_id: &str) -> Vec<String> {
         .collect()
 }
 
-async fn hooks_follow_the_rules(app: &TestApp) {
-    let integration = app.create_integration("owner").await;
-    // Before any import: no hook anywhere, and each organization says why.
+/// PostgreSQL queues on Redis; SQLite does too here, to keep the two paths alike.
+fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
+    builder.redis()
+}
+
+async fn refresh_groups(app: &TestApp, integration: &str) {
     app.data(
         "mutation($i: ID!) { refreshGroups(integrationId: $i) { id } }",
         json!({ "i": integration }),
     )
     .await;
+}
+
+async fn set_webhooks_service(app: &TestApp, integration: &str, on: bool) {
+    app.data(
+        "mutation($i: ID!, $on: Boolean!) { setServices(integrationId: $i, services: {webhooks: $on}) { id } }",
+        json!({ "i": integration, "on": on }),
+    )
+    .await;
+}
+
+/// An owner integration with one acme-corp repository imported, once its hook is
+/// ACTIVE and verified by its ping; returns the integration and the hook's id.
+async fn imported_with_verified_hook(app: &TestApp) -> (String, String) {
+    let integration = app.create_integration("owner").await;
+    let (repository, _, _) = first_demo_repository(app, &integration).await;
+    import(app, &integration, &repository).await;
+    eventually(
+        20,
+        "the acme-corp hook is ACTIVE and verified by its ping",
+        || async {
+            acme_hook(app, &integration)
+                .await
+                .is_some_and(|h| h["state"] == "ACTIVE" && h["verified"] == true)
+        },
+    )
+    .await;
+    let hook_id = of(&webhooks(app, &integration).await, "acme-corp")["hookId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (integration, hook_id)
+}
+
+async fn before_any_import_no_organization_has_a_hook_and_each_says_why(app: &TestApp) {
+    let integration = app.create_integration("owner").await;
+    refresh_groups(app, &integration).await;
     let rows = webhooks(app, &integration).await;
     assert_eq!(of(&rows, "acme-corp")["state"], "NO_IMPORTED_REPO");
     let globex = of(&rows, "globex");
@@ -314,22 +365,15 @@ async fn hooks_follow_the_rules(app: &TestApp) {
         "{globex}"
     );
     assert!(sim_hooks(app).await.is_empty());
+}
 
-    let (repository, _, _) = first_demo_repository(app, &integration).await;
-    import(app, &integration, &repository).await;
-    eventually(
-        20,
-        "the acme-corp hook is ACTIVE and verified by its ping",
-        || async {
-            let acme = of(&webhooks(app, &integration).await, "acme-corp").clone();
-            acme["state"] == "ACTIVE" && acme["verified"] == true
-        },
-    )
-    .await;
-    let hook_id = of(&webhooks(app, &integration).await, "acme-corp")["hookId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+on_every_backend!(
+    before_any_import_no_organization_has_a_hook_and_each_says_why,
+    with_redis
+);
+
+async fn an_import_adds_one_hook_to_the_receiver_for_every_event(app: &TestApp) {
+    let (integration, hook_id) = imported_with_verified_hook(app).await;
     let held = sim_hooks(app).await;
     assert_eq!(held.len(), 1, "{held:#?}");
     assert_eq!(held[0]["id"].to_string(), hook_id);
@@ -350,19 +394,23 @@ async fn hooks_follow_the_rules(app: &TestApp) {
         acme["lastDeliveryAt"].is_string(),
         "the ping counts as a delivery: {acme}"
     );
+}
 
-    // Our record of the hook lost: the next reconciliation finds it by URL and reuses it.
+on_every_backend!(
+    an_import_adds_one_hook_to_the_receiver_for_every_event,
+    with_redis
+);
+
+async fn a_lost_hook_record_is_found_by_its_url_and_reused(app: &TestApp) {
+    let (integration, hook_id) = imported_with_verified_hook(app).await;
     let db = database(app).await;
     webhook::Entity::delete_many()
         .filter(webhook::Column::IntegrationId.eq(integration.as_str()))
         .exec(&db)
         .await
         .unwrap();
-    app.data(
-        "mutation($i: ID!) { refreshGroups(integrationId: $i) { id } }",
-        json!({ "i": integration }),
-    )
-    .await;
+    // The next reconciliation finds it.
+    refresh_groups(app, &integration).await;
     let held = sim_hooks(app).await;
     assert_eq!(held.len(), 1, "reused, not doubled: {held:#?}");
     assert_eq!(held[0]["id"].to_string(), hook_id);
@@ -370,30 +418,37 @@ async fn hooks_follow_the_rules(app: &TestApp) {
         of(&webhooks(app, &integration).await, "acme-corp")["state"],
         "ACTIVE"
     );
+}
 
-    // The service off removes the hook; on again adds one.
-    app.data(
-        "mutation($i: ID!) { setServices(integrationId: $i, services: {webhooks: false}) { id } }",
-        json!({ "i": integration }),
-    )
-    .await;
+on_every_backend!(
+    a_lost_hook_record_is_found_by_its_url_and_reused,
+    with_redis
+);
+
+async fn the_service_off_removes_the_hook_and_on_again_adds_one(app: &TestApp) {
+    let (integration, _) = imported_with_verified_hook(app).await;
+    set_webhooks_service(app, &integration, false).await;
     assert!(sim_hooks(app).await.is_empty());
     assert_eq!(
         of(&webhooks(app, &integration).await, "acme-corp")["state"],
         "DISABLED"
     );
-    app.data(
-        "mutation($i: ID!) { setServices(integrationId: $i, services: {webhooks: true}) { id } }",
-        json!({ "i": integration }),
-    )
-    .await;
+    set_webhooks_service(app, &integration, true).await;
     assert_eq!(sim_hooks(app).await.len(), 1);
     assert_eq!(
         of(&webhooks(app, &integration).await, "acme-corp")["state"],
         "ACTIVE"
     );
+}
 
-    // Deleting the integration removes its hooks from GitHub.
+on_every_backend!(
+    the_service_off_removes_the_hook_and_on_again_adds_one,
+    with_redis
+);
+
+async fn deleting_the_integration_removes_its_hooks_from_github(app: &TestApp) {
+    let (integration, _) = imported_with_verified_hook(app).await;
+    assert_eq!(sim_hooks(app).await.len(), 1);
     let deleted = app
         .data(
             "mutation($i: ID!) { deleteIntegration(integrationId: $i) }",
@@ -404,12 +459,10 @@ async fn hooks_follow_the_rules(app: &TestApp) {
     assert!(sim_hooks(app).await.is_empty());
 }
 
-/// PostgreSQL queues on Redis; SQLite does too here, to keep the two paths alike.
-fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
-    builder.redis()
-}
-
-on_every_backend!(hooks_follow_the_rules, with_redis);
+on_every_backend!(
+    deleting_the_integration_removes_its_hooks_from_github,
+    with_redis
+);
 
 /// A member-only integration with one acme-corp repository imported, once acme-corp
 /// says NOT_OWNER; returns the integration and the repository's full name.
@@ -438,25 +491,70 @@ async fn member_only_organizations_get_no_hook(app: &TestApp) {
 
 on_every_backend!(member_only_organizations_get_no_hook, with_redis);
 
-async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
+/// A hooked integration, its hook's secret, and the body of a delivery opening pull
+/// request PR_webhook_1 (#9001) titled "From a webhook".
+async fn hooked_with_secret(app: &TestApp) -> (Hooked, String, Vec<u8>) {
     let hooked = hooked(app).await;
     let secret = hook_secret(app, &hooked.integration).await;
-    let db = database(app).await;
-    let stored = || async {
-        webhook_delivery::Entity::find()
-            .filter(webhook_delivery::Column::Event.eq("pull_request"))
-            .count(&db)
-            .await
-            .unwrap()
-    };
-    let body = serde_json::to_vec(&pull_request_payload(
-        &hooked,
-        "PR_webhook_1",
-        9001,
-        "From a webhook",
-    ))
-    .unwrap();
+    let body = webhook_pull_request(&hooked, "From a webhook");
+    (hooked, secret, body)
+}
 
+/// The body of a delivery about pull request PR_webhook_1 (#9001) titled `title`.
+fn webhook_pull_request(hooked: &Hooked, title: &str) -> Vec<u8> {
+    serde_json::to_vec(&pull_request_payload(hooked, "PR_webhook_1", 9001, title)).unwrap()
+}
+
+/// Posts a pull_request delivery signed with the hook's secret.
+async fn post_signed(
+    app: &TestApp,
+    hooked: &Hooked,
+    secret: &str,
+    delivery: &str,
+    body: &[u8],
+) -> (StatusCode, Value) {
+    post(
+        app,
+        &hooked.integration,
+        "pull_request",
+        delivery,
+        body,
+        sign(secret, body),
+    )
+    .await
+}
+
+async fn stored_pull_request_deliveries(app: &TestApp) -> u64 {
+    webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Event.eq("pull_request"))
+        .count(&database(app).await)
+        .await
+        .unwrap()
+}
+
+async fn stored_delivery(
+    app: &TestApp,
+    hooked: &Hooked,
+    delivery: &str,
+) -> Option<webhook_delivery::Model> {
+    webhook_delivery::Entity::find_by_id((hooked.integration.clone(), delivery.to_string()))
+        .one(&database(app).await)
+        .await
+        .unwrap()
+}
+
+/// Waits until PR_webhook_1 is stored once, titled `title`.
+async fn applied_as(app: &TestApp, title: &str) {
+    eventually(
+        10,
+        &format!("PR_webhook_1 is stored as {title:?}"),
+        || async { pull_request_titles(app, "PR_webhook_1").await == vec![title.to_string()] },
+    )
+    .await;
+}
+
+async fn a_badly_signed_delivery_is_refused_and_not_stored(app: &TestApp) {
+    let (hooked, secret, body) = hooked_with_secret(app).await;
     // Refused before anything is read or stored.
     let mut tampered = body.clone();
     tampered[10] ^= 1;
@@ -488,8 +586,20 @@ async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
             "{answer}"
         );
     }
-    assert_eq!(stored().await, 0, "nothing stored for a bad signature");
+    assert_eq!(
+        stored_pull_request_deliveries(app).await,
+        0,
+        "nothing stored for a bad signature"
+    );
+}
 
+on_every_backend!(
+    a_badly_signed_delivery_is_refused_and_not_stored,
+    with_redis
+);
+
+async fn a_delivery_for_an_unknown_integration_is_not_found(app: &TestApp) {
+    let (_, secret, body) = hooked_with_secret(app).await;
     let (status, _) = post(
         app,
         "no-such-integration",
@@ -500,88 +610,66 @@ async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
 
-    let malformed = b"{\"action\": ";
-    let (status, answer) = post(
-        app,
-        &hooked.integration,
-        "pull_request",
-        "d-2",
-        malformed,
-        sign(&secret, malformed),
-    )
-    .await;
+on_every_backend!(
+    a_delivery_for_an_unknown_integration_is_not_found,
+    with_redis
+);
+
+async fn a_signed_delivery_of_malformed_json_is_a_bad_request(app: &TestApp) {
+    let (hooked, secret, _) = hooked_with_secret(app).await;
+    let (status, answer) = post_signed(app, &hooked, &secret, "d-2", b"{\"action\": ").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         answer["message"].as_str().unwrap().contains("JSON"),
         "{answer}"
     );
+}
 
-    // The same delivery twice: both acknowledged, stored and applied once.
-    let (first, _) = post(
-        app,
-        &hooked.integration,
-        "pull_request",
-        "d-3",
-        &body,
-        sign(&secret, &body),
-    )
-    .await;
-    let (second, _) = post(
-        app,
-        &hooked.integration,
-        "pull_request",
-        "d-3",
-        &body,
-        sign(&secret, &body),
-    )
-    .await;
+on_every_backend!(
+    a_signed_delivery_of_malformed_json_is_a_bad_request,
+    with_redis
+);
+
+async fn a_delivery_sent_twice_is_acknowledged_twice_and_stored_and_applied_once(app: &TestApp) {
+    let (hooked, secret, body) = hooked_with_secret(app).await;
+    let (first, _) = post_signed(app, &hooked, &secret, "d-3", &body).await;
+    let (second, _) = post_signed(app, &hooked, &secret, "d-3", &body).await;
     assert_eq!((first, second), (StatusCode::ACCEPTED, StatusCode::OK));
-    eventually(
-        10,
-        "the pull request from the payload is stored",
-        || async {
-            pull_request_titles(app, "PR_webhook_1").await == vec!["From a webhook".to_string()]
-        },
-    )
-    .await;
-    assert_eq!(stored().await, 1);
-    let delivery =
-        webhook_delivery::Entity::find_by_id((hooked.integration.clone(), "d-3".to_string()))
-            .one(&db)
-            .await
-            .unwrap()
-            .unwrap();
+    applied_as(app, "From a webhook").await;
+    assert_eq!(stored_pull_request_deliveries(app).await, 1);
+    let delivery = stored_delivery(app, &hooked, "d-3").await.unwrap();
     assert_eq!(delivery.outcome, Some(DeliveryOutcome::Applied));
     assert_eq!(
         delivery.repository.as_deref(),
         Some(hooked.full_name.as_str())
     );
+}
 
-    // An edit arrives as a new delivery and updates the same row.
-    let edited = serde_json::to_vec(&pull_request_payload(
-        &hooked,
-        "PR_webhook_1",
-        9001,
-        "Edited",
-    ))
-    .unwrap();
-    let (status, _) = post(
-        app,
-        &hooked.integration,
-        "pull_request",
-        "d-4",
-        &edited,
-        sign(&secret, &edited),
-    )
-    .await;
+on_every_backend!(
+    a_delivery_sent_twice_is_acknowledged_twice_and_stored_and_applied_once,
+    with_redis
+);
+
+async fn an_edit_arrives_as_a_new_delivery_and_updates_the_same_row(app: &TestApp) {
+    let (hooked, secret, body) = hooked_with_secret(app).await;
+    let (status, _) = post_signed(app, &hooked, &secret, "d-3", &body).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    eventually(10, "the edit is applied to the same row", || async {
-        pull_request_titles(app, "PR_webhook_1").await == vec!["Edited".to_string()]
-    })
-    .await;
+    applied_as(app, "From a webhook").await;
+    let edited = webhook_pull_request(&hooked, "Edited");
+    let (status, _) = post_signed(app, &hooked, &secret, "d-4", &edited).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    applied_as(app, "Edited").await;
+}
 
-    // Unknown events are acknowledged and recorded.
+on_every_backend!(
+    an_edit_arrives_as_a_new_delivery_and_updates_the_same_row,
+    with_redis
+);
+
+async fn an_unknown_event_is_acknowledged_and_recorded(app: &TestApp) {
+    let (hooked, secret, _) = hooked_with_secret(app).await;
     let (status, _) = post(
         app,
         &hooked.integration,
@@ -593,17 +681,20 @@ async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
     .await;
     assert_eq!(status, StatusCode::ACCEPTED);
     eventually(10, "the unknown event is recorded", || async {
-        webhook_delivery::Entity::find_by_id((hooked.integration.clone(), "d-5".to_string()))
-            .one(&db)
+        stored_delivery(app, &hooked, "d-5")
             .await
-            .unwrap()
             .and_then(|d| d.outcome)
             == Some(DeliveryOutcome::IgnoredUnknownEvent)
     })
     .await;
+}
 
-    // Over GitHub's 25 MB cap: refused from its declared length, before the body is
-    // read (so the request is written by hand, headers only).
+on_every_backend!(an_unknown_event_is_acknowledged_and_recorded, with_redis);
+
+/// Over GitHub's 25 MB cap: refused from its declared length, before the body is read
+/// (so the request is written by hand, headers only).
+async fn a_delivery_over_githubs_cap_is_refused_before_its_body_is_read(app: &TestApp) {
+    let hooked = hooked(app).await;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(app.api.addr).await.unwrap();
     let head = format!(
@@ -620,10 +711,12 @@ async fn deliveries_are_verified_stored_once_and_applied(app: &TestApp) {
         .unwrap();
     let status_line = String::from_utf8_lossy(&answer[..read]).to_string();
     assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
-    let _ = hooked.repository_id;
 }
 
-on_every_backend!(deliveries_are_verified_stored_once_and_applied, with_redis);
+on_every_backend!(
+    a_delivery_over_githubs_cap_is_refused_before_its_body_is_read,
+    with_redis
+);
 
 /// The stored deliveries of the burst below (only those applied, if asked).
 async fn burst_deliveries(app: &TestApp, applied: bool) -> u64 {
