@@ -29,7 +29,7 @@ pub enum RateBudget {
 /// The key a token's budget is kept under.
 pub fn budget_key(token: &Token) -> String {
     let digest = Sha256::digest(token.expose().as_bytes());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..16])
 }
 
 impl RateBudget {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use backon::{ConstantBuilder, Retryable};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use redis::AsyncCommands;
@@ -118,14 +119,20 @@ async fn forward(
             }
         }
         tracing::warn!("lost the Redis subscription for import progress; reconnecting");
-        loop {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            if let Ok(mut fresh) = client.get_async_pubsub().await
-                && fresh.subscribe(&channel).await.is_ok()
-            {
-                pubsub = fresh;
-                break;
-            }
-        }
+        let resubscribe = || async {
+            let mut fresh = client.get_async_pubsub().await?;
+            fresh.subscribe(&channel).await?;
+            Ok::<_, redis::RedisError>(fresh)
+        };
+        // Once a second, for as long as Redis is away: subscribers only miss progress
+        // meanwhile (the runs' rows hold the truth).
+        let every_second = ConstantBuilder::default()
+            .with_delay(Duration::from_secs(1))
+            .without_max_times();
+        pubsub = resubscribe
+            .retry(every_second)
+            .sleep(tokio::time::sleep)
+            .await
+            .expect("retried without limit, it returns only on success");
     }
 }

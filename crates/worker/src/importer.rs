@@ -469,6 +469,7 @@ impl Importer {
         configured: u32,
     ) -> Result<(Fetched, u32, i64), Stop> {
         let mut failures = 0u32;
+        let mut waits = self.settings.backoff();
         let mut requests = 0u32;
         loop {
             self.ensure_running(&running.run.id).await?;
@@ -549,15 +550,14 @@ impl Importer {
                 }
                 Reaction::HalvePageAndRetry | Reaction::BackOffAndRetry => {
                     failures += 1;
-                    if failures >= self.settings.max_attempts {
+                    let Some(wait) = waits.next() else {
                         return Err(Stop::Failed(format!(
                             "GitHub failed {failures} times in a row; the last time: {error}"
                         )));
-                    }
+                    };
                     if reaction == Reaction::HalvePageAndRetry {
                         *page_size = (*page_size / 2).max(1);
                     }
-                    let wait = self.settings.backoff(failures);
                     tracing::warn!(%error, page_size = *page_size, wait_ms = wait.as_millis() as u64, "retrying");
                     tokio::time::sleep(wait).await;
                 }

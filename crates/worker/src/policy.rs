@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use chrono::{DateTime, Utc};
 use github::GithubError;
-use rand::Rng;
 
 #[derive(Clone, Debug)]
 pub struct ImportSettings {
@@ -78,14 +78,17 @@ impl ImportSettings {
         }
     }
 
-    /// Exponential backoff with full jitter for the `attempt`th retry (1-based).
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .backoff_base
-            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-            .min(self.backoff_cap);
-        let millis = ceiling.as_millis() as u64;
-        Duration::from_millis(rand::thread_rng().gen_range(millis / 2..=millis.max(1)))
+    /// The waits between consecutive failed attempts of one request: exponential from
+    /// `backoff_base`, each drawn between half its step and the whole step ("equal
+    /// jitter": backon's jitter adds up to the delay it is given, so it is given half),
+    /// never above `backoff_cap`; one fewer than `max_attempts`, then the run fails.
+    pub fn backoff(&self) -> ExponentialBackoff {
+        ExponentialBuilder::default()
+            .with_min_delay(self.backoff_base / 2)
+            .with_max_delay(self.backoff_cap / 2)
+            .with_max_times(self.max_attempts.saturating_sub(1) as usize)
+            .with_jitter()
+            .build()
     }
 }
 
@@ -134,12 +137,16 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows_and_stays_under_its_cap() {
-        let settings = ImportSettings::default();
-        for attempt in 1..20 {
-            assert!(settings.backoff(attempt) <= settings.backoff_cap);
-        }
-        assert!(settings.backoff(1) <= settings.backoff_base);
-        assert!(settings.backoff(4) >= settings.backoff_base * 4);
+    fn backoff_grows_stays_under_its_cap_and_ends_before_the_last_attempt() {
+        let settings = ImportSettings {
+            max_attempts: 20,
+            ..ImportSettings::default()
+        };
+        let waits: Vec<Duration> = settings.backoff().collect();
+        assert_eq!(waits.len(), 19);
+        assert!(waits.iter().all(|wait| *wait <= settings.backoff_cap));
+        assert!(waits[0] >= settings.backoff_base / 2 && waits[0] <= settings.backoff_base);
+        assert!(waits[3] >= settings.backoff_base * 4);
+        assert!(*waits.last().unwrap() >= settings.backoff_cap / 2);
     }
 }
