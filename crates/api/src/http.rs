@@ -17,7 +17,7 @@ use crate::{
     graphql::TributarySchema,
     oauth::{self, OAuthFlow},
     prometheus::{HttpLabels, Metrics, OperationLabels},
-    webhooks,
+    webhook_receiver,
 };
 
 /// GraphQL requests are small; a larger body is refused before it is read.
@@ -41,14 +41,14 @@ pub fn routes(
     oauth: OAuthFlow,
     api_key: ApiKey,
     metrics: Arc<Metrics>,
-    receiver: webhooks::Receiver,
+    receiver: webhook_receiver::Receiver,
 ) -> impl Endpoint {
     Route::new()
         // GitHub signs deliveries instead of sending the API key; the receiver reads
         // at most 25 MB of the body itself.
         .at(
-            format!("{}/:integration_id", webhooks::RECEIVER_PATH),
-            poem::post(webhooks::receive.data(receiver)),
+            format!("{}/:integration_id", webhook_receiver::RECEIVER_PATH),
+            poem::post(webhook_receiver::receive.data(receiver)),
         )
         .at(
             "/graphql",
@@ -79,8 +79,8 @@ async fn count_request<E: Endpoint>(
         path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics" | oauth::CALLBACK_PATH) => {
             path.to_string()
         }
-        path if path.starts_with(webhooks::RECEIVER_PATH) => {
-            format!("{}/:integration_id", webhooks::RECEIVER_PATH)
+        path if path.starts_with(webhook_receiver::RECEIVER_PATH) => {
+            format!("{}/:integration_id", webhook_receiver::RECEIVER_PATH)
         }
         _ => "other".to_string(),
     };

@@ -15,7 +15,7 @@ pub mod integrations;
 pub mod loaders;
 pub mod oauth;
 pub mod prometheus;
-pub mod webhooks;
+pub mod webhook_receiver;
 
 use std::sync::Arc;
 
@@ -64,7 +64,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         oauth,
     } = parts;
     let imports = imports::Imports::new(db.clone(), queue.clone());
-    let receiver = webhooks::Receiver::new(db.clone(), secrets.clone(), queue);
+    let receiver = webhook_receiver::Receiver::new(db.clone(), secrets.clone(), queue);
     let integrations = integrations::Integrations::new(db, github, secrets);
     let oauth = oauth::OAuthFlow::new(&oauth, &public_url, integrations.clone())?;
     let schema = graphql::build_schema(Some(graphql::Services {
