@@ -12,7 +12,6 @@ pub mod graphql;
 pub mod http;
 pub mod imports;
 pub mod integrations;
-pub mod loaders;
 pub mod oauth;
 pub mod prometheus;
 pub mod webhook_receiver;
@@ -46,7 +45,7 @@ pub struct ApiParts {
 /// directly).
 pub struct Api {
     pub routes: poem::endpoint::BoxEndpoint<'static>,
-    pub integrations: integrations::Integrations,
+    pub integrations: integrations::service::Integrations,
     pub oauth: oauth::OAuthFlow,
     pub imports: imports::Imports,
 }
@@ -65,7 +64,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
     } = parts;
     let imports = imports::Imports::new(db.clone(), queue.clone());
     let receiver = webhook_receiver::Receiver::new(db.clone(), secrets.clone(), queue);
-    let integrations = integrations::Integrations::new(db, github, secrets);
+    let integrations = integrations::service::Integrations::new(db, github, secrets);
     let oauth = oauth::OAuthFlow::new(&oauth, &public_url, integrations.clone())?;
     let schema = graphql::build_schema(Some(graphql::Services {
         integrations: integrations.clone(),

@@ -22,10 +22,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::{
-    connection_test::{ConnectionTest, GroupAccess, access_name, parse_access},
+    connection_test::{ConnectionTest, GroupAccess},
     crypto::SecretBox,
     error::{ApiError, ApiResult},
-    integrations::Integrations,
+    integrations::{
+        group_store::{access_name, parse_access},
+        service::Integrations,
+    },
 };
 
 /// The path GitHub sends the browser back to, under `TRIBUTARY_PUBLIC_URL`.

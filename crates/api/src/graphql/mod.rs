@@ -4,6 +4,7 @@ mod analytics;
 mod analytics_inputs;
 mod analytics_loaders;
 mod import_types;
+mod loaders;
 mod mutation;
 mod query;
 mod subscription;
@@ -12,7 +13,9 @@ mod webhook_types;
 
 use async_graphql::{MergedObject, Schema, dataloader::DataLoader};
 
-use crate::{imports::Imports, integrations::Integrations, loaders::StoreLoader, oauth::OAuthFlow};
+use loaders::StoreLoader;
+
+use crate::{imports::Imports, integrations::service::Integrations, oauth::OAuthFlow};
 
 pub use mutation::MutationRoot;
 pub use subscription::SubscriptionRoot;

@@ -7,7 +7,7 @@ use super::types::{CreateIntegrationInput, Group, Integration, ServicesInput};
 use crate::{
     connection_test::ConnectionTest,
     imports::Imports,
-    integrations::{Credential, Integrations},
+    integrations::{credential::Credential, service::Integrations},
     oauth::{OAuthFlow, OAuthStart, StartOAuthInput},
 };
 

@@ -5,7 +5,7 @@ use async_graphql::connection::{Connection, EmptyFields};
 
 use super::import_types::{ImportRun, ImportRunConnectionFields, import_runs_page};
 use super::types::Integration;
-use crate::{imports::Imports, integrations::Integrations};
+use crate::{imports::Imports, integrations::service::Integrations};
 
 pub struct QueryRoot;
 

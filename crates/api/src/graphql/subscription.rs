@@ -3,7 +3,7 @@ use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::import_types::ImportProgressEvent;
-use crate::{events::IntegrationEvent, imports::Imports, integrations::Integrations};
+use crate::{events::IntegrationEvent, imports::Imports, integrations::service::Integrations};
 
 pub struct SubscriptionRoot;
 
