@@ -15,7 +15,10 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     graphql::TributarySchema,
-    oauth::{self, OAuthFlow},
+    oauth::{
+        callback,
+        flow::{CALLBACK_PATH, OAuthFlow},
+    },
     prometheus::{HttpLabels, Metrics, OperationLabels},
     webhook_receiver,
 };
@@ -56,7 +59,7 @@ pub fn routes(
         )
         .at("/graphql/ws", get(graphql_ws))
         .at("/graphql/assets/:file", get(graphiql_asset))
-        .at(oauth::CALLBACK_PATH, get(oauth::callback))
+        .at(CALLBACK_PATH, get(callback::handle))
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .data(schema)
@@ -76,7 +79,7 @@ async fn count_request<E: Endpoint>(
 ) -> poem::Result<Response> {
     let method = request.method().to_string();
     let route = match request.uri().path() {
-        path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics" | oauth::CALLBACK_PATH) => {
+        path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics" | CALLBACK_PATH) => {
             path.to_string()
         }
         path if path.starts_with(webhook_receiver::RECEIVER_PATH) => {

@@ -38,7 +38,7 @@ pub struct ApiParts {
     /// How browsers and GitHub reach this server (OAuth callbacks are built on it).
     pub public_url: String,
     pub api_key: String,
-    pub oauth: oauth::OAuthSettings,
+    pub oauth: oauth::flow::OAuthSettings,
 }
 
 /// The API's routes, and the services behind them (tests and the demo use these
@@ -46,7 +46,7 @@ pub struct ApiParts {
 pub struct Api {
     pub routes: poem::endpoint::BoxEndpoint<'static>,
     pub integrations: integrations::service::Integrations,
-    pub oauth: oauth::OAuthFlow,
+    pub oauth: oauth::flow::OAuthFlow,
     pub imports: imports::Imports,
 }
 
@@ -64,8 +64,14 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
     } = parts;
     let imports = imports::Imports::new(db.clone(), queue.clone());
     let receiver = webhook_receiver::Receiver::new(db.clone(), secrets.clone(), queue);
+    let oauth = oauth::flow::OAuthFlow::new(
+        &oauth,
+        &public_url,
+        db.clone(),
+        github.clone(),
+        secrets.clone(),
+    )?;
     let integrations = integrations::service::Integrations::new(db, github, secrets);
-    let oauth = oauth::OAuthFlow::new(&oauth, &public_url, integrations.clone())?;
     let schema = graphql::build_schema(Some(graphql::Services {
         integrations: integrations.clone(),
         imports: imports.clone(),

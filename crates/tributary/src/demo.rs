@@ -26,7 +26,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     sim.default_oauth_app(&format!(
         "{}{}",
         running.public_url,
-        api::oauth::CALLBACK_PATH
+        api::oauth::flow::CALLBACK_PATH
     ));
     let oauth = running.oauth.start(Default::default()).await?;
     let integrations = &running.integrations;

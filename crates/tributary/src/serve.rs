@@ -22,7 +22,7 @@ pub struct RunningApi {
     pub public_url: String,
     pub api_key: String,
     pub integrations: api::integrations::service::Integrations,
-    pub oauth: api::oauth::OAuthFlow,
+    pub oauth: api::oauth::flow::OAuthFlow,
     pub imports: api::imports::Imports,
     /// The import worker running in this process, if any.
     pub worker: Option<RunningWorker>,

@@ -6,6 +6,7 @@ mod analytics_loaders;
 mod import_types;
 mod loaders;
 mod mutation;
+pub mod oauth_types;
 mod query;
 mod subscription;
 mod types;
@@ -15,7 +16,7 @@ use async_graphql::{MergedObject, Schema, dataloader::DataLoader};
 
 use loaders::StoreLoader;
 
-use crate::{imports::Imports, integrations::service::Integrations, oauth::OAuthFlow};
+use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
 pub use mutation::MutationRoot;
 pub use subscription::SubscriptionRoot;

@@ -6,9 +6,10 @@ use super::import_types::ImportRun;
 use super::types::{CreateIntegrationInput, Group, Integration, ServicesInput};
 use crate::{
     connection_test::ConnectionTest,
+    graphql::oauth_types::{OAuthStart, StartOAuthInput},
     imports::Imports,
     integrations::{credential::Credential, service::Integrations},
-    oauth::{OAuthFlow, OAuthStart, StartOAuthInput},
+    oauth::flow::OAuthFlow,
 };
 
 pub struct MutationRoot;
@@ -136,13 +137,10 @@ impl MutationRoot {
         organization: String,
     ) -> Result<Group> {
         Ok(Group(
-            crate::oauth::report_approval_requested(
-                ctx.data::<Integrations>()?,
-                &integration_id,
-                &organization,
-            )
-            .await
-            .gql()?,
+            ctx.data::<Integrations>()?
+                .report_approval_requested(&integration_id, &organization)
+                .await
+                .gql()?,
         ))
     }
 

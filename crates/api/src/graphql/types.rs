@@ -13,7 +13,7 @@ use crate::{
     connection_test::{ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView},
     error::ApiError,
     integrations::{
-        group_store::{parse_access, parse_role},
+        group_text::{parse_access, parse_role},
         queries::RepositoryScope,
         switches::{ServiceChange, ServiceSwitches},
     },

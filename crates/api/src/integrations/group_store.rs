@@ -1,5 +1,4 @@
-//! Storing an account's groups and their repositories as GitHub listed them, and the
-//! text a group's role and access are kept as.
+//! Storing an account's groups and their repositories as GitHub listed them.
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,11 +8,12 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::OnConflict,
 };
 
-use super::group_listing::GroupListing;
-use crate::{
-    connection_test::{GroupAccess, GroupRole},
-    error::ApiResult,
+use super::{
+    approval::{approval_requested_groups, remembered_request},
+    group_listing::GroupListing,
+    group_text::{access_name, role_name},
 };
+use crate::error::ApiResult;
 
 /// Stores a listing: upserts groups and repositories by GitHub id, and removes what
 /// GitHub no longer lists. Callers run it inside their transaction.
@@ -27,13 +27,12 @@ pub(crate) async fn write_groups(
         repositories,
     } = listing;
     let now = Utc::now();
-    let requested = crate::oauth::approval_requested_groups(txn, integration_id).await?;
+    let requested = approval_requested_groups(txn, integration_id).await?;
     let group_rows: Vec<group::ActiveModel> = groups
         .iter()
         .map(|g| {
-            let (access, problem) =
-                crate::oauth::remembered_request(g.access, g.github_id, &g.login, &requested)
-                    .unwrap_or((g.access, g.problem.clone()));
+            let (access, problem) = remembered_request(g.access, g.github_id, &g.login, &requested)
+                .unwrap_or((g.access, g.problem.clone()));
             group::ActiveModel {
                 id: Set(uuid::Uuid::new_v4().to_string()),
                 integration_id: Set(integration_id.to_string()),
@@ -146,40 +145,4 @@ pub(crate) async fn write_groups(
         }
     }
     Ok(())
-}
-
-/// Stored as text in the database so both backends hold it the same way.
-pub fn role_name(role: GroupRole) -> &'static str {
-    match role {
-        GroupRole::Owner => "OWNER",
-        GroupRole::Member => "MEMBER",
-    }
-}
-
-pub fn parse_role(name: &str) -> Option<GroupRole> {
-    match name {
-        "OWNER" => Some(GroupRole::Owner),
-        "MEMBER" => Some(GroupRole::Member),
-        _ => None,
-    }
-}
-
-pub fn access_name(access: GroupAccess) -> &'static str {
-    match access {
-        GroupAccess::Ok => "OK",
-        GroupAccess::SsoRequired => "SSO_REQUIRED",
-        GroupAccess::OAuthRestricted => "OAUTH_RESTRICTED",
-        GroupAccess::ApprovalRequested => "APPROVAL_REQUESTED",
-        GroupAccess::NotVisible => "NOT_VISIBLE",
-    }
-}
-
-pub fn parse_access(name: &str) -> GroupAccess {
-    match name {
-        "OK" => GroupAccess::Ok,
-        "SSO_REQUIRED" => GroupAccess::SsoRequired,
-        "OAUTH_RESTRICTED" => GroupAccess::OAuthRestricted,
-        "APPROVAL_REQUESTED" => GroupAccess::ApprovalRequested,
-        _ => GroupAccess::NotVisible,
-    }
 }

@@ -12,6 +12,7 @@ use sea_orm::{
 use tokio::sync::broadcast;
 
 use super::{
+    approval,
     credential::Credential,
     group_listing::read_groups,
     group_store::write_groups,
@@ -23,6 +24,7 @@ use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
     events::{IntegrationEvent, IntegrationEventKind},
+    oauth::grants::{open_grant, spend_grant},
 };
 
 #[derive(Clone)]
@@ -99,7 +101,7 @@ impl Integrations {
         let (token, auth_kind, grant) = match credential {
             Credential::Token(token) => (Token::new(token), "TOKEN", None),
             Credential::OAuthGrant(id) => (
-                crate::oauth::open_grant(&self.db, &self.secrets, id).await?,
+                open_grant(&self.db, &self.secrets, id).await?,
                 "OAUTH",
                 Some(id),
             ),
@@ -145,7 +147,7 @@ impl Integrations {
         };
         let txn = self.db.begin().await?;
         if let Some(grant) = grant {
-            crate::oauth::spend_grant(&txn, grant).await?;
+            spend_grant(&txn, grant).await?;
         }
         let model = model.insert(&txn).await?;
         write_groups(&txn, &model.id, &listing).await?;
@@ -279,6 +281,16 @@ impl Integrations {
             .await?;
         self.publish(id, IntegrationEventKind::GroupsRefreshed);
         Ok(model)
+    }
+
+    /// Records that a member asked the owners of `organization` to approve Tributary.
+    pub async fn report_approval_requested(
+        &self,
+        integration_id: &str,
+        organization: &str,
+    ) -> ApiResult<group::Model> {
+        self.get(integration_id).await?;
+        approval::record_request(&self.db, integration_id, organization).await
     }
 
     pub async fn delete(&self, id: &str) -> ApiResult<bool> {
