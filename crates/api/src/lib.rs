@@ -4,10 +4,8 @@
 //! (`crates/tributary`) opens the database and the queue and serves what [`build`]
 //! returns.
 
-pub mod connection_test;
 pub mod crypto;
 pub mod error;
-pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod imports;

@@ -3,6 +3,8 @@
 mod analytics;
 mod analytics_inputs;
 mod analytics_loaders;
+pub mod connection_test;
+pub mod event_types;
 mod import_types;
 mod loaders;
 mod mutation;

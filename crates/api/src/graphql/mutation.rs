@@ -2,11 +2,11 @@ use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
 use org_hooks::OrgHooks;
 
+use super::connection_test::ConnectionTest;
 use super::import_types::ImportRun;
+use super::oauth_types::{OAuthStart, StartOAuthInput};
 use super::types::{CreateIntegrationInput, Group, Integration, ServicesInput};
 use crate::{
-    connection_test::ConnectionTest,
-    graphql::oauth_types::{OAuthStart, StartOAuthInput},
     imports::Imports,
     integrations::{credential::Credential, service::Integrations},
     oauth::flow::OAuthFlow,

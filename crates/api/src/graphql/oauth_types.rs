@@ -3,7 +3,7 @@
 use async_graphql::{InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use crate::connection_test::ConnectionTest;
+use super::connection_test::ConnectionTest;
 
 /// What `startOAuth` needs.
 #[derive(InputObject, Default)]

@@ -10,7 +10,6 @@ use entity::{group, integration, repository};
 use async_graphql::dataloader::DataLoader;
 
 use crate::{
-    connection_test::{ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView},
     error::ApiError,
     integrations::{
         group_text::{parse_access, parse_role},
@@ -19,6 +18,7 @@ use crate::{
     },
 };
 
+use super::connection_test::{ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView};
 use super::loaders::{GroupsOf, RepositoryCount, RepositoryPage, StoreLoader};
 
 /// How an integration authenticates to GitHub.

@@ -8,8 +8,8 @@ use sea_orm::{
 
 use super::group_text::{access_name, parse_access};
 use crate::{
-    connection_test::GroupAccess,
     error::{ApiError, ApiResult},
+    graphql::connection_test::GroupAccess,
 };
 
 /// Groups of the integration a member reported asking approval for.

@@ -8,8 +8,8 @@ use futures_util::{StreamExt, stream};
 use github::{ConnectionReport, GithubClient, GithubError, RemoteRepository, Token};
 
 use crate::{
-    connection_test::{GroupAccess, GroupRole},
     error::ApiResult,
+    graphql::connection_test::{GroupAccess, GroupRole},
 };
 
 /// What GitHub listed: groups, and the repositories of the reachable ones by group id.

@@ -1,7 +1,7 @@
 //! The text a group's role and access are stored as: the same on both database
 //! backends, and readable in the table.
 
-use crate::connection_test::{GroupAccess, GroupRole};
+use crate::graphql::connection_test::{GroupAccess, GroupRole};
 
 /// Stored as text in the database so both backends hold it the same way.
 pub fn role_name(role: GroupRole) -> &'static str {

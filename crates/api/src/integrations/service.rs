@@ -20,10 +20,10 @@ use super::{
     switches::{ServiceChange, ServiceSwitches},
 };
 use crate::{
-    connection_test::ConnectionTest,
     crypto::SecretBox,
     error::{ApiError, ApiResult},
-    events::{IntegrationEvent, IntegrationEventKind},
+    graphql::connection_test::ConnectionTest,
+    graphql::event_types::{IntegrationEvent, IntegrationEventKind},
     oauth::grants::{open_grant, spend_grant},
 };
 

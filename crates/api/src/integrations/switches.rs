@@ -4,8 +4,8 @@
 use entity::integration;
 
 use crate::{
-    connection_test::{ConnectionTest, Service},
     error::{ApiError, ApiResult},
+    graphql::connection_test::{ConnectionTest, Service},
 };
 
 /// Which services an integration runs.

@@ -16,7 +16,7 @@ use super::{
     pages::{Outcome, failure_page, respond, success_page},
     states,
 };
-use crate::connection_test::ConnectionTest;
+use crate::graphql::connection_test::ConnectionTest;
 use entity::{oauth_grant, oauth_state};
 
 /// GitHub's callback query: a code and our state, or an error.

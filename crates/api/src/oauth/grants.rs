@@ -10,9 +10,9 @@ use sea_orm::{
 };
 
 use crate::{
-    connection_test::ConnectionTest,
     crypto::SecretBox,
     error::{ApiError, ApiResult},
+    graphql::connection_test::ConnectionTest,
     graphql::oauth_types::OAuthGrantView,
 };
 
