@@ -174,28 +174,8 @@ impl Integrations {
             .await?)
     }
 
-    /// The points each integration's token had left at its last answer to an import.
-    pub async fn rate_limit_remaining(
-        &self,
-        imports: &crate::imports::Imports,
-    ) -> Vec<(String, i64)> {
-        let Ok(models) = self.list().await else {
-            return Vec::new();
-        };
-        let mut found = Vec::new();
-        for model in models {
-            let Ok(token) = self.token_of(&model) else {
-                continue;
-            };
-            let key = queue::budget::budget_key(&token);
-            if let Ok(Some(reading)) = imports.queue().budget.reading(&key).await {
-                found.push((model.id, reading.remaining));
-            }
-        }
-        found
-    }
-
-    fn token_of(&self, model: &integration::Model) -> ApiResult<Token> {
+    /// The integration's token, opened.
+    pub(crate) fn token_of(&self, model: &integration::Model) -> ApiResult<Token> {
         Ok(Token::new(self.secrets.open(&model.token_ciphertext)?))
     }
 
