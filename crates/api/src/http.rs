@@ -15,9 +15,12 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     graphql::TributarySchema,
-    oauth::{self, OAuthFlow},
+    oauth::{
+        callback,
+        flow::{CALLBACK_PATH, OAuthFlow},
+    },
     prometheus::{HttpLabels, Metrics, OperationLabels},
-    webhooks,
+    webhook_receiver,
 };
 
 /// GraphQL requests are small; a larger body is refused before it is read.
@@ -41,14 +44,14 @@ pub fn routes(
     oauth: OAuthFlow,
     api_key: ApiKey,
     metrics: Arc<Metrics>,
-    receiver: webhooks::Receiver,
+    receiver: webhook_receiver::Receiver,
 ) -> impl Endpoint {
     Route::new()
         // GitHub signs deliveries instead of sending the API key; the receiver reads
         // at most 25 MB of the body itself.
         .at(
-            format!("{}/:integration_id", webhooks::RECEIVER_PATH),
-            poem::post(webhooks::receive.data(receiver)),
+            format!("{}/:integration_id", webhook_receiver::RECEIVER_PATH),
+            poem::post(webhook_receiver::receive.data(receiver)),
         )
         .at(
             "/graphql",
@@ -56,7 +59,7 @@ pub fn routes(
         )
         .at("/graphql/ws", get(graphql_ws))
         .at("/graphql/assets/:file", get(graphiql_asset))
-        .at(oauth::CALLBACK_PATH, get(oauth::callback))
+        .at(CALLBACK_PATH, get(callback::handle))
         .at("/healthz", get(healthz))
         .at("/metrics", get(metrics_text))
         .data(schema)
@@ -76,11 +79,11 @@ async fn count_request<E: Endpoint>(
 ) -> poem::Result<Response> {
     let method = request.method().to_string();
     let route = match request.uri().path() {
-        path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics" | oauth::CALLBACK_PATH) => {
+        path @ ("/graphql" | "/graphql/ws" | "/healthz" | "/metrics" | CALLBACK_PATH) => {
             path.to_string()
         }
-        path if path.starts_with(webhooks::RECEIVER_PATH) => {
-            format!("{}/:integration_id", webhooks::RECEIVER_PATH)
+        path if path.starts_with(webhook_receiver::RECEIVER_PATH) => {
+            format!("{}/:integration_id", webhook_receiver::RECEIVER_PATH)
         }
         _ => "other".to_string(),
     };

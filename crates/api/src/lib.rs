@@ -4,18 +4,15 @@
 //! (`crates/tributary`) opens the database and the queue and serves what [`build`]
 //! returns.
 
-pub mod connection_test;
 pub mod crypto;
 pub mod error;
-pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod imports;
 pub mod integrations;
-pub mod loaders;
 pub mod oauth;
 pub mod prometheus;
-pub mod webhooks;
+pub mod webhook_receiver;
 
 use std::sync::Arc;
 
@@ -39,15 +36,15 @@ pub struct ApiParts {
     /// How browsers and GitHub reach this server (OAuth callbacks are built on it).
     pub public_url: String,
     pub api_key: String,
-    pub oauth: oauth::OAuthSettings,
+    pub oauth: oauth::flow::OAuthSettings,
 }
 
 /// The API's routes, and the services behind them (tests and the demo use these
 /// directly).
 pub struct Api {
     pub routes: poem::endpoint::BoxEndpoint<'static>,
-    pub integrations: integrations::Integrations,
-    pub oauth: oauth::OAuthFlow,
+    pub integrations: integrations::service::Integrations,
+    pub oauth: oauth::flow::OAuthFlow,
     pub imports: imports::Imports,
 }
 
@@ -64,9 +61,15 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         oauth,
     } = parts;
     let imports = imports::Imports::new(db.clone(), queue.clone());
-    let receiver = webhooks::Receiver::new(db.clone(), secrets.clone(), queue);
-    let integrations = integrations::Integrations::new(db, github, secrets);
-    let oauth = oauth::OAuthFlow::new(&oauth, &public_url, integrations.clone())?;
+    let receiver = webhook_receiver::Receiver::new(db.clone(), secrets.clone(), queue);
+    let oauth = oauth::flow::OAuthFlow::new(
+        &oauth,
+        &public_url,
+        db.clone(),
+        github.clone(),
+        secrets.clone(),
+    )?;
+    let integrations = integrations::service::Integrations::new(db, github, secrets);
     let schema = graphql::build_schema(Some(graphql::Services {
         integrations: integrations.clone(),
         imports: imports.clone(),

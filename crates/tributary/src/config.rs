@@ -158,8 +158,8 @@ impl Config {
     }
 
     /// What the OAuth web flow needs of the settings.
-    pub fn oauth_settings(&self) -> api::oauth::OAuthSettings {
-        api::oauth::OAuthSettings {
+    pub fn oauth_settings(&self) -> api::oauth::flow::OAuthSettings {
+        api::oauth::flow::OAuthSettings {
             client_id: self.github_oauth_client_id.clone(),
             client_secret: self.github_oauth_client_secret.clone(),
             github_web_url: self.github_web_url.clone(),

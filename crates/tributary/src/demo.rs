@@ -26,7 +26,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     sim.default_oauth_app(&format!(
         "{}{}",
         running.public_url,
-        api::oauth::CALLBACK_PATH
+        api::oauth::flow::CALLBACK_PATH
     ));
     let oauth = running.oauth.start(Default::default()).await?;
     let integrations = &running.integrations;
@@ -48,7 +48,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             integrations
                 .create(
                     DEMO_NAME,
-                    api::integrations::Credential::Token(&owner.token),
+                    api::integrations::credential::Credential::Token(&owner.token),
                     None,
                 )
                 .await?
@@ -83,7 +83,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!();
     let mut demo_repositories = Vec::new();
     for group in integrations.groups(&integration.id).await? {
-        let scope = api::loaders::RepositoryScope {
+        let scope = api::integrations::queries::RepositoryScope {
             integration_id: integration.id.clone(),
             group_id: Some(group.id.clone()),
         };

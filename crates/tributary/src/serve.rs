@@ -20,8 +20,8 @@ pub struct RunningApi {
     /// How browsers and GitHub reach it (OAuth callbacks are built on it).
     pub public_url: String,
     pub api_key: String,
-    pub integrations: api::integrations::Integrations,
-    pub oauth: api::oauth::OAuthFlow,
+    pub integrations: api::integrations::service::Integrations,
+    pub oauth: api::oauth::flow::OAuthFlow,
     pub imports: api::imports::Imports,
     /// The import worker running in this process, if any.
     pub worker: Option<RunningWorker>,

@@ -18,6 +18,7 @@ use metrics::{
 };
 use sea_orm::DatabaseConnection;
 
+use super::loaders::StoreLoader;
 use super::types::Repository;
 use super::{
     analytics_inputs::{PullRequestSetGql, ScopeInput, WorkLogItemKindGql},
@@ -25,8 +26,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, IntoGraphQl},
-    integrations::Integrations,
-    loaders::StoreLoader,
+    integrations::service::Integrations,
 };
 
 const MAX_PAGE: usize = 100;

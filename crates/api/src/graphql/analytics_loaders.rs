@@ -7,7 +7,7 @@ use async_graphql::dataloader::Loader;
 use entity::repository;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-use crate::loaders::StoreLoader;
+use super::loaders::StoreLoader;
 use entity::sql::Sql;
 use metrics::ContributorKey;
 

@@ -14,7 +14,7 @@ use super::types::Repository;
 use crate::{
     error::{ApiError, IntoGraphQl},
     imports::Imports,
-    integrations::Integrations,
+    integrations::service::Integrations,
 };
 
 /// Where an import run stands.

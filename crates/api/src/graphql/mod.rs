@@ -3,8 +3,12 @@
 mod analytics;
 mod analytics_inputs;
 mod analytics_loaders;
+pub mod connection_test;
+pub mod event_types;
 mod import_types;
+mod loaders;
 mod mutation;
+pub mod oauth_types;
 mod query;
 mod subscription;
 mod types;
@@ -12,7 +16,9 @@ mod webhook_types;
 
 use async_graphql::{MergedObject, Schema, dataloader::DataLoader};
 
-use crate::{imports::Imports, integrations::Integrations, loaders::StoreLoader, oauth::OAuthFlow};
+use loaders::StoreLoader;
+
+use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
 pub use mutation::MutationRoot;
 pub use subscription::SubscriptionRoot;

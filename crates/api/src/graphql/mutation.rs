@@ -2,13 +2,14 @@ use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
 use org_hooks::OrgHooks;
 
+use super::connection_test::ConnectionTest;
 use super::import_types::ImportRun;
+use super::oauth_types::{OAuthStart, StartOAuthInput};
 use super::types::{CreateIntegrationInput, Group, Integration, ServicesInput};
 use crate::{
-    connection_test::ConnectionTest,
     imports::Imports,
-    integrations::{Credential, Integrations},
-    oauth::{OAuthFlow, OAuthStart, StartOAuthInput},
+    integrations::{credential::Credential, service::Integrations},
+    oauth::flow::OAuthFlow,
 };
 
 pub struct MutationRoot;
@@ -136,13 +137,10 @@ impl MutationRoot {
         organization: String,
     ) -> Result<Group> {
         Ok(Group(
-            crate::oauth::report_approval_requested(
-                ctx.data::<Integrations>()?,
-                &integration_id,
-                &organization,
-            )
-            .await
-            .gql()?,
+            ctx.data::<Integrations>()?
+                .report_approval_requested(&integration_id, &organization)
+                .await
+                .gql()?,
         ))
     }
 

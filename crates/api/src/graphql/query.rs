@@ -4,8 +4,9 @@ use async_graphql::{Context, ID, Object, Result};
 use async_graphql::connection::{Connection, EmptyFields};
 
 use super::import_types::{ImportRun, ImportRunConnectionFields, import_runs_page};
+use super::oauth_types::OAuthGrantView;
 use super::types::Integration;
-use crate::{imports::Imports, integrations::Integrations};
+use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
 pub struct QueryRoot;
 
@@ -26,15 +27,8 @@ impl QueryRoot {
 
     /// A finished OAuth round trip (its login, scopes and connection test), or null.
     #[graphql(name = "oauthGrant")]
-    async fn oauth_grant(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> Result<Option<crate::oauth::OAuthGrantView>> {
-        ctx.data::<crate::oauth::OAuthFlow>()?
-            .grant(&id)
-            .await
-            .gql()
+    async fn oauth_grant(&self, ctx: &Context<'_>, id: ID) -> Result<Option<OAuthGrantView>> {
+        ctx.data::<OAuthFlow>()?.grant(&id).await.gql()
     }
 
     /// One integration, or null when there is none with this id.

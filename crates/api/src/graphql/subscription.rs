@@ -2,8 +2,9 @@ use async_graphql::{Context, ID, Result, Subscription};
 use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
+use super::event_types::IntegrationEvent;
 use super::import_types::ImportProgressEvent;
-use crate::{events::IntegrationEvent, imports::Imports, integrations::Integrations};
+use crate::{imports::Imports, integrations::service::Integrations};
 
 pub struct SubscriptionRoot;
 

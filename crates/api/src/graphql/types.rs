@@ -10,13 +10,16 @@ use entity::{group, integration, repository};
 use async_graphql::dataloader::DataLoader;
 
 use crate::{
-    connection_test::{
-        ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView, parse_access, parse_role,
-    },
     error::ApiError,
-    integrations::{ServiceChange, ServiceSwitches},
-    loaders::{GroupsOf, RepositoryCount, RepositoryPage, RepositoryScope, StoreLoader},
+    integrations::{
+        group_text::{parse_access, parse_role},
+        queries::RepositoryScope,
+        switches::{ServiceChange, ServiceSwitches},
+    },
 };
+
+use super::connection_test::{ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView};
+use super::loaders::{GroupsOf, RepositoryCount, RepositoryPage, StoreLoader};
 
 /// How an integration authenticates to GitHub.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]

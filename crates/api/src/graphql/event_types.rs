@@ -1,4 +1,5 @@
-//! Changes to integrations, pushed to GraphQL subscribers.
+//! Changes to integrations, as the integrations service publishes them and the
+//! `integrationEvents` subscription pushes them.
 
 use async_graphql::{Enum, SimpleObject};
 use chrono::{DateTime, Utc};

@@ -1,6 +1,6 @@
-//! Webhooks on the API's side: the receiver (`POST /webhooks/github/{integration id}`)
-//! and what the mutations ask of the hooks (reconcile after services or roles change,
-//! remove them before an integration goes).
+//! Where GitHub's webhook deliveries are received: `POST /webhooks/github/{integration
+//! id}`. (The hooks themselves are kept by the `org-hooks` crate; the worker applies
+//! what arrives.)
 //!
 //! The receiver's hot path is one cached lookup of the integration's hook secrets and
 //! a hand-over to the intake, which stores and queues deliveries a batch at a time: it

@@ -1,0 +1,43 @@
+//! What `startOAuth` takes and answers, and a stored OAuth grant as `oauthGrant` shows it.
+
+use async_graphql::{InputObject, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::connection_test::ConnectionTest;
+
+/// What `startOAuth` needs.
+#[derive(InputObject, Default)]
+pub struct StartOAuthInput {
+    /// Where the browser goes after a successful callback, with `oauth_grant_id` added
+    /// to its query; it must be on an allowed origin. Without it, the callback shows a
+    /// small page with the result and the grant id. Failures always show a page.
+    pub redirect_after: Option<String>,
+}
+
+/// Where to send the user's browser.
+#[derive(SimpleObject)]
+#[graphql(name = "OAuthStart")]
+pub struct OAuthStart {
+    /// GitHub's authorize page for Tributary's OAuth app (open it in a pop-up or tab).
+    pub authorize_url: String,
+    /// The state in the URL; GitHub hands it back on the callback, which accepts it once.
+    pub state: String,
+}
+
+/// A finished OAuth round trip, waiting for `createIntegration(input: {oauthGrantId})`.
+#[derive(SimpleObject)]
+#[graphql(name = "OAuthGrant")]
+pub struct OAuthGrantView {
+    /// Give it to `createIntegration(input: {oauthGrantId})`.
+    pub id: async_graphql::ID,
+    /// The GitHub account that authorized Tributary.
+    pub login: String,
+    /// The scopes GitHub granted.
+    pub granted_scopes: Vec<String>,
+    /// The connection test run right after the authorization.
+    pub test: ConnectionTest,
+    /// After this, connect to GitHub again for a new grant.
+    pub expires_at: DateTime<Utc>,
+    /// True once an integration was created from it; a grant is usable once.
+    pub used: bool,
+}

@@ -1,0 +1,26 @@
+//! How a new integration authenticates, as `createIntegration` gives it.
+
+use crate::error::{ApiError, ApiResult};
+
+/// How a new integration authenticates: a pasted token or a finished OAuth round trip.
+#[derive(Clone, Copy, Debug)]
+pub enum Credential<'a> {
+    Token(&'a str),
+    OAuthGrant(&'a str),
+}
+
+impl<'a> Credential<'a> {
+    /// Exactly one of the two inputs.
+    pub fn from_input(token: Option<&'a str>, oauth_grant_id: Option<&'a str>) -> ApiResult<Self> {
+        match (token, oauth_grant_id) {
+            (Some(token), None) => Ok(Credential::Token(token)),
+            (None, Some(grant)) => Ok(Credential::OAuthGrant(grant)),
+            (None, None) => Err(ApiError::BadInput(
+                "give the integration a credential: `token` (a classic personal access token) or `oauthGrantId` (from connecting to GitHub with OAuth)".into(),
+            )),
+            (Some(_), Some(_)) => Err(ApiError::BadInput(
+                "give either `token` or `oauthGrantId`, not both".into(),
+            )),
+        }
+    }
+}

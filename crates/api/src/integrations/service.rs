@@ -1,0 +1,370 @@
+//! The integrations service: creates integrations, tests and replaces their tokens,
+//! switches their services, renames, refreshes and deletes them, and tells
+//! subscribers. GraphQL resolvers are thin calls into this.
+
+use chrono::Utc;
+use entity::{group, integration, repository};
+use github::{ConnectionReport, GithubClient, Token};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryOrder, TransactionTrait,
+};
+use tokio::sync::broadcast;
+
+use super::{
+    approval,
+    credential::Credential,
+    group_listing::read_groups,
+    group_store::write_groups,
+    queries::{self, RepositoryScope},
+    switches::{ServiceChange, ServiceSwitches},
+};
+use crate::{
+    crypto::SecretBox,
+    error::{ApiError, ApiResult},
+    graphql::connection_test::ConnectionTest,
+    graphql::event_types::{IntegrationEvent, IntegrationEventKind},
+    oauth::grants::{open_grant, spend_grant},
+};
+
+#[derive(Clone)]
+pub struct Integrations {
+    db: DatabaseConnection,
+    github: GithubClient,
+    secrets: SecretBox,
+    events: broadcast::Sender<IntegrationEvent>,
+}
+
+const NAME_LIMIT: usize = 100;
+
+fn valid_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ApiError::BadInput("the integration needs a name".into()));
+    }
+    if name.chars().count() > NAME_LIMIT {
+        return Err(ApiError::BadInput(format!(
+            "the name is longer than {NAME_LIMIT} characters"
+        )));
+    }
+    Ok(name.to_string())
+}
+
+impl Integrations {
+    pub fn new(db: DatabaseConnection, github: GithubClient, secrets: SecretBox) -> Self {
+        let (events, _) = broadcast::channel(256);
+        Integrations {
+            db,
+            github,
+            secrets,
+            events,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn github(&self) -> &GithubClient {
+        &self.github
+    }
+
+    pub fn secrets(&self) -> &SecretBox {
+        &self.secrets
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<IntegrationEvent> {
+        self.events.subscribe()
+    }
+
+    fn publish(&self, integration_id: &str, kind: IntegrationEventKind) {
+        // No subscriber is not an error.
+        let _ = self.events.send(IntegrationEvent {
+            integration_id: integration_id.to_string(),
+            kind,
+            at: Utc::now(),
+        });
+    }
+
+    /// Tests a token and stores nothing.
+    pub async fn test_token(&self, token: &str) -> ConnectionTest {
+        ConnectionTest::from(&self.github.test_connection(&Token::new(token)).await)
+    }
+
+    pub async fn create(
+        &self,
+        name: &str,
+        credential: Credential<'_>,
+        services: Option<ServiceChange>,
+    ) -> ApiResult<integration::Model> {
+        let name = valid_name(name)?;
+        let (token, auth_kind, grant) = match credential {
+            Credential::Token(token) => (Token::new(token), "TOKEN", None),
+            Credential::OAuthGrant(id) => (
+                open_grant(&self.db, &self.secrets, id).await?,
+                "OAUTH",
+                Some(id),
+            ),
+        };
+        let report = self.github.test_connection(&token).await;
+        let test = ConnectionTest::from(&report);
+        if !test.ok {
+            return Err(ApiError::ConnectionFailed(test.message));
+        }
+        let available = ServiceSwitches::all_of(&test.available_services);
+        let switches = match services {
+            // Unnamed services default to on where the token allows them.
+            Some(change) => available.apply(change),
+            None => available,
+        };
+        switches.check_against(&test)?;
+        let account = report
+            .account
+            .clone()
+            .ok_or_else(|| ApiError::ConnectionFailed(test.message.clone()))?;
+        // Everything GitHub has to say is read before anything is written, so that a
+        // failure half-way leaves no integration without its groups.
+        let listing = read_groups(&self.github, &token, &report).await?;
+        let now = Utc::now();
+        let id = uuid::Uuid::new_v4().to_string();
+        let model = integration::ActiveModel {
+            id: Set(id),
+            name: Set(name),
+            auth_kind: Set(auth_kind.into()),
+            token_ciphertext: Set(self.secrets.seal(token.expose())),
+            login: Set(account.login.clone()),
+            account_id: Set(account.database_id),
+            granted_scopes: Set(test.granted_scopes.join(", ")),
+            repos_enabled: Set(switches.repos),
+            pull_requests_enabled: Set(switches.pull_requests),
+            tickets_enabled: Set(switches.tickets),
+            webhooks_enabled: Set(switches.webhooks),
+            last_test_ok: Set(test.ok),
+            last_test: Set(serde_json::to_string(&test).map_err(anyhow::Error::from)?),
+            last_tested_at: Set(now),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let txn = self.db.begin().await?;
+        if let Some(grant) = grant {
+            spend_grant(&txn, grant).await?;
+        }
+        let model = model.insert(&txn).await?;
+        write_groups(&txn, &model.id, &listing).await?;
+        txn.commit().await?;
+        tracing::info!(integration = %model.id, login = %model.login, "integration created");
+        self.publish(&model.id, IntegrationEventKind::Created);
+        Ok(model)
+    }
+
+    pub async fn get(&self, id: &str) -> ApiResult<integration::Model> {
+        integration::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                what: "integration",
+                id: id.to_string(),
+            })
+    }
+
+    pub async fn list(&self) -> ApiResult<Vec<integration::Model>> {
+        Ok(integration::Entity::find()
+            .order_by_asc(integration::Column::CreatedAt)
+            .all(&self.db)
+            .await?)
+    }
+
+    /// The integration's token, opened.
+    pub(crate) fn token_of(&self, model: &integration::Model) -> ApiResult<Token> {
+        Ok(Token::new(self.secrets.open(&model.token_ciphertext)?))
+    }
+
+    /// Re-tests the stored token and records the result.
+    pub async fn test_connection(&self, id: &str) -> ApiResult<ConnectionTest> {
+        let model = self.get(id).await?;
+        let token = self.token_of(&model)?;
+        let report = self.github.test_connection(&token).await;
+        let test = ConnectionTest::from(&report);
+        record_test(&self.db, &self.secrets, model, &test, None).await?;
+        self.publish(id, IntegrationEventKind::ConnectionTested);
+        Ok(test)
+    }
+
+    /// Replaces the token if the new one passes the test (a refreshed token needs its
+    /// SSO authorization again, which the test re-checks); a failing one is not stored.
+    pub async fn update_token(&self, id: &str, token: &str) -> ApiResult<ConnectionTest> {
+        let model = self.get(id).await?;
+        let token = Token::new(token);
+        let report = self.github.test_connection(&token).await;
+        let test = ConnectionTest::from(&report);
+        if !test.ok {
+            return Ok(test);
+        }
+        if let Some(account) = &report.account
+            && account.database_id != model.account_id
+        {
+            return Err(ApiError::BadInput(format!(
+                "the new token belongs to {}, but this integration connects {}; create a new integration for another account",
+                account.login, model.login
+            )));
+        }
+        self.store_test_and_groups(model, &test, &token, &report, true)
+            .await?;
+        self.publish(id, IntegrationEventKind::ConnectionTested);
+        Ok(test)
+    }
+
+    pub async fn set_services(
+        &self,
+        id: &str,
+        change: ServiceChange,
+    ) -> ApiResult<integration::Model> {
+        let model = self.get(id).await?;
+        let switches = ServiceSwitches::of(&model).apply(change);
+        let test: ConnectionTest =
+            serde_json::from_str(&model.last_test).map_err(anyhow::Error::from)?;
+        switches.check_against(&test)?;
+        let mut active: integration::ActiveModel = model.into();
+        active.repos_enabled = Set(switches.repos);
+        active.pull_requests_enabled = Set(switches.pull_requests);
+        active.tickets_enabled = Set(switches.tickets);
+        active.webhooks_enabled = Set(switches.webhooks);
+        active.updated_at = Set(Utc::now());
+        let model = active.update(&self.db).await?;
+        self.publish(id, IntegrationEventKind::Updated);
+        Ok(model)
+    }
+
+    pub async fn rename(&self, id: &str, name: &str) -> ApiResult<integration::Model> {
+        let name = valid_name(name)?;
+        let mut active: integration::ActiveModel = self.get(id).await?.into();
+        active.name = Set(name);
+        active.updated_at = Set(Utc::now());
+        let model = active.update(&self.db).await?;
+        self.publish(id, IntegrationEventKind::Updated);
+        Ok(model)
+    }
+
+    /// Re-reads the account's organizations, roles and repositories from GitHub.
+    pub async fn refresh_groups(&self, id: &str) -> ApiResult<integration::Model> {
+        let model = self.get(id).await?;
+        let token = self.token_of(&model)?;
+        let report = self.github.test_connection(&token).await;
+        let test = ConnectionTest::from(&report);
+        if !test.ok {
+            record_test(&self.db, &self.secrets, model, &test, None).await?;
+            self.publish(id, IntegrationEventKind::ConnectionTested);
+            return Err(ApiError::ConnectionFailed(test.message));
+        }
+        let model = self
+            .store_test_and_groups(model, &test, &token, &report, false)
+            .await?;
+        self.publish(id, IntegrationEventKind::GroupsRefreshed);
+        Ok(model)
+    }
+
+    /// Records that a member asked the owners of `organization` to approve Tributary.
+    pub async fn report_approval_requested(
+        &self,
+        integration_id: &str,
+        organization: &str,
+    ) -> ApiResult<group::Model> {
+        self.get(integration_id).await?;
+        approval::record_request(&self.db, integration_id, organization).await
+    }
+
+    pub async fn delete(&self, id: &str) -> ApiResult<bool> {
+        let deleted = integration::Entity::delete_by_id(id.to_string())
+            .exec(&self.db)
+            .await?
+            .rows_affected
+            > 0;
+        if deleted {
+            self.publish(id, IntegrationEventKind::Deleted);
+        }
+        Ok(deleted)
+    }
+
+    /// The groups of an integration, in the order the API lists them.
+    pub async fn groups(&self, integration_id: &str) -> ApiResult<Vec<group::Model>> {
+        queries::groups_of(&self.db, &[integration_id])
+            .await
+            .map_err(database)
+    }
+
+    /// One page of an integration's repositories (or of one of its groups), in the order
+    /// the API lists them.
+    pub async fn repositories(
+        &self,
+        scope: RepositoryScope,
+        offset: u64,
+        limit: u64,
+    ) -> ApiResult<Vec<repository::Model>> {
+        Ok(
+            queries::repository_pages(&self.db, &[&scope], offset, limit)
+                .await
+                .map_err(database)?
+                .into_iter()
+                .filter(|(found, _)| *found == scope)
+                .map(|(_, row)| row)
+                .collect(),
+        )
+    }
+
+    /// Reads the groups from GitHub, then keeps the test (with `token` sealed when it is
+    /// new) and the groups in one transaction: all of it, or nothing.
+    async fn store_test_and_groups(
+        &self,
+        model: integration::Model,
+        test: &ConnectionTest,
+        token: &Token,
+        report: &ConnectionReport,
+        token_is_new: bool,
+    ) -> ApiResult<integration::Model> {
+        let listing = read_groups(&self.github, token, report).await?;
+        let txn = self.db.begin().await?;
+        let id = model.id.clone();
+        let model = record_test(
+            &txn,
+            &self.secrets,
+            model,
+            test,
+            token_is_new.then_some(token),
+        )
+        .await?;
+        write_groups(&txn, &id, &listing).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+}
+
+/// Keeps a connection test's result (and a new token, sealed) on the integration.
+async fn record_test(
+    db: &impl ConnectionTrait,
+    secrets: &SecretBox,
+    model: integration::Model,
+    test: &ConnectionTest,
+    new_token: Option<&Token>,
+) -> ApiResult<integration::Model> {
+    let mut active: integration::ActiveModel = model.into();
+    let now = Utc::now();
+    active.last_test_ok = Set(test.ok);
+    active.last_test = Set(serde_json::to_string(test).map_err(anyhow::Error::from)?);
+    active.last_tested_at = Set(now);
+    active.updated_at = Set(now);
+    if test.ok {
+        active.granted_scopes = Set(test.granted_scopes.join(", "));
+    }
+    if let Some(token) = new_token {
+        active.token_ciphertext = Set(secrets.seal(token.expose()));
+        // Only updateToken brings a new token, and it is pasted: an OAuth integration
+        // given a personal access token is a token integration from then on.
+        active.auth_kind = Set("TOKEN".into());
+    }
+    Ok(active.update(db).await?)
+}
+
+/// A store error as the loaders answered it before: internal, with the database's words.
+fn database(error: sea_orm::DbErr) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("database: {error}"))
+}

@@ -1,0 +1,181 @@
+//! The OAuth flow's settings and its start: `startOAuth` checks where the browser may
+//! go after, issues a state and answers GitHub's authorize URL.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use github::{GithubClient, OAuthApp, OAuthError};
+use sea_orm::DatabaseConnection;
+
+use super::{grants, states};
+use crate::{
+    crypto::SecretBox,
+    error::{ApiError, ApiResult},
+    graphql::oauth_types::{OAuthGrantView, OAuthStart, StartOAuthInput},
+};
+
+/// The path GitHub sends the browser back to, under `TRIBUTARY_PUBLIC_URL`.
+pub const CALLBACK_PATH: &str = "/oauth/github/callback";
+
+/// Tributary's OAuth app on GitHub, and how long its states and grants live.
+#[derive(Clone)]
+pub struct OAuthSettings {
+    pub client_id: Option<String>,
+    /// No `Debug` here, so that the secret cannot reach a log.
+    pub client_secret: Option<String>,
+    pub github_web_url: String,
+    /// Origins `startOAuth`'s `redirectAfter` may use besides the public URL's.
+    pub allowed_redirect_origins: Vec<String>,
+    pub state_ttl: std::time::Duration,
+    pub grant_ttl: std::time::Duration,
+}
+
+#[derive(Clone)]
+pub struct OAuthFlow {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    app: Result<OAuthApp, OAuthError>,
+    allowed_origins: Vec<url::Origin>,
+    state_ttl: chrono::Duration,
+    grant_ttl: chrono::Duration,
+    db: DatabaseConnection,
+    github: GithubClient,
+    secrets: SecretBox,
+}
+
+impl OAuthFlow {
+    /// `public_url` is how browsers reach this server (the bound address when not configured).
+    pub fn new(
+        settings: &OAuthSettings,
+        public_url: &str,
+        db: DatabaseConnection,
+        github: GithubClient,
+        secrets: SecretBox,
+    ) -> anyhow::Result<Self> {
+        let redirect_url = format!("{}{CALLBACK_PATH}", public_url.trim_end_matches('/'));
+        let app = OAuthApp::new(
+            settings.client_id.as_deref(),
+            settings.client_secret.as_deref(),
+            &settings.github_web_url,
+            &redirect_url,
+        );
+        let mut allowed_origins = vec![origin_of(public_url).ok_or_else(|| {
+            anyhow::anyhow!("TRIBUTARY_PUBLIC_URL is not an absolute URL: {public_url}")
+        })?];
+        for entry in &settings.allowed_redirect_origins {
+            let entry = entry.trim();
+            if entry.is_empty() {
+                continue;
+            }
+            allowed_origins.push(origin_of(entry).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS: {entry} is not an origin such as https://app.example.com"
+                )
+            })?);
+        }
+        Ok(OAuthFlow {
+            inner: Arc::new(Inner {
+                app,
+                allowed_origins,
+                state_ttl: chrono::Duration::from_std(settings.state_ttl)?,
+                grant_ttl: chrono::Duration::from_std(settings.grant_ttl)?,
+                db,
+                github,
+                secrets,
+            }),
+        })
+    }
+
+    /// The app, or why it is not configured.
+    pub(super) fn app(&self) -> ApiResult<&OAuthApp> {
+        self.inner
+            .app
+            .as_ref()
+            .map_err(|e| ApiError::BadInput(e.to_string()))
+    }
+
+    pub(super) fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    pub(super) fn github(&self) -> &GithubClient {
+        &self.inner.github
+    }
+
+    pub(super) fn secrets(&self) -> &SecretBox {
+        &self.inner.secrets
+    }
+
+    /// How long a state answers a callback.
+    pub(super) fn state_ttl(&self) -> chrono::Duration {
+        self.inner.state_ttl
+    }
+
+    /// How long a stored grant can be spent.
+    pub(super) fn grant_ttl(&self) -> chrono::Duration {
+        self.inner.grant_ttl
+    }
+
+    /// Refuses anything but an absolute URL on an allowed origin (compared as scheme,
+    /// host and port, never as a prefix).
+    fn check_redirect_after(&self, target: &str) -> ApiResult<()> {
+        match origin_of(target) {
+            Some(origin) if self.inner.allowed_origins.contains(&origin) => Ok(()),
+            _ => Err(ApiError::BadInput(format!(
+                "redirectAfter {target} is not on an allowed origin; allowed are {}. Add the product's origin to TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS.",
+                self.inner
+                    .allowed_origins
+                    .iter()
+                    .map(|o| o.ascii_serialization())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    pub async fn start(&self, input: StartOAuthInput) -> ApiResult<OAuthStart> {
+        let app = self.app()?;
+        self.purge_stale().await?;
+        let redirect_after = input
+            .redirect_after
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        if let Some(target) = &redirect_after {
+            self.check_redirect_after(target)?;
+        }
+        let request = app.authorize(&github::scopes::REQUIRED_SCOPES);
+        states::issue(
+            self.db(),
+            self.secrets(),
+            &request.state,
+            &request.pkce_verifier,
+            redirect_after,
+        )
+        .await?;
+        Ok(OAuthStart {
+            authorize_url: request.url,
+            state: request.state,
+        })
+    }
+
+    /// Drops states and grants a day past any use: a grant still holds a sealed token.
+    /// Younger ones stay, so a late callback or grant is told it expired rather than unknown.
+    async fn purge_stale(&self) -> ApiResult<()> {
+        let day_ago = Utc::now() - chrono::Duration::days(1);
+        states::purge(self.db(), day_ago - self.inner.state_ttl).await?;
+        grants::purge(self.db(), day_ago).await
+    }
+
+    /// A stored grant, for `oauthGrant`.
+    pub async fn grant(&self, id: &str) -> ApiResult<Option<OAuthGrantView>> {
+        grants::view(self.db(), id).await
+    }
+}
+
+fn origin_of(url: &str) -> Option<url::Origin> {
+    let parsed = url::Url::parse(url).ok()?;
+    let origin = parsed.origin();
+    origin.is_tuple().then_some(origin)
+}

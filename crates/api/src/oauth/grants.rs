@@ -1,0 +1,117 @@
+//! OAuth grants: what a finished callback stores (the token, sealed, and its connection
+//! test) until `createIntegration` spends it, once, before it expires.
+
+use chrono::{DateTime, Utc};
+use entity::oauth_grant;
+use github::{Token, connection::Account};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, sea_query::Expr,
+};
+
+use crate::{
+    crypto::SecretBox,
+    error::{ApiError, ApiResult},
+    graphql::connection_test::ConnectionTest,
+    graphql::oauth_types::OAuthGrantView,
+};
+
+/// Keeps a grant for the account that authorized Tributary, usable for `ttl`.
+pub(super) async fn store(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    token: &Token,
+    account: &Account,
+    test: &ConnectionTest,
+    ttl: chrono::Duration,
+) -> anyhow::Result<oauth_grant::Model> {
+    let now = Utc::now();
+    Ok(oauth_grant::ActiveModel {
+        id: Set(uuid::Uuid::new_v4().to_string()),
+        token_ciphertext: Set(secrets.seal(token.expose())),
+        login: Set(account.login.clone()),
+        account_id: Set(account.database_id),
+        granted_scopes: Set(test.granted_scopes.join(", ")),
+        test: Set(serde_json::to_string(test)?),
+        created_at: Set(now),
+        expires_at: Set(now + ttl),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A grant as `oauthGrant` shows it, or `None` when there is none with this id.
+pub async fn view(db: &DatabaseConnection, id: &str) -> ApiResult<Option<OAuthGrantView>> {
+    let Some(grant) = oauth_grant::Entity::find_by_id(id.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(OAuthGrantView {
+        id: async_graphql::ID(grant.id.clone()),
+        granted_scopes: github::scopes::parse_scope_header(&grant.granted_scopes),
+        test: serde_json::from_str(&grant.test).map_err(anyhow::Error::from)?,
+        expires_at: grant.expires_at,
+        used: grant.used_at.is_some(),
+        login: grant.login,
+    }))
+}
+
+/// The token of an unused, unexpired grant (checked again when it is spent).
+pub async fn open_grant(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    id: &str,
+) -> ApiResult<Token> {
+    let grant = oauth_grant::Entity::find_by_id(id.to_string())
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            what: "OAuth grant",
+            id: id.to_string(),
+        })?;
+    if grant.used_at.is_some() {
+        return Err(ApiError::BadInput(format!(
+            "OAuth grant {id} was used already; a grant creates one integration. Connect to GitHub again for a new one."
+        )));
+    }
+    if grant.expires_at < Utc::now() {
+        return Err(ApiError::BadInput(format!(
+            "OAuth grant {id} expired at {}; connect to GitHub again for a new one.",
+            grant.expires_at.to_rfc3339()
+        )));
+    }
+    Ok(Token::new(secrets.open(&grant.token_ciphertext)?))
+}
+
+/// Marks the grant used inside the transaction that creates the integration, so a
+/// failed creation leaves it usable and two racing creations cannot both spend it.
+pub async fn spend_grant(db: &impl ConnectionTrait, id: &str) -> ApiResult<()> {
+    let now = Utc::now();
+    let spent = oauth_grant::Entity::update_many()
+        .col_expr(oauth_grant::Column::UsedAt, Expr::value(now))
+        .filter(oauth_grant::Column::Id.eq(id))
+        .filter(oauth_grant::Column::UsedAt.is_null())
+        .filter(oauth_grant::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if spent == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::BadInput(format!(
+            "OAuth grant {id} was used or expired meanwhile; connect to GitHub again for a new one."
+        )))
+    }
+}
+
+/// Drops the grants that expired before `cutoff`: each still holds a sealed token.
+pub(super) async fn purge(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> ApiResult<()> {
+    oauth_grant::Entity::delete_many()
+        .filter(oauth_grant::Column::ExpiresAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! The states `startOAuth` issues: each holds the sealed PKCE verifier and where the
+//! browser goes after, and answers one callback. They are kept hashed, so the table
+//! alone cannot answer a callback.
+
+use chrono::{DateTime, Utc};
+use entity::oauth_state;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, sea_query::Expr,
+};
+
+use crate::crypto::SecretBox;
+
+/// Stores a new state with its PKCE verifier sealed.
+pub(super) async fn issue(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    state: &str,
+    pkce_verifier: &str,
+    redirect_after: Option<String>,
+) -> Result<(), DbErr> {
+    oauth_state::ActiveModel {
+        state: Set(state_key(state)),
+        pkce_verifier_ciphertext: Set(secrets.seal(pkce_verifier)),
+        redirect_after: Set(redirect_after),
+        created_at: Set(Utc::now()),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The state as issued, used or not.
+pub(super) async fn find(
+    db: &DatabaseConnection,
+    state: &str,
+) -> Result<Option<oauth_state::Model>, DbErr> {
+    oauth_state::Entity::find_by_id(state_key(state))
+        .one(db)
+        .await
+}
+
+/// Marks the state used at `now`; false when it was used already. A conditional update, so two
+/// callbacks racing cannot both win.
+pub(super) async fn spend(
+    db: &DatabaseConnection,
+    state: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    Ok(oauth_state::Entity::update_many()
+        .col_expr(oauth_state::Column::UsedAt, Expr::value(now))
+        .filter(oauth_state::Column::State.eq(state_key(state)))
+        .filter(oauth_state::Column::UsedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// Drops the states issued before `cutoff`.
+pub(super) async fn purge(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Result<(), DbErr> {
+    oauth_state::Entity::delete_many()
+        .filter(oauth_state::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn state_key(state: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(state.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
