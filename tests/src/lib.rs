@@ -346,7 +346,11 @@ impl TestAppBuilder {
             public_url: Some(api.public_url.clone()),
             ..config
         };
-        sim_handle.default_oauth_app(&format!("{}{}", api.public_url, api::oauth::flow::CALLBACK_PATH));
+        sim_handle.default_oauth_app(&format!(
+            "{}{}",
+            api.public_url,
+            api::oauth::flow::CALLBACK_PATH
+        ));
         if self.separate_worker {
             api.worker = Some(start_worker(&config).await);
         }

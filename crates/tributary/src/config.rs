@@ -228,24 +228,42 @@ impl Keys {
     }
 }
 
+/// Reads the key file, or creates it. Processes starting together in one directory
+/// (`serve` and its workers) all end with the same keys: the file appears whole or not
+/// at all (written aside, then linked into place, which fails rather than replace a
+/// file another process linked first), and a process that loses reads the winner's.
 fn load_or_create(path: &Path) -> anyhow::Result<KeyFile> {
-    if path.exists() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        return serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a Tributary key file", path.display()));
+    if let Some(keys) = read_key_file(path)? {
+        return Ok(keys);
     }
     let keys = KeyFile {
         api_key: generate_api_key(),
         encryption_key: SecretBox::generate_key(),
     };
-    write_owner_only(path, &serde_json::to_string_pretty(&keys)?)?;
-    tracing::warn!(
-        api_key = %keys.api_key,
-        file = %path.display(),
-        "generated an API key and an encryption key at first start; the API key is shown only this once (clients send it as `Authorization: Bearer <key>`)"
-    );
-    Ok(keys)
+    match create_owner_only(path, &serde_json::to_string_pretty(&keys)?) {
+        Ok(()) => {
+            tracing::warn!(
+                api_key = %keys.api_key,
+                file = %path.display(),
+                "generated an API key and an encryption key at first start; the API key is shown only this once (clients send it as `Authorization: Bearer <key>`)"
+            );
+            Ok(keys)
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => read_key_file(path)?
+            .with_context(|| format!("{} vanished as it was created", path.display())),
+        Err(error) => Err(error).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+fn read_key_file(path: &Path) -> anyhow::Result<Option<KeyFile>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .with_context(|| format!("{} is not a Tributary key file", path.display()))
 }
 
 pub fn generate_api_key() -> String {
@@ -257,8 +275,17 @@ pub fn generate_api_key() -> String {
     )
 }
 
-fn write_owner_only(path: &Path, contents: &str) -> anyhow::Result<()> {
+/// Creates `path` with `contents`, readable by its owner only, unless it exists
+/// (`AlreadyExists`). The contents go to a file of their own first and are then hard
+/// linked into place: a link never replaces an existing file, and readers never see a
+/// half-written one.
+fn create_owner_only(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
+    let aside = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        uuid::Uuid::new_v4()
+    ));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -266,11 +293,13 @@ fn write_owner_only(path: &Path, contents: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(contents.as_bytes())?;
-    Ok(())
+    let written = options.open(&aside).and_then(|mut file| {
+        file.write_all(contents.as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&aside, path));
+    let _ = std::fs::remove_file(&aside);
+    linked
 }
 
 #[cfg(test)]
@@ -339,6 +368,25 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn processes_starting_together_share_one_key_file() {
+        let dir = std::env::temp_dir().join(format!("tributary-keys-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("tributary-keys.json");
+        let starts: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || load_or_create(&path).unwrap().api_key)
+            })
+            .collect();
+        let keys: Vec<String> = starts.into_iter().map(|t| t.join().unwrap()).collect();
+        assert!(keys.iter().all(|key| *key == keys[0]), "{keys:?}");
+        assert_eq!(read_key_file(&path).unwrap().unwrap().api_key, keys[0]);
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the key file remains");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
