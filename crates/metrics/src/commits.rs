@@ -2,19 +2,20 @@
 //! days (see [`super::days`]); one row per contributor comes back.
 
 use entity::sql::{Sql, sum_bigint};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 
 use crate::{
-    contributors::{ContributorKey, commit_contributor},
+    contributors::{ContributorKey, StoredContributor},
     scope::Scope,
 };
 
 /// One contributor's commits in the range.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, FromQueryResult)]
 pub struct ContributorCommits {
     /// Local days with at least one commit.
     pub coding_days: i64,
     pub commits: i64,
+    #[sea_orm(from_alias = "merges")]
     pub merge_commits: i64,
     pub additions: i64,
     pub deletions: i64,
@@ -53,6 +54,15 @@ impl CommitFigures {
         let active = self.contributors.len();
         (active > 0).then(|| self.total.coding_days as f64 / self.weeks() / active as f64)
     }
+}
+
+/// A row of [`figures`]: one contributor and their commits in the range.
+#[derive(FromQueryResult)]
+struct CommitsOfContributor {
+    #[sea_orm(nested)]
+    contributor: StoredContributor,
+    #[sea_orm(nested)]
+    commits: ContributorCommits,
 }
 
 /// One statement: the database groups the range's commits by contributor (resolved
@@ -96,32 +106,20 @@ pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitF
         _ => sql.push(" GROUP BY c.contributor, c.contributor_is_login"),
     };
     let mut total = ContributorCommits::default();
-    let mut contributors = db
-        .query_all_raw(sql.statement())
+    let mut contributors = CommitsOfContributor::find_by_statement(sql.statement())
+        .all(db)
         .await?
-        .iter()
+        .into_iter()
         .map(|row| {
-            let figures = ContributorCommits {
-                coding_days: row.try_get("", "coding_days")?,
-                commits: row.try_get("", "commits")?,
-                merge_commits: row.try_get("", "merges")?,
-                additions: row.try_get("", "additions")?,
-                deletions: row.try_get("", "deletions")?,
-            };
+            let figures = row.commits;
             total.coding_days += figures.coding_days;
             total.commits += figures.commits;
             total.merge_commits += figures.merge_commits;
             total.additions += figures.additions;
             total.deletions += figures.deletions;
-            Ok((
-                commit_contributor(
-                    row.try_get("", "contributor")?,
-                    row.try_get("", "contributor_is_login")?,
-                ),
-                figures,
-            ))
+            (ContributorKey::from(row.contributor), figures)
         })
-        .collect::<Result<Vec<_>, DbErr>>()?;
+        .collect::<Vec<_>>();
     contributors.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(CommitFigures {
         days: scope.days(),

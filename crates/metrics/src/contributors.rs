@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use entity::sql::Sql;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult};
 
 use crate::bots::is_bot_login;
 
@@ -76,13 +76,34 @@ impl Selection {
     }
 }
 
-/// A commit's contributor, from its stored resolution.
-pub fn commit_contributor(contributor: String, is_login: bool) -> ContributorKey {
-    if is_login {
-        ContributorKey::Login(contributor)
-    } else {
-        ContributorKey::Email(contributor)
+/// A contributor as a row carries it: a commit's stored resolution (the store fills
+/// these two columns of `commits`), or an account's login with `contributor_is_login`
+/// true (the Work log's other sources).
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct StoredContributor {
+    /// The login, or the e-mail of a commit author GitHub linked to no account.
+    pub contributor: String,
+    pub contributor_is_login: bool,
+}
+
+impl From<StoredContributor> for ContributorKey {
+    fn from(stored: StoredContributor) -> Self {
+        if stored.contributor_is_login {
+            ContributorKey::Login(stored.contributor)
+        } else {
+            ContributorKey::Email(stored.contributor)
+        }
     }
+}
+
+/// One row of a batched lookup: a `SELECT CAST(i AS BIGINT) AS position, (…) AS found`
+/// per key asked, joined by `UNION ALL`, each subquery one index probe.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct LookupAnswer {
+    /// The key's index in the batch.
+    pub position: i64,
+    /// What the probe found for it, if anything.
+    pub found: Option<String>,
 }
 
 /// Lists bound in one statement stay far below SQLite's parameter limit.
@@ -109,12 +130,14 @@ pub async fn email_links(
             .bind(integration_id.to_string())
             .push(" AND author_email = ")
             .bind(email.clone())
-            .push(" AND author_login IS NOT NULL ORDER BY author_login LIMIT 1) AS login");
+            .push(" AND author_login IS NOT NULL ORDER BY author_login LIMIT 1) AS found");
         }
-        for row in db.query_all_raw(sql.statement()).await? {
-            let position: i64 = row.try_get("", "position")?;
-            if let Some(login) = row.try_get::<Option<String>>("", "login")? {
-                found.insert(chunk[position as usize].clone(), login);
+        for answer in LookupAnswer::find_by_statement(sql.statement())
+            .all(db)
+            .await?
+        {
+            if let Some(login) = answer.found {
+                found.insert(chunk[answer.position as usize].clone(), login);
             }
         }
     }

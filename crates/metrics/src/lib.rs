@@ -9,7 +9,8 @@
 //!   upsert counts at once) and stored beside it; `refresh_stale` at start.
 //! - `contributors` and `bots`: who an action counts for, and who is a bot.
 //! - `scope`, `days`: the filters every query takes, and local days in SQL.
-//! - `pull_requests`, `commits`, `work_log`: the read queries behind `api`'s GraphQL.
+//! - `pull_requests`, `commits`, `work_log`: the read queries behind `api`'s GraphQL,
+//!   each reading its rows into a `FromQueryResult` struct (`count`: a count's row).
 //!
 //! Two rules from the seed hold everywhere here: no query reads the `reactions` table
 //! (a 👍 on a pull request or a comment changes nothing), while a comment counts
@@ -19,6 +20,7 @@
 pub mod bots;
 pub mod commits;
 pub mod contributors;
+pub mod count;
 pub mod days;
 pub mod pull_request_figures;
 pub mod pull_request_timeline;

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::pull_request_figures;
 use entity::sql::{Sql, sum_bigint};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter};
 
 use crate::{
-    bots::GHOST, pull_request_figures::figures_of, pull_request_timeline::Figures, scope::Scope,
+    bots::GHOST, count::Count, pull_request_figures::figures_of, pull_request_timeline::Figures,
+    scope::Scope,
 };
 
 /// Which pull requests a query counts.
@@ -32,38 +33,45 @@ impl PullRequestSet {
     }
 }
 
-#[derive(Clone, Debug)]
+/// A selected pull request. `author` and `size` are not columns: [`SelectedPullRequest`]
+/// reads the rest and computes them.
+#[derive(Clone, Debug, FromQueryResult)]
 pub struct PullRequestRow {
     pub node_id: String,
     pub repository_id: String,
     pub number: i64,
     pub title: String,
     pub state: String,
+    /// The author's login, `ghost` for a deleted account.
+    #[sea_orm(skip)]
     pub author: String,
     pub author_is_bot: bool,
     pub created_at: DateTime<Utc>,
     pub merged_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Additions + deletions.
+    #[sea_orm(skip)]
     pub size: i64,
 }
 
-impl PullRequestRow {
-    fn read(row: &QueryResult) -> Result<Self, DbErr> {
-        Ok(PullRequestRow {
-            node_id: row.try_get("", "node_id")?,
-            repository_id: row.try_get("", "repository_id")?,
-            number: row.try_get("", "number")?,
-            title: row.try_get("", "title")?,
-            state: row.try_get("", "state")?,
-            author: row
-                .try_get::<Option<String>>("", "author_login")?
-                .unwrap_or_else(|| GHOST.to_string()),
-            author_is_bot: row.try_get("", "author_is_bot")?,
-            created_at: row.try_get("", "created_at")?,
-            merged_at: row.try_get("", "merged_at")?,
-            closed_at: row.try_get("", "closed_at")?,
-            size: row.try_get::<i64>("", "additions")? + row.try_get::<i64>("", "deletions")?,
-        })
+/// A row of [`list`]: the pull request's columns, with the author's login (none for a
+/// deleted account) and the line counts its `author` and `size` come from.
+#[derive(FromQueryResult)]
+struct SelectedPullRequest {
+    #[sea_orm(nested)]
+    pull_request: PullRequestRow,
+    author_login: Option<String>,
+    additions: i64,
+    deletions: i64,
+}
+
+impl From<SelectedPullRequest> for PullRequestRow {
+    fn from(selected: SelectedPullRequest) -> Self {
+        PullRequestRow {
+            author: selected.author_login.unwrap_or_else(|| GHOST.to_string()),
+            size: selected.additions + selected.deletions,
+            ..selected.pull_request
+        }
     }
 }
 
@@ -85,12 +93,10 @@ pub async fn count(
     set: PullRequestSet,
 ) -> Result<i64, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
-    sql.push("SELECT COUNT(*) AS n");
+    sql.push("SELECT COUNT(*) AS total");
     from_selected(&mut sql, scope, set);
-    let row = db.query_one_raw(sql.statement()).await?;
-    row.map(|r| r.try_get::<i64>("", "n"))
-        .transpose()
-        .map(|n| n.unwrap_or(0))
+    let count = Count::find_by_statement(sql.statement()).one(db).await?;
+    Ok(count.map_or(0, |count| count.total))
 }
 
 /// Newest first; `window` = (offset, limit), or every one.
@@ -116,11 +122,12 @@ pub async fn list(
             .push(" OFFSET ")
             .bind(offset as i64);
     }
-    db.query_all_raw(sql.statement())
+    Ok(SelectedPullRequest::find_by_statement(sql.statement())
+        .all(db)
         .await?
-        .iter()
-        .map(PullRequestRow::read)
-        .collect()
+        .into_iter()
+        .map(PullRequestRow::from)
+        .collect())
 }
 
 pub async fn page(
@@ -153,15 +160,18 @@ pub async fn page(
         .collect())
 }
 
-/// The figures of every selected pull request taken together.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// The figures of every selected pull request taken together. The two averages over
+/// responses are not columns: [`FiguresAddedUp`] reads the rest and computes them.
+#[derive(Clone, Debug, Default, PartialEq, FromQueryResult)]
 pub struct Aggregate {
     pub pull_requests: i64,
     pub with_first_comment: i64,
     pub average_time_to_first_comment: Option<f64>,
     pub reviewer_responses: i64,
+    #[sea_orm(skip)]
     pub average_reaction_time: Option<f64>,
     pub author_responses: i64,
+    #[sea_orm(skip)]
     pub average_responsiveness: Option<f64>,
     pub thoroughly_reviewed: i64,
     pub merged: i64,
@@ -171,6 +181,30 @@ pub struct Aggregate {
     pub average_iterations: Option<f64>,
     pub average_time_to_merge: Option<f64>,
     pub average_size: Option<f64>,
+}
+
+/// The row of [`aggregate_of`]: the selected pull requests' stored figures added up,
+/// with the sums of hours the averages over responses divide.
+#[derive(FromQueryResult)]
+struct FiguresAddedUp {
+    #[sea_orm(nested)]
+    aggregate: Aggregate,
+    /// Every reviewer response's hours, summed (0 without any).
+    reaction_hours: f64,
+    /// Every author response's hours, summed (0 without any).
+    responsiveness_hours: f64,
+}
+
+impl From<FiguresAddedUp> for Aggregate {
+    fn from(added: FiguresAddedUp) -> Self {
+        let per = |hours: f64, count: i64| (count > 0).then(|| hours / count as f64);
+        let aggregate = added.aggregate;
+        Aggregate {
+            average_reaction_time: per(added.reaction_hours, aggregate.reviewer_responses),
+            average_responsiveness: per(added.responsiveness_hours, aggregate.author_responses),
+            ..aggregate
+        }
+    }
 }
 
 /// One statement over the selected pull requests' stored figures. Averages over
@@ -212,27 +246,9 @@ pub async fn aggregate_of(
     .bind(scope.exclude_bots)
     .push(" WHERE ");
     restrict_selected(&mut sql, scope, set);
-    let Some(row) = db.query_one_raw(sql.statement()).await? else {
-        return Ok(Aggregate::default());
-    };
-    let per = |hours: f64, count: i64| (count > 0).then(|| hours / count as f64);
-    let reviewer_responses: i64 = row.try_get("", "reviewer_responses")?;
-    let author_responses: i64 = row.try_get("", "author_responses")?;
-    Ok(Aggregate {
-        pull_requests: row.try_get("", "pull_requests")?,
-        with_first_comment: row.try_get("", "with_first_comment")?,
-        average_time_to_first_comment: row.try_get("", "average_time_to_first_comment")?,
-        reviewer_responses,
-        average_reaction_time: per(row.try_get("", "reaction_hours")?, reviewer_responses),
-        author_responses,
-        average_responsiveness: per(row.try_get("", "responsiveness_hours")?, author_responses),
-        thoroughly_reviewed: row.try_get("", "thoroughly_reviewed")?,
-        merged: row.try_get("", "merged")?,
-        comments: row.try_get("", "comments")?,
-        reviews: row.try_get("", "reviews")?,
-        average_reviewers: row.try_get("", "average_reviewers")?,
-        average_iterations: row.try_get("", "average_iterations")?,
-        average_time_to_merge: row.try_get("", "average_time_to_merge")?,
-        average_size: row.try_get("", "average_size")?,
-    })
+    Ok(FiguresAddedUp::find_by_statement(sql.statement())
+        .one(db)
+        .await?
+        .map(Aggregate::from)
+        .unwrap_or_default())
 }

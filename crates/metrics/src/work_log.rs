@@ -8,11 +8,12 @@ use std::{
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::sql::{Sql, binary_order};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
 use crate::{
     bots::GHOST,
-    contributors::{ContributorKey, Selection, commit_contributor},
+    contributors::{ContributorKey, Selection, StoredContributor},
+    count::Count,
     days::{date_of_day_number, start_of_day},
     scope::Scope,
 };
@@ -88,14 +89,15 @@ impl Source {
         self.from.contains("FROM commits")
     }
 
-    /// `who` (a login, `ghost` for a deleted account, or a commit's e-mail) and
-    /// `who_is_login`.
+    /// Who, as [`StoredContributor`]'s `contributor` (a login, `ghost` for a deleted
+    /// account, or a commit's e-mail) and `contributor_is_login`.
     fn who(&self) -> String {
         if self.is_commit() {
-            "x.contributor AS who, x.contributor_is_login AS who_is_login".to_string()
+            "x.contributor AS contributor, x.contributor_is_login AS contributor_is_login"
+                .to_string()
         } else {
             format!(
-                "COALESCE({}, '{GHOST}') AS who, TRUE AS who_is_login",
+                "COALESCE({}, '{GHOST}') AS contributor, TRUE AS contributor_is_login",
                 self.login
             )
         }
@@ -234,27 +236,49 @@ fn sources() -> Vec<Source> {
     ]
 }
 
-/// One statement per source: `SELECT {columns}{from}{scope's conditions}{extra}`.
-async fn each_source(
+/// One statement per source: `SELECT` who and the item's columns `{from}{scope's
+/// conditions}{extra}`; every source's items together.
+async fn items_of_each_source(
     db: &impl ConnectionTrait,
     scope: &Scope,
-    columns: impl Fn(&Source) -> String,
-) -> Result<Vec<(Source, Vec<QueryResult>)>, DbErr> {
+) -> Result<Vec<ItemRow>, DbErr> {
     let backend = db.get_database_backend();
-    let sources = sources();
-    let statements = sources.iter().map(|source| {
+    let statements = sources().into_iter().map(|source| {
         let mut sql = Sql::new(backend);
-        sql.push("SELECT ").push(&columns(source));
+        sql.push("SELECT ")
+            .push(&format!("{}, {}", source.who(), source.item));
         source.select_from(&mut sql, scope);
-        db.query_all_raw(sql.statement())
+        ItemRow::find_by_statement(sql.statement()).all(db)
     });
     let results = futures_util::future::try_join_all(statements).await?;
-    Ok(sources.into_iter().zip(results).collect())
+    Ok(results.into_iter().flatten().collect())
 }
 
-struct Row {
-    who: ContributorKey,
-    item: WorkItem,
+/// A row of a source's items: who, and the item's columns ([`item`]).
+#[derive(FromQueryResult)]
+struct ItemRow {
+    #[sea_orm(nested)]
+    who: StoredContributor,
+    /// A [`WorkLogItemKind`]'s name in SQL (`PULL_REQUEST_OPENED`, `TICKET_` and the
+    /// event's kind, …).
+    kind: String,
+    at: DateTime<Utc>,
+    repository_id: String,
+    number: Option<i64>,
+    title: String,
+    oid: Option<String>,
+    detail: Option<String>,
+}
+
+/// A row of [`pairs`]: one (contributor, local day) pair of the page.
+#[derive(FromQueryResult)]
+struct DayPair {
+    #[sea_orm(nested)]
+    who: StoredContributor,
+    /// Days since 1970-01-01, in the scope's time zone ([`crate::days`]).
+    local_day: i64,
+    /// How many pairs the scope has in all, whatever the page.
+    total: i64,
 }
 
 fn kind_of(name: &str) -> Option<WorkLogItemKind> {
@@ -279,31 +303,23 @@ fn kind_of(name: &str) -> Option<WorkLogItemKind> {
     })
 }
 
-/// The `who` and `who_is_login` columns of [`Source::who`].
-fn who(row: &QueryResult) -> Result<ContributorKey, DbErr> {
-    Ok(commit_contributor(
-        row.try_get("", "who")?,
-        row.try_get("", "who_is_login")?,
-    ))
-}
-
-fn read(row: &QueryResult) -> Result<Option<Row>, DbErr> {
-    let kind: String = row.try_get("", "kind")?;
-    let Some(kind) = kind_of(&kind) else {
-        return Ok(None);
-    };
-    Ok(Some(Row {
-        who: who(row)?,
-        item: WorkItem {
-            kind,
-            at: row.try_get("", "at")?,
-            repository_id: row.try_get("", "repository_id")?,
-            number: row.try_get("", "number")?,
-            title: row.try_get("", "title")?,
-            oid: row.try_get("", "oid")?,
-            detail: row.try_get("", "detail")?,
-        },
-    }))
+impl ItemRow {
+    /// Who and the item; `None` for a kind the Work log does not know.
+    fn read(self) -> Option<(ContributorKey, WorkItem)> {
+        let kind = kind_of(&self.kind)?;
+        Some((
+            self.who.into(),
+            WorkItem {
+                kind,
+                at: self.at,
+                repository_id: self.repository_id,
+                number: self.number,
+                title: self.title,
+                oid: self.oid,
+                detail: self.detail,
+            },
+        ))
+    }
 }
 
 /// The (contributor, local day) pairs of the scope, newest day first, then by
@@ -328,18 +344,20 @@ async fn pairs(
         }
     };
     let mut sql = Sql::new(backend);
-    sql.push("SELECT who, who_is_login, local_day, COUNT(*) OVER () AS total FROM (");
+    sql.push(
+        "SELECT contributor, contributor_is_login, local_day, COUNT(*) OVER () AS total FROM (",
+    );
     union(&mut sql);
     sql.push(&format!(
-        ") pairs ORDER BY local_day DESC, who_is_login DESC, {} LIMIT ",
-        binary_order(backend, "who")
+        ") pairs ORDER BY local_day DESC, contributor_is_login DESC, {} LIMIT ",
+        binary_order(backend, "contributor")
     ))
     .bind(limit as i64)
     .push(" OFFSET ")
     .bind(offset as i64);
-    let rows = db.query_all_raw(sql.statement()).await?;
+    let rows = DayPair::find_by_statement(sql.statement()).all(db).await?;
     let total = match rows.first() {
-        Some(row) => row.try_get::<i64>("", "total")?,
+        Some(row) => row.total,
         None if offset == 0 => 0,
         // Past the last page: the count alone.
         None => {
@@ -347,19 +365,16 @@ async fn pairs(
             count.push("SELECT COUNT(*) AS total FROM (");
             union(&mut count);
             count.push(") pairs");
-            match db.query_one_raw(count.statement()).await? {
-                Some(row) => row.try_get::<i64>("", "total")?,
-                None => 0,
-            }
+            Count::find_by_statement(count.statement())
+                .one(db)
+                .await?
+                .map_or(0, |count| count.total)
         }
     };
     let page = rows
-        .iter()
-        .map(|row| {
-            let day: i64 = row.try_get("", "local_day")?;
-            Ok((Reverse(date_of_day_number(day)), who(row)?))
-        })
-        .collect::<Result<_, DbErr>>()?;
+        .into_iter()
+        .map(|row| (Reverse(date_of_day_number(row.local_day)), row.who.into()))
+        .collect();
     Ok((total as usize, page))
 }
 
@@ -402,19 +417,13 @@ pub async fn page(
         }
         narrow.contributors = Some(selection);
     }
-    let items = each_source(db, &narrow, |source| {
-        format!("{}, {}", source.who(), source.item)
-    })
-    .await?;
+    let items = items_of_each_source(db, &narrow).await?;
     let mut by_day: BTreeMap<(Reverse<NaiveDate>, ContributorKey), Vec<WorkItem>> =
         wanted.into_iter().map(|key| (key, Vec::new())).collect();
-    for (_, rows) in &items {
-        for row in rows {
-            let Some(row) = read(row)? else { continue };
-            let date = row.item.at.with_timezone(&scope.zone).date_naive();
-            if let Some(list) = by_day.get_mut(&(Reverse(date), row.who)) {
-                list.push(row.item);
-            }
+    for (who, item) in items.into_iter().filter_map(ItemRow::read) {
+        let date = item.at.with_timezone(&scope.zone).date_naive();
+        if let Some(list) = by_day.get_mut(&(Reverse(date), who)) {
+            list.push(item);
         }
     }
     let days = by_day

@@ -5,11 +5,11 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::repository;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter};
 
 use super::loaders::StoreLoader;
 use entity::sql::Sql;
-use metrics::ContributorKey;
+use metrics::{ContributorKey, contributors::LookupAnswer};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RepositoryById(pub String);
@@ -63,12 +63,14 @@ impl Loader<ContributorName> for StoreLoader {
                     .bind(key.key.id().to_string())
                     .push(" AND contributor_is_login = ")
                     .bind(matches!(key.key, ContributorKey::Login(_)))
-                    .push(" ORDER BY authored_at DESC LIMIT 1) AS name");
+                    .push(" ORDER BY authored_at DESC LIMIT 1) AS found");
             }
-            for row in self.db.query_all_raw(sql.statement()).await? {
-                let position: i64 = row.try_get("", "position")?;
-                if let Some(name) = row.try_get::<Option<String>>("", "name")? {
-                    out.insert(chunk[position as usize].clone(), name);
+            for answer in LookupAnswer::find_by_statement(sql.statement())
+                .all(&self.db)
+                .await?
+            {
+                if let Some(name) = answer.found {
+                    out.insert(chunk[answer.position as usize].clone(), name);
                 }
             }
         }
