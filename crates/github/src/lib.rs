@@ -4,7 +4,6 @@
 pub mod client;
 pub mod connection;
 pub mod error;
-pub mod hooks;
 pub mod import;
 pub mod oauth;
 pub mod operations;
