@@ -196,7 +196,7 @@ impl OAuthFlow {
         if let Some(target) = &redirect_after {
             self.check_redirect_after(target)?;
         }
-        let request = app.authorize(&github::scopes::REQUIRED_SCOPES);
+        let request = app.authorize(&github::connection_test::scopes::REQUIRED_SCOPES);
         oauth_state::ActiveModel {
             state: Set(state_key(&request.state)),
             pkce_verifier_ciphertext: Set(self.secrets().seal(&request.pkce_verifier)),
@@ -350,7 +350,9 @@ impl OAuthFlow {
         };
         Ok(Some(OAuthGrantView {
             id: async_graphql::ID(grant.id.clone()),
-            granted_scopes: github::scopes::parse_scope_header(&grant.granted_scopes),
+            granted_scopes: github::connection_test::scopes::parse_scope_header(
+                &grant.granted_scopes,
+            ),
             test: serde_json::from_str(&grant.test).map_err(anyhow::Error::from)?,
             expires_at: grant.expires_at,
             used: grant.used_at.is_some(),
@@ -433,7 +435,7 @@ pub(crate) fn remembered_request(
     (access == GroupAccess::OAuthRestricted && requested.contains(&github_id)).then(|| {
         (
             GroupAccess::ApprovalRequested,
-            Some(github::connection::approval_requested_steps(login)),
+            Some(github::connection_test::organizations::approval_requested_steps(login)),
         )
     })
 }
@@ -469,7 +471,9 @@ pub async fn report_approval_requested(
     let login = found.login.clone();
     let mut active: group::ActiveModel = found.into();
     active.access = Set(access_name(GroupAccess::ApprovalRequested).into());
-    active.problem = Set(Some(github::connection::approval_requested_steps(&login)));
+    active.problem = Set(Some(
+        github::connection_test::organizations::approval_requested_steps(&login),
+    ));
     Ok(active.update(integrations.db()).await?)
 }
 
