@@ -212,7 +212,7 @@ async fn the_authorize_url_asks_for_every_required_scope_with_pkce(app: &TestApp
         Some(format!("{}/oauth/github/callback", app.api.public_url))
     );
     let scopes = query_param(&authorize_url, "scope").unwrap();
-    for scope in github::scopes::REQUIRED_SCOPES {
+    for scope in github::connection_test::scopes::REQUIRED_SCOPES {
         assert!(
             scope_listed(&scopes, scope),
             "{scope} missing from {scopes}"

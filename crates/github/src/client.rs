@@ -44,6 +44,10 @@ impl Default for GithubEndpoints {
     }
 }
 
+/// How many requests one operation (a connection test, a group listing) keeps in
+/// flight against GitHub at once.
+pub const CONCURRENT_REQUESTS: usize = 4;
+
 /// How long one request may take before it counts as a timeout (GitHub itself gives
 /// up on a query after 10 s).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -181,9 +185,9 @@ impl GithubClient {
         })?;
         Ok(RestResponse {
             body,
-            scopes: headers
-                .get("x-oauth-scopes")
-                .map(|v| crate::scopes::parse_scope_header(v.to_str().unwrap_or_default())),
+            scopes: headers.get("x-oauth-scopes").map(|v| {
+                crate::connection_test::scopes::parse_scope_header(v.to_str().unwrap_or_default())
+            }),
             sso_partial_org_ids: sso_partial_results(&headers),
             next_page: next_link(&headers),
         })

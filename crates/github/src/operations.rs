@@ -59,7 +59,7 @@ pub struct PrivateRepositoryCount;
 pub struct CommitHistoryPlan;
 
 /// Typed for its `CommitLane` fragment and its query text; the answer is read by
-/// `import::lanes`, because graphql_client types `@include`d fields as always present.
+/// `import::commits`, because graphql_client types `@include`d fields as always present.
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "graphql/schema.graphql",

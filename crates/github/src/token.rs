@@ -69,7 +69,7 @@ impl TokenKind {
         let classic = format!(
             "Create a classic personal access token instead (GitHub → Settings → Developer settings → \
              Personal access tokens → Tokens (classic)), preferably for a service account, with the scopes {}.",
-            crate::scopes::REQUIRED_SCOPES.join(", ")
+            crate::connection_test::scopes::REQUIRED_SCOPES.join(", ")
         );
         match self {
             TokenKind::FineGrainedPersonalAccessToken => Some(format!(

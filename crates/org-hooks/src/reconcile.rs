@@ -8,8 +8,10 @@ use chrono::Utc;
 use entity::{group, import_run, integration, repository, webhook};
 use github::{
     GithubError, Token,
-    hooks::{HookSpec, OrgHook},
-    webhook::EVENTS,
+    webhook::{
+        EVENTS,
+        org_hooks::{HookSpec, OrgHook},
+    },
 };
 use rand::Rng;
 use sea_orm::{

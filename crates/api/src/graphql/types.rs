@@ -123,7 +123,7 @@ impl Integration {
 
     /// The scopes GitHub reported at the last successful test.
     async fn granted_scopes(&self) -> Vec<String> {
-        github::scopes::parse_scope_header(&self.0.granted_scopes)
+        github::connection_test::scopes::parse_scope_header(&self.0.granted_scopes)
     }
 
     /// Which services run.

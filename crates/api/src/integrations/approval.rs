@@ -38,7 +38,7 @@ pub(crate) fn remembered_request(
     (access == GroupAccess::OAuthRestricted && requested.contains(&github_id)).then(|| {
         (
             GroupAccess::ApprovalRequested,
-            Some(github::connection::approval_requested_steps(login)),
+            Some(github::connection_test::organizations::approval_requested_steps(login)),
         )
     })
 }
@@ -74,6 +74,8 @@ pub(crate) async fn record_request(
     let login = found.login.clone();
     let mut active: group::ActiveModel = found.into();
     active.access = Set(access_name(GroupAccess::ApprovalRequested).into());
-    active.problem = Set(Some(github::connection::approval_requested_steps(&login)));
+    active.problem = Set(Some(
+        github::connection_test::organizations::approval_requested_steps(&login),
+    ));
     Ok(active.update(db).await?)
 }

@@ -145,7 +145,7 @@ impl OAuthFlow {
         if let Some(target) = &redirect_after {
             self.check_redirect_after(target)?;
         }
-        let request = app.authorize(&github::scopes::REQUIRED_SCOPES);
+        let request = app.authorize(&github::connection_test::scopes::REQUIRED_SCOPES);
         states::issue(
             self.db(),
             self.secrets(),

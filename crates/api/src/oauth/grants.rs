@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::oauth_grant;
-use github::{Token, connection::Account};
+use github::{Token, connection_test::Account};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, sea_query::Expr,
@@ -51,7 +51,7 @@ pub async fn view(db: &DatabaseConnection, id: &str) -> ApiResult<Option<OAuthGr
     };
     Ok(Some(OAuthGrantView {
         id: async_graphql::ID(grant.id.clone()),
-        granted_scopes: github::scopes::parse_scope_header(&grant.granted_scopes),
+        granted_scopes: github::connection_test::scopes::parse_scope_header(&grant.granted_scopes),
         test: serde_json::from_str(&grant.test).map_err(anyhow::Error::from)?,
         expires_at: grant.expires_at,
         used: grant.used_at.is_some(),

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Actor;
-use crate::GithubError;
+use super::types::{Actor, ReviewState};
+use crate::error::GithubError;
 
 pub(super) fn time(value: &str) -> Result<DateTime<Utc>, GithubError> {
     DateTime::parse_from_rfc3339(value)
@@ -29,11 +29,11 @@ pub(super) fn to_actor(login: String, kind: &impl std::fmt::Debug) -> Actor {
     }
 }
 
-/// `rateLimit { cost remaining resetAt limit }` → [`super::RateLimitReading`].
+/// `rateLimit { cost remaining resetAt limit }` → [`RateLimitReading`](super::types::RateLimitReading).
 macro_rules! reading {
     ($rate_limit:expr) => {
         match $rate_limit {
-            Some(r) => Some($crate::import::RateLimitReading {
+            Some(r) => Some($crate::import::types::RateLimitReading {
                 cost: r.cost,
                 remaining: r.remaining,
                 limit: r.limit,
@@ -64,8 +64,8 @@ macro_rules! convert_nodes {
             .into_iter()
             .flatten()
             .flatten()
-            .map(|$node| -> Result<_, $crate::GithubError> { Ok($body) })
-            .collect::<Result<Vec<_>, $crate::GithubError>>()?
+            .map(|$node| -> Result<_, $crate::error::GithubError> { Ok($body) })
+            .collect::<Result<Vec<_>, $crate::error::GithubError>>()?
     };
 }
 
@@ -78,7 +78,7 @@ macro_rules! actor {
 macro_rules! git_actor {
     ($actor:expr) => {
         $actor
-            .map(|a| $crate::import::GitActor {
+            .map(|a| $crate::import::types::GitActor {
                 name: a.name,
                 email: a.email,
                 login: a.user.map(|u| u.login),
@@ -90,7 +90,7 @@ macro_rules! git_actor {
 macro_rules! comment {
     ($c:expr, $kind:expr) => {{
         let c = $c;
-        $crate::import::Comment {
+        $crate::import::types::Comment {
             node_id: c.id,
             kind: $kind,
             author: actor!(c.author),
@@ -103,7 +103,7 @@ macro_rules! comment {
 macro_rules! review {
     ($r:expr) => {{
         let r = $r;
-        $crate::import::Review {
+        $crate::import::types::Review {
             node_id: r.id,
             state: $crate::import::convert::review_state(&format!("{:?}", r.state))?,
             author: actor!(r.author),
@@ -116,7 +116,7 @@ macro_rules! review {
 macro_rules! reaction {
     ($r:expr) => {{
         let r = $r;
-        $crate::import::Reaction {
+        $crate::import::types::Reaction {
             node_id: r.id,
             content: format!("{:?}", r.content),
             user: r.user.map(|u| u.login),
@@ -128,7 +128,7 @@ macro_rules! reaction {
 macro_rules! pull_request_commit {
     ($node:expr) => {{
         let c = $node.commit;
-        $crate::import::PullRequestCommit {
+        $crate::import::types::PullRequestCommit {
             oid: c.oid,
             message_headline: c.message_headline,
             authored_at: $crate::import::convert::time(&c.authored_date)?,
@@ -143,7 +143,7 @@ macro_rules! thread_comments {
     ($thread:expr) => {
         convert_nodes!($thread.comments, |c| comment!(
             c,
-            $crate::import::CommentKind::ReviewThread
+            $crate::import::types::CommentKind::ReviewThread
         ))
     };
 }
@@ -151,10 +151,10 @@ macro_rules! thread_comments {
 /// A timeline item of the module `$m` (`TimelineItem` is the same fragment in each).
 macro_rules! ticket_event {
     ($m:ident, $item:expr) => {{
-        use $crate::import::TicketEventKind as Kind;
+        use $crate::import::types::TicketEventKind as Kind;
         use $m::TimelineItem as Item;
         let event = |node_id: String, kind, actor, created_at: &str, subject| {
-            Ok::<_, $crate::GithubError>($crate::import::TicketEvent {
+            Ok::<_, $crate::error::GithubError>($crate::import::types::TicketEvent {
                 node_id,
                 kind,
                 actor,
@@ -212,8 +212,8 @@ macro_rules! ticket_event {
     }};
 }
 
-pub(super) fn review_state(name: &str) -> Result<super::ReviewState, GithubError> {
-    use super::ReviewState::*;
+pub(super) fn review_state(name: &str) -> Result<ReviewState, GithubError> {
+    use ReviewState::*;
     Ok(match name {
         "APPROVED" => Approved,
         "CHANGES_REQUESTED" => ChangesRequested,

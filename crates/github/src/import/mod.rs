@@ -5,15 +5,22 @@
 //!
 //! The worker owns the policy (budgets, waiting, page-size halving, retries); this
 //! module owns the GraphQL operations and turns their answers into these types.
+//!
+//! `types` holds those types; `commits`, `pull_requests` and `tickets` read one page
+//! each; `follow` completes nested connections past their first page; `query` is what
+//! every page shares (sending a query, tallying its cost); `convert` turns
+//! graphql_client's generated types into the import's.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
+mod commits;
 mod convert;
-mod fetch;
-mod lanes;
+mod follow;
+mod pull_requests;
+mod query;
+mod tickets;
+mod types;
 
-pub use lanes::LANES;
+pub use commits::LANES;
+pub use types::*;
 
 /// Page sizes the importer starts with (the worker halves them after a 502 or a
 /// timeout). GitHub counts one request per connection, multiplied by the page sizes of
@@ -30,211 +37,3 @@ pub use lanes::LANES;
 pub const COMMIT_PAGE_SIZE: u32 = 100;
 pub const PULL_REQUEST_PAGE_SIZE: u32 = 11;
 pub const TICKET_PAGE_SIZE: u32 = 37;
-
-/// Which repository to read.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct RepoRef {
-    pub owner: String,
-    pub name: String,
-}
-
-/// A git identity as recorded in a commit; `login` is set when GitHub links the
-/// e-mail to an account.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct GitActor {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub login: Option<String>,
-}
-
-/// A GitHub account acting (author of a PR, a review, a comment...). `None` where
-/// GitHub answers `null` (a deleted account, shown as "ghost").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Actor {
-    pub login: String,
-    /// `__typename == "Bot"` (logins like `dependabot[bot]`).
-    pub is_bot: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Commit {
-    pub node_id: String,
-    pub oid: String,
-    pub message_headline: String,
-    pub authored_at: DateTime<Utc>,
-    pub committed_at: DateTime<Utc>,
-    pub author: GitActor,
-    pub committer: GitActor,
-    pub additions: i64,
-    pub deletions: i64,
-    /// `changedFilesIfAvailable`: GitHub leaves it null on very large commits.
-    pub changed_files: Option<i64>,
-    pub parent_count: i64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PullRequestState {
-    Open,
-    Closed,
-    Merged,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PullRequest {
-    pub node_id: String,
-    pub number: i64,
-    pub title: String,
-    pub body: String,
-    pub state: PullRequestState,
-    pub is_draft: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub merged_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub author: Option<Actor>,
-    pub base_ref: String,
-    pub head_ref: String,
-    pub additions: i64,
-    pub deletions: i64,
-    pub changed_files: i64,
-    pub merge_commit_oid: Option<String>,
-    pub labels: Vec<String>,
-    pub assignees: Vec<String>,
-    /// Logins of requested users, `org/team-slug` for teams.
-    pub requested_reviewers: Vec<String>,
-    pub commits: Vec<PullRequestCommit>,
-    pub reviews: Vec<Review>,
-    /// Conversation comments and review-thread comments, told apart by `kind`.
-    pub comments: Vec<Comment>,
-    /// Stored for completeness; no metric ever counts a reaction.
-    pub reactions: Vec<Reaction>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PullRequestCommit {
-    pub oid: String,
-    pub message_headline: String,
-    pub authored_at: DateTime<Utc>,
-    pub committed_at: DateTime<Utc>,
-    pub author: GitActor,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ReviewState {
-    Approved,
-    ChangesRequested,
-    Commented,
-    Dismissed,
-    Pending,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Review {
-    pub node_id: String,
-    pub state: ReviewState,
-    pub author: Option<Actor>,
-    pub submitted_at: Option<DateTime<Utc>>,
-    pub body: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum CommentKind {
-    /// An `IssueComment`: the conversation tab of a PR, or a ticket's comment.
-    Conversation,
-    /// A `PullRequestReviewComment` in a review thread.
-    ReviewThread,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Comment {
-    pub node_id: String,
-    pub kind: CommentKind,
-    pub author: Option<Actor>,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reaction {
-    pub node_id: String,
-    /// GitHub's `ReactionContent` (`THUMBS_UP`, `HOORAY`, ...).
-    pub content: String,
-    pub user: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TicketState {
-    Open,
-    Closed,
-}
-
-/// A GitHub issue that is not a pull request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ticket {
-    pub node_id: String,
-    pub number: i64,
-    pub title: String,
-    pub state: TicketState,
-    /// GitHub's `IssueStateReason` (`COMPLETED`, `NOT_PLANNED`, `REOPENED`, `DUPLICATE`).
-    pub state_reason: Option<String>,
-    pub author: Option<Actor>,
-    pub labels: Vec<String>,
-    pub assignees: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub comments: Vec<Comment>,
-    pub events: Vec<TicketEvent>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TicketEventKind {
-    Closed,
-    Reopened,
-    Assigned,
-    Unassigned,
-    Labeled,
-    Unlabeled,
-    Commented,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketEvent {
-    pub node_id: String,
-    pub kind: TicketEventKind,
-    pub actor: Option<Actor>,
-    pub created_at: DateTime<Utc>,
-    /// The label's name or the assignee's login, for the events that have one.
-    pub subject: Option<String>,
-}
-
-/// `rateLimit { cost remaining resetAt limit }` as GitHub reported it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RateLimitReading {
-    pub cost: i64,
-    pub remaining: i64,
-    pub limit: i64,
-    pub reset_at: DateTime<Utc>,
-}
-
-/// One page of a top-level listing, plus what it cost (the page's query and every
-/// follow-up query for nested connections).
-#[derive(Clone, Debug)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// `totalCount` of the listing as GitHub reported it.
-    pub total_count: i64,
-    pub end_cursor: Option<String>,
-    pub has_next_page: bool,
-    /// The newest reading (from the last request made for this page).
-    pub rate_limit: Option<RateLimitReading>,
-    pub requests: u32,
-    /// Sum of `rateLimit.cost` over those requests.
-    pub points: i64,
-}

@@ -1,9 +1,11 @@
-//! GitHub's webhook deliveries: the signature over the raw body, the payloads
-//! Tributary reads (only the fields it uses, tolerant of the rest), and their
-//! conversion into the import's own types so a delivery is stored by the same upserts
-//! as an import (REST's `node_id` is GraphQL's `id`).
+//! GitHub's webhooks, both ends: the organization hooks Tributary keeps on GitHub
+//! (REST calls on hooks and their deliveries), and the deliveries GitHub sends — the
+//! signature over the raw body, the payloads Tributary reads (only the fields it uses,
+//! tolerant of the rest), and their conversion into the import's own types so a
+//! delivery is stored by the same upserts as an import (REST's `node_id` is GraphQL's `id`).
 
 mod convert;
+pub mod org_hooks;
 pub mod payload;
 mod signature;
 

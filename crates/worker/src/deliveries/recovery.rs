@@ -174,7 +174,7 @@ impl Deliveries {
             .hook_deliveries(&token, &hook.organization, hook_id, since)
             .await?;
         // Newest first: the first attempt seen of a GUID is its latest.
-        let mut latest: HashMap<&str, &github::hooks::HookDelivery> = HashMap::new();
+        let mut latest: HashMap<&str, &github::webhook::org_hooks::HookDelivery> = HashMap::new();
         let mut succeeded: HashSet<&str> = HashSet::new();
         for attempt in &attempts {
             latest.entry(attempt.guid.as_str()).or_insert(attempt);

@@ -33,10 +33,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::convert::{convert_nodes, git_actor, reading, time};
-use super::fetch::{Tally, not_found, timestamp};
-use super::{Commit, Page, RepoRef};
+use super::query::{Tally, not_found, timestamp};
+use super::types::{Commit, Page, RepoRef};
 use crate::operations::{CommitHistoryPlan, commit_history_lanes, commit_history_plan};
-use crate::{GithubClient, GithubError, Token};
+use crate::{client::GithubClient, error::GithubError, token::Token};
 
 /// The aliased `history` connections `CommitHistoryLanes` holds (`l0`..`l19`).
 pub const LANES: usize = 20;

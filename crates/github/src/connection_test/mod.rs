@@ -1,0 +1,149 @@
+//! The connection test: who the token belongs to, which scopes it has against what
+//! Tributary needs, and for every organization whether and how it can be used.
+//! It stores nothing; callers decide what to keep.
+//!
+//! This file runs the test and words its verdict; [`scopes`] decides which scopes are
+//! missing and which services each one disables; [`organizations`] finds, for each
+//! organization, the role, SAML SSO, OAuth-app approval and visibility.
+
+pub mod organizations;
+pub mod scopes;
+
+use serde::Deserialize;
+
+use crate::{
+    client::GithubClient,
+    error::GithubError,
+    token::{Token, TokenKind},
+};
+use organizations::OrganizationFinding;
+use scopes::{MissingScope, REQUIRED_SCOPES, ScopeCheck, Service};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub login: String,
+    pub database_id: i64,
+    pub node_id: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConnectionReport {
+    pub ok: bool,
+    pub message: String,
+    pub token_kind: TokenKind,
+    pub account: Option<Account>,
+    pub granted_scopes: Vec<String>,
+    pub missing_scopes: Vec<MissingScope>,
+    pub available_services: Vec<Service>,
+    pub organizations: Vec<OrganizationFinding>,
+    pub warnings: Vec<String>,
+}
+
+impl ConnectionReport {
+    fn failed(token_kind: TokenKind, message: impl Into<String>) -> Self {
+        ConnectionReport {
+            ok: false,
+            message: message.into(),
+            token_kind,
+            account: None,
+            granted_scopes: Vec::new(),
+            missing_scopes: Vec::new(),
+            available_services: Vec::new(),
+            organizations: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn login(&self) -> Option<&str> {
+        self.account.as_ref().map(|a| a.login.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+struct UserBody {
+    login: String,
+    id: i64,
+    node_id: String,
+}
+
+impl GithubClient {
+    /// Runs the whole test. Never fails: every problem becomes part of the report.
+    pub async fn test_connection(&self, token: &Token) -> ConnectionReport {
+        let kind = token.kind();
+        if token.expose().is_empty() {
+            return ConnectionReport::failed(
+                kind,
+                "The token is empty: paste a classic personal access token.",
+            );
+        }
+        if let Some(refusal) = kind.refusal() {
+            return ConnectionReport::failed(kind, refusal);
+        }
+        match self.run_connection_test(token, kind).await {
+            Ok(report) => report,
+            Err(error) => ConnectionReport::failed(kind, error.to_string()),
+        }
+    }
+
+    async fn run_connection_test(
+        &self,
+        token: &Token,
+        kind: TokenKind,
+    ) -> Result<ConnectionReport, GithubError> {
+        let user = self.rest_get::<UserBody>(token, "/user").await?;
+        let account = Account {
+            login: user.body.login,
+            database_id: user.body.id,
+            node_id: user.body.node_id,
+        };
+        let Some(granted) = user.scopes else {
+            let refusal = TokenKind::FineGrainedPersonalAccessToken
+                .refusal()
+                .unwrap_or_default();
+            return Ok(ConnectionReport {
+                account: Some(account),
+                ..ConnectionReport::failed(
+                    kind,
+                    format!(
+                        "GitHub reported no OAuth scopes for this token, so it is not a classic token. {refusal}"
+                    ),
+                )
+            });
+        };
+        let scopes = ScopeCheck::new(granted);
+        let available = scopes.available_services();
+        let mut warnings = scopes.warnings();
+
+        let organizations = self
+            .organization_findings(token, &account.login, &scopes, &available, &mut warnings)
+            .await?;
+        warnings.extend(organizations.iter().filter_map(|o| o.problem.clone()));
+
+        let (ok, message) = if available.is_empty() {
+            (
+                false,
+                format!(
+                    "Connected as {}, but the token has none of the scopes Tributary needs ({}): no service could work.",
+                    account.login,
+                    REQUIRED_SCOPES.join(", ")
+                ),
+            )
+        } else {
+            (
+                true,
+                format!("Successfully connected via {}", account.login),
+            )
+        };
+        Ok(ConnectionReport {
+            ok,
+            message,
+            token_kind: kind,
+            granted_scopes: scopes.granted.clone(),
+            missing_scopes: scopes.missing.clone(),
+            available_services: available,
+            organizations,
+            warnings,
+            account: Some(account),
+        })
+    }
+}
