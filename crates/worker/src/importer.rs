@@ -389,7 +389,7 @@ impl Importer {
                     page = page_number
                 ))
                 .await?;
-            self.keep(running, listing, threshold, page)
+            self.store_page(running, listing, threshold, page)
                 .instrument(tracing::info_span!(
                     "page",
                     listing = ?listing,
@@ -403,7 +403,7 @@ impl Importer {
     }
 
     /// Stores one page with the run's new checkpoint and counters, in one transaction.
-    async fn keep(
+    async fn store_page(
         &self,
         running: &mut Running,
         listing: Listing,

@@ -69,8 +69,5 @@ pub(super) async fn purge(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Res
 
 fn state_key(state: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(state.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(state.as_bytes()))
 }

@@ -21,16 +21,12 @@ const USER_AGENT: &str = "GitHub-Hookshot/7f3c2a1";
 /// Receivers' answers are kept for the delivery view, cut like GitHub's.
 const RESPONSE_KEPT: usize = 16 * 1024;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `sha256=<hex HMAC-SHA256(secret, body)>`, the `X-Hub-Signature-256` value.
 pub(crate) fn sign_sha256(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
         .expect("HMAC takes keys of any length");
     mac.update(body);
-    format!("sha256={}", hex(&mac.finalize().into_bytes()))
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// `sha1=<hex HMAC-SHA1(secret, body)>`, the legacy `X-Hub-Signature` value.
@@ -38,7 +34,7 @@ pub(crate) fn sign_sha1(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes())
         .expect("HMAC takes keys of any length");
     mac.update(body);
-    format!("sha1={}", hex(&mac.finalize().into_bytes()))
+    format!("sha1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 impl Hooks {

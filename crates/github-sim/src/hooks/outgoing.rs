@@ -41,17 +41,7 @@ impl Outgoing {
 /// A random version-4 UUID: delivery GUIDs must never repeat, not even across
 /// simulator restarts with the same seed, since receivers deduplicate on them.
 fn new_guid() -> String {
-    let n: u128 = rand::random();
-    let n = (n & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-    let h = format!("{n:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 #[cfg(test)]

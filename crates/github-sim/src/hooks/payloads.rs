@@ -319,10 +319,7 @@ pub(crate) fn repository_json(scene: &Scene) -> Value {
 
 fn commit_json(scene: &Scene, c: &Commit) -> Value {
     let person = |g: &GitActor| json!({"name": g.name, "email": g.email, "username": g.login});
-    let tree: String = Sha1::digest(c.oid.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let tree = hex::encode(Sha1::digest(c.oid.as_bytes()));
     json!({
         "id": c.oid,
         "tree_id": tree,

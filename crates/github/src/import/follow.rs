@@ -2,7 +2,9 @@
 //! another from the connection's cursor, each retried alone on a 502 or a timeout, and
 //! the macro that writes a follow-up query for one kind of connection.
 
-use std::future::Future;
+use std::{future::Future, time::Duration};
+
+use backon::{ExponentialBuilder, Retryable};
 
 use super::query::Tally;
 use super::types::RateLimitReading;
@@ -29,20 +31,18 @@ where
     Fut: Future<Output = Result<FollowUp<T>, GithubError>>,
 {
     while let Some(cursor) = next.take() {
-        let mut attempt = 1;
-        let (more, cursor, reading) = loop {
-            match fetch(cursor.clone()).await {
-                Err(error)
-                    if (error.is_timeout() || error.is_server_error())
-                        && attempt < FOLLOW_UP_ATTEMPTS =>
-                {
-                    tracing::debug!(%error, attempt, "retrying a follow-up request");
-                    tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
-                    attempt += 1;
-                }
-                answer => break answer?,
-            }
-        };
+        // 200, 400, 800 ms: short, since the page's own request already succeeded.
+        let pauses = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(200))
+            .with_max_times(FOLLOW_UP_ATTEMPTS as usize - 1);
+        let (more, cursor, reading) = (|| fetch(cursor.clone()))
+            .retry(pauses)
+            .sleep(tokio::time::sleep)
+            .when(|error: &GithubError| error.is_timeout() || error.is_server_error())
+            .notify(|error, pause| {
+                tracing::debug!(%error, ?pause, "retrying a follow-up request");
+            })
+            .await?;
         tally.record(reading);
         items.extend(more);
         next = cursor;
