@@ -53,12 +53,10 @@ pub struct Model {
     /// GitHub's numeric id of the organization or user; unique per integration.
     pub github_id: i64,
     pub login: String,
-    /// `ORGANIZATION` or `USER`.
-    pub kind: String,
-    /// `OWNER` or `MEMBER`; null when GitHub would not say.
-    pub role: Option<String>,
-    /// `OK`, `SSO_REQUIRED`, `OAUTH_RESTRICTED`, `NOT_VISIBLE`.
-    pub access: String,
+    pub kind: GroupKind,
+    /// Null when GitHub would not say.
+    pub role: Option<GroupRole>,
+    pub access: GroupAccess,
     /// What is wrong and what to do, in words.
     pub problem: Option<String>,
     pub sso_url: Option<String>,

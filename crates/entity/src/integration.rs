@@ -23,8 +23,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub name: String,
-    /// `TOKEN` or `OAUTH`.
-    pub auth_kind: String,
+    pub auth_kind: AuthKind,
     /// AES-256-GCM: base64 of nonce ‖ ciphertext. Never leaves the server.
     pub token_ciphertext: String,
     pub login: String,
