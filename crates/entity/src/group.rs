@@ -1,5 +1,48 @@
 use sea_orm::entity::prelude::*;
 
+/// What owns a group's repositories; stored as `ORGANIZATION` or `USER`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum GroupKind {
+    Organization,
+    /// The connected account itself.
+    User,
+}
+
+/// The account's role in an organization; stored as `OWNER` or `MEMBER`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum GroupRole {
+    Owner,
+    Member,
+}
+
+/// Whether the token can reach a group's data; stored as its name (`OK`,
+/// `SSO_REQUIRED`, `OAUTH_RESTRICTED`, `APPROVAL_REQUESTED`, `NOT_VISIBLE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum GroupAccess {
+    Ok,
+    SsoRequired,
+    /// Spelled out: the case rule would store `O_AUTH_RESTRICTED`.
+    #[sea_orm(string_value = "OAUTH_RESTRICTED")]
+    OAuthRestricted,
+    ApprovalRequested,
+    NotVisible,
+}
+
 /// An owner of repositories the integration can see: an organization, or the account itself.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "groups")]
@@ -10,12 +53,10 @@ pub struct Model {
     /// GitHub's numeric id of the organization or user; unique per integration.
     pub github_id: i64,
     pub login: String,
-    /// `ORGANIZATION` or `USER`.
-    pub kind: String,
-    /// `OWNER` or `MEMBER`; null when GitHub would not say.
-    pub role: Option<String>,
-    /// `OK`, `SSO_REQUIRED`, `OAUTH_RESTRICTED`, `NOT_VISIBLE`.
-    pub access: String,
+    pub kind: GroupKind,
+    /// Null when GitHub would not say.
+    pub role: Option<GroupRole>,
+    pub access: GroupAccess,
     /// What is wrong and what to do, in words.
     pub problem: Option<String>,
     pub sso_url: Option<String>,

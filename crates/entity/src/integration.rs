@@ -1,5 +1,20 @@
 use sea_orm::entity::prelude::*;
 
+/// How an integration authenticates to GitHub; stored as `TOKEN` or `OAUTH`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+pub enum AuthKind {
+    /// A classic personal access token.
+    Token,
+    /// An OAuth app grant. Spelled out: the case rule would store `O_AUTH`.
+    #[sea_orm(string_value = "OAUTH")]
+    OAuth,
+}
+
 /// A connection to GitHub: how it authenticates (the token, encrypted), whose account
 /// it is, which services are on, and the last connection test.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,8 +23,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub name: String,
-    /// `TOKEN` or `OAUTH`.
-    pub auth_kind: String,
+    pub auth_kind: AuthKind,
     /// AES-256-GCM: base64 of nonce ‖ ciphertext. Never leaves the server.
     pub token_ciphertext: String,
     pub login: String,

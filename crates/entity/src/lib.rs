@@ -28,3 +28,32 @@ pub mod prelude {
     pub use super::integration::Entity as Integration;
     pub use super::repository::Entity as Repository;
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveEnum, Iterable};
+
+    use super::{group, integration};
+
+    fn stored<E: ActiveEnum<Value = String> + Iterable>() -> Vec<String> {
+        E::iter().map(|e| e.to_value()).collect()
+    }
+
+    /// The text rows already hold: each variant keeps reading and writing it.
+    #[test]
+    fn stored_text() {
+        assert_eq!(stored::<group::GroupKind>(), ["ORGANIZATION", "USER"]);
+        assert_eq!(stored::<group::GroupRole>(), ["OWNER", "MEMBER"]);
+        assert_eq!(
+            stored::<group::GroupAccess>(),
+            [
+                "OK",
+                "SSO_REQUIRED",
+                "OAUTH_RESTRICTED",
+                "APPROVAL_REQUESTED",
+                "NOT_VISIBLE"
+            ]
+        );
+        assert_eq!(stored::<integration::AuthKind>(), ["TOKEN", "OAUTH"]);
+    }
+}

@@ -66,7 +66,7 @@ impl OrgHooks {
         let token = Token::new(self.secrets.open(&integration.token_ciphertext)?);
         let groups = group::Entity::find()
             .filter(group::Column::IntegrationId.eq(integration_id))
-            .filter(group::Column::Kind.eq("ORGANIZATION"))
+            .filter(group::Column::Kind.eq(group::GroupKind::Organization))
             .all(&self.db)
             .await?;
         let imported: HashSet<String> = repository::Entity::find()
@@ -92,7 +92,7 @@ impl OrgHooks {
                         "The Webhooks service is switched off for this integration.".into(),
                     ),
                 }
-            } else if group.role.as_deref() != Some("OWNER") {
+            } else if group.role != Some(group::GroupRole::Owner) {
                 Wanted {
                     state: HookState::NotOwner,
                     reason: Some(not_owner_reason(&group.login)),

@@ -1,6 +1,8 @@
 //! `tributary demo`: the simulator and the API in one process, a demo integration made
 //! with the simulator's `owner` token, and what it sees printed.
 
+use sea_orm::ActiveEnum;
+
 use crate::{cli::DemoArgs, demo_import};
 
 const DEMO_NAME: &str = "Demo (github-sim owner)";
@@ -88,12 +90,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             group_id: Some(group.id.clone()),
         };
         let repos = integrations.repositories(scope, 0, 1_000).await?;
-        let role = group.role.as_deref().unwrap_or("?");
+        let role = group.role.map_or_else(|| "?".to_string(), |r| r.to_value());
         println!(
             "  {} {} ({role}, {}): {} repos",
-            group.kind.to_lowercase(),
+            group.kind.to_value().to_lowercase(),
             group.login,
-            group.access,
+            group.access.to_value(),
             repos.len()
         );
         if let Some(problem) = &group.problem {

@@ -2,6 +2,7 @@
 //! GitHub report, minus anything secret, in GraphQL's vocabulary.
 
 use async_graphql::{Enum, SimpleObject};
+use entity::group;
 use github::ConnectionReport;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,40 @@ pub enum GroupAccess {
     /// GitHub refused or hid the organization; see `problem`.
     NotVisible,
 }
+
+/// A group row stores the role and access GitHub reported, under the same names:
+/// these convert both ways, so GitHub's types reach the entity's through them.
+macro_rules! same_variants {
+    ($name:ident, [$($variant:ident),+]) => {
+        impl From<group::$name> for $name {
+            fn from(stored: group::$name) -> Self {
+                match stored {
+                    $(group::$name::$variant => $name::$variant,)+
+                }
+            }
+        }
+
+        impl From<$name> for group::$name {
+            fn from(view: $name) -> Self {
+                match view {
+                    $($name::$variant => group::$name::$variant,)+
+                }
+            }
+        }
+    };
+}
+
+same_variants!(GroupRole, [Owner, Member]);
+same_variants!(
+    GroupAccess,
+    [
+        Ok,
+        SsoRequired,
+        OAuthRestricted,
+        ApprovalRequested,
+        NotVisible
+    ]
+);
 
 /// A required scope the token lacks.
 #[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]

@@ -12,7 +12,6 @@ use async_graphql::dataloader::DataLoader;
 use crate::{
     error::ApiError,
     integrations::{
-        group_text::{parse_access, parse_role},
         queries::RepositoryScope,
         switches::{ServiceChange, ServiceSwitches},
     },
@@ -23,6 +22,7 @@ use super::loaders::{GroupsOf, RepositoryCount, RepositoryPage, StoreLoader};
 
 /// How an integration authenticates to GitHub.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "integration::AuthKind")]
 pub enum AuthKind {
     /// A classic personal access token.
     Token,
@@ -33,6 +33,7 @@ pub enum AuthKind {
 
 /// What owns a group's repositories.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "group::GroupKind")]
 pub enum GroupKind {
     Organization,
     /// The connected account itself.
@@ -104,11 +105,7 @@ impl Integration {
 
     /// How it authenticates to GitHub.
     async fn auth_kind(&self) -> AuthKind {
-        if self.0.auth_kind == "OAUTH" {
-            AuthKind::OAuth
-        } else {
-            AuthKind::Token
-        }
+        self.0.auth_kind.into()
     }
 
     /// The GitHub account the token belongs to.
@@ -226,21 +223,17 @@ impl Group {
 
     /// An organization, or the account itself.
     async fn kind(&self) -> GroupKind {
-        if self.0.kind == "USER" {
-            GroupKind::User
-        } else {
-            GroupKind::Organization
-        }
+        self.0.kind.into()
     }
 
     /// The account's role; null when GitHub would not say.
     async fn role(&self) -> Option<GroupRole> {
-        self.0.role.as_deref().and_then(parse_role)
+        self.0.role.map(Into::into)
     }
 
     /// Whether the token can read the group's data.
     async fn access(&self) -> GroupAccess {
-        parse_access(&self.0.access)
+        self.0.access.into()
     }
 
     /// What is wrong with this group, and what a person does about it.

@@ -3,10 +3,10 @@
 
 use entity::group;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
+    QueryFilter,
 };
 
-use super::group_text::{access_name, parse_access};
 use crate::{
     error::{ApiError, ApiResult},
     graphql::connection_test::GroupAccess,
@@ -19,7 +19,7 @@ pub(crate) async fn approval_requested_groups(
 ) -> ApiResult<Vec<i64>> {
     Ok(group::Entity::find()
         .filter(group::Column::IntegrationId.eq(integration_id))
-        .filter(group::Column::Access.eq(access_name(GroupAccess::ApprovalRequested)))
+        .filter(group::Column::Access.eq(group::GroupAccess::ApprovalRequested))
         .all(db)
         .await?
         .into_iter()
@@ -60,20 +60,19 @@ pub(crate) async fn record_request(
             what: "group",
             id: organization.to_string(),
         })?;
-    let access = parse_access(&found.access);
     if !matches!(
-        access,
-        GroupAccess::OAuthRestricted | GroupAccess::ApprovalRequested
+        found.access,
+        group::GroupAccess::OAuthRestricted | group::GroupAccess::ApprovalRequested
     ) {
         return Err(ApiError::BadInput(format!(
             "{} does not wait for an OAuth app approval (its access is {}); only an organization that restricts OAuth apps (OAUTH_RESTRICTED) does.",
             found.login,
-            access_name(access)
+            found.access.to_value()
         )));
     }
     let login = found.login.clone();
     let mut active: group::ActiveModel = found.into();
-    active.access = Set(access_name(GroupAccess::ApprovalRequested).into());
+    active.access = Set(group::GroupAccess::ApprovalRequested);
     active.problem = Set(Some(
         github::connection_test::organizations::approval_requested_steps(&login),
     ));

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use entity::group::GroupKind;
 use futures_util::{StreamExt, stream};
 use github::{ConnectionReport, GithubClient, GithubError, RemoteRepository, Token};
 
@@ -23,7 +24,7 @@ pub(crate) struct GroupListing {
 pub(crate) struct GroupRow {
     pub(crate) github_id: i64,
     pub(crate) login: String,
-    pub(crate) kind: &'static str,
+    pub(crate) kind: GroupKind,
     pub(crate) role: Option<GroupRole>,
     pub(crate) access: GroupAccess,
     pub(crate) problem: Option<String>,
@@ -43,7 +44,7 @@ pub(crate) async fn read_groups(
     let mut groups = vec![GroupRow {
         github_id: account.database_id,
         login: account.login.clone(),
-        kind: "USER",
+        kind: GroupKind::User,
         role: Some(GroupRole::Owner),
         access: GroupAccess::Ok,
         problem: None,
@@ -54,7 +55,7 @@ pub(crate) async fn read_groups(
         Some(GroupRow {
             github_id: org.database_id?,
             login: org.login.clone(),
-            kind: "ORGANIZATION",
+            kind: GroupKind::Organization,
             role: org.role.map(GroupRole::from),
             access: GroupAccess::from(org.access),
             problem: org.problem.clone(),

@@ -11,7 +11,6 @@ use sea_orm::{
 use super::{
     approval::{approval_requested_groups, remembered_request},
     group_listing::GroupListing,
-    group_text::{access_name, role_name},
 };
 use crate::error::ApiResult;
 
@@ -38,9 +37,9 @@ pub(crate) async fn write_groups(
                 integration_id: Set(integration_id.to_string()),
                 github_id: Set(g.github_id),
                 login: Set(g.login.clone()),
-                kind: Set(g.kind.into()),
-                role: Set(g.role.map(|r| role_name(r).to_string())),
-                access: Set(access_name(access).into()),
+                kind: Set(g.kind),
+                role: Set(g.role.map(Into::into)),
+                access: Set(access.into()),
                 problem: Set(problem),
                 sso_url: Set(g.sso_url.clone()),
                 hidden_private_repos: Set(g.hidden_private_repos),

@@ -5,7 +5,6 @@ pub mod approval;
 pub mod credential;
 pub mod group_listing;
 pub mod group_store;
-pub mod group_text;
 pub mod queries;
 pub mod service;
 pub mod switches;

@@ -3,7 +3,11 @@
 //! subscribers. GraphQL resolvers are thin calls into this.
 
 use chrono::Utc;
-use entity::{group, integration, repository};
+use entity::{
+    group,
+    integration::{self, AuthKind},
+    repository,
+};
 use github::{ConnectionReport, GithubClient, Token};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -99,10 +103,10 @@ impl Integrations {
     ) -> ApiResult<integration::Model> {
         let name = valid_name(name)?;
         let (token, auth_kind, grant) = match credential {
-            Credential::Token(token) => (Token::new(token), "TOKEN", None),
+            Credential::Token(token) => (Token::new(token), AuthKind::Token, None),
             Credential::OAuthGrant(id) => (
                 open_grant(&self.db, &self.secrets, id).await?,
-                "OAUTH",
+                AuthKind::OAuth,
                 Some(id),
             ),
         };
@@ -130,7 +134,7 @@ impl Integrations {
         let model = integration::ActiveModel {
             id: Set(id),
             name: Set(name),
-            auth_kind: Set(auth_kind.into()),
+            auth_kind: Set(auth_kind),
             token_ciphertext: Set(self.secrets.seal(token.expose())),
             login: Set(account.login.clone()),
             account_id: Set(account.database_id),
@@ -359,7 +363,7 @@ async fn record_test(
         active.token_ciphertext = Set(secrets.seal(token.expose()));
         // Only updateToken brings a new token, and it is pasted: an OAuth integration
         // given a personal access token is a token integration from then on.
-        active.auth_kind = Set("TOKEN".into());
+        active.auth_kind = Set(AuthKind::Token);
     }
     Ok(active.update(db).await?)
 }

@@ -428,8 +428,8 @@ impl Deliveries {
         {
             let role = match (action, membership.role.as_deref()) {
                 ("member_removed", _) => None,
-                (_, Some("admin")) => Some("OWNER"),
-                (_, Some(_)) => Some("MEMBER"),
+                (_, Some("admin")) => Some(group::GroupRole::Owner),
+                (_, Some(_)) => Some(group::GroupRole::Member),
                 (_, None) => None,
             };
             if action != "member_invited" {
