@@ -178,3 +178,38 @@ pub async fn link_unlinked_commits(
     }
     Ok(())
 }
+
+/// The name on each contributor's latest commit, by the contributor's index in
+/// `contributors` (integration id, contributor); those with no commit are absent. One
+/// statement per 200, a subquery per contributor that reads one index entry
+/// (`commits_integration_contributor_authored`), never all of a contributor's commits.
+pub async fn latest_names(
+    db: &impl ConnectionTrait,
+    contributors: &[(&str, &ContributorKey)],
+) -> Result<HashMap<usize, String>, DbErr> {
+    let mut names = HashMap::new();
+    for (chunk_number, chunk) in contributors.chunks(200).enumerate() {
+        let mut sql = Sql::new(db.get_database_backend());
+        for (i, (integration_id, key)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push(&format!("SELECT CAST({i} AS BIGINT) AS position, (SELECT author_name FROM commits WHERE integration_id = "))
+                .bind(integration_id.to_string())
+                .push(" AND contributor = ")
+                .bind(key.id().to_string())
+                .push(" AND contributor_is_login = ")
+                .bind(matches!(key, ContributorKey::Login(_)))
+                .push(" ORDER BY authored_at DESC LIMIT 1) AS found");
+        }
+        for answer in LookupAnswer::find_by_statement(sql.statement())
+            .all(db)
+            .await?
+        {
+            if let Some(name) = answer.found {
+                names.insert(chunk_number * 200 + answer.position as usize, name);
+            }
+        }
+    }
+    Ok(names)
+}
