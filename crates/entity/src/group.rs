@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// What owns a group's repositories; stored as `ORGANIZATION` or `USER`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
@@ -13,8 +14,11 @@ pub enum GroupKind {
     User,
 }
 
-/// The account's role in an organization; stored as `OWNER` or `MEMBER`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+/// The account's role in an organization; stored as `OWNER` or `MEMBER` (in a
+/// connection test's JSON, as the variant: `Owner`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::None)",
@@ -26,8 +30,11 @@ pub enum GroupRole {
 }
 
 /// Whether the token can reach a group's data; stored as its name (`OK`,
-/// `SSO_REQUIRED`, `OAUTH_RESTRICTED`, `APPROVAL_REQUESTED`, `NOT_VISIBLE`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+/// `SSO_REQUIRED`, `OAUTH_RESTRICTED`, `APPROVAL_REQUESTED`, `NOT_VISIBLE`; in a
+/// connection test's JSON, as the variant: `SsoRequired`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::None)",

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::connection_test::ConnectionTest;
+
 /// How an integration authenticates to GitHub; stored as `TOKEN` or `OAUTH`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(
@@ -35,8 +37,9 @@ pub struct Model {
     pub tickets_enabled: bool,
     pub webhooks_enabled: bool,
     pub last_test_ok: bool,
-    /// The last connection test as JSON (no secret in it).
-    pub last_test: String,
+    /// The last connection test (no secret in it).
+    #[sea_orm(column_type = "JsonBinary")]
+    pub last_test: ConnectionTest,
     pub last_tested_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -3,6 +3,7 @@
 
 pub mod comment;
 pub mod commit;
+pub mod connection_test;
 pub mod group;
 pub mod import_run;
 pub mod integration;

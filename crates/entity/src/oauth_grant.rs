@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::connection_test::ConnectionTest;
+
 /// What a finished OAuth round trip leaves: the user token (sealed) and its connection
 /// test, until `createIntegration` uses it once or it expires.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -13,8 +15,9 @@ pub struct Model {
     pub account_id: i64,
     /// Comma-separated, as in `X-OAuth-Scopes`.
     pub granted_scopes: String,
-    /// The connection test as JSON (no secret in it).
-    pub test: String,
+    /// The connection test (no secret in it).
+    #[sea_orm(column_type = "JsonBinary")]
+    pub test: ConnectionTest,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// A pull request's figures, computed from its timeline when it or one of its actions
 /// is stored (the worker's `figures` module); two rows per pull request, with and
@@ -31,7 +32,16 @@ pub struct Model {
     pub time_to_merge_hours: Option<f64>,
     pub size: i64,
     /// Each response and the reviewers, for the pull request's own page.
-    pub timeline: Json,
+    pub timeline: Lists,
+}
+
+/// The lists a single pull request shows (the `timeline` column): each reviewer
+/// response and each author response, in hours, and the reviewers' logins.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct Lists {
+    pub reaction_times: Vec<f64>,
+    pub responsiveness: Vec<f64>,
+    pub reviewers: Vec<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

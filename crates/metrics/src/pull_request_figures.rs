@@ -17,7 +17,6 @@ use sea_orm::{
     RelationDef,
     sea_query::{Expr, ExprTrait},
 };
-use serde::{Deserialize, Serialize};
 
 use crate::{
     bots::{GHOST, is_bot_login},
@@ -32,17 +31,9 @@ pub const DEFINITION: i32 = 1;
 /// three statements, within SQLite's limit of bound parameters.
 const CHUNK: usize = 500;
 
-/// The lists a single pull request shows, stored as JSON beside the sums.
-#[derive(Serialize, Deserialize, Default)]
-struct Lists {
-    reaction_times: Vec<f64>,
-    responsiveness: Vec<f64>,
-    reviewers: Vec<String>,
-}
-
 /// The figures a stored row holds.
 pub fn figures_of(row: &pull_request_figures::Model) -> Figures {
-    let lists: Lists = serde_json::from_value(row.timeline.clone()).unwrap_or_default();
+    let lists = row.timeline.clone();
     Figures {
         time_to_first_comment: row.time_to_first_comment_hours,
         reaction_times: lists.reaction_times,
@@ -81,12 +72,11 @@ fn row_of(
         iterations: Set(figures.iterations),
         time_to_merge_hours: Set(figures.time_to_merge),
         size: Set(figures.size),
-        timeline: Set(serde_json::to_value(Lists {
+        timeline: Set(pull_request_figures::Lists {
             reaction_times: figures.reaction_times,
             responsiveness: figures.responsiveness,
             reviewers: figures.reviewers,
-        })
-        .expect("numbers and strings serialize")),
+        }),
     }
 }
 

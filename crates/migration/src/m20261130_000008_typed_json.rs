@@ -12,6 +12,8 @@ const JSON_COLUMNS: &[(&str, &str)] = &[
     ("import_runs", "counts"),
     ("import_runs", "skipped"),
     ("import_runs", "checkpoint"),
+    ("integrations", "last_test"),
+    ("oauth_grants", "test"),
 ];
 
 async fn set_type(manager: &SchemaManager<'_>, to: &str) -> Result<(), DbErr> {

@@ -650,19 +650,14 @@ async fn mark_token_revoked(db: &DatabaseConnection, integration_id: &str) -> Re
     else {
         return Ok(());
     };
-    let mut test: serde_json::Value = serde_json::from_str(&model.last_test).unwrap_or_default();
-    if let Some(object) = test.as_object_mut() {
-        object.insert("ok".into(), false.into());
-        object.insert(
-            "message".into(),
-            format!("An import stopped: {REVOKED_MESSAGE}.").into(),
-        );
-    }
+    let mut test = model.last_test;
+    test.ok = false;
+    test.message = format!("An import stopped: {REVOKED_MESSAGE}.");
     let now = Utc::now();
     integration::Entity::update(integration::ActiveModel {
         id: Set(model.id),
         last_test_ok: Set(false),
-        last_test: Set(test.to_string()),
+        last_test: Set(test),
         last_tested_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -1,13 +1,13 @@
-//! The connection test as the API shows it and as an integration keeps it: the
-//! GitHub report, minus anything secret, in GraphQL's vocabulary.
+//! The connection test as the API shows it: the GitHub report, minus anything secret,
+//! in GraphQL's vocabulary. Rows keep it as `entity::connection_test::ConnectionTest`,
+//! the same fields as plain data; the two convert both ways below.
 
 use async_graphql::{Enum, SimpleObject};
-use entity::group;
+use entity::{connection_test as stored, group};
 use github::ConnectionReport;
-use serde::{Deserialize, Serialize};
 
 /// A switchable part of the product.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "github::Service")]
 pub enum Service {
     /// Commits of the imported repositories.
@@ -21,7 +21,7 @@ pub enum Service {
 }
 
 /// What kind of token the user gave, read from its prefix.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(name = "TokenKind", remote = "github::TokenKind")]
 pub enum TokenKindView {
     /// `ghp_…` (or a legacy 40-hex token): supported.
@@ -39,7 +39,7 @@ pub enum TokenKindView {
 }
 
 /// The account's role in an organization.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "github::OrgRole")]
 pub enum GroupRole {
     /// Every service works, webhooks included.
@@ -49,7 +49,7 @@ pub enum GroupRole {
 }
 
 /// Whether the token can reach a group's data.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "github::OrgAccess")]
 pub enum GroupAccess {
     /// The token reads the organization's data.
@@ -67,31 +67,32 @@ pub enum GroupAccess {
     NotVisible,
 }
 
-/// A group row stores the role and access GitHub reported, under the same names:
-/// these convert both ways, so GitHub's types reach the entity's through them.
+/// A group row and a stored connection test keep the role, access, services and token
+/// kind GitHub reported under the same names: these convert both ways, so GitHub's
+/// types reach the entity's through them.
 macro_rules! same_variants {
-    ($name:ident, [$($variant:ident),+]) => {
-        impl From<group::$name> for $name {
-            fn from(stored: group::$name) -> Self {
+    ($name:ident = $stored:ty, [$($variant:ident),+]) => {
+        impl From<$stored> for $name {
+            fn from(stored: $stored) -> Self {
                 match stored {
-                    $(group::$name::$variant => $name::$variant,)+
+                    $(<$stored>::$variant => $name::$variant,)+
                 }
             }
         }
 
-        impl From<$name> for group::$name {
+        impl From<$name> for $stored {
             fn from(view: $name) -> Self {
                 match view {
-                    $($name::$variant => group::$name::$variant,)+
+                    $($name::$variant => <$stored>::$variant,)+
                 }
             }
         }
     };
 }
 
-same_variants!(GroupRole, [Owner, Member]);
+same_variants!(GroupRole = group::GroupRole, [Owner, Member]);
 same_variants!(
-    GroupAccess,
+    GroupAccess = group::GroupAccess,
     [
         Ok,
         SsoRequired,
@@ -100,9 +101,23 @@ same_variants!(
         NotVisible
     ]
 );
+same_variants!(
+    Service = stored::Service,
+    [Repos, PullRequests, Tickets, Webhooks]
+);
+same_variants!(
+    TokenKindView = stored::TokenKind,
+    [
+        ClassicPersonalAccessToken,
+        FineGrainedPersonalAccessToken,
+        OAuth,
+        GitHubApp,
+        Unknown
+    ]
+);
 
 /// A required scope the token lacks.
-#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+#[derive(SimpleObject, Clone, Debug)]
 pub struct MissingScope {
     /// The scope, as GitHub names it.
     pub scope: String,
@@ -113,7 +128,7 @@ pub struct MissingScope {
 }
 
 /// What the test found about one organization of the account.
-#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+#[derive(SimpleObject, Clone, Debug)]
 pub struct OrganizationFinding {
     /// The organization's login.
     pub login: String,
@@ -132,7 +147,7 @@ pub struct OrganizationFinding {
 }
 
 /// The result of testing a token against GitHub.
-#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+#[derive(SimpleObject, Clone, Debug)]
 pub struct ConnectionTest {
     /// True when the token works for at least one service.
     pub ok: bool,
@@ -188,6 +203,83 @@ impl From<&ConnectionReport> for ConnectionTest {
             warnings: report.warnings.clone(),
         }
     }
+}
+
+/// As rows keep it (`integrations.last_test`, `oauth_grants.test`).
+impl From<&ConnectionTest> for stored::ConnectionTest {
+    fn from(test: &ConnectionTest) -> Self {
+        stored::ConnectionTest {
+            ok: test.ok,
+            message: test.message.clone(),
+            login: test.login.clone(),
+            token_kind: test.token_kind.into(),
+            granted_scopes: test.granted_scopes.clone(),
+            missing_scopes: test
+                .missing_scopes
+                .iter()
+                .map(|m| stored::MissingScope {
+                    scope: m.scope.clone(),
+                    disables: convert(&m.disables),
+                    why: m.why.clone(),
+                })
+                .collect(),
+            available_services: convert(&test.available_services),
+            organizations: test
+                .organizations
+                .iter()
+                .map(|o| stored::OrganizationFinding {
+                    login: o.login.clone(),
+                    role: o.role.map(Into::into),
+                    access: o.access.into(),
+                    services: convert(&o.services),
+                    problem: o.problem.clone(),
+                    sso_url: o.sso_url.clone(),
+                    hidden_private_repos: o.hidden_private_repos,
+                })
+                .collect(),
+            warnings: test.warnings.clone(),
+        }
+    }
+}
+
+impl From<stored::ConnectionTest> for ConnectionTest {
+    fn from(test: stored::ConnectionTest) -> Self {
+        ConnectionTest {
+            ok: test.ok,
+            message: test.message,
+            login: test.login,
+            token_kind: test.token_kind.into(),
+            granted_scopes: test.granted_scopes,
+            missing_scopes: test
+                .missing_scopes
+                .into_iter()
+                .map(|m| MissingScope {
+                    scope: m.scope,
+                    disables: convert(&m.disables),
+                    why: m.why,
+                })
+                .collect(),
+            available_services: convert(&test.available_services),
+            organizations: test
+                .organizations
+                .into_iter()
+                .map(|o| OrganizationFinding {
+                    login: o.login,
+                    role: o.role.map(Into::into),
+                    access: o.access.into(),
+                    services: convert(&o.services),
+                    problem: o.problem,
+                    sso_url: o.sso_url,
+                    hidden_private_repos: o.hidden_private_repos,
+                })
+                .collect(),
+            warnings: test.warnings,
+        }
+    }
+}
+
+fn convert<A: Copy + Into<B>, B>(list: &[A]) -> Vec<B> {
+    list.iter().copied().map(Into::into).collect()
 }
 
 pub fn services(list: &[github::Service]) -> Vec<Service> {

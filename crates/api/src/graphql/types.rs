@@ -114,8 +114,8 @@ impl Integration {
     }
 
     /// The kind of token stored (never the token itself).
-    async fn token_kind(&self) -> Result<TokenKindView> {
-        Ok(self.last_test()?.token_kind)
+    async fn token_kind(&self) -> TokenKindView {
+        self.0.last_test.token_kind.into()
     }
 
     /// The scopes GitHub reported at the last successful test.
@@ -135,13 +135,19 @@ impl Integration {
     }
 
     /// The services the token allows, from the last connection test.
-    async fn available_services(&self) -> Result<Vec<Service>> {
-        Ok(self.last_test()?.available_services)
+    async fn available_services(&self) -> Vec<Service> {
+        self.0
+            .last_test
+            .available_services
+            .iter()
+            .copied()
+            .map(Into::into)
+            .collect()
     }
 
     /// The last connection test, as `testConnection` answered it.
-    async fn last_connection_test(&self) -> Result<ConnectionTest> {
-        self.last_test()
+    async fn last_connection_test(&self) -> ConnectionTest {
+        self.0.last_test.clone().into()
     }
 
     /// When the connection was last tested.
@@ -197,12 +203,6 @@ impl Integration {
         ctx: &Context<'_>,
     ) -> Result<Vec<super::webhook_types::OrganizationWebhook>> {
         super::webhook_types::webhooks_of(ctx, &self.0.id).await
-    }
-}
-
-impl Integration {
-    fn last_test(&self) -> Result<ConnectionTest> {
-        Ok(serde_json::from_str(&self.0.last_test)?)
     }
 }
 

@@ -144,7 +144,7 @@ impl Integrations {
             tickets_enabled: Set(switches.tickets),
             webhooks_enabled: Set(switches.webhooks),
             last_test_ok: Set(test.ok),
-            last_test: Set(serde_json::to_string(&test).map_err(anyhow::Error::from)?),
+            last_test: Set((&test).into()),
             last_tested_at: Set(now),
             created_at: Set(now),
             updated_at: Set(now),
@@ -225,8 +225,7 @@ impl Integrations {
     ) -> ApiResult<integration::Model> {
         let model = self.get(id).await?;
         let switches = ServiceSwitches::of(&model).apply(change);
-        let test: ConnectionTest =
-            serde_json::from_str(&model.last_test).map_err(anyhow::Error::from)?;
+        let test = ConnectionTest::from(model.last_test.clone());
         switches.check_against(&test)?;
         let mut active: integration::ActiveModel = model.into();
         active.repos_enabled = Set(switches.repos);
@@ -353,7 +352,7 @@ async fn record_test(
     let mut active: integration::ActiveModel = model.into();
     let now = Utc::now();
     active.last_test_ok = Set(test.ok);
-    active.last_test = Set(serde_json::to_string(test).map_err(anyhow::Error::from)?);
+    active.last_test = Set(test.into());
     active.last_tested_at = Set(now);
     active.updated_at = Set(now);
     if test.ok {

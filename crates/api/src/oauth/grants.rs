@@ -32,7 +32,7 @@ pub(super) async fn store(
         login: Set(account.login.clone()),
         account_id: Set(account.database_id),
         granted_scopes: Set(test.granted_scopes.join(", ")),
-        test: Set(serde_json::to_string(test)?),
+        test: Set(test.into()),
         created_at: Set(now),
         expires_at: Set(now + ttl),
         used_at: Set(None),
@@ -52,7 +52,7 @@ pub async fn view(db: &DatabaseConnection, id: &str) -> ApiResult<Option<OAuthGr
     Ok(Some(OAuthGrantView {
         id: async_graphql::ID(grant.id.clone()),
         granted_scopes: github::connection_test::scopes::parse_scope_header(&grant.granted_scopes),
-        test: serde_json::from_str(&grant.test).map_err(anyhow::Error::from)?,
+        test: grant.test.into(),
         expires_at: grant.expires_at,
         used: grant.used_at.is_some(),
         login: grant.login,
