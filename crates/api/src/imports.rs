@@ -6,7 +6,7 @@ use chrono::Utc;
 use entity::import_run::{RunKind, RunState};
 use entity::{import_run, repository};
 use queue::{
-    ProgressBus, ProgressEvent, Queue,
+    ProgressBus, Queue,
     runs::{new_run, requeue, transition},
 };
 use sea_orm::{
@@ -145,7 +145,7 @@ impl Imports {
             )));
         }
         let run = self.get(run_id).await?;
-        self.announce(&run).await;
+        self.queue.announce(&run).await;
         Ok(run)
     }
 
@@ -245,37 +245,11 @@ impl Imports {
 
     async fn enqueue_all(&self, runs: &[import_run::Model]) -> ApiResult<()> {
         for run in runs {
-            self.announce(run).await;
-            if let Err(error) = self.queue.enqueue(&run.id).await {
-                // The run stays visible as FAILED with the reason, instead of waiting forever.
-                let reason = format!("could not be queued: {error}");
-                transition(
-                    &self.db,
-                    &run.id,
-                    &[RunState::Queued],
-                    RunState::Failed,
-                    Some(&reason),
-                )
-                .await?;
-                return Err(ApiError::Internal(error));
-            }
+            self.queue
+                .enqueue_run(&self.db, run)
+                .await
+                .map_err(ApiError::Internal)?;
         }
         Ok(())
-    }
-
-    async fn announce(&self, run: &import_run::Model) {
-        self.queue
-            .bus
-            .publish(ProgressEvent {
-                run_id: run.id.clone(),
-                integration_id: run.integration_id.clone(),
-                repository_id: run.repository_id.clone(),
-                state: run.state,
-                counts: run.counts.clone(),
-                skipped: run.skipped.clone(),
-                error: run.error.clone(),
-                at: Utc::now(),
-            })
-            .await;
     }
 }

@@ -7,7 +7,8 @@ use entity::{
     run_details::{Checkpoint, Listing, ListingProgress},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 
 use crate::{
@@ -103,18 +104,19 @@ impl Queue {
             run.checkpoint = sea_orm::ActiveValue::Set(checkpoint);
         }
         let run = run.insert(db).await?;
-        self.bus
-            .publish(ProgressEvent {
-                run_id: run.id.clone(),
-                integration_id: run.integration_id.clone(),
-                repository_id: run.repository_id.clone(),
-                state: RunState::Queued,
-                counts: run.counts.clone(),
-                skipped: run.skipped.clone(),
-                error: None,
-                at: Utc::now(),
-            })
-            .await;
+        self.enqueue_run(db, &run).await?;
+        Ok(Some(run.id))
+    }
+
+    /// Announces a queued run on the progress bus and queues its job. A run that cannot
+    /// be queued is marked FAILED with the reason, so it stays visible instead of
+    /// waiting forever.
+    pub async fn enqueue_run(
+        &self,
+        db: &impl ConnectionTrait,
+        run: &import_run::Model,
+    ) -> anyhow::Result<()> {
+        self.announce(run).await;
         if let Err(error) = self.enqueue(&run.id).await {
             let reason = format!("could not be queued: {error}");
             transition(
@@ -127,6 +129,22 @@ impl Queue {
             .await?;
             return Err(error);
         }
-        Ok(Some(run.id))
+        Ok(())
+    }
+
+    /// Tells the progress bus's subscribers where a run stands now.
+    pub async fn announce(&self, run: &import_run::Model) {
+        self.bus
+            .publish(ProgressEvent {
+                run_id: run.id.clone(),
+                integration_id: run.integration_id.clone(),
+                repository_id: run.repository_id.clone(),
+                state: run.state,
+                counts: run.counts.clone(),
+                skipped: run.skipped.clone(),
+                error: run.error.clone(),
+                at: Utc::now(),
+            })
+            .await;
     }
 }
