@@ -61,6 +61,24 @@ pub struct ConnectionTest {
     pub available_services: Vec<Service>,
     pub organizations: Vec<OrganizationFinding>,
     pub warnings: Vec<String>,
+    /// Why the test failed, as a code; absent when it passed (and in rows written
+    /// before the code was kept).
+    #[serde(default)]
+    pub failure: Option<ConnectionFailure>,
+}
+
+/// Why a token cannot be used at all (the `github` crate's `ConnectionFailure`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConnectionFailure {
+    EmptyToken,
+    FineGrainedToken,
+    GitHubAppToken,
+    NotClassicToken,
+    BadCredentials,
+    NoRequiredScope,
+    GithubUnavailable,
+    RateLimited,
+    GithubRefused,
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub mod webhook;
 
 pub use client::{CONCURRENT_REQUESTS, GithubClient, GithubEndpoints};
 pub use connection_test::{
-    ConnectionReport,
+    ConnectionFailure, ConnectionReport,
     organizations::{OrgAccess, OrgRole, OrganizationFinding},
     scopes::{MissingScope, ScopeCheck, Service},
 };

@@ -37,11 +37,63 @@ pub struct ConnectionReport {
     pub available_services: Vec<Service>,
     pub organizations: Vec<OrganizationFinding>,
     pub warnings: Vec<String>,
+    /// Why the test failed, as a code; `None` when `ok`.
+    pub failure: Option<ConnectionFailure>,
+}
+
+/// Why a token cannot be used at all, as a code a caller can act on without reading
+/// `message`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionFailure {
+    EmptyToken,
+    FineGrainedToken,
+    GitHubAppToken,
+    /// GitHub reported no OAuth scopes: not a classic token.
+    NotClassicToken,
+    /// 401: revoked, expired or mistyped.
+    BadCredentials,
+    /// Connected, but none of the required scopes is granted.
+    NoRequiredScope,
+    /// GitHub could not be reached, timed out or answered 5xx.
+    GithubUnavailable,
+    /// A primary or secondary rate limit stopped the test.
+    RateLimited,
+    /// GitHub refused in another way (403, 404, an answer we could not read).
+    GithubRefused,
+}
+
+impl ConnectionFailure {
+    fn of(error: &GithubError) -> Self {
+        match error {
+            GithubError::BadCredentials => ConnectionFailure::BadCredentials,
+            GithubError::RateLimited { .. } | GithubError::SecondaryRateLimit { .. } => {
+                ConnectionFailure::RateLimited
+            }
+            GithubError::Unreachable { .. } | GithubError::Timeout { .. } => {
+                ConnectionFailure::GithubUnavailable
+            }
+            error if error.is_server_error() => ConnectionFailure::GithubUnavailable,
+            _ => ConnectionFailure::GithubRefused,
+        }
+    }
+
+    /// Nothing the person can change about the token fixes it; trying later may.
+    pub fn is_outage(self) -> bool {
+        matches!(
+            self,
+            ConnectionFailure::GithubUnavailable | ConnectionFailure::RateLimited
+        )
+    }
 }
 
 impl ConnectionReport {
-    fn failed(token_kind: TokenKind, message: impl Into<String>) -> Self {
+    fn failed(
+        token_kind: TokenKind,
+        failure: ConnectionFailure,
+        message: impl Into<String>,
+    ) -> Self {
         ConnectionReport {
+            failure: Some(failure),
             ok: false,
             message: message.into(),
             token_kind,
@@ -73,15 +125,22 @@ impl GithubClient {
         if token.expose().is_empty() {
             return ConnectionReport::failed(
                 kind,
+                ConnectionFailure::EmptyToken,
                 "The token is empty: paste a classic personal access token.",
             );
         }
         if let Some(refusal) = kind.refusal() {
-            return ConnectionReport::failed(kind, refusal);
+            let failure = match kind {
+                TokenKind::FineGrainedPersonalAccessToken => ConnectionFailure::FineGrainedToken,
+                _ => ConnectionFailure::GitHubAppToken,
+            };
+            return ConnectionReport::failed(kind, failure, refusal);
         }
         match self.run_connection_test(token, kind).await {
             Ok(report) => report,
-            Err(error) => ConnectionReport::failed(kind, error.to_string()),
+            Err(error) => {
+                ConnectionReport::failed(kind, ConnectionFailure::of(&error), error.to_string())
+            }
         }
     }
 
@@ -104,6 +163,7 @@ impl GithubClient {
                 account: Some(account),
                 ..ConnectionReport::failed(
                     kind,
+                    ConnectionFailure::NotClassicToken,
                     format!(
                         "GitHub reported no OAuth scopes for this token, so it is not a classic token. {refusal}"
                     ),
@@ -144,6 +204,7 @@ impl GithubClient {
             organizations,
             warnings,
             account: Some(account),
+            failure: (!ok).then_some(ConnectionFailure::NoRequiredScope),
         })
     }
 }
