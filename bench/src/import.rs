@@ -164,12 +164,12 @@ impl ImportBench {
         let created = graphql(
             &client,
             &url,
-            "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { id groups { login repositories(first: 100) { nodes { id } } } } }",
+            "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { integration { id groups { login repositories(first: 100) { nodes { id } } } } } }",
             json!({ "t": owner }),
         )
         .await?;
-        let integration = created["createIntegration"]["id"].clone();
-        let repository_ids: Vec<Value> = created["createIntegration"]["groups"]
+        let integration = created["createIntegration"]["integration"]["id"].clone();
+        let repository_ids: Vec<Value> = created["createIntegration"]["integration"]["groups"]
             .as_array()
             .into_iter()
             .flatten()
@@ -188,7 +188,7 @@ impl ImportBench {
         graphql(
             &client,
             &url,
-            "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }",
+            "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } } }",
             json!({ "i": integration, "r": repository_ids }),
         )
         .await?;

@@ -138,11 +138,11 @@ async fn main() -> anyhow::Result<()> {
     let (client, url, owner) = (&stack.client, stack.url.as_str(), stack.owner.as_str());
 
     let test_token = time_requests(client, url, stack::KEY, iterations, |_| {
-        json!({ "query": "mutation($t: String!) { testToken(token: $t) { ok message organizations { login access } } }", "variables": { "t": owner } })
+        json!({ "query": "mutation($t: String!) { testToken(input: {token: $t}) { connectionTest { ok message organizations { login access } } } }", "variables": { "t": owner } })
     })
     .await?;
     let create = time_requests(client, url, stack::KEY, iterations, |i| {
-        json!({ "query": "mutation($n: String!, $t: String!) { createIntegration(input: {name: $n, token: $t}) { id } }", "variables": { "n": format!("bench {i}"), "t": owner } })
+        json!({ "query": "mutation($n: String!, $t: String!) { createIntegration(input: {name: $n, token: $t}) { integration { id } } }", "variables": { "n": format!("bench {i}"), "t": owner } })
     })
     .await?;
     let groups = time_requests(

@@ -232,16 +232,16 @@ impl MetricsBench {
         let created = graphql(
             client,
             url,
-            "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { id groups { login repositories(first: 100) { nodes { id } } } } }",
+            "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { integration { id groups { login repositories(first: 100) { nodes { id } } } } } }",
             json!({ "t": owner }),
         )
         .await?;
-        let integration = created["createIntegration"]["id"]
+        let integration = created["createIntegration"]["integration"]["id"]
             .as_str()
             .unwrap_or_default()
             .to_string();
         let repositories: Vec<String> =
-            created["createIntegration"]["groups"][0]["repositories"]["nodes"]
+            created["createIntegration"]["integration"]["groups"][0]["repositories"]["nodes"]
                 .as_array()
                 .into_iter()
                 .flatten()

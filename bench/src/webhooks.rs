@@ -33,23 +33,25 @@ impl WebhookBench {
         let database_url = stack.database_url.clone();
 
         // An owner integration with one repository imported, so its organization has a hook.
-        let integration = graphql(client, url, "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { id repositories(first: 100) { nodes { id fullName githubId } } } }", json!({ "t": owner })).await?;
-        let integration_id = integration["createIntegration"]["id"]
+        let integration = graphql(client, url, "mutation($t: String!) { createIntegration(input: {name: \"bench\", token: $t}) { integration { id repositories(first: 100) { nodes { id fullName githubId } } } } }", json!({ "t": owner })).await?;
+        let integration_id = integration["createIntegration"]["integration"]["id"]
             .as_str()
             .unwrap()
             .to_string();
-        let repo = integration["createIntegration"]["repositories"]["nodes"]
+        let repo = integration["createIntegration"]["integration"]["repositories"]["nodes"]
             .as_array()
             .unwrap()
             .iter()
             .find(|r| r["fullName"].as_str().unwrap().starts_with("acme-corp/"))
             .context("an acme-corp repository")?
             .clone();
-        graphql(client, url, "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }", json!({ "i": integration_id, "r": [repo["id"]] })).await?;
+        // The API's id is global; the hook row and the receiver's path name the row.
+        let integration_row = api::graphql::node_id::decode_any(&integration_id)?.1;
+        graphql(client, url, "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } } }", json!({ "i": integration_id, "r": [repo["id"]] })).await?;
         let db = Database::connect(&database_url).await?;
         let hook = loop {
             let found = webhook::Entity::find()
-                .filter(webhook::Column::IntegrationId.eq(integration_id.as_str()))
+                .filter(webhook::Column::IntegrationId.eq(integration_row.as_str()))
                 .filter(webhook::Column::State.eq(webhook::HookState::Active))
                 .one(&db)
                 .await?;
@@ -60,7 +62,7 @@ impl WebhookBench {
         };
         let secrets = api::crypto::SecretBox::from_base64_key(&stack.encryption_key)?;
         let secret = secrets.open(hook.secret_ciphertext.as_deref().unwrap())?;
-        let receiver = format!("{}/webhooks/github/{integration_id}", stack.api.base_url());
+        let receiver = format!("{}/webhooks/github/{integration_row}", stack.api.base_url());
         let full_name = repo["fullName"].as_str().unwrap().to_string();
         let (org, name) = full_name.split_once('/').unwrap();
 

@@ -246,7 +246,7 @@ async fn a_refresh_keeps_the_same_repository_rows_and_ids(app: &TestApp) {
     let id = app.create_integration("owner").await;
     let (seen, total) = paged_repositories(app, &id).await;
     app.data(
-        "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
+        "mutation($id: ID!) { refreshGroups(input: {integrationId: $id}) { integration { id } } }",
         json!({ "id": id }),
     )
     .await;

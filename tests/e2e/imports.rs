@@ -62,11 +62,12 @@ async fn repository_ids(app: &TestApp, integration: &str) -> HashMap<String, Str
 async fn import(app: &TestApp, integration: &str, repository_ids: &[&str]) -> Vec<String> {
     let data = app
         .data(
-            &format!("mutation($i: ID!, $r: [ID!]!) {{ importRepositories(integrationId: $i, repositoryIds: $r) {{ {RUN_FIELDS} }} }}"),
+            &format!("mutation($i: ID!, $r: [ID!]!) {{ importRepositories(input: {{integrationId: $i, repositoryIds: $r}}) {{ importRuns {{ {RUN_FIELDS} }} userErrors {{ code }} }} }}"),
             json!({ "i": integration, "r": repository_ids }),
         )
         .await;
-    let runs = data["importRepositories"].as_array().unwrap();
+    assert_eq!(data["importRepositories"]["userErrors"], json!([]));
+    let runs = data["importRepositories"]["importRuns"].as_array().unwrap();
     assert_eq!(runs.len(), repository_ids.len(), "one run per repository");
     runs.iter()
         .map(|r| {
@@ -80,12 +81,12 @@ async fn sync(app: &TestApp, integration: &str) -> Vec<String> {
     let data = app
         .data(
             &format!(
-                "mutation($i: ID!) {{ syncIntegration(integrationId: $i) {{ {RUN_FIELDS} }} }}"
+                "mutation($i: ID!) {{ syncIntegration(input: {{integrationId: $i}}) {{ importRuns {{ {RUN_FIELDS} }} }} }}"
             ),
             json!({ "i": integration }),
         )
         .await;
-    data["syncIntegration"]
+    data["syncIntegration"]["importRuns"]
         .as_array()
         .unwrap()
         .iter()
@@ -211,7 +212,7 @@ where
     E::Column: ColumnTrait,
 {
     E::find()
-        .filter(column.eq(repository_id))
+        .filter(column.eq(tributary_tests::row_id(repository_id)))
         .all(db)
         .await
         .unwrap()
@@ -282,7 +283,7 @@ fn names(value: &Value) -> Value {
 async fn assert_sample_matches(db: &DatabaseConnection, repository_id: &str, content: &Value) {
     let c = &content["commits"][0];
     let row = commit::Entity::find_by_id((
-        repository_id.to_string(),
+        tributary_tests::row_id(repository_id),
         c["oid"].as_str().unwrap().to_string(),
     ))
     .one(db)
@@ -544,6 +545,8 @@ async fn metrics_show_the_runs_by_state_the_queue_the_requests_and_the_points_le
     app: &mut TestApp,
 ) {
     let (integration, _, _, runs) = imported_demo_runs(app).await;
+    // Prometheus labels name the row, as the server's logs do.
+    let integration = tributary_tests::row_id(&integration);
     let metrics = app
         .http
         .get(format!("{}/metrics", app.api.base_url()))
@@ -609,7 +612,7 @@ async fn full_import_on_the_embedded_sqlite_queue() {
 async fn services_switched_off_store_nothing_of_their_kind(app: &mut TestApp) {
     let integration = app.create_integration("owner").await;
     app.data(
-        "mutation($i: ID!) { setServices(integrationId: $i, services: {pullRequests: false, tickets: false}) { id } }",
+        "mutation($i: ID!) { setServices(input: {integrationId: $i, services: {pullRequests: false, tickets: false}}) { integration { id } } }",
         json!({ "i": integration }),
     )
     .await;
@@ -684,7 +687,7 @@ async fn synced_after_changes(app: &TestApp) -> Synced {
     // Measured alone: with webhooks on, the activity below would also arrive as
     // deliveries (and the push queue a commits sync of its own).
     app.data(
-        "mutation($i: ID!) { setServices(integrationId: $i, services: {webhooks: false}) { id } }",
+        "mutation($i: ID!) { setServices(input: {integrationId: $i, services: {webhooks: false}}) { integration { id } } }",
         json!({ "i": integration }),
     )
     .await;
@@ -842,7 +845,7 @@ async fn after_a_sync_the_store_equals_the_changed_dataset(app: &mut TestApp) {
     assert_repositories_exact(app, &synced.ids, &synced.names).await;
     let db = database(app).await;
     let renamed = pull_request::Entity::find()
-        .filter(pull_request::Column::RepositoryId.eq(synced.ids[&synced.names[0]].as_str()))
+        .filter(pull_request::Column::RepositoryId.eq(tributary_tests::row_id(&synced.ids[&synced.names[0]])))
         .filter(pull_request::Column::Number.eq(synced.renamed_pr.as_i64().unwrap()))
         .one(&db)
         .await
@@ -922,30 +925,32 @@ async fn a_revoked_token_fails_the_run_with_its_message(app: &mut TestApp) {
             .contains("revoked or expired"),
         "{test}"
     );
-    // Nothing is left to cancel, and a bad id is named.
+    // Nothing is left to cancel (a user error), and a malformed id is the program's
+    // mistake (a top-level error); both are codes.
     let refused = app
-        .graphql(
-            "mutation($r: ID!) { cancelImport(runId: $r) { id } }",
+        .data(
+            "mutation($r: ID!) { cancelImport(input: {runId: $r, clientMutationId: \"c1\"}) { importRun { id } userErrors { code field } clientMutationId } }",
             json!({ "r": runs[0] }),
         )
         .await;
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("cannot be cancelled: it is FAILED"),
-        "{refused}"
+    assert_eq!(
+        refused["cancelImport"],
+        json!({ "importRun": null, "userErrors": [{ "code": "RUN_NOT_CANCELLABLE", "field": null }], "clientMutationId": "c1" })
     );
     let unknown = app
         .graphql(
-            "mutation { retryImport(runId: \"nope\") { id } }",
+            "mutation { retryImport(input: {runId: \"nope\"}) { importRun { id } } }",
             json!({}),
         )
         .await;
-    assert_eq!(
-        unknown["errors"][0]["message"],
-        "no import run with id nope"
-    );
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "INVALID_ID");
+    let gone = app
+        .graphql(
+            "mutation($r: ID!) { retryImport(input: {runId: $r}) { importRun { id } } }",
+            json!({ "r": tributary_tests::global_id(tributary_tests::NodeKind::ImportRun, "00000000-0000-0000-0000-000000000000") }),
+        )
+        .await;
+    assert_eq!(gone["errors"][0]["extensions"]["code"], "NOT_FOUND");
 }
 on_every_backend!(a_revoked_token_fails_the_run_with_its_message, with_redis);
 
@@ -955,28 +960,23 @@ async fn a_repository_of_another_integration_is_refused(app: &mut TestApp) {
     let theirs = repository_ids(app, &second).await;
     let (_, repo_id) = theirs.iter().next().unwrap();
     let refused = app
-        .graphql(
-            "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }",
+        .data(
+            "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } userErrors { code field } } }",
             json!({ "i": first, "r": [repo_id] }),
         )
         .await;
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("belongs to another integration"),
-        "{refused}"
+    assert_eq!(
+        refused["importRepositories"],
+        json!({ "importRuns": [], "userErrors": [{ "code": "REPOSITORY_UNKNOWN", "field": ["input", "repositoryIds"] }] })
     );
+    // A repository's id where an integration's belongs is the program's mistake.
     let unknown = app
         .graphql(
-            "mutation($r: [ID!]!) { importRepositories(integrationId: \"nope\", repositoryIds: $r) { id } }",
-            json!({ "r": [repo_id] }),
+            "mutation($r: ID!) { importRepositories(input: {integrationId: $r, repositoryIds: []}) { importRuns { id } } }",
+            json!({ "r": repo_id }),
         )
         .await;
-    assert_eq!(
-        unknown["errors"][0]["message"],
-        "no integration with id nope"
-    );
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "INVALID_ID");
 }
 on_every_backend!(a_repository_of_another_integration_is_refused, with_redis);
 
@@ -1129,11 +1129,11 @@ async fn cancelled_mid_run(app: &TestApp) -> (HashMap<String, String>, Vec<Strin
     }
     let cancelled = app
         .data(
-            "mutation($r: ID!) { cancelImport(runId: $r) { state } }",
+            "mutation($r: ID!) { cancelImport(input: {runId: $r}) { importRun { state } } }",
             json!({ "r": runs[0] }),
         )
         .await;
-    assert_eq!(cancelled["cancelImport"]["state"], "CANCELLED");
+    assert_eq!(cancelled["cancelImport"]["importRun"]["state"], "CANCELLED");
     // The worker stops before its next request.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     let stopped = run(app, &runs[0]).await;
@@ -1158,11 +1158,11 @@ async fn a_retry_resumes_a_cancelled_run_after_its_last_stored_page(app: &mut Te
     app.sim_control(Method::DELETE, "/_sim/faults", None).await;
     let retried = app
         .data(
-            "mutation($r: ID!) { retryImport(runId: $r) { state error } }",
+            "mutation($r: ID!) { retryImport(input: {runId: $r}) { importRun { state error } } }",
             json!({ "r": run_id }),
         )
         .await;
-    assert_eq!(retried["retryImport"]["state"], "QUEUED");
+    assert_eq!(retried["retryImport"]["importRun"]["state"], "QUEUED");
     let run = succeeded(app, &run_id).await;
     assert_repositories_exact(app, &ids, &names[..1]).await;
     let (expected, _) = expected(app, &names[0]).await;
@@ -1184,17 +1184,14 @@ async fn a_succeeded_run_cannot_be_retried(app: &mut TestApp) {
     let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
     succeeded(app, &runs[0]).await;
     let refused = app
-        .graphql(
-            "mutation($r: ID!) { retryImport(runId: $r) { id } }",
+        .data(
+            "mutation($r: ID!) { retryImport(input: {runId: $r}) { importRun { id } userErrors { code } } }",
             json!({ "r": runs[0] }),
         )
         .await;
-    assert!(
-        refused["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("cannot be retried: it is SUCCEEDED"),
-        "{refused}"
+    assert_eq!(
+        refused["retryImport"],
+        json!({ "importRun": null, "userErrors": [{ "code": "RUN_NOT_RETRYABLE" }] })
     );
 }
 on_every_backend!(a_succeeded_run_cannot_be_retried, with_redis);

@@ -20,9 +20,22 @@ fn actor(login: &str) -> Option<Actor> {
     })
 }
 
+/// A contributor's login, or the e-mail of one GitHub links to no account.
+fn contributor_key(contributor: &Value) -> &str {
+    contributor["login"]
+        .as_str()
+        .or_else(|| contributor["email"].as_str())
+        .expect("a login or an e-mail")
+}
+
 struct Fixture {
     db: DatabaseConnection,
+    /// The integration's global id, as the API takes it.
     integration: String,
+    /// The repositories' global ids, as the API shows them.
+    repo_a_id: String,
+    repo_b_id: String,
+    /// Where the store writes (row ids).
     repo_a: Scope,
     repo_b: Scope,
 }
@@ -42,13 +55,15 @@ async fn fixture(app: &TestApp) -> Fixture {
         .map(|n| n["id"].as_str().unwrap().to_string())
         .collect();
     let scope = |repository_id: &str| Scope {
-        integration_id: integration.clone(),
-        repository_id: repository_id.to_string(),
+        integration_id: tributary_tests::row_id(&integration),
+        repository_id: tributary_tests::row_id(repository_id),
     };
     Fixture {
         db: Database::connect(&app.database_url).await.unwrap(),
         repo_a: scope(&ids[0]),
         repo_b: scope(&ids[1]),
+        repo_a_id: ids[0].clone(),
+        repo_b_id: ids[1].clone(),
         integration,
     }
 }
@@ -438,9 +453,9 @@ query($filter: AnalyticsFilter!, $set: PullRequestSet! = MERGED) {
     pullRequests(first: 10) {
       totalCount
       nodes {
-        number repository { id } author { id isBot }
+        id number state repository { id } author { login isBot }
         timeToFirstCommentHours reactionTimesHours reactionTimeHours responsivenessTimesHours
-        thoroughlyReviewed comments reviews reviewers { id } iterations timeToMergeHours size
+        thoroughlyReviewed comments reviews reviewers { login } iterations timeToMergeHours size
       }
     }
   }
@@ -462,7 +477,7 @@ query($filter: AnalyticsFilter!, $first: Int = 100, $after: String) {
   workLog(filter: $filter, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    nodes { date contributor { id } items { kind at number title oid detail repository { id } } }
+    nodes { date contributor { id login email } items { kind at number title oid detail repository { id } } }
   }
 }"#;
 
@@ -543,13 +558,22 @@ async fn a_reviewed_pull_request_has_its_waits_comments_and_iterations(app: &Tes
     );
     assert_eq!(
         pr1["reviewers"],
-        json!([{ "id": "bob" }, { "id": "carol" }])
+        json!([{ "login": "bob" }, { "login": "carol" }])
     );
     // Commits after the first review (2 h): at 6 and 12.
     assert_eq!(pr1["iterations"], 2);
     assert_close!(pr1["timeToMergeHours"], 30.0);
     assert_eq!(pr1["size"], 120);
-    assert_eq!(pr1["repository"]["id"], f.repo_a.repository_id.as_str());
+    assert_eq!(pr1["repository"]["id"], f.repo_a_id.as_str());
+    assert_eq!(pr1["state"], "MERGED");
+    // The pull request refetches by its id, with the same figures.
+    let again = app
+        .data(
+            "query($id: ID!) { node(id: $id) { id ... on PullRequestFigures { number iterations } } }",
+            json!({ "id": pr1["id"] }),
+        )
+        .await;
+    assert_eq!(again["node"], json!({ "id": pr1["id"], "number": 1, "iterations": 2 }));
 }
 on_every_backend!(a_reviewed_pull_request_has_its_waits_comments_and_iterations);
 
@@ -579,7 +603,7 @@ async fn a_comment_of_one_emoji_is_a_comment(app: &TestApp) {
         "a comment of one emoji is a comment"
     );
     assert_eq!(pr3["comments"], 1);
-    assert_eq!(pr3["repository"]["id"], f.repo_b.repository_id.as_str());
+    assert_eq!(pr3["repository"]["id"], f.repo_b_id.as_str());
 }
 on_every_backend!(a_comment_of_one_emoji_is_a_comment);
 
@@ -587,7 +611,7 @@ async fn a_pull_request_by_a_bot_names_its_author_as_a_bot(app: &TestApp) {
     let (_, metrics) = pull_request_fixture(app).await;
     assert_eq!(
         merged(&metrics, 4)["author"],
-        json!({ "id": "dependabot[bot]", "isBot": true })
+        json!({ "login": "dependabot[bot]", "isBot": true })
     );
 }
 on_every_backend!(a_pull_request_by_a_bot_names_its_author_as_a_bot);
@@ -661,7 +685,7 @@ async fn a_repository_filter_keeps_its_pull_requests_only(app: &TestApp) {
     let (f, _) = pull_request_fixture(app).await;
     let second = pull_request_metrics(
         app,
-        filter(&f, json!({ "repositoryIds": [f.repo_b.repository_id] })),
+        filter(&f, json!({ "repositoryIds": [f.repo_b_id] })),
     )
     .await;
     assert_eq!(second["aggregate"]["pullRequests"], 1);
@@ -742,7 +766,7 @@ type Items = Vec<(String, Option<String>)>;
 /// The kinds and details of the items of `who`'s Work log day `date`.
 fn day(days: &[Value], date: &str, who: &str) -> Items {
     days.iter()
-        .find(|d| d["date"] == date && d["contributor"]["id"] == who)
+        .find(|d| d["date"] == date && contributor_key(&d["contributor"]) == who)
         .unwrap_or_else(|| panic!("no Work log day {date} for {who}"))["items"]
         .as_array()
         .unwrap()
@@ -820,7 +844,7 @@ async fn reactions_are_no_work_log_items(app: &TestApp) {
     assert!(
         !days
             .iter()
-            .any(|d| d["contributor"]["id"] == "erin" || d["contributor"]["id"] == "frank")
+            .any(|d| ["erin", "frank"].contains(&contributor_key(&d["contributor"])))
     );
 }
 on_every_backend!(reactions_are_no_work_log_items);
@@ -873,7 +897,7 @@ fn contributor(metrics: &Value, who: &str) -> Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|n| n["contributor"]["id"] == who)
+        .find(|n| contributor_key(&n["contributor"]) == who)
         .unwrap_or_else(|| panic!("no contributor {who}"))
         .clone()
 }
@@ -923,10 +947,19 @@ on_every_backend!(an_unlinked_commit_joins_its_author_once_github_links_its_emai
 async fn a_never_linked_email_is_a_contributor_and_a_bot_is_marked(app: &TestApp) {
     let f = commit_fixture(app).await;
     let utc = commit_metrics(app, &f, json!({})).await;
+    let carol = contributor(&utc, "carol@example.com")["contributor"].clone();
     assert_eq!(
-        contributor(&utc, "carol@example.com")["contributor"],
-        json!({ "id": "carol@example.com", "login": null, "email": "carol@example.com", "name": "Someone", "isBot": false })
+        json!({ "login": carol["login"], "email": carol["email"], "name": carol["name"], "isBot": carol["isBot"] }),
+        json!({ "login": null, "email": "carol@example.com", "name": "Someone", "isBot": false })
     );
+    // Her id is opaque and refetches her.
+    let again = app
+        .data(
+            "query($id: ID!) { node(id: $id) { id ... on Contributor { email } } }",
+            json!({ "id": carol["id"] }),
+        )
+        .await;
+    assert_eq!(again["node"], json!({ "id": carol["id"], "email": "carol@example.com" }));
     assert_eq!(
         contributor(&utc, "dependabot[bot]")["contributor"]["isBot"],
         true
@@ -1000,7 +1033,7 @@ async fn excluding_bots_drops_their_commits_and_work_log_days(app: &TestApp) {
             .as_array()
             .unwrap()
             .iter()
-            .all(|d| d["contributor"]["id"] != "dependabot[bot]")
+            .all(|d| contributor_key(&d["contributor"]) != "dependabot[bot]")
     );
 }
 on_every_backend!(excluding_bots_drops_their_commits_and_work_log_days);
@@ -1017,7 +1050,7 @@ on_every_backend!(a_login_brings_its_linked_emails_and_an_unlinked_email_stands_
 async fn a_repository_filter_keeps_its_commits_only(app: &TestApp) {
     let f = commit_fixture(app).await;
     // Only c7.
-    let second = json!({ "repositoryIds": [f.repo_b.repository_id] });
+    let second = json!({ "repositoryIds": [f.repo_b_id] });
     assert_eq!(commit_metrics(app, &f, second).await["commits"], 1);
 }
 on_every_backend!(a_repository_filter_keeps_its_commits_only);
@@ -1188,10 +1221,17 @@ async fn bad_filters_get_clear_errors(app: &TestApp) {
     let missing = app
         .graphql(
             COMMIT_METRICS,
-            json!({ "filter": { "integrationId": "nope", "from": "2026-03-01", "to": "2026-03-02" } }),
+            json!({ "filter": { "integrationId": tributary_tests::global_id(tributary_tests::NodeKind::Integration, "nope"), "from": "2026-03-01", "to": "2026-03-02" } }),
         )
         .await;
     assert_eq!(missing["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let malformed = app
+        .graphql(
+            COMMIT_METRICS,
+            json!({ "filter": { "integrationId": "nope", "from": "2026-03-01", "to": "2026-03-02" } }),
+        )
+        .await;
+    assert_eq!(malformed["errors"][0]["extensions"]["code"], "INVALID_ID");
 }
 on_every_backend!(bad_filters_get_clear_errors);
 

@@ -7,11 +7,14 @@ use serde_json::{Value, json};
 use tributary_tests::{Backend, TestApp, TestAppBuilder, logs, on_every_backend};
 
 const START: &str = r#"mutation($redirectAfter: String) {
-  startOAuth(input: {redirectAfter: $redirectAfter}) { authorizeUrl state }
+  startOAuth(input: {redirectAfter: $redirectAfter}) { authorizeUrl state userErrors { code field } }
 }"#;
 
 const CREATE: &str = r#"mutation($grant: ID!) {
-  createIntegration(input: {name: "via OAuth", oauthGrantId: $grant}) { id authKind tokenKind login grantedScopes }
+  createIntegration(input: {name: "via OAuth", oauthGrantId: $grant}) {
+    integration { id authKind tokenKind login grantedScopes }
+    userErrors { code field }
+  }
 }"#;
 
 const GROUPS: &str = r#"query($id: ID!) {
@@ -55,7 +58,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .unwrap()
         .query_pairs()
@@ -88,7 +91,7 @@ async fn start(app: &TestApp, redirect_after: Option<&str>) -> (String, String) 
 
 /// The pre-approval `/_sim` offers automated tests: the authorize URL's own parameters
 /// plus the user who approves; answers where GitHub would send the browser.
-async fn approve_at_sim(app: &TestApp, authorize_url: &str, login: &str) -> String {
+pub(crate) async fn approve_at_sim(app: &TestApp, authorize_url: &str, login: &str) -> String {
     let mut body: serde_json::Map<String, Value> = url::Url::parse(authorize_url)
         .unwrap()
         .query_pairs()
@@ -112,18 +115,13 @@ async fn approve_at_sim(app: &TestApp, authorize_url: &str, login: &str) -> Stri
 }
 
 /// Follows the callback as the browser would; answers the status and the page (or Location).
-async fn callback(url: &str) -> (StatusCode, String) {
+pub(crate) async fn callback(url: &str) -> (StatusCode, String) {
     let response = browser().get(url).send().await.unwrap();
     let status = response.status();
     if status.is_redirection() {
         return (status, location(&response));
     }
     (status, response.text().await.unwrap())
-}
-
-/// The first GraphQL error's message, or "" when there is none.
-fn error_message(answer: &Value) -> &str {
-    answer["errors"][0]["message"].as_str().unwrap_or_default()
 }
 
 fn grant_id_on(page: &str) -> String {
@@ -250,7 +248,7 @@ on_every_backend!(approving_on_the_authorize_page_yields_a_grant_whose_token_wor
 
 async fn a_grant_creates_an_oauth_integration(app: &TestApp) {
     let grant = connect(app, "tributary-svc").await;
-    let created = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"].clone();
+    let created = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"].clone();
     assert_eq!(created["authKind"], "OAUTH");
     assert_eq!(created["tokenKind"], "OAUTH");
     assert_eq!(created["login"], "tributary-svc");
@@ -260,9 +258,11 @@ on_every_backend!(a_grant_creates_an_oauth_integration);
 async fn a_grant_creates_one_integration_only(app: &TestApp) {
     let grant = connect(app, "tributary-svc").await;
     app.data(CREATE, json!({ "grant": grant })).await;
-    let again = app.graphql(CREATE, json!({ "grant": grant })).await;
-    let message = error_message(&again);
-    assert!(message.contains("used already"), "{message}");
+    let again = app.data(CREATE, json!({ "grant": grant })).await;
+    assert_eq!(
+        again["createIntegration"],
+        json!({ "integration": null, "userErrors": [{ "code": "OAUTH_GRANT_USED", "field": ["input", "oauthGrantId"] }] })
+    );
 }
 on_every_backend!(a_grant_creates_one_integration_only);
 
@@ -270,7 +270,7 @@ on_every_backend!(a_grant_creates_one_integration_only);
 async fn oauth_integration(app: &TestApp) -> String {
     let grant = connect(app, "tributary-svc").await;
     let created = app.data(CREATE, json!({ "grant": grant })).await;
-    created["createIntegration"]["id"]
+    created["createIntegration"]["integration"]["id"]
         .as_str()
         .unwrap()
         .to_string()
@@ -282,13 +282,13 @@ async fn groups(app: &TestApp, integration: &str) -> Value {
 
 async fn refresh_groups(app: &TestApp, integration: &str) {
     app.data(
-        "mutation($id: ID!) { refreshGroups(integrationId: $id) { id } }",
+        "mutation($id: ID!) { refreshGroups(input: {integrationId: $id}) { integration { id } } }",
         json!({ "id": integration }),
     )
     .await;
 }
 
-const REPORT: &str = "mutation($id: ID!, $org: String!) { reportOAuthApprovalRequested(integrationId: $id, organization: $org) { login access problem } }";
+const REPORT: &str = "mutation($id: ID!, $org: String!) { reportOAuthApprovalRequested(input: {integrationId: $id, organization: $org}) { group { login access problem } userErrors { code } } }";
 
 async fn an_organization_restricting_oauth_apps_is_listed_with_the_steps_to_grant_access(
     app: &TestApp,
@@ -335,7 +335,7 @@ async fn a_members_approval_request_is_on_record_once_reported_and_survives_a_re
         "OAUTH_RESTRICTED"
     );
     let reported = app.data(REPORT, json!({ "id": id, "org": "globex" })).await;
-    let globex = &reported["reportOAuthApprovalRequested"];
+    let globex = &reported["reportOAuthApprovalRequested"]["group"];
     assert_eq!(globex["access"], "APPROVAL_REQUESTED");
     assert!(
         globex["problem"].as_str().unwrap().contains("Grant access"),
@@ -352,12 +352,18 @@ on_every_backend!(a_members_approval_request_is_on_record_once_reported_and_surv
 async fn an_organization_that_restricts_nothing_cannot_be_reported_as_waiting(app: &TestApp) {
     let id = oauth_integration(app).await;
     let not_restricted = app
-        .graphql(REPORT, json!({ "id": id, "org": "acme-corp" }))
+        .data(REPORT, json!({ "id": id, "org": "acme-corp" }))
         .await;
-    let message = error_message(&not_restricted);
-    assert!(
-        message.contains("does not wait for an OAuth app approval"),
-        "{message}"
+    assert_eq!(
+        not_restricted["reportOAuthApprovalRequested"],
+        json!({ "group": null, "userErrors": [{ "code": "ORGANIZATION_NOT_RESTRICTED" }] })
+    );
+    let unknown = app
+        .data(REPORT, json!({ "id": id, "org": "no-such-org" }))
+        .await;
+    assert_eq!(
+        unknown["reportOAuthApprovalRequested"]["userErrors"][0]["code"],
+        "ORGANIZATION_UNKNOWN"
     );
 }
 on_every_backend!(an_organization_that_restricts_nothing_cannot_be_reported_as_waiting);
@@ -546,14 +552,21 @@ on_every_backend_with!(wrong_client_credentials_are_named_never_shown, |b| b
     .oauth_client(Some((github_sim::DEFAULT_CLIENT_ID, WRONG_SECRET))));
 
 async fn without_client_settings_start_names_both(app: &TestApp) {
-    let answer = app.graphql(START, json!({})).await;
-    let message = error_message(&answer);
+    let answer = app.data(START, json!({})).await;
+    let start = &answer["startOAuth"];
+    assert_eq!(start["authorizeUrl"], Value::Null);
+    assert_eq!(start["userErrors"][0]["code"], "OAUTH_NOT_CONFIGURED");
+    let message = app
+        .data("mutation { startOAuth { userErrors { message } } }", json!({}))
+        .await["startOAuth"]["userErrors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         message.contains("TRIBUTARY_GITHUB_OAUTH_CLIENT_ID")
             && message.contains("TRIBUTARY_GITHUB_OAUTH_CLIENT_SECRET"),
         "{message}"
     );
-    assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
 on_every_backend_with!(without_client_settings_start_names_both, |b| b
     .oauth_client(None));
@@ -569,12 +582,12 @@ async fn redirects_go_only_to_allowed_origins(app: &TestApp) {
         "/relative".into(),
     ] {
         let answer = app
-            .graphql(START, json!({ "redirectAfter": refused }))
+            .data(START, json!({ "redirectAfter": refused }))
             .await;
-        let message = error_message(&answer);
-        assert!(
-            message.contains("not on an allowed origin"),
-            "{refused}: {answer}"
+        assert_eq!(
+            answer["startOAuth"]["userErrors"],
+            json!([{ "code": "REDIRECT_NOT_ALLOWED", "field": ["input", "redirectAfter"] }]),
+            "{refused}"
         );
     }
 
@@ -598,19 +611,19 @@ async fn redirects_go_only_to_allowed_origins(app: &TestApp) {
 
     // Either credential, never both or none.
     let both = app
-        .graphql(
-            "mutation($g: ID!, $t: String!) { createIntegration(input: {name: \"x\", token: $t, oauthGrantId: $g}) { id } }",
+        .data(
+            "mutation($g: ID!, $t: String!) { createIntegration(input: {name: \"x\", token: $t, oauthGrantId: $g}) { userErrors { code } } }",
             json!({ "g": grant, "t": app.token("owner") }),
         )
         .await;
-    assert!(error_message(&both).contains("not both"));
+    assert_eq!(both["createIntegration"]["userErrors"][0]["code"], "CREDENTIAL_AMBIGUOUS");
     let none = app
-        .graphql(
-            "mutation { createIntegration(input: {name: \"x\"}) { id } }",
+        .data(
+            "mutation { createIntegration(input: {name: \"x\"}) { userErrors { code } } }",
             json!({}),
         )
         .await;
-    assert!(error_message(&none).contains("oauthGrantId"));
+    assert_eq!(none["createIntegration"]["userErrors"][0]["code"], "CREDENTIAL_MISSING");
 }
 on_every_backend_with!(redirects_go_only_to_allowed_origins, |b| b
     .oauth_allowed_redirect_origins(&["https://app.example.com"]));
@@ -624,7 +637,7 @@ async fn oauth_secrets_never_leave_the_server(app: &TestApp) {
         json!({ "id": grant }),
     )
     .await;
-    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["id"]
+    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -669,17 +682,17 @@ on_every_backend!(oauth_secrets_never_leave_the_server);
 
 async fn a_pasted_token_turns_an_oauth_integration_into_a_token_one(app: &TestApp) {
     let grant = connect(app, "tributary-svc").await;
-    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["id"]
+    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"]["id"]
         .as_str()
         .unwrap()
         .to_string();
     let updated = app
         .data(
-            "mutation($id: ID!, $t: String!) { updateToken(integrationId: $id, token: $t) { ok } }",
+            "mutation($id: ID!, $t: String!) { reconnectIntegration(input: {integrationId: $id, token: $t}) { connectionTest { ok } userErrors { code } } }",
             json!({ "id": id, "t": app.token("owner") }),
         )
         .await;
-    assert_eq!(updated["updateToken"]["ok"], true);
+    assert_eq!(updated["reconnectIntegration"]["connectionTest"]["ok"], true);
     let shown = app
         .data(
             "query($id: ID!) { integration(id: $id) { authKind tokenKind } }",

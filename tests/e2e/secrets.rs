@@ -17,7 +17,7 @@ async fn tokens_never_leave_the_server(app: &TestApp) {
     let id = app.create_integration("owner").await;
     app.data(EVERYTHING, json!({ "id": id })).await;
     app.data(
-        "mutation($id: ID!) { testConnection(integrationId: $id) { ok } }",
+        "mutation($id: ID!) { testConnection(input: {integrationId: $id}) { connectionTest { ok } } }",
         json!({ "id": id }),
     )
     .await;
@@ -30,18 +30,22 @@ async fn tokens_never_leave_the_server(app: &TestApp) {
         "no-scopes",
     ] {
         app.graphql(
-            "mutation($t: String!) { testToken(token: $t) { ok message warnings } }",
+            "mutation($t: String!) { testToken(input: {token: $t}) { connectionTest { ok message warnings } userErrors { code message } } }",
             json!({ "t": app.token(scenario) }),
         )
         .await;
         app.graphql(
-            "mutation($t: String!) { createIntegration(input: {name: \"x\", token: $t}) { id } }",
+            "mutation($t: String!) { createIntegration(input: {name: \"x\", token: $t}) { integration { id } connectionTest { message } userErrors { code message } } }",
             json!({ "t": app.token(scenario) }),
         )
         .await;
     }
-    let update = app.graphql("mutation($id: ID!, $t: String!) { updateToken(integrationId: $id, token: $t) { ok message } }", json!({ "id": id, "t": app.token("revoked") })).await;
-    assert_eq!(update["data"]["updateToken"]["ok"], false);
+    let update = app.graphql("mutation($id: ID!, $t: String!) { reconnectIntegration(input: {integrationId: $id, token: $t}) { connectionTest { ok message } userErrors { code message } } }", json!({ "id": id, "t": app.token("revoked") })).await;
+    assert_eq!(update["data"]["reconnectIntegration"]["connectionTest"]["ok"], false);
+    assert_eq!(
+        update["data"]["reconnectIntegration"]["userErrors"][0]["code"],
+        "TOKEN_INVALID"
+    );
 
     // At rest: the row holds ciphertext only.
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
@@ -105,7 +109,7 @@ async fn a_changed_encryption_key_is_named_not_hidden() {
         .http
         .post(format!("{}/graphql", other.base_url()))
         .bearer_auth("other-key")
-        .json(&json!({ "query": "mutation($id: ID!) { testConnection(integrationId: $id) { ok } }", "variables": { "id": id } }))
+        .json(&json!({ "query": "mutation($id: ID!) { testConnection(input: {integrationId: $id}) { connectionTest { ok } } }", "variables": { "id": id } }))
         .send()
         .await
         .unwrap()
@@ -126,11 +130,11 @@ async fn a_changed_encryption_key_is_named_not_hidden() {
     // The original key still reads it: nothing was lost.
     let ok = app
         .data(
-            "mutation($id: ID!) { testConnection(integrationId: $id) { ok } }",
+            "mutation($id: ID!) { testConnection(input: {integrationId: $id}) { connectionTest { ok } } }",
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(ok["testConnection"]["ok"], true);
+    assert_eq!(ok["testConnection"]["connectionTest"]["ok"], true);
     app.finish().await;
 }
 

@@ -81,3 +81,61 @@ async fn subscriptions_refuse_a_wrong_key() {
     }
     app.finish().await;
 }
+
+/// One subscription a screen holds open: connected, acknowledged and registered before
+/// `open` returns, so nothing the test does afterwards is missed.
+pub(crate) struct Subscription {
+    _sink: SplitSink<Socket, Message>,
+    stream: SplitStream<Socket>,
+    field: String,
+}
+
+impl Subscription {
+    /// Subscribes to the operation `name` of `document` (its root field is what
+    /// [`until`](Self::until) answers).
+    pub(crate) async fn open(app: &TestApp, document: &str, name: &str, variables: Value) -> Self {
+        let (mut sink, mut stream) = connect(app.api.addr, &app.api.api_key).await;
+        assert_eq!(next_json(&mut stream).await.unwrap()["type"], "connection_ack");
+        sink.send(Message::text(
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": document, "operationName": name, "variables": variables } })
+                .to_string(),
+        ))
+        .await
+        .unwrap();
+        sink.send(Message::text(json!({ "type": "ping" }).to_string()))
+            .await
+            .unwrap();
+        assert_eq!(next_json(&mut stream).await.unwrap()["type"], "pong");
+        // The operation's one root field, e.g. `importProgress`.
+        let selection = &document[document.find(&format!("subscription {name}")).unwrap()..];
+        let body = &selection[selection.find('{').unwrap() + 1..];
+        let field = body.trim_start().split(['(', ' ', '{']).next().unwrap().to_string();
+        Subscription {
+            _sink: sink,
+            stream,
+            field,
+        }
+    }
+
+    /// Reads events until one satisfies `wanted` (within 60 s) and answers it.
+    pub(crate) async fn until(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .expect("the awaited event within 60 s")
+                .expect("the socket stays open")
+                .unwrap();
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(message["type"], "next", "{message}");
+            assert!(message["payload"].get("errors").is_none(), "{message}");
+            let event = message["payload"]["data"][&self.field].clone();
+            if wanted(&event) {
+                return event;
+            }
+        }
+    }
+}

@@ -5,17 +5,29 @@ use tributary_tests::{Backend, TestApp, on_every_backend};
 
 pub const TEST_TOKEN: &str = r#"
 mutation($token: String!) {
-  testToken(token: $token) {
-    ok message login tokenKind grantedScopes
-    missingScopes { scope disables why }
-    availableServices
-    organizations { login role access services problem ssoUrl hiddenPrivateRepos }
-    warnings
+  testToken(input: {token: $token}) {
+    connectionTest {
+      ok message login tokenKind grantedScopes failure
+      missingScopes { scope disables why }
+      availableServices
+      organizations { login role access services problem ssoUrl hiddenPrivateRepos }
+      warnings
+    }
+    userErrors { code field }
   }
 }"#;
 
+/// The connection test `testToken` answers; its user errors must agree with it.
 pub async fn test_token(app: &TestApp, token: &str) -> Value {
-    app.data(TEST_TOKEN, json!({ "token": token })).await["testToken"].clone()
+    let answer = app.data(TEST_TOKEN, json!({ "token": token })).await["testToken"].clone();
+    let test = answer["connectionTest"].clone();
+    let outage = ["GITHUB_UNAVAILABLE", "RATE_LIMITED"].contains(&test["failure"].as_str().unwrap_or(""));
+    assert_eq!(
+        answer["userErrors"].as_array().unwrap().is_empty(),
+        test["ok"] == true || outage,
+        "a failing token is a user error, a passing one or an outage is not: {answer:#}"
+    );
+    test
 }
 
 fn org<'a>(test: &'a Value, login: &str) -> &'a Value {
@@ -240,6 +252,7 @@ on_every_backend!(sso_unauthorized_org_reports_the_authorization_url);
 async fn revoked_rate_limited_and_scopeless_tokens_fail_clearly(app: &TestApp) {
     let revoked = test_token(app, &app.token("revoked")).await;
     assert_eq!(revoked["ok"], false);
+    assert_eq!(revoked["failure"], "BAD_CREDENTIALS");
     assert!(
         revoked["message"].as_str().unwrap().contains("revoked"),
         "{revoked:#}"
@@ -247,6 +260,7 @@ async fn revoked_rate_limited_and_scopeless_tokens_fail_clearly(app: &TestApp) {
 
     let limited = test_token(app, &app.token("secondary-rate-limit")).await;
     assert_eq!(limited["ok"], false);
+    assert_eq!(limited["failure"], "RATE_LIMITED");
     let message = limited["message"].as_str().unwrap();
     assert!(
         message.contains("secondary rate limit") && message.contains("60 s"),
@@ -255,6 +269,7 @@ async fn revoked_rate_limited_and_scopeless_tokens_fail_clearly(app: &TestApp) {
 
     let scopeless = test_token(app, &app.token("no-scopes")).await;
     assert_eq!(scopeless["ok"], false);
+    assert_eq!(scopeless["failure"], "NO_REQUIRED_SCOPE");
     assert!(
         scopeless["message"]
             .as_str()
@@ -270,7 +285,7 @@ async fn revoked_rate_limited_and_scopeless_tokens_fail_clearly(app: &TestApp) {
 }
 on_every_backend!(revoked_rate_limited_and_scopeless_tokens_fail_clearly);
 
-const CREATE: &str = "mutation($name: String!, $token: String!) { createIntegration(input: {name: $name, token: $token}) { id name login authKind tokenKind services { repos pullRequests tickets webhooks } availableServices } }";
+const CREATE: &str = "mutation($name: String!, $token: String!) { createIntegration(input: {name: $name, token: $token, clientMutationId: $name}) { integration { id name login authKind tokenKind services { repos pullRequests tickets webhooks } availableServices } connectionTest { ok failure } userErrors { code field } clientMutationId } }";
 
 async fn create_integration_accepts_passing_tokens_and_refuses_failing_ones(app: &TestApp) {
     for scenario in ["owner", "member", "missing-scopes", "sso-unauthorized"] {
@@ -280,7 +295,10 @@ async fn create_integration_accepts_passing_tokens_and_refuses_failing_ones(app:
                 json!({ "name": scenario, "token": app.token(scenario) }),
             )
             .await;
-        let created = &data["createIntegration"];
+        assert_eq!(data["createIntegration"]["userErrors"], json!([]));
+        assert_eq!(data["createIntegration"]["clientMutationId"], scenario);
+        assert_eq!(data["createIntegration"]["connectionTest"]["ok"], true);
+        let created = &data["createIntegration"]["integration"];
         assert_eq!(created["authKind"], "TOKEN");
         assert_eq!(created["tokenKind"], "CLASSIC_PERSONAL_ACCESS_TOKEN");
         let webhooks = scenario != "missing-scopes";
@@ -290,25 +308,37 @@ async fn create_integration_accepts_passing_tokens_and_refuses_failing_ones(app:
             "{scenario}"
         );
     }
-    for (scenario, expected) in [
-        ("fine-grained", "classic personal access token"),
-        ("revoked", "revoked"),
-        ("no-scopes", "none of the scopes"),
-        ("secondary-rate-limit", "secondary rate limit"),
+    // What the person can fix comes back as data, with the whole connection test.
+    for (scenario, code, failure) in [
+        ("fine-grained", "TOKEN_FINE_GRAINED", "FINE_GRAINED_TOKEN"),
+        ("revoked", "TOKEN_INVALID", "BAD_CREDENTIALS"),
+        ("no-scopes", "TOKEN_SCOPES_INSUFFICIENT", "NO_REQUIRED_SCOPE"),
     ] {
-        let body = app
-            .graphql(
+        let data = app
+            .data(
                 CREATE,
                 json!({ "name": scenario, "token": app.token(scenario) }),
             )
             .await;
-        let error = &body["errors"][0];
-        assert!(
-            error["message"].as_str().unwrap().contains(expected),
-            "{scenario}: {body:#}"
+        assert_eq!(
+            data["createIntegration"],
+            json!({
+                "integration": null,
+                "connectionTest": { "ok": false, "failure": failure },
+                "userErrors": [{ "code": code, "field": ["input", "token"] }],
+                "clientMutationId": scenario,
+            }),
+            "{scenario}"
         );
-        assert_eq!(error["extensions"]["code"], "CONNECTION_FAILED");
     }
+    // GitHub's rate limit is what broke, not the token: a top-level error to retry.
+    let limited = app
+        .graphql(
+            CREATE,
+            json!({ "name": "limited", "token": app.token("secondary-rate-limit") }),
+        )
+        .await;
+    assert_eq!(limited["errors"][0]["extensions"]["code"], "GITHUB_RATE_LIMITED");
     let all = app.data("{ integrations { name } }", json!({})).await;
     assert_eq!(
         all["integrations"].as_array().unwrap().len(),
@@ -317,11 +347,11 @@ async fn create_integration_accepts_passing_tokens_and_refuses_failing_ones(app:
     );
 
     let nameless = app
-        .graphql(CREATE, json!({ "name": "  ", "token": app.token("owner") }))
+        .data(CREATE, json!({ "name": "  ", "token": app.token("owner") }))
         .await;
     assert_eq!(
-        nameless["errors"][0]["extensions"]["code"],
-        "BAD_USER_INPUT"
+        nameless["createIntegration"]["userErrors"],
+        json!([{ "code": "NAME_BLANK", "field": ["input", "name"] }])
     );
 }
 on_every_backend!(create_integration_accepts_passing_tokens_and_refuses_failing_ones);

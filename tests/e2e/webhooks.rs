@@ -116,7 +116,7 @@ async fn first_demo_repository(app: &TestApp, integration: &str) -> (String, Str
         .map(|e| e["node"]["id"].as_str().unwrap().to_string())
         .unwrap();
     let db = database(app).await;
-    let node_id = entity::repository::Entity::find_by_id(id.clone())
+    let node_id = entity::repository::Entity::find_by_id(tributary_tests::row_id(&id))
         .one(&db)
         .await
         .unwrap()
@@ -129,11 +129,11 @@ async fn first_demo_repository(app: &TestApp, integration: &str) -> (String, Str
 async fn import(app: &TestApp, integration: &str, repository: &str) {
     let data = app
         .data(
-            "mutation($i: ID!, $r: [ID!]!) { importRepositories(integrationId: $i, repositoryIds: $r) { id } }",
+            "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } } }",
             json!({ "i": integration, "r": [repository] }),
         )
         .await;
-    let run = data["importRepositories"][0]["id"]
+    let run = data["importRepositories"]["importRuns"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -195,7 +195,7 @@ async fn hooked(app: &TestApp) -> Hooked {
 async fn hook_secret(app: &TestApp, integration: &str) -> String {
     let db = database(app).await;
     let row = webhook::Entity::find()
-        .filter(webhook::Column::IntegrationId.eq(integration))
+        .filter(webhook::Column::IntegrationId.eq(tributary_tests::row_id(integration)))
         .filter(webhook::Column::State.eq(HookState::Active))
         .one(&db)
         .await
@@ -209,8 +209,10 @@ async fn hook_secret(app: &TestApp, integration: &str) -> String {
         .unwrap()
 }
 
+/// Where GitHub delivers for an integration (by its global id): the path names the row.
 fn receiver_url(app: &TestApp, integration: &str) -> String {
-    format!("{}/webhooks/github/{integration}", app.api.base_url())
+    let row = tributary_tests::row_id(integration);
+    format!("{}/webhooks/github/{row}", app.api.base_url())
 }
 
 /// Posts a delivery as GitHub would, signed with `secret` unless `signature` overrides it.
@@ -277,7 +279,7 @@ async fn api_pull_request_titles(app: &TestApp, integration: &str, node_id: &str
     let data = app
         .data(
             "query($filter: AnalyticsFilter!) { pullRequestMetrics(filter: $filter, set: OPENED) {
-                pullRequests(first: 100) { nodes { id title } } } }",
+                pullRequests(first: 100) { nodes { githubId title } } } }",
             json!({ "filter": {
                 "integrationId": integration,
                 "from": (today - chrono::Days::new(1)).to_string(),
@@ -289,7 +291,7 @@ async fn api_pull_request_titles(app: &TestApp, integration: &str, node_id: &str
         .as_array()
         .unwrap()
         .iter()
-        .filter(|n| n["id"] == node_id)
+        .filter(|n| n["githubId"] == node_id)
         .map(|n| n["title"].as_str().unwrap().to_string())
         .collect()
 }
@@ -313,7 +315,7 @@ fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
 
 async fn refresh_groups(app: &TestApp, integration: &str) {
     app.data(
-        "mutation($i: ID!) { refreshGroups(integrationId: $i) { id } }",
+        "mutation($i: ID!) { refreshGroups(input: {integrationId: $i}) { integration { id } } }",
         json!({ "i": integration }),
     )
     .await;
@@ -321,7 +323,7 @@ async fn refresh_groups(app: &TestApp, integration: &str) {
 
 async fn set_webhooks_service(app: &TestApp, integration: &str, on: bool) {
     app.data(
-        "mutation($i: ID!, $on: Boolean!) { setServices(integrationId: $i, services: {webhooks: $on}) { id } }",
+        "mutation($i: ID!, $on: Boolean!) { setServices(input: {integrationId: $i, services: {webhooks: $on}}) { integration { id } } }",
         json!({ "i": integration, "on": on }),
     )
     .await;
@@ -405,7 +407,7 @@ async fn a_lost_hook_record_is_found_by_its_url_and_reused(app: &TestApp) {
     let (integration, hook_id) = imported_with_verified_hook(app).await;
     let db = database(app).await;
     webhook::Entity::delete_many()
-        .filter(webhook::Column::IntegrationId.eq(integration.as_str()))
+        .filter(webhook::Column::IntegrationId.eq(tributary_tests::row_id(&integration)))
         .exec(&db)
         .await
         .unwrap();
@@ -451,11 +453,11 @@ async fn deleting_the_integration_removes_its_hooks_from_github(app: &TestApp) {
     assert_eq!(sim_hooks(app).await.len(), 1);
     let deleted = app
         .data(
-            "mutation($i: ID!) { deleteIntegration(integrationId: $i) }",
+            "mutation($i: ID!) { deleteIntegration(input: {integrationId: $i}) { deletedIntegrationId } }",
             json!({ "i": integration }),
         )
         .await;
-    assert_eq!(deleted["deleteIntegration"], true);
+    assert_eq!(deleted["deleteIntegration"]["deletedIntegrationId"], integration.as_str());
     assert!(sim_hooks(app).await.is_empty());
 }
 
@@ -537,7 +539,7 @@ async fn stored_delivery(
     hooked: &Hooked,
     delivery: &str,
 ) -> Option<webhook_delivery::Model> {
-    webhook_delivery::Entity::find_by_id((hooked.integration.clone(), delivery.to_string()))
+    webhook_delivery::Entity::find_by_id((tributary_tests::row_id(&hooked.integration), delivery.to_string()))
         .one(&database(app).await)
         .await
         .unwrap()
@@ -600,9 +602,10 @@ on_every_backend!(
 
 async fn a_delivery_for_an_unknown_integration_is_not_found(app: &TestApp) {
     let (_, secret, body) = hooked_with_secret(app).await;
+    let unknown = tributary_tests::global_id(tributary_tests::NodeKind::Integration, "no-such-integration");
     let (status, _) = post(
         app,
-        "no-such-integration",
+        &unknown,
         "pull_request",
         "d-1",
         &body,
@@ -699,7 +702,7 @@ async fn a_delivery_over_githubs_cap_is_refused_before_its_body_is_read(app: &Te
     let mut stream = tokio::net::TcpStream::connect(app.api.addr).await.unwrap();
     let head = format!(
         "POST /webhooks/github/{} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\nx-github-event: push\r\nx-github-delivery: d-6\r\ncontent-length: {}\r\n\r\n",
-        hooked.integration,
+        tributary_tests::row_id(&hooked.integration),
         app.api.addr,
         github::webhook::MAX_PAYLOAD_BYTES + 1
     );
@@ -883,7 +886,7 @@ async fn a_delivery_the_queue_refuses_is_forgotten_and_taken_again() {
         "{answer}"
     );
     let kept =
-        webhook_delivery::Entity::find_by_id((hooked.integration.clone(), "refused-1".into()))
+        webhook_delivery::Entity::find_by_id((tributary_tests::row_id(&hooked.integration), "refused-1".into()))
             .one(&db)
             .await
             .unwrap();
@@ -960,7 +963,7 @@ async fn every_example_payload_is_acknowledged(app: &TestApp) {
         .collect();
     assert!(failed.is_empty(), "{failed:#?}");
     let imported_rows = pull_request::Entity::find()
-        .filter(pull_request::Column::RepositoryId.ne(hooked.repository_id.as_str()))
+        .filter(pull_request::Column::RepositoryId.ne(tributary_tests::row_id(&hooked.repository_id)))
         .count(&db)
         .await
         .unwrap();
@@ -1005,7 +1008,7 @@ async fn missed_deliveries_are_recovered(app: &mut TestApp) {
     let dead_url = format!(
         "http://{}/webhooks/github/{}",
         dead.local_addr().unwrap(),
-        hooked.integration
+        tributary_tests::row_id(&hooked.integration)
     );
     drop(dead);
     patch(dead_url).await;
@@ -1119,7 +1122,7 @@ async fn roles_move_hooks(app: &TestApp) {
     )
     .await;
     app.data(
-        "mutation($i: ID!) { refreshGroups(integrationId: $i) { id } }",
+        "mutation($i: ID!) { refreshGroups(input: {integrationId: $i}) { integration { id } } }",
         json!({ "i": integration }),
     )
     .await;

@@ -15,6 +15,20 @@ pub enum Backend {
     Postgres,
 }
 
+/// The row key behind an API's global id, for a test that looks at the database.
+pub fn row_id(global_id: &str) -> String {
+    api::graphql::node_id::decode_any(global_id)
+        .unwrap_or_else(|error| panic!("{global_id} is not a global id: {error}"))
+        .1
+}
+
+/// The API's global id of a `kind` row, for a test that found the row in the database.
+pub fn global_id(kind: api::graphql::node_id::NodeKind, row_id: &str) -> String {
+    api::graphql::node_id::encode(kind, row_id).0
+}
+
+pub use api::graphql::node_id::NodeKind;
+
 /// Where PostgreSQL is; each test creates and drops its own database there.
 fn postgres_admin_url() -> String {
     std::env::var("TRIBUTARY_TEST_POSTGRES_URL")
@@ -426,6 +440,23 @@ impl TestApp {
         body
     }
 
+    /// Runs the operation `name` of a document holding several (as a client sends its
+    /// `.graphql` files), failing the test on any top-level error; returns `data`.
+    pub async fn operation(&self, document: &str, name: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(self.graphql_url())
+            .bearer_auth(&self.api.api_key)
+            .json(&json!({ "query": document, "operationName": name, "variables": variables }))
+            .send()
+            .await
+            .expect("posting to the API");
+        let body: Value = response.json().await.expect("a JSON answer");
+        logs::remember_response(&body);
+        assert!(body.get("errors").is_none(), "{name}: {body:#}");
+        body["data"].clone()
+    }
+
     /// Like [`graphql`](Self::graphql), but fails the test on any GraphQL error and returns `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.graphql(query, variables).await;
@@ -436,15 +467,20 @@ impl TestApp {
         body["data"].clone()
     }
 
-    /// Creates an integration with a scenario token and returns its id.
+    /// Creates an integration with a scenario token and returns its global id.
     pub async fn create_integration(&self, scenario: &str) -> String {
         let data = self
             .data(
-                "mutation($name: String!, $token: String!) { createIntegration(input: {name: $name, token: $token}) { id } }",
+                "mutation($name: String!, $token: String!) { createIntegration(input: {name: $name, token: $token}) { integration { id } userErrors { code } } }",
                 json!({ "name": format!("{scenario} integration"), "token": self.token(scenario) }),
             )
             .await;
-        data["createIntegration"]["id"]
+        assert_eq!(
+            data["createIntegration"]["userErrors"],
+            json!([]),
+            "creating the {scenario} integration"
+        );
+        data["createIntegration"]["integration"]["id"]
             .as_str()
             .expect("an id")
             .to_string()

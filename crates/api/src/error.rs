@@ -1,14 +1,44 @@
 //! Errors a client of the API can cause or meet, each with a stable code.
 
+use crate::graphql::connection_test::ConnectionTest;
+use crate::graphql::user_error::{UserError, UserErrorCode};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// A query's argument a person can fix (a time zone, a date range); mutations
+    /// answer [`ApiError::User`] instead.
     #[error("{0}")]
     BadInput(String),
+    /// Something the person can fix: a mutation answers it among its `userErrors`.
+    #[error("{}", .0.message)]
+    User(UserError),
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: String },
-    /// The connection test failed; the message is the test's own.
+    /// The connection test failed: a mutation answers the whole test with user errors
+    /// naming why (or, when GitHub itself is down, a top-level error).
+    #[error("{}", .0.message)]
+    ConnectionFailed(Box<ConnectionTest>),
+    /// Not a global id of ours.
+    #[error("{0:?} is not a Tributary id; ids come from this API and are opaque")]
+    InvalidId(String),
+    /// A global id of another type than the argument takes.
+    #[error("expected the id of {expected}, got the id of {found}")]
+    WrongIdType {
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// `first` or `last` out of bounds.
     #[error("{0}")]
-    ConnectionFailed(String),
+    InvalidPageSize(String),
+    /// A cursor that is not one of this connection's.
+    #[error("the cursor is not one this connection gave out (or its ordering changed); start again without `after`/`before`")]
+    InvalidCursor,
+    /// GitHub could not be reached, timed out or failed; nothing changed, retry later.
+    #[error("{0}")]
+    GithubUnavailable(String),
+    /// GitHub's rate limit stopped the request; the message says when to retry.
+    #[error("{0}")]
+    GithubRateLimited(String),
     #[error(transparent)]
     Github(#[from] github::GithubError),
     #[error(transparent)]
@@ -37,11 +67,27 @@ impl From<metrics::ScopeError> for ApiError {
 }
 
 impl ApiError {
+    /// A user error with `code`, for a mutation's `userErrors`.
+    pub fn user(code: UserErrorCode, message: impl Into<String>) -> Self {
+        ApiError::User(UserError::new(code, message))
+    }
+
+    /// As [`ApiError::user`], concerning the input field at `path` (below `input`).
+    pub fn user_at(code: UserErrorCode, path: &[&str], message: impl Into<String>) -> Self {
+        ApiError::User(UserError::new(code, message).at(path))
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadInput(_) => "BAD_USER_INPUT",
+            ApiError::User(_) => "BAD_USER_INPUT",
             ApiError::NotFound { .. } => "NOT_FOUND",
             ApiError::ConnectionFailed(_) => "CONNECTION_FAILED",
+            ApiError::InvalidId(_) | ApiError::WrongIdType { .. } => "INVALID_ID",
+            ApiError::InvalidPageSize(_) => "INVALID_PAGE_SIZE",
+            ApiError::InvalidCursor => "INVALID_CURSOR",
+            ApiError::GithubUnavailable(_) => "GITHUB_UNAVAILABLE",
+            ApiError::GithubRateLimited(_) => "GITHUB_RATE_LIMITED",
             ApiError::Github(_) => "GITHUB_ERROR",
             ApiError::Crypto(_) => "SECRET_UNREADABLE",
             ApiError::Internal(_) => "INTERNAL",

@@ -16,6 +16,7 @@ use sea_orm::{
 };
 
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::user_error::UserErrorCode;
 
 #[derive(Clone)]
 pub struct Imports {
@@ -28,6 +29,15 @@ fn not_found(what: &'static str, id: &str) -> ApiError {
         what,
         id: id.to_string(),
     }
+}
+
+/// A repository id that names none of the integration's repositories.
+fn unknown_repository(_id: &str) -> ApiError {
+    ApiError::user_at(
+        UserErrorCode::RepositoryUnknown,
+        &["repositoryIds"],
+        "a repository named is not one of this integration's (or was removed from GitHub)",
+    )
 }
 
 impl Imports {
@@ -53,8 +63,10 @@ impl Imports {
         self.queue_available()?;
         self.integration_exists(integration_id).await?;
         if repository_ids.is_empty() {
-            return Err(ApiError::BadInput(
-                "name at least one repository to import".into(),
+            return Err(ApiError::user_at(
+                UserErrorCode::RepositoriesMissing,
+                &["repositoryIds"],
+                "name at least one repository to import",
             ));
         }
         let mut wanted: Vec<String> = repository_ids.to_vec();
@@ -65,10 +77,10 @@ impl Imports {
             .await?;
         for id in &wanted {
             match found.iter().find(|r| &r.id == id) {
-                None => return Err(not_found("repository", id)),
+                None => return Err(unknown_repository(id)),
                 Some(repo) if repo.integration_id != integration_id => {
-                    return Err(ApiError::BadInput(format!(
-                        "the repository {}/{} ({id}) belongs to another integration",
+                    return Err(ApiError::user_at(UserErrorCode::RepositoryUnknown, &["repositoryIds"], format!(
+                        "the repository {}/{} belongs to another integration",
                         repo.owner, repo.name
                     )));
                 }
@@ -109,8 +121,9 @@ impl Imports {
             .all(&self.db)
             .await?;
         if selected.is_empty() {
-            return Err(ApiError::BadInput(
-                "no repository of this integration is imported yet: import some with importRepositories first".into(),
+            return Err(ApiError::user(
+                UserErrorCode::NothingImported,
+                "no repository of this integration is imported yet: import some with importRepositories first",
             ));
         }
         let txn = self.db.begin().await?;
@@ -139,8 +152,8 @@ impl Imports {
         )
         .await?;
         if !cancelled {
-            return Err(ApiError::BadInput(format!(
-                "the import run {run_id} cannot be cancelled: it is {}",
+            return Err(ApiError::user(UserErrorCode::RunNotCancellable, format!(
+                "the import run cannot be cancelled: it is {}",
                 run.state.to_value()
             )));
         }
@@ -154,8 +167,8 @@ impl Imports {
         self.queue_available()?;
         let run = self.get(run_id).await?;
         if !requeue(&self.db, run_id).await? {
-            return Err(ApiError::BadInput(format!(
-                "the import run {run_id} cannot be retried: it is {}; only FAILED and CANCELLED runs can",
+            return Err(ApiError::user(UserErrorCode::RunNotRetryable, format!(
+                "the import run cannot be retried: it is {}; only FAILED and CANCELLED runs can",
                 run.state.to_value()
             )));
         }
@@ -230,7 +243,10 @@ impl Imports {
 
     fn queue_available(&self) -> ApiResult<()> {
         match self.queue.unavailable() {
-            Some(reason) => Err(ApiError::BadInput(reason.to_string())),
+            Some(reason) => Err(ApiError::user(
+                UserErrorCode::ImportsUnavailable,
+                reason.to_string(),
+            )),
             None => Ok(()),
         }
     }

@@ -160,6 +160,42 @@ pub async fn page(
         .collect())
 }
 
+/// One pull request of an integration with its figures (counted with or without bots),
+/// by GitHub's node id; `None` when the integration has no such pull request.
+pub async fn one(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    node_id: &str,
+    without_bots: bool,
+) -> Result<Option<(PullRequestRow, Figures)>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT pr.node_id, pr.repository_id, pr.number, pr.title, pr.state, pr.author_login, \
+         pr.author_is_bot, pr.created_at, pr.merged_at, pr.closed_at, pr.additions, pr.deletions \
+         FROM pull_requests pr WHERE pr.integration_id = ",
+    )
+    .bind(integration_id)
+    .push(" AND pr.node_id = ")
+    .bind(node_id);
+    let Some(row) = SelectedPullRequest::find_by_statement(sql.statement())
+        .one(db)
+        .await?
+        .map(PullRequestRow::from)
+    else {
+        return Ok(None);
+    };
+    let figures = pull_request_figures::Entity::find_by_id((
+        integration_id.to_string(),
+        node_id.to_string(),
+        without_bots,
+    ))
+    .one(db)
+    .await?
+    .map(|stored| figures_of(&stored))
+    .unwrap_or_default();
+    Ok(Some((row, figures)))
+}
+
 /// The figures of every selected pull request taken together. The two averages over
 /// responses are not columns: [`FiguresAddedUp`] reads the rest and computes them.
 #[derive(Clone, Debug, Default, PartialEq, FromQueryResult)]

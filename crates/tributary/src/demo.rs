@@ -80,7 +80,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!(
         "  Integration:  {} ({}), connected via {}",
-        integration.name, integration.id, integration.login
+        integration.name,
+        api::graphql::node_id::encode(api::graphql::node_id::NodeKind::Integration, &integration.id).0,
+        integration.login
     );
     println!();
     let mut demo_repositories = Vec::new();

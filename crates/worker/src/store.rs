@@ -397,6 +397,7 @@ mod tests {
                 available_services: Vec::new(),
                 organizations: Vec::new(),
                 warnings: Vec::new(),
+                failure: None,
             }),
             last_tested_at: Set(now),
             created_at: Set(now),

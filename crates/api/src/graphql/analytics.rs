@@ -8,7 +8,9 @@ use async_graphql::{
     connection::{Connection, Edge, EmptyFields, query},
     dataloader::DataLoader,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+
+use super::date::Date;
 use metrics::{
     ContributorKey, Scope, commits,
     commits::{CommitFigures, ContributorCommits},
@@ -19,6 +21,7 @@ use metrics::{
 use sea_orm::DatabaseConnection;
 
 use super::loaders::StoreLoader;
+use super::node_id::{self, NodeKind};
 use super::types::Repository;
 use super::{
     analytics_inputs::{PullRequestSetGql, ScopeInput, WorkLogItemKindGql},
@@ -45,7 +48,7 @@ async fn resolve(
     filter: &ScopeInput,
 ) -> Result<(DatabaseConnection, Arc<Scope>)> {
     let db = database(ctx)?;
-    let scope = Scope::resolve(&db, &filter.into())
+    let scope = Scope::resolve(&db, &filter.request().gql()?)
         .await
         .map_err(ApiError::from)
         .gql()?;
@@ -124,17 +127,27 @@ async fn repository(ctx: &Context<'_>, id: &str) -> Result<Option<Repository>> {
 /// Someone who did something: one per GitHub login; a commit author GitHub links to no
 /// account is one by e-mail.
 pub struct Contributor {
-    integration_id: String,
-    key: ContributorKey,
+    pub(super) integration_id: String,
+    pub(super) key: ContributorKey,
+}
+
+impl Contributor {
+    /// The key part of the global id: `<integration>:login:<login>` or `…:email:<e-mail>`.
+    pub(super) fn node_key(&self) -> [&str; 3] {
+        let (kind, value) = match &self.key {
+            ContributorKey::Login(login) => ("login", login),
+            ContributorKey::Email(email) => ("email", email),
+        };
+        [&self.integration_id, kind, value]
+    }
 }
 
 /// Someone who did something: one per GitHub login, or per commit e-mail GitHub links to no account.
 #[Object]
 impl Contributor {
-    /// The login, or the e-mail of a commit author without one: what the
-    /// `contributors` filter takes.
-    async fn id(&self) -> ID {
-        ID(self.key.id().to_string())
+    /// The contributor's global id (per integration): what `contributorIds` takes.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode_parts(NodeKind::Contributor, &self.node_key())
     }
 
     /// The GitHub login; null for a commit e-mail GitHub links to no account.
@@ -170,9 +183,9 @@ impl Contributor {
     }
 }
 
-fn contributor(scope: &Scope, key: ContributorKey) -> Contributor {
+fn contributor(integration_id: &str, key: ContributorKey) -> Contributor {
     Contributor {
-        integration_id: scope.integration_id.clone(),
+        integration_id: integration_id.to_string(),
         key,
     }
 }
@@ -187,8 +200,8 @@ impl AnalyticsQuery {
     async fn pull_request_metrics(
         &self,
         ctx: &Context<'_>,
-        filter: ScopeInput,
-        #[graphql(default)] set: PullRequestSetGql,
+        #[graphql(desc = "The integration, range, time zone and narrowing.")] filter: ScopeInput,
+        #[graphql(default, desc = "Merged or opened within the range.")] set: PullRequestSetGql,
     ) -> Result<PullRequestMetrics> {
         let (db, scope) = resolve(ctx, &filter).await?;
         Ok(PullRequestMetrics {
@@ -199,7 +212,11 @@ impl AnalyticsQuery {
     }
 
     /// Commit figures of the range: coding days, commits per day, lines, contributors.
-    async fn commit_metrics(&self, ctx: &Context<'_>, filter: ScopeInput) -> Result<CommitMetrics> {
+    async fn commit_metrics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The integration, range, time zone and narrowing.")] filter: ScopeInput,
+    ) -> Result<CommitMetrics> {
         let (db, scope) = resolve(ctx, &filter).await?;
         let figures = commits::figures(&db, &scope).await.map_err(internal)?;
         Ok(CommitMetrics { scope, figures })
@@ -211,9 +228,9 @@ impl AnalyticsQuery {
     async fn work_log(
         &self,
         ctx: &Context<'_>,
-        filter: ScopeInput,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The integration, range, time zone and narrowing.")] filter: ScopeInput,
+        #[graphql(desc = "How many to answer, at most 100 (50 when absent).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<WorkLogDay>> {
         let (db, scope) = resolve(ctx, &filter).await?;
         query(
@@ -258,8 +275,8 @@ impl PullRequestMetrics {
     /// Each selected pull request with its figures, newest first.
     async fn pull_requests(
         &self,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "How many to answer, at most 100 (50 when absent).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<PullRequestFigures>> {
         query(
             after,
@@ -274,7 +291,8 @@ impl PullRequestMetrics {
                 )
                 .map_err(internal)?;
                 let rows = rows.into_iter().map(|(row, figures)| PullRequestFigures {
-                    scope: self.scope.clone(),
+                    integration_id: self.scope.integration_id.clone(),
+                    without_bots: self.scope.exclude_bots,
                     row,
                     figures,
                 });
@@ -356,17 +374,60 @@ impl PullRequestAggregate {
 
 /// One pull request and its figures.
 pub struct PullRequestFigures {
-    scope: Arc<Scope>,
-    row: PullRequestRow,
-    figures: Figures,
+    pub(super) integration_id: String,
+    /// Counted without the actions of bots: figures differ, so the id does too.
+    pub(super) without_bots: bool,
+    pub(super) row: PullRequestRow,
+    pub(super) figures: Figures,
+}
+
+impl PullRequestFigures {
+    /// The key part of the global id: `<integration>:<with|without bots>:<GitHub node id>`.
+    pub(super) fn node_key(&self) -> [&str; 3] {
+        [
+            &self.integration_id,
+            if self.without_bots { BOTS_EXCLUDED } else { BOTS_COUNTED },
+            &self.row.node_id,
+        ]
+    }
+}
+
+/// The bot-policy part of a pull request's global id.
+pub(super) const BOTS_EXCLUDED: &str = "without-bots";
+pub(super) const BOTS_COUNTED: &str = "with-bots";
+
+/// Where a pull request stands on GitHub.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullRequestState {
+    /// Open (drafts included).
+    Open,
+    /// Closed without being merged.
+    Closed,
+    /// Merged.
+    Merged,
+}
+
+impl PullRequestState {
+    /// GitHub's `PullRequestState` as the import stores it.
+    fn of(stored: &str) -> PullRequestState {
+        match stored {
+            "MERGED" => PullRequestState::Merged,
+            "CLOSED" => PullRequestState::Closed,
+            _ => PullRequestState::Open,
+        }
+    }
 }
 
 /// One pull request and its figures (docs/metrics.md).
 #[Object]
 impl PullRequestFigures {
+    /// The pull request's global id; figures counted without bots have their own.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode_parts(NodeKind::PullRequest, &self.node_key())
+    }
     /// GitHub's node id of the pull request.
-    async fn id(&self) -> ID {
-        ID(self.row.node_id.clone())
+    async fn github_id(&self) -> &str {
+        &self.row.node_id
     }
     /// The pull request's number in its repository.
     async fn number(&self) -> i64 {
@@ -376,9 +437,9 @@ impl PullRequestFigures {
     async fn title(&self) -> &str {
         &self.row.title
     }
-    /// `OPEN`, `CLOSED` or `MERGED`.
-    async fn state(&self) -> &str {
-        &self.row.state
+    /// Open, closed or merged.
+    async fn state(&self) -> PullRequestState {
+        PullRequestState::of(&self.row.state)
     }
     /// The repository (loaded in one statement for the whole page).
     async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Repository>> {
@@ -386,7 +447,7 @@ impl PullRequestFigures {
     }
     /// Who opened it (`ghost` for a deleted account).
     async fn author(&self) -> Contributor {
-        contributor(&self.scope, ContributorKey::Login(self.row.author.clone()))
+        contributor(&self.integration_id, ContributorKey::Login(self.row.author.clone()))
     }
     /// When it was opened (drafts included).
     async fn created_at(&self) -> DateTime<Utc> {
@@ -437,7 +498,7 @@ impl PullRequestFigures {
         self.figures
             .reviewers
             .iter()
-            .map(|login| contributor(&self.scope, ContributorKey::Login(login.clone())))
+            .map(|login| contributor(&self.integration_id, ContributorKey::Login(login.clone())))
             .collect()
     }
     /// Commits after the first review.
@@ -499,15 +560,15 @@ impl CommitMetrics {
     /// Each active contributor's figures, most commits first.
     async fn contributors(
         &self,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "How many to answer, at most 100 (50 when absent).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<ContributorCommitMetrics>> {
         let mut list: Vec<ContributorCommitMetrics> = self
             .figures
             .contributors
             .iter()
             .map(|(key, figures)| ContributorCommitMetrics {
-                contributor: contributor(&self.scope, key.clone()),
+                contributor: contributor(&self.scope.integration_id, key.clone()),
                 coding_days_per_week: self.figures.coding_days_per_week(figures),
                 figures: figures.clone(),
             })
@@ -571,12 +632,12 @@ pub struct WorkLogDay {
 #[Object]
 impl WorkLogDay {
     /// The day, in the query's time zone.
-    async fn date(&self) -> NaiveDate {
-        self.day.date
+    async fn date(&self) -> Date {
+        Date(self.day.date)
     }
     /// Whose day it is.
     async fn contributor(&self) -> Contributor {
-        contributor(&self.scope, self.day.contributor.clone())
+        contributor(&self.scope.integration_id, self.day.contributor.clone())
     }
     /// What they did, in time order.
     async fn items(&self) -> Vec<WorkLogItem> {

@@ -2,8 +2,11 @@
 //! takes, and the enums `metrics` defines, exposed under their GraphQL names.
 
 use async_graphql::{Enum, ID, InputObject};
-use chrono::NaiveDate;
 use metrics::ScopeRequest;
+
+use super::date::Date;
+use super::node_id::{self, NodeKind};
+use crate::error::ApiResult;
 
 /// What to count: one integration, optionally narrowed.
 #[derive(InputObject, Clone, Debug)]
@@ -11,15 +14,17 @@ use metrics::ScopeRequest;
 pub struct ScopeInput {
     /// The integration whose imported data is counted.
     pub integration_id: ID,
-    /// Only these repositories (Tributary ids); all of the integration's when absent.
+    /// Only these repositories; all of the integration's when absent.
     pub repository_ids: Option<Vec<ID>>,
     /// Only these contributors: GitHub logins, or e-mails for commit authors GitHub
     /// links to no account. A login includes the commits of every e-mail linked to it.
     pub contributors: Option<Vec<String>>,
+    /// Only these contributors, by `Contributor.id` (added to `contributors`).
+    pub contributor_ids: Option<Vec<ID>>,
     /// The first day counted (in `timeZone`).
-    pub from: NaiveDate,
+    pub from: Date,
     /// The last day counted, included.
-    pub to: NaiveDate,
+    pub to: Date,
     /// The IANA time zone whose midnights bound the days, e.g. `Europe/Berlin`.
     #[graphql(default = "UTC")]
     pub time_zone: String,
@@ -28,20 +33,34 @@ pub struct ScopeInput {
     pub exclude_bots: bool,
 }
 
-impl From<&ScopeInput> for ScopeRequest {
-    fn from(input: &ScopeInput) -> Self {
-        ScopeRequest {
-            integration_id: input.integration_id.to_string(),
-            repository_ids: input
-                .repository_ids
-                .as_ref()
-                .map(|ids| ids.iter().map(|id| id.to_string()).collect()),
-            contributors: input.contributors.clone(),
-            from: input.from,
-            to: input.to,
-            time_zone: input.time_zone.clone(),
-            exclude_bots: input.exclude_bots,
+impl ScopeInput {
+    /// The request the metrics crate resolves, with every global id decoded.
+    pub fn request(&self) -> ApiResult<ScopeRequest> {
+        let integration_id = node_id::decode(&self.integration_id, NodeKind::Integration)?;
+        let repository_ids = self
+            .repository_ids
+            .as_deref()
+            .map(|ids| node_id::decode_all(ids, NodeKind::Repository))
+            .transpose()?;
+        let mut contributors = self.contributors.clone();
+        if let Some(ids) = &self.contributor_ids {
+            let list = contributors.get_or_insert_with(Vec::new);
+            for id in ids {
+                let key = node_id::decode(id, NodeKind::Contributor)?;
+                // `<integration>:<login|email>:<value>`: the filter takes the value.
+                let parts = node_id::split_key(id, &key, 3)?;
+                list.push(parts[2].clone());
+            }
         }
+        Ok(ScopeRequest {
+            integration_id,
+            repository_ids,
+            contributors,
+            from: self.from.0,
+            to: self.to.0,
+            time_zone: self.time_zone.clone(),
+            exclude_bots: self.exclude_bots,
+        })
     }
 }
 
@@ -70,6 +89,7 @@ pub enum WorkLogItemKindGql {
     Commit,
     /// A commit with two or more parents.
     MergeCommit,
+    /// A pull request was opened (drafts included).
     PullRequestOpened,
     /// Attributed to the pull request's author (the import does not read who merged).
     PullRequestMerged,
@@ -79,14 +99,20 @@ pub enum WorkLogItemKindGql {
     PullRequestCommented,
     /// A submitted review (its state in `detail`).
     PullRequestReviewed,
+    /// A ticket was opened.
     TicketOpened,
+    /// A ticket was closed.
     TicketClosed,
+    /// A ticket was reopened.
     TicketReopened,
+    /// A comment on a ticket.
     TicketCommented,
     /// `detail` is the assignee.
     TicketAssigned,
+    /// `detail` is the assignee removed.
     TicketUnassigned,
     /// `detail` is the label.
     TicketLabeled,
+    /// `detail` is the label removed.
     TicketUnlabeled,
 }

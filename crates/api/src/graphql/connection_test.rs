@@ -116,6 +116,53 @@ same_variants!(
     ]
 );
 
+/// Why a token cannot be used at all.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "github::ConnectionFailure")]
+pub enum ConnectionFailure {
+    /// The token field was empty.
+    EmptyToken,
+    /// A fine-grained personal access token: create a classic one.
+    FineGrainedToken,
+    /// A GitHub App token: create a classic personal access token.
+    #[graphql(name = "GITHUB_APP_TOKEN")]
+    GitHubAppToken,
+    /// GitHub reported no OAuth scopes for it: not a classic token.
+    NotClassicToken,
+    /// GitHub refused the token (401): revoked, expired or mistyped.
+    BadCredentials,
+    /// Connected, but the token has none of the scopes Tributary needs.
+    NoRequiredScope,
+    /// GitHub could not be reached, timed out or failed; try again later.
+    GithubUnavailable,
+    /// GitHub's rate limit stopped the test; try again later.
+    RateLimited,
+    /// GitHub refused the test in another way; `message` quotes it.
+    GithubRefused,
+}
+
+impl ConnectionFailure {
+    /// GitHub was down or rate limiting: nothing about the token is known.
+    pub fn is_outage(self) -> bool {
+        github::ConnectionFailure::from(self).is_outage()
+    }
+}
+
+same_variants!(
+    ConnectionFailure = stored::ConnectionFailure,
+    [
+        EmptyToken,
+        FineGrainedToken,
+        GitHubAppToken,
+        NotClassicToken,
+        BadCredentials,
+        NoRequiredScope,
+        GithubUnavailable,
+        RateLimited,
+        GithubRefused
+    ]
+);
+
 /// A required scope the token lacks.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct MissingScope {
@@ -167,6 +214,8 @@ pub struct ConnectionTest {
     pub organizations: Vec<OrganizationFinding>,
     /// Every shortfall, one sentence each, in words a user can act on.
     pub warnings: Vec<String>,
+    /// Why the token cannot be used at all, as a code; null when `ok`.
+    pub failure: Option<ConnectionFailure>,
 }
 
 impl From<&ConnectionReport> for ConnectionTest {
@@ -201,6 +250,7 @@ impl From<&ConnectionReport> for ConnectionTest {
                 })
                 .collect(),
             warnings: report.warnings.clone(),
+            failure: report.failure.map(Into::into),
         }
     }
 }
@@ -238,6 +288,7 @@ impl From<&ConnectionTest> for stored::ConnectionTest {
                 })
                 .collect(),
             warnings: test.warnings.clone(),
+            failure: test.failure.map(Into::into),
         }
     }
 }
@@ -274,6 +325,7 @@ impl From<stored::ConnectionTest> for ConnectionTest {
                 })
                 .collect(),
             warnings: test.warnings,
+            failure: test.failure.map(Into::into),
         }
     }
 }

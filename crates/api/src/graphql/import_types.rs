@@ -10,6 +10,7 @@ use entity::{import_run, repository};
 use queue::ProgressEvent;
 use sea_orm::EntityTrait;
 
+use super::node_id::{self, NodeKind};
 use super::types::Repository;
 use crate::{
     error::{ApiError, IntoGraphQl},
@@ -49,9 +50,11 @@ pub enum ImportKind {
 pub enum ImportResource {
     /// Commits on the default branch.
     Commits,
+    /// Pull requests of every state, drafts included.
     PullRequests,
     /// The commits listed on pull requests.
     PullRequestCommits,
+    /// Submitted reviews of pull requests.
     Reviews,
     /// Conversation and review-thread comments on pull requests, and ticket comments.
     Comments,
@@ -111,19 +114,19 @@ pub struct ImportRun(pub import_run::Model);
 /// One import of one repository.
 #[Object]
 impl ImportRun {
-    /// The run's id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+    /// The run's global id.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode(NodeKind::ImportRun, &self.0.id)
     }
 
-    /// The integration the run belongs to.
+    /// The global id of the integration the run belongs to.
     async fn integration_id(&self) -> ID {
-        ID(self.0.integration_id.clone())
+        node_id::encode(NodeKind::Integration, &self.0.integration_id)
     }
 
-    /// The id of the repository imported.
+    /// The global id of the repository imported.
     async fn repository_id(&self) -> ID {
-        ID(self.0.repository_id.clone())
+        node_id::encode(NodeKind::Repository, &self.0.repository_id)
     }
 
     /// The repository imported; null once it is gone from the integration.
@@ -216,9 +219,9 @@ pub struct ImportProgressEvent {
 impl From<ProgressEvent> for ImportProgressEvent {
     fn from(event: ProgressEvent) -> Self {
         ImportProgressEvent {
-            run_id: ID(event.run_id),
-            integration_id: ID(event.integration_id),
-            repository_id: ID(event.repository_id),
+            run_id: node_id::encode(NodeKind::ImportRun, &event.run_id),
+            integration_id: node_id::encode(NodeKind::Integration, &event.integration_id),
+            repository_id: node_id::encode(NodeKind::Repository, &event.repository_id),
             state: event.state.into(),
             resources: resources(&event.counts),
             skipped: skipped(&event.skipped),

@@ -4,14 +4,19 @@ mod analytics;
 mod analytics_inputs;
 mod analytics_loaders;
 pub mod connection_test;
+mod date;
+mod error_codes;
 pub mod event_types;
 mod import_types;
 mod loaders;
-mod mutation;
+mod mutations;
+mod node;
+pub mod node_id;
 pub mod oauth_types;
 mod query;
 mod subscription;
 mod types;
+pub mod user_error;
 mod webhook_types;
 
 use async_graphql::{MergedObject, Schema, dataloader::DataLoader};
@@ -20,15 +25,19 @@ use loaders::StoreLoader;
 
 use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
-pub use mutation::MutationRoot;
+pub use mutations::Mutation;
 pub use subscription::SubscriptionRoot;
 
-/// Every query: the integrations' and imports' own, and the metrics'.
-#[derive(MergedObject)]
-#[graphql(name = "QueryRoot")]
-pub struct QueryRoot(query::QueryRoot, analytics::AnalyticsQuery);
+/// Every query: objects by id, the integrations' and imports' own, and the metrics'.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct Query(
+    node::NodeQuery,
+    query::QueryRoot,
+    analytics::AnalyticsQuery,
+);
 
-pub type TributarySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+pub type TributarySchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// What the resolvers reach through the context.
 pub struct Services {
@@ -40,13 +49,10 @@ pub struct Services {
 
 /// `None` builds the schema without services, for printing the SDL.
 pub fn build_schema(services: Option<Services>) -> TributarySchema {
-    let mut builder = Schema::build(
-        QueryRoot(query::QueryRoot, analytics::AnalyticsQuery),
-        MutationRoot,
-        SubscriptionRoot,
-    )
-    .limit_depth(16)
-    .limit_complexity(5_000);
+    let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
+        .extension(error_codes::ErrorCodes)
+        .limit_depth(16)
+        .limit_complexity(5_000);
     if let Some(Services {
         integrations,
         imports,

@@ -1,9 +1,10 @@
 //! What `startOAuth` takes and answers, and a stored OAuth grant as `oauthGrant` shows it.
 
-use async_graphql::{InputObject, SimpleObject};
+use async_graphql::{ComplexObject, ID, InputObject, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::connection_test::ConnectionTest;
+use super::node_id::{self, NodeKind};
 
 /// What `startOAuth` needs.
 #[derive(InputObject, Default)]
@@ -12,6 +13,8 @@ pub struct StartOAuthInput {
     /// to its query; it must be on an allowed origin. Without it, the callback shows a
     /// small page with the result and the grant id. Failures always show a page.
     pub redirect_after: Option<String>,
+    /// Any string; the payload hands it back.
+    pub client_mutation_id: Option<String>,
 }
 
 /// Where to send the user's browser.
@@ -26,10 +29,11 @@ pub struct OAuthStart {
 
 /// A finished OAuth round trip, waiting for `createIntegration(input: {oauthGrantId})`.
 #[derive(SimpleObject)]
-#[graphql(name = "OAuthGrant")]
+#[graphql(name = "OAuthGrant", complex)]
 pub struct OAuthGrantView {
-    /// Give it to `createIntegration(input: {oauthGrantId})`.
-    pub id: async_graphql::ID,
+    /// The grant's row id (the global id is `id`).
+    #[graphql(skip)]
+    pub row_id: String,
     /// The GitHub account that authorized Tributary.
     pub login: String,
     /// The scopes GitHub granted.
@@ -40,4 +44,13 @@ pub struct OAuthGrantView {
     pub expires_at: DateTime<Utc>,
     /// True once an integration was created from it; a grant is usable once.
     pub used: bool,
+}
+
+#[ComplexObject]
+impl OAuthGrantView {
+    /// The grant's global id: give it to `createIntegration` or `reconnectIntegration`
+    /// as `oauthGrantId`.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode(NodeKind::OAuthGrant, &self.row_id)
+    }
 }

@@ -3,11 +3,13 @@ use async_graphql::{Context, ID, Object, Result};
 
 use async_graphql::connection::{Connection, EmptyFields};
 
+use super::node_id::{self, NodeKind};
 use super::import_types::{ImportRun, ImportRunConnectionFields, import_runs_page};
 use super::oauth_types::OAuthGrantView;
 use super::types::Integration;
 use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
+#[derive(Default)]
 pub struct QueryRoot;
 
 // Merged into the schema's `QueryRoot` (graphql/mod.rs) beside the metrics queries.
@@ -27,13 +29,23 @@ impl QueryRoot {
 
     /// A finished OAuth round trip (its login, scopes and connection test), or null.
     #[graphql(name = "oauthGrant")]
-    async fn oauth_grant(&self, ctx: &Context<'_>, id: ID) -> Result<Option<OAuthGrantView>> {
-        ctx.data::<OAuthFlow>()?.grant(&id).await.gql()
+    async fn oauth_grant(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The grant's id, as the callback handed it back.")] id: ID,
+    ) -> Result<Option<OAuthGrantView>> {
+        let key = node_id::decode(&id, NodeKind::OAuthGrant).gql()?;
+        ctx.data::<OAuthFlow>()?.grant(&key).await.gql()
     }
 
     /// One integration, or null when there is none with this id.
-    async fn integration(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Integration>> {
-        match ctx.data::<Integrations>()?.get(&id).await {
+    async fn integration(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The integration's id.")] id: ID,
+    ) -> Result<Option<Integration>> {
+        let key = node_id::decode(&id, NodeKind::Integration).gql()?;
+        match ctx.data::<Integrations>()?.get(&key).await {
             Ok(model) => Ok(Some(Integration(model))),
             Err(crate::error::ApiError::NotFound { .. }) => Ok(None),
             Err(other) => Err(other.into_graphql()),
@@ -48,12 +60,18 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<usize, ImportRun, ImportRunConnectionFields, EmptyFields>> {
-        import_runs_page(ctx.data::<Imports>()?, &integration_id, after, first).await
+        let key = node_id::decode(&integration_id, NodeKind::Integration).gql()?;
+        import_runs_page(ctx.data::<Imports>()?, &key, after, first).await
     }
 
     /// One import run, or null when there is none with this id.
-    async fn import_run(&self, ctx: &Context<'_>, id: ID) -> Result<Option<ImportRun>> {
-        match ctx.data::<Imports>()?.get(&id).await {
+    async fn import_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The run's id.")] id: ID,
+    ) -> Result<Option<ImportRun>> {
+        let key = node_id::decode(&id, NodeKind::ImportRun).gql()?;
+        match ctx.data::<Imports>()?.get(&key).await {
             Ok(run) => Ok(Some(ImportRun(run))),
             Err(crate::error::ApiError::NotFound { .. }) => Ok(None),
             Err(other) => Err(other.into_graphql()),

@@ -9,8 +9,9 @@ use entity::{group, integration, repository};
 
 use async_graphql::dataloader::DataLoader;
 
+use super::node_id::{self, NodeKind};
 use crate::{
-    error::ApiError,
+    error::{ApiError, IntoGraphQl},
     integrations::{
         queries::RepositoryScope,
         switches::{ServiceChange, ServiceSwitches},
@@ -35,6 +36,7 @@ pub enum AuthKind {
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "group::GroupKind")]
 pub enum GroupKind {
+    /// A GitHub organization the account belongs to.
     Organization,
     /// The connected account itself.
     User,
@@ -56,9 +58,13 @@ pub struct Services {
 /// Switches to change; a field left out keeps its current value.
 #[derive(InputObject, Clone, Copy, Debug, Default)]
 pub struct ServicesInput {
+    /// Commits of the imported repositories.
     pub repos: Option<bool>,
+    /// Pull requests, reviews and their comments.
     pub pull_requests: Option<bool>,
+    /// GitHub issues, shown only in the Work log.
     pub tickets: Option<bool>,
+    /// Organization webhooks (only where the account is an owner).
     pub webhooks: Option<bool>,
 }
 
@@ -73,29 +79,14 @@ impl From<ServicesInput> for ServiceChange {
     }
 }
 
-/// What `createIntegration` needs.
-#[derive(InputObject)]
-pub struct CreateIntegrationInput {
-    /// Shown in the product's list of integrations.
-    pub name: String,
-    /// A classic personal access token (`ghp_…`), preferably of a service account.
-    /// Give this or `oauthGrantId`, not both.
-    pub token: Option<String>,
-    /// The grant the OAuth callback stored (`startOAuth`); usable once, before it expires.
-    #[graphql(name = "oauthGrantId")]
-    pub oauth_grant_id: Option<ID>,
-    /// Services to run; those left out are on where the token allows them.
-    pub services: Option<ServicesInput>,
-}
-
 pub struct Integration(pub integration::Model);
 
 /// A GitHub connection. Its token is stored encrypted and never returned.
 #[Object]
 impl Integration {
-    /// The integration's id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+    /// The integration's global id.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode(NodeKind::Integration, &self.0.id)
     }
 
     /// Shown in the product's list of integrations.
@@ -185,10 +176,14 @@ impl Integration {
         last: Option<i32>,
         #[graphql(desc = "Only this group's repositories.")] group: Option<ID>,
     ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
+        let group = group
+            .map(|id| node_id::decode(&id, NodeKind::Group))
+            .transpose()
+            .gql()?;
         repositories_page(
             ctx,
             &self.0.id,
-            group.map(|g| g.0),
+            group,
             after,
             before,
             first,
@@ -211,9 +206,9 @@ pub struct Group(pub group::Model);
 /// An owner of repositories: an organization, or the account itself.
 #[Object]
 impl Group {
-    /// The group's id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+    /// The group's global id.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode(NodeKind::Group, &self.0.id)
     }
 
     /// The organization's or the account's login.
@@ -282,8 +277,9 @@ impl Group {
 #[derive(SimpleObject)]
 #[graphql(complex)]
 pub struct Repository {
-    /// The repository's id in Tributary.
-    pub id: ID,
+    /// The repository's row id (the global id is `id`).
+    #[graphql(skip)]
+    pub row_id: String,
     /// GitHub's GraphQL node id.
     pub github_id: String,
     /// The owning organization or user.
@@ -306,6 +302,11 @@ pub struct Repository {
 
 #[ComplexObject]
 impl Repository {
+    /// The repository's global id.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode(NodeKind::Repository, &self.row_id)
+    }
+
     /// `owner/name`.
     async fn full_name(&self) -> String {
         format!("{}/{}", self.owner, self.name)
@@ -315,7 +316,7 @@ impl Repository {
 impl From<repository::Model> for Repository {
     fn from(r: repository::Model) -> Self {
         Repository {
-            id: ID(r.id),
+            row_id: r.id,
             github_id: r.github_node_id,
             owner: r.owner,
             name: r.name,

@@ -1,6 +1,8 @@
 //! The webhook state of an integration, per organization.
 
-use async_graphql::{Context, Enum, Object, Result};
+use async_graphql::{Context, Enum, ID, Object, Result};
+
+use super::node_id::{self, NodeKind};
 use chrono::{DateTime, Utc};
 use entity::webhook;
 use entity::webhook::HookState;
@@ -38,6 +40,11 @@ pub struct OrganizationWebhook(pub webhook::Model);
 /// Tributary's organization hook in one organization: whether it exists, or why not.
 #[Object]
 impl OrganizationWebhook {
+    /// The hook record's global id.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode(NodeKind::OrganizationWebhook, &self.0.id)
+    }
+
     /// The organization's login.
     async fn organization(&self) -> &str {
         &self.0.organization

@@ -9,6 +9,7 @@ use sea_orm::{
 
 use crate::{
     error::{ApiError, ApiResult},
+    graphql::user_error::UserErrorCode,
     graphql::connection_test::GroupAccess,
 };
 
@@ -56,15 +57,18 @@ pub(crate) async fn record_request(
         .await?
         .into_iter()
         .find(|g| g.login.eq_ignore_ascii_case(organization.trim()))
-        .ok_or_else(|| ApiError::NotFound {
-            what: "group",
-            id: organization.to_string(),
+        .ok_or_else(|| {
+            ApiError::user_at(
+                UserErrorCode::OrganizationUnknown,
+                &["organization"],
+                format!("the account has no organization {organization}; refreshGroups reads them anew"),
+            )
         })?;
     if !matches!(
         found.access,
         group::GroupAccess::OAuthRestricted | group::GroupAccess::ApprovalRequested
     ) {
-        return Err(ApiError::BadInput(format!(
+        return Err(ApiError::user_at(UserErrorCode::OrganizationNotRestricted, &["organization"], format!(
             "{} does not wait for an OAuth app approval (its access is {}); only an organization that restricts OAuth apps (OAUTH_RESTRICTED) does.",
             found.login,
             found.access.to_value()

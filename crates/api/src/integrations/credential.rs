@@ -1,6 +1,7 @@
 //! How a new integration authenticates, as `createIntegration` gives it.
 
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::user_error::UserErrorCode;
 
 /// How a new integration authenticates: a pasted token or a finished OAuth round trip.
 #[derive(Clone, Copy, Debug)]
@@ -15,11 +16,14 @@ impl<'a> Credential<'a> {
         match (token, oauth_grant_id) {
             (Some(token), None) => Ok(Credential::Token(token)),
             (None, Some(grant)) => Ok(Credential::OAuthGrant(grant)),
-            (None, None) => Err(ApiError::BadInput(
-                "give the integration a credential: `token` (a classic personal access token) or `oauthGrantId` (from connecting to GitHub with OAuth)".into(),
+            (None, None) => Err(ApiError::user(
+                UserErrorCode::CredentialMissing,
+                "give the integration a credential: `token` (a classic personal access token) or `oauthGrantId` (from connecting to GitHub with OAuth)",
             )),
-            (Some(_), Some(_)) => Err(ApiError::BadInput(
-                "give either `token` or `oauthGrantId`, not both".into(),
+            (Some(_), Some(_)) => Err(ApiError::user_at(
+                UserErrorCode::CredentialAmbiguous,
+                &["oauthGrantId"],
+                "give either `token` or `oauthGrantId`, not both",
             )),
         }
     }

@@ -8,7 +8,7 @@ use entity::{
     integration::{self, AuthKind},
     repository,
 };
-use github::{ConnectionReport, GithubClient, Token};
+use github::{GithubClient, Token};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryOrder, TransactionTrait,
@@ -26,7 +26,8 @@ use super::{
 use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
-    graphql::connection_test::ConnectionTest,
+    graphql::user_error::UserErrorCode,
+    graphql::connection_test::{ConnectionFailure, ConnectionTest},
     graphql::event_types::{IntegrationEvent, IntegrationEventKind},
     oauth::grants::{open_grant, spend_grant},
 };
@@ -44,12 +45,18 @@ const NAME_LIMIT: usize = 100;
 fn valid_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(ApiError::BadInput("the integration needs a name".into()));
+        return Err(ApiError::user_at(
+            UserErrorCode::NameBlank,
+            &["name"],
+            "the integration needs a name",
+        ));
     }
     if name.chars().count() > NAME_LIMIT {
-        return Err(ApiError::BadInput(format!(
-            "the name is longer than {NAME_LIMIT} characters"
-        )));
+        return Err(ApiError::user_at(
+            UserErrorCode::NameTooLong,
+            &["name"],
+            format!("the name is longer than {NAME_LIMIT} characters"),
+        ));
     }
     Ok(name.to_string())
 }
@@ -102,18 +109,11 @@ impl Integrations {
         services: Option<ServiceChange>,
     ) -> ApiResult<integration::Model> {
         let name = valid_name(name)?;
-        let (token, auth_kind, grant) = match credential {
-            Credential::Token(token) => (Token::new(token), AuthKind::Token, None),
-            Credential::OAuthGrant(id) => (
-                open_grant(&self.db, &self.secrets, id).await?,
-                AuthKind::OAuth,
-                Some(id),
-            ),
-        };
+        let (token, auth_kind, grant) = self.open_credential(credential).await?;
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
         if !test.ok {
-            return Err(ApiError::ConnectionFailed(test.message));
+            return Err(refusal(test));
         }
         let available = ServiceSwitches::all_of(&test.available_services);
         let switches = match services {
@@ -125,7 +125,7 @@ impl Integrations {
         let account = report
             .account
             .clone()
-            .ok_or_else(|| ApiError::ConnectionFailed(test.message.clone()))?;
+            .ok_or_else(|| refusal(test.clone()))?;
         // Everything GitHub has to say is read before anything is written, so that a
         // failure half-way leaves no integration without its groups.
         let listing = read_groups(&self.github, &token, &report).await?;
@@ -184,38 +184,84 @@ impl Integrations {
     }
 
     /// Re-tests the stored token and records the result.
-    pub async fn test_connection(&self, id: &str) -> ApiResult<ConnectionTest> {
+    pub async fn test_connection(
+        &self,
+        id: &str,
+    ) -> ApiResult<(integration::Model, ConnectionTest)> {
         let model = self.get(id).await?;
         let token = self.token_of(&model)?;
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
-        record_test(&self.db, &self.secrets, model, &test, None).await?;
+        if test.failure.is_some_and(|f| f.is_outage()) {
+            // GitHub's outage says nothing about the token: the last verdict stands.
+            return Err(refusal(test));
+        }
+        let model = record_test(&self.db, &self.secrets, model, &test, None).await?;
         self.publish(id, IntegrationEventKind::ConnectionTested);
-        Ok(test)
+        Ok((model, test))
     }
 
-    /// Replaces the token if the new one passes the test (a refreshed token needs its
-    /// SSO authorization again, which the test re-checks); a failing one is not stored.
-    pub async fn update_token(&self, id: &str, token: &str) -> ApiResult<ConnectionTest> {
+    /// The token a credential stands for, how it authenticates, and the grant to spend.
+    async fn open_credential<'a>(
+        &self,
+        credential: Credential<'a>,
+    ) -> ApiResult<(Token, AuthKind, Option<&'a str>)> {
+        Ok(match credential {
+            Credential::Token(token) => (Token::new(token), AuthKind::Token, None),
+            Credential::OAuthGrant(id) => (
+                open_grant(&self.db, &self.secrets, id).await?,
+                AuthKind::OAuth,
+                Some(id),
+            ),
+        })
+    }
+
+    /// Replaces the credential (a pasted token, or a new OAuth grant) if it passes the
+    /// test and belongs to the same account; the repositories and data stay. A refreshed
+    /// token needs its SSO authorization again, which the test re-checks. A failing
+    /// credential is not stored (and a grant is not spent).
+    pub async fn reconnect(
+        &self,
+        id: &str,
+        credential: Credential<'_>,
+    ) -> ApiResult<(integration::Model, ConnectionTest)> {
         let model = self.get(id).await?;
-        let token = Token::new(token);
+        let (token, auth_kind, grant) = self.open_credential(credential).await?;
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
         if !test.ok {
-            return Ok(test);
+            return Err(refusal(test));
         }
         if let Some(account) = &report.account
             && account.database_id != model.account_id
         {
-            return Err(ApiError::BadInput(format!(
-                "the new token belongs to {}, but this integration connects {}; create a new integration for another account",
-                account.login, model.login
-            )));
+            let field = if grant.is_some() { "oauthGrantId" } else { "token" };
+            return Err(ApiError::user_at(
+                UserErrorCode::AccountMismatch,
+                &[field],
+                format!(
+                    "the new credential belongs to {}, but this integration connects {}; create a new integration for another account",
+                    account.login, model.login
+                ),
+            ));
         }
-        self.store_test_and_groups(model, &test, &token, &report, true)
-            .await?;
+        let listing = read_groups(&self.github, &token, &report).await?;
+        let txn = self.db.begin().await?;
+        if let Some(grant) = grant {
+            spend_grant(&txn, grant).await?;
+        }
+        let model = record_test(
+            &txn,
+            &self.secrets,
+            model,
+            &test,
+            Some((&token, auth_kind)),
+        )
+        .await?;
+        write_groups(&txn, id, &listing).await?;
+        txn.commit().await?;
         self.publish(id, IntegrationEventKind::ConnectionTested);
-        Ok(test)
+        Ok((model, test))
     }
 
     pub async fn set_services(
@@ -255,13 +301,17 @@ impl Integrations {
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
         if !test.ok {
-            record_test(&self.db, &self.secrets, model, &test, None).await?;
-            self.publish(id, IntegrationEventKind::ConnectionTested);
-            return Err(ApiError::ConnectionFailed(test.message));
+            if !test.failure.is_some_and(|f| f.is_outage()) {
+                record_test(&self.db, &self.secrets, model, &test, None).await?;
+                self.publish(id, IntegrationEventKind::ConnectionTested);
+            }
+            return Err(refusal(test));
         }
-        let model = self
-            .store_test_and_groups(model, &test, &token, &report, false)
-            .await?;
+        let listing = read_groups(&self.github, &token, &report).await?;
+        let txn = self.db.begin().await?;
+        let model = record_test(&txn, &self.secrets, model, &test, None).await?;
+        write_groups(&txn, id, &listing).await?;
+        txn.commit().await?;
         self.publish(id, IntegrationEventKind::GroupsRefreshed);
         Ok(model)
     }
@@ -313,32 +363,6 @@ impl Integrations {
                 .collect(),
         )
     }
-
-    /// Reads the groups from GitHub, then keeps the test (with `token` sealed when it is
-    /// new) and the groups in one transaction: all of it, or nothing.
-    async fn store_test_and_groups(
-        &self,
-        model: integration::Model,
-        test: &ConnectionTest,
-        token: &Token,
-        report: &ConnectionReport,
-        token_is_new: bool,
-    ) -> ApiResult<integration::Model> {
-        let listing = read_groups(&self.github, token, report).await?;
-        let txn = self.db.begin().await?;
-        let id = model.id.clone();
-        let model = record_test(
-            &txn,
-            &self.secrets,
-            model,
-            test,
-            token_is_new.then_some(token),
-        )
-        .await?;
-        write_groups(&txn, &id, &listing).await?;
-        txn.commit().await?;
-        Ok(model)
-    }
 }
 
 /// Keeps a connection test's result (and a new token, sealed) on the integration.
@@ -347,7 +371,7 @@ async fn record_test(
     secrets: &SecretBox,
     model: integration::Model,
     test: &ConnectionTest,
-    new_token: Option<&Token>,
+    new_credential: Option<(&Token, AuthKind)>,
 ) -> ApiResult<integration::Model> {
     let mut active: integration::ActiveModel = model.into();
     let now = Utc::now();
@@ -358,13 +382,24 @@ async fn record_test(
     if test.ok {
         active.granted_scopes = Set(test.granted_scopes.join(", "));
     }
-    if let Some(token) = new_token {
+    if let Some((token, auth_kind)) = new_credential {
         active.token_ciphertext = Set(secrets.seal(token.expose()));
-        // Only updateToken brings a new token, and it is pasted: an OAuth integration
-        // given a personal access token is a token integration from then on.
-        active.auth_kind = Set(AuthKind::Token);
+        // Reconnecting may change the path: an OAuth integration given a pasted token is
+        // a token integration from then on, and the other way round.
+        active.auth_kind = Set(auth_kind);
     }
     Ok(active.update(db).await?)
+}
+
+/// Why a failing test refuses the change: GitHub being down or rate limiting is what
+/// broke (a top-level error); anything about the credential is the person's to fix,
+/// answered with the whole test.
+fn refusal(test: ConnectionTest) -> ApiError {
+    match test.failure {
+        Some(ConnectionFailure::RateLimited) => ApiError::GithubRateLimited(test.message),
+        Some(ConnectionFailure::GithubUnavailable) => ApiError::GithubUnavailable(test.message),
+        _ => ApiError::ConnectionFailed(Box::new(test)),
+    }
 }
 
 /// A store error as the loaders answered it before: internal, with the database's words.

@@ -5,6 +5,7 @@ use entity::integration;
 
 use crate::{
     error::{ApiError, ApiResult},
+    graphql::user_error::UserErrorCode,
     graphql::connection_test::{ConnectionTest, Service},
 };
 
@@ -76,7 +77,7 @@ impl ServiceSwitches {
                     .filter(|m| m.disables.contains(&service))
                     .map(|m| m.scope.as_str())
                     .collect();
-                return Err(ApiError::BadInput(format!(
+                return Err(ApiError::user_at(UserErrorCode::ScopeMissing, &["services", service_field(service)], format!(
                     "{} cannot be switched on: the token lacks the scope{} {}. Add {} to the token, update it, then switch the service on.",
                     github::Service::from(service).label(),
                     if scopes.len() == 1 { "" } else { "s" },
@@ -86,5 +87,15 @@ impl ServiceSwitches {
             }
         }
         Ok(())
+    }
+}
+
+/// The `ServicesInput` field that switches `service`, for a user error's `field`.
+fn service_field(service: Service) -> &'static str {
+    match service {
+        Service::Repos => "repos",
+        Service::PullRequests => "pullRequests",
+        Service::Tickets => "tickets",
+        Service::Webhooks => "webhooks",
     }
 }

@@ -44,7 +44,7 @@ async fn callback(flow: &OAuthFlow, params: CallbackParams) -> Outcome {
     let redirect_after = state.redirect_after.clone();
     match finish(flow, state, params).await {
         Ok(grant) => match redirect_after {
-            Some(target) => Outcome::Redirect(with_query(&target, "oauth_grant_id", &grant.id)),
+            Some(target) => Outcome::Redirect(with_query(&target, "oauth_grant_id", &grant_global_id(&grant))),
             None => success_page(&grant),
         },
         Err(message) => {
@@ -145,4 +145,9 @@ fn with_query(target: &str, name: &str, value: &str) -> String {
 fn internal(error: anyhow::Error) -> String {
     tracing::error!(error = ?error, "internal error in the OAuth callback");
     "Tributary could not finish connecting because of an internal error; the server log has the details. Start connecting to GitHub again.".into()
+}
+
+/// The grant's id as the API takes it (`createIntegration(input: {oauthGrantId})`).
+pub(crate) fn grant_global_id(grant: &oauth_grant::Model) -> String {
+    crate::graphql::node_id::encode(crate::graphql::node_id::NodeKind::OAuthGrant, &grant.id).0
 }

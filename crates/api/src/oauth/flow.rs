@@ -11,6 +11,7 @@ use super::{grants, states};
 use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
+    graphql::user_error::UserErrorCode,
     graphql::oauth_types::{OAuthGrantView, OAuthStart, StartOAuthInput},
 };
 
@@ -93,7 +94,7 @@ impl OAuthFlow {
         self.inner
             .app
             .as_ref()
-            .map_err(|e| ApiError::BadInput(e.to_string()))
+            .map_err(|e| ApiError::user(UserErrorCode::OauthNotConfigured, e.to_string()))
     }
 
     pub(super) fn db(&self) -> &DatabaseConnection {
@@ -123,7 +124,7 @@ impl OAuthFlow {
     fn check_redirect_after(&self, target: &str) -> ApiResult<()> {
         match origin_of(target) {
             Some(origin) if self.inner.allowed_origins.contains(&origin) => Ok(()),
-            _ => Err(ApiError::BadInput(format!(
+            _ => Err(ApiError::user_at(UserErrorCode::RedirectNotAllowed, &["redirectAfter"], format!(
                 "redirectAfter {target} is not on an allowed origin; allowed are {}. Add the product's origin to TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS.",
                 self.inner
                     .allowed_origins

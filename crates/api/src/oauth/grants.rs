@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
+    graphql::user_error::UserErrorCode,
     graphql::connection_test::ConnectionTest,
     graphql::oauth_types::OAuthGrantView,
 };
@@ -50,7 +51,7 @@ pub async fn view(db: &DatabaseConnection, id: &str) -> ApiResult<Option<OAuthGr
         return Ok(None);
     };
     Ok(Some(OAuthGrantView {
-        id: async_graphql::ID(grant.id.clone()),
+        row_id: grant.id.clone(),
         granted_scopes: github::connection_test::scopes::parse_scope_header(&grant.granted_scopes),
         test: grant.test.into(),
         expires_at: grant.expires_at,
@@ -68,20 +69,29 @@ pub async fn open_grant(
     let grant = oauth_grant::Entity::find_by_id(id.to_string())
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::NotFound {
-            what: "OAuth grant",
-            id: id.to_string(),
+        .ok_or_else(|| {
+            ApiError::user_at(
+                UserErrorCode::OauthGrantUnknown,
+                &["oauthGrantId"],
+                "There is no such OAuth grant (grants are removed once they expire); connect to GitHub again.",
+            )
         })?;
     if grant.used_at.is_some() {
-        return Err(ApiError::BadInput(format!(
-            "OAuth grant {id} was used already; a grant creates one integration. Connect to GitHub again for a new one."
-        )));
+        return Err(ApiError::user_at(
+            UserErrorCode::OauthGrantUsed,
+            &["oauthGrantId"],
+            "This OAuth grant was used already; a grant creates one integration. Connect to GitHub again for a new one.",
+        ));
     }
     if grant.expires_at < Utc::now() {
-        return Err(ApiError::BadInput(format!(
-            "OAuth grant {id} expired at {}; connect to GitHub again for a new one.",
-            grant.expires_at.to_rfc3339()
-        )));
+        return Err(ApiError::user_at(
+            UserErrorCode::OauthGrantExpired,
+            &["oauthGrantId"],
+            format!(
+                "This OAuth grant expired at {}; connect to GitHub again for a new one.",
+                grant.expires_at.to_rfc3339()
+            ),
+        ));
     }
     Ok(Token::new(secrets.open(&grant.token_ciphertext)?))
 }
@@ -101,9 +111,11 @@ pub async fn spend_grant(db: &impl ConnectionTrait, id: &str) -> ApiResult<()> {
     if spent == 1 {
         Ok(())
     } else {
-        Err(ApiError::BadInput(format!(
-            "OAuth grant {id} was used or expired meanwhile; connect to GitHub again for a new one."
-        )))
+        Err(ApiError::user_at(
+            UserErrorCode::OauthGrantUsed,
+            &["oauthGrantId"],
+            "This OAuth grant was used or expired meanwhile; connect to GitHub again for a new one.",
+        ))
     }
 }
 
