@@ -426,8 +426,8 @@ impl PullRequestFigures {
         node_id::encode_parts(NodeKind::PullRequest, &self.node_key())
     }
     /// GitHub's node id of the pull request.
-    async fn github_id(&self) -> &str {
-        &self.row.node_id
+    async fn github_id(&self) -> ID {
+        ID(self.row.node_id.clone())
     }
     /// The pull request's number in its repository.
     async fn number(&self) -> i64 {

@@ -281,7 +281,7 @@ pub struct Repository {
     #[graphql(skip)]
     pub row_id: String,
     /// GitHub's GraphQL node id.
-    pub github_id: String,
+    pub github_id: ID,
     /// The owning organization or user.
     pub owner: String,
     /// The repository's name.
@@ -317,7 +317,7 @@ impl From<repository::Model> for Repository {
     fn from(r: repository::Model) -> Self {
         Repository {
             row_id: r.id,
-            github_id: r.github_node_id,
+            github_id: ID(r.github_node_id),
             owner: r.owner,
             name: r.name,
             private: r.private,

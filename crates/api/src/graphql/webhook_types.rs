@@ -61,8 +61,8 @@ impl OrganizationWebhook {
     }
 
     /// GitHub's id of the hook, while one exists.
-    async fn hook_id(&self) -> Option<String> {
-        self.0.hook_id.map(|id| id.to_string())
+    async fn hook_id(&self) -> Option<ID> {
+        self.0.hook_id.map(|id| ID(id.to_string()))
     }
 
     /// GitHub's ping for the hook arrived and was verified.
