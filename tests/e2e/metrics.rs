@@ -1234,16 +1234,3 @@ async fn bad_filters_get_clear_errors(app: &TestApp) {
     assert_eq!(malformed["errors"][0]["extensions"]["code"], "INVALID_ID");
 }
 on_every_backend!(bad_filters_get_clear_errors);
-
-/// GraphiQL's example page runs against the schema the API serves.
-#[test]
-fn graphiql_examples_are_valid_operations() {
-    use apollo_compiler::{ExecutableDocument, Schema};
-    let schema = Schema::parse_and_validate(api::sdl(), "schema.graphql").expect("the API's SDL");
-    let examples = include_str!("../../crates/api/src/graphiql_examples.graphql");
-    if let Err(errors) =
-        ExecutableDocument::parse_and_validate(&schema, examples, "graphiql_examples.graphql")
-    {
-        panic!("{errors}");
-    }
-}

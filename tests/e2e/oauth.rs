@@ -132,7 +132,7 @@ fn grant_id_on(page: &str) -> String {
     page[start..start + page[start..].find('<').unwrap()].to_string()
 }
 
-async fn connect(app: &TestApp, login: &str) -> String {
+pub(crate) async fn connect(app: &TestApp, login: &str) -> String {
     let (url, _) = start(app, None).await;
     let (status, page) = callback(&approve_at_sim(app, &url, login).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");

@@ -59,7 +59,7 @@ async fn resolve(
 fn window(after: Option<usize>, first: Option<usize>) -> Result<(usize, usize)> {
     let size = first.unwrap_or(DEFAULT_PAGE);
     if size > MAX_PAGE {
-        return Err(ApiError::BadInput(format!("first can be at most {MAX_PAGE}")).into_graphql());
+        return Err(ApiError::InvalidPageSize(format!("first can be at most {MAX_PAGE}")).into_graphql());
     }
     Ok((after.map(|a| a + 1).unwrap_or(0), size))
 }
