@@ -6,6 +6,8 @@ use reqwest::{StatusCode, redirect::Policy};
 use serde_json::{Value, json};
 use tributary_tests::{Backend, TestApp, TestAppBuilder, logs, on_every_backend};
 
+use crate::troubleshooting::issue;
+
 const START: &str = r#"mutation($redirectAfter: String) {
   startOAuth(input: {redirectAfter: $redirectAfter}) { authorizeUrl state }
 }"#;
@@ -312,6 +314,57 @@ async fn an_organization_restricting_oauth_apps_is_listed_with_the_steps_to_gran
     assert_eq!(group(&groups, "acme-corp")["access"], "OK");
 }
 on_every_backend!(an_organization_restricting_oauth_apps_is_listed_with_the_steps_to_grant_access);
+
+const ISSUES: &str = r#"query($id: ID!) {
+  integration(id: $id) { groups { login issues { code actor actionUrl } } }
+}"#;
+
+async fn issues_of(app: &TestApp, integration: &str, login: &str) -> Value {
+    let groups =
+        app.data(ISSUES, json!({ "id": integration })).await["integration"]["groups"].clone();
+    group(&groups, login)["issues"].clone()
+}
+
+/// The account requests approval on Tributary's page among its authorized OAuth apps;
+/// once reported, an owner grants it on the organization's third-party access page.
+async fn an_unapproved_oauth_app_is_requested_by_the_account_then_granted_by_an_owner(
+    app: &TestApp,
+) {
+    let id = oauth_integration(app).await;
+    let web = app.config.github_web_url.trim_end_matches('/').to_string();
+    let issues = issues_of(app, &id, "globex").await;
+    let restricted = issue(&issues, "OAUTH_APP_NOT_APPROVED");
+    assert_eq!(restricted["actor"], "ACCOUNT");
+    assert_eq!(
+        restricted["actionUrl"],
+        format!(
+            "{web}/settings/connections/applications/{}",
+            github_sim::DEFAULT_CLIENT_ID
+        )
+    );
+    assert_eq!(
+        issues[0]["code"], "OAUTH_APP_NOT_APPROVED",
+        "blocking first"
+    );
+
+    app.data(REPORT, json!({ "id": id, "org": "globex" })).await;
+    let issues = issues_of(app, &id, "globex").await;
+    let requested = issue(&issues, "APPROVAL_REQUESTED");
+    assert_eq!(requested["actor"], "ORGANIZATION_OWNER");
+    assert_eq!(
+        requested["actionUrl"],
+        format!("{web}/organizations/globex/settings/oauth_application_policy")
+    );
+    assert!(
+        issues
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["code"] != "OAUTH_APP_NOT_APPROVED"),
+        "{issues}"
+    );
+}
+on_every_backend!(an_unapproved_oauth_app_is_requested_by_the_account_then_granted_by_an_owner);
 
 async fn an_oauth_token_is_subject_to_saml_sso_like_a_classic_one(app: &TestApp) {
     let id = oauth_integration(app).await;

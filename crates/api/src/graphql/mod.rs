@@ -5,6 +5,7 @@ mod analytics_inputs;
 mod analytics_loaders;
 pub mod connection_test;
 pub mod event_types;
+mod group_issues;
 mod import_types;
 mod loaders;
 mod mutation;

@@ -96,6 +96,11 @@ impl OAuthFlow {
             .map_err(|e| ApiError::BadInput(e.to_string()))
     }
 
+    /// The OAuth app's client id, when the app is configured.
+    pub fn client_id(&self) -> Option<&str> {
+        self.inner.app.as_ref().ok().map(OAuthApp::client_id)
+    }
+
     pub(super) fn db(&self) -> &DatabaseConnection {
         &self.inner.db
     }
