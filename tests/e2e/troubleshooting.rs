@@ -1,10 +1,10 @@
 //! Troubleshooting as data: each group's services and issues (a code, who acts, the
-//! GitHub page where it is fixed), and the same codes on a connection test's findings
-//! before an integration exists.
+//! GitHub page where it is fixed), the same codes on a connection test's findings
+//! before an integration exists, and what the deployment can do (`capabilities`).
 //! Codes, actors and links only: never message text.
 
 use serde_json::{Value, json};
-use tributary_tests::{TestApp, on_every_backend};
+use tributary_tests::{Backend, TestApp, TestAppBuilder, on_every_backend};
 
 const GROUPS: &str = r#"query($id: ID!) {
   integration(id: $id) {
@@ -20,6 +20,10 @@ const TEST_TOKEN: &str = r#"mutation($token: String!) {
   testToken(token: $token) {
     organizations { login services issues { code actor actionUrl scope count disables } }
   }
+}"#;
+
+const CAPABILITIES: &str = r#"query {
+  capabilities { oauth imports webhooks requiredScopes { scope enables why } }
 }"#;
 
 /// GitHub's web base as the API is configured (the simulator here).
@@ -211,3 +215,40 @@ async fn a_connection_tests_findings_carry_the_groups_codes(app: &TestApp) {
     }
 }
 on_every_backend!(a_connection_tests_findings_carry_the_groups_codes);
+
+async fn capabilities_say_what_this_deployment_can_do(app: &TestApp) {
+    let capabilities = app.data(CAPABILITIES, json!({})).await["capabilities"].clone();
+    assert_eq!(capabilities["oauth"], true);
+    // PostgreSQL without Redis queues nothing (README, Imports and workers).
+    let queues = app.backend == Backend::Sqlite || app.config.redis_url.is_some();
+    assert_eq!(capabilities["imports"], queues);
+    // The simulator delivers to the loopback address the API listens on.
+    assert_eq!(capabilities["webhooks"], queues);
+    let scopes: Vec<&str> = capabilities["requiredScopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scope"].as_str().unwrap())
+        .collect();
+    assert_eq!(scopes, github::connection_test::scopes::REQUIRED_SCOPES);
+    let repo = &capabilities["requiredScopes"][0];
+    assert_eq!(
+        repo["enables"],
+        json!(["REPOS", "PULL_REQUESTS", "TICKETS"])
+    );
+    assert!(!repo["why"].as_str().unwrap().is_empty());
+}
+on_every_backend!(capabilities_say_what_this_deployment_can_do);
+
+fn without_oauth(builder: TestAppBuilder) -> TestAppBuilder {
+    builder.oauth_client(None)
+}
+
+async fn capabilities_without_an_oauth_app_hide_the_oauth_tab(app: &TestApp) {
+    let capabilities = app.data(CAPABILITIES, json!({})).await["capabilities"].clone();
+    assert_eq!(capabilities["oauth"], false);
+}
+on_every_backend!(
+    capabilities_without_an_oauth_app_hide_the_oauth_tab,
+    without_oauth
+);

@@ -3,6 +3,7 @@
 mod analytics;
 mod analytics_inputs;
 mod analytics_loaders;
+mod capabilities;
 pub mod connection_test;
 pub mod event_types;
 mod group_issues;
@@ -24,10 +25,15 @@ use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::
 pub use mutation::MutationRoot;
 pub use subscription::SubscriptionRoot;
 
-/// Every query: the integrations' and imports' own, and the metrics'.
+/// Every query: the integrations' and imports' own, the metrics', and the deployment's
+/// capabilities.
 #[derive(MergedObject)]
 #[graphql(name = "QueryRoot")]
-pub struct QueryRoot(query::QueryRoot, analytics::AnalyticsQuery);
+pub struct QueryRoot(
+    query::QueryRoot,
+    analytics::AnalyticsQuery,
+    capabilities::CapabilitiesQuery,
+);
 
 pub type TributarySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -37,12 +43,18 @@ pub struct Services {
     pub imports: Imports,
     pub oauth: OAuthFlow,
     pub hooks: org_hooks::OrgHooks,
+    /// Whether imports and deliveries can be queued (`capabilities`).
+    pub queue: queue::Queue,
 }
 
 /// `None` builds the schema without services, for printing the SDL.
 pub fn build_schema(services: Option<Services>) -> TributarySchema {
     let mut builder = Schema::build(
-        QueryRoot(query::QueryRoot, analytics::AnalyticsQuery),
+        QueryRoot(
+            query::QueryRoot,
+            analytics::AnalyticsQuery,
+            capabilities::CapabilitiesQuery,
+        ),
         MutationRoot,
         SubscriptionRoot,
     )
@@ -53,6 +65,7 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         imports,
         oauth,
         hooks,
+        queue,
     }) = services
     {
         // Without a cache, so a row changed by a mutation is never answered stale; batching
@@ -69,7 +82,8 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
             .data(integrations)
             .data(imports)
             .data(oauth)
-            .data(hooks);
+            .data(hooks)
+            .data(queue);
     }
     builder.finish()
 }
