@@ -17,6 +17,9 @@ use crate::{
 /// The path GitHub sends the browser back to, under `TRIBUTARY_PUBLIC_URL`.
 pub const CALLBACK_PATH: &str = "/oauth/github/callback";
 
+/// The longest `clientState` `startOAuth` keeps: it travels in a URL.
+pub const CLIENT_STATE_LIMIT: usize = 512;
+
 /// Tributary's OAuth app on GitHub, and how long its states and grants live.
 #[derive(Clone)]
 pub struct OAuthSettings {
@@ -150,13 +153,24 @@ impl OAuthFlow {
         if let Some(target) = &redirect_after {
             self.check_redirect_after(target)?;
         }
+        let client_state = input.client_state.filter(|s| !s.is_empty());
+        if let Some(value) = &client_state
+            && value.chars().count() > CLIENT_STATE_LIMIT
+        {
+            return Err(ApiError::BadInput(format!(
+                "clientState is longer than {CLIENT_STATE_LIMIT} characters; give a short opaque value (a random id) and keep anything larger on the product's side"
+            )));
+        }
         let request = app.authorize(&github::connection_test::scopes::REQUIRED_SCOPES);
         states::issue(
             self.db(),
             self.secrets(),
             &request.state,
             &request.pkce_verifier,
-            redirect_after,
+            states::Return {
+                redirect_after,
+                client_state,
+            },
         )
         .await?;
         Ok(OAuthStart {
