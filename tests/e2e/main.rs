@@ -12,4 +12,5 @@ mod secrets;
 mod services;
 mod subscriptions;
 mod token_path;
+mod troubleshooting;
 mod webhooks;

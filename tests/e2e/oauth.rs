@@ -6,6 +6,8 @@ use reqwest::{StatusCode, redirect::Policy};
 use serde_json::{Value, json};
 use tributary_tests::{Backend, TestApp, TestAppBuilder, logs, on_every_backend};
 
+use crate::troubleshooting::issue;
+
 const START: &str = r#"mutation($redirectAfter: String) {
   startOAuth(input: {redirectAfter: $redirectAfter}) { authorizeUrl state userErrors { code field } }
 }"#;
@@ -312,6 +314,57 @@ async fn an_organization_restricting_oauth_apps_is_listed_with_the_steps_to_gran
     assert_eq!(group(&groups, "acme-corp")["access"], "OK");
 }
 on_every_backend!(an_organization_restricting_oauth_apps_is_listed_with_the_steps_to_grant_access);
+
+const ISSUES: &str = r#"query($id: ID!) {
+  integration(id: $id) { groups { login issues { code actor actionUrl } } }
+}"#;
+
+async fn issues_of(app: &TestApp, integration: &str, login: &str) -> Value {
+    let groups =
+        app.data(ISSUES, json!({ "id": integration })).await["integration"]["groups"].clone();
+    group(&groups, login)["issues"].clone()
+}
+
+/// The account requests approval on Tributary's page among its authorized OAuth apps;
+/// once reported, an owner grants it on the organization's third-party access page.
+async fn an_unapproved_oauth_app_is_requested_by_the_account_then_granted_by_an_owner(
+    app: &TestApp,
+) {
+    let id = oauth_integration(app).await;
+    let web = app.config.github_web_url.trim_end_matches('/').to_string();
+    let issues = issues_of(app, &id, "globex").await;
+    let restricted = issue(&issues, "OAUTH_APP_NOT_APPROVED");
+    assert_eq!(restricted["actor"], "ACCOUNT");
+    assert_eq!(
+        restricted["actionUrl"],
+        format!(
+            "{web}/settings/connections/applications/{}",
+            github_sim::DEFAULT_CLIENT_ID
+        )
+    );
+    assert_eq!(
+        issues[0]["code"], "OAUTH_APP_NOT_APPROVED",
+        "blocking first"
+    );
+
+    app.data(REPORT, json!({ "id": id, "org": "globex" })).await;
+    let issues = issues_of(app, &id, "globex").await;
+    let requested = issue(&issues, "APPROVAL_REQUESTED");
+    assert_eq!(requested["actor"], "ORGANIZATION_OWNER");
+    assert_eq!(
+        requested["actionUrl"],
+        format!("{web}/organizations/globex/settings/oauth_application_policy")
+    );
+    assert!(
+        issues
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["code"] != "OAUTH_APP_NOT_APPROVED"),
+        "{issues}"
+    );
+}
+on_every_backend!(an_unapproved_oauth_app_is_requested_by_the_account_then_granted_by_an_owner);
 
 async fn an_oauth_token_is_subject_to_saml_sso_like_a_classic_one(app: &TestApp) {
     let id = oauth_integration(app).await;
@@ -627,6 +680,151 @@ async fn redirects_go_only_to_allowed_origins(app: &TestApp) {
 }
 on_every_backend_with!(redirects_go_only_to_allowed_origins, |b| b
     .oauth_allowed_redirect_origins(&["https://app.example.com"]));
+
+const START_FOR_PRODUCT: &str = r#"mutation($redirectAfter: String, $clientState: String) {
+  startOAuth(input: {redirectAfter: $redirectAfter, clientState: $clientState}) { authorizeUrl }
+}"#;
+
+const PRODUCT_PAGE: &str = "https://app.example.com/integrations/new?step=oauth";
+
+/// Starts a round trip for the product's page with its own `clientState`; the authorize URL.
+async fn start_for_product(app: &TestApp, client_state: &str) -> String {
+    app.data(
+        START_FOR_PRODUCT,
+        json!({ "redirectAfter": PRODUCT_PAGE, "clientState": client_state }),
+    )
+    .await["startOAuth"]["authorizeUrl"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Where the callback sent the browser: the product's page, with its own query kept.
+async fn returned_to_product(back: &str) -> String {
+    let (status, to) = callback(back).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    assert!(to.starts_with(PRODUCT_PAGE), "{to}");
+    assert_eq!(query_param(&to, "step").as_deref(), Some("oauth"));
+    to
+}
+
+async fn a_successful_round_trip_echoes_the_products_state(app: &TestApp) {
+    let url = start_for_product(app, "product-nonce-1").await;
+    let to = returned_to_product(&approve_at_sim(app, &url, "tributary-svc").await).await;
+    assert_eq!(
+        query_param(&to, "state").as_deref(),
+        Some("product-nonce-1")
+    );
+    assert!(query_param(&to, "error").is_none());
+    let grant = query_param(&to, "oauth_grant_id").unwrap();
+    let shown = app
+        .data(
+            "query($id: ID!) { oauthGrant(id: $id) { login } }",
+            json!({ "id": grant }),
+        )
+        .await;
+    assert_eq!(shown["oauthGrant"]["login"], "tributary-svc");
+
+    // Without a clientState the redirect carries no state of ours.
+    let (url, _) = start(app, Some(PRODUCT_PAGE)).await;
+    let to = returned_to_product(&approve_at_sim(app, &url, "tributary-svc").await).await;
+    assert!(query_param(&to, "state").is_none(), "{to}");
+}
+on_every_backend_with!(a_successful_round_trip_echoes_the_products_state, |b| b
+    .oauth_allowed_redirect_origins(&["https://app.example.com"]));
+
+/// Every failure once the state is ours goes back to the product's page with a code and
+/// its state, and nothing else (no message, no secret); nothing is stored.
+async fn failures_return_to_the_product_with_a_code_and_its_state(app: &TestApp) {
+    let expect = |to: &str, code: &str, client_state: &str| {
+        assert_eq!(query_param(to, "error").as_deref(), Some(code), "{to}");
+        assert_eq!(
+            query_param(to, "state").as_deref(),
+            Some(client_state),
+            "{to}"
+        );
+        let names: Vec<String> = url::Url::parse(to)
+            .unwrap()
+            .query_pairs()
+            .map(|(k, _)| k.into_owned())
+            .collect();
+        assert_eq!(names, ["step", "error", "state"], "{to}");
+    };
+
+    // The person chose Cancel on GitHub.
+    let url = start_for_product(app, "denied").await;
+    let denied = submit_authorize_form(app, &url, "deny").await;
+    expect(
+        &returned_to_product(&location(&denied)).await,
+        "ACCESS_DENIED",
+        "denied",
+    );
+
+    // GitHub does not accept the code.
+    let url = start_for_product(app, "bad-code").await;
+    let back = approve_at_sim(app, &url, "tributary-svc").await;
+    let code = query_param(&back, "code").unwrap();
+    let to = returned_to_product(&back.replace(&code, "0123456789abcdef0123")).await;
+    expect(&to, "CODE_EXCHANGE_FAILED", "bad-code");
+
+    // GitHub authorizes, but its API fails the connection test.
+    let url = start_for_product(app, "test-fails").await;
+    let back = approve_at_sim(app, &url, "tributary-svc").await;
+    app.sim_control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({ "bad_gateway_rate": 1.0 })),
+    )
+    .await;
+    let to = returned_to_product(&back).await;
+    app.sim_control(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    expect(&to, "CONNECTION_FAILED", "test-fails");
+
+    // A replayed callback cannot be told from a foreign one: our page, not a redirect.
+    let (status, _) = callback(&back).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(grants_stored(app).await, 0);
+}
+on_every_backend_with!(
+    failures_return_to_the_product_with_a_code_and_its_state,
+    |b| b.oauth_allowed_redirect_origins(&["https://app.example.com"])
+);
+
+async fn an_expired_round_trip_returns_to_the_product_as_state_expired(app: &TestApp) {
+    let url = start_for_product(app, "slow").await;
+    let back = approve_at_sim(app, &url, "tributary-svc").await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let to = returned_to_product(&back).await;
+    assert_eq!(query_param(&to, "error").as_deref(), Some("STATE_EXPIRED"));
+    assert_eq!(query_param(&to, "state").as_deref(), Some("slow"));
+    assert_eq!(grants_stored(app).await, 0);
+}
+on_every_backend_with!(
+    an_expired_round_trip_returns_to_the_product_as_state_expired,
+    |b| b
+        .oauth_state_ttl(std::time::Duration::ZERO)
+        .oauth_allowed_redirect_origins(&["https://app.example.com"])
+);
+
+async fn a_client_state_is_bounded(app: &TestApp) {
+    let answer = app
+        .data(
+            "mutation($clientState: String) { startOAuth(input: {clientState: $clientState}) { authorizeUrl userErrors { code field } } }",
+            json!({ "clientState": "x".repeat(513) }),
+        )
+        .await;
+    assert_eq!(
+        answer["startOAuth"],
+        json!({ "authorizeUrl": null, "userErrors": [{ "code": "CLIENT_STATE_TOO_LONG", "field": ["input", "clientState"] }] })
+    );
+    app.data(
+        START_FOR_PRODUCT,
+        json!({ "redirectAfter": null, "clientState": "x".repeat(512) }),
+    )
+    .await;
+}
+on_every_backend!(a_client_state_is_bounded);
 
 /// The client secret and every OAuth token stay out of answers and logs, and tokens sit
 /// encrypted at rest.

@@ -61,7 +61,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         oauth,
     } = parts;
     let imports = imports::Imports::new(db.clone(), queue.clone());
-    let receiver = webhook_receiver::Receiver::new(db.clone(), secrets.clone(), queue);
+    let receiver = webhook_receiver::Receiver::new(db.clone(), secrets.clone(), queue.clone());
     let oauth = oauth::flow::OAuthFlow::new(
         &oauth,
         &public_url,
@@ -75,6 +75,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         imports: imports.clone(),
         oauth: oauth.clone(),
         hooks,
+        queue,
     }));
     let prometheus = Arc::new(prometheus::Metrics::default());
     prometheus.watch_imports(imports.clone(), integrations.clone());

@@ -10,6 +10,9 @@ pub struct Model {
     pub pkce_verifier_ciphertext: String,
     /// Where the browser goes after the callback (an allowed origin), if anywhere.
     pub redirect_after: Option<String>,
+    /// The product's own opaque value (`startOAuth`'s `clientState`), echoed back as
+    /// `state=` on the redirect.
+    pub client_state: Option<String>,
     pub created_at: DateTimeUtc,
     /// Set when the callback used it; a second use is a replay.
     pub used_at: Option<DateTimeUtc>,

@@ -158,6 +158,11 @@ impl OAuthApp {
         Ok(OAuthApp { client, http })
     }
 
+    /// The app's client id (public: it is in every authorize URL).
+    pub fn client_id(&self) -> &str {
+        self.client.client_id().as_str()
+    }
+
     pub fn redirect_url(&self) -> &str {
         self.client
             .redirect_uri()

@@ -176,6 +176,7 @@ pub struct MissingScope {
 
 /// What the test found about one organization of the account.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct OrganizationFinding {
     /// The organization's login.
     pub login: String,
@@ -191,6 +192,49 @@ pub struct OrganizationFinding {
     pub sso_url: Option<String>,
     /// Private repositories of the organization the account cannot see.
     pub hidden_private_repos: Option<i64>,
+    /// The test's token, which the finding's `issues` depend on.
+    #[graphql(skip)]
+    pub token: TokenSide,
+}
+
+/// What of a test's token every organization's issues depend on: its account, whether
+/// it came through OAuth, and the scopes it lacks.
+#[derive(Clone, Debug)]
+pub struct TokenSide {
+    pub account: String,
+    pub oauth: bool,
+    pub missing_scopes: Vec<github::MissingScope>,
+}
+
+impl TokenSide {
+    /// From a stored test (an integration's last one, or an OAuth grant's).
+    pub fn of(test: &stored::ConnectionTest) -> Self {
+        TokenSide {
+            account: test.login.clone().unwrap_or_default(),
+            oauth: test.token_kind == stored::TokenKind::OAuth,
+            missing_scopes: test
+                .missing_scopes
+                .iter()
+                .map(|m| github::MissingScope {
+                    scope: m.scope.clone(),
+                    disables: m
+                        .disables
+                        .iter()
+                        .map(|s| Service::from(*s).into())
+                        .collect(),
+                    why: m.why.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn of_report(report: &ConnectionReport) -> Self {
+        TokenSide {
+            account: report.login().unwrap_or_default().to_string(),
+            oauth: report.token_kind == github::TokenKind::OAuth,
+            missing_scopes: report.missing_scopes.clone(),
+        }
+    }
 }
 
 /// The result of testing a token against GitHub.
@@ -220,6 +264,7 @@ pub struct ConnectionTest {
 
 impl From<&ConnectionReport> for ConnectionTest {
     fn from(report: &ConnectionReport) -> Self {
+        let token = TokenSide::of_report(report);
         ConnectionTest {
             ok: report.ok,
             message: report.message.clone(),
@@ -247,6 +292,7 @@ impl From<&ConnectionReport> for ConnectionTest {
                     problem: o.problem.clone(),
                     sso_url: o.sso_url.clone(),
                     hidden_private_repos: o.hidden_private_repos,
+                    token: token.clone(),
                 })
                 .collect(),
             warnings: report.warnings.clone(),
@@ -295,6 +341,7 @@ impl From<&ConnectionTest> for stored::ConnectionTest {
 
 impl From<stored::ConnectionTest> for ConnectionTest {
     fn from(test: stored::ConnectionTest) -> Self {
+        let token = TokenSide::of(&test);
         ConnectionTest {
             ok: test.ok,
             message: test.message,
@@ -322,6 +369,7 @@ impl From<stored::ConnectionTest> for ConnectionTest {
                     problem: o.problem,
                     sso_url: o.sso_url,
                     hidden_private_repos: o.hidden_private_repos,
+                    token: token.clone(),
                 })
                 .collect(),
             warnings: test.warnings,

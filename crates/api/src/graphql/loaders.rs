@@ -1,20 +1,25 @@
 //! DataLoaders for the Repos tab: a list of integrations with their groups and each
-//! group's repositories costs three queries, whatever the number of groups. The
+//! group's repositories costs three queries, whatever the number of groups (and one
+//! more for the integration behind the groups' services and issues). The
 //! queries themselves are `integrations::queries`; these only batch keys into them.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use entity::{group, repository};
+use entity::{group, integration, repository};
 use sea_orm::DatabaseConnection;
 
 use crate::integrations::queries::{
-    RepositoryScope, groups_of, repository_counts, repository_pages,
+    RepositoryScope, groups_of, integrations_by_id, repository_counts, repository_pages,
 };
 
 /// The groups of an integration.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GroupsOf(pub String);
+
+/// An integration, by id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IntegrationById(pub String);
 
 /// How many repositories a scope holds.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -51,6 +56,23 @@ impl Loader<GroupsOf> for StoreLoader {
             }
         }
         Ok(out)
+    }
+}
+
+impl Loader<IntegrationById> for StoreLoader {
+    type Value = integration::Model;
+    type Error = std::sync::Arc<sea_orm::DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[IntegrationById],
+    ) -> LoadResult<HashMap<IntegrationById, Self::Value>> {
+        let ids: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        Ok(integrations_by_id(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|row| (IntegrationById(row.id.clone()), row))
+            .collect())
     }
 }
 

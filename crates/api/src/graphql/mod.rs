@@ -3,10 +3,12 @@
 mod analytics;
 mod analytics_inputs;
 mod analytics_loaders;
+mod capabilities;
 pub mod connection_test;
 mod date;
 mod error_codes;
 pub mod event_types;
+mod group_issues;
 mod import_types;
 mod loaders;
 mod mutations;
@@ -28,13 +30,15 @@ use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::
 pub use mutations::Mutation;
 pub use subscription::SubscriptionRoot;
 
-/// Every query: objects by id, the integrations' and imports' own, and the metrics'.
+/// Every query: objects by id, the integrations' and imports' own, the metrics', and
+/// the deployment's capabilities.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct Query(
     node::NodeQuery,
     query::QueryRoot,
     analytics::AnalyticsQuery,
+    capabilities::CapabilitiesQuery,
 );
 
 pub type TributarySchema = Schema<Query, Mutation, SubscriptionRoot>;
@@ -45,6 +49,8 @@ pub struct Services {
     pub imports: Imports,
     pub oauth: OAuthFlow,
     pub hooks: org_hooks::OrgHooks,
+    /// Whether imports and deliveries can be queued (`capabilities`).
+    pub queue: queue::Queue,
 }
 
 /// `None` builds the schema without services, for printing the SDL.
@@ -58,6 +64,7 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         imports,
         oauth,
         hooks,
+        queue,
     }) = services
     {
         // Without a cache, so a row changed by a mutation is never answered stale; batching
@@ -74,7 +81,8 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
             .data(integrations)
             .data(imports)
             .data(oauth)
-            .data(hooks);
+            .data(hooks)
+            .data(queue);
     }
     builder.finish()
 }

@@ -9,12 +9,19 @@ use super::node_id::{self, NodeKind};
 /// What `startOAuth` needs.
 #[derive(InputObject, Default)]
 pub struct StartOAuthInput {
-    /// Where the browser goes after a successful callback, with `oauth_grant_id` added
-    /// to its query; it must be on an allowed origin. Without it, the callback shows a
-    /// small page with the result and the grant id. Failures always show a page.
+    /// Where the browser goes after the callback; it must be on an allowed origin. On
+    /// success `oauth_grant_id` is added to its query, on failure `error` with a code
+    /// (`ACCESS_DENIED`, `STATE_EXPIRED`, `CODE_EXCHANGE_FAILED`, `OAUTH_APP_MISCONFIGURED`,
+    /// `GITHUB_UNREACHABLE`, `CONNECTION_FAILED`, `INTERNAL_ERROR`; docs/oauth.md). Without
+    /// it, the callback shows a small page with the result. A callback whose state is
+    /// missing, unknown or used already always shows that page.
     pub redirect_after: Option<String>,
     /// Any string; the payload hands it back.
     pub client_mutation_id: Option<String>,
+    /// The product's own opaque value (at most 512 characters), kept with the OAuth
+    /// state and added to `redirectAfter`'s query as `state` on success and failure,
+    /// so the product can check the round trip is its own.
+    pub client_state: Option<String>,
 }
 
 /// Where to send the user's browser.

@@ -246,6 +246,17 @@ impl Group {
         self.0.hidden_private_repos
     }
 
+    /// The services that work in this group with this integration's token.
+    async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
+        super::group_issues::services_of(ctx, &self.0).await
+    }
+
+    /// What keeps services or repositories of this group from Tributary, as codes with
+    /// who acts and the GitHub page where; empty when nothing does.
+    async fn issues(&self, ctx: &Context<'_>) -> Result<Vec<super::group_issues::GroupIssue>> {
+        super::group_issues::of_group(ctx, &self.0).await
+    }
+
     /// When the group was last read from GitHub.
     async fn refreshed_at(&self) -> DateTime<Utc> {
         self.0.refreshed_at

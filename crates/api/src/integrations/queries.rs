@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use entity::{group, repository};
+use entity::{group, integration, repository};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement, Value,
@@ -26,6 +26,18 @@ pub async fn groups_of(
         .filter(group::Column::IntegrationId.is_in(integration_ids.iter().copied()))
         .order_by_asc(group::Column::Kind)
         .order_by_asc(group::Column::Login)
+        .all(db)
+        .await
+}
+
+/// The integrations with these ids (a group's troubleshooting reads its integration's
+/// last connection test).
+pub async fn integrations_by_id(
+    db: &DatabaseConnection,
+    ids: &[&str],
+) -> Result<Vec<integration::Model>, DbErr> {
+    integration::Entity::find()
+        .filter(integration::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await
 }

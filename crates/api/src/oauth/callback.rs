@@ -1,6 +1,8 @@
 //! `GET /oauth/github/callback`: checks the state, exchanges the code, runs the
-//! connection test and stores an OAuth grant; then redirects to where `startOAuth` said,
-//! or shows a page. Nothing is stored when any step fails.
+//! connection test and stores an OAuth grant; then redirects to where `startOAuth` said
+//! (`oauth_grant_id=…`, or on failure `error=CODE`, with the product's `clientState` as
+//! `state=…`), or shows a page. Nothing is stored when any step fails. A callback whose
+//! state is missing, unknown or used always gets our page: nothing says where it came from.
 
 use github::OAuthError;
 use poem::{
@@ -11,6 +13,7 @@ use poem::{
 use serde::Deserialize;
 
 use super::{
+    failure::{Failure, FailureCode},
     flow::OAuthFlow,
     grants,
     pages::{Outcome, failure_page, respond, success_page},
@@ -33,88 +36,124 @@ pub async fn handle(flow: Data<&OAuthFlow>, params: Query<CallbackParams>) -> Re
     respond(callback(&flow, params.0).await)
 }
 
+/// Why a state cannot be used.
+enum Refusal {
+    /// Missing, unknown or used already: nothing says where the browser came from, so
+    /// only our page can answer.
+    Unmatched(String),
+    /// Ours, but too old: it is spent, and the product's page can be told.
+    Expired(oauth_state::Model, Failure),
+}
+
 async fn callback(flow: &OAuthFlow, params: CallbackParams) -> Outcome {
     let state = match claim_state(flow, params.state.as_deref()).await {
         Ok(state) => state,
-        Err(message) => {
+        Err(Refusal::Unmatched(message)) => {
             tracing::warn!(error = %message, "OAuth callback refused");
             return failure_page(StatusCode::BAD_REQUEST, &message);
         }
+        Err(Refusal::Expired(state, failure)) => return failed(&state, failure),
     };
-    let redirect_after = state.redirect_after.clone();
-    match finish(flow, state, params).await {
-        Ok(grant) => match redirect_after {
-            Some(target) => Outcome::Redirect(with_query(&target, "oauth_grant_id", &grant_global_id(&grant))),
+    match finish(flow, &state, params).await {
+        Ok(grant) => match &state.redirect_after {
+            Some(target) => Outcome::Redirect(back_to(
+                target,
+                ("oauth_grant_id", &grant_global_id(&grant)),
+                state.client_state.as_deref(),
+            )),
             None => success_page(&grant),
         },
-        Err(message) => {
-            tracing::warn!(error = %message, "OAuth callback failed; nothing stored");
-            failure_page(StatusCode::BAD_REQUEST, &message)
-        }
+        Err(failure) => failed(&state, failure),
+    }
+}
+
+/// Where a failure leaves the browser: the product's page with the code (and its
+/// `clientState`) when it gave one, else our page with the words.
+fn failed(state: &oauth_state::Model, failure: Failure) -> Outcome {
+    tracing::warn!(code = failure.code.as_str(), error = %failure.message, "OAuth callback failed; nothing stored");
+    match &state.redirect_after {
+        Some(target) => Outcome::Redirect(back_to(
+            target,
+            ("error", failure.code.as_str()),
+            state.client_state.as_deref(),
+        )),
+        None => failure_page(StatusCode::BAD_REQUEST, &failure.message),
     }
 }
 
 /// The state must be one we issued, unused and young; it is spent either way.
-async fn claim_state(flow: &OAuthFlow, state: Option<&str>) -> Result<oauth_state::Model, String> {
+async fn claim_state(flow: &OAuthFlow, state: Option<&str>) -> Result<oauth_state::Model, Refusal> {
+    let unmatched = |message: &str| Refusal::Unmatched(message.to_string());
+    let internal =
+        |error: sea_orm::DbErr| Refusal::Unmatched(Failure::internal(error.into()).message);
     let Some(state) = state.filter(|s| !s.is_empty()) else {
-        return Err("The callback carries no state, so it cannot be matched to a sign-in this server started. Start connecting to GitHub again from Tributary.".into());
+        return Err(unmatched(
+            "The callback carries no state, so it cannot be matched to a sign-in this server started. Start connecting to GitHub again from Tributary.",
+        ));
     };
-    let found = states::find(flow.db(), state)
-        .await
-        .map_err(|e| internal(e.into()))?;
-    let Some(found) = found else {
-        return Err("This callback's state was not issued by this Tributary server, so it was refused (a forged or foreign link). Start connecting to GitHub again from Tributary.".into());
+    let Some(found) = states::find(flow.db(), state).await.map_err(internal)? else {
+        return Err(unmatched(
+            "This callback's state was not issued by this Tributary server, so it was refused (a forged or foreign link). Start connecting to GitHub again from Tributary.",
+        ));
     };
     let now = chrono::Utc::now();
-    let claimed = states::spend(flow.db(), state, now)
+    if !states::spend(flow.db(), state, now)
         .await
-        .map_err(|e| internal(e.into()))?;
-    if !claimed {
-        return Err("This sign-in was finished already: a callback's state works once, so a repeated or replayed callback is refused. Start connecting to GitHub again from Tributary.".into());
+        .map_err(internal)?
+    {
+        return Err(unmatched(
+            "This sign-in was finished already: a callback's state works once, so a repeated or replayed callback is refused. Start connecting to GitHub again from Tributary.",
+        ));
     }
     if found.created_at + flow.state_ttl() < now {
-        return Err(format!(
-            "This sign-in took longer than {} minutes and expired. Start connecting to GitHub again from Tributary.",
-            flow.state_ttl().num_minutes().max(1)
-        ));
+        let failure = Failure::new(
+            FailureCode::StateExpired,
+            format!(
+                "This sign-in took longer than {} minutes and expired. Start connecting to GitHub again from Tributary.",
+                flow.state_ttl().num_minutes().max(1)
+            ),
+        );
+        return Err(Refusal::Expired(found, failure));
     }
     Ok(found)
 }
 
 async fn finish(
     flow: &OAuthFlow,
-    state: oauth_state::Model,
+    state: &oauth_state::Model,
     params: CallbackParams,
-) -> Result<oauth_grant::Model, String> {
-    let app = flow.app().map_err(|e| e.to_string())?;
+) -> Result<oauth_grant::Model, Failure> {
+    let app = flow
+        .app()
+        .map_err(|e| Failure::new(FailureCode::OAuthAppMisconfigured, e.to_string()))?;
     if let Some(error) = params.error.as_deref() {
         return Err(OAuthError::from_callback(
             error,
             params.error_description.as_deref(),
             app.redirect_url(),
         )
-        .to_string());
+        .into());
     }
     let Some(code) = params.code.filter(|c| !c.is_empty()) else {
-        return Err(
-            "GitHub's callback carries no code. Start connecting to GitHub again from Tributary."
-                .into(),
-        );
+        return Err(Failure::new(
+            FailureCode::CodeExchangeFailed,
+            "GitHub's callback carries no code. Start connecting to GitHub again from Tributary.",
+        ));
     };
     let verifier = flow
         .secrets()
         .open(&state.pkce_verifier_ciphertext)
-        .map_err(|e| e.to_string())?;
-    let granted = app
-        .exchange(&code, &verifier)
-        .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::internal(e.into()))?;
+    let granted = app.exchange(&code, &verifier).await?;
     let report = flow.github().test_connection(&granted.token).await;
     let test = ConnectionTest::from(&report);
     let Some(account) = report.account.as_ref().filter(|_| test.ok) else {
-        return Err(format!(
-            "GitHub authorized Tributary, but the connection test failed: {}",
-            test.message
+        return Err(Failure::new(
+            FailureCode::ConnectionFailed,
+            format!(
+                "GitHub authorized Tributary, but the connection test failed: {}",
+                test.message
+            ),
         ));
     };
     let grant = grants::store(
@@ -126,25 +165,27 @@ async fn finish(
         flow.grant_ttl(),
     )
     .await
-    .map_err(internal)?;
+    .map_err(Failure::internal)?;
     tracing::info!(grant = %grant.id, login = %grant.login, "OAuth grant stored");
     Ok(grant)
 }
 
-fn with_query(target: &str, name: &str, value: &str) -> String {
+/// `target` (an allowed origin, checked by `startOAuth`) with the outcome and the
+/// product's `clientState` as `state` added to its query.
+fn back_to(target: &str, outcome: (&str, &str), client_state: Option<&str>) -> String {
     match url::Url::parse(target) {
         Ok(mut url) => {
-            url.query_pairs_mut().append_pair(name, value);
+            {
+                let mut query = url.query_pairs_mut();
+                query.append_pair(outcome.0, outcome.1);
+                if let Some(client_state) = client_state {
+                    query.append_pair("state", client_state);
+                }
+            }
             url.to_string()
         }
         Err(_) => target.to_string(),
     }
-}
-
-/// Logs the details and tells the browser only that something inside went wrong.
-fn internal(error: anyhow::Error) -> String {
-    tracing::error!(error = ?error, "internal error in the OAuth callback");
-    "Tributary could not finish connecting because of an internal error; the server log has the details. Start connecting to GitHub again.".into()
 }
 
 /// The grant's id as the API takes it (`createIntegration(input: {oauthGrantId})`).

@@ -18,6 +18,9 @@ use crate::{
 /// The path GitHub sends the browser back to, under `TRIBUTARY_PUBLIC_URL`.
 pub const CALLBACK_PATH: &str = "/oauth/github/callback";
 
+/// The longest `clientState` `startOAuth` keeps: it travels in a URL.
+pub const CLIENT_STATE_LIMIT: usize = 512;
+
 /// Tributary's OAuth app on GitHub, and how long its states and grants live.
 #[derive(Clone)]
 pub struct OAuthSettings {
@@ -97,6 +100,11 @@ impl OAuthFlow {
             .map_err(|e| ApiError::user(UserErrorCode::OauthNotConfigured, e.to_string()))
     }
 
+    /// The OAuth app's client id, when the app is configured.
+    pub fn client_id(&self) -> Option<&str> {
+        self.inner.app.as_ref().ok().map(OAuthApp::client_id)
+    }
+
     pub(super) fn db(&self) -> &DatabaseConnection {
         &self.inner.db
     }
@@ -146,13 +154,28 @@ impl OAuthFlow {
         if let Some(target) = &redirect_after {
             self.check_redirect_after(target)?;
         }
+        let client_state = input.client_state.filter(|s| !s.is_empty());
+        if let Some(value) = &client_state
+            && value.chars().count() > CLIENT_STATE_LIMIT
+        {
+            return Err(ApiError::user_at(
+                UserErrorCode::ClientStateTooLong,
+                &["clientState"],
+                format!(
+                    "clientState is longer than {CLIENT_STATE_LIMIT} characters; give a short opaque value (a random id) and keep anything larger on the product's side"
+                ),
+            ));
+        }
         let request = app.authorize(&github::connection_test::scopes::REQUIRED_SCOPES);
         states::issue(
             self.db(),
             self.secrets(),
             &request.state,
             &request.pkce_verifier,
-            redirect_after,
+            states::Return {
+                redirect_after,
+                client_state,
+            },
         )
         .await?;
         Ok(OAuthStart {

@@ -1,5 +1,5 @@
-//! The states `startOAuth` issues: each holds the sealed PKCE verifier and where the
-//! browser goes after, and answers one callback. They are kept hashed, so the table
+//! The states `startOAuth` issues: each holds the sealed PKCE verifier, where the
+//! browser goes after and the product's `clientState`, and answers one callback. They are kept hashed, so the table
 //! alone cannot answer a callback.
 
 use chrono::{DateTime, Utc};
@@ -11,18 +11,25 @@ use sea_orm::{
 
 use crate::crypto::SecretBox;
 
+/// Where the browser goes after the callback, as `startOAuth` was asked.
+pub(super) struct Return {
+    pub(super) redirect_after: Option<String>,
+    pub(super) client_state: Option<String>,
+}
+
 /// Stores a new state with its PKCE verifier sealed.
 pub(super) async fn issue(
     db: &DatabaseConnection,
     secrets: &SecretBox,
     state: &str,
     pkce_verifier: &str,
-    redirect_after: Option<String>,
+    back: Return,
 ) -> Result<(), DbErr> {
     oauth_state::ActiveModel {
         state: Set(state_key(state)),
         pkce_verifier_ciphertext: Set(secrets.seal(pkce_verifier)),
-        redirect_after: Set(redirect_after),
+        redirect_after: Set(back.redirect_after),
+        client_state: Set(back.client_state),
         created_at: Set(Utc::now()),
         used_at: Set(None),
     }

@@ -4,8 +4,10 @@
 //!
 //! This file runs the test and words its verdict; [`scopes`] decides which scopes are
 //! missing and which services each one disables; [`organizations`] finds, for each
-//! organization, the role, SAML SSO, OAuth-app approval and visibility.
+//! organization, the role, SAML SSO, OAuth-app approval and visibility; [`issues`]
+//! turns a group's findings into codes, each with who acts and the GitHub page where.
 
+pub mod issues;
 pub mod organizations;
 pub mod scopes;
 

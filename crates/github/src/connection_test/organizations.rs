@@ -147,8 +147,8 @@ impl GithubClient {
             Ok(details) => details.body,
             Err(error) => return access_problem(finding, login, error),
         };
+        finding.services = services_in(Some(role), OrgAccess::Ok, available);
         if role == OrgRole::Member {
-            finding.services.retain(|s| *s != Service::Webhooks);
             finding.problem = Some(format!(
                 "{login} is a member of {org}, not an owner: every service but webhooks works there. Webhooks need an organization owner; ask an owner of {org} to make {login} an owner (Organization → People → Change role) and test the connection again."
             ));
@@ -212,6 +212,25 @@ impl GithubClient {
             Err(error) => access_problem(finding, login, error),
         }
     }
+}
+
+/// The services that work in an organization (or the account itself, an owner of its
+/// own repositories) with a token that allows `available`: none while its data cannot
+/// be read, all of them for an owner, every one but webhooks otherwise (organization
+/// hooks need an owner).
+pub fn services_in(
+    role: Option<OrgRole>,
+    access: OrgAccess,
+    available: &[Service],
+) -> Vec<Service> {
+    if access != OrgAccess::Ok {
+        return Vec::new();
+    }
+    available
+        .iter()
+        .copied()
+        .filter(|s| *s != Service::Webhooks || role == Some(OrgRole::Owner))
+        .collect()
 }
 
 const OAUTH_RESTRICTION_PHRASE: &str = "OAuth App access restrictions";

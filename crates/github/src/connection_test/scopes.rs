@@ -79,8 +79,9 @@ const IMPLIES: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// What each required scope is for, in words a user can act on.
-fn purpose(scope: &str) -> (&'static [Service], &'static str) {
+/// What each required scope is for: the services that cannot work without it, and why
+/// Tributary asks for it, in words a user can act on.
+pub fn purpose(scope: &str) -> (&'static [Service], &'static str) {
     use Service::*;
     match scope {
         "repo" => (
