@@ -15,6 +15,12 @@ pub enum ApiError {
     Crypto(#[from] crate::crypto::CryptoError),
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
+    /// `first` or `last` out of range, or both given.
+    #[error("{0}")]
+    InvalidPageSize(String),
+    /// A cursor that does not decode, or that another ordering or list handed out.
+    #[error("the cursor is not one this list handed out with this ordering")]
+    InvalidCursor,
 }
 
 impl From<sea_orm::DbErr> for ApiError {
@@ -45,6 +51,8 @@ impl ApiError {
             ApiError::Github(_) => "GITHUB_ERROR",
             ApiError::Crypto(_) => "SECRET_UNREADABLE",
             ApiError::Internal(_) => "INTERNAL",
+            ApiError::InvalidPageSize(_) => "INVALID_PAGE_SIZE",
+            ApiError::InvalidCursor => "INVALID_CURSOR",
         }
     }
 }
