@@ -89,7 +89,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             integration_id: integration.id.clone(),
             group_id: Some(group.id.clone()),
         };
-        let repos = integrations.repositories(scope, 0, 1_000).await?;
+        let repos = integrations.repositories(scope, 1_000).await?;
         let role = group.role.map_or_else(|| "?".to_string(), |r| r.to_value());
         println!(
             "  {} {} ({role}, {}): {} repos",

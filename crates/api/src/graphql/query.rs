@@ -1,9 +1,7 @@
 use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
 
-use async_graphql::connection::{Connection, EmptyFields};
-
-use super::import_types::{ImportRun, ImportRunConnectionFields, import_runs_page};
+use super::import_types::{ImportRun, ImportRunConnection, ImportState, integration_runs_page};
 use super::oauth_types::OAuthGrantView;
 use super::types::Integration;
 use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
@@ -40,15 +38,18 @@ impl QueryRoot {
         }
     }
 
-    /// The import runs of an integration, newest first.
+    /// The import runs of an integration, newest first; only those of some repositories
+    /// or in some states when asked.
     async fn import_runs(
         &self,
         ctx: &Context<'_>,
         integration_id: ID,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Connection<usize, ImportRun, ImportRunConnectionFields, EmptyFields>> {
-        import_runs_page(ctx.data::<Imports>()?, &integration_id, after, first).await
+        #[graphql(desc = "Only the runs of these repositories.")] repository_ids: Option<Vec<ID>>,
+        #[graphql(desc = "Only runs in these states.")] states: Option<Vec<ImportState>>,
+    ) -> Result<ImportRunConnection> {
+        integration_runs_page(ctx, &integration_id, repository_ids, states, after, first).await
     }
 
     /// One import run, or null when there is none with this id.

@@ -295,23 +295,30 @@ impl Integrations {
             .map_err(database)
     }
 
-    /// One page of an integration's repositories (or of one of its groups), in the order
-    /// the API lists them.
+    /// The first `limit` repositories of an integration (or of one of its groups), by
+    /// owner and name.
     pub async fn repositories(
         &self,
         scope: RepositoryScope,
-        offset: u64,
         limit: u64,
     ) -> ApiResult<Vec<repository::Model>> {
-        Ok(
-            queries::repository_pages(&self.db, &[&scope], offset, limit)
-                .await
-                .map_err(database)?
-                .into_iter()
-                .filter(|(found, _)| *found == scope)
-                .map(|(_, row)| row)
-                .collect(),
+        let window = queries::RepositoryWindow {
+            limit,
+            ..Default::default()
+        };
+        Ok(queries::repository_pages(
+            &self.db,
+            &[&scope],
+            &Default::default(),
+            Default::default(),
+            &window,
         )
+        .await
+        .map_err(database)?
+        .into_iter()
+        .filter(|(found, _)| *found == scope)
+        .map(|(_, row)| row.repository)
+        .collect())
     }
 
     /// Reads the groups from GitHub, then keeps the test (with `token` sealed when it is
