@@ -4,7 +4,9 @@ mod analytics;
 mod analytics_inputs;
 mod analytics_loaders;
 pub mod connection_test;
+pub mod cursor;
 pub mod event_types;
+mod import_group;
 mod import_types;
 mod loaders;
 mod mutation;
@@ -20,13 +22,18 @@ use loaders::StoreLoader;
 
 use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
-pub use mutation::MutationRoot;
 pub use subscription::SubscriptionRoot;
 
 /// Every query: the integrations' and imports' own, and the metrics'.
 #[derive(MergedObject)]
 #[graphql(name = "QueryRoot")]
 pub struct QueryRoot(query::QueryRoot, analytics::AnalyticsQuery);
+
+/// Every mutation: the integrations' and imports' own, and `importGroup`. Named
+/// `Mutation` because the integrations' part is still called `MutationRoot` itself.
+#[derive(MergedObject)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(mutation::MutationRoot, import_group::ImportGroupMutation);
 
 pub type TributarySchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -42,7 +49,7 @@ pub struct Services {
 pub fn build_schema(services: Option<Services>) -> TributarySchema {
     let mut builder = Schema::build(
         QueryRoot(query::QueryRoot, analytics::AnalyticsQuery),
-        MutationRoot,
+        MutationRoot(mutation::MutationRoot, import_group::ImportGroupMutation),
         SubscriptionRoot,
     )
     .limit_depth(16)
