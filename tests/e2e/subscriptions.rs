@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 use tributary_tests::{Backend, TestApp};
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(
+pub(crate) async fn connect(
     addr: std::net::SocketAddr,
     key: &str,
 ) -> (SplitSink<Socket, Message>, SplitStream<Socket>) {
@@ -28,7 +28,7 @@ async fn connect(
     (sink, stream)
 }
 
-async fn next_json(stream: &mut SplitStream<Socket>) -> Option<Value> {
+pub(crate) async fn next_json(stream: &mut SplitStream<Socket>) -> Option<Value> {
     loop {
         let message = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
             .await
