@@ -94,15 +94,14 @@ impl Imports {
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("group", group_id))?;
-        let ids: Vec<String> = repository::Entity::find()
+        let mut repositories = repository::Entity::find()
             .filter(repository::Column::GroupId.eq(group_id))
-            .order_by_asc(repository::Column::Owner)
-            .order_by_asc(repository::Column::Name)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
+            .await?;
+        // The Repos tab's order: case-insensitive, byte by byte, whatever the database.
+        repositories
+            .sort_by_cached_key(|r| (r.owner.to_lowercase(), r.name.to_lowercase(), r.id.clone()));
+        let ids: Vec<String> = repositories.into_iter().map(|r| r.id).collect();
         if ids.is_empty() {
             return Err(ApiError::BadInput(format!(
                 "{} has no repository the integration can see",
