@@ -845,7 +845,10 @@ async fn after_a_sync_the_store_equals_the_changed_dataset(app: &mut TestApp) {
     assert_repositories_exact(app, &synced.ids, &synced.names).await;
     let db = database(app).await;
     let renamed = pull_request::Entity::find()
-        .filter(pull_request::Column::RepositoryId.eq(tributary_tests::row_id(&synced.ids[&synced.names[0]])))
+        .filter(
+            pull_request::Column::RepositoryId
+                .eq(tributary_tests::row_id(&synced.ids[&synced.names[0]])),
+        )
         .filter(pull_request::Column::Number.eq(synced.renamed_pr.as_i64().unwrap()))
         .one(&db)
         .await
@@ -1017,7 +1020,7 @@ async fn a_subscriber_sees_the_progress_in_order_and_the_final_state(app: &mut T
     .unwrap();
     assert_eq!(next_message(&mut stream).await["type"], "connection_ack");
     sink.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($i: ID!) { importProgress(integrationId: $i) { runId state error resources { resource fetched total } } }",
+        "query": "subscription($i: ID!) { importProgress(integrationId: $i) { __typename ... on ImportProgressEvent { runId state error resources { resource fetched total } run { id state } } } }",
         "variables": { "i": integration } } }).to_string())).await.unwrap();
     sink.send(Message::text(json!({ "type": "ping" }).to_string()))
         .await
@@ -1031,7 +1034,13 @@ async fn a_subscriber_sees_the_progress_in_order_and_the_final_state(app: &mut T
         let message = next_message(&mut stream).await;
         assert_eq!(message["type"], "next", "{message}");
         let event = &message["payload"]["data"]["importProgress"];
+        assert_eq!(event["__typename"], "ImportProgressEvent", "{event}");
         assert_eq!(event["runId"], runs[0].as_str());
+        assert_eq!(
+            event["run"]["id"],
+            runs[0].as_str(),
+            "the event carries its run"
+        );
         let commits = fetched(event, "COMMITS").0;
         assert!(commits >= last_commits, "counts never go back: {event}");
         last_commits = commits;

@@ -573,7 +573,10 @@ async fn a_reviewed_pull_request_has_its_waits_comments_and_iterations(app: &Tes
             json!({ "id": pr1["id"] }),
         )
         .await;
-    assert_eq!(again["node"], json!({ "id": pr1["id"], "number": 1, "iterations": 2 }));
+    assert_eq!(
+        again["node"],
+        json!({ "id": pr1["id"], "number": 1, "iterations": 2 })
+    );
 }
 on_every_backend!(a_reviewed_pull_request_has_its_waits_comments_and_iterations);
 
@@ -683,11 +686,8 @@ on_every_backend!(the_opened_set_holds_pull_requests_whatever_their_state);
 
 async fn a_repository_filter_keeps_its_pull_requests_only(app: &TestApp) {
     let (f, _) = pull_request_fixture(app).await;
-    let second = pull_request_metrics(
-        app,
-        filter(&f, json!({ "repositoryIds": [f.repo_b_id] })),
-    )
-    .await;
+    let second =
+        pull_request_metrics(app, filter(&f, json!({ "repositoryIds": [f.repo_b_id] }))).await;
     assert_eq!(second["aggregate"]["pullRequests"], 1);
 }
 on_every_backend!(a_repository_filter_keeps_its_pull_requests_only);
@@ -959,7 +959,10 @@ async fn a_never_linked_email_is_a_contributor_and_a_bot_is_marked(app: &TestApp
             json!({ "id": carol["id"] }),
         )
         .await;
-    assert_eq!(again["node"], json!({ "id": carol["id"], "email": "carol@example.com" }));
+    assert_eq!(
+        again["node"],
+        json!({ "id": carol["id"], "email": "carol@example.com" })
+    );
     assert_eq!(
         contributor(&utc, "dependabot[bot]")["contributor"]["isBot"],
         true

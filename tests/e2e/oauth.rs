@@ -250,7 +250,9 @@ on_every_backend!(approving_on_the_authorize_page_yields_a_grant_whose_token_wor
 
 async fn a_grant_creates_an_oauth_integration(app: &TestApp) {
     let grant = connect(app, "tributary-svc").await;
-    let created = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"].clone();
+    let created =
+        app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"]
+            .clone();
     assert_eq!(created["authKind"], "OAUTH");
     assert_eq!(created["tokenKind"], "OAUTH");
     assert_eq!(created["login"], "tributary-svc");
@@ -610,7 +612,10 @@ async fn without_client_settings_start_names_both(app: &TestApp) {
     assert_eq!(start["authorizeUrl"], Value::Null);
     assert_eq!(start["userErrors"][0]["code"], "OAUTH_NOT_CONFIGURED");
     let message = app
-        .data("mutation { startOAuth { userErrors { message } } }", json!({}))
+        .data(
+            "mutation { startOAuth { userErrors { message } } }",
+            json!({}),
+        )
         .await["startOAuth"]["userErrors"][0]["message"]
         .as_str()
         .unwrap()
@@ -634,9 +639,7 @@ async fn redirects_go_only_to_allowed_origins(app: &TestApp) {
         "http://app.example.com/integrations".into(),
         "/relative".into(),
     ] {
-        let answer = app
-            .data(START, json!({ "redirectAfter": refused }))
-            .await;
+        let answer = app.data(START, json!({ "redirectAfter": refused })).await;
         assert_eq!(
             answer["startOAuth"]["userErrors"],
             json!([{ "code": "REDIRECT_NOT_ALLOWED", "field": ["input", "redirectAfter"] }]),
@@ -669,14 +672,20 @@ async fn redirects_go_only_to_allowed_origins(app: &TestApp) {
             json!({ "g": grant, "t": app.token("owner") }),
         )
         .await;
-    assert_eq!(both["createIntegration"]["userErrors"][0]["code"], "CREDENTIAL_AMBIGUOUS");
+    assert_eq!(
+        both["createIntegration"]["userErrors"][0]["code"],
+        "CREDENTIAL_AMBIGUOUS"
+    );
     let none = app
         .data(
             "mutation { createIntegration(input: {name: \"x\"}) { userErrors { code } } }",
             json!({}),
         )
         .await;
-    assert_eq!(none["createIntegration"]["userErrors"][0]["code"], "CREDENTIAL_MISSING");
+    assert_eq!(
+        none["createIntegration"]["userErrors"][0]["code"],
+        "CREDENTIAL_MISSING"
+    );
 }
 on_every_backend_with!(redirects_go_only_to_allowed_origins, |b| b
     .oauth_allowed_redirect_origins(&["https://app.example.com"]));
@@ -835,7 +844,8 @@ async fn oauth_secrets_never_leave_the_server(app: &TestApp) {
         json!({ "id": grant }),
     )
     .await;
-    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"]["id"]
+    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"]
+        ["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -880,7 +890,8 @@ on_every_backend!(oauth_secrets_never_leave_the_server);
 
 async fn a_pasted_token_turns_an_oauth_integration_into_a_token_one(app: &TestApp) {
     let grant = connect(app, "tributary-svc").await;
-    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"]["id"]
+    let id = app.data(CREATE, json!({ "grant": grant })).await["createIntegration"]["integration"]
+        ["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -890,7 +901,10 @@ async fn a_pasted_token_turns_an_oauth_integration_into_a_token_one(app: &TestAp
             json!({ "id": id, "t": app.token("owner") }),
         )
         .await;
-    assert_eq!(updated["reconnectIntegration"]["connectionTest"]["ok"], true);
+    assert_eq!(
+        updated["reconnectIntegration"]["connectionTest"]["ok"],
+        true
+    );
     let shown = app
         .data(
             "query($id: ID!) { integration(id: $id) { authKind tokenKind } }",

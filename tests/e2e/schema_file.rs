@@ -29,13 +29,14 @@ fn every_part_of_the_api_is_documented() {
         if ty.is_built_in() {
             continue;
         }
-        // async-graphql's Relay connection types take no description of their own; their
-        // fields have one.
-        let generated = name.ends_with("Connection");
-        if ty.description().is_none() && !generated {
+        if ty.description().is_none() {
             undocumented.push(name.to_string());
         }
-        let mut fields = |field_name: &str, described: bool, arguments: &[apollo_compiler::Node<apollo_compiler::ast::InputValueDefinition>]| {
+        let mut fields = |field_name: &str,
+                          described: bool,
+                          arguments: &[apollo_compiler::Node<
+            apollo_compiler::ast::InputValueDefinition,
+        >]| {
             if !described {
                 undocumented.push(format!("{name}.{field_name}"));
             }
@@ -82,8 +83,14 @@ fn roots_and_identities_follow_github_conventions() {
         .expect("the API's SDL");
     let roots = &schema.schema_definition;
     assert_eq!(roots.query.as_ref().map(|r| r.as_str()), Some("Query"));
-    assert_eq!(roots.mutation.as_ref().map(|r| r.as_str()), Some("Mutation"));
-    assert_eq!(roots.subscription.as_ref().map(|r| r.as_str()), Some("Subscription"));
+    assert_eq!(
+        roots.mutation.as_ref().map(|r| r.as_str()),
+        Some("Mutation")
+    );
+    assert_eq!(
+        roots.subscription.as_ref().map(|r| r.as_str()),
+        Some("Subscription")
+    );
     for name in [
         "Integration",
         "Group",
@@ -96,7 +103,10 @@ fn roots_and_identities_follow_github_conventions() {
     ] {
         let object = schema.get_object(name).unwrap_or_else(|| panic!("{name}"));
         assert!(
-            object.implements_interfaces.iter().any(|i| i.name == "Node"),
+            object
+                .implements_interfaces
+                .iter()
+                .any(|i| i.name == "Node"),
             "{name} is a Node"
         );
     }
@@ -108,7 +118,13 @@ fn roots_and_identities_follow_github_conventions() {
         let payload = field.ty.inner_named_type();
         assert!(payload.ends_with("Payload"), "{name} answers {payload}");
         let payload = schema.get_object(payload).unwrap();
-        assert!(payload.fields.contains_key("userErrors"), "{name}: userErrors");
-        assert!(payload.fields.contains_key("clientMutationId"), "{name}: clientMutationId");
+        assert!(
+            payload.fields.contains_key("userErrors"),
+            "{name}: userErrors"
+        );
+        assert!(
+            payload.fields.contains_key("clientMutationId"),
+            "{name}: clientMutationId"
+        );
     }
 }

@@ -41,7 +41,10 @@ async fn tokens_never_leave_the_server(app: &TestApp) {
         .await;
     }
     let update = app.graphql("mutation($id: ID!, $t: String!) { reconnectIntegration(input: {integrationId: $id, token: $t}) { connectionTest { ok message } userErrors { code message } } }", json!({ "id": id, "t": app.token("revoked") })).await;
-    assert_eq!(update["data"]["reconnectIntegration"]["connectionTest"]["ok"], false);
+    assert_eq!(
+        update["data"]["reconnectIntegration"]["connectionTest"]["ok"],
+        false
+    );
     assert_eq!(
         update["data"]["reconnectIntegration"]["userErrors"][0]["code"],
         "TOKEN_INVALID"

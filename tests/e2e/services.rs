@@ -56,7 +56,10 @@ on_every_backend!(an_integration_is_created_with_the_services_asked_for);
 async fn a_rename_trims_the_name(app: &TestApp) {
     let id = app.create_integration("owner").await;
     let renamed = app.data("mutation($id: ID!) { renameIntegration(input: {integrationId: $id, name: \" Production GitHub \"}) { integration { name } } }", json!({ "id": id })).await;
-    assert_eq!(renamed["renameIntegration"]["integration"]["name"], "Production GitHub");
+    assert_eq!(
+        renamed["renameIntegration"]["integration"]["name"],
+        "Production GitHub"
+    );
     let blank = app.data("mutation($id: ID!) { renameIntegration(input: {integrationId: $id, name: \"  \"}) { integration { name } userErrors { code field } } }", json!({ "id": id })).await;
     assert_eq!(
         blank["renameIntegration"],
@@ -84,7 +87,11 @@ async fn a_token_of_the_same_account_replaces_the_token(app: &TestApp) {
     let id = app.create_integration("owner").await;
     let same = app.data("mutation($id: ID!, $t: String!) { reconnectIntegration(input: {integrationId: $id, token: $t}) { integration { id authKind } connectionTest { ok message } userErrors { code } } }", json!({ "id": id, "t": app.token("owner") })).await;
     let answer = &same["reconnectIntegration"];
-    assert_eq!(answer["integration"]["id"], id.as_str(), "the same integration");
+    assert_eq!(
+        answer["integration"]["id"],
+        id.as_str(),
+        "the same integration"
+    );
     assert_eq!(answer["integration"]["authKind"], "TOKEN");
     assert_eq!(answer["userErrors"], json!([]));
     assert_eq!(

@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 use tributary_tests::{Backend, TestApp};
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(
+pub(crate) async fn connect(
     addr: std::net::SocketAddr,
     key: &str,
 ) -> (SplitSink<Socket, Message>, SplitStream<Socket>) {
@@ -28,7 +28,7 @@ async fn connect(
     (sink, stream)
 }
 
-async fn next_json(stream: &mut SplitStream<Socket>) -> Option<Value> {
+pub(crate) async fn next_json(stream: &mut SplitStream<Socket>) -> Option<Value> {
     loop {
         let message = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
             .await
@@ -95,7 +95,10 @@ impl Subscription {
     /// [`until`](Self::until) answers).
     pub(crate) async fn open(app: &TestApp, document: &str, name: &str, variables: Value) -> Self {
         let (mut sink, mut stream) = connect(app.api.addr, &app.api.api_key).await;
-        assert_eq!(next_json(&mut stream).await.unwrap()["type"], "connection_ack");
+        assert_eq!(
+            next_json(&mut stream).await.unwrap()["type"],
+            "connection_ack"
+        );
         sink.send(Message::text(
             json!({ "id": "1", "type": "subscribe", "payload": { "query": document, "operationName": name, "variables": variables } })
                 .to_string(),
@@ -109,7 +112,12 @@ impl Subscription {
         // The operation's one root field, e.g. `importProgress`.
         let selection = &document[document.find(&format!("subscription {name}")).unwrap()..];
         let body = &selection[selection.find('{').unwrap() + 1..];
-        let field = body.trim_start().split(['(', ' ', '{']).next().unwrap().to_string();
+        let field = body
+            .trim_start()
+            .split(['(', ' ', '{'])
+            .next()
+            .unwrap()
+            .to_string();
         Subscription {
             _sink: sink,
             stream,

@@ -21,7 +21,8 @@ mutation($token: String!) {
 pub async fn test_token(app: &TestApp, token: &str) -> Value {
     let answer = app.data(TEST_TOKEN, json!({ "token": token })).await["testToken"].clone();
     let test = answer["connectionTest"].clone();
-    let outage = ["GITHUB_UNAVAILABLE", "RATE_LIMITED"].contains(&test["failure"].as_str().unwrap_or(""));
+    let outage =
+        ["GITHUB_UNAVAILABLE", "RATE_LIMITED"].contains(&test["failure"].as_str().unwrap_or(""));
     assert_eq!(
         answer["userErrors"].as_array().unwrap().is_empty(),
         test["ok"] == true || outage,
@@ -312,7 +313,11 @@ async fn create_integration_accepts_passing_tokens_and_refuses_failing_ones(app:
     for (scenario, code, failure) in [
         ("fine-grained", "TOKEN_FINE_GRAINED", "FINE_GRAINED_TOKEN"),
         ("revoked", "TOKEN_INVALID", "BAD_CREDENTIALS"),
-        ("no-scopes", "TOKEN_SCOPES_INSUFFICIENT", "NO_REQUIRED_SCOPE"),
+        (
+            "no-scopes",
+            "TOKEN_SCOPES_INSUFFICIENT",
+            "NO_REQUIRED_SCOPE",
+        ),
     ] {
         let data = app
             .data(
@@ -338,7 +343,10 @@ async fn create_integration_accepts_passing_tokens_and_refuses_failing_ones(app:
             json!({ "name": "limited", "token": app.token("secondary-rate-limit") }),
         )
         .await;
-    assert_eq!(limited["errors"][0]["extensions"]["code"], "GITHUB_RATE_LIMITED");
+    assert_eq!(
+        limited["errors"][0]["extensions"]["code"],
+        "GITHUB_RATE_LIMITED"
+    );
     let all = app.data("{ integrations { name } }", json!({})).await;
     assert_eq!(
         all["integrations"].as_array().unwrap().len(),

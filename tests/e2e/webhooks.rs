@@ -457,7 +457,10 @@ async fn deleting_the_integration_removes_its_hooks_from_github(app: &TestApp) {
             json!({ "i": integration }),
         )
         .await;
-    assert_eq!(deleted["deleteIntegration"]["deletedIntegrationId"], integration.as_str());
+    assert_eq!(
+        deleted["deleteIntegration"]["deletedIntegrationId"],
+        integration.as_str()
+    );
     assert!(sim_hooks(app).await.is_empty());
 }
 
@@ -539,10 +542,13 @@ async fn stored_delivery(
     hooked: &Hooked,
     delivery: &str,
 ) -> Option<webhook_delivery::Model> {
-    webhook_delivery::Entity::find_by_id((tributary_tests::row_id(&hooked.integration), delivery.to_string()))
-        .one(&database(app).await)
-        .await
-        .unwrap()
+    webhook_delivery::Entity::find_by_id((
+        tributary_tests::row_id(&hooked.integration),
+        delivery.to_string(),
+    ))
+    .one(&database(app).await)
+    .await
+    .unwrap()
 }
 
 /// Waits until PR_webhook_1 is stored once, titled `title`.
@@ -602,7 +608,10 @@ on_every_backend!(
 
 async fn a_delivery_for_an_unknown_integration_is_not_found(app: &TestApp) {
     let (_, secret, body) = hooked_with_secret(app).await;
-    let unknown = tributary_tests::global_id(tributary_tests::NodeKind::Integration, "no-such-integration");
+    let unknown = tributary_tests::global_id(
+        tributary_tests::NodeKind::Integration,
+        "no-such-integration",
+    );
     let (status, _) = post(
         app,
         &unknown,
@@ -885,11 +894,13 @@ async fn a_delivery_the_queue_refuses_is_forgotten_and_taken_again() {
             .contains("could not be queued"),
         "{answer}"
     );
-    let kept =
-        webhook_delivery::Entity::find_by_id((tributary_tests::row_id(&hooked.integration), "refused-1".into()))
-            .one(&db)
-            .await
-            .unwrap();
+    let kept = webhook_delivery::Entity::find_by_id((
+        tributary_tests::row_id(&hooked.integration),
+        "refused-1".into(),
+    ))
+    .one(&db)
+    .await
+    .unwrap();
     assert!(kept.is_none(), "the refused delivery is not kept: {kept:?}");
 
     let (status, answer) = send().await;
@@ -963,7 +974,9 @@ async fn every_example_payload_is_acknowledged(app: &TestApp) {
         .collect();
     assert!(failed.is_empty(), "{failed:#?}");
     let imported_rows = pull_request::Entity::find()
-        .filter(pull_request::Column::RepositoryId.ne(tributary_tests::row_id(&hooked.repository_id)))
+        .filter(
+            pull_request::Column::RepositoryId.ne(tributary_tests::row_id(&hooked.repository_id)),
+        )
         .count(&db)
         .await
         .unwrap();

@@ -237,6 +237,7 @@ pub struct TestAppBuilder {
     separate_worker: bool,
     import: worker::ImportSettings,
     webhook_recovery_interval: std::time::Duration,
+    progress_capacity: usize,
 }
 
 /// Import settings that keep tests quick: short waits, a short overlap.
@@ -270,6 +271,13 @@ impl TestAppBuilder {
     /// How often the webhook recovery job runs (tests use seconds, not minutes).
     pub fn webhook_recovery_interval(mut self, interval: std::time::Duration) -> Self {
         self.webhook_recovery_interval = interval;
+        self
+    }
+
+    /// How many progress events an `importProgress` subscriber may fall behind by
+    /// (tiny to make one miss events).
+    pub fn progress_capacity(mut self, capacity: usize) -> Self {
+        self.progress_capacity = capacity;
         self
     }
 
@@ -351,6 +359,7 @@ impl TestAppBuilder {
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
             oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
             webhook_recovery_interval: self.webhook_recovery_interval,
+            progress_capacity: self.progress_capacity,
             ..defaults
         };
         let mut api = tributary::start(&config).await.expect("starting the API");
@@ -398,6 +407,7 @@ impl TestApp {
             separate_worker: false,
             import: quick_import_settings(),
             webhook_recovery_interval: std::time::Duration::from_secs(300),
+            progress_capacity: queue::progress::DEFAULT_CAPACITY,
         }
     }
 

@@ -27,11 +27,13 @@ pub enum ApiError {
         expected: &'static str,
         found: &'static str,
     },
-    /// `first` or `last` out of bounds.
+    /// `first` or `last` out of range, or both given.
     #[error("{0}")]
     InvalidPageSize(String),
     /// A cursor that is not one of this connection's.
-    #[error("the cursor is not one this connection gave out (or its ordering changed); start again without `after`/`before`")]
+    #[error(
+        "the cursor is not one this connection gave out (or its ordering changed); start again without `after`/`before`"
+    )]
     InvalidCursor,
     /// GitHub could not be reached, timed out or failed; nothing changed, retry later.
     #[error("{0}")]

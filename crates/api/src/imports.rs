@@ -2,21 +2,24 @@
 //! them, list them, and announce every change on the progress bus. The worker does
 //! the importing (crates/worker); this side never talks to GitHub.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::Utc;
 use entity::import_run::{RunKind, RunState};
-use entity::{import_run, repository};
+use entity::{group, import_run, repository};
 use queue::{
     ProgressBus, Queue,
     runs::{new_run, requeue, transition},
 };
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Iterable,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, TryIntoModel,
     sea_query::{Alias, Expr, Func},
 };
 
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::user_error::UserErrorCode;
+use crate::run_queries::{RunFilter, newest_runs};
 
 #[derive(Clone)]
 pub struct Imports {
@@ -54,7 +57,8 @@ impl Imports {
     }
 
     /// Queues a full import of each repository (all of the integration's), marking
-    /// them selected; one run each.
+    /// them selected; one run each, except that a repository with a run already queued
+    /// or running gets that run back instead of a second one.
     pub async fn import_repositories(
         &self,
         integration_id: &str,
@@ -69,8 +73,12 @@ impl Imports {
                 "name at least one repository to import",
             ));
         }
-        let mut wanted: Vec<String> = repository_ids.to_vec();
-        wanted.dedup();
+        let mut seen = HashSet::new();
+        let wanted: Vec<String> = repository_ids
+            .iter()
+            .filter(|id| seen.insert(id.as_str()))
+            .cloned()
+            .collect();
         let found = repository::Entity::find()
             .filter(repository::Column::Id.is_in(wanted.clone()))
             .all(&self.db)
@@ -79,32 +87,85 @@ impl Imports {
             match found.iter().find(|r| &r.id == id) {
                 None => return Err(unknown_repository(id)),
                 Some(repo) if repo.integration_id != integration_id => {
-                    return Err(ApiError::user_at(UserErrorCode::RepositoryUnknown, &["repositoryIds"], format!(
-                        "the repository {}/{} belongs to another integration",
-                        repo.owner, repo.name
-                    )));
+                    return Err(ApiError::user_at(
+                        UserErrorCode::RepositoryUnknown,
+                        &["repositoryIds"],
+                        format!(
+                            "the repository {}/{} belongs to another integration",
+                            repo.owner, repo.name
+                        ),
+                    ));
                 }
                 Some(_) => {}
             }
         }
+        self.import(integration_id, &wanted).await
+    }
+
+    /// [`import_repositories`](Self::import_repositories) for every repository of a
+    /// group, by owner and name.
+    pub async fn import_group(&self, group_id: &str) -> ApiResult<Vec<import_run::Model>> {
+        self.queue_available()?;
+        let group = group::Entity::find_by_id(group_id.to_string())
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| not_found("group", group_id))?;
+        let mut repositories = repository::Entity::find()
+            .filter(repository::Column::GroupId.eq(group_id))
+            .all(&self.db)
+            .await?;
+        // The Repos tab's order: case-insensitive, byte by byte, whatever the database.
+        repositories
+            .sort_by_cached_key(|r| (r.owner.to_lowercase(), r.name.to_lowercase(), r.id.clone()));
+        let ids: Vec<String> = repositories.into_iter().map(|r| r.id).collect();
+        if ids.is_empty() {
+            return Err(ApiError::user_at(
+                UserErrorCode::NothingToImport,
+                &["groupId"],
+                format!("{} has no repository the integration can see", group.login),
+            ));
+        }
+        self.import(&group.integration_id, &ids).await
+    }
+
+    /// Marks the repositories selected and gives each its run, in their order: the one
+    /// already queued or running, or a new full run. One statement marks, one reads the
+    /// active runs, batched inserts add the new runs and one push queues them. Marking
+    /// first locks the repositories' rows until the commit, so two imports of the same
+    /// repositories at once queue one run, not two.
+    async fn import(
+        &self,
+        integration_id: &str,
+        repository_ids: &[String],
+    ) -> ApiResult<Vec<import_run::Model>> {
         let txn = self.db.begin().await?;
         repository::Entity::update_many()
             .col_expr(repository::Column::Selected, Expr::value(true))
             .col_expr(repository::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(repository::Column::Id.is_in(wanted.clone()))
+            .filter(repository::Column::Id.is_in(repository_ids.iter().map(String::as_str)))
             .exec(&txn)
             .await?;
-        let mut runs = Vec::with_capacity(wanted.len());
-        for id in &wanted {
-            runs.push(
+        let mut active = newest_runs(&txn, repository_ids, &RunFilter::active()).await?;
+        let queued: Vec<import_run::Model> = repository_ids
+            .iter()
+            .filter(|id| !active.contains_key(*id))
+            .map(|id| {
                 new_run(integration_id, id, RunKind::Full)
-                    .insert(&txn)
-                    .await?,
-            );
-        }
+                    .try_into_model()
+                    .expect("a new run sets every column")
+            })
+            .collect();
+        insert_runs(&txn, &queued).await?;
         txn.commit().await?;
-        self.enqueue_all(&runs).await?;
-        Ok(runs)
+        self.enqueue_all(&queued).await?;
+        let mut queued: HashMap<String, import_run::Model> = queued
+            .into_iter()
+            .map(|run| (run.repository_id.clone(), run))
+            .collect();
+        Ok(repository_ids
+            .iter()
+            .filter_map(|id| active.remove(id).or_else(|| queued.remove(id)))
+            .collect())
     }
 
     /// Queues an incremental run for every selected repository of the integration.
@@ -126,16 +187,15 @@ impl Imports {
                 "no repository of this integration is imported yet: import some with importRepositories first",
             ));
         }
-        let txn = self.db.begin().await?;
-        let mut runs = Vec::with_capacity(selected.len());
-        for repo in &selected {
-            runs.push(
+        let runs: Vec<import_run::Model> = selected
+            .iter()
+            .map(|repo| {
                 new_run(integration_id, &repo.id, RunKind::Incremental)
-                    .insert(&txn)
-                    .await?,
-            );
-        }
-        txn.commit().await?;
+                    .try_into_model()
+                    .expect("a new run sets every column")
+            })
+            .collect();
+        insert_runs(&self.db, &runs).await?;
         self.enqueue_all(&runs).await?;
         Ok(runs)
     }
@@ -152,10 +212,13 @@ impl Imports {
         )
         .await?;
         if !cancelled {
-            return Err(ApiError::user(UserErrorCode::RunNotCancellable, format!(
-                "the import run cannot be cancelled: it is {}",
-                run.state.to_value()
-            )));
+            return Err(ApiError::user(
+                UserErrorCode::RunNotCancellable,
+                format!(
+                    "the import run cannot be cancelled: it is {}",
+                    run.state.to_value()
+                ),
+            ));
         }
         let run = self.get(run_id).await?;
         self.queue.announce(&run).await;
@@ -167,10 +230,13 @@ impl Imports {
         self.queue_available()?;
         let run = self.get(run_id).await?;
         if !requeue(&self.db, run_id).await? {
-            return Err(ApiError::user(UserErrorCode::RunNotRetryable, format!(
-                "the import run cannot be retried: it is {}; only FAILED and CANCELLED runs can",
-                run.state.to_value()
-            )));
+            return Err(ApiError::user(
+                UserErrorCode::RunNotRetryable,
+                format!(
+                    "the import run cannot be retried: it is {}; only FAILED and CANCELLED runs can",
+                    run.state.to_value()
+                ),
+            ));
         }
         let run = self.get(run_id).await?;
         self.enqueue_all(std::slice::from_ref(&run)).await?;
@@ -182,27 +248,6 @@ impl Imports {
             .one(&self.db)
             .await?
             .ok_or_else(|| not_found("import run", run_id))
-    }
-
-    /// A window of an integration's runs, newest first, and how many there are.
-    pub async fn list(
-        &self,
-        integration_id: &str,
-        offset: u64,
-        limit: u64,
-    ) -> ApiResult<(Vec<import_run::Model>, u64)> {
-        self.integration_exists(integration_id).await?;
-        let query =
-            import_run::Entity::find().filter(import_run::Column::IntegrationId.eq(integration_id));
-        let total = query.clone().count(&self.db).await?;
-        let rows = query
-            .order_by_desc(import_run::Column::QueuedAt)
-            .order_by_desc(import_run::Column::Id)
-            .offset(offset)
-            .limit(limit)
-            .all(&self.db)
-            .await?;
-        Ok((rows, total))
     }
 
     /// Runs per state, for the metrics.
@@ -260,12 +305,21 @@ impl Imports {
     }
 
     async fn enqueue_all(&self, runs: &[import_run::Model]) -> ApiResult<()> {
-        for run in runs {
-            self.queue
-                .enqueue_run(&self.db, run)
-                .await
-                .map_err(ApiError::Internal)?;
-        }
-        Ok(())
+        self.queue
+            .enqueue_runs(&self.db, runs)
+            .await
+            .map_err(ApiError::Internal)
     }
+}
+
+/// Rows per insert: far under SQLite's bound-parameter limit at a run's 17 columns.
+const INSERT_BATCH: usize = 500;
+
+async fn insert_runs(db: &impl ConnectionTrait, runs: &[import_run::Model]) -> ApiResult<()> {
+    for chunk in runs.chunks(INSERT_BATCH) {
+        import_run::Entity::insert_many(chunk.iter().cloned().map(import_run::ActiveModel::from))
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }

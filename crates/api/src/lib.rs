@@ -12,6 +12,7 @@ pub mod imports;
 pub mod integrations;
 pub mod oauth;
 pub mod prometheus;
+pub mod run_queries;
 pub mod webhook_receiver;
 
 use std::sync::Arc;

@@ -48,6 +48,40 @@ pub enum RunKind {
     Incremental,
 }
 
+/// Why a run failed, as a code a program can act on (the run's `error` says it in
+/// words); stored as its name (`BAD_CREDENTIALS`, …).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// GitHub refused the token (401): revoked, expired or mistyped.
+    BadCredentials,
+    /// The organization enforces SAML SSO and the token is not authorized for it.
+    SsoRequired,
+    /// GitHub's primary or secondary rate limit stopped the run.
+    RateLimited,
+    /// GitHub could not be reached or kept failing (5xx, timeouts) past the retries.
+    GithubUnavailable,
+    /// GitHub does not know the repository (any more), or it left the integration.
+    RepositoryNotFound,
+    /// GitHub refused access to the repository's data (403).
+    Forbidden,
+    /// GitHub answered something Tributary could not use.
+    GithubError,
+    /// The run could not be put on the queue (Redis down, say).
+    QueueUnavailable,
+    /// The integration's stored token cannot be decrypted with this deployment's key.
+    TokenUnreadable,
+    /// Tributary itself failed (the database); the server log has the details.
+    Internal,
+}
+
 /// One import of one repository: what it fetched so far, where to resume, and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "import_runs")]
@@ -74,6 +108,9 @@ pub struct Model {
     pub points: i64,
     /// Why it failed, in words.
     pub error: Option<String>,
+    /// Why it failed, as a code (null for runs that failed before codes were kept and
+    /// whose message matched none).
+    pub error_code: Option<ErrorCode>,
     pub queued_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,

@@ -7,6 +7,7 @@ pub mod connection_test;
 pub mod group;
 pub mod import_run;
 pub mod integration;
+pub mod keyset;
 pub mod oauth_grant;
 pub mod oauth_state;
 pub mod pull_request;
@@ -34,7 +35,7 @@ pub mod prelude {
 mod tests {
     use sea_orm::{ActiveEnum, Iterable};
 
-    use super::{group, integration};
+    use super::{group, import_run, integration};
 
     fn stored<E: ActiveEnum<Value = String> + Iterable>() -> Vec<String> {
         E::iter().map(|e| e.to_value()).collect()
@@ -56,5 +57,20 @@ mod tests {
             ]
         );
         assert_eq!(stored::<integration::AuthKind>(), ["TOKEN", "OAUTH"]);
+        assert_eq!(
+            stored::<import_run::ErrorCode>(),
+            [
+                "BAD_CREDENTIALS",
+                "SSO_REQUIRED",
+                "RATE_LIMITED",
+                "GITHUB_UNAVAILABLE",
+                "REPOSITORY_NOT_FOUND",
+                "FORBIDDEN",
+                "GITHUB_ERROR",
+                "QUEUE_UNAVAILABLE",
+                "TOKEN_UNREADABLE",
+                "INTERNAL"
+            ]
+        );
     }
 }

@@ -18,7 +18,8 @@ pub struct Model {
     pub fork: bool,
     pub default_branch: Option<String>,
     pub url: String,
-    pub pushed_at: Option<String>,
+    /// When GitHub last saw a push to any branch.
+    pub pushed_at: Option<DateTimeUtc>,
     pub selected: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,5 +1,7 @@
 //! Listing a group's repositories through GraphQL, every page followed.
 
+use chrono::{DateTime, Utc};
+
 use crate::{
     client::GithubClient,
     error::GithubError,
@@ -21,7 +23,17 @@ pub struct RemoteRepository {
     pub fork: bool,
     pub default_branch: Option<String>,
     pub url: String,
-    pub pushed_at: Option<String>,
+    /// When GitHub last saw a push to any branch.
+    pub pushed_at: Option<DateTime<Utc>>,
+}
+
+fn pushed_time(value: &str) -> Result<DateTime<Utc>, GithubError> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| GithubError::Decode {
+            what: format!("a repository's pushedAt {value:?}"),
+            reason: e.to_string(),
+        })
 }
 
 /// Repositories per GraphQL page: the maximum GitHub allows, and cheap (one point).
@@ -52,8 +64,9 @@ impl GithubClient {
                 });
             };
             let page = owner.repositories;
-            repositories.extend(page.nodes.into_iter().flatten().flatten().map(|n| {
-                RemoteRepository {
+            for n in page.nodes.into_iter().flatten().flatten() {
+                let pushed_at = n.pushed_at.as_deref().map(pushed_time).transpose()?;
+                repositories.push(RemoteRepository {
                     node_id: n.id,
                     database_id: n.database_id,
                     owner: n.owner.login,
@@ -63,9 +76,9 @@ impl GithubClient {
                     fork: n.is_fork,
                     default_branch: n.default_branch_ref.map(|r| r.name),
                     url: n.url,
-                    pushed_at: n.pushed_at,
-                }
-            }));
+                    pushed_at,
+                });
+            }
             match (page.page_info.has_next_page, page.page_info.end_cursor) {
                 (true, Some(cursor)) => after = Some(cursor),
                 _ => break,

@@ -5,9 +5,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use entity::keyset::{Side, SortColumn, SortKey};
 use entity::pull_request_figures;
 use entity::sql::{Sql, sum_bigint};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Value,
+};
 
 use crate::{
     bots::GHOST, count::Count, pull_request_figures::figures_of, pull_request_timeline::Figures,
@@ -99,12 +102,42 @@ pub async fn count(
     Ok(count.map_or(0, |count| count.total))
 }
 
-/// Newest first; `window` = (offset, limit), or every one.
+/// Where a pull request stands in a list (newest first by the set's time, then by node
+/// id): a page starts strictly after the last one it saw, so it stays right when pull
+/// requests are imported before it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PullRequestKey {
+    pub at: DateTime<Utc>,
+    pub node_id: String,
+}
+
+impl PullRequestKey {
+    pub fn of(row: &PullRequestRow, set: PullRequestSet) -> PullRequestKey {
+        let at = match set {
+            // Merged within the range: the list holds merged ones only.
+            PullRequestSet::Merged => row.merged_at.unwrap_or(row.created_at),
+            PullRequestSet::Opened => row.created_at,
+        };
+        PullRequestKey {
+            at,
+            node_id: row.node_id.clone(),
+        }
+    }
+
+    fn sort_key(set: PullRequestSet) -> SortKey {
+        SortKey(vec![
+            SortColumn::new(format!("pr.{}", set.time_column())).descending(true),
+            SortColumn::new("pr.node_id").binary(),
+        ])
+    }
+}
+
+/// Newest first; `window` = (the key to start after, limit), or every one.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: &Scope,
     set: PullRequestSet,
-    window: Option<(u64, u64)>,
+    window: Option<(Option<&PullRequestKey>, u64)>,
 ) -> Result<Vec<PullRequestRow>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push(
@@ -112,15 +145,24 @@ pub async fn list(
          pr.author_is_bot, pr.created_at, pr.merged_at, pr.closed_at, pr.additions, pr.deletions",
     );
     from_selected(&mut sql, scope, set);
+    let order = PullRequestKey::sort_key(set);
+    if let Some((Some(after), _)) = window {
+        sql.push(" AND ");
+        order.push_condition(
+            &mut sql,
+            &[
+                Some(Value::from(after.at)),
+                Some(Value::from(after.node_id.clone())),
+            ],
+            Side::After,
+        );
+    }
     sql.push(&format!(
-        " ORDER BY pr.{} DESC, pr.node_id",
-        set.time_column()
+        " ORDER BY {}",
+        order.order_by(db.get_database_backend(), false)
     ));
-    if let Some((offset, limit)) = window {
-        sql.push(" LIMIT ")
-            .bind(limit as i64)
-            .push(" OFFSET ")
-            .bind(offset as i64);
+    if let Some((_, limit)) = window {
+        sql.push(" LIMIT ").bind(limit as i64);
     }
     Ok(SelectedPullRequest::find_by_statement(sql.statement())
         .all(db)
@@ -134,10 +176,10 @@ pub async fn page(
     db: &impl ConnectionTrait,
     scope: &Scope,
     set: PullRequestSet,
-    offset: u64,
+    after: Option<&PullRequestKey>,
     limit: u64,
 ) -> Result<Vec<(PullRequestRow, Figures)>, DbErr> {
-    let rows = list(db, scope, set, Some((offset, limit))).await?;
+    let rows = list(db, scope, set, Some((after, limit))).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }

@@ -7,8 +7,9 @@ use std::{
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::sql::{Sql, binary_order};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use entity::keyset::{Side, SortColumn, SortKey};
+use entity::sql::Sql;
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
 
 use crate::{
     bots::GHOST,
@@ -326,10 +327,49 @@ impl ItemRow {
 /// contributor as [`ContributorKey`] orders them: one statement over every source
 /// (their `UNION` removes the repeats), returning only the page's pairs and how many
 /// there are in all.
+/// Where a day stands in the Work log's order (newest day first, then logins before
+/// e-mails, then byte order): a page starts strictly after the last day it saw, so it
+/// stays right when activity is added before it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorkLogKey {
+    /// Days since 1970-01-01, in the scope's time zone.
+    pub day: i64,
+    pub is_login: bool,
+    pub contributor: String,
+}
+
+impl WorkLogKey {
+    pub fn of(day: &WorkDay) -> WorkLogKey {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
+        WorkLogKey {
+            day: (day.date - epoch).num_days(),
+            is_login: matches!(day.contributor, ContributorKey::Login(_)),
+            contributor: day.contributor.id().to_string(),
+        }
+    }
+
+    /// The Work log's order, as a keyset.
+    fn sort_key() -> SortKey {
+        SortKey(vec![
+            SortColumn::new("local_day").descending(true),
+            SortColumn::new("contributor_is_login").descending(true),
+            SortColumn::new("contributor").binary(),
+        ])
+    }
+
+    fn values(&self) -> Vec<Option<Value>> {
+        vec![
+            Some(Value::from(self.day)),
+            Some(Value::from(self.is_login)),
+            Some(Value::from(self.contributor.clone())),
+        ]
+    }
+}
+
 async fn pairs(
     db: &impl ConnectionTrait,
     scope: &Scope,
-    offset: usize,
+    after: Option<&WorkLogKey>,
     limit: usize,
 ) -> Result<(usize, Vec<(Reverse<NaiveDate>, ContributorKey)>), DbErr> {
     let backend = db.get_database_backend();
@@ -344,21 +384,27 @@ async fn pairs(
         }
     };
     let mut sql = Sql::new(backend);
+    // The total counts every pair, before the page's keyset narrows them.
     sql.push(
-        "SELECT contributor, contributor_is_login, local_day, COUNT(*) OVER () AS total FROM (",
+        "SELECT contributor, contributor_is_login, local_day, total FROM \
+         (SELECT pairs.*, COUNT(*) OVER () AS total FROM (",
     );
     union(&mut sql);
+    sql.push(") pairs) counted WHERE 1 = 1");
+    let order = WorkLogKey::sort_key();
+    if let Some(after) = after {
+        sql.push(" AND ");
+        order.push_condition(&mut sql, &after.values(), Side::After);
+    }
     sql.push(&format!(
-        ") pairs ORDER BY local_day DESC, contributor_is_login DESC, {} LIMIT ",
-        binary_order(backend, "contributor")
+        " ORDER BY {} LIMIT ",
+        order.order_by(backend, false)
     ))
-    .bind(limit as i64)
-    .push(" OFFSET ")
-    .bind(offset as i64);
+    .bind(limit as i64);
     let rows = DayPair::find_by_statement(sql.statement()).all(db).await?;
     let total = match rows.first() {
         Some(row) => row.total,
-        None if offset == 0 => 0,
+        None if after.is_none() => 0,
         // Past the last page: the count alone.
         None => {
             let mut count = Sql::new(backend);
@@ -387,10 +433,10 @@ async fn pairs(
 pub async fn page(
     db: &impl ConnectionTrait,
     scope: &Scope,
-    offset: usize,
+    after: Option<&WorkLogKey>,
     limit: usize,
 ) -> Result<(usize, Vec<WorkDay>), DbErr> {
-    let (total, wanted) = pairs(db, scope, offset, limit).await?;
+    let (total, wanted) = pairs(db, scope, after, limit).await?;
     let wanted: BTreeSet<(Reverse<NaiveDate>, ContributorKey)> = wanted.into_iter().collect();
     let (Some(newest), Some(oldest)) = (wanted.first(), wanted.last()) else {
         return Ok((total, Vec::new()));

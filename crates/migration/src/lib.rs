@@ -11,6 +11,7 @@ mod m20261125_000006_pull_request_figures;
 mod m20261125_000007_metrics_covering;
 mod m20261130_000008_typed_json;
 mod m20261130_000009_oauth_client_state;
+mod m20261130_000010_repository_import_state;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_metrics_covering::Migration),
             Box::new(m20261130_000008_typed_json::Migration),
             Box::new(m20261130_000009_oauth_client_state::Migration),
+            Box::new(m20261130_000010_repository_import_state::Migration),
         ]
     }
 }

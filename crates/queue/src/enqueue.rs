@@ -3,7 +3,7 @@
 use apalis::prelude::*;
 use chrono::Utc;
 use entity::{
-    import_run::{self, RunKind, RunState},
+    import_run::{self, ErrorCode, RunKind, RunState},
     run_details::{Checkpoint, Listing, ListingProgress},
 };
 use sea_orm::{
@@ -14,22 +14,27 @@ use sea_orm::{
 use crate::{
     jobs::{DeliveryJob, ImportJob},
     progress::ProgressEvent,
-    runs::{new_run, transition},
+    runs::{Failure, new_run, transition_all},
     storage::{Backend, Queue},
 };
 
 impl Queue {
-    pub async fn enqueue(&self, run_id: &str) -> anyhow::Result<()> {
-        let job = ImportJob {
-            run_id: run_id.to_string(),
-        };
+    /// Queues the runs' jobs in their order, all or none: one Lua script on Redis, one
+    /// transaction on SQLite.
+    async fn enqueue_jobs(&self, runs: &[import_run::Model]) -> anyhow::Result<()> {
+        let jobs: Vec<ImportJob> = runs
+            .iter()
+            .map(|run| ImportJob {
+                run_id: run.id.clone(),
+            })
+            .collect();
         match self.backend.clone() {
             Backend::Redis { mut imports, .. } => imports
-                .push(job)
+                .push_bulk(jobs)
                 .await
                 .map_err(|e| anyhow::anyhow!("queueing the import in Redis: {e}")),
             Backend::Sqlite { mut imports, .. } => imports
-                .push(job)
+                .push_bulk(jobs)
                 .await
                 .map_err(|e| anyhow::anyhow!("queueing the import: {e}")),
             Backend::Unavailable(reason) => Err(anyhow::anyhow!(reason)),
@@ -116,20 +121,49 @@ impl Queue {
         db: &impl ConnectionTrait,
         run: &import_run::Model,
     ) -> anyhow::Result<()> {
-        self.announce(run).await;
-        if let Err(error) = self.enqueue(&run.id).await {
-            let reason = format!("could not be queued: {error}");
-            transition(
-                db,
-                &run.id,
-                &[RunState::Queued],
-                RunState::Failed,
-                Some(&reason),
-            )
-            .await?;
-            return Err(error);
+        self.enqueue_runs(db, std::slice::from_ref(run)).await
+    }
+
+    /// [`enqueue_run`](Self::enqueue_run) for many runs at once: their jobs go in one
+    /// push, and if it fails they are all marked FAILED (QUEUE_UNAVAILABLE) in one
+    /// statement and announced so.
+    pub async fn enqueue_runs(
+        &self,
+        db: &impl ConnectionTrait,
+        runs: &[import_run::Model],
+    ) -> anyhow::Result<()> {
+        if runs.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        for run in runs {
+            self.announce(run).await;
+        }
+        let Err(error) = self.enqueue_jobs(runs).await else {
+            return Ok(());
+        };
+        let failure = Failure::new(
+            ErrorCode::QueueUnavailable,
+            format!("could not be queued: {error}"),
+        );
+        let ids: Vec<String> = runs.iter().map(|run| run.id.clone()).collect();
+        transition_all(
+            db,
+            &ids,
+            &[RunState::Queued],
+            RunState::Failed,
+            Some(&failure),
+        )
+        .await?;
+        for run in runs {
+            self.announce(&import_run::Model {
+                state: RunState::Failed,
+                error: Some(failure.message.clone()),
+                error_code: Some(failure.code),
+                ..run.clone()
+            })
+            .await;
+        }
+        Err(error)
     }
 
     /// Tells the progress bus's subscribers where a run stands now.
@@ -143,6 +177,7 @@ impl Queue {
                 counts: run.counts.clone(),
                 skipped: run.skipped.clone(),
                 error: run.error.clone(),
+                error_code: run.error_code,
                 at: Utc::now(),
             })
             .await;

@@ -13,5 +13,5 @@ pub mod runs;
 pub mod storage;
 
 pub use jobs::{DeliveryJob, ImportJob};
-pub use progress::{ProgressBus, ProgressEvent};
+pub use progress::{Progress, ProgressBus, ProgressEvent, ProgressReceiver};
 pub use storage::{Backend, POSTGRES_NEEDS_REDIS, Queue, QueueConfig};

@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    import_run::{self, RunKind, RunState},
+    import_run::{self, ErrorCode, RunKind, RunState},
     run_details::{Checkpoint, Counts, SkippedListings},
 };
+use github::GithubError;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::Expr,
@@ -31,10 +32,52 @@ pub fn new_run(
         requests: Set(0),
         points: Set(0),
         error: Set(None),
+        error_code: Set(None),
         queued_at: Set(now),
         started_at: Set(None),
         finished_at: Set(None),
         updated_at: Set(now),
+    }
+}
+
+/// Why a run failed: a code for programs, a message for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// GitHub's error, with its own message.
+    pub fn github(error: &GithubError) -> Self {
+        Failure::new(error_code(error), error.to_string())
+    }
+}
+
+/// The code of a run that GitHub's error stopped.
+pub fn error_code(error: &GithubError) -> ErrorCode {
+    match error {
+        GithubError::BadCredentials => ErrorCode::BadCredentials,
+        GithubError::SsoRequired { .. } => ErrorCode::SsoRequired,
+        GithubError::SecondaryRateLimit { .. } | GithubError::RateLimited { .. } => {
+            ErrorCode::RateLimited
+        }
+        GithubError::Unreachable { .. } | GithubError::Timeout { .. } => {
+            ErrorCode::GithubUnavailable
+        }
+        GithubError::Unexpected { status, .. } if *status >= 500 => ErrorCode::GithubUnavailable,
+        GithubError::Forbidden { .. } => ErrorCode::Forbidden,
+        GithubError::NotFound { .. } => ErrorCode::RepositoryNotFound,
+        GithubError::Unexpected { .. } | GithubError::GraphQl(_) | GithubError::Decode { .. } => {
+            ErrorCode::GithubError
+        }
     }
 }
 
@@ -45,8 +88,19 @@ pub async fn transition(
     run_id: &str,
     from: &[RunState],
     to: RunState,
-    error: Option<&str>,
+    failure: Option<&Failure>,
 ) -> Result<bool, DbErr> {
+    Ok(transition_all(db, &[run_id.to_string()], from, to, failure).await? == 1)
+}
+
+/// [`transition`] for many runs in one statement; how many moved.
+pub async fn transition_all(
+    db: &impl ConnectionTrait,
+    run_ids: &[String],
+    from: &[RunState],
+    to: RunState,
+    failure: Option<&Failure>,
+) -> Result<u64, DbErr> {
     let now = Utc::now();
     let mut update = import_run::Entity::update_many()
         .col_expr(import_run::Column::State, Expr::value(to))
@@ -54,15 +108,20 @@ pub async fn transition(
     if to.is_final() {
         update = update.col_expr(import_run::Column::FinishedAt, Expr::value(now));
     }
-    if let Some(error) = error {
-        update = update.col_expr(import_run::Column::Error, Expr::value(error));
+    if let Some(failure) = failure {
+        update = update
+            .col_expr(
+                import_run::Column::Error,
+                Expr::value(failure.message.as_str()),
+            )
+            .col_expr(import_run::Column::ErrorCode, Expr::value(failure.code));
     }
     let result = update
-        .filter(import_run::Column::Id.eq(run_id))
+        .filter(import_run::Column::Id.is_in(run_ids.iter().map(String::as_str)))
         .filter(import_run::Column::State.is_in(from.iter().copied()))
         .exec(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    Ok(result.rows_affected)
 }
 
 /// Puts a failed or cancelled run back in the queue, keeping its checkpoint so it
@@ -73,6 +132,10 @@ pub async fn requeue(db: &impl ConnectionTrait, run_id: &str) -> Result<bool, Db
         .col_expr(
             import_run::Column::Error,
             Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            import_run::Column::ErrorCode,
+            Expr::value(Option::<ErrorCode>::None),
         )
         .col_expr(
             import_run::Column::FinishedAt,

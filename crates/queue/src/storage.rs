@@ -29,6 +29,8 @@ pub struct QueueConfig {
     pub heartbeat: Duration,
     /// Runs one worker process imports at once.
     pub concurrency: usize,
+    /// Progress events a subscriber may fall behind by before it is told it missed some.
+    pub progress_capacity: usize,
 }
 
 impl Default for QueueConfig {
@@ -38,6 +40,7 @@ impl Default for QueueConfig {
             redis_prefix: "tributary".into(),
             heartbeat: Duration::from_secs(30),
             concurrency: 4,
+            progress_capacity: crate::progress::DEFAULT_CAPACITY,
         }
     }
 }
@@ -104,7 +107,8 @@ impl Queue {
                         imports,
                         deliveries,
                     },
-                    bus: ProgressBus::redis(url, &config.redis_prefix).await?,
+                    bus: ProgressBus::redis(url, &config.redis_prefix, config.progress_capacity)
+                        .await?,
                     budget: RateBudget::redis(url, &config.redis_prefix).await?,
                     config,
                 })
@@ -114,7 +118,7 @@ impl Queue {
                     tracing::warn!("{POSTGRES_NEEDS_REDIS}");
                     return Ok(Queue {
                         backend: Backend::Unavailable(POSTGRES_NEEDS_REDIS),
-                        bus: ProgressBus::in_process(),
+                        bus: ProgressBus::in_process(config.progress_capacity),
                         budget: RateBudget::in_memory(),
                         config,
                     });
@@ -142,7 +146,7 @@ impl Queue {
                         imports,
                         deliveries,
                     },
-                    bus: ProgressBus::in_process(),
+                    bus: ProgressBus::in_process(config.progress_capacity),
                     budget: RateBudget::in_memory(),
                     config,
                 })

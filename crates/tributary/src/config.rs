@@ -41,6 +41,9 @@ pub struct Config {
     pub worker_name: Option<String>,
     pub worker_concurrency: usize,
     pub worker_heartbeat: std::time::Duration,
+    /// Progress events an `importProgress` subscriber may fall behind by before it is
+    /// told it missed some (no flag: tests shrink it).
+    pub progress_capacity: usize,
     pub import: worker::ImportSettings,
     /// How often the recovery job lists each hook's recent deliveries and asks GitHub
     /// to redeliver the failed ones.
@@ -71,6 +74,7 @@ impl Default for Config {
             worker_name: None,
             worker_concurrency: 4,
             worker_heartbeat: std::time::Duration::from_secs(30),
+            progress_capacity: queue::progress::DEFAULT_CAPACITY,
             import: worker::ImportSettings::default(),
             webhook_recovery_interval: worker::WebhookSettings::default().recovery_interval,
             webhook_sync_interval: worker::WebhookSettings::default().safety_sync_interval,
@@ -147,6 +151,7 @@ impl Config {
             redis_prefix: self.redis_prefix.clone(),
             heartbeat: self.worker_heartbeat,
             concurrency: self.worker_concurrency,
+            progress_capacity: self.progress_capacity,
         }
     }
 

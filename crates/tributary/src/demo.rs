@@ -81,7 +81,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "  Integration:  {} ({}), connected via {}",
         integration.name,
-        api::graphql::node_id::encode(api::graphql::node_id::NodeKind::Integration, &integration.id).0,
+        api::graphql::node_id::encode(
+            api::graphql::node_id::NodeKind::Integration,
+            &integration.id
+        )
+        .0,
         integration.login
     );
     println!();
@@ -91,7 +95,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             integration_id: integration.id.clone(),
             group_id: Some(group.id.clone()),
         };
-        let repos = integrations.repositories(scope, 0, 1_000).await?;
+        let repos = integrations.repositories(scope, 1_000).await?;
         let role = group.role.map_or_else(|| "?".to_string(), |r| r.to_value());
         println!(
             "  {} {} ({role}, {}): {} repos",

@@ -10,8 +10,8 @@ use entity::{
     run_details::{Counts, Resource},
 };
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use queue::Progress;
 use sea_orm::ActiveEnum;
-use tokio::sync::broadcast::error::RecvError;
 
 /// The listings a run walks; their GitHub totals are what a bar fills up to.
 const LISTINGS: [Resource; 3] = [Resource::Commits, Resource::PullRequests, Resource::Tickets];
@@ -113,14 +113,14 @@ pub async fn import(
 
     while bars.values().any(|b| !b.done) {
         match tokio::time::timeout(QUIET, events.recv()).await {
-            Ok(Ok(event)) => {
+            Ok(Some(Progress::Changed(event))) => {
                 if let Some(run) = bars.get_mut(&event.run_id) {
                     run.show(event.state, event.counts, event.error);
                 }
             }
-            Ok(Err(RecvError::Closed)) => anyhow::bail!("the import worker stopped"),
-            // Lagging behind or a quiet spell: read where the runs stand.
-            Ok(Err(RecvError::Lagged(_))) | Err(_) => {
+            Ok(None) => anyhow::bail!("the import worker stopped"),
+            // Missed events or a quiet spell: read where the runs stand.
+            Ok(Some(Progress::Missed)) | Err(_) => {
                 for (run_id, run) in bars.iter_mut().filter(|(_, b)| !b.done) {
                     let model = imports.get(run_id).await?;
                     let state = model.state;

@@ -17,7 +17,7 @@ use sea_orm::{
 use tracing::Instrument;
 
 use entity::{
-    import_run::{RunKind, RunState},
+    import_run::{ErrorCode, RunKind, RunState},
     run_details::{
         Checkpoint, Counts, Listing, ListingProgress, Resource, Skipped, SkippedListings,
     },
@@ -25,7 +25,7 @@ use entity::{
 use queue::{
     budget::{RateBudget, Reading, budget_key},
     progress::{ProgressBus, ProgressEvent},
-    runs::transition,
+    runs::{Failure, error_code, transition},
 };
 
 use crate::{
@@ -71,7 +71,7 @@ enum Stop {
     /// A user cancelled it (the API already recorded and announced that).
     Cancelled,
     Revoked,
-    Failed(String),
+    Failed(Failure),
     Database(DbErr),
 }
 
@@ -83,7 +83,7 @@ impl From<DbErr> for Stop {
 
 impl From<anyhow::Error> for Stop {
     fn from(error: anyhow::Error) -> Self {
-        Stop::Failed(error.to_string())
+        Stop::Failed(Failure::new(ErrorCode::Internal, error.to_string()))
     }
 }
 
@@ -201,37 +201,40 @@ impl Importer {
             Err(Stop::Revoked) => {
                 // The integration first: whoever sees the run FAILED sees why, there too.
                 mark_token_revoked(&self.db, &running.scope.integration_id).await?;
-                self.fail(&running, REVOKED_MESSAGE).await?;
+                let failure = Failure::new(ErrorCode::BadCredentials, REVOKED_MESSAGE);
+                self.fail(&running, &failure).await?;
             }
-            Err(Stop::Failed(reason)) => self.fail(&running, &reason).await?,
+            Err(Stop::Failed(failure)) => self.fail(&running, &failure).await?,
             Err(Stop::Database(error)) => {
-                let reason = format!("internal error while storing: {error}");
+                let failure = Failure::new(
+                    ErrorCode::Internal,
+                    format!("internal error while storing: {error}"),
+                );
                 // Best effort: the database may be what failed.
-                let _ = self.fail(&running, &reason).await;
+                let _ = self.fail(&running, &failure).await;
                 return Err(error.into());
             }
         }
         Ok(())
     }
 
-    async fn fail(&self, running: &Running, reason: &str) -> Result<(), DbErr> {
-        tracing::warn!(reason, "import failed");
+    async fn fail(&self, running: &Running, failure: &Failure) -> Result<(), DbErr> {
+        tracing::warn!(reason = %failure.message, code = ?failure.code, "import failed");
         if transition(
             &self.db,
             &running.run.id,
             &[RunState::Running],
             RunState::Failed,
-            Some(reason),
+            Some(failure),
         )
         .await?
         {
-            self.publish(running, RunState::Failed, Some(reason.to_string()))
-                .await;
+            self.publish(running, RunState::Failed, Some(failure)).await;
         }
         Ok(())
     }
 
-    async fn publish(&self, running: &Running, state: RunState, error: Option<String>) {
+    async fn publish(&self, running: &Running, state: RunState, failure: Option<&Failure>) {
         self.bus
             .publish(ProgressEvent {
                 run_id: running.run.id.clone(),
@@ -240,7 +243,8 @@ impl Importer {
                 state,
                 counts: running.details.counts.clone(),
                 skipped: running.details.skipped.clone(),
-                error,
+                error: failure.map(|f| f.message.clone()),
+                error_code: failure.map(|f| f.code),
                 at: Utc::now(),
             })
             .await;
@@ -272,7 +276,10 @@ impl Importer {
                 run_id,
                 &[RunState::Queued, RunState::Running],
                 RunState::Failed,
-                Some("the integration or repository was deleted"),
+                Some(&Failure::new(
+                    ErrorCode::RepositoryNotFound,
+                    "the integration or repository was deleted",
+                )),
             )
             .await?;
             return Ok(None);
@@ -299,13 +306,16 @@ impl Importer {
         let token = match self.tokens.open(&integration.token_ciphertext) {
             Ok(token) => token,
             Err(error) => {
-                let reason = format!("the integration's token cannot be read: {error}");
+                let failure = Failure::new(
+                    ErrorCode::TokenUnreadable,
+                    format!("the integration's token cannot be read: {error}"),
+                );
                 transition(
                     &self.db,
                     run_id,
                     &[RunState::Running],
                     RunState::Failed,
-                    Some(&reason),
+                    Some(&failure),
                 )
                 .await?;
                 return Ok(None);
@@ -527,7 +537,7 @@ impl Importer {
             let reaction = self.settings.react(&error);
             match reaction {
                 Reaction::Revoked => return Err(Stop::Revoked),
-                Reaction::Fail(reason) => return Err(Stop::Failed(reason)),
+                Reaction::Fail(failure) => return Err(Stop::Failed(failure)),
                 Reaction::WaitForReset(reset_at) => {
                     self.budget
                         .record(
@@ -551,8 +561,11 @@ impl Importer {
                 Reaction::HalvePageAndRetry | Reaction::BackOffAndRetry => {
                     failures += 1;
                     let Some(wait) = waits.next() else {
-                        return Err(Stop::Failed(format!(
-                            "GitHub failed {failures} times in a row; the last time: {error}"
+                        return Err(Stop::Failed(Failure::new(
+                            error_code(&error),
+                            format!(
+                                "GitHub failed {failures} times in a row; the last time: {error}"
+                            ),
                         )));
                     };
                     if reaction == Reaction::HalvePageAndRetry {

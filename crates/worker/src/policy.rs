@@ -6,6 +6,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use chrono::{DateTime, Utc};
 use github::GithubError;
+use queue::runs::Failure;
 
 #[derive(Clone, Debug)]
 pub struct ImportSettings {
@@ -54,8 +55,8 @@ pub enum Reaction {
     BackOffAndRetry,
     /// The token no longer works.
     Revoked,
-    /// Nothing a retry fixes; the message says what.
-    Fail(String),
+    /// Nothing a retry fixes; the failure says what.
+    Fail(Failure),
 }
 
 pub const REVOKED_MESSAGE: &str = "the token was revoked or expired: update it";
@@ -74,7 +75,7 @@ impl ImportSettings {
             GithubError::RateLimited { reset_at } => Reaction::WaitForReset(
                 reset_at.unwrap_or_else(|| Utc::now() + self.secondary_limit_wait),
             ),
-            other => Reaction::Fail(other.to_string()),
+            other => Reaction::Fail(Failure::github(other)),
         }
     }
 
@@ -132,7 +133,8 @@ mod tests {
         );
         assert!(matches!(
             settings.react(&GithubError::NotFound { what: "x".into() }),
-            Reaction::Fail(message) if message.contains("Not found")
+            Reaction::Fail(failure)
+                if failure.code == entity::import_run::ErrorCode::RepositoryNotFound
         ));
     }
 

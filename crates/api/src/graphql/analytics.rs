@@ -3,11 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, ID, Object, Result, SimpleObject,
-    connection::{Connection, Edge, EmptyFields, query},
-    dataloader::DataLoader,
-};
+use async_graphql::{Context, ID, Object, Result, dataloader::DataLoader};
 use chrono::{DateTime, Utc};
 
 use super::date::Date;
@@ -15,11 +11,12 @@ use metrics::{
     ContributorKey, Scope, commits,
     commits::{CommitFigures, ContributorCommits},
     pull_request_timeline::Figures,
-    pull_requests::{self, PullRequestRow},
-    work_log::{self, WorkDay, WorkItem},
+    pull_requests::{self, PullRequestKey, PullRequestRow},
+    work_log::{self, WorkDay, WorkItem, WorkLogKey},
 };
 use sea_orm::DatabaseConnection;
 
+use super::cursor::{Page, PageLimits, PageRequest};
 use super::loaders::StoreLoader;
 use super::node_id::{self, NodeKind};
 use super::types::Repository;
@@ -55,65 +52,11 @@ async fn resolve(
     Ok((db, Arc::new(scope)))
 }
 
-/// The window `first`/`after` asks for: (start, size).
-fn window(after: Option<usize>, first: Option<usize>) -> Result<(usize, usize)> {
-    let size = first.unwrap_or(DEFAULT_PAGE);
-    if size > MAX_PAGE {
-        return Err(ApiError::InvalidPageSize(format!("first can be at most {MAX_PAGE}")).into_graphql());
-    }
-    Ok((after.map(|a| a + 1).unwrap_or(0), size))
-}
-
-/// How many items there are across pages.
-#[derive(SimpleObject)]
-pub struct TotalCount {
-    /// All items, across pages.
-    pub total_count: u64,
-}
-
-type Page<T> = Connection<usize, T, TotalCount, EmptyFields>;
-
-/// The page of `items` starting at `start` of `total`.
-fn connection<T: async_graphql::OutputType>(
-    start: usize,
-    total: usize,
-    items: impl ExactSizeIterator<Item = T>,
-) -> Page<T> {
-    let mut connection = Connection::with_additional_fields(
-        start > 0,
-        start + items.len() < total,
-        TotalCount {
-            total_count: total as u64,
-        },
-    );
-    connection.edges.extend(
-        items
-            .enumerate()
-            .map(|(i, item)| Edge::new(start + i, item)),
-    );
-    connection
-}
-
-/// A page of a list already computed whole.
-async fn page_of<T: async_graphql::OutputType>(
-    items: Vec<T>,
-    after: Option<String>,
-    first: Option<i32>,
-) -> Result<Page<T>> {
-    query(
-        after,
-        None,
-        first,
-        None,
-        |after, _before: Option<usize>, first, _last| async move {
-            let (start, size) = window(after, first)?;
-            let total = items.len();
-            let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
-            Ok::<_, async_graphql::Error>(connection(start, total, page.into_iter()))
-        },
-    )
-    .await
-}
+/// Metrics lists page forward: 50 by default, at most 100.
+const LIMITS: PageLimits = PageLimits {
+    default: DEFAULT_PAGE,
+    max: MAX_PAGE,
+};
 
 async fn repository(ctx: &Context<'_>, id: &str) -> Result<Option<Repository>> {
     Ok(ctx
@@ -232,25 +175,25 @@ impl AnalyticsQuery {
         #[graphql(desc = "How many to answer, at most 100 (50 when absent).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<WorkLogDay>> {
+        let request = PageRequest::<WorkLogKey>::forward("work-log", after, first, LIMITS).gql()?;
         let (db, scope) = resolve(ctx, &filter).await?;
-        query(
-            after,
-            None,
-            first,
-            None,
-            |after, _before: Option<usize>, first, _last| async move {
-                let (start, size) = window(after, first)?;
-                let (total, days) = work_log::page(&db, &scope, start, size)
-                    .await
-                    .map_err(internal)?;
-                let days = days.into_iter().map(|day| WorkLogDay {
-                    scope: scope.clone(),
-                    day,
-                });
-                Ok::<_, async_graphql::Error>(connection(start, total, days))
-            },
+        let (total, days) = work_log::page(
+            &db,
+            &scope,
+            request.after.as_ref(),
+            request.fetch() as usize,
         )
         .await
+        .map_err(internal)?;
+        Ok(request.connection(
+            days,
+            WorkLogKey::of,
+            |day| WorkLogDay {
+                scope: scope.clone(),
+                day,
+            },
+            total as u64,
+        ))
     }
 }
 
@@ -278,28 +221,32 @@ impl PullRequestMetrics {
         #[graphql(desc = "How many to answer, at most 100 (50 when absent).")] first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the page before.")] after: Option<String>,
     ) -> Result<Page<PullRequestFigures>> {
-        query(
-            after,
-            None,
-            first,
-            None,
-            |after, _before: Option<usize>, first, _last| async move {
-                let (start, size) = window(after, first)?;
-                let (total, rows) = futures_util::try_join!(
-                    pull_requests::count(&self.db, &self.scope, self.set),
-                    pull_requests::page(&self.db, &self.scope, self.set, start as u64, size as u64),
-                )
-                .map_err(internal)?;
-                let rows = rows.into_iter().map(|(row, figures)| PullRequestFigures {
-                    integration_id: self.scope.integration_id.clone(),
-                    without_bots: self.scope.exclude_bots,
-                    row,
-                    figures,
-                });
-                Ok::<_, async_graphql::Error>(connection(start, total as usize, rows))
-            },
+        let ordering = format!("pull-requests:{:?}", self.set);
+        let request =
+            PageRequest::<PullRequestKey>::forward(&ordering, after, first, LIMITS).gql()?;
+        let (total, rows) = futures_util::try_join!(
+            pull_requests::count(&self.db, &self.scope, self.set),
+            pull_requests::page(
+                &self.db,
+                &self.scope,
+                self.set,
+                request.after.as_ref(),
+                request.fetch()
+            ),
         )
-        .await
+        .map_err(internal)?;
+        let set = self.set;
+        Ok(request.connection(
+            rows,
+            |(row, _)| PullRequestKey::of(row, set),
+            |(row, figures)| PullRequestFigures {
+                integration_id: self.scope.integration_id.clone(),
+                without_bots: self.scope.exclude_bots,
+                row,
+                figures,
+            },
+            total as u64,
+        ))
     }
 }
 
@@ -386,7 +333,11 @@ impl PullRequestFigures {
     pub(super) fn node_key(&self) -> [&str; 3] {
         [
             &self.integration_id,
-            if self.without_bots { BOTS_EXCLUDED } else { BOTS_COUNTED },
+            if self.without_bots {
+                BOTS_EXCLUDED
+            } else {
+                BOTS_COUNTED
+            },
             &self.row.node_id,
         ]
     }
@@ -447,7 +398,10 @@ impl PullRequestFigures {
     }
     /// Who opened it (`ghost` for a deleted account).
     async fn author(&self) -> Contributor {
-        contributor(&self.integration_id, ContributorKey::Login(self.row.author.clone()))
+        contributor(
+            &self.integration_id,
+            ContributorKey::Login(self.row.author.clone()),
+        )
     }
     /// When it was opened (drafts included).
     async fn created_at(&self) -> DateTime<Utc> {
@@ -573,8 +527,43 @@ impl CommitMetrics {
                 figures: figures.clone(),
             })
             .collect();
-        list.sort_by_key(|c| std::cmp::Reverse(c.figures.commits));
-        page_of(list, after, first).await
+        // Most commits first; ties by who, so every contributor has one place.
+        list.sort_by_key(|c| ContributorPlace::of(c));
+        let request =
+            PageRequest::<ContributorPlace>::forward("contributors", after, first, LIMITS).gql()?;
+        let total = list.len() as u64;
+        let rows: Vec<ContributorCommitMetrics> = list
+            .into_iter()
+            .filter(|c| {
+                request
+                    .after
+                    .as_ref()
+                    .is_none_or(|after| ContributorPlace::of(c) > *after)
+            })
+            .take(request.fetch() as usize)
+            .collect();
+        Ok(request.connection(rows, ContributorPlace::of, |c| c, total))
+    }
+}
+
+/// Where a contributor stands among a range's: most commits first, then logins before
+/// e-mails, then by login or e-mail.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+struct ContributorPlace {
+    fewer_commits: std::cmp::Reverse<i64>,
+    key: (bool, String),
+}
+
+impl ContributorPlace {
+    fn of(c: &ContributorCommitMetrics) -> ContributorPlace {
+        let key = match &c.contributor.key {
+            ContributorKey::Login(login) => (false, login.clone()),
+            ContributorKey::Email(email) => (true, email.clone()),
+        };
+        ContributorPlace {
+            fewer_commits: std::cmp::Reverse(c.figures.commits),
+            key,
+        }
     }
 }
 

@@ -1,21 +1,23 @@
-//! GraphQL types of imports: runs, their per-resource progress, and progress events.
+//! GraphQL types of imports: runs, their per-resource progress and progress events, and
+//! the repositories they import with where their imports stand (a repository and its
+//! runs name each other, so they live in one file).
 
-use async_graphql::{
-    Context, Enum, ID, Object, Result, SimpleObject,
-    connection::{Connection, Edge, EmptyFields, query},
-};
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 use entity::run_details::{Counts, Resource, Skipped};
 use entity::{import_run, repository};
 use queue::ProgressEvent;
-use sea_orm::EntityTrait;
 
+use super::cursor::{Page, PageLimits, PageRequest};
+use super::loaders::{
+    ActiveRun, GroupWebhook, LastRun, LastSynced, RepositoryById, RunCount, RunPage, load,
+};
 use super::node_id::{self, NodeKind};
-use super::types::Repository;
+use super::webhook_types::OrganizationWebhook;
 use crate::{
-    error::{ApiError, IntoGraphQl},
-    imports::Imports,
+    error::IntoGraphQl,
     integrations::service::Integrations,
+    run_queries::{RunFilter, RunKey, RunWindow, RunsOf},
 };
 
 /// Where an import run stands.
@@ -32,6 +34,40 @@ pub enum ImportState {
     Failed,
     /// Stopped by a user. `retryImport` resumes it.
     Cancelled,
+}
+
+/// Why a run failed, as a code a program can act on; `error` says it in words.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::import_run::ErrorCode")]
+pub enum ImportErrorCode {
+    /// GitHub refused the token (401): it was revoked, expired or mistyped. Update the
+    /// integration's token (or reconnect through OAuth), then retry the run.
+    BadCredentials,
+    /// The organization enforces SAML SSO and the token is not authorized for it:
+    /// authorize it (the group's `ssoUrl`), then retry.
+    SsoRequired,
+    /// GitHub's rate limit stopped the run; retry after the limit resets.
+    RateLimited,
+    /// GitHub could not be reached or kept failing (5xx, timeouts) through every retry;
+    /// retry later.
+    GithubUnavailable,
+    /// GitHub does not know the repository (deleted, renamed away or no longer visible
+    /// to the token), or it left the integration; refresh the groups.
+    RepositoryNotFound,
+    /// GitHub refused access to the repository's data (403): check the token's access
+    /// to it.
+    Forbidden,
+    /// GitHub answered something Tributary could not use; retry, and report it if it
+    /// stays.
+    GithubError,
+    /// The run could not be put on the queue (Redis was down, say); retry once the
+    /// queue is back.
+    QueueUnavailable,
+    /// The integration's stored token cannot be decrypted with this deployment's
+    /// encryption key: restore the key, or update the token.
+    TokenUnreadable,
+    /// Tributary itself failed; the server log has the details. Retry.
+    Internal,
 }
 
 /// What an import run fetches.
@@ -109,6 +145,120 @@ fn skipped(list: &[Skipped]) -> Vec<SkippedResource> {
         .collect()
 }
 
+/// A GitHub repository of a group.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Repository {
+    /// The repository's row id (the global id is `id`).
+    #[graphql(skip)]
+    pub row_id: String,
+    /// GitHub's GraphQL node id.
+    pub github_id: ID,
+    /// The owning organization or user.
+    pub owner: String,
+    /// The repository's name.
+    pub name: String,
+    /// Visible only to those GitHub lets see it.
+    pub private: bool,
+    /// Read-only on GitHub.
+    pub archived: bool,
+    /// A fork of another repository.
+    pub fork: bool,
+    /// The branch whose commits are imported.
+    pub default_branch: Option<String>,
+    /// The repository's page on GitHub.
+    pub url: String,
+    /// Chosen for import (by `importRepositories` or `importGroup`): syncs cover it.
+    pub selected: bool,
+    /// When GitHub last saw a push to any branch; null when it never did.
+    pub pushed_at: Option<DateTime<Utc>>,
+    #[graphql(skip)]
+    pub group_id: String,
+}
+
+#[ComplexObject]
+impl Repository {
+    /// The repository's global id.
+    pub(crate) async fn id(&self) -> ID {
+        node_id::encode(NodeKind::Repository, &self.row_id)
+    }
+
+    /// `owner/name`.
+    async fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+
+    /// The run queued or running for this repository, if any: what the import page
+    /// follows (`importProgress`) and what `importGroup` answers instead of queueing
+    /// another.
+    async fn active_import_run(&self, ctx: &Context<'_>) -> Result<Option<ImportRun>> {
+        Ok(load(ctx, ActiveRun(self.row_id.clone()))
+            .await?
+            .map(ImportRun))
+    }
+
+    /// The newest run of this repository by queue time, whatever its state.
+    async fn last_import_run(&self, ctx: &Context<'_>) -> Result<Option<ImportRun>> {
+        Ok(load(ctx, LastRun(self.row_id.clone()))
+            .await?
+            .map(ImportRun))
+    }
+
+    /// When the last successful run of this repository ended (an import or a sync):
+    /// its data is current up to about then. Null until one succeeds.
+    async fn last_synced_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        load(ctx, LastSynced(self.row_id.clone())).await
+    }
+
+    /// The repository's import runs, newest first (forward paging).
+    async fn import_runs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `endCursor` of the page before (paging forward).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "How many from the start (or after `after`), at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "Only runs in these states.")] states: Option<Vec<ImportState>>,
+    ) -> Result<ImportRunConnection> {
+        let filter = RunFilter {
+            repository_ids: None,
+            states: states.map(|s| s.into_iter().map(Into::into).collect()),
+        };
+        import_runs_page(ctx, RunsOf::Repository, &self.row_id, filter, after, first).await
+    }
+
+    /// Tributary's hook in the repository's organization (the same for every
+    /// repository there): whether it delivers, or why not. Null for the account's own
+    /// repositories, and until the webhook rules first look at the organization.
+    async fn webhook(&self, ctx: &Context<'_>) -> Result<Option<OrganizationWebhook>> {
+        Ok(load(ctx, GroupWebhook(self.group_id.clone()))
+            .await?
+            .map(OrganizationWebhook))
+    }
+}
+
+impl From<repository::Model> for Repository {
+    fn from(r: repository::Model) -> Self {
+        Repository {
+            row_id: r.id,
+            github_id: ID(r.github_node_id),
+            owner: r.owner,
+            name: r.name,
+            private: r.private,
+            archived: r.archived,
+            fork: r.fork,
+            default_branch: r.default_branch,
+            url: r.url,
+            selected: r.selected,
+            pushed_at: r.pushed_at,
+            group_id: r.group_id,
+        }
+    }
+}
+
+#[derive(Clone)]
 pub struct ImportRun(pub import_run::Model);
 
 /// One import of one repository.
@@ -131,11 +281,7 @@ impl ImportRun {
 
     /// The repository imported; null once it is gone from the integration.
     async fn repository(&self, ctx: &Context<'_>) -> Result<Option<Repository>> {
-        let db = ctx.data::<Integrations>()?.db();
-        let found = repository::Entity::find_by_id(self.0.repository_id.clone())
-            .one(db)
-            .await
-            .map_err(|e| ApiError::from(e).into_graphql())?;
+        let found = load(ctx, RepositoryById(self.0.repository_id.clone())).await?;
         Ok(found.map(Repository::from))
     }
 
@@ -174,9 +320,15 @@ impl ImportRun {
         self.0.points
     }
 
-    /// Why the run failed, in words.
+    /// Why the run failed, in words (for people; programs read `errorCode`).
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
+    }
+
+    /// Why the run failed, as a code (FAILED only; null for runs that failed before
+    /// codes were kept, when their message matched none).
+    async fn error_code(&self) -> Option<ImportErrorCode> {
+        self.0.error_code.map(Into::into)
     }
 
     /// When the run was queued (again, for a retry).
@@ -196,7 +348,7 @@ impl ImportRun {
 }
 
 /// A run changed: queued, started, stored a page, or ended (SUCCEEDED, FAILED, CANCELLED).
-#[derive(SimpleObject, Clone, Debug)]
+#[derive(SimpleObject, Clone)]
 pub struct ImportProgressEvent {
     /// The run that changed.
     pub run_id: ID,
@@ -212,12 +364,17 @@ pub struct ImportProgressEvent {
     pub skipped: Vec<SkippedResource>,
     /// Why the run failed, in words (FAILED only).
     pub error: Option<String>,
+    /// Why the run failed, as a code (FAILED only).
+    pub error_code: Option<ImportErrorCode>,
     /// When the change happened.
     pub at: DateTime<Utc>,
+    /// The run as stored when the event was delivered (it may be a step further than
+    /// `state`), so a normalised cache updates the run from the event itself.
+    pub run: ImportRun,
 }
 
-impl From<ProgressEvent> for ImportProgressEvent {
-    fn from(event: ProgressEvent) -> Self {
+impl ImportProgressEvent {
+    pub fn new(event: ProgressEvent, run: import_run::Model) -> Self {
         ImportProgressEvent {
             run_id: node_id::encode(NodeKind::ImportRun, &event.run_id),
             integration_id: node_id::encode(NodeKind::Integration, &event.integration_id),
@@ -226,59 +383,106 @@ impl From<ProgressEvent> for ImportProgressEvent {
             resources: resources(&event.counts),
             skipped: skipped(&event.skipped),
             error: event.error,
+            error_code: event.error_code.map(Into::into),
             at: event.at,
+            run: ImportRun(run),
         }
     }
 }
 
-#[derive(SimpleObject)]
-pub struct ImportRunConnectionFields {
-    /// All runs of the integration.
-    pub total_count: u64,
+/// Events went by that this subscriber did not get: it fell behind the stream, or this
+/// server lost its link to the workers (Redis) for a while. Whatever the runs did
+/// meanwhile is in the runs themselves: refetch them (`importRuns`,
+/// `Repository.activeImportRun`); the events after this one arrive as usual.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ImportEventsMissed {
+    /// The integration subscribed to.
+    pub integration_id: ID,
+    /// When the gap was noticed.
+    pub at: DateTime<Utc>,
 }
 
-const MAX_PAGE: usize = 100;
-const DEFAULT_PAGE: usize = 20;
+/// What `importProgress` pushes: a run's change, or word that some were missed.
+#[derive(Union, Clone)]
+pub enum ImportProgressUpdate {
+    Event(Box<ImportProgressEvent>),
+    Missed(ImportEventsMissed),
+}
 
-/// The integration's runs, newest first, as a Relay connection (forward paging).
-pub async fn import_runs_page(
-    imports: &Imports,
+pub type ImportRunConnection = Page<ImportRun>;
+
+const PAGE: PageLimits = PageLimits {
+    default: 20,
+    max: 100,
+};
+
+const ORDERING: &str = "importRuns:QUEUED_AT:DESC";
+
+/// The runs of an integration that pass the filters, newest first (forward paging).
+pub async fn integration_runs_page(
+    ctx: &Context<'_>,
     integration_id: &str,
+    repository_ids: Option<Vec<String>>,
+    states: Option<Vec<ImportState>>,
     after: Option<String>,
     first: Option<i32>,
-) -> Result<Connection<usize, ImportRun, ImportRunConnectionFields, EmptyFields>> {
-    query(
+) -> Result<ImportRunConnection> {
+    // An unknown integration is named, not answered with an empty list.
+    ctx.data::<Integrations>()?
+        .get(integration_id)
+        .await
+        .gql()?;
+    let filter = RunFilter {
+        repository_ids,
+        states: states.map(|s| s.into_iter().map(Into::into).collect()),
+    };
+    import_runs_page(
+        ctx,
+        RunsOf::Integration,
+        integration_id,
+        filter,
         after,
-        None,
         first,
-        None,
-        |after: Option<usize>, _before: Option<usize>, first: Option<usize>, _last| async move {
-            let size = first.unwrap_or(DEFAULT_PAGE);
-            if size > MAX_PAGE {
-                return Err(async_graphql::Error::new(format!(
-                    "first can be at most {MAX_PAGE}"
-                )));
-            }
-            let start = after.map(|a| a + 1).unwrap_or(0);
-            let (rows, total) = imports
-                .list(integration_id, start as u64, size as u64)
-                .await
-                .gql()?;
-            let total = total as usize;
-            let mut connection = Connection::with_additional_fields(
-                start > 0,
-                start + rows.len() < total,
-                ImportRunConnectionFields {
-                    total_count: total as u64,
-                },
-            );
-            connection.edges.extend(
-                rows.into_iter()
-                    .enumerate()
-                    .map(|(i, run)| Edge::new(start + i, ImportRun(run))),
-            );
-            Ok::<_, async_graphql::Error>(connection)
-        },
     )
     .await
+}
+
+/// The runs of an integration or a repository that pass the filter, newest first, as a
+/// Relay connection (forward paging); pages of many repositories load together.
+pub async fn import_runs_page(
+    ctx: &Context<'_>,
+    of: RunsOf,
+    id: &str,
+    filter: RunFilter,
+    after: Option<String>,
+    first: Option<i32>,
+) -> Result<ImportRunConnection> {
+    let request = PageRequest::<RunKey>::forward(ORDERING, after, first, PAGE).gql()?;
+    let page = load(
+        ctx,
+        RunPage {
+            of,
+            id: id.to_string(),
+            filter: filter.clone(),
+            window: RunWindow {
+                after: request.after.clone(),
+                limit: request.fetch(),
+            },
+        },
+    );
+    let count = load(
+        ctx,
+        RunCount {
+            of,
+            id: id.to_string(),
+            filter,
+        },
+    );
+    let (rows, total) = futures_util::try_join!(page, count)?;
+    Ok(request.connection(
+        rows.unwrap_or_default(),
+        RunKey::of,
+        ImportRun,
+        total.unwrap_or(0),
+    ))
 }

@@ -5,6 +5,7 @@ mod analytics_inputs;
 mod analytics_loaders;
 mod capabilities;
 pub mod connection_test;
+pub mod cursor;
 mod date;
 mod error_codes;
 pub mod event_types;

@@ -6,9 +6,7 @@ use entity::{group, repository, webhook};
 use metrics::ContributorKey;
 use sea_orm::{DatabaseConnection, EntityTrait};
 
-use super::analytics::{
-    BOTS_COUNTED, BOTS_EXCLUDED, Contributor, PullRequestFigures,
-};
+use super::analytics::{BOTS_COUNTED, BOTS_EXCLUDED, Contributor, PullRequestFigures};
 use super::import_types::ImportRun;
 use super::node_id::{self, NodeKind};
 use super::oauth_types::OAuthGrantView;

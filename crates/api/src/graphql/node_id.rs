@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn round_trips_and_checks_the_type() {
-        let id = encode(NodeKind::Integration, "0f8fad5b-d9cb-469f-a165-70867728950e");
+        let id = encode(
+            NodeKind::Integration,
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+        );
         assert_eq!(
             decode(&id, NodeKind::Integration).unwrap(),
             "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -139,7 +142,10 @@ mod tests {
     #[test]
     fn refuses_what_is_not_an_id() {
         for bad in ["", "not base64!", "MTIz", &"A".repeat(600)] {
-            assert!(matches!(decode_any(bad), Err(ApiError::InvalidId(_))), "{bad}");
+            assert!(
+                matches!(decode_any(bad), Err(ApiError::InvalidId(_))),
+                "{bad}"
+            );
         }
         // Valid base64 of an unknown type.
         let foreign = URL_SAFE_NO_PAD.encode("User:1");

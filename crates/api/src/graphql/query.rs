@@ -1,10 +1,8 @@
 use crate::error::IntoGraphQl;
 use async_graphql::{Context, ID, Object, Result};
 
-use async_graphql::connection::{Connection, EmptyFields};
-
+use super::import_types::{ImportRun, ImportRunConnection, ImportState, integration_runs_page};
 use super::node_id::{self, NodeKind};
-use super::import_types::{ImportRun, ImportRunConnectionFields, import_runs_page};
 use super::oauth_types::OAuthGrantView;
 use super::types::Integration;
 use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
@@ -52,16 +50,27 @@ impl QueryRoot {
         }
     }
 
-    /// The import runs of an integration, newest first.
+    /// The import runs of an integration, newest first; only those of some repositories
+    /// or in some states when asked.
     async fn import_runs(
         &self,
         ctx: &Context<'_>,
-        integration_id: ID,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<usize, ImportRun, ImportRunConnectionFields, EmptyFields>> {
+        #[graphql(desc = "The integration whose runs are listed.")] integration_id: ID,
+        #[graphql(desc = "How many from the start (or after `after`), at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "The `endCursor` of the page before (paging forward).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the runs of these repositories.")] repository_ids: Option<Vec<ID>>,
+        #[graphql(desc = "Only runs in these states.")] states: Option<Vec<ImportState>>,
+    ) -> Result<ImportRunConnection> {
         let key = node_id::decode(&integration_id, NodeKind::Integration).gql()?;
-        import_runs_page(ctx.data::<Imports>()?, &key, after, first).await
+        let repositories = repository_ids
+            .map(|ids| node_id::decode_all(&ids, NodeKind::Repository))
+            .transpose()
+            .gql()?;
+        integration_runs_page(ctx, &key, repositories, states, after, first).await
     }
 
     /// One import run, or null when there is none with this id.

@@ -1,11 +1,15 @@
 use async_graphql::{Context, ID, Result, Subscription};
+use chrono::Utc;
+use entity::import_run;
 use futures_util::{Stream, StreamExt};
+use queue::Progress;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::event_types::IntegrationEvent;
+use super::import_types::{ImportEventsMissed, ImportProgressEvent, ImportProgressUpdate};
 use super::node_id::{self, NodeKind};
 use crate::error::IntoGraphQl;
-use super::import_types::ImportProgressEvent;
 use crate::{imports::Imports, integrations::service::Integrations};
 
 /// Changes pushed as they happen, over `/graphql/ws` (graphql-transport-ws).
@@ -38,21 +42,50 @@ impl SubscriptionRoot {
     }
 
     /// Every change of the integration's import runs as it happens, in order: queued,
-    /// started, each stored page, and the final state of each run. Works across
-    /// processes when workers run apart from the API (Redis).
+    /// started, each stored page, and the final state of each run, each with the run
+    /// itself. A subscriber that fell behind (or whose server lost Redis for a while)
+    /// gets `ImportEventsMissed` in place of what it missed, and refetches the runs.
+    /// Works across processes when workers run apart from the API (Redis).
     async fn import_progress(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration whose runs are followed.")] integration_id: ID,
-    ) -> Result<impl Stream<Item = ImportProgressEvent>> {
-        let integration_id = node_id::decode(&integration_id, NodeKind::Integration).gql()?;
+    ) -> Result<impl Stream<Item = ImportProgressUpdate>> {
+        let row = node_id::decode(&integration_id, NodeKind::Integration).gql()?;
         let receiver = ctx.data::<Imports>()?.bus().subscribe();
-        Ok(BroadcastStream::new(receiver).filter_map(move |event| {
-            let wanted = event
-                .ok()
-                .filter(|e| e.integration_id == integration_id)
-                .map(ImportProgressEvent::from);
-            async move { wanted }
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        Ok(receiver.into_stream().filter_map(move |progress| {
+            let (db, integration_id, row) = (db.clone(), integration_id.clone(), row.clone());
+            async move {
+                match progress {
+                    Progress::Changed(event) if event.integration_id == row => {
+                        // A run deleted meanwhile (its integration or repository went)
+                        // has nothing left to show.
+                        let run = import_run::Entity::find_by_id(event.run_id.clone())
+                            .one(&db)
+                            .await;
+                        match run {
+                            Ok(Some(run)) => Some(ImportProgressUpdate::Event(Box::new(
+                                ImportProgressEvent::new(event, run),
+                            ))),
+                            Ok(None) => None,
+                            Err(error) => {
+                                tracing::warn!(%error, run = %event.run_id, "could not read a run for its progress event");
+                                Some(missed(integration_id))
+                            }
+                        }
+                    }
+                    Progress::Changed(_) => None,
+                    Progress::Missed => Some(missed(integration_id)),
+                }
+            }
         }))
     }
+}
+
+fn missed(integration_id: ID) -> ImportProgressUpdate {
+    ImportProgressUpdate::Missed(ImportEventsMissed {
+        integration_id,
+        at: Utc::now(),
+    })
 }

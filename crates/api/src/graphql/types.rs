@@ -1,25 +1,23 @@
 //! GraphQL object types over the stored rows.
 
-use async_graphql::{
-    ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject,
-    connection::{Connection, Edge, EmptyFields, query},
-};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{group, integration, repository};
-
-use async_graphql::dataloader::DataLoader;
+use entity::{group, integration};
 
 use super::node_id::{self, NodeKind};
 use crate::{
     error::{ApiError, IntoGraphQl},
     integrations::{
-        queries::RepositoryScope,
+        queries::{self, RepositoryScope},
         switches::{ServiceChange, ServiceSwitches},
     },
 };
 
 use super::connection_test::{ConnectionTest, GroupAccess, GroupRole, Service, TokenKindView};
-use super::loaders::{GroupsOf, RepositoryCount, RepositoryPage, StoreLoader};
+use super::cursor::{OrderDirection, Page, PageLimits, PageRequest};
+// Re-exported for the modules that knew it here before it moved beside its runs.
+pub(super) use super::import_types::Repository;
+use super::loaders::{GroupsOf, RepositoryCount, RepositoryPage, load};
 
 /// How an integration authenticates to GitHub.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,38 +156,52 @@ impl Integration {
 
     /// The account itself and its organizations, with the account's role and access in each.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
-        let groups = ctx
-            .data::<DataLoader<StoreLoader>>()?
-            .load_one(GroupsOf(self.0.id.clone()))
-            .await
-            .map_err(database_error)?;
+        let groups = load(ctx, GroupsOf(self.0.id.clone())).await?;
         Ok(groups.unwrap_or_default().into_iter().map(Group).collect())
     }
 
-    /// The repositories of every group, or of one group, ordered by owner and name.
+    /// The repositories of every group, or of one group, that pass the filters; by
+    /// owner and name unless `orderBy` says otherwise.
+    #[allow(clippy::too_many_arguments)]
     async fn repositories(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the page before (paging forward).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The `startCursor` of the page after (paging backward).")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "How many from the start (or after `after`), at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "How many from the end (or before `before`), at most 100.")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Only this group's repositories.")] group: Option<ID>,
-    ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
-        let group = group
-            .map(|id| node_id::decode(&id, NodeKind::Group))
-            .transpose()
-            .gql()?;
-        repositories_page(
-            ctx,
-            &self.0.id,
-            group,
-            after,
-            before,
-            first,
-            last,
-        )
-        .await
+        #[graphql(desc = "Part of the name, case-insensitive; with a `/`, part of `owner/name`.")]
+        query: Option<String>,
+        #[graphql(desc = "Only private (true) or only public (false) repositories.")]
+        is_private: Option<bool>,
+        #[graphql(desc = "Only archived (true) or only active (false) repositories.")]
+        is_archived: Option<bool>,
+        #[graphql(
+            desc = "Only repositories chosen for import (true), or only the others (false)."
+        )]
+        selected: Option<bool>,
+        #[graphql(desc = "How to sort; by name, ascending, when left out.")] order_by: Option<
+            RepositoryOrder,
+        >,
+    ) -> Result<RepositoryConnection> {
+        let scope = RepositoryScope {
+            integration_id: self.0.id.clone(),
+            group_id: group
+                .map(|id| node_id::decode(&id, NodeKind::Group))
+                .transpose()
+                .gql()?,
+        };
+        let filter = repository_filter(query, is_private, is_archived, selected)?;
+        repositories_page(ctx, scope, filter, order_by, after, before, first, last).await
     }
 
     /// Tributary's webhook in each organization: whether it exists, or why not.
@@ -262,179 +274,163 @@ impl Group {
         self.0.refreshed_at
     }
 
-    /// The group's repositories, ordered by name.
+    /// The group's repositories that pass the filters; by name unless `orderBy` says
+    /// otherwise.
+    #[allow(clippy::too_many_arguments)]
     async fn repositories(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
-    ) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
-        repositories_page(
-            ctx,
-            &self.0.integration_id,
-            Some(self.0.id.clone()),
-            after,
-            before,
-            first,
-            last,
-        )
-        .await
+        #[graphql(desc = "The `endCursor` of the page before (paging forward).")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "The `startCursor` of the page after (paging backward).")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "How many from the start (or after `after`), at most 100.")] first: Option<
+            i32,
+        >,
+        #[graphql(desc = "How many from the end (or before `before`), at most 100.")] last: Option<
+            i32,
+        >,
+        #[graphql(desc = "Part of the name, case-insensitive; with a `/`, part of `owner/name`.")]
+        query: Option<String>,
+        #[graphql(desc = "Only private (true) or only public (false) repositories.")]
+        is_private: Option<bool>,
+        #[graphql(desc = "Only archived (true) or only active (false) repositories.")]
+        is_archived: Option<bool>,
+        #[graphql(
+            desc = "Only repositories chosen for import (true), or only the others (false)."
+        )]
+        selected: Option<bool>,
+        #[graphql(desc = "How to sort; by name, ascending, when left out.")] order_by: Option<
+            RepositoryOrder,
+        >,
+    ) -> Result<RepositoryConnection> {
+        let scope = RepositoryScope {
+            integration_id: self.0.integration_id.clone(),
+            group_id: Some(self.0.id.clone()),
+        };
+        let filter = repository_filter(query, is_private, is_archived, selected)?;
+        repositories_page(ctx, scope, filter, order_by, after, before, first, last).await
     }
 }
 
-/// A GitHub repository of a group.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct Repository {
-    /// The repository's row id (the global id is `id`).
-    #[graphql(skip)]
-    pub row_id: String,
-    /// GitHub's GraphQL node id.
-    pub github_id: ID,
-    /// The owning organization or user.
-    pub owner: String,
-    /// The repository's name.
-    pub name: String,
-    /// Visible only to those GitHub lets see it.
-    pub private: bool,
-    /// Read-only on GitHub.
-    pub archived: bool,
-    /// A fork of another repository.
-    pub fork: bool,
-    /// The branch whose commits are imported.
-    pub default_branch: Option<String>,
-    /// The repository's page on GitHub.
-    pub url: String,
-    /// Chosen for import.
-    pub selected: bool,
+pub type RepositoryConnection = Page<Repository>;
+
+/// What a repository list can be sorted by.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepositoryOrderField {
+    /// Owner, then name, case-insensitively.
+    Name,
+    /// GitHub's last push (`pushedAt`); never-pushed repositories last either way.
+    PushedAt,
+    /// The end of the last successful run (`lastSyncedAt`); repositories never synced
+    /// last either way.
+    LastSyncedAt,
 }
 
-#[ComplexObject]
-impl Repository {
-    /// The repository's global id.
-    pub(crate) async fn id(&self) -> ID {
-        node_id::encode(NodeKind::Repository, &self.row_id)
-    }
-
-    /// `owner/name`.
-    async fn full_name(&self) -> String {
-        format!("{}/{}", self.owner, self.name)
-    }
+/// How a repository list is sorted; ties on a date go by name, ascending.
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct RepositoryOrder {
+    /// What to sort by.
+    pub field: RepositoryOrderField,
+    /// Ascending or descending.
+    pub direction: OrderDirection,
 }
 
-impl From<repository::Model> for Repository {
-    fn from(r: repository::Model) -> Self {
-        Repository {
-            row_id: r.id,
-            github_id: ID(r.github_node_id),
-            owner: r.owner,
-            name: r.name,
-            private: r.private,
-            archived: r.archived,
-            fork: r.fork,
-            default_branch: r.default_branch,
-            url: r.url,
-            selected: r.selected,
+impl From<RepositoryOrder> for queries::RepositoryOrder {
+    fn from(order: RepositoryOrder) -> Self {
+        queries::RepositoryOrder {
+            sort: match order.field {
+                RepositoryOrderField::Name => queries::RepositorySort::Name,
+                RepositoryOrderField::PushedAt => queries::RepositorySort::PushedAt,
+                RepositoryOrderField::LastSyncedAt => queries::RepositorySort::LastSyncedAt,
+            },
+            descending: order.direction == OrderDirection::Desc,
         }
     }
 }
 
-#[derive(SimpleObject)]
-pub struct RepositoryConnectionFields {
-    /// All repositories matching, across pages.
-    pub total_count: u64,
+const PAGE: PageLimits = PageLimits {
+    default: 50,
+    max: 100,
+};
+
+fn repository_filter(
+    query: Option<String>,
+    is_private: Option<bool>,
+    is_archived: Option<bool>,
+    selected: Option<bool>,
+) -> Result<queries::RepositoryFilter> {
+    if query
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > queries::MAX_QUERY_LENGTH)
+    {
+        return Err(ApiError::BadInput(format!(
+            "query can be at most {} characters",
+            queries::MAX_QUERY_LENGTH
+        ))
+        .into_graphql());
+    }
+    Ok(queries::RepositoryFilter {
+        query,
+        private: is_private,
+        archived: is_archived,
+        selected,
+    })
 }
 
-/// A loader's database error, answered like every internal error: logged, not shown.
-fn database_error(error: std::sync::Arc<sea_orm::DbErr>) -> async_graphql::Error {
-    ApiError::Internal(anyhow::anyhow!("loading repositories or groups: {error}")).into_graphql()
+/// The tag of a repository list's cursors: its ordering.
+fn ordering_tag(order: queries::RepositoryOrder) -> String {
+    format!(
+        "repositories:{:?}:{}",
+        order.sort,
+        if order.descending { "DESC" } else { "ASC" }
+    )
 }
 
-const MAX_PAGE: usize = 100;
-const DEFAULT_PAGE: usize = 50;
-
+#[allow(clippy::too_many_arguments)]
 async fn repositories_page(
     ctx: &Context<'_>,
-    integration_id: &str,
-    group: Option<String>,
+    scope: RepositoryScope,
+    filter: queries::RepositoryFilter,
+    order_by: Option<RepositoryOrder>,
     after: Option<String>,
     before: Option<String>,
     first: Option<i32>,
     last: Option<i32>,
-) -> Result<Connection<usize, Repository, RepositoryConnectionFields, EmptyFields>> {
-    let loader = ctx.data::<DataLoader<StoreLoader>>()?;
-    let scope = RepositoryScope {
-        integration_id: integration_id.to_string(),
-        group_id: group,
-    };
-    query(
+) -> Result<RepositoryConnection> {
+    let order: queries::RepositoryOrder = order_by.map(Into::into).unwrap_or_default();
+    let request = PageRequest::<queries::RepositoryKey>::parse(
+        &ordering_tag(order),
         after,
         before,
         first,
         last,
-        |after: Option<usize>, before: Option<usize>, first, last| async move {
-            if first.is_some_and(|n| n > MAX_PAGE) || last.is_some_and(|n| n > MAX_PAGE) {
-                return Err(async_graphql::Error::new(format!(
-                    "first and last can be at most {MAX_PAGE}"
-                )));
-            }
-            let start = after.map(|a| a + 1).unwrap_or(0);
-            let count = loader.load_one(RepositoryCount(scope.clone()));
-            // Paging forward needs no total to know its window, so the page and the count
-            // load together (and batch with every other group's on the same screen).
-            let (total, window) = match (first.or((last.is_none()).then_some(DEFAULT_PAGE)), before)
-            {
-                (Some(size), None) => {
-                    let page = loader.load_one(RepositoryPage {
-                        scope: scope.clone(),
-                        offset: start as u64,
-                        limit: size as u64,
-                    });
-                    let (total, rows) =
-                        futures_util::try_join!(count, page).map_err(database_error)?;
-                    (total.unwrap_or(0) as usize, Some(rows.unwrap_or_default()))
-                }
-                _ => (
-                    count.await.map_err(database_error)?.unwrap_or(0) as usize,
-                    None,
-                ),
-            };
-            let mut end = before.unwrap_or(total).min(total);
-            let mut start = start.min(end);
-            match (first, last) {
-                (Some(first), _) => end = (start + first).min(end),
-                (None, Some(last)) => start = end.saturating_sub(last).max(start),
-                (None, None) => end = (start + DEFAULT_PAGE).min(end),
-            }
-            let rows = match window {
-                Some(rows) => rows,
-                None => loader
-                    .load_one(RepositoryPage {
-                        scope: scope.clone(),
-                        offset: start as u64,
-                        limit: (end - start) as u64,
-                    })
-                    .await
-                    .map_err(database_error)?
-                    .unwrap_or_default(),
-            };
-            let mut connection = Connection::with_additional_fields(
-                start > 0,
-                end < total,
-                RepositoryConnectionFields {
-                    total_count: total as u64,
-                },
-            );
-            connection.edges.extend(
-                rows.into_iter()
-                    .take(end - start)
-                    .enumerate()
-                    .map(|(i, r)| Edge::new(start + i, Repository::from(r))),
-            );
-            Ok::<_, async_graphql::Error>(connection)
-        },
+        PAGE,
     )
-    .await
+    .gql()?;
+    let page = load(
+        ctx,
+        RepositoryPage {
+            scope: scope.clone(),
+            filter: filter.clone(),
+            order,
+            window: queries::RepositoryWindow {
+                after: request.after.clone(),
+                before: request.before.clone(),
+                limit: request.fetch(),
+                backward: request.backward,
+            },
+        },
+    );
+    // The page and the count load together, and batch with every other group's.
+    let count = load(ctx, RepositoryCount { scope, filter });
+    let (rows, total) = futures_util::try_join!(page, count)?;
+    Ok(request.connection(
+        rows.unwrap_or_default(),
+        |row| row.key.clone(),
+        |row| Repository::from(row.repository),
+        total.unwrap_or(0),
+    ))
 }

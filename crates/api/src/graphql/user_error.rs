@@ -52,6 +52,8 @@ pub enum UserErrorCode {
     RepositoryUnknown,
     /// Nothing of the integration is imported yet, so there is nothing to sync.
     NothingImported,
+    /// The group has no repository the integration can see (see the group's `issues`).
+    NothingToImport,
     /// The run is not QUEUED or RUNNING, so it cannot be cancelled.
     RunNotCancellable,
     /// Only FAILED and CANCELLED runs can be retried.

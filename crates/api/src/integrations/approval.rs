@@ -9,8 +9,8 @@ use sea_orm::{
 
 use crate::{
     error::{ApiError, ApiResult},
-    graphql::user_error::UserErrorCode,
     graphql::connection_test::GroupAccess,
+    graphql::user_error::UserErrorCode,
 };
 
 /// Groups of the integration a member reported asking approval for.
@@ -61,18 +61,24 @@ pub(crate) async fn record_request(
             ApiError::user_at(
                 UserErrorCode::OrganizationUnknown,
                 &["organization"],
-                format!("the account has no organization {organization}; refreshGroups reads them anew"),
+                format!(
+                    "the account has no organization {organization}; refreshGroups reads them anew"
+                ),
             )
         })?;
     if !matches!(
         found.access,
         group::GroupAccess::OAuthRestricted | group::GroupAccess::ApprovalRequested
     ) {
-        return Err(ApiError::user_at(UserErrorCode::OrganizationNotRestricted, &["organization"], format!(
-            "{} does not wait for an OAuth app approval (its access is {}); only an organization that restricts OAuth apps (OAUTH_RESTRICTED) does.",
-            found.login,
-            found.access.to_value()
-        )));
+        return Err(ApiError::user_at(
+            UserErrorCode::OrganizationNotRestricted,
+            &["organization"],
+            format!(
+                "{} does not wait for an OAuth app approval (its access is {}); only an organization that restricts OAuth apps (OAUTH_RESTRICTED) does.",
+                found.login,
+                found.access.to_value()
+            ),
+        ));
     }
     let login = found.login.clone();
     let mut active: group::ActiveModel = found.into();

@@ -98,7 +98,7 @@ pub(crate) async fn write_groups(
                     fork: Set(r.fork),
                     default_branch: Set(r.default_branch.clone()),
                     url: Set(r.url.clone()),
-                    pushed_at: Set(r.pushed_at.clone()),
+                    pushed_at: Set(r.pushed_at),
                     selected: Set(false),
                     created_at: Set(now),
                     updated_at: Set(now),

@@ -26,9 +26,9 @@ use super::{
 use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
-    graphql::user_error::UserErrorCode,
     graphql::connection_test::{ConnectionFailure, ConnectionTest},
     graphql::event_types::{IntegrationEvent, IntegrationEventKind},
+    graphql::user_error::UserErrorCode,
     oauth::grants::{open_grant, spend_grant},
 };
 
@@ -235,7 +235,11 @@ impl Integrations {
         if let Some(account) = &report.account
             && account.database_id != model.account_id
         {
-            let field = if grant.is_some() { "oauthGrantId" } else { "token" };
+            let field = if grant.is_some() {
+                "oauthGrantId"
+            } else {
+                "token"
+            };
             return Err(ApiError::user_at(
                 UserErrorCode::AccountMismatch,
                 &[field],
@@ -250,14 +254,8 @@ impl Integrations {
         if let Some(grant) = grant {
             spend_grant(&txn, grant).await?;
         }
-        let model = record_test(
-            &txn,
-            &self.secrets,
-            model,
-            &test,
-            Some((&token, auth_kind)),
-        )
-        .await?;
+        let model =
+            record_test(&txn, &self.secrets, model, &test, Some((&token, auth_kind))).await?;
         write_groups(&txn, id, &listing).await?;
         txn.commit().await?;
         self.publish(id, IntegrationEventKind::ConnectionTested);
@@ -345,23 +343,30 @@ impl Integrations {
             .map_err(database)
     }
 
-    /// One page of an integration's repositories (or of one of its groups), in the order
-    /// the API lists them.
+    /// The first `limit` repositories of an integration (or of one of its groups), by
+    /// owner and name.
     pub async fn repositories(
         &self,
         scope: RepositoryScope,
-        offset: u64,
         limit: u64,
     ) -> ApiResult<Vec<repository::Model>> {
-        Ok(
-            queries::repository_pages(&self.db, &[&scope], offset, limit)
-                .await
-                .map_err(database)?
-                .into_iter()
-                .filter(|(found, _)| *found == scope)
-                .map(|(_, row)| row)
-                .collect(),
+        let window = queries::RepositoryWindow {
+            limit,
+            ..Default::default()
+        };
+        Ok(queries::repository_pages(
+            &self.db,
+            &[&scope],
+            &Default::default(),
+            Default::default(),
+            &window,
         )
+        .await
+        .map_err(database)?
+        .into_iter()
+        .filter(|(found, _)| *found == scope)
+        .map(|(_, row)| row.repository)
+        .collect())
     }
 }
 

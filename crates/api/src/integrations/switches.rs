@@ -5,8 +5,8 @@ use entity::integration;
 
 use crate::{
     error::{ApiError, ApiResult},
-    graphql::user_error::UserErrorCode,
     graphql::connection_test::{ConnectionTest, Service},
+    graphql::user_error::UserErrorCode,
 };
 
 /// Which services an integration runs.
@@ -77,13 +77,17 @@ impl ServiceSwitches {
                     .filter(|m| m.disables.contains(&service))
                     .map(|m| m.scope.as_str())
                     .collect();
-                return Err(ApiError::user_at(UserErrorCode::ScopeMissing, &["services", service_field(service)], format!(
-                    "{} cannot be switched on: the token lacks the scope{} {}. Add {} to the token, update it, then switch the service on.",
-                    github::Service::from(service).label(),
-                    if scopes.len() == 1 { "" } else { "s" },
-                    scopes.join(", "),
-                    if scopes.len() == 1 { "it" } else { "them" },
-                )));
+                return Err(ApiError::user_at(
+                    UserErrorCode::ScopeMissing,
+                    &["services", service_field(service)],
+                    format!(
+                        "{} cannot be switched on: the token lacks the scope{} {}. Add {} to the token, update it, then switch the service on.",
+                        github::Service::from(service).label(),
+                        if scopes.len() == 1 { "" } else { "s" },
+                        scopes.join(", "),
+                        if scopes.len() == 1 { "it" } else { "them" },
+                    ),
+                ));
             }
         }
         Ok(())

@@ -11,8 +11,8 @@ use super::{grants, states};
 use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
-    graphql::user_error::UserErrorCode,
     graphql::oauth_types::{OAuthGrantView, OAuthStart, StartOAuthInput},
+    graphql::user_error::UserErrorCode,
 };
 
 /// The path GitHub sends the browser back to, under `TRIBUTARY_PUBLIC_URL`.
@@ -132,15 +132,19 @@ impl OAuthFlow {
     fn check_redirect_after(&self, target: &str) -> ApiResult<()> {
         match origin_of(target) {
             Some(origin) if self.inner.allowed_origins.contains(&origin) => Ok(()),
-            _ => Err(ApiError::user_at(UserErrorCode::RedirectNotAllowed, &["redirectAfter"], format!(
-                "redirectAfter {target} is not on an allowed origin; allowed are {}. Add the product's origin to TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS.",
-                self.inner
-                    .allowed_origins
-                    .iter()
-                    .map(|o| o.ascii_serialization())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+            _ => Err(ApiError::user_at(
+                UserErrorCode::RedirectNotAllowed,
+                &["redirectAfter"],
+                format!(
+                    "redirectAfter {target} is not on an allowed origin; allowed are {}. Add the product's origin to TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS.",
+                    self.inner
+                        .allowed_origins
+                        .iter()
+                        .map(|o| o.ascii_serialization())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
         }
     }
 

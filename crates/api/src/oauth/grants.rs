@@ -12,9 +12,9 @@ use sea_orm::{
 use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
-    graphql::user_error::UserErrorCode,
     graphql::connection_test::ConnectionTest,
     graphql::oauth_types::OAuthGrantView,
+    graphql::user_error::UserErrorCode,
 };
 
 /// Keeps a grant for the account that authorized Tributary, usable for `ttl`.

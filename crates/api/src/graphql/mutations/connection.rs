@@ -224,8 +224,7 @@ impl ConnectionMutations {
         let (model, user_errors, test) =
             Answer::of(result, credential_field(&input.token))?.split();
         Ok(CreateIntegrationPayload {
-            connection_test: test
-                .or_else(|| model.as_ref().map(|m| m.last_test.clone().into())),
+            connection_test: test.or_else(|| model.as_ref().map(|m| m.last_test.clone().into())),
             integration: model.map(Integration),
             user_errors,
             client_mutation_id: input.client_mutation_id,

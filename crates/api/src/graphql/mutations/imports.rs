@@ -22,6 +22,15 @@ pub struct ImportRepositoriesInput {
     pub client_mutation_id: Option<String>,
 }
 
+/// What `importGroup` needs.
+#[derive(InputObject)]
+pub struct ImportGroupInput {
+    /// The group whose repositories to import.
+    pub group_id: ID,
+    /// Any string; the payload hands it back.
+    pub client_mutation_id: Option<String>,
+}
+
 /// What `syncIntegration` needs.
 #[derive(InputObject)]
 pub struct SyncIntegrationInput {
@@ -43,7 +52,8 @@ pub struct ImportRunInput {
 /// Runs queued (or already in progress) by a mutation.
 #[derive(SimpleObject)]
 pub struct ImportRunsPayload {
-    /// One run per repository; empty when `userErrors` says why nothing was queued.
+    /// One run per repository: the run just queued, or the one already queued or
+    /// running (no repository is queued twice); empty when `userErrors` says why.
     pub import_runs: Vec<ImportRun>,
     /// What the person can fix.
     pub user_errors: Vec<UserError>,
@@ -68,7 +78,11 @@ pub(crate) fn runs_payload(
 ) -> ImportRunsPayload {
     let (runs, user_errors, _) = answer.split();
     ImportRunsPayload {
-        import_runs: runs.unwrap_or_default().into_iter().map(ImportRun).collect(),
+        import_runs: runs
+            .unwrap_or_default()
+            .into_iter()
+            .map(ImportRun)
+            .collect(),
         user_errors,
         client_mutation_id,
     }
@@ -96,13 +110,31 @@ impl ImportMutations {
         #[graphql(desc = "The integration and its repositories.")] input: ImportRepositoriesInput,
     ) -> Result<ImportRunsPayload> {
         let integration = node_id::decode(&input.integration_id, NodeKind::Integration).gql()?;
-        let repositories = node_id::decode_all(&input.repository_ids, NodeKind::Repository).gql()?;
+        let repositories =
+            node_id::decode_all(&input.repository_ids, NodeKind::Repository).gql()?;
         let result = ctx
             .data::<Imports>()?
             .import_repositories(&integration, &repositories)
             .await;
         Ok(runs_payload(
             Answer::of(result, "repositoryIds")?,
+            input.client_mutation_id,
+        ))
+    }
+
+    /// Imports every repository of a group (an organization, or the account itself): a
+    /// full run for each, queued at once; they become selected, so syncs cover them. A
+    /// repository that already has a run queued or running is not queued again: the
+    /// payload holds that run, in the group's order (owner and name).
+    async fn import_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group to import.")] input: ImportGroupInput,
+    ) -> Result<ImportRunsPayload> {
+        let group = node_id::decode(&input.group_id, NodeKind::Group).gql()?;
+        let result = ctx.data::<Imports>()?.import_group(&group).await;
+        Ok(runs_payload(
+            Answer::of(result, "groupId")?,
             input.client_mutation_id,
         ))
     }
@@ -131,7 +163,10 @@ impl ImportMutations {
     ) -> Result<ImportRunPayload> {
         let run = node_id::decode(&input.run_id, NodeKind::ImportRun).gql()?;
         let result = ctx.data::<Imports>()?.cancel(&run).await;
-        Ok(run_payload(Answer::of(result, "runId")?, input.client_mutation_id))
+        Ok(run_payload(
+            Answer::of(result, "runId")?,
+            input.client_mutation_id,
+        ))
     }
 
     /// Queues a failed or cancelled import again; it resumes after its last stored page.
@@ -142,6 +177,9 @@ impl ImportMutations {
     ) -> Result<ImportRunPayload> {
         let run = node_id::decode(&input.run_id, NodeKind::ImportRun).gql()?;
         let result = ctx.data::<Imports>()?.retry(&run).await;
-        Ok(run_payload(Answer::of(result, "runId")?, input.client_mutation_id))
+        Ok(run_payload(
+            Answer::of(result, "runId")?,
+            input.client_mutation_id,
+        ))
     }
 }
