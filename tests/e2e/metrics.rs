@@ -1235,5 +1235,35 @@ async fn bad_filters_get_clear_errors(app: &TestApp) {
         )
         .await;
     assert_eq!(malformed["errors"][0]["extensions"]["code"], "INVALID_ID");
+
+    // Paging mistakes and malformed documents are codes too, never Rust's words.
+    let code = |body: Value| {
+        body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let whole = filter(&f, json!({}));
+    for (first, after, expected) in [
+        (json!(-1), Value::Null, "INVALID_PAGE_SIZE"),
+        (json!(101), Value::Null, "INVALID_PAGE_SIZE"),
+        (json!(10), json!("5"), "INVALID_CURSOR"),
+    ] {
+        let body = app
+            .graphql(
+                WORK_LOG,
+                json!({ "filter": whole, "first": first, "after": after }),
+            )
+            .await;
+        assert_eq!(code(body), expected, "first {first}, after {after}");
+    }
+    assert_eq!(
+        code(app.graphql("{ integrations { nope } }", json!({})).await),
+        "GRAPHQL_VALIDATION_FAILED"
+    );
+    assert_eq!(
+        code(app.graphql("{ integrations ", json!({})).await),
+        "GRAPHQL_VALIDATION_FAILED"
+    );
 }
 on_every_backend!(bad_filters_get_clear_errors);

@@ -63,7 +63,7 @@ pub struct ConnectionTest {
     pub warnings: Vec<String>,
     /// Why the test failed, as a code; absent when it passed (and in rows written
     /// before the code was kept).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<ConnectionFailure>,
 }
 
