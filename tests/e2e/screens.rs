@@ -460,6 +460,23 @@ async fn the_graphiql_examples_run(app: &TestApp) {
     app.operation(examples, "Groups", json!({ "id": id })).await;
     let node = app.operation(examples, "Node", json!({ "id": id })).await;
     assert_eq!(node["node"]["__typename"], "Integration");
+    let group = app.operation(examples, "Groups", json!({ "id": id })).await["integration"]
+        ["groups"][0]["id"]
+        .clone();
+    let tab = app
+        .operation(
+            examples,
+            "ReposTab",
+            json!({ "group": group, "search": "" }),
+        )
+        .await;
+    assert_eq!(tab["node"]["id"], group);
+    let imported = app
+        .operation(examples, "ImportGroup", json!({ "group": group }))
+        .await;
+    assert_eq!(imported["importGroup"]["userErrors"], json!([]));
+    app.operation(examples, "ImportRuns", json!({ "id": id }))
+        .await;
     for name in ["SetServices", "TestConnection", "RefreshGroups"] {
         let answer = app.operation(examples, name, json!({ "id": id })).await;
         let payload = answer.as_object().unwrap().values().next().unwrap();

@@ -58,7 +58,7 @@ async fn callback(flow: &OAuthFlow, params: CallbackParams) -> Outcome {
         Ok(grant) => match &state.redirect_after {
             Some(target) => Outcome::Redirect(back_to(
                 target,
-                ("oauth_grant_id", &grant_global_id(&grant)),
+                ("oauth_grant_id", &grants::global_id(&grant)),
                 state.client_state.as_deref(),
             )),
             None => success_page(&grant),
@@ -186,9 +186,4 @@ fn back_to(target: &str, outcome: (&str, &str), client_state: Option<&str>) -> S
         }
         Err(_) => target.to_string(),
     }
-}
-
-/// The grant's id as the API takes it (`createIntegration(input: {oauthGrantId})`).
-pub(crate) fn grant_global_id(grant: &oauth_grant::Model) -> String {
-    crate::graphql::node_id::encode(crate::graphql::node_id::NodeKind::OAuthGrant, &grant.id).0
 }

@@ -127,3 +127,8 @@ pub(super) async fn purge(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> Api
         .await?;
     Ok(())
 }
+
+/// The grant's id as the API takes it (`createIntegration(input: {oauthGrantId})`).
+pub(crate) fn global_id(grant: &oauth_grant::Model) -> String {
+    crate::graphql::node_id::encode(crate::graphql::node_id::NodeKind::OAuthGrant, &grant.id).0
+}

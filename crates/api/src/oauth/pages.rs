@@ -29,7 +29,7 @@ pub(super) fn success_page(grant: &oauth_grant::Model) -> Outcome {
              <p>Finish with <code>createIntegration(input: {{name: \"…\", oauthGrantId: \"{id}\"}})</code> before {expires}.</p>",
             login = escape(&grant.login),
             scopes = escape(&grant.granted_scopes),
-            id = escape(&crate::oauth::callback::grant_global_id(grant)),
+            id = escape(&super::grants::global_id(grant)),
             expires = grant.expires_at.to_rfc3339(),
         ),
     }

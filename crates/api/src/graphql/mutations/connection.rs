@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::Answer;
+use super::answer::Answer;
 use crate::graphql::connection_test::ConnectionTest;
 use crate::graphql::node_id::{self, NodeKind};
 use crate::graphql::oauth_types::StartOAuthInput;

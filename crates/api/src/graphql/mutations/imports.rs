@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::Answer;
+use super::answer::Answer;
 use crate::graphql::import_types::ImportRun;
 use crate::graphql::node_id::{self, NodeKind};
 use crate::graphql::user_error::UserError;

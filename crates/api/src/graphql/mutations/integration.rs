@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use org_hooks::OrgHooks;
 
-use super::Answer;
+use super::answer::Answer;
 use crate::graphql::connection_test::ConnectionTest;
 use crate::graphql::node_id::{self, NodeKind};
 use crate::graphql::types::{Group, Integration, ServicesInput};
