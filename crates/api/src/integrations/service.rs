@@ -42,6 +42,9 @@ pub struct Integrations {
 
 const NAME_LIMIT: usize = 100;
 
+/// How often a delete aborted by a deadlock is run again.
+const DELETE_ATTEMPTS: u64 = 5;
+
 fn valid_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
     if name.is_empty() {
@@ -325,11 +328,26 @@ impl Integrations {
     }
 
     pub async fn delete(&self, id: &str) -> ApiResult<bool> {
-        let deleted = integration::Entity::delete_by_id(id.to_string())
-            .exec(&self.db)
-            .await?
-            .rows_affected
-            > 0;
+        // The cascade meets workers still storing pages of the integration's runs;
+        // PostgreSQL may break such a deadlock by aborting the delete, which then
+        // simply runs again.
+        let mut attempt = 0;
+        let deleted = loop {
+            attempt += 1;
+            match integration::Entity::delete_by_id(id.to_string())
+                .exec(&self.db)
+                .await
+            {
+                Ok(result) => break result.rows_affected > 0,
+                Err(error)
+                    if attempt < DELETE_ATTEMPTS && entity::sql::is_transient_conflict(&error) =>
+                {
+                    tracing::info!(integration = %id, attempt, "deleting met a deadlock; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        };
         if deleted {
             self.publish(id, IntegrationEventKind::Deleted);
         }
