@@ -150,3 +150,121 @@ async fn metrics_count_requests_by_status_and_operations_and_their_errors() {
     );
     app.finish().await;
 }
+
+/// A browser page on an allowed origin may call /graphql: its preflight and its request
+/// get the CORS headers. Any other origin gets none (the browser then keeps the answer
+/// from the page), same-origin requests (GraphiQL) work as before, and the webhook
+/// receiver and the OAuth callback never answer with CORS headers.
+#[tokio::test]
+async fn only_allowed_origins_get_cors_headers_and_only_on_graphql() {
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .cors_allowed_origins(&["https://app.example.com"])
+        .start()
+        .await
+    else {
+        return;
+    };
+    let preflight = |origin: &str, path: &str| {
+        app.http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}{path}", app.api.base_url()),
+            )
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://app.example.com", "/graphql")
+        .await
+        .unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    let headers = allowed.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let methods = headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_uppercase();
+    assert!(methods.contains("POST"), "{methods}");
+    let allowed_headers = headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        allowed_headers.contains("authorization") && allowed_headers.contains("content-type"),
+        "{allowed_headers}"
+    );
+    assert!(headers.contains_key("access-control-max-age"));
+
+    let request = |origin: &str| {
+        app.http
+            .post(app.graphql_url())
+            .bearer_auth(&app.api.api_key)
+            .header("Origin", origin)
+            .json(&json!({ "query": "{ integrations { id } }" }))
+            .send()
+    };
+    let answered = request("https://app.example.com").await.unwrap();
+    assert_eq!(answered.status(), 200);
+    assert_eq!(
+        answered.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert!(
+        answered.headers().get_all("vary").iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("origin")),
+        "Vary: Origin"
+    );
+
+    // Another origin, a look-alike included: no CORS headers at all.
+    for other in [
+        "https://evil.example",
+        "https://app.example.com.evil.example",
+        "http://app.example.com",
+    ] {
+        let refused = preflight(other, "/graphql").await.unwrap();
+        assert!(
+            refused
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "{other}"
+        );
+        let answered = request(other).await.unwrap();
+        assert!(
+            answered
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "{other}"
+        );
+    }
+    // The same origin as the API (GraphiQL's page) works without CORS.
+    let same = request(&app.api.base_url()).await.unwrap();
+    assert_eq!(same.status(), 200);
+
+    // Neither the webhook receiver nor the OAuth callback speaks CORS.
+    for path in [
+        "/webhooks/github/some-integration",
+        "/oauth/github/callback",
+    ] {
+        let answer = preflight("https://app.example.com", path).await.unwrap();
+        assert!(
+            answer
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "{path}"
+        );
+    }
+    app.finish().await;
+}

@@ -233,6 +233,7 @@ pub struct TestAppBuilder {
     oauth_client: Option<(String, String)>,
     oauth_state_ttl: Option<std::time::Duration>,
     oauth_allowed_redirect_origins: Vec<String>,
+    cors_allowed_origins: Vec<String>,
     redis: bool,
     separate_worker: bool,
     import: worker::ImportSettings,
@@ -309,6 +310,11 @@ impl TestAppBuilder {
         self
     }
 
+    pub fn cors_allowed_origins(mut self, origins: &[&str]) -> Self {
+        self.cors_allowed_origins = origins.iter().map(|o| o.to_string()).collect();
+        self
+    }
+
     pub fn oauth_allowed_redirect_origins(mut self, origins: &[&str]) -> Self {
         self.oauth_allowed_redirect_origins = origins.iter().map(|o| o.to_string()).collect();
         self
@@ -357,6 +363,7 @@ impl TestAppBuilder {
             github_oauth_client_id: client_id,
             github_oauth_client_secret: client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
+            cors_allowed_origins: self.cors_allowed_origins,
             oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
             webhook_recovery_interval: self.webhook_recovery_interval,
             progress_capacity: self.progress_capacity,
@@ -403,6 +410,7 @@ impl TestApp {
             )),
             oauth_state_ttl: None,
             oauth_allowed_redirect_origins: Vec::new(),
+            cors_allowed_origins: Vec::new(),
             redis: false,
             separate_worker: false,
             import: quick_import_settings(),

@@ -7,8 +7,8 @@ use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
-    http::{HeaderMap, StatusCode, header},
-    middleware::SizeLimit,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::{Cors, Middleware, SizeLimit},
     web::{Data, Html, websocket::WebSocket},
 };
 use subtle::ConstantTimeEq;
@@ -25,6 +25,87 @@ use crate::{
 
 /// GraphQL requests are small; a larger body is refused before it is read.
 const MAX_REQUEST_BYTES: usize = 1 << 20;
+
+/// The origins whose browser pages may call `/graphql`.
+#[derive(Clone, Debug, Default)]
+pub struct CorsOrigins(Vec<HeaderValue>);
+
+/// How long a browser may keep a preflight's answer.
+const CORS_MAX_AGE_SECONDS: i32 = 600;
+
+impl CorsOrigins {
+    /// Exact origins (`scheme://host[:port]`, no path); anything else is a setting error.
+    pub fn parse(origins: &[String]) -> anyhow::Result<Self> {
+        let mut allowed = Vec::new();
+        for origin in origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+            let parsed = url::Url::parse(origin).map_err(|e| {
+                anyhow::anyhow!("TRIBUTARY_CORS_ALLOWED_ORIGINS: {origin:?} is not an origin ({e})")
+            })?;
+            let exact = parsed.origin().ascii_serialization();
+            // Exact origins only: a pattern (`*`) would never match what a browser sends.
+            if !parsed.origin().is_tuple()
+                || exact != origin.trim_end_matches('/')
+                || origin.contains('*')
+            {
+                anyhow::bail!(
+                    "TRIBUTARY_CORS_ALLOWED_ORIGINS: {origin:?} is not an origin; give scheme://host[:port] only, such as https://app.example.com"
+                );
+            }
+            allowed.push(HeaderValue::from_str(&exact)?);
+        }
+        Ok(CorsOrigins(allowed))
+    }
+
+    /// `endpoint`, answering the allowed origins' preflights and requests with the CORS
+    /// headers a browser needs (poem's middleware); requests from anywhere else, the
+    /// same origin included, reach it untouched and get no CORS headers.
+    fn around<E: Endpoint + 'static>(&self, endpoint: E) -> poem::endpoint::BoxEndpoint<'static> {
+        if self.0.is_empty() {
+            return endpoint.map_to_response().boxed();
+        }
+        let mut cors = Cors::new()
+            .allow_methods([Method::POST, Method::GET])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(CORS_MAX_AGE_SECONDS);
+        for origin in &self.0 {
+            cors = cors.allow_origin(origin.clone());
+        }
+        let allowed = Arc::new(self.0.clone());
+        let endpoint = Arc::new(endpoint.map_to_response());
+        let with_cors = Arc::new(cors.transform(endpoint.clone()));
+        poem::endpoint::make(move |request: Request| {
+            let (allowed, endpoint, with_cors) =
+                (allowed.clone(), endpoint.clone(), with_cors.clone());
+            async move {
+                let listed = request
+                    .headers()
+                    .get(header::ORIGIN)
+                    .is_some_and(|origin| allowed.contains(origin));
+                let mut response = if listed {
+                    with_cors
+                        .call(request)
+                        .await
+                        .map(IntoResponse::into_response)?
+                } else {
+                    endpoint.call(request).await?
+                };
+                // The answer differs by origin, so no cache may hand one origin's answer
+                // to another (poem adds this only for pattern-matched origins).
+                let vary = response.headers().get_all(header::VARY).iter().any(|v| {
+                    v.to_str()
+                        .is_ok_and(|v| v.to_ascii_lowercase().contains("origin"))
+                });
+                if !vary {
+                    response
+                        .headers_mut()
+                        .append(header::VARY, HeaderValue::from_static("Origin"));
+                }
+                Ok::<_, poem::Error>(response)
+            }
+        })
+        .boxed()
+    }
+}
 
 /// The bearer key every API request must carry.
 #[derive(Clone)]
@@ -45,6 +126,7 @@ pub fn routes(
     api_key: ApiKey,
     metrics: Arc<Metrics>,
     receiver: webhook_receiver::Receiver,
+    cors: CorsOrigins,
 ) -> impl Endpoint {
     Route::new()
         // GitHub signs deliveries instead of sending the API key; the receiver reads
@@ -53,9 +135,11 @@ pub fn routes(
             format!("{}/:integration_id", webhook_receiver::RECEIVER_PATH),
             poem::post(webhook_receiver::receive.data(receiver)),
         )
+        // Only the API answers browsers of other origins; the webhook receiver and the
+        // OAuth callback never send CORS headers.
         .at(
             "/graphql",
-            get(graphiql).post(graphql.with(SizeLimit::new(MAX_REQUEST_BYTES))),
+            cors.around(get(graphiql).post(graphql.with(SizeLimit::new(MAX_REQUEST_BYTES)))),
         )
         .at("/graphql/ws", get(graphql_ws))
         .at("/graphql/assets/:file", get(graphiql_asset))
@@ -279,4 +363,27 @@ async fn metrics_text(metrics: Data<&Arc<Metrics>>) -> Response {
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )
         .body(metrics.render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CorsOrigins;
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        let ok = CorsOrigins::parse(&[
+            "https://app.example.com".into(),
+            "http://localhost:3000/".into(),
+        ])
+        .unwrap();
+        assert_eq!(ok.0.len(), 2);
+        for bad in [
+            "app.example.com",
+            "https://app.example.com/path",
+            "*",
+            "https://*.example.com",
+        ] {
+            assert!(CorsOrigins::parse(&[bad.to_string()]).is_err(), "{bad}");
+        }
+    }
 }

@@ -38,6 +38,9 @@ pub struct ApiParts {
     pub public_url: String,
     pub api_key: String,
     pub oauth: oauth::flow::OAuthSettings,
+    /// Origins whose browser pages may call `/graphql` (exact, such as
+    /// `https://app.example.com`).
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// The API's routes, and the services behind them (tests and the demo use these
@@ -60,7 +63,9 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         public_url,
         api_key,
         oauth,
+        cors_allowed_origins,
     } = parts;
+    let cors = http::CorsOrigins::parse(&cors_allowed_origins)?;
     let imports = imports::Imports::new(db.clone(), queue.clone());
     let receiver = webhook_receiver::Receiver::new(db.clone(), secrets.clone(), queue.clone());
     let oauth = oauth::flow::OAuthFlow::new(
@@ -86,6 +91,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         http::ApiKey(api_key.into()),
         prometheus,
         receiver,
+        cors,
     )
     .map_to_response()
     .boxed();

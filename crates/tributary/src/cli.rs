@@ -114,6 +114,10 @@ pub(crate) struct ServeArgs {
         value_delimiter = ','
     )]
     pub(crate) oauth_allowed_redirect_origins: Vec<String>,
+    /// Origins (comma-separated, exact: https://app.example.com) whose browser pages may
+    /// call /graphql; none by default.
+    #[arg(long, env = "TRIBUTARY_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub(crate) cors_allowed_origins: Vec<String>,
     #[command(flatten)]
     pub(crate) queue: QueueArgs,
     #[command(flatten)]
@@ -248,6 +252,7 @@ impl ServeArgs {
             github_oauth_client_id: self.github_oauth_client_id,
             github_oauth_client_secret: self.github_oauth_client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
+            cors_allowed_origins: self.cors_allowed_origins,
             ..tributary::Config::default()
         })
     }

@@ -24,6 +24,8 @@ pub struct Config {
     pub github_oauth_client_secret: Option<String>,
     /// Origins besides the public URL's that `redirectAfter` may point to.
     pub oauth_allowed_redirect_origins: Vec<String>,
+    /// Origins whose browser pages may call `/graphql` (CORS); none by default.
+    pub cors_allowed_origins: Vec<String>,
     /// How long a `startOAuth` state stays valid (GitHub's codes live 10 minutes too).
     pub oauth_state_ttl: std::time::Duration,
     /// How long an OAuth grant waits for `createIntegration`.
@@ -66,6 +68,7 @@ impl Default for Config {
             github_oauth_client_id: None,
             github_oauth_client_secret: None,
             oauth_allowed_redirect_origins: Vec::new(),
+            cors_allowed_origins: Vec::new(),
             oauth_state_ttl: std::time::Duration::from_secs(600),
             oauth_grant_ttl: std::time::Duration::from_secs(3600),
             redis_url: None,
@@ -109,6 +112,7 @@ impl std::fmt::Debug for Config {
                 "oauth_allowed_redirect_origins",
                 &self.oauth_allowed_redirect_origins,
             )
+            .field("cors_allowed_origins", &self.cors_allowed_origins)
             .field("oauth_state_ttl", &self.oauth_state_ttl)
             .field("oauth_grant_ttl", &self.oauth_grant_ttl)
             .finish()

@@ -82,6 +82,7 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         public_url: public_url.clone(),
         api_key: keys.api_key.clone(),
         oauth: config.oauth_settings(),
+        cors_allowed_origins: config.cors_allowed_origins.clone(),
     })?;
     let routes = api.routes;
     let (shutdown, stopped) = oneshot::channel::<()>();

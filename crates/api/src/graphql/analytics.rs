@@ -528,7 +528,7 @@ impl CommitMetrics {
             })
             .collect();
         // Most commits first; ties by who, so every contributor has one place.
-        list.sort_by_key(|c| ContributorPlace::of(c));
+        list.sort_by_key(ContributorPlace::of);
         let request =
             PageRequest::<ContributorPlace>::forward("contributors", after, first, LIMITS).gql()?;
         let total = list.len() as u64;
