@@ -4,6 +4,7 @@
 //! (`crates/tributary`) opens the database and the queue and serves what [`build`]
 //! returns.
 
+pub mod auth;
 pub mod crypto;
 pub mod error;
 pub mod graphql;
