@@ -16,6 +16,7 @@ const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 pub struct Jwks {
     url: url::Url,
+    refetch_interval: Duration,
     http: reqwest::Client,
     cache: Mutex<Cached>,
 }
@@ -30,12 +31,19 @@ impl Jwks {
     pub fn new(url: url::Url) -> Self {
         Jwks {
             url,
+            refetch_interval: REFETCH_INTERVAL,
             http: reqwest::Client::builder()
                 .timeout(FETCH_TIMEOUT)
                 .build()
                 .expect("an HTTP client"),
             cache: Mutex::new(Cached::default()),
         }
+    }
+
+    /// For tests: how soon an unknown key id may fetch again.
+    pub fn with_refetch_interval(mut self, interval: Duration) -> Self {
+        self.refetch_interval = interval;
+        self
     }
 
     /// The key with this id: from the cache, or from a fresh fetch when it is unknown
@@ -47,7 +55,7 @@ impl Jwks {
         }
         let may_fetch = cached
             .fetched_at
-            .is_none_or(|at| at.elapsed() >= REFETCH_INTERVAL);
+            .is_none_or(|at| at.elapsed() >= self.refetch_interval);
         if !may_fetch {
             return None;
         }
