@@ -69,6 +69,17 @@ impl From<metrics::ScopeError> for ApiError {
 }
 
 impl ApiError {
+    /// PostgreSQL aborted the transaction to break a deadlock or a serialization
+    /// conflict: nothing was written, and running it again is right.
+    pub fn is_transient_conflict(&self) -> bool {
+        match self {
+            ApiError::Internal(error) => error
+                .downcast_ref::<sea_orm::DbErr>()
+                .is_some_and(entity::sql::is_transient_conflict),
+            _ => false,
+        }
+    }
+
     /// A user error with `code`, for a mutation's `userErrors`.
     pub fn user(code: UserErrorCode, message: impl Into<String>) -> Self {
         ApiError::User(UserError::new(code, message))

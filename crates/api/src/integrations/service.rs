@@ -8,6 +8,7 @@ use entity::{
     integration::{self, AuthKind},
     repository,
 };
+use futures_util::future::BoxFuture;
 use github::{GithubClient, Token};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -42,8 +43,8 @@ pub struct Integrations {
 
 const NAME_LIMIT: usize = 100;
 
-/// How often a delete aborted by a deadlock is run again.
-const DELETE_ATTEMPTS: u64 = 5;
+/// How often a write aborted to break a deadlock is run again.
+const CONFLICT_ATTEMPTS: u64 = 5;
 
 fn valid_name(name: &str) -> ApiResult<String> {
     let name = name.trim();
@@ -152,13 +153,21 @@ impl Integrations {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let txn = self.db.begin().await?;
-        if let Some(grant) = grant {
-            spend_grant(&txn, grant).await?;
-        }
-        let model = model.insert(&txn).await?;
-        write_groups(&txn, &model.id, &listing).await?;
-        txn.commit().await?;
+        let listing = &listing;
+        let model = retry_conflicts(move || {
+            let model = model.clone();
+            Box::pin(async move {
+                let txn = self.db.begin().await?;
+                if let Some(grant) = grant {
+                    spend_grant(&txn, grant).await?;
+                }
+                let model = model.insert(&txn).await?;
+                write_groups(&txn, &model.id, listing).await?;
+                txn.commit().await?;
+                Ok(model)
+            })
+        })
+        .await?;
         tracing::info!(integration = %model.id, login = %model.login, "integration created");
         self.publish(&model.id, IntegrationEventKind::Created);
         Ok(model)
@@ -253,14 +262,28 @@ impl Integrations {
             ));
         }
         let listing = read_groups(&self.github, &token, &report).await?;
-        let txn = self.db.begin().await?;
-        if let Some(grant) = grant {
-            spend_grant(&txn, grant).await?;
-        }
-        let model =
-            record_test(&txn, &self.secrets, model, &test, Some((&token, auth_kind))).await?;
-        write_groups(&txn, id, &listing).await?;
-        txn.commit().await?;
+        let (listing, test_ref, token_ref) = (&listing, &test, &token);
+        let model = retry_conflicts(move || {
+            let model = model.clone();
+            Box::pin(async move {
+                let txn = self.db.begin().await?;
+                if let Some(grant) = grant {
+                    spend_grant(&txn, grant).await?;
+                }
+                let model = record_test(
+                    &txn,
+                    &self.secrets,
+                    model,
+                    test_ref,
+                    Some((token_ref, auth_kind)),
+                )
+                .await?;
+                write_groups(&txn, id, listing).await?;
+                txn.commit().await?;
+                Ok(model)
+            })
+        })
+        .await?;
         self.publish(id, IntegrationEventKind::ConnectionTested);
         Ok((model, test))
     }
@@ -309,10 +332,18 @@ impl Integrations {
             return Err(refusal(test));
         }
         let listing = read_groups(&self.github, &token, &report).await?;
-        let txn = self.db.begin().await?;
-        let model = record_test(&txn, &self.secrets, model, &test, None).await?;
-        write_groups(&txn, id, &listing).await?;
-        txn.commit().await?;
+        let (listing, test_ref) = (&listing, &test);
+        let model = retry_conflicts(move || {
+            let model = model.clone();
+            Box::pin(async move {
+                let txn = self.db.begin().await?;
+                let model = record_test(&txn, &self.secrets, model, test_ref, None).await?;
+                write_groups(&txn, id, listing).await?;
+                txn.commit().await?;
+                Ok(model)
+            })
+        })
+        .await?;
         self.publish(id, IntegrationEventKind::GroupsRefreshed);
         Ok(model)
     }
@@ -328,26 +359,17 @@ impl Integrations {
     }
 
     pub async fn delete(&self, id: &str) -> ApiResult<bool> {
-        // The cascade meets workers still storing pages of the integration's runs;
-        // PostgreSQL may break such a deadlock by aborting the delete, which then
-        // simply runs again.
-        let mut attempt = 0;
-        let deleted = loop {
-            attempt += 1;
-            match integration::Entity::delete_by_id(id.to_string())
-                .exec(&self.db)
-                .await
-            {
-                Ok(result) => break result.rows_affected > 0,
-                Err(error)
-                    if attempt < DELETE_ATTEMPTS && entity::sql::is_transient_conflict(&error) =>
-                {
-                    tracing::info!(integration = %id, attempt, "deleting met a deadlock; trying again");
-                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
-                }
-                Err(error) => return Err(error.into()),
-            }
-        };
+        // The cascade meets workers still storing pages of the integration's runs.
+        let deleted = retry_conflicts(move || {
+            Box::pin(async move {
+                Ok(integration::Entity::delete_by_id(id.to_string())
+                    .exec(&self.db)
+                    .await?
+                    .rows_affected
+                    > 0)
+            })
+        })
+        .await?;
         if deleted {
             self.publish(id, IntegrationEventKind::Deleted);
         }
@@ -412,6 +434,26 @@ async fn record_test(
         active.auth_kind = Set(auth_kind);
     }
     Ok(active.update(db).await?)
+}
+
+/// Runs `write` (one transaction) again when PostgreSQL aborted it to break a deadlock:
+/// an integration's groups and rows are written while workers store pages of its
+/// imports, and the two may lock the same rows in another order. Nothing of an aborted
+/// attempt was written.
+async fn retry_conflicts<'a, T>(
+    mut write: impl FnMut() -> BoxFuture<'a, ApiResult<T>>,
+) -> ApiResult<T> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match write().await {
+            Err(error) if attempt < CONFLICT_ATTEMPTS && error.is_transient_conflict() => {
+                tracing::info!(attempt, "a write met a deadlock; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Why a failing test refuses the change: GitHub being down or rate limiting is what
