@@ -440,11 +440,29 @@ impl TestApp {
 
     /// Posts a GraphQL request with the API key and returns the whole JSON answer.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.post_graphql(json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    /// Runs the operation `name` of a document holding several (as a client sends its
+    /// `.graphql` files), failing the test on any top-level error; returns `data`.
+    pub async fn operation(&self, document: &str, name: &str, variables: Value) -> Value {
+        let body = self
+            .post_graphql(
+                json!({ "query": document, "operationName": name, "variables": variables }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "{name}: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Posts a GraphQL request body with the API key; the whole JSON answer.
+    async fn post_graphql(&self, request: Value) -> Value {
         let response = self
             .http
             .post(self.graphql_url())
             .bearer_auth(&self.api.api_key)
-            .json(&json!({ "query": query, "variables": variables }))
+            .json(&request)
             .send()
             .await
             .expect("posting to the API");
@@ -456,23 +474,6 @@ impl TestApp {
         let body: Value = response.json().await.expect("a JSON answer");
         logs::remember_response(&body);
         body
-    }
-
-    /// Runs the operation `name` of a document holding several (as a client sends its
-    /// `.graphql` files), failing the test on any top-level error; returns `data`.
-    pub async fn operation(&self, document: &str, name: &str, variables: Value) -> Value {
-        let response = self
-            .http
-            .post(self.graphql_url())
-            .bearer_auth(&self.api.api_key)
-            .json(&json!({ "query": document, "operationName": name, "variables": variables }))
-            .send()
-            .await
-            .expect("posting to the API");
-        let body: Value = response.json().await.expect("a JSON answer");
-        logs::remember_response(&body);
-        assert!(body.get("errors").is_none(), "{name}: {body:#}");
-        body["data"].clone()
     }
 
     /// Like [`graphql`](Self::graphql), but fails the test on any GraphQL error and returns `data`.

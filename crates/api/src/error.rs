@@ -138,3 +138,19 @@ impl ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// For lookups a client makes by id (`integration(id:)`, `node(id:)`): an object that
+/// does not exist is `None`, not an error.
+pub trait Found<T> {
+    fn found(self) -> ApiResult<Option<T>>;
+}
+
+impl<T> Found<T> for ApiResult<T> {
+    fn found(self) -> ApiResult<Option<T>> {
+        match self {
+            Ok(value) => Ok(Some(value)),
+            Err(ApiError::NotFound { .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}

@@ -13,7 +13,7 @@ use super::oauth_types::OAuthGrantView;
 use super::types::{Group, Integration, Repository};
 use super::webhook_types::OrganizationWebhook;
 use crate::{
-    error::{ApiError, ApiResult, IntoGraphQl},
+    error::{ApiError, ApiResult, Found, IntoGraphQl},
     imports::Imports,
     integrations::service::Integrations,
     oauth::flow::OAuthFlow,
@@ -90,11 +90,11 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
             let integrations = ctx
                 .data::<Integrations>()
                 .map_err(|_| service("Integrations"))?;
-            match integrations.get(&key).await {
-                Ok(model) => Some(Node::Integration(Integration(model))),
-                Err(ApiError::NotFound { .. }) => None,
-                Err(other) => return Err(other),
-            }
+            integrations
+                .get(&key)
+                .await
+                .found()?
+                .map(|model| Node::Integration(Integration(model)))
         }
         NodeKind::Group => group::Entity::find_by_id(key)
             .one(db)
@@ -106,11 +106,11 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
             .map(|r| Node::Repository(Repository::from(r))),
         NodeKind::ImportRun => {
             let imports = ctx.data::<Imports>().map_err(|_| service("Imports"))?;
-            match imports.get(&key).await {
-                Ok(run) => Some(Node::ImportRun(ImportRun(run))),
-                Err(ApiError::NotFound { .. }) => None,
-                Err(other) => return Err(other),
-            }
+            imports
+                .get(&key)
+                .await
+                .found()?
+                .map(|run| Node::ImportRun(ImportRun(run)))
         }
         NodeKind::OrganizationWebhook => webhook::Entity::find_by_id(key)
             .one(db)

@@ -24,9 +24,7 @@ pub struct StartOAuthInput {
     pub client_state: Option<String>,
 }
 
-/// Where to send the user's browser.
-#[derive(SimpleObject)]
-#[graphql(name = "OAuthStart")]
+/// Where to send the user's browser (`StartOAuthPayload` carries it to the client).
 pub struct OAuthStart {
     /// GitHub's authorize page for Tributary's OAuth app (open it in a pop-up or tab).
     pub authorize_url: String,

@@ -1,4 +1,4 @@
-use crate::error::IntoGraphQl;
+use crate::error::{Found, IntoGraphQl};
 use async_graphql::{Context, ID, Object, Result};
 
 use super::import_types::{ImportRun, ImportRunConnection, ImportState, integration_runs_page};
@@ -43,11 +43,13 @@ impl QueryRoot {
         #[graphql(desc = "The integration's id.")] id: ID,
     ) -> Result<Option<Integration>> {
         let key = node_id::decode(&id, NodeKind::Integration).gql()?;
-        match ctx.data::<Integrations>()?.get(&key).await {
-            Ok(model) => Ok(Some(Integration(model))),
-            Err(crate::error::ApiError::NotFound { .. }) => Ok(None),
-            Err(other) => Err(other.into_graphql()),
-        }
+        Ok(ctx
+            .data::<Integrations>()?
+            .get(&key)
+            .await
+            .found()
+            .gql()?
+            .map(Integration))
     }
 
     /// The import runs of an integration, newest first; only those of some repositories
@@ -80,10 +82,12 @@ impl QueryRoot {
         #[graphql(desc = "The run's id.")] id: ID,
     ) -> Result<Option<ImportRun>> {
         let key = node_id::decode(&id, NodeKind::ImportRun).gql()?;
-        match ctx.data::<Imports>()?.get(&key).await {
-            Ok(run) => Ok(Some(ImportRun(run))),
-            Err(crate::error::ApiError::NotFound { .. }) => Ok(None),
-            Err(other) => Err(other.into_graphql()),
-        }
+        Ok(ctx
+            .data::<Imports>()?
+            .get(&key)
+            .await
+            .found()
+            .gql()?
+            .map(ImportRun))
     }
 }

@@ -100,6 +100,17 @@ impl UserError {
         UserError::new(code, test.message.clone()).at(&[field])
     }
 
+    /// The user errors a connection test answers with: none when it passed or when
+    /// GitHub itself was down (nothing about the credential is known then), else why the
+    /// credential cannot be used.
+    pub fn of_test(test: &ConnectionTest, field: &str) -> Vec<UserError> {
+        if test.ok || test.failure.is_some_and(|f| f.is_outage()) {
+            Vec::new()
+        } else {
+            vec![UserError::of_failed_test(test, field)]
+        }
+    }
+
     pub fn new(code: UserErrorCode, message: impl Into<String>) -> Self {
         UserError {
             code,

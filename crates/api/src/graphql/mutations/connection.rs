@@ -133,14 +133,6 @@ pub struct ReconnectIntegrationPayload {
     pub client_mutation_id: Option<String>,
 }
 
-/// The credential a token or a grant id stands for; the grant's global id decoded.
-fn credential<'a>(
-    token: Option<&'a str>,
-    grant: Option<&'a str>,
-) -> crate::error::ApiResult<Credential<'a>> {
-    Credential::from_input(token, grant)
-}
-
 /// The input field a credential came in.
 fn credential_field(token: &Option<String>) -> &'static str {
     if token.is_some() {
@@ -169,11 +161,7 @@ impl ConnectionMutations {
         let test = ctx.data::<Integrations>()?.test_token(&input.token).await;
         // The test is the answer, an outage included (`connectionTest.failure`); only
         // what the person can change about the token is a user error.
-        let user_errors = if test.ok || test.failure.is_some_and(|f| f.is_outage()) {
-            Vec::new()
-        } else {
-            vec![UserError::of_failed_test(&test, "token")]
-        };
+        let user_errors = UserError::of_test(&test, "token");
         Ok(TestTokenPayload {
             connection_test: test,
             user_errors,
@@ -213,7 +201,7 @@ impl ConnectionMutations {
     ) -> Result<CreateIntegrationPayload> {
         let integrations = ctx.data::<Integrations>()?;
         let grant = grant_key(&input.oauth_grant_id)?;
-        let result = match credential(input.token.as_deref(), grant.as_deref()) {
+        let result = match Credential::from_input(input.token.as_deref(), grant.as_deref()) {
             Ok(credential) => {
                 integrations
                     .create(&input.name, credential, input.services.map(Into::into))
@@ -244,11 +232,8 @@ impl ConnectionMutations {
             .test_connection(&id)
             .await
             .gql()?;
-        let user_errors = if test.ok {
-            Vec::new()
-        } else {
-            vec![UserError::of_failed_test(&test, "integrationId")]
-        };
+        // An outage never gets here: the service answers it as a top-level error.
+        let user_errors = UserError::of_test(&test, "integrationId");
         Ok(TestConnectionPayload {
             integration: Some(Integration(model)),
             connection_test: Some(test),
@@ -269,7 +254,7 @@ impl ConnectionMutations {
     ) -> Result<ReconnectIntegrationPayload> {
         let id = node_id::decode(&input.integration_id, NodeKind::Integration).gql()?;
         let grant = grant_key(&input.oauth_grant_id)?;
-        let result = match credential(input.token.as_deref(), grant.as_deref()) {
+        let result = match Credential::from_input(input.token.as_deref(), grant.as_deref()) {
             Ok(credential) => ctx.data::<Integrations>()?.reconnect(&id, credential).await,
             Err(error) => Err(error),
         };
