@@ -10,7 +10,13 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: Aes256Gcm,
+    /// HMAC-SHA256 of a fixed label under the key: the user-token secret where none is
+    /// configured, so every process of a deployment agrees without another key file,
+    /// and the secret reveals nothing of the encryption key.
+    user_token_secret: [u8; 32],
 }
+
+const USER_TOKEN_SECRET_LABEL: &[u8] = b"tributary user tokens (HS256) v1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
@@ -30,9 +36,19 @@ impl SecretBox {
         if bytes.len() != 32 {
             return Err(CryptoError::BadKey);
         }
+        use hmac::{Hmac, KeyInit as _, Mac};
+        let mut mac =
+            <Hmac<sha2::Sha256>>::new_from_slice(&bytes).map_err(|_| CryptoError::BadKey)?;
+        mac.update(USER_TOKEN_SECRET_LABEL);
         Ok(SecretBox {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
+            user_token_secret: mac.finalize().into_bytes().into(),
         })
+    }
+
+    /// The HS256 secret of user tokens when `TRIBUTARY_JWT_SECRET` is not set.
+    pub fn derived_user_token_secret(&self) -> Vec<u8> {
+        self.user_token_secret.to_vec()
     }
 
     pub fn generate_key() -> String {

@@ -12,6 +12,20 @@ pub enum ApiError {
     /// Something the person can fix: a mutation answers it among its `userErrors`.
     #[error("{}", .0.message)]
     User(UserError),
+    /// The caller's role is short of what the operation needs.
+    #[error(
+        "{operation} needs the {} role; this credential's role is {}",
+        needed.claim(),
+        have.claim()
+    )]
+    Forbidden {
+        operation: String,
+        needed: crate::auth::Role,
+        have: crate::auth::Role,
+    },
+    /// No credential reached the resolver (a request the HTTP layer did not authenticate).
+    #[error("this request carries no credential")]
+    Unauthenticated,
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: String },
     /// The connection test failed: a mutation answers the whole test with user errors
@@ -95,6 +109,8 @@ impl ApiError {
             ApiError::BadInput(_) => "BAD_USER_INPUT",
             ApiError::User(_) => "BAD_USER_INPUT",
             ApiError::NotFound { .. } => "NOT_FOUND",
+            ApiError::Forbidden { .. } => "FORBIDDEN",
+            ApiError::Unauthenticated => "UNAUTHENTICATED",
             ApiError::ConnectionFailed(_) => "CONNECTION_FAILED",
             ApiError::InvalidId(_) | ApiError::WrongIdType { .. } => "INVALID_ID",
             ApiError::InvalidPageSize(_) => "INVALID_PAGE_SIZE",

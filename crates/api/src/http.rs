@@ -1,26 +1,31 @@
 //! The HTTP surface: GraphQL (POST), GraphiQL (GET), subscriptions (WebSocket),
-//! health and metrics, with the bearer-key check in front of the API.
+//! health and metrics, with the credential check (server key or user token) in front
+//! of the API.
 
 use std::sync::Arc;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_poem::{GraphQLProtocol, GraphQLRequest, GraphQLResponse};
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler,
+    Body, Endpoint, EndpointExt, FromRequest, IntoResponse, Request, RequestBody, Response, Route,
+    get, handler,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{Cors, Middleware, SizeLimit},
     web::{Data, Html, websocket::WebSocket},
 };
-use subtle::ConstantTimeEq;
 
 use crate::{
+    auth::{
+        Caller, Reach,
+        authenticate::{Authenticator, Refusal, WORKSPACE_HEADER},
+    },
     graphql::TributarySchema,
     oauth::{
         callback,
         flow::{CALLBACK_PATH, OAuthFlow},
     },
     prometheus::{HttpLabels, Metrics, OperationLabels},
-    webhook_receiver,
+    subscriptions_socket, webhook_receiver,
 };
 
 /// GraphQL requests are small; a larger body is refused before it is read.
@@ -107,23 +112,10 @@ impl CorsOrigins {
     }
 }
 
-/// The bearer key every API request must carry.
-#[derive(Clone)]
-pub struct ApiKey(pub Arc<str>);
-
-impl ApiKey {
-    fn accepts(&self, authorization: Option<&str>) -> bool {
-        let Some(given) = authorization.and_then(|v| v.trim().strip_prefix("Bearer ")) else {
-            return false;
-        };
-        given.trim().as_bytes().ct_eq(self.0.as_bytes()).into()
-    }
-}
-
 pub fn routes(
     schema: TributarySchema,
     oauth: OAuthFlow,
-    api_key: ApiKey,
+    authenticator: Authenticator,
     metrics: Arc<Metrics>,
     receiver: webhook_receiver::Receiver,
     cors: CorsOrigins,
@@ -148,7 +140,7 @@ pub fn routes(
         .at("/metrics", get(metrics_text))
         .data(schema)
         .data(oauth)
-        .data(api_key)
+        .data(authenticator)
         .data(metrics.clone())
         .around(move |endpoint, request| {
             let metrics = metrics.clone();
@@ -186,11 +178,12 @@ async fn count_request<E: Endpoint>(
     Ok(response)
 }
 
-fn unauthorized() -> Response {
+/// A 401 with the refusal's code; nothing about keys.
+fn unauthorized(refusal: Refusal) -> Response {
     let body = serde_json::json!({
         "errors": [{
-            "message": "Missing or wrong API key: send `Authorization: Bearer <API key>` (the server printed the key when it generated it, or set it with TRIBUTARY_API_KEY).",
-            "extensions": { "code": "UNAUTHENTICATED" }
+            "message": refusal.message(),
+            "extensions": { "code": refusal.code() }
         }]
     });
     Response::builder()
@@ -200,23 +193,31 @@ fn unauthorized() -> Response {
         .body(body.to_string())
 }
 
+/// The caller of a request, from its `Authorization` and workspace headers.
+async fn caller_of(authenticator: &Authenticator, headers: &HeaderMap) -> Result<Caller, Refusal> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    authenticator
+        .authenticate(text(header::AUTHORIZATION.as_str()), text(WORKSPACE_HEADER))
+        .await
+}
+
 #[handler]
 async fn graphql(
     schema: Data<&TributarySchema>,
-    api_key: Data<&ApiKey>,
+    authenticator: Data<&Authenticator>,
     metrics: Data<&Arc<Metrics>>,
-    headers: &HeaderMap,
-    request: poem::Result<GraphQLRequest>,
+    http_request: &Request,
+    body: Body,
 ) -> Response {
-    if !api_key.accepts(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    ) {
-        return unauthorized();
-    }
-    let request = match request {
-        Ok(request) => request.0,
+    // The credential is checked before the body is read.
+    let caller = match caller_of(&authenticator, http_request.headers()).await {
+        Ok(caller) => caller,
+        Err(refusal) => return unauthorized(refusal),
+    };
+    let request = match GraphQLRequest::from_request(http_request, &mut RequestBody::new(body))
+        .await
+    {
+        Ok(request) => request.0.data(caller),
         Err(error) => {
             let body = serde_json::json!({ "errors": [{ "message": format!("Malformed GraphQL request: {error}"), "extensions": { "code": "BAD_REQUEST" } }] });
             return Response::builder()
@@ -279,33 +280,27 @@ fn operation_label(request: &async_graphql::Request) -> String {
 #[handler]
 async fn graphql_ws(
     schema: Data<&TributarySchema>,
-    api_key: Data<&ApiKey>,
+    authenticator: Data<&Authenticator>,
     headers: &HeaderMap,
     protocol: GraphQLProtocol,
     websocket: WebSocket,
 ) -> impl IntoResponse {
     let schema = schema.clone();
-    let api_key = api_key.clone();
-    let header_ok = api_key.accepts(
+    let authenticator = authenticator.clone();
+    // Browsers cannot set headers on a WebSocket, so the credential usually comes in
+    // connection_init; a backend may send it on the upgrade instead.
+    let text = |name: &str| {
         headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    );
-    websocket.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |stream| {
-        GraphQLWebSocket::new(stream, schema, protocol)
-            .on_connection_init(move |payload| async move {
-                // Browsers cannot set headers on a WebSocket, so the key may come in connection_init.
-                let from_payload = ["Authorization", "authorization"]
-                    .iter()
-                    .find_map(|k| payload.get(*k).and_then(|v| v.as_str()).map(str::to_string));
-                if header_ok || api_key.accepts(from_payload.as_deref()) {
-                    Ok(async_graphql::Data::default())
-                } else {
-                    Err(async_graphql::Error::new("Missing or wrong API key: send {\"Authorization\": \"Bearer <API key>\"} in connection_init"))
-                }
-            })
-            .serve()
-    })
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let from_headers = (text(header::AUTHORIZATION.as_str()), text(WORKSPACE_HEADER));
+    websocket
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            subscriptions_socket::serve(socket, schema, protocol, authenticator, from_headers)
+        })
 }
 
 #[handler]
@@ -354,8 +349,30 @@ fn healthz() -> &'static str {
     "ok"
 }
 
+/// Prometheus' scrape: every integration's labels, so only for the server key without
+/// a workspace header (operators), never for a user token.
 #[handler]
-async fn metrics_text(metrics: Data<&Arc<Metrics>>) -> Response {
+async fn metrics_text(
+    metrics: Data<&Arc<Metrics>>,
+    authenticator: Data<&Authenticator>,
+    headers: &HeaderMap,
+) -> Response {
+    match caller_of(&authenticator, headers).await {
+        Ok(caller) if caller.reach() == Reach::Everywhere => {}
+        Ok(_) => {
+            let body = serde_json::json!({
+                "errors": [{
+                    "message": "/metrics labels every workspace's integrations: scrape it with the server key, without a workspace header.",
+                    "extensions": { "code": "FORBIDDEN" }
+                }]
+            });
+            return Response::builder()
+                .status(StatusCode::FORBIDDEN)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        Err(refusal) => return unauthorized(refusal),
+    }
     metrics.refresh().await;
     Response::builder()
         .header(

@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod oauth;
 pub mod prometheus;
 pub mod run_queries;
+mod subscriptions_socket;
 pub mod webhook_receiver;
 
 use std::sync::Arc;
@@ -37,7 +38,12 @@ pub struct ApiParts {
     pub hooks: OrgHooks,
     /// How browsers and GitHub reach this server (OAuth callbacks are built on it).
     pub public_url: String,
+    /// The server key: an admin in every workspace (backends and operators).
     pub api_key: String,
+    /// How user tokens are verified.
+    pub user_tokens: auth::token::TokenSettings,
+    /// Where the server key creates without a workspace header.
+    pub default_workspace: String,
     pub oauth: oauth::flow::OAuthSettings,
     /// Origins whose browser pages may call `/graphql` (exact, such as
     /// `https://app.example.com`).
@@ -63,6 +69,8 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         hooks,
         public_url,
         api_key,
+        user_tokens,
+        default_workspace,
         oauth,
         cors_allowed_origins,
     } = parts;
@@ -89,7 +97,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
     let routes = http::routes(
         schema,
         oauth.clone(),
-        http::ApiKey(api_key.into()),
+        auth::authenticate::Authenticator::new(&api_key, user_tokens, &default_workspace),
         prometheus,
         receiver,
         cors,

@@ -156,7 +156,7 @@ impl Metrics {
                 None
             }
         };
-        let stored = integrations.list().await.ok();
+        let stored = integrations.list(crate::auth::Reach::Everywhere).await.ok();
         let rate_limits = match &stored {
             Some(models) => rate_limit_remaining(imports, integrations, models).await,
             None => Vec::new(),

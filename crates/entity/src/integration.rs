@@ -24,6 +24,8 @@ pub enum AuthKind {
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
+    /// The product's tenant it belongs to; nothing of it reaches another workspace.
+    pub workspace: String,
     pub name: String,
     pub auth_kind: AuthKind,
     /// AES-256-GCM: base64 of nonce ‖ ciphertext. Never leaves the server.

@@ -11,6 +11,11 @@ pub struct Model {
     pub id: String,
     /// AES-256-GCM: base64 of nonce ‖ ciphertext. Never leaves the server.
     pub token_ciphertext: String,
+    /// The workspace of the caller that started the round trip.
+    pub workspace: String,
+    /// That caller's token subject; `None` for the server key. Only the same caller
+    /// spends the grant.
+    pub subject: Option<String>,
     pub login: String,
     pub account_id: i64,
     /// Comma-separated, as in `X-OAuth-Scopes`.

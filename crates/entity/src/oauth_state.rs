@@ -6,6 +6,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub state: String,
+    /// The workspace of the caller that started the round trip.
+    pub workspace: String,
+    /// That caller's token subject; `None` for the server key. Only the same caller
+    /// spends the grant.
+    pub subject: Option<String>,
     /// The PKCE verifier, sealed like a token.
     pub pkce_verifier_ciphertext: String,
     /// Where the browser goes after the callback (an allowed origin), if anywhere.

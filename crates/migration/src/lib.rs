@@ -2,6 +2,9 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod default_workspace;
+pub use default_workspace::default_workspace;
+
 mod m20261125_000001_integrations;
 mod m20261125_000002_oauth;
 mod m20261125_000003_import;
@@ -12,6 +15,7 @@ mod m20261125_000007_metrics_covering;
 mod m20261130_000008_typed_json;
 mod m20261130_000009_oauth_client_state;
 mod m20261130_000010_repository_import_state;
+mod m20261130_000011_workspaces;
 
 pub struct Migrator;
 
@@ -29,6 +33,51 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_typed_json::Migration),
             Box::new(m20261130_000009_oauth_client_state::Migration),
             Box::new(m20261130_000010_repository_import_state::Migration),
+            Box::new(m20261130_000011_workspaces::Migration),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Database, Statement};
+
+    use super::{Migrator, MigratorTrait};
+
+    /// Migration 11: an integration stored before workspaces lands in the default workspace, and the
+    /// migration can be undone.
+    #[tokio::test]
+    async fn integrations_from_before_go_to_the_default_workspace() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        Migrator::up(&db, Some(10)).await.unwrap();
+        db.execute_unprepared(
+            "INSERT INTO integrations (id, name, auth_kind, token_ciphertext, login, account_id, granted_scopes, \
+             repos_enabled, pull_requests_enabled, tickets_enabled, webhooks_enabled, last_test_ok, last_test, \
+             last_tested_at, created_at, updated_at) VALUES ('i1', 'old', 'TOKEN', 'x', 'me', 1, '', \
+             1, 1, 1, 0, 1, '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+        )
+        .await
+        .unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT workspace FROM integrations WHERE id = 'i1'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let workspace: String = row.try_get("", "workspace").unwrap();
+        assert_eq!(workspace, super::default_workspace());
+        Migrator::down(&db, Some(1)).await.unwrap();
+        assert!(
+            db.query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT workspace FROM integrations",
+            ))
+            .await
+            .is_err(),
+            "the column is gone once undone"
+        );
     }
 }

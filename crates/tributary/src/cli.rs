@@ -33,12 +33,71 @@ pub(crate) enum Command {
     Migrate(DatabaseArgs),
     /// Print the GraphQL schema (SDL) of the API.
     Schema,
+    /// Mint a user token with the configured HS256 secret (for scripts, tests and the
+    /// demo; in production the product's identity provider issues them).
+    Token(TokenArgs),
     /// Run the GitHub simulator.
     #[cfg(feature = "simulator")]
     GithubSim(SimArgs),
     /// Run the simulator and the API together on the embedded defaults, with a demo integration.
     #[cfg(feature = "simulator")]
     Demo(DemoArgs),
+}
+
+/// A token's role.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum RoleArg {
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl From<RoleArg> for api::auth::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Admin => api::auth::Role::Admin,
+            RoleArg::Member => api::auth::Role::Member,
+            RoleArg::Viewer => api::auth::Role::Viewer,
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct TokenArgs {
+    /// The workspace the token opens.
+    #[arg(long)]
+    pub(crate) workspace: String,
+    /// What the token may do.
+    #[arg(long, value_enum)]
+    pub(crate) role: RoleArg,
+    /// The token's subject (`sub`): who holds it.
+    #[arg(long, default_value = "tributary-cli")]
+    pub(crate) subject: String,
+    /// How long it is valid: 90s, 30m, 1h, 7d.
+    #[arg(long, default_value = "1h", value_parser = tributary::user_token::parse_ttl)]
+    pub(crate) ttl: std::time::Duration,
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+    /// The encryption key, when the server is given one (the derived HS256 secret comes from it).
+    #[arg(long, env = "TRIBUTARY_ENCRYPTION_KEY", hide_env_values = true)]
+    pub(crate) encryption_key: Option<String>,
+    /// The API key, when the server is given one (with both keys given, no key file is read).
+    #[arg(long, env = "TRIBUTARY_API_KEY", hide_env_values = true)]
+    pub(crate) api_key: Option<String>,
+    #[command(flatten)]
+    pub(crate) jwt: JwtArgs,
+}
+
+impl TokenArgs {
+    pub(crate) fn config(self) -> tributary::Config {
+        tributary::Config {
+            database_url: self.database.database_url,
+            encryption_key: self.encryption_key,
+            api_key: self.api_key,
+            jwt: self.jwt.config(),
+            ..tributary::Config::default()
+        }
+    }
 }
 
 #[derive(Args, Clone)]
@@ -81,6 +140,50 @@ pub(crate) struct QueueArgs {
     pub(crate) encryption_key: Option<String>,
 }
 
+/// How user tokens (`Authorization: Bearer <JWT>`) are verified.
+#[derive(Args, Clone)]
+pub(crate) struct JwtArgs {
+    /// HS256 secret of user tokens, at least 32 characters [default: derived from the
+    /// encryption key, for the demo and `tributary token`].
+    #[arg(long, env = "TRIBUTARY_JWT_SECRET", hide_env_values = true)]
+    pub(crate) jwt_secret: Option<String>,
+    /// The identity provider's JWKS (RS256 and ES256 keys), fetched and cached; an
+    /// unknown `kid` fetches it again at most once a minute.
+    #[arg(long, env = "TRIBUTARY_JWT_JWKS_URL")]
+    pub(crate) jwt_jwks_url: Option<String>,
+    /// The `iss` user tokens must carry (checked when set).
+    #[arg(long, env = "TRIBUTARY_JWT_ISSUER")]
+    pub(crate) jwt_issuer: Option<String>,
+    /// The `aud` user tokens must carry (checked when set).
+    #[arg(long, env = "TRIBUTARY_JWT_AUDIENCE")]
+    pub(crate) jwt_audience: Option<String>,
+    /// The claim holding the workspace; a dotted path reaches into a namespaced claim
+    /// (`https://example.com/claims.workspace`).
+    #[arg(
+        long,
+        env = "TRIBUTARY_JWT_WORKSPACE_CLAIM",
+        default_value = "workspace"
+    )]
+    pub(crate) jwt_workspace_claim: String,
+    /// The claim holding the role (admin, member or viewer); dotted paths as above.
+    #[arg(long, env = "TRIBUTARY_JWT_ROLE_CLAIM", default_value = "role")]
+    pub(crate) jwt_role_claim: String,
+}
+
+impl JwtArgs {
+    pub(crate) fn config(self) -> tributary::config::JwtConfig {
+        tributary::config::JwtConfig {
+            secret: self.jwt_secret,
+            jwks_url: self.jwt_jwks_url,
+            issuer: self.jwt_issuer,
+            audience: self.jwt_audience,
+            workspace_claim: self.jwt_workspace_claim,
+            role_claim: self.jwt_role_claim,
+            ..Default::default()
+        }
+    }
+}
+
 #[derive(Args, Clone)]
 pub(crate) struct ServeArgs {
     /// Address to listen on.
@@ -118,6 +221,8 @@ pub(crate) struct ServeArgs {
     /// call /graphql; none by default.
     #[arg(long, env = "TRIBUTARY_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub(crate) cors_allowed_origins: Vec<String>,
+    #[command(flatten)]
+    pub(crate) jwt: JwtArgs,
     #[command(flatten)]
     pub(crate) queue: QueueArgs,
     #[command(flatten)]
@@ -253,6 +358,7 @@ impl ServeArgs {
             github_oauth_client_secret: self.github_oauth_client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
             cors_allowed_origins: self.cors_allowed_origins,
+            jwt: self.jwt.config(),
             ..tributary::Config::default()
         })
     }
@@ -309,6 +415,13 @@ mod tests {
             "TRIBUTARY_OAUTH_ALLOWED_REDIRECT_ORIGINS",
             "TRIBUTARY_WEBHOOK_RECOVERY_INTERVAL_SECS",
             "TRIBUTARY_WEBHOOK_SYNC_INTERVAL_SECS",
+            "TRIBUTARY_CORS_ALLOWED_ORIGINS",
+            "TRIBUTARY_JWT_SECRET",
+            "TRIBUTARY_JWT_JWKS_URL",
+            "TRIBUTARY_JWT_ISSUER",
+            "TRIBUTARY_JWT_AUDIENCE",
+            "TRIBUTARY_JWT_WORKSPACE_CLAIM",
+            "TRIBUTARY_JWT_ROLE_CLAIM",
         ] {
             assert!(
                 help.contains(variable),

@@ -26,6 +26,11 @@ pub struct Config {
     pub oauth_allowed_redirect_origins: Vec<String>,
     /// Origins whose browser pages may call `/graphql` (CORS); none by default.
     pub cors_allowed_origins: Vec<String>,
+    /// How user tokens are verified (`TRIBUTARY_JWT_*`).
+    pub jwt: JwtConfig,
+    /// Where the server key creates without a workspace header, and where integrations
+    /// from before workspaces went (`TRIBUTARY_DEFAULT_WORKSPACE`).
+    pub default_workspace: String,
     /// How long a `startOAuth` state stays valid (GitHub's codes live 10 minutes too).
     pub oauth_state_ttl: std::time::Duration,
     /// How long an OAuth grant waits for `createIntegration`.
@@ -69,6 +74,8 @@ impl Default for Config {
             github_oauth_client_secret: None,
             oauth_allowed_redirect_origins: Vec::new(),
             cors_allowed_origins: Vec::new(),
+            jwt: JwtConfig::default(),
+            default_workspace: migration::default_workspace(),
             oauth_state_ttl: std::time::Duration::from_secs(600),
             oauth_grant_ttl: std::time::Duration::from_secs(3600),
             redis_url: None,
@@ -113,6 +120,8 @@ impl std::fmt::Debug for Config {
                 &self.oauth_allowed_redirect_origins,
             )
             .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field("jwt", &self.jwt)
+            .field("default_workspace", &self.default_workspace)
             .field("oauth_state_ttl", &self.oauth_state_ttl)
             .field("oauth_grant_ttl", &self.oauth_grant_ttl)
             .finish()
@@ -120,6 +129,81 @@ impl std::fmt::Debug for Config {
 }
 
 pub const DEFAULT_SQLITE_FILE: &str = "tributary.db";
+
+/// User tokens: an HS256 secret or the identity provider's JWKS, the issuer and
+/// audience checked when set, and the claims carrying the workspace and the role.
+#[derive(Clone)]
+pub struct JwtConfig {
+    /// HS256's shared secret [default: derived from the encryption key, so the demo and
+    /// `tributary token` work with nothing set].
+    pub secret: Option<String>,
+    /// The provider's JWKS (RS256, ES256).
+    pub jwks_url: Option<String>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub workspace_claim: String,
+    pub role_claim: String,
+    /// How soon an unknown `kid` may fetch the JWKS again (no flag: tests shorten it).
+    pub jwks_refetch_interval: std::time::Duration,
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        JwtConfig {
+            secret: None,
+            jwks_url: None,
+            issuer: None,
+            audience: None,
+            workspace_claim: api::auth::token::TokenSettings::DEFAULT_WORKSPACE_CLAIM.into(),
+            role_claim: api::auth::token::TokenSettings::DEFAULT_ROLE_CLAIM.into(),
+            jwks_refetch_interval: api::auth::token::TokenSettings::default().jwks_refetch_interval,
+        }
+    }
+}
+
+/// The secret shows as set or not.
+impl std::fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field("secret", &self.secret.as_ref().map(|_| "<set>"))
+            .field("jwks_url", &self.jwks_url)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("workspace_claim", &self.workspace_claim)
+            .field("role_claim", &self.role_claim)
+            .finish()
+    }
+}
+
+impl JwtConfig {
+    /// The verifier's settings. Without a secret or a JWKS URL, HS256 with the secret
+    /// derived from the encryption key; with a JWKS URL alone, the provider's keys only.
+    pub fn token_settings(&self, keys: &Keys) -> anyhow::Result<api::auth::token::TokenSettings> {
+        let jwks_url = self
+            .jwks_url
+            .as_deref()
+            .map(url::Url::parse)
+            .transpose()
+            .context("TRIBUTARY_JWT_JWKS_URL is not a URL")?;
+        let secret = match (&self.secret, &jwks_url) {
+            (Some(secret), _) if secret.len() < 32 => anyhow::bail!(
+                "TRIBUTARY_JWT_SECRET must be at least 32 characters (HS256 needs a secret as long as its hash)"
+            ),
+            (Some(secret), _) => Some(secret.as_bytes().to_vec()),
+            (None, Some(_)) => None,
+            (None, None) => Some(keys.secret_box.derived_user_token_secret()),
+        };
+        Ok(api::auth::token::TokenSettings {
+            secret,
+            jwks_url,
+            issuer: self.issuer.clone(),
+            audience: self.audience.clone(),
+            workspace_claim: self.workspace_claim.clone(),
+            role_claim: self.role_claim.clone(),
+            jwks_refetch_interval: self.jwks_refetch_interval,
+        })
+    }
+}
 
 impl Config {
     pub fn database_url(&self) -> String {

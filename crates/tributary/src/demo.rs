@@ -30,7 +30,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         running.public_url,
         api::oauth::flow::CALLBACK_PATH
     ));
-    let oauth = running.oauth.start(Default::default()).await?;
+    // The demo acts as the server key would, in the default workspace.
+    let operator = api::auth::Caller::ServerKey {
+        workspace: None,
+        default_workspace: config.default_workspace.clone(),
+    };
+    let oauth = running.oauth.start(Default::default(), &operator).await?;
     let integrations = &running.integrations;
 
     let owner = tokens
@@ -39,7 +44,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("the simulator has no owner token"))?;
     // A second demo run on the same database refreshes the integration instead of adding another.
     let existing = integrations
-        .list()
+        .list(operator.reach())
         .await?
         .into_iter()
         .find(|i| i.name == DEMO_NAME);
@@ -49,6 +54,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         None => {
             integrations
                 .create(
+                    &operator,
                     DEMO_NAME,
                     api::integrations::credential::Credential::Token(&owner.token),
                     None,
@@ -57,16 +63,36 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
     };
 
+    // A browser app holds a user token of its workspace; the demo's are valid a day.
+    let token_for = |role| {
+        tributary::user_token::mint_user_token(
+            &config,
+            &config.default_workspace,
+            role,
+            "demo",
+            std::time::Duration::from_secs(86_400),
+        )
+    };
+    let admin_token = token_for(api::auth::Role::Admin)?;
+    let viewer_token = token_for(api::auth::Role::Viewer)?;
     println!();
     println!("Tributary demo");
     println!(
-        "  GraphiQL:     {}/graphql#apiKey={}",
+        "  GraphiQL:     {}/graphql#token={}",
         running.base_url(),
-        running.api_key
+        admin_token
     );
-    println!("                (the link fills the API key into GraphiQL's Headers tab)");
     println!(
-        "  API key:      {}   (clients send `Authorization: Bearer <key>`)",
+        "                (the link fills the admin token into GraphiQL's Headers tab; clients send `Authorization: Bearer <token>`)"
+    );
+    println!(
+        "  Workspace:    {}   (tokens valid 24 h; `tributary token --workspace W --role R` mints more)",
+        config.default_workspace
+    );
+    println!("  Admin token:  {admin_token}");
+    println!("  Viewer token: {viewer_token}   (reads only)");
+    println!(
+        "  Server key:   {}   (backends and operators: every workspace, and /metrics)",
         running.api_key
     );
     println!(

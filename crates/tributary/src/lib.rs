@@ -7,6 +7,7 @@ pub mod database;
 pub mod run_worker;
 mod sealed;
 pub mod serve;
+pub mod user_token;
 
 pub use config::Config;
 pub use database::{connect_database, redact_url};

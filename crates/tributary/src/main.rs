@@ -24,7 +24,7 @@ fn init_logging(format: LogFormat, default: &str) {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Schema => {}
+        Command::Schema | Command::Token(_) => {}
         // The demo's terminal shows import progress bars, not the worker's page log lines.
         #[cfg(feature = "simulator")]
         Command::Demo(_) => init_logging(
@@ -54,6 +54,23 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Schema => {
             print!("{}", api::sdl());
+            Ok(())
+        }
+        Command::Token(args) => {
+            let (workspace, role, subject, ttl) = (
+                args.workspace.clone(),
+                args.role,
+                args.subject.clone(),
+                args.ttl,
+            );
+            let token = tributary::user_token::mint_user_token(
+                &args.config(),
+                &workspace,
+                role.into(),
+                &subject,
+                ttl,
+            )?;
+            println!("{token}");
             Ok(())
         }
         #[cfg(feature = "simulator")]

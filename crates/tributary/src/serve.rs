@@ -20,6 +20,8 @@ pub struct RunningApi {
     /// How browsers and GitHub reach it (OAuth callbacks are built on it).
     pub public_url: String,
     pub api_key: String,
+    /// How it verifies user tokens (the demo and the tests mint theirs with it).
+    pub user_tokens: api::auth::token::TokenSettings,
     pub integrations: api::integrations::service::Integrations,
     pub oauth: api::oauth::flow::OAuthFlow,
     pub imports: api::imports::Imports,
@@ -73,6 +75,7 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
     let queue = Queue::connect(&db, config.queue_config()).await?;
     let worker = (config.runs_worker() && queue.unavailable().is_none())
         .then(|| spawn_worker(config, db.clone(), keys.secret_box.clone(), queue.clone()));
+    let user_tokens = config.jwt.token_settings(&keys)?;
     let api = api::build(api::ApiParts {
         db: db.clone(),
         github: github_client(config),
@@ -81,6 +84,8 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         hooks: org_hooks(config, db, keys.secret_box.clone()),
         public_url: public_url.clone(),
         api_key: keys.api_key.clone(),
+        user_tokens: user_tokens.clone(),
+        default_workspace: config.default_workspace.clone(),
         oauth: config.oauth_settings(),
         cors_allowed_origins: config.cors_allowed_origins.clone(),
     })?;
@@ -102,6 +107,7 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         addr,
         public_url,
         api_key: keys.api_key,
+        user_tokens,
         integrations: api.integrations,
         oauth: api.oauth,
         imports: api.imports,

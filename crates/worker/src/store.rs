@@ -376,6 +376,7 @@ mod tests {
         let now = Utc::now();
         integration::ActiveModel {
             id: Set("i1".into()),
+            workspace: Set("default".into()),
             name: Set("n".into()),
             auth_kind: Set(integration::AuthKind::Token),
             token_ciphertext: Set("x".into()),

@@ -8,7 +8,7 @@ use jsonwebtoken::jwk::JwkSet;
 use tokio::sync::Mutex;
 
 /// How often unknown key ids may trigger a fetch.
-const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+pub(crate) const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 /// How long a fetch may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest key set read.

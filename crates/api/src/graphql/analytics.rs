@@ -19,6 +19,7 @@ use sea_orm::DatabaseConnection;
 use super::cursor::{Page, PageLimits, PageRequest};
 use super::loaders::StoreLoader;
 use super::node_id::{self, NodeKind};
+use super::reach;
 use super::types::Repository;
 use super::{
     analytics_inputs::{PullRequestSetGql, ScopeInput, WorkLogItemKindGql},
@@ -45,6 +46,9 @@ async fn resolve(
     filter: &ScopeInput,
 ) -> Result<(DatabaseConnection, Arc<Scope>)> {
     let db = database(ctx)?;
+    reach::require(ctx, &filter.integration_id, NodeKind::Integration)
+        .await
+        .gql()?;
     let scope = Scope::resolve(&db, &filter.request().gql()?)
         .await
         .map_err(ApiError::from)

@@ -26,6 +26,8 @@ pub enum IntegrationEventKind {
 pub struct IntegrationEvent {
     /// The integration's row id.
     pub integration_id: String,
+    /// Its workspace: only that workspace's subscribers receive the event.
+    pub workspace: String,
     pub kind: IntegrationEventKind,
     pub at: DateTime<Utc>,
 }

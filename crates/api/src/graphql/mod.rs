@@ -17,9 +17,12 @@ mod node;
 pub mod node_id;
 pub mod oauth_types;
 mod query;
+pub(crate) mod reach;
+mod roles;
 mod subscription;
 mod types;
 pub mod user_error;
+mod viewer;
 mod webhook_types;
 
 use async_graphql::{MergedObject, Schema, dataloader::DataLoader};
@@ -40,6 +43,7 @@ pub struct Query(
     query::QueryRoot,
     analytics::AnalyticsQuery,
     capabilities::CapabilitiesQuery,
+    viewer::ViewerQuery,
 );
 
 pub type TributarySchema = Schema<Query, Mutation, SubscriptionRoot>;

@@ -10,6 +10,7 @@ use super::analytics::{BOTS_COUNTED, BOTS_EXCLUDED, Contributor, PullRequestFigu
 use super::import_types::ImportRun;
 use super::node_id::{self, NodeKind};
 use super::oauth_types::OAuthGrantView;
+use super::reach;
 use super::types::{Group, Integration, Repository};
 use super::webhook_types::OrganizationWebhook;
 use crate::{
@@ -81,6 +82,10 @@ impl NodeQuery {
 /// Finds the object a global id names.
 async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
     let (kind, key) = node_id::decode_any(id)?;
+    // Another workspace's object is no object at all.
+    if !reach::reachable(ctx, kind, &key).await? {
+        return Ok(None);
+    }
     let db = ctx
         .data::<DatabaseConnection>()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("{}", e.message)))?;
@@ -119,7 +124,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
         NodeKind::OAuthGrant => ctx
             .data::<OAuthFlow>()
             .map_err(|_| service("OAuthFlow"))?
-            .grant(&key)
+            .grant(&key, reach::caller(ctx)?)
             .await?
             .map(Node::OAuthGrant),
         NodeKind::PullRequest => {

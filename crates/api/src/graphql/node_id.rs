@@ -49,6 +49,20 @@ impl NodeKind {
         }
     }
 
+    /// What a `NOT_FOUND` calls an object of this kind.
+    pub fn noun(self) -> &'static str {
+        match self {
+            NodeKind::Integration => "integration",
+            NodeKind::Group => "group",
+            NodeKind::Repository => "repository",
+            NodeKind::ImportRun => "import run",
+            NodeKind::OrganizationWebhook => "webhook",
+            NodeKind::OAuthGrant => "OAuth grant",
+            NodeKind::PullRequest => "pull request",
+            NodeKind::Contributor => "contributor",
+        }
+    }
+
     fn from_type_name(name: &str) -> Option<NodeKind> {
         NodeKind::ALL.into_iter().find(|k| k.type_name() == name)
     }

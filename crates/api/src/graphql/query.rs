@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 use super::import_types::{ImportRun, ImportRunConnection, ImportState, integration_runs_page};
 use super::node_id::{self, NodeKind};
 use super::oauth_types::OAuthGrantView;
+use super::reach;
 use super::types::Integration;
 use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
@@ -13,11 +14,12 @@ pub struct QueryRoot;
 // Merged into the schema's `QueryRoot` (graphql/mod.rs) beside the metrics queries.
 #[Object(name = "IntegrationQueries")]
 impl QueryRoot {
-    /// Every integration, oldest first.
+    /// Every integration of the caller's workspace, oldest first.
     async fn integrations(&self, ctx: &Context<'_>) -> Result<Vec<Integration>> {
+        let caller = reach::caller(ctx).gql()?;
         Ok(ctx
             .data::<Integrations>()?
-            .list()
+            .list(caller.reach())
             .await
             .gql()?
             .into_iter()
@@ -33,7 +35,8 @@ impl QueryRoot {
         #[graphql(desc = "The grant's id, as the callback handed it back.")] id: ID,
     ) -> Result<Option<OAuthGrantView>> {
         let key = node_id::decode(&id, NodeKind::OAuthGrant).gql()?;
-        ctx.data::<OAuthFlow>()?.grant(&key).await.gql()
+        let caller = reach::caller(ctx).gql()?;
+        ctx.data::<OAuthFlow>()?.grant(&key, caller).await.gql()
     }
 
     /// One integration, or null when there is none with this id.
@@ -42,7 +45,13 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The integration's id.")] id: ID,
     ) -> Result<Option<Integration>> {
-        let key = node_id::decode(&id, NodeKind::Integration).gql()?;
+        let Some(key) = reach::require(ctx, &id, NodeKind::Integration)
+            .await
+            .found()
+            .gql()?
+        else {
+            return Ok(None);
+        };
         Ok(ctx
             .data::<Integrations>()?
             .get(&key)
@@ -67,7 +76,9 @@ impl QueryRoot {
         #[graphql(desc = "Only the runs of these repositories.")] repository_ids: Option<Vec<ID>>,
         #[graphql(desc = "Only runs in these states.")] states: Option<Vec<ImportState>>,
     ) -> Result<ImportRunConnection> {
-        let key = node_id::decode(&integration_id, NodeKind::Integration).gql()?;
+        let key = reach::require(ctx, &integration_id, NodeKind::Integration)
+            .await
+            .gql()?;
         let repositories = repository_ids
             .map(|ids| node_id::decode_all(&ids, NodeKind::Repository))
             .transpose()
@@ -81,7 +92,13 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The run's id.")] id: ID,
     ) -> Result<Option<ImportRun>> {
-        let key = node_id::decode(&id, NodeKind::ImportRun).gql()?;
+        let Some(key) = reach::require(ctx, &id, NodeKind::ImportRun)
+            .await
+            .found()
+            .gql()?
+        else {
+            return Ok(None);
+        };
         Ok(ctx
             .data::<Imports>()?
             .get(&key)

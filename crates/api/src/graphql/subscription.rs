@@ -8,7 +8,9 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::event_types::IntegrationEvent;
 use super::import_types::{ImportEventsMissed, ImportProgressEvent, ImportProgressUpdate};
-use super::node_id::{self, NodeKind};
+use super::node_id::NodeKind;
+use super::reach;
+use crate::auth::Reach;
 use crate::error::IntoGraphQl;
 use crate::{imports::Imports, integrations::service::Integrations};
 
@@ -26,16 +28,26 @@ impl SubscriptionRoot {
         #[graphql(desc = "Only this integration's events; every integration's when absent.")]
         integration_id: Option<ID>,
     ) -> Result<impl Stream<Item = IntegrationEvent>> {
-        let integration_id = integration_id
-            .map(|id| node_id::decode(&id, NodeKind::Integration))
-            .transpose()
-            .gql()?;
+        let integration_id = match integration_id {
+            Some(id) => Some(
+                reach::require(ctx, &id, NodeKind::Integration)
+                    .await
+                    .gql()?,
+            ),
+            None => None,
+        };
+        // The caller's workspace only, also for events of integrations created later.
+        let workspace = match reach::caller(ctx).gql()?.reach() {
+            Reach::Workspace(workspace) => Some(workspace.to_string()),
+            Reach::Everywhere => None,
+        };
         let receiver = ctx.data::<Integrations>()?.subscribe();
         Ok(BroadcastStream::new(receiver).filter_map(move |event| {
             let wanted = event.ok().filter(|e| {
                 integration_id
                     .as_ref()
                     .is_none_or(|id| *id == e.integration_id)
+                    && workspace.as_ref().is_none_or(|w| *w == e.workspace)
             });
             async move { wanted }
         }))
@@ -51,7 +63,9 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The integration whose runs are followed.")] integration_id: ID,
     ) -> Result<impl Stream<Item = ImportProgressUpdate>> {
-        let row = node_id::decode(&integration_id, NodeKind::Integration).gql()?;
+        let row = reach::require(ctx, &integration_id, NodeKind::Integration)
+            .await
+            .gql()?;
         let receiver = ctx.data::<Imports>()?.bus().subscribe();
         let db = ctx.data::<DatabaseConnection>()?.clone();
         Ok(receiver.into_stream().filter_map(move |progress| {

@@ -11,8 +11,8 @@ use entity::{
 use futures_util::future::BoxFuture;
 use github::{GithubClient, Token};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
 };
 use tokio::sync::broadcast;
 
@@ -25,8 +25,9 @@ use super::{
     switches::{ServiceChange, ServiceSwitches},
 };
 use crate::{
+    auth::{Caller, Reach},
     crypto::SecretBox,
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, Found},
     graphql::connection_test::{ConnectionFailure, ConnectionTest},
     graphql::event_types::{IntegrationEvent, IntegrationEventKind},
     graphql::user_error::UserErrorCode,
@@ -92,10 +93,11 @@ impl Integrations {
         self.events.subscribe()
     }
 
-    fn publish(&self, integration_id: &str, kind: IntegrationEventKind) {
+    fn publish(&self, integration: &integration::Model, kind: IntegrationEventKind) {
         // No subscriber is not an error.
         let _ = self.events.send(IntegrationEvent {
-            integration_id: integration_id.to_string(),
+            integration_id: integration.id.clone(),
+            workspace: integration.workspace.clone(),
             kind,
             at: Utc::now(),
         });
@@ -106,14 +108,16 @@ impl Integrations {
         ConnectionTest::from(&self.github.test_connection(&Token::new(token)).await)
     }
 
+    /// Stores a new integration in the caller's workspace (see [`Caller::creates_in`]).
     pub async fn create(
         &self,
+        caller: &Caller,
         name: &str,
         credential: Credential<'_>,
         services: Option<ServiceChange>,
     ) -> ApiResult<integration::Model> {
         let name = valid_name(name)?;
-        let (token, auth_kind, grant) = self.open_credential(credential).await?;
+        let (token, auth_kind, grant) = self.open_credential(caller, credential).await?;
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
         if !test.ok {
@@ -137,6 +141,7 @@ impl Integrations {
         let id = uuid::Uuid::new_v4().to_string();
         let model = integration::ActiveModel {
             id: Set(id),
+            workspace: Set(caller.creates_in().to_string()),
             name: Set(name),
             auth_kind: Set(auth_kind),
             token_ciphertext: Set(self.secrets.seal(token.expose())),
@@ -169,7 +174,7 @@ impl Integrations {
         })
         .await?;
         tracing::info!(integration = %model.id, login = %model.login, "integration created");
-        self.publish(&model.id, IntegrationEventKind::Created);
+        self.publish(&model, IntegrationEventKind::Created);
         Ok(model)
     }
 
@@ -183,8 +188,13 @@ impl Integrations {
             })
     }
 
-    pub async fn list(&self) -> ApiResult<Vec<integration::Model>> {
-        Ok(integration::Entity::find()
+    /// The integrations within `reach`, oldest first.
+    pub async fn list(&self, reach: Reach<'_>) -> ApiResult<Vec<integration::Model>> {
+        let mut select = integration::Entity::find();
+        if let Reach::Workspace(workspace) = reach {
+            select = select.filter(integration::Column::Workspace.eq(workspace));
+        }
+        Ok(select
             .order_by_asc(integration::Column::CreatedAt)
             .all(&self.db)
             .await?)
@@ -209,19 +219,22 @@ impl Integrations {
             return Err(refusal(test));
         }
         let model = record_test(&self.db, &self.secrets, model, &test, None).await?;
-        self.publish(id, IntegrationEventKind::ConnectionTested);
+        self.publish(&model, IntegrationEventKind::ConnectionTested);
         Ok((model, test))
     }
 
     /// The token a credential stands for, how it authenticates, and the grant to spend.
+    /// The credential's token; a grant only opens for the caller that started its
+    /// OAuth round trip.
     async fn open_credential<'a>(
         &self,
+        caller: &Caller,
         credential: Credential<'a>,
     ) -> ApiResult<(Token, AuthKind, Option<&'a str>)> {
         Ok(match credential {
             Credential::Token(token) => (Token::new(token), AuthKind::Token, None),
             Credential::OAuthGrant(id) => (
-                open_grant(&self.db, &self.secrets, id).await?,
+                open_grant(&self.db, &self.secrets, id, caller).await?,
                 AuthKind::OAuth,
                 Some(id),
             ),
@@ -235,10 +248,11 @@ impl Integrations {
     pub async fn reconnect(
         &self,
         id: &str,
+        caller: &Caller,
         credential: Credential<'_>,
     ) -> ApiResult<(integration::Model, ConnectionTest)> {
         let model = self.get(id).await?;
-        let (token, auth_kind, grant) = self.open_credential(credential).await?;
+        let (token, auth_kind, grant) = self.open_credential(caller, credential).await?;
         let report = self.github.test_connection(&token).await;
         let test = ConnectionTest::from(&report);
         if !test.ok {
@@ -284,7 +298,7 @@ impl Integrations {
             })
         })
         .await?;
-        self.publish(id, IntegrationEventKind::ConnectionTested);
+        self.publish(&model, IntegrationEventKind::ConnectionTested);
         Ok((model, test))
     }
 
@@ -304,7 +318,7 @@ impl Integrations {
         active.webhooks_enabled = Set(switches.webhooks);
         active.updated_at = Set(Utc::now());
         let model = active.update(&self.db).await?;
-        self.publish(id, IntegrationEventKind::Updated);
+        self.publish(&model, IntegrationEventKind::Updated);
         Ok(model)
     }
 
@@ -314,7 +328,7 @@ impl Integrations {
         active.name = Set(name);
         active.updated_at = Set(Utc::now());
         let model = active.update(&self.db).await?;
-        self.publish(id, IntegrationEventKind::Updated);
+        self.publish(&model, IntegrationEventKind::Updated);
         Ok(model)
     }
 
@@ -326,8 +340,8 @@ impl Integrations {
         let test = ConnectionTest::from(&report);
         if !test.ok {
             if !test.failure.is_some_and(|f| f.is_outage()) {
-                record_test(&self.db, &self.secrets, model, &test, None).await?;
-                self.publish(id, IntegrationEventKind::ConnectionTested);
+                let model = record_test(&self.db, &self.secrets, model, &test, None).await?;
+                self.publish(&model, IntegrationEventKind::ConnectionTested);
             }
             return Err(refusal(test));
         }
@@ -344,7 +358,7 @@ impl Integrations {
             })
         })
         .await?;
-        self.publish(id, IntegrationEventKind::GroupsRefreshed);
+        self.publish(&model, IntegrationEventKind::GroupsRefreshed);
         Ok(model)
     }
 
@@ -359,6 +373,9 @@ impl Integrations {
     }
 
     pub async fn delete(&self, id: &str) -> ApiResult<bool> {
+        let Some(model) = self.get(id).await.found()? else {
+            return Ok(false);
+        };
         // The cascade meets workers still storing pages of the integration's runs.
         let deleted = retry_conflicts(move || {
             Box::pin(async move {
@@ -371,7 +388,7 @@ impl Integrations {
         })
         .await?;
         if deleted {
-            self.publish(id, IntegrationEventKind::Deleted);
+            self.publish(&model, IntegrationEventKind::Deleted);
         }
         Ok(deleted)
     }

@@ -163,6 +163,10 @@ async fn finish(
         account,
         &test,
         flow.grant_ttl(),
+        grants::StartedBy {
+            workspace: state.workspace.clone(),
+            subject: state.subject.clone(),
+        },
     )
     .await
     .map_err(Failure::internal)?;

@@ -8,6 +8,7 @@ use github::{GithubClient, OAuthApp, OAuthError};
 use sea_orm::DatabaseConnection;
 
 use super::{grants, states};
+use crate::auth::Caller;
 use crate::{
     crypto::SecretBox,
     error::{ApiError, ApiResult},
@@ -148,7 +149,8 @@ impl OAuthFlow {
         }
     }
 
-    pub async fn start(&self, input: StartOAuthInput) -> ApiResult<OAuthStart> {
+    /// An authorize URL for `caller`, whose grant it will be.
+    pub async fn start(&self, input: StartOAuthInput, caller: &Caller) -> ApiResult<OAuthStart> {
         let app = self.app()?;
         self.purge_stale().await?;
         let redirect_after = input
@@ -179,6 +181,7 @@ impl OAuthFlow {
             states::Return {
                 redirect_after,
                 client_state,
+                started_by: grants::StartedBy::of(caller),
             },
         )
         .await?;
@@ -196,9 +199,9 @@ impl OAuthFlow {
         grants::purge(self.db(), day_ago).await
     }
 
-    /// A stored grant, for `oauthGrant`.
-    pub async fn grant(&self, id: &str) -> ApiResult<Option<OAuthGrantView>> {
-        grants::view(self.db(), id).await
+    /// A stored grant `caller` started, for `oauthGrant`.
+    pub async fn grant(&self, id: &str, caller: &Caller) -> ApiResult<Option<OAuthGrantView>> {
+        grants::view(self.db(), id, caller).await
     }
 }
 

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use crate::{
+    auth::Caller,
     crypto::SecretBox,
     error::{ApiError, ApiResult},
     graphql::connection_test::ConnectionTest,
@@ -17,7 +18,26 @@ use crate::{
     graphql::user_error::UserErrorCode,
 };
 
-/// Keeps a grant for the account that authorized Tributary, usable for `ttl`.
+/// Who started an OAuth round trip: its state and its grant remember them, and only
+/// they spend the grant.
+#[derive(Clone, Debug)]
+pub(super) struct StartedBy {
+    pub(super) workspace: String,
+    /// The user token's subject; `None` for the server key.
+    pub(super) subject: Option<String>,
+}
+
+impl StartedBy {
+    pub(super) fn of(caller: &Caller) -> Self {
+        StartedBy {
+            workspace: caller.creates_in().to_string(),
+            subject: caller.subject().map(str::to_string),
+        }
+    }
+}
+
+/// Keeps a grant for the account that authorized Tributary, usable for `ttl` by whoever
+/// started the round trip.
 pub(super) async fn store(
     db: &DatabaseConnection,
     secrets: &SecretBox,
@@ -25,10 +45,13 @@ pub(super) async fn store(
     account: &Account,
     test: &ConnectionTest,
     ttl: chrono::Duration,
+    started_by: StartedBy,
 ) -> anyhow::Result<oauth_grant::Model> {
     let now = Utc::now();
     Ok(oauth_grant::ActiveModel {
         id: Set(uuid::Uuid::new_v4().to_string()),
+        workspace: Set(started_by.workspace),
+        subject: Set(started_by.subject),
         token_ciphertext: Set(secrets.seal(token.expose())),
         login: Set(account.login.clone()),
         account_id: Set(account.database_id),
@@ -42,12 +65,25 @@ pub(super) async fn store(
     .await?)
 }
 
-/// A grant as `oauthGrant` shows it, or `None` when there is none with this id.
-pub async fn view(db: &DatabaseConnection, id: &str) -> ApiResult<Option<OAuthGrantView>> {
-    let Some(grant) = oauth_grant::Entity::find_by_id(id.to_string())
+/// The grant with this id, when `caller` started it; anyone else's is none at all.
+async fn find_started_by(
+    db: &DatabaseConnection,
+    id: &str,
+    caller: &Caller,
+) -> ApiResult<Option<oauth_grant::Model>> {
+    Ok(oauth_grant::Entity::find_by_id(id.to_string())
         .one(db)
         .await?
-    else {
+        .filter(|grant| caller.started(&grant.workspace, grant.subject.as_deref())))
+}
+
+/// A grant as `oauthGrant` shows it, or `None` when `caller` has none with this id.
+pub async fn view(
+    db: &DatabaseConnection,
+    id: &str,
+    caller: &Caller,
+) -> ApiResult<Option<OAuthGrantView>> {
+    let Some(grant) = find_started_by(db, id, caller).await? else {
         return Ok(None);
     };
     Ok(Some(OAuthGrantView {
@@ -60,14 +96,15 @@ pub async fn view(db: &DatabaseConnection, id: &str) -> ApiResult<Option<OAuthGr
     }))
 }
 
-/// The token of an unused, unexpired grant (checked again when it is spent).
+/// The token of an unused, unexpired grant `caller` started (checked again when it is
+/// spent); another caller's grant is unknown to it.
 pub async fn open_grant(
     db: &DatabaseConnection,
     secrets: &SecretBox,
     id: &str,
+    caller: &Caller,
 ) -> ApiResult<Token> {
-    let grant = oauth_grant::Entity::find_by_id(id.to_string())
-        .one(db)
+    let grant = find_started_by(db, id, caller)
         .await?
         .ok_or_else(|| {
             ApiError::user_at(

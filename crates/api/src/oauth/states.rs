@@ -15,6 +15,8 @@ use crate::crypto::SecretBox;
 pub(super) struct Return {
     pub(super) redirect_after: Option<String>,
     pub(super) client_state: Option<String>,
+    /// Who started it; the grant it leaves is theirs.
+    pub(super) started_by: super::grants::StartedBy,
 }
 
 /// Stores a new state with its PKCE verifier sealed.
@@ -27,6 +29,8 @@ pub(super) async fn issue(
 ) -> Result<(), DbErr> {
     oauth_state::ActiveModel {
         state: Set(state_key(state)),
+        workspace: Set(back.started_by.workspace),
+        subject: Set(back.started_by.subject),
         pkce_verifier_ciphertext: Set(secrets.seal(pkce_verifier)),
         redirect_after: Set(back.redirect_after),
         client_state: Set(back.client_state),

@@ -4,11 +4,13 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::answer::Answer;
+use crate::auth::Role;
 use crate::graphql::connection_test::ConnectionTest;
 use crate::graphql::node_id::{self, NodeKind};
 use crate::graphql::oauth_types::StartOAuthInput;
 use crate::graphql::types::{Integration, ServicesInput};
 use crate::graphql::user_error::UserError;
+use crate::graphql::{reach, roles::Needs};
 use crate::{
     error::IntoGraphQl,
     integrations::{credential::Credential, service::Integrations},
@@ -153,6 +155,7 @@ fn grant_key(id: &Option<ID>) -> Result<Option<String>> {
 impl ConnectionMutations {
     /// Tests a token against GitHub without storing anything: who it belongs to, its
     /// scopes against those Tributary needs, and every organization's role and access.
+    #[graphql(guard = "Needs::role(Role::Admin, \"testToken\")")]
     async fn test_token(
         &self,
         ctx: &Context<'_>,
@@ -172,15 +175,22 @@ impl ConnectionMutations {
     /// Starts connecting through Tributary's OAuth app: open `authorizeUrl` in the
     /// user's browser; GitHub comes back to `/oauth/github/callback`, which stores an
     /// OAuth grant for `createIntegration` or `reconnectIntegration`.
-    #[graphql(name = "startOAuth")]
+    #[graphql(
+        name = "startOAuth",
+        guard = "Needs::role(Role::Admin, \"startOAuth\")"
+    )]
     async fn start_oauth(
         &self,
         ctx: &Context<'_>,
         #[graphql(default, desc = "Where the browser goes afterwards.")] input: StartOAuthInput,
     ) -> Result<StartOAuthPayload> {
         let client_mutation_id = input.client_mutation_id.clone();
-        let (start, user_errors, _) =
-            Answer::of(ctx.data::<OAuthFlow>()?.start(input).await, "redirectAfter")?.split();
+        let caller = reach::caller(ctx).gql()?;
+        let (start, user_errors, _) = Answer::of(
+            ctx.data::<OAuthFlow>()?.start(input, caller).await,
+            "redirectAfter",
+        )?
+        .split();
         Ok(StartOAuthPayload {
             authorize_url: start.as_ref().map(|s| s.authorize_url.clone()),
             state: start.map(|s| s.state),
@@ -193,6 +203,7 @@ impl ConnectionMutations {
     /// integration (token encrypted) with its groups and repositories. A failing
     /// credential is refused with the whole test; a grant is spent by the integration
     /// it creates.
+    #[graphql(guard = "Needs::role(Role::Admin, \"createIntegration\")")]
     async fn create_integration(
         &self,
         ctx: &Context<'_>,
@@ -200,11 +211,17 @@ impl ConnectionMutations {
         input: CreateIntegrationInput,
     ) -> Result<CreateIntegrationPayload> {
         let integrations = ctx.data::<Integrations>()?;
+        let caller = reach::caller(ctx).gql()?;
         let grant = grant_key(&input.oauth_grant_id)?;
         let result = match Credential::from_input(input.token.as_deref(), grant.as_deref()) {
             Ok(credential) => {
                 integrations
-                    .create(&input.name, credential, input.services.map(Into::into))
+                    .create(
+                        caller,
+                        &input.name,
+                        credential,
+                        input.services.map(Into::into),
+                    )
                     .await
             }
             Err(error) => Err(error),
@@ -221,12 +238,15 @@ impl ConnectionMutations {
 
     /// Re-tests the stored credential and records the result (GitHub being down
     /// changes nothing and is a top-level error).
+    #[graphql(guard = "Needs::role(Role::Member, \"testConnection\")")]
     async fn test_connection(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration to test.")] input: TestConnectionInput,
     ) -> Result<TestConnectionPayload> {
-        let id = node_id::decode(&input.integration_id, NodeKind::Integration).gql()?;
+        let id = reach::require(ctx, &input.integration_id, NodeKind::Integration)
+            .await
+            .gql()?;
         let (model, test) = ctx
             .data::<Integrations>()?
             .test_connection(&id)
@@ -246,16 +266,24 @@ impl ConnectionMutations {
     /// OAuth grant) when the new one passes the test and belongs to the same account;
     /// repositories, imports and data stay. A refreshed token must be authorized for
     /// SAML SSO again, which the test checks.
+    #[graphql(guard = "Needs::role(Role::Admin, \"reconnectIntegration\")")]
     async fn reconnect_integration(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration and its new credential.")]
         input: ReconnectIntegrationInput,
     ) -> Result<ReconnectIntegrationPayload> {
-        let id = node_id::decode(&input.integration_id, NodeKind::Integration).gql()?;
+        let id = reach::require(ctx, &input.integration_id, NodeKind::Integration)
+            .await
+            .gql()?;
+        let caller = reach::caller(ctx).gql()?;
         let grant = grant_key(&input.oauth_grant_id)?;
         let result = match Credential::from_input(input.token.as_deref(), grant.as_deref()) {
-            Ok(credential) => ctx.data::<Integrations>()?.reconnect(&id, credential).await,
+            Ok(credential) => {
+                ctx.data::<Integrations>()?
+                    .reconnect(&id, caller, credential)
+                    .await
+            }
             Err(error) => Err(error),
         };
         let (done, user_errors, failed_test) =

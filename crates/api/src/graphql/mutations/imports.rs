@@ -3,9 +3,11 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::answer::Answer;
+use crate::auth::Role;
 use crate::graphql::import_types::ImportRun;
 use crate::graphql::node_id::{self, NodeKind};
 use crate::graphql::user_error::UserError;
+use crate::graphql::{reach, roles::Needs};
 use crate::{error::IntoGraphQl, imports::Imports};
 
 #[derive(Default)]
@@ -104,12 +106,15 @@ fn run_payload(
 impl ImportMutations {
     /// Queues a full import of each repository (they become selected): one run per
     /// repository, all queued at once.
+    #[graphql(guard = "Needs::role(Role::Member, \"importRepositories\")")]
     async fn import_repositories(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration and its repositories.")] input: ImportRepositoriesInput,
     ) -> Result<ImportRunsPayload> {
-        let integration = node_id::decode(&input.integration_id, NodeKind::Integration).gql()?;
+        let integration = reach::require(ctx, &input.integration_id, NodeKind::Integration)
+            .await
+            .gql()?;
         let repositories =
             node_id::decode_all(&input.repository_ids, NodeKind::Repository).gql()?;
         let result = ctx
@@ -126,12 +131,15 @@ impl ImportMutations {
     /// full run for each, queued at once; they become selected, so syncs cover them. A
     /// repository that already has a run queued or running is not queued again: the
     /// payload holds that run, in the group's order (owner and name).
+    #[graphql(guard = "Needs::role(Role::Member, \"importGroup\")")]
     async fn import_group(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The group to import.")] input: ImportGroupInput,
     ) -> Result<ImportRunsPayload> {
-        let group = node_id::decode(&input.group_id, NodeKind::Group).gql()?;
+        let group = reach::require(ctx, &input.group_id, NodeKind::Group)
+            .await
+            .gql()?;
         let result = ctx.data::<Imports>()?.import_group(&group).await;
         Ok(runs_payload(
             Answer::of(result, "groupId")?,
@@ -141,12 +149,15 @@ impl ImportMutations {
 
     /// Queues an incremental run for every imported repository of the integration:
     /// only what changed since each repository's last successful run is fetched.
+    #[graphql(guard = "Needs::role(Role::Member, \"syncIntegration\")")]
     async fn sync_integration(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration to sync.")] input: SyncIntegrationInput,
     ) -> Result<ImportRunsPayload> {
-        let integration = node_id::decode(&input.integration_id, NodeKind::Integration).gql()?;
+        let integration = reach::require(ctx, &input.integration_id, NodeKind::Integration)
+            .await
+            .gql()?;
         let result = ctx.data::<Imports>()?.sync_integration(&integration).await;
         Ok(runs_payload(
             Answer::of(result, "integrationId")?,
@@ -156,12 +167,15 @@ impl ImportMutations {
 
     /// Cancels a queued or running import; a running one stops before its next request,
     /// keeping every page it stored.
+    #[graphql(guard = "Needs::role(Role::Member, \"cancelImport\")")]
     async fn cancel_import(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The run to cancel.")] input: ImportRunInput,
     ) -> Result<ImportRunPayload> {
-        let run = node_id::decode(&input.run_id, NodeKind::ImportRun).gql()?;
+        let run = reach::require(ctx, &input.run_id, NodeKind::ImportRun)
+            .await
+            .gql()?;
         let result = ctx.data::<Imports>()?.cancel(&run).await;
         Ok(run_payload(
             Answer::of(result, "runId")?,
@@ -170,12 +184,15 @@ impl ImportMutations {
     }
 
     /// Queues a failed or cancelled import again; it resumes after its last stored page.
+    #[graphql(guard = "Needs::role(Role::Member, \"retryImport\")")]
     async fn retry_import(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The run to retry.")] input: ImportRunInput,
     ) -> Result<ImportRunPayload> {
-        let run = node_id::decode(&input.run_id, NodeKind::ImportRun).gql()?;
+        let run = reach::require(ctx, &input.run_id, NodeKind::ImportRun)
+            .await
+            .gql()?;
         let result = ctx.data::<Imports>()?.retry(&run).await;
         Ok(run_payload(
             Answer::of(result, "runId")?,

@@ -5,10 +5,12 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use org_hooks::OrgHooks;
 
 use super::answer::Answer;
+use crate::auth::Role;
 use crate::graphql::connection_test::ConnectionTest;
 use crate::graphql::node_id::{self, NodeKind};
 use crate::graphql::types::{Group, Integration, ServicesInput};
 use crate::graphql::user_error::UserError;
+use crate::graphql::{reach, roles::Needs};
 use crate::{error::IntoGraphQl, integrations::service::Integrations};
 
 #[derive(Default)]
@@ -103,8 +105,9 @@ pub struct DeleteIntegrationPayload {
     pub client_mutation_id: Option<String>,
 }
 
-fn integration_key(id: &ID) -> Result<String> {
-    node_id::decode(id, NodeKind::Integration).gql()
+/// The integration's key, when the caller's workspace holds it (`NOT_FOUND` otherwise).
+async fn integration_key(ctx: &Context<'_>, id: &ID) -> Result<String> {
+    reach::require(ctx, id, NodeKind::Integration).await.gql()
 }
 
 /// The payload of a change that answers the integration.
@@ -125,12 +128,13 @@ impl IntegrationMutations {
     /// Switches services on or off; a service the token cannot run is refused with
     /// `SCOPE_MISSING` at its field. Webhooks are added or removed by the rules before
     /// the answer.
+    #[graphql(guard = "Needs::role(Role::Admin, \"setServices\")")]
     async fn set_services(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration and the switches.")] input: SetServicesInput,
     ) -> Result<IntegrationPayload> {
-        let id = integration_key(&input.integration_id)?;
+        let id = integration_key(ctx, &input.integration_id).await?;
         let result = ctx
             .data::<Integrations>()?
             .set_services(&id, input.services.into())
@@ -143,12 +147,13 @@ impl IntegrationMutations {
     }
 
     /// Gives the integration another name.
+    #[graphql(guard = "Needs::role(Role::Admin, \"renameIntegration\")")]
     async fn rename_integration(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration and its new name.")] input: RenameIntegrationInput,
     ) -> Result<IntegrationPayload> {
-        let id = integration_key(&input.integration_id)?;
+        let id = integration_key(ctx, &input.integration_id).await?;
         let result = ctx.data::<Integrations>()?.rename(&id, &input.name).await;
         Ok(integration_payload(
             Answer::of(result, "name")?,
@@ -158,12 +163,13 @@ impl IntegrationMutations {
 
     /// Re-reads organizations, roles, access and repositories from GitHub; webhooks
     /// follow the roles found.
+    #[graphql(guard = "Needs::role(Role::Member, \"refreshGroups\")")]
     async fn refresh_groups(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration to refresh.")] input: IntegrationInput,
     ) -> Result<RefreshGroupsPayload> {
-        let id = integration_key(&input.integration_id)?;
+        let id = integration_key(ctx, &input.integration_id).await?;
         let integrations = ctx.data::<Integrations>()?;
         let answer = Answer::of(integrations.refresh_groups(&id).await, "integrationId")?;
         let (model, user_errors, test) = answer.split();
@@ -187,14 +193,17 @@ impl IntegrationMutations {
     /// (GitHub → Settings → Applications → Authorized OAuth Apps → Tributary → Request).
     /// GitHub does not tell apps about pending requests, so the group shows
     /// APPROVAL_REQUESTED from this until an owner grants it and refreshGroups sees it.
-    #[graphql(name = "reportOAuthApprovalRequested")]
+    #[graphql(
+        name = "reportOAuthApprovalRequested",
+        guard = "Needs::role(Role::Admin, \"reportOAuthApprovalRequested\")"
+    )]
     async fn report_oauth_approval_requested(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration and the organization.")]
         input: ReportOAuthApprovalRequestedInput,
     ) -> Result<ReportOAuthApprovalRequestedPayload> {
-        let id = integration_key(&input.integration_id)?;
+        let id = integration_key(ctx, &input.integration_id).await?;
         let result = ctx
             .data::<Integrations>()?
             .report_approval_requested(&id, &input.organization)
@@ -209,12 +218,24 @@ impl IntegrationMutations {
 
     /// Deletes the integration and everything stored for it, removing its webhooks from
     /// GitHub first.
+    #[graphql(guard = "Needs::role(Role::Admin, \"deleteIntegration\")")]
     async fn delete_integration(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The integration to delete.")] input: IntegrationInput,
     ) -> Result<DeleteIntegrationPayload> {
-        let id = integration_key(&input.integration_id)?;
+        let id = node_id::decode(&input.integration_id, NodeKind::Integration).gql()?;
+        // Another workspace's integration answers as a missing one: nothing deleted.
+        if !reach::reachable(ctx, NodeKind::Integration, &id)
+            .await
+            .gql()?
+        {
+            return Ok(DeleteIntegrationPayload {
+                deleted_integration_id: None,
+                user_errors: Vec::new(),
+                client_mutation_id: input.client_mutation_id,
+            });
+        }
         if let Err(error) = ctx.data::<OrgHooks>()?.remove_all(&id).await {
             tracing::warn!(integration = %id, %error, "the integration's webhooks could not all be removed");
         }
