@@ -133,7 +133,7 @@ async fn metrics_count_requests_by_status_and_operations_and_their_errors() {
     query_broken(&app).await;
     app.data("query Listing { integrations { id } }", json!({}))
         .await;
-    let metrics = get(&app, "/metrics").await.text().await.unwrap();
+    let metrics = app.scrape_metrics().await;
     assert!(
         metrics.contains(
             r#"tributary_http_requests_total{method="POST",route="/graphql",status="400"} 1"#

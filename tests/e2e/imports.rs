@@ -547,15 +547,7 @@ async fn metrics_show_the_runs_by_state_the_queue_the_requests_and_the_points_le
     let (integration, _, _, runs) = imported_demo_runs(app).await;
     // Prometheus labels name the row, as the server's logs do.
     let integration = tributary_tests::row_id(&integration);
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.api.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.scrape_metrics().await;
     assert!(
         metrics.contains("tributary_import_runs{state=\"SUCCEEDED\"} 2"),
         "{metrics}"

@@ -135,7 +135,19 @@ fn grant_id_on(page: &str) -> String {
 }
 
 pub(crate) async fn connect(app: &TestApp, login: &str) -> String {
-    let (url, _) = start(app, None).await;
+    connect_as(app, &app.api.api_key, login).await
+}
+
+/// An OAuth round trip started by the holder of `credential`, whose grant it is.
+pub(crate) async fn connect_as(app: &TestApp, credential: &str, login: &str) -> String {
+    let data = app
+        .as_caller(credential)
+        .data(START, json!({ "redirectAfter": null }))
+        .await;
+    let url = data["startOAuth"]["authorizeUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (status, page) = callback(&approve_at_sim(app, &url, login).await).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     grant_id_on(&page)

@@ -1,7 +1,9 @@
-//! The product's screens, walked as a frontend would: every request is an operation of
+//! The product's screens, walked as a frontend would: a page on the product's own origin
+//! holding an admin user token (CORS and workspaces on the way); every request is an operation of
 //! the `.graphql` files in tests/operations (what a client keeps and generates its types
 //! from), and every assertion is on ids and codes, never on a message.
 
+use api::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tributary_tests::{TestApp, TestAppBuilder, on_every_backend};
@@ -13,9 +15,14 @@ const INTEGRATION_PAGE: &str = include_str!("../operations/integration_page.grap
 const REPOS_TAB: &str = include_str!("../operations/repos_tab.graphql");
 const IMPORT_PAGE: &str = include_str!("../operations/import_page.graphql");
 
-/// A deployment that runs everything: PostgreSQL needs Redis for imports.
+/// The product's web app: its origin, and the workspace its users' tokens are for.
+const ORIGIN: &str = "https://app.example.com";
+const WORKSPACE: &str = "acme-tenant";
+
+/// A deployment that runs everything (PostgreSQL needs Redis for imports), called from
+/// the product's web app on its own origin.
 fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
-    builder.redis()
+    builder.redis().cors_allowed_origins(&[ORIGIN])
 }
 
 fn codes(errors: &Value) -> Vec<&str> {
@@ -50,8 +57,12 @@ fn the_screens_operations_validate_against_the_schema() {
 
 /// The Access token tab: capabilities, Test connection, Create; then the details page.
 async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
-    let capabilities =
-        app.operation(WIZARD, "WizardCapabilities", json!({})).await["capabilities"].clone();
+    let admin = app.user_token(WORKSPACE, Role::Admin);
+    let browser = &app.as_browser(&admin, ORIGIN);
+    let capabilities = browser
+        .operation(WIZARD, "WizardCapabilities", json!({}))
+        .await["capabilities"]
+        .clone();
     assert_eq!(capabilities["oauth"], true);
     assert_eq!(capabilities["imports"], true);
     assert!(
@@ -64,7 +75,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
     );
 
     // A fine-grained token: the screen branches on the code.
-    let refused = app
+    let refused = browser
         .operation(
             WIZARD,
             "WizardTestToken",
@@ -77,7 +88,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
     assert_eq!(refused["clientMutationId"], "wizard-test");
 
     // The owner's token: every shortfall is a code with a link and who acts.
-    let tested = app
+    let tested = browser
         .operation(
             WIZARD,
             "WizardTestToken",
@@ -101,7 +112,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
     assert_eq!(member["actor"], "ORGANIZATION_OWNER");
     assert!(member["actionUrl"].as_str().unwrap().contains("globex"));
 
-    let created = app
+    let created = browser
         .operation(
             WIZARD,
             "WizardCreate",
@@ -114,7 +125,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
     assert_eq!(created["integration"]["services"]["tickets"], false);
 
     // The details page refetches it by id; groups carry services and issues as codes.
-    let page = app
+    let page = browser
         .operation(
             INTEGRATION_PAGE,
             "IntegrationPage",
@@ -142,7 +153,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
     assert!(codes(&globex["issues"]).contains(&"MEMBER_NOT_OWNER"));
 
     // Switching on what the token can run works; the answer is the same object.
-    let switched = app
+    let switched = browser
         .operation(
             INTEGRATION_PAGE,
             "IntegrationSetServices",
@@ -154,7 +165,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
     assert_eq!(switched["integration"]["services"]["tickets"], true);
 
     // Reconnect: another account's token is refused as data, the same account's taken.
-    let other = app
+    let other = browser
         .operation(
             INTEGRATION_PAGE,
             "IntegrationReconnect",
@@ -164,7 +175,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
         .clone();
     assert_eq!(codes(&other["userErrors"]), ["ACCOUNT_MISMATCH"]);
     assert_eq!(other["integration"], Value::Null);
-    let same = app
+    let same = browser
         .operation(
             INTEGRATION_PAGE,
             "IntegrationReconnect",
@@ -176,7 +187,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
     assert_eq!(same["integration"]["id"], integration.as_str());
 
     // Delete: the payload names the id to evict, and the id resolves to nothing after.
-    let deleted = app
+    let deleted = browser
         .operation(
             INTEGRATION_PAGE,
             "IntegrationDelete",
@@ -186,7 +197,7 @@ async fn the_wizard_by_token_and_the_integration_page(app: &TestApp) {
         .clone();
     assert_eq!(deleted["deletedIntegrationId"], integration.as_str());
     assert_eq!(deleted["clientMutationId"], "delete-1");
-    let gone = app
+    let gone = browser
         .operation(
             INTEGRATION_PAGE,
             "IntegrationPage",
@@ -200,11 +211,13 @@ on_every_backend!(the_wizard_by_token_and_the_integration_page, with_redis);
 /// The OAuth tab: start with the product's own state, come back to the product's page
 /// with the grant id and that state, create; then reconnect through OAuth again.
 async fn the_wizard_by_oauth_and_a_reconnect_through_oauth(app: &TestApp) {
+    let admin = app.user_token(WORKSPACE, Role::Admin);
+    let browser = &app.as_browser(&admin, ORIGIN);
     let target = format!("{}/integrations/new", app.api.public_url);
     let round_trip = |client_state: &'static str| {
         let target = target.clone();
         async move {
-            let started = app
+            let started = browser
                 .operation(
                     WIZARD,
                     "WizardStartOAuth",
@@ -223,7 +236,7 @@ async fn the_wizard_by_oauth_and_a_reconnect_through_oauth(app: &TestApp) {
         }
     };
     let grant = round_trip("wizard-7f3a").await;
-    let shown = app
+    let shown = browser
         .operation(WIZARD, "WizardOAuthGrant", json!({ "id": grant }))
         .await["oauthGrant"]
         .clone();
@@ -231,7 +244,7 @@ async fn the_wizard_by_oauth_and_a_reconnect_through_oauth(app: &TestApp) {
     assert_eq!(shown["used"], false);
     assert_eq!(shown["test"]["ok"], true);
 
-    let created = app
+    let created = browser
         .operation(
             WIZARD,
             "WizardCreate",
@@ -243,7 +256,7 @@ async fn the_wizard_by_oauth_and_a_reconnect_through_oauth(app: &TestApp) {
     assert_eq!(created["integration"]["authKind"], "OAUTH");
     let integration = created["integration"]["id"].as_str().unwrap().to_string();
     // The grant is spent.
-    let again = app
+    let again = browser
         .operation(
             WIZARD,
             "WizardCreate",
@@ -255,7 +268,7 @@ async fn the_wizard_by_oauth_and_a_reconnect_through_oauth(app: &TestApp) {
 
     // A refreshed OAuth token is re-authorized through the same round trip.
     let fresh = round_trip("reconnect-1").await;
-    let reconnected = app
+    let reconnected = browser
         .operation(
             INTEGRATION_PAGE,
             "IntegrationReconnect",
@@ -275,8 +288,10 @@ on_every_backend!(
 /// The Repos tab and the import page: search and page a group's repositories, import
 /// one, follow it by subscription, and read its state from the repository.
 async fn the_repos_tab_and_the_import_page(app: &TestApp) {
-    let integration = app.create_integration("owner").await;
-    let page = app
+    let admin = app.user_token(WORKSPACE, Role::Admin);
+    let browser = &app.as_browser(&admin, ORIGIN);
+    let integration = browser.create_integration("owner").await;
+    let page = browser
         .operation(
             INTEGRATION_PAGE,
             "IntegrationPage",
@@ -298,7 +313,7 @@ async fn the_repos_tab_and_the_import_page(app: &TestApp) {
     let mut seen = Vec::new();
     let mut after = Value::Null;
     let total = loop {
-        let tab = app
+        let tab = browser
             .operation(
                 REPOS_TAB,
                 "ReposTab",
@@ -327,7 +342,7 @@ async fn the_repos_tab_and_the_import_page(app: &TestApp) {
         .unwrap()
         .to_string();
     let name = full_name.split('/').nth(1).unwrap().to_string();
-    let found = app
+    let found = browser
         .operation(
             REPOS_TAB,
             "ReposTab",
@@ -346,14 +361,15 @@ async fn the_repos_tab_and_the_import_page(app: &TestApp) {
     assert_eq!(repository["activeImportRun"], Value::Null);
 
     // The import page subscribes before queueing, as a screen does.
-    let mut progress = crate::subscriptions::Subscription::open(
+    let mut progress = crate::subscriptions::Subscription::open_as(
         app,
+        &admin,
         IMPORT_PAGE,
         "ImportPageProgress",
         json!({ "integration": integration }),
     )
     .await;
-    let queued = app
+    let queued = browser
         .operation(
             REPOS_TAB,
             "ReposTabImport",
@@ -366,7 +382,7 @@ async fn the_repos_tab_and_the_import_page(app: &TestApp) {
     assert_eq!(queued["importRuns"][0]["repository"]["selected"], true);
 
     // Importing the whole group does not queue the running repository again.
-    let group = app
+    let group = browser
         .operation(REPOS_TAB, "ReposTabImportGroup", json!({ "group": acme }))
         .await["importGroup"]
         .clone();
@@ -397,7 +413,7 @@ async fn the_repos_tab_and_the_import_page(app: &TestApp) {
     assert_eq!(last["run"]["state"], "SUCCEEDED", "{last}");
     assert_eq!(last["run"]["repository"]["id"], repository_id.as_str());
 
-    let shown = app
+    let shown = browser
         .operation(
             IMPORT_PAGE,
             "ImportPage",
@@ -417,11 +433,36 @@ async fn the_repos_tab_and_the_import_page(app: &TestApp) {
     );
 
     // A finished run cannot be cancelled: a code, beside no data.
-    let refused = app
+    let refused = browser
         .operation(IMPORT_PAGE, "ImportPageCancel", json!({ "run": run }))
         .await["cancelImport"]
         .clone();
     assert_eq!(codes(&refused["userErrors"]), ["RUN_NOT_CANCELLABLE"]);
+
+    // A viewer of the same workspace, on the same page, sees the same import; its
+    // attempt to import is FORBIDDEN; it sees no other workspace's integration.
+    let viewer = app.user_token(WORKSPACE, Role::Viewer);
+    let viewer_page = app.as_browser(&viewer, ORIGIN);
+    let seen = viewer_page
+        .operation(
+            IMPORT_PAGE,
+            "ImportPage",
+            json!({ "repository": repository_id }),
+        )
+        .await["node"]
+        .clone();
+    assert_eq!(seen["lastImportRun"]["id"], run.as_str());
+    let forbidden = viewer_page
+        .graphql(
+            "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } } }",
+            json!({ "i": integration, "r": [repository_id] }),
+        )
+        .await;
+    assert_eq!(forbidden["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let elsewhere = app.create_integration("owner").await;
+    let listed = viewer_page.data("{ integrations { id } }", json!({})).await;
+    assert_eq!(listed["integrations"], json!([{ "id": integration }]));
+    assert!(!listed.to_string().contains(&elsewhere));
 }
 on_every_backend!(the_repos_tab_and_the_import_page, with_redis);
 

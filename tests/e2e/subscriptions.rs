@@ -9,6 +9,9 @@ use tributary_tests::{Backend, TestApp};
 pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// The server's side of a socket, as the test reads it.
+pub(crate) type Stream = SplitStream<Socket>;
+
 pub(crate) async fn connect(
     addr: std::net::SocketAddr,
     key: &str,
@@ -91,10 +94,17 @@ pub(crate) struct Subscription {
 }
 
 impl Subscription {
-    /// Subscribes to the operation `name` of `document` (its root field is what
+    /// Subscribes, as the holder of `credential` (a user token or the server key), to
+    /// the operation `name` of `document` (its root field is what
     /// [`until`](Self::until) answers).
-    pub(crate) async fn open(app: &TestApp, document: &str, name: &str, variables: Value) -> Self {
-        let (mut sink, mut stream) = connect(app.api.addr, &app.api.api_key).await;
+    pub(crate) async fn open_as(
+        app: &TestApp,
+        credential: &str,
+        document: &str,
+        name: &str,
+        variables: Value,
+    ) -> Self {
+        let (mut sink, mut stream) = connect(app.api.addr, credential).await;
         assert_eq!(
             next_json(&mut stream).await.unwrap()["type"],
             "connection_ack"

@@ -1,6 +1,7 @@
 //! The test harness: one `TestApp` per test, with its own github-sim, its own API
 //! server on loopback and its own database (a SQLite file, or a fresh PostgreSQL database).
 
+pub mod identity_provider;
 pub mod logs;
 
 use std::collections::HashMap;
@@ -107,6 +108,66 @@ impl TestDatabase {
                 }
             }
         }
+    }
+}
+
+/// The API called with one credential ([`TestApp::as_caller`]), from a browser page on
+/// another origin when it has one ([`TestApp::as_browser`]).
+pub struct Caller<'a> {
+    app: &'a TestApp,
+    pub credential: &'a str,
+    origin: Option<&'a str>,
+}
+
+impl Caller<'_> {
+    /// The whole JSON answer (which must come with a 2xx status).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.post(json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    async fn post(&self, request: Value) -> Value {
+        self.app
+            .post_graphql_as(self.credential, self.origin, request)
+            .await
+    }
+
+    /// Creates an integration with a scenario token; its global id.
+    pub async fn create_integration(&self, scenario: &str) -> String {
+        let data = self
+            .data(
+                "mutation($name: String!, $token: String!) { createIntegration(input: {name: $name, token: $token}) { integration { id } userErrors { code } } }",
+                json!({ "name": format!("{scenario} integration"), "token": self.app.token(scenario) }),
+            )
+            .await;
+        assert_eq!(
+            data["createIntegration"]["userErrors"],
+            json!([]),
+            "creating the {scenario} integration"
+        );
+        data["createIntegration"]["integration"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// `data`, failing the test on any GraphQL error.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected GraphQL errors: {body:#}"
+        );
+        body["data"].clone()
+    }
+
+    /// The operation `name` of a document, failing the test on any top-level error.
+    pub async fn operation(&self, document: &str, name: &str, variables: Value) -> Value {
+        let body = self
+            .post(json!({ "query": document, "operationName": name, "variables": variables }))
+            .await;
+        assert!(body.get("errors").is_none(), "{name}: {body:#}");
+        body["data"].clone()
     }
 }
 
@@ -234,6 +295,7 @@ pub struct TestAppBuilder {
     oauth_state_ttl: Option<std::time::Duration>,
     oauth_allowed_redirect_origins: Vec<String>,
     cors_allowed_origins: Vec<String>,
+    jwt: Option<tributary::config::JwtConfig>,
     redis: bool,
     separate_worker: bool,
     import: worker::ImportSettings,
@@ -310,6 +372,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// How the API verifies user tokens (the default: HS256 with the secret derived
+    /// from the test's encryption key, which `TestApp::user_token` signs with).
+    pub fn jwt(mut self, jwt: tributary::config::JwtConfig) -> Self {
+        self.jwt = Some(jwt);
+        self
+    }
+
     pub fn cors_allowed_origins(mut self, origins: &[&str]) -> Self {
         self.cors_allowed_origins = origins.iter().map(|o| o.to_string()).collect();
         self
@@ -364,6 +433,7 @@ impl TestAppBuilder {
             github_oauth_client_secret: client_secret,
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
             cors_allowed_origins: self.cors_allowed_origins,
+            jwt: self.jwt.unwrap_or_default(),
             oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
             webhook_recovery_interval: self.webhook_recovery_interval,
             progress_capacity: self.progress_capacity,
@@ -411,6 +481,7 @@ impl TestApp {
             oauth_state_ttl: None,
             oauth_allowed_redirect_origins: Vec::new(),
             cors_allowed_origins: Vec::new(),
+            jwt: None,
             redis: false,
             separate_worker: false,
             import: quick_import_settings(),
@@ -440,32 +511,48 @@ impl TestApp {
 
     /// Posts a GraphQL request with the API key and returns the whole JSON answer.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        self.post_graphql(json!({ "query": query, "variables": variables }))
+        self.as_caller(&self.api.api_key)
+            .graphql(query, variables)
             .await
     }
 
     /// Runs the operation `name` of a document holding several (as a client sends its
     /// `.graphql` files), failing the test on any top-level error; returns `data`.
     pub async fn operation(&self, document: &str, name: &str, variables: Value) -> Value {
-        let body = self
-            .post_graphql(
-                json!({ "query": document, "operationName": name, "variables": variables }),
-            )
-            .await;
-        assert!(body.get("errors").is_none(), "{name}: {body:#}");
-        body["data"].clone()
+        self.as_caller(&self.api.api_key)
+            .operation(document, name, variables)
+            .await
     }
 
-    /// Posts a GraphQL request body with the API key; the whole JSON answer.
-    async fn post_graphql(&self, request: Value) -> Value {
-        let response = self
-            .http
-            .post(self.graphql_url())
-            .bearer_auth(&self.api.api_key)
+    /// Posts a GraphQL request body with `credential` (a user token or the server key),
+    /// from a page of `origin` when given (whose answer must then carry the CORS header
+    /// a browser needs to hand it to the page); the whole JSON answer, which must come
+    /// with a 2xx status.
+    async fn post_graphql_as(
+        &self,
+        credential: &str,
+        origin: Option<&str>,
+        request: Value,
+    ) -> Value {
+        let mut post = self.http.post(self.graphql_url()).bearer_auth(credential);
+        if let Some(origin) = origin {
+            post = post.header("Origin", origin);
+        }
+        let response = post
             .json(&request)
             .send()
             .await
             .expect("posting to the API");
+        if let Some(origin) = origin {
+            assert_eq!(
+                response
+                    .headers()
+                    .get("access-control-allow-origin")
+                    .and_then(|v| v.to_str().ok()),
+                Some(origin),
+                "a browser hands the answer to a page of {origin} only with this header"
+            );
+        }
         assert!(
             response.status().is_success(),
             "GraphQL answered {}",
@@ -478,31 +565,80 @@ impl TestApp {
 
     /// Like [`graphql`](Self::graphql), but fails the test on any GraphQL error and returns `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
-        let body = self.graphql(query, variables).await;
-        assert!(
-            body.get("errors").is_none(),
-            "unexpected GraphQL errors: {body:#}"
-        );
-        body["data"].clone()
+        self.as_caller(&self.api.api_key)
+            .data(query, variables)
+            .await
+    }
+
+    /// Prometheus' scrape of `/metrics`, with the server key (as an operator's
+    /// Prometheus sends it).
+    pub async fn scrape_metrics(&self) -> String {
+        let response = self
+            .http
+            .get(format!("{}/metrics", self.api.base_url()))
+            .bearer_auth(&self.api.api_key)
+            .send()
+            .await
+            .expect("scraping /metrics");
+        assert_eq!(response.status(), 200, "/metrics with the server key");
+        response.text().await.expect("the metrics' text")
+    }
+
+    /// A user token for `workspace` with `role`, valid an hour, signed with the secret
+    /// the API verifies (derived from the test's encryption key).
+    pub fn user_token(&self, workspace: &str, role: api::auth::Role) -> String {
+        self.user_token_for(
+            workspace,
+            role,
+            "test-user",
+            std::time::Duration::from_secs(3600),
+        )
+    }
+
+    /// A user token with a subject and lifetime of the test's choosing.
+    pub fn user_token_for(
+        &self,
+        workspace: &str,
+        role: api::auth::Role,
+        subject: &str,
+        ttl: std::time::Duration,
+    ) -> String {
+        api::auth::mint::mint(
+            &self.api.user_tokens,
+            &api::auth::mint::TokenRequest {
+                workspace,
+                role,
+                subject,
+                ttl,
+            },
+        )
+        .expect("minting a user token")
+    }
+
+    /// The API as the holder of `credential` (a user token or the server key) calls it.
+    pub fn as_caller<'a>(&'a self, credential: &'a str) -> Caller<'a> {
+        Caller {
+            app: self,
+            credential,
+            origin: None,
+        }
+    }
+
+    /// The API as a page of `origin` (one of the builder's CORS origins) holding
+    /// `credential` calls it.
+    pub fn as_browser<'a>(&'a self, credential: &'a str, origin: &'a str) -> Caller<'a> {
+        Caller {
+            app: self,
+            credential,
+            origin: Some(origin),
+        }
     }
 
     /// Creates an integration with a scenario token and returns its global id.
     pub async fn create_integration(&self, scenario: &str) -> String {
-        let data = self
-            .data(
-                "mutation($name: String!, $token: String!) { createIntegration(input: {name: $name, token: $token}) { integration { id } userErrors { code } } }",
-                json!({ "name": format!("{scenario} integration"), "token": self.token(scenario) }),
-            )
-            .await;
-        assert_eq!(
-            data["createIntegration"]["userErrors"],
-            json!([]),
-            "creating the {scenario} integration"
-        );
-        data["createIntegration"]["integration"]["id"]
-            .as_str()
-            .expect("an id")
-            .to_string()
+        self.as_caller(&self.api.api_key)
+            .create_integration(scenario)
+            .await
     }
 
     /// Ends the in-process worker at once, as a crash would.
