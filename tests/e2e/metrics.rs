@@ -547,9 +547,10 @@ async fn a_reviewed_pull_request_has_its_waits_comments_and_iterations(app: &Tes
     // is his second action), from alice's commit at 6 (bob at 10: 4 h).
     assert_eq!(pr1["reactionTimesHours"], json!([2.0, 4.0, 4.0]));
     assert_close!(pr1["reactionTimeHours"], 10.0 / 3.0);
-    // Waits for alice: from bob's approval at 2 (her commit at 6: 4 h), from bob's
-    // approval at 10 (her commit at 12: 2 h).
-    assert_eq!(pr1["responsivenessTimesHours"], json!([4.0, 2.0]));
+    // Alice's responses, each from the reviewer action just before it: carol's at 4
+    // (the last of bob's and carol's run; her commit at 6: 2 h; her comment at 7 is the
+    // same response), bob's approval at 10 (her commit at 12: 2 h).
+    assert_eq!(pr1["responsivenessTimesHours"], json!([2.0, 2.0]));
     assert_eq!(pr1["thoroughlyReviewed"], true);
     // Comments: bob's, carol's "🎉", alice's; reviews by others: bob's two.
     assert_eq!(
@@ -597,16 +598,42 @@ async fn a_bare_approval_is_no_comment_and_a_reaction_no_response(app: &TestApp)
 }
 on_every_backend!(a_bare_approval_is_no_comment_and_a_reaction_no_response);
 
+/// A comment of one emoji is a comment (the first comment, a reviewer response) but a
+/// trivial one: not enough to make a pull request thoroughly reviewed, until the
+/// integration's robustness thresholds say one character is a regular comment.
 async fn a_comment_of_one_emoji_is_a_comment(app: &TestApp) {
     let (f, metrics) = pull_request_fixture(app).await;
     let pr3 = merged(&metrics, 3);
     assert_close!(pr3["timeToFirstCommentHours"], 2.0);
-    assert_eq!(
-        pr3["thoroughlyReviewed"], true,
-        "a comment of one emoji is a comment"
-    );
+    assert_eq!(pr3["reactionTimesHours"], json!([2.0]));
     assert_eq!(pr3["comments"], 1);
     assert_eq!(pr3["repository"]["id"], f.repo_b_id.as_str());
+    assert_eq!(
+        pr3["thoroughlyReviewed"], false,
+        "a trivial comment does not review the pull request thoroughly"
+    );
+    let set = app
+        .data(
+            "mutation($i: ID!) { setCommentRobustness(input: {integrationId: $i, regularFrom: 1, robustFrom: 100}) { integration { commentRobustness { regularFrom robustFrom } } userErrors { code } } }",
+            json!({ "i": f.integration }),
+        )
+        .await;
+    assert_eq!(
+        set["setCommentRobustness"],
+        json!({ "integration": { "commentRobustness": { "regularFrom": 1, "robustFrom": 100 } }, "userErrors": [] })
+    );
+    let metrics = pull_request_metrics(app, filter(&f, json!({}))).await;
+    assert_eq!(merged(&metrics, 3)["thoroughlyReviewed"], true);
+    let refused = app
+        .data(
+            "mutation($i: ID!) { setCommentRobustness(input: {integrationId: $i, regularFrom: 50, robustFrom: 10}) { userErrors { code field } } }",
+            json!({ "i": f.integration }),
+        )
+        .await;
+    assert_eq!(
+        refused["setCommentRobustness"]["userErrors"],
+        json!([{ "code": "ROBUSTNESS_THRESHOLDS_INVALID", "field": ["input", "robustFrom"] }])
+    );
 }
 on_every_backend!(a_comment_of_one_emoji_is_a_comment);
 
@@ -630,9 +657,11 @@ async fn the_aggregate_sums_up_the_merged_pull_requests(app: &TestApp) {
     assert_eq!(aggregate["reviewerResponses"], 6);
     assert_close!(aggregate["averageReactionTimeHours"], 13.5 / 6.0);
     assert_eq!(aggregate["authorResponses"], 2);
-    assert_close!(aggregate["averageResponsivenessHours"], 3.0);
-    assert_eq!(aggregate["thoroughlyReviewed"], 2);
-    assert_close!(aggregate["thoroughlyReviewedShare"], 0.5);
+    assert_close!(aggregate["averageResponsivenessHours"], 2.0);
+    // PR 1 (bob's "Could this use the cache?" is a regular comment); PR 3's "👍" is a
+    // trivial one.
+    assert_eq!(aggregate["thoroughlyReviewed"], 1);
+    assert_close!(aggregate["thoroughlyReviewedShare"], 0.25);
     assert_eq!(
         (
             aggregate["comments"].as_i64(),
@@ -655,7 +684,7 @@ async fn excluding_bots_drops_their_pull_requests_and_responses(app: &TestApp) {
     assert_eq!(aggregate["pullRequests"], 3);
     assert_close!(aggregate["averageReactionTimeHours"], 13.0 / 5.0);
     assert_close!(aggregate["averageTimeToMergeHours"], 40.0 / 3.0);
-    assert_close!(aggregate["thoroughlyReviewedShare"], 2.0 / 3.0);
+    assert_close!(aggregate["thoroughlyReviewedShare"], 1.0 / 3.0);
 }
 on_every_backend!(excluding_bots_drops_their_pull_requests_and_responses);
 
@@ -906,8 +935,9 @@ async fn commit_figures_count_coding_days_commits_and_lines(app: &TestApp) {
     let f = commit_fixture(app).await;
     let utc = commit_metrics(app, &f, json!({})).await;
     assert_eq!(utc["days"], 14);
-    // alice: 03-02, 03-03, 03-04; bob: 03-05 (c5, linked through its e-mail), 03-06;
-    // carol@example.com: 03-06; dependabot[bot]: 03-05 → 7 coding days, 4 contributors.
+    // alice: 03-02, 03-03 (03-04 holds only her merge commit, no coding day); bob:
+    // 03-05 (c5, linked through its e-mail), 03-06; carol@example.com: 03-06;
+    // dependabot[bot]: 03-05 → 6 coding days, 4 contributors.
     assert_eq!(utc["activeContributors"], 4);
     assert_eq!(
         (utc["commits"].as_i64(), utc["mergeCommits"].as_i64()),
@@ -917,14 +947,14 @@ async fn commit_figures_count_coding_days_commits_and_lines(app: &TestApp) {
         (utc["additions"].as_i64(), utc["deletions"].as_i64()),
         (Some(125), Some(110))
     );
-    // 7 non-merge commits ÷ 7 coding days; 7 coding days ÷ 2 weeks ÷ 4 contributors.
-    assert_close!(utc["commitsPerDay"], 1.0);
-    assert_close!(utc["codingDaysPerWeek"], 0.875);
+    // 7 non-merge commits ÷ 6 coding days; 6 coding days ÷ 2 weeks ÷ 4 contributors.
+    assert_close!(utc["commitsPerDay"], 7.0 / 6.0);
+    assert_close!(utc["codingDaysPerWeek"], 0.75);
     let alice = contributor(&utc, "alice");
-    assert_eq!(alice["codingDays"], 3);
-    assert_close!(alice["codingDaysPerWeek"], 1.5);
-    // 3 commits that are not merges ÷ 3 days.
-    assert_close!(alice["commitsPerDay"], 1.0);
+    assert_eq!(alice["codingDays"], 2);
+    assert_close!(alice["codingDaysPerWeek"], 1.0);
+    // 3 commits that are not merges ÷ 2 days.
+    assert_close!(alice["commitsPerDay"], 1.5);
 }
 on_every_backend!(commit_figures_count_coding_days_commits_and_lines);
 
@@ -1019,12 +1049,12 @@ on_every_backend!(the_work_log_groups_commits_into_days_of_the_time_zone);
 
 async fn excluding_bots_drops_their_commits_and_work_log_days(app: &TestApp) {
     let f = commit_fixture(app).await;
-    // 3 contributors, 6 coding days, 6 non-merge commits.
+    // 3 contributors, 5 coding days, 6 non-merge commits.
     let people = commit_metrics(app, &f, json!({ "excludeBots": true })).await;
     assert_eq!(people["activeContributors"], 3);
     assert_eq!(people["commits"], 7);
-    assert_close!(people["codingDaysPerWeek"], 1.0);
-    assert_close!(people["commitsPerDay"], 1.0);
+    assert_close!(people["codingDaysPerWeek"], 5.0 / 2.0 / 3.0);
+    assert_close!(people["commitsPerDay"], 6.0 / 5.0);
     let log = app
         .data(
             WORK_LOG,
@@ -1267,3 +1297,112 @@ async fn bad_filters_get_clear_errors(app: &TestApp) {
     );
 }
 on_every_backend!(bad_filters_get_clear_errors);
+
+/// Bots on a pull request: a GitHub App's commit without a login (`dependabot[bot]` in
+/// its name and e-mail) and an account GitHub types `Bot` without `[bot]` in its login
+/// (`renovate`). Counted, the commit is the author's action and renovate a reviewer;
+/// with `excludeBots`, both are gone from the timeline. Either way renovate is a bot.
+async fn bots_leave_pull_request_timelines_and_typed_bots_are_bots(app: &TestApp) {
+    let f = fixture(app).await;
+    let mut pr = Build::new(pull_request(
+        20,
+        "alice",
+        at("2026-03-10T00:00:00Z"),
+        Some(10),
+        5,
+    ))
+    .comment(
+        "bob",
+        1.0,
+        CommentKind::Conversation,
+        "Please bump the lockfile too.",
+    )
+    .comment(
+        "renovate",
+        3.0,
+        CommentKind::Conversation,
+        "Lockfile maintenance is scheduled.",
+    )
+    .comment("alice", 5.0, CommentKind::Conversation, "Bumped.")
+    .pr;
+    pr.comments[1].author = Some(Actor {
+        login: "renovate".into(),
+        is_bot: true,
+    });
+    let two_hours = pr.created_at + Duration::hours(2);
+    pr.commits.push(PullRequestCommit {
+        oid: "oid_bot".into(),
+        message_headline: "Bump lockfile".into(),
+        authored_at: two_hours,
+        committed_at: two_hours,
+        author: GitActor {
+            name: Some("dependabot[bot]".into()),
+            email: Some("49699333+dependabot[bot]@users.noreply.github.com".into()),
+            login: None,
+        },
+    });
+    store_pull_requests(&f.db, &f.repo_a, &[pr]).await.unwrap();
+    let query = "query($filter: AnalyticsFilter!) { pullRequestMetrics(filter: $filter) { pullRequests(first: 5) { nodes { number responsivenessTimesHours reviewers { login isBot } } } } }";
+    let of = |metrics: &Value| metrics["pullRequestMetrics"]["pullRequests"]["nodes"][0].clone();
+    let counted = of(&app
+        .data(query, json!({ "filter": filter(&f, json!({})) }))
+        .await);
+    // bob 1 → the bot's commit at 2, as alice's (1 h); renovate 3 → alice 5 (2 h).
+    assert_eq!(counted["responsivenessTimesHours"], json!([1.0, 2.0]));
+    assert_eq!(
+        counted["reviewers"],
+        json!([{ "login": "bob", "isBot": false }, { "login": "renovate", "isBot": true }])
+    );
+    let people = of(&app
+        .data(
+            query,
+            json!({ "filter": filter(&f, json!({ "excludeBots": true })) }),
+        )
+        .await);
+    // bob 1 → alice 5: the bot's commit and renovate's comment are not actions.
+    assert_eq!(people["responsivenessTimesHours"], json!([4.0]));
+    assert_eq!(
+        people["reviewers"],
+        json!([{ "login": "bob", "isBot": false }])
+    );
+}
+on_every_backend!(bots_leave_pull_request_timelines_and_typed_bots_are_bots);
+
+/// `first: 0` answers the total without items, as every list does; bad paging input is
+/// a code, never a parser's message.
+async fn the_work_log_counts_with_first_zero_and_refuses_bad_paging(app: &TestApp) {
+    let f = commit_fixture(app).await;
+    let query = "query($filter: AnalyticsFilter!, $first: Int, $after: String) { workLog(filter: $filter, first: $first, after: $after) { totalCount pageInfo { hasNextPage } edges { cursor } } }";
+    let all = app
+        .data(
+            query,
+            json!({ "filter": filter(&f, json!({})), "first": 100 }),
+        )
+        .await;
+    let total = all["workLog"]["totalCount"].as_i64().unwrap();
+    assert!(total > 0);
+    let none = app
+        .data(
+            query,
+            json!({ "filter": filter(&f, json!({})), "first": 0 }),
+        )
+        .await;
+    assert_eq!(
+        none["workLog"],
+        json!({ "totalCount": total, "pageInfo": { "hasNextPage": true }, "edges": [] })
+    );
+    for (variables, code) in [
+        (json!({ "first": -1 }), "INVALID_PAGE_SIZE"),
+        (json!({ "first": 101 }), "INVALID_PAGE_SIZE"),
+        (json!({ "after": "garbage" }), "INVALID_CURSOR"),
+    ] {
+        let mut variables = variables;
+        variables["filter"] = filter(&f, json!({}));
+        let body = app.graphql(query, variables.clone()).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], code,
+            "{variables}: {body}"
+        );
+    }
+}
+on_every_backend!(the_work_log_counts_with_first_zero_and_refuses_bad_paging);

@@ -93,6 +93,11 @@ fn mutation_calls(
             "userErrors { code }",
         ),
         one(
+            "setCommentRobustness",
+            "{integrationId: $i, regularFrom: 10, robustFrom: 100}",
+            "userErrors { code }",
+        ),
+        one(
             "refreshGroups",
             "{integrationId: $i}",
             "userErrors { code }",

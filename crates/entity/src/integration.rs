@@ -43,6 +43,10 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub last_test: ConnectionTest,
     pub last_tested_at: DateTimeUtc,
+    /// Where regular and robust comments start, in characters (thoroughly reviewed
+    /// pull requests need a regular or robust comment by a reviewer).
+    pub comment_regular_from: i32,
+    pub comment_robust_from: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -12,7 +12,8 @@ use crate::{
 /// One contributor's commits in the range.
 #[derive(Clone, Debug, Default, PartialEq, FromQueryResult)]
 pub struct ContributorCommits {
-    /// Local days with at least one commit.
+    /// Local days with at least one commit that is not a merge commit (Flow's coding
+    /// days leave merges out, as its commits per day does).
     pub coding_days: i64,
     pub commits: i64,
     #[sea_orm(from_alias = "merges")]
@@ -48,10 +49,19 @@ impl CommitFigures {
         of.coding_days as f64 / self.weeks()
     }
 
+    /// Contributors with a coding day in the range (a contributor whose only commits
+    /// are merges has none).
+    pub fn active_contributors(&self) -> usize {
+        self.contributors
+            .iter()
+            .filter(|(_, figures)| figures.coding_days > 0)
+            .count()
+    }
+
     /// The team's: the sum of every active contributor's coding days ÷ (days ÷ 7),
     /// averaged over the active contributors.
     pub fn average_coding_days_per_week(&self) -> Option<f64> {
-        let active = self.contributors.len();
+        let active = self.active_contributors();
         (active > 0).then(|| self.total.coding_days as f64 / self.weeks() / active as f64)
     }
 }
@@ -66,7 +76,8 @@ struct CommitsOfContributor {
 }
 
 /// One statement: the database groups the range's commits by contributor (resolved
-/// when they were stored) and counts each one's distinct local days.
+/// when they were stored) and counts each one's distinct local days with a commit that
+/// is not a merge.
 pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitFigures, DbErr> {
     let backend = db.get_database_backend();
     let day = scope.local_day_sql(backend, "c.authored_at");
@@ -82,17 +93,19 @@ pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitF
         // for a year); hashing by (contributor, day) first, then by contributor, does
         // not. SQLite is faster the other way round (60 against 85 ms for a year).
         DbBackend::Postgres => sql.push(&format!(
-            "SELECT contributor, contributor_is_login, COUNT(*) AS coding_days, \
+            "SELECT contributor, contributor_is_login, {} AS coding_days, \
              {} AS commits, {} AS merges, {} AS additions, {} AS deletions FROM (\
              SELECT c.contributor, c.contributor_is_login, {day} AS local_day, {sums} \
              FROM commits c WHERE ",
+            sum_bigint("CASE WHEN commits > merges THEN 1 ELSE 0 END"),
             sum_bigint("commits"),
             sum_bigint("merges"),
             sum_bigint("additions"),
             sum_bigint("deletions"),
         )),
         _ => sql.push(&format!(
-            "SELECT c.contributor, c.contributor_is_login, COUNT(DISTINCT {day}) AS coding_days, \
+            "SELECT c.contributor, c.contributor_is_login, \
+             COUNT(DISTINCT CASE WHEN c.parent_count <= 1 THEN {day} END) AS coding_days, \
              {sums} FROM commits c WHERE "
         )),
     };

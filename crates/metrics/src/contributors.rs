@@ -213,3 +213,38 @@ pub async fn latest_names(
     }
     Ok(names)
 }
+
+/// Of `logins` (one integration's), those GitHub types `Bot` on any pull request,
+/// review, comment or ticket stored (`author_is_bot`): accounts like `dependabot` whose
+/// login carries no `[bot]`. Four statements, each on at most `logins.len()` rows.
+pub async fn typed_bots(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    logins: &[String],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    use entity::{comment, pull_request, review, ticket};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let mut bots = std::collections::HashSet::new();
+    if logins.is_empty() {
+        return Ok(bots);
+    }
+    macro_rules! flagged {
+        ($entity:ident) => {
+            $entity::Entity::find()
+                .select_only()
+                .column($entity::Column::AuthorLogin)
+                .distinct()
+                .filter($entity::Column::IntegrationId.eq(integration_id))
+                .filter($entity::Column::AuthorIsBot.eq(true))
+                .filter($entity::Column::AuthorLogin.is_in(logins))
+                .into_tuple::<Option<String>>()
+                .all(db)
+                .await?
+        };
+    }
+    bots.extend(flagged!(pull_request).into_iter().flatten());
+    bots.extend(flagged!(review).into_iter().flatten());
+    bots.extend(flagged!(comment).into_iter().flatten());
+    bots.extend(flagged!(ticket).into_iter().flatten());
+    Ok(bots)
+}

@@ -7,6 +7,7 @@
 //! - `pull_request_figures`: those figures computed when a pull request or one of its
 //!   actions is written (the worker calls it in the same transaction, so a webhook's
 //!   upsert counts at once) and stored beside it; `refresh_stale` at start.
+//! - `robustness`: trivial, regular and robust comments (thresholds per integration).
 //! - `contributors` and `bots`: who an action counts for, and who is a bot.
 //! - `scope`, `days`: the filters every query takes, and local days in SQL.
 //! - `pull_requests`, `commits`, `work_log`: the read queries behind `api`'s GraphQL,
@@ -25,6 +26,7 @@ pub mod days;
 pub mod pull_request_figures;
 pub mod pull_request_timeline;
 pub mod pull_requests;
+pub mod robustness;
 pub mod scope;
 pub mod work_log;
 

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    comment, pull_request, pull_request_commit, pull_request_figures, review, sql::upsert,
+    comment, integration, pull_request, pull_request_commit, pull_request_figures, review,
+    sql::upsert,
 };
 use sea_orm::{
     ActiveValue::Set,
@@ -19,13 +20,16 @@ use sea_orm::{
 };
 
 use crate::{
-    bots::{GHOST, is_bot_login},
+    bots::{GHOST, is_bot_identity, is_bot_login},
     pull_request_timeline::{Action, ActionKind, Figures, Timeline},
+    robustness::RobustnessThresholds,
 };
 
 /// The version of the definitions in [`timeline`]: raise it when they change, and every
 /// stored row is computed again at the next start ([`refresh_stale`]).
-pub const DEFINITION: i32 = 1;
+/// 2: Flow's Responsiveness (from the reviewer action just before, merged pull requests
+/// only), comment robustness in thoroughly reviewed, bot commits without a login.
+pub const DEFINITION: i32 = 2;
 
 /// Pull requests whose figures are computed per statement: their actions are read in
 /// three statements, within SQLite's limit of bound parameters.
@@ -89,27 +93,31 @@ struct StoredAction {
     kind: ActionKind,
 }
 
-/// Every action on the pull requests `ids`: comments, submitted reviews (a pending
-/// review is a draft only its author sees; a dismissed one still happened) and commits.
+/// Every action on the pull requests `ids`: comments (with their robustness),
+/// submitted reviews (a pending review is a draft only its author sees; a dismissed one
+/// still happened) and commits.
 async fn actions(
     db: &impl ConnectionTrait,
     integration_id: &str,
     ids: &[String],
+    thresholds: &RobustnessThresholds,
 ) -> Result<Vec<StoredAction>, DbErr> {
-    let comments: Vec<(String, Option<String>, bool, DateTime<Utc>)> = comment::Entity::find()
-        .select_only()
-        .columns([
-            comment::Column::ParentNodeId,
-            comment::Column::AuthorLogin,
-            comment::Column::AuthorIsBot,
-            comment::Column::CreatedAt,
-        ])
-        .filter(comment::Column::IntegrationId.eq(integration_id))
-        .filter(comment::Column::ParentKind.eq("PULL_REQUEST"))
-        .filter(comment::Column::ParentNodeId.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let comments: Vec<(String, Option<String>, bool, DateTime<Utc>, String)> =
+        comment::Entity::find()
+            .select_only()
+            .columns([
+                comment::Column::ParentNodeId,
+                comment::Column::AuthorLogin,
+                comment::Column::AuthorIsBot,
+                comment::Column::CreatedAt,
+                comment::Column::Body,
+            ])
+            .filter(comment::Column::IntegrationId.eq(integration_id))
+            .filter(comment::Column::ParentKind.eq("PULL_REQUEST"))
+            .filter(comment::Column::ParentNodeId.is_in(ids))
+            .into_tuple()
+            .all(db)
+            .await?;
     let reviews: Vec<(String, Option<String>, bool, Option<DateTime<Utc>>, String)> =
         review::Entity::find()
             .select_only()
@@ -127,11 +135,19 @@ async fn actions(
             .into_tuple()
             .all(db)
             .await?;
-    let commits: Vec<(String, Option<String>, DateTime<Utc>)> = pull_request_commit::Entity::find()
+    let commits: Vec<(
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        DateTime<Utc>,
+    )> = pull_request_commit::Entity::find()
         .select_only()
         .columns([
             pull_request_commit::Column::PullRequestNodeId,
             pull_request_commit::Column::AuthorLogin,
+            pull_request_commit::Column::AuthorName,
+            pull_request_commit::Column::AuthorEmail,
             pull_request_commit::Column::CommittedAt,
         ])
         .filter(pull_request_commit::Column::IntegrationId.eq(integration_id))
@@ -144,12 +160,12 @@ async fn actions(
     all.extend(
         comments
             .into_iter()
-            .map(|(pull_request, login, is_bot, at)| StoredAction {
+            .map(|(pull_request, login, is_bot, at, body)| StoredAction {
                 pull_request,
                 login,
                 is_bot,
                 at,
-                kind: ActionKind::Comment,
+                kind: ActionKind::Comment(thresholds.of(&body)),
             }),
     );
     all.extend(
@@ -162,19 +178,20 @@ async fn actions(
                     is_bot,
                     at: at?,
                     kind: ActionKind::Review {
-                        with_body: !body.trim().is_empty(),
+                        body: (!body.trim().is_empty()).then(|| thresholds.of(&body)),
                     },
                 })
             }),
     );
-    // Commits carry no account type: a bot is known by the `[bot]` in its login.
+    // Commits carry no account type: a bot is known by the `[bot]` in its login, name
+    // or e-mail (a GitHub App's commits often have no login at all).
     all.extend(
         commits
             .into_iter()
-            .map(|(pull_request, login, at)| StoredAction {
+            .map(|(pull_request, login, name, email, at)| StoredAction {
+                is_bot: is_bot_identity(login.as_deref(), name.as_deref(), email.as_deref()),
                 pull_request,
                 login,
-                is_bot: false,
                 at,
                 kind: ActionKind::Commit,
             }),
@@ -220,6 +237,7 @@ pub async fn refresh(
     integration_id: &str,
     node_ids: &[String],
 ) -> Result<(), DbErr> {
+    let thresholds = thresholds_of(db, integration_id).await?;
     for ids in node_ids.chunks(CHUNK) {
         let pulls = pull_request::Entity::find()
             .filter(pull_request::Column::IntegrationId.eq(integration_id))
@@ -229,7 +247,7 @@ pub async fn refresh(
         if pulls.is_empty() {
             continue;
         }
-        let stored = actions(db, integration_id, ids).await?;
+        let stored = actions(db, integration_id, ids, &thresholds).await?;
         let mut by_pull_request: HashMap<&str, Vec<&StoredAction>> = HashMap::new();
         for action in &stored {
             by_pull_request
@@ -250,6 +268,44 @@ pub async fn refresh(
         upsert(db, rows.collect()).await?;
     }
     Ok(())
+}
+
+/// The integration's comment robustness thresholds (the defaults for one not stored).
+pub async fn thresholds_of(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+) -> Result<RobustnessThresholds, DbErr> {
+    let stored: Option<(i32, i32)> = integration::Entity::find_by_id(integration_id.to_string())
+        .select_only()
+        .columns([
+            integration::Column::CommentRegularFrom,
+            integration::Column::CommentRobustFrom,
+        ])
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(stored
+        .and_then(|(regular, robust)| {
+            RobustnessThresholds::new(regular.try_into().ok()?, robust.try_into().ok()?)
+        })
+        .unwrap_or_default())
+}
+
+/// Every pull request of the integration, computed again (after its comment
+/// robustness thresholds changed).
+pub async fn refresh_integration(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+) -> Result<u64, DbErr> {
+    let nodes: Vec<String> = pull_request::Entity::find()
+        .select_only()
+        .column(pull_request::Column::NodeId)
+        .filter(pull_request::Column::IntegrationId.eq(integration_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    refresh(db, integration_id, &nodes).await?;
+    Ok(nodes.len() as u64)
 }
 
 fn to_pull_request() -> RelationDef {

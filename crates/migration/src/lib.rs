@@ -16,6 +16,7 @@ mod m20261130_000008_typed_json;
 mod m20261130_000009_oauth_client_state;
 mod m20261130_000010_repository_import_state;
 mod m20261130_000011_workspaces;
+mod m20261130_000012_comment_robustness;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_oauth_client_state::Migration),
             Box::new(m20261130_000010_repository_import_state::Migration),
             Box::new(m20261130_000011_workspaces::Migration),
+            Box::new(m20261130_000012_comment_robustness::Migration),
         ]
     }
 }

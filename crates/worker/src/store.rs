@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use entity::{run_details::Resource, sql::upsert};
 use metrics::{
-    bots::is_bot_login,
+    bots::is_bot_identity,
     contributors::{email_links, link_unlinked_commits},
     pull_request_figures as figures,
 };
@@ -42,14 +42,6 @@ fn enum_name<T: Serialize>(value: &T) -> String {
         Ok(serde_json::Value::String(name)) => name,
         _ => unreachable!("import enums serialize as strings"),
     }
-}
-
-/// A `[bot]` account or identity: GitHub Apps put `[bot]` in their
-/// login, their commits' author name and e-mail.
-fn is_bot_identity(login: Option<&str>, name: Option<&str>, email: Option<&str>) -> bool {
-    login.is_some_and(is_bot_login)
-        || name.is_some_and(is_bot_login)
-        || email.is_some_and(|e| e.contains("[bot]@"))
 }
 
 /// Commits, each with its contributor resolved (see `commit::Model::contributor`).
@@ -401,6 +393,12 @@ mod tests {
                 failure: None,
             }),
             last_tested_at: Set(now),
+            comment_regular_from: Set(
+                metrics::robustness::RobustnessThresholds::default().regular_from as i32
+            ),
+            comment_robust_from: Set(
+                metrics::robustness::RobustnessThresholds::default().robust_from as i32
+            ),
             created_at: Set(now),
             updated_at: Set(now),
         }

@@ -23,7 +23,7 @@ use super::reach;
 use super::types::Repository;
 use super::{
     analytics_inputs::{PullRequestSetGql, ScopeInput, WorkLogItemKindGql},
-    analytics_loaders::{ContributorName, RepositoryById},
+    analytics_loaders::{ContributorName, RepositoryById, TypedBot},
 };
 use crate::{
     error::{ApiError, IntoGraphQl},
@@ -124,9 +124,24 @@ impl Contributor {
             .map_err(internal)
     }
 
-    /// A `[bot]` login (GitHub Apps, `type: Bot`) or a bot's commit e-mail.
-    async fn is_bot(&self) -> bool {
-        self.key.is_bot()
+    /// A bot: a `[bot]` login (GitHub Apps), an account GitHub types `Bot` (such as
+    /// `dependabot`), or a bot's commit e-mail. `excludeBots` leaves these out.
+    async fn is_bot(&self, ctx: &Context<'_>) -> Result<bool> {
+        if self.key.is_bot() {
+            return Ok(true);
+        }
+        let ContributorKey::Login(login) = &self.key else {
+            return Ok(false);
+        };
+        Ok(ctx
+            .data::<DataLoader<StoreLoader>>()?
+            .load_one(TypedBot {
+                integration_id: self.integration_id.clone(),
+                login: login.clone(),
+            })
+            .await
+            .map_err(internal)?
+            .unwrap_or(false))
     }
 }
 
@@ -511,11 +526,13 @@ impl CommitMetrics {
     async fn deletions(&self) -> i64 {
         self.figures.total.deletions
     }
-    /// Contributors with at least one commit in the range.
+    /// Contributors with at least one coding day in the range (a commit that is not a
+    /// merge).
     async fn active_contributors(&self) -> i64 {
-        self.figures.contributors.len() as i64
+        self.figures.active_contributors() as i64
     }
-    /// Each active contributor's figures, most commits first.
+    /// Each contributor's figures (everyone with a commit in the range, merges
+    /// included), most commits first.
     async fn contributors(
         &self,
         #[graphql(desc = "How many to answer, at most 100 (50 when absent).")] first: Option<i32>,

@@ -59,3 +59,41 @@ impl Loader<ContributorName> for StoreLoader {
             .collect())
     }
 }
+
+/// Whether GitHub types a login `Bot` anywhere in the integration's data.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TypedBot {
+    pub integration_id: String,
+    pub login: String,
+}
+
+impl Loader<TypedBot> for StoreLoader {
+    type Value = bool;
+    type Error = Arc<DbErr>;
+
+    /// Four statements per integration asked about (`metrics::contributors::typed_bots`).
+    async fn load(&self, keys: &[TypedBot]) -> Result<HashMap<TypedBot, bool>, Arc<DbErr>> {
+        let mut by_integration: HashMap<&str, Vec<String>> = HashMap::new();
+        for key in keys {
+            by_integration
+                .entry(key.integration_id.as_str())
+                .or_default()
+                .push(key.login.clone());
+        }
+        let mut answers = HashMap::new();
+        for (integration_id, logins) in by_integration {
+            let bots = contributors::typed_bots(&self.db, integration_id, &logins).await?;
+            for login in logins {
+                let is_bot = bots.contains(&login);
+                answers.insert(
+                    TypedBot {
+                        integration_id: integration_id.to_string(),
+                        login,
+                    },
+                    is_bot,
+                );
+            }
+        }
+        Ok(answers)
+    }
+}

@@ -112,6 +112,15 @@ impl Integration {
         github::connection_test::scopes::parse_scope_header(&self.0.granted_scopes)
     }
 
+    /// Where regular and robust comments start (thoroughly reviewed pull requests
+    /// need a regular or robust comment by a reviewer); `setCommentRobustness` changes it.
+    async fn comment_robustness(&self) -> CommentRobustness {
+        CommentRobustness {
+            regular_from: self.0.comment_regular_from,
+            robust_from: self.0.comment_robust_from,
+        }
+    }
+
     /// Which services run.
     async fn services(&self) -> Services {
         let s = ServiceSwitches::of(&self.0);
@@ -433,4 +442,15 @@ async fn repositories_page(
         |row| Repository::from(row.repository),
         total.unwrap_or(0),
     ))
+}
+
+/// How long a comment must be, in characters of its trimmed text, to be regular or
+/// robust rather than trivial ("LGTM", "👍" are trivial: still comments, but not a
+/// review that makes a pull request thoroughly reviewed).
+#[derive(async_graphql::SimpleObject)]
+pub struct CommentRobustness {
+    /// From this many characters a comment is regular (default 20).
+    pub regular_from: i32,
+    /// From this many characters a comment is robust (default 200).
+    pub robust_from: i32,
 }

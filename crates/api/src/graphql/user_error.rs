@@ -46,6 +46,9 @@ pub enum UserErrorCode {
     NameBlank,
     /// The name is longer than 100 characters.
     NameTooLong,
+    /// Comment robustness thresholds out of order or range: regular from 1, robust
+    /// above regular, both at most 10,000 characters.
+    RobustnessThresholdsInvalid,
     /// No repository was named.
     RepositoriesMissing,
     /// A repository id names no repository of this integration.

@@ -155,6 +155,12 @@ impl Integrations {
             last_test_ok: Set(test.ok),
             last_test: Set((&test).into()),
             last_tested_at: Set(now),
+            comment_regular_from: Set(
+                metrics::robustness::RobustnessThresholds::default().regular_from as i32
+            ),
+            comment_robust_from: Set(
+                metrics::robustness::RobustnessThresholds::default().robust_from as i32
+            ),
             created_at: Set(now),
             updated_at: Set(now),
         };
@@ -328,6 +334,47 @@ impl Integrations {
         active.name = Set(name);
         active.updated_at = Set(Utc::now());
         let model = active.update(&self.db).await?;
+        self.publish(&model, IntegrationEventKind::Updated);
+        Ok(model)
+    }
+
+    /// Sets where regular and robust comments start, and computes every pull request's
+    /// figures again under them in the same transaction (thoroughly reviewed depends on
+    /// them), so no query sees a mix.
+    pub async fn set_comment_robustness(
+        &self,
+        id: &str,
+        regular_from: i32,
+        robust_from: i32,
+    ) -> ApiResult<integration::Model> {
+        let invalid = || {
+            ApiError::user_at(
+                UserErrorCode::RobustnessThresholdsInvalid,
+                &["robustFrom"],
+                "regularFrom must be at least 1, robustFrom above it, both at most 10,000 characters",
+            )
+        };
+        let thresholds = metrics::robustness::RobustnessThresholds::new(
+            u32::try_from(regular_from).map_err(|_| invalid())?,
+            u32::try_from(robust_from).map_err(|_| invalid())?,
+        )
+        .ok_or_else(invalid)?;
+        let model = self.get(id).await?;
+        let model = retry_conflicts(move || {
+            let model = model.clone();
+            Box::pin(async move {
+                let txn = self.db.begin().await?;
+                let mut active: integration::ActiveModel = model.into();
+                active.comment_regular_from = Set(thresholds.regular_from as i32);
+                active.comment_robust_from = Set(thresholds.robust_from as i32);
+                active.updated_at = Set(Utc::now());
+                let model = active.update(&txn).await?;
+                metrics::pull_request_figures::refresh_integration(&txn, &model.id).await?;
+                txn.commit().await?;
+                Ok(model)
+            })
+        })
+        .await?;
         self.publish(&model, IntegrationEventKind::Updated);
         Ok(model)
     }

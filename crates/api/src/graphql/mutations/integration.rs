@@ -27,6 +27,19 @@ pub struct SetServicesInput {
     pub client_mutation_id: Option<String>,
 }
 
+/// What `setCommentRobustness` needs.
+#[derive(InputObject)]
+pub struct SetCommentRobustnessInput {
+    /// The integration whose comments are judged.
+    pub integration_id: ID,
+    /// Characters (of the trimmed text) from which a comment is regular, at least 1.
+    pub regular_from: i32,
+    /// Characters from which a comment is robust, above `regularFrom`.
+    pub robust_from: i32,
+    /// Any string; the payload hands it back.
+    pub client_mutation_id: Option<String>,
+}
+
 /// What `renameIntegration` needs.
 #[derive(InputObject)]
 pub struct RenameIntegrationInput {
@@ -144,6 +157,26 @@ impl IntegrationMutations {
             reconcile_webhooks(ctx, &id).await?;
         }
         Ok(integration_payload(answer, input.client_mutation_id))
+    }
+
+    /// Sets the comment robustness thresholds: how long a comment must be to count as
+    /// regular or robust (thoroughly reviewed pull requests need one by a reviewer). The
+    /// integration's pull request figures are computed again before the answer.
+    #[graphql(guard = "Needs::role(Role::Admin, \"setCommentRobustness\")")]
+    async fn set_comment_robustness(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The integration and its thresholds.")] input: SetCommentRobustnessInput,
+    ) -> Result<IntegrationPayload> {
+        let id = integration_key(ctx, &input.integration_id).await?;
+        let result = ctx
+            .data::<Integrations>()?
+            .set_comment_robustness(&id, input.regular_from, input.robust_from)
+            .await;
+        Ok(integration_payload(
+            Answer::of(result, "robustFrom")?,
+            input.client_mutation_id,
+        ))
     }
 
     /// Gives the integration another name.
