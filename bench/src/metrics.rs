@@ -92,6 +92,20 @@ fn pull_request(rng: &mut StdRng, i: usize) -> PullRequest {
         .gen_bool(0.8)
         .then(|| created + Duration::hours(rng.gen_range(1..200)));
     let author = actor(rng);
+    // Whoever merges closes too, as on GitHub: two timeline events per merged one.
+    let merged_by = merged.and_then(|_| actor(rng));
+    let events = merged
+        .map(|at| {
+            [PullRequestEventKind::Merged, PullRequestEventKind::Closed]
+                .map(|kind| PullRequestEvent {
+                    kind,
+                    actor: merged_by.clone(),
+                    created_at: at,
+                    subject: None,
+                })
+                .to_vec()
+        })
+        .unwrap_or_default();
     PullRequest {
         node_id: format!("PR_{i}"),
         number: i as i64,
@@ -172,6 +186,8 @@ fn pull_request(rng: &mut StdRng, i: usize) -> PullRequest {
                 created_at: after(rng),
             })
             .collect(),
+        merged_by,
+        events,
     }
 }
 

@@ -220,6 +220,8 @@ fn pull_request(
         reviews: vec![],
         comments: vec![],
         reactions: vec![],
+        merged_by: merged_at.and(actor(author)),
+        events: vec![],
     }
 }
 
@@ -300,6 +302,7 @@ impl Build {
 /// reaction at 0.5. PR 3 (carol, second repository, 03-06 00:00): dave's comment
 /// "👍" at 2, merged at 4. PR 4 (dependabot[bot], 03-07 00:00): alice's bare
 /// approval at 0.5, merged at 1. PR 5 (alice, 03-08): still open, bob comments at 1.
+/// Each merged pull request is merged by its author.
 fn fixture_pull_requests() -> (Vec<PullRequest>, Vec<PullRequest>) {
     use CommentKind::*;
     use ReviewState::*;
@@ -656,8 +659,12 @@ async fn the_aggregate_sums_up_the_merged_pull_requests(app: &TestApp) {
     // Reviewer responses: 2, 4, 4 (PR 1), 1 (PR 2), 2 (PR 3), 0.5 (PR 4).
     assert_eq!(aggregate["reviewerResponses"], 6);
     assert_close!(aggregate["averageReactionTimeHours"], 13.5 / 6.0);
-    assert_eq!(aggregate["authorResponses"], 2);
-    assert_close!(aggregate["averageResponsivenessHours"], 2.0);
+    // Submitter responses, each author merging their own pull request (a merge is an
+    // action): PR 1 at 2 and 2 h (the merge follows alice's own commit), PR 2's merge
+    // 5 h after dave's approval, PR 3's 2 h after dave's "👍", PR 4's 0.5 h after
+    // alice's approval.
+    assert_eq!(aggregate["authorResponses"], 5);
+    assert_close!(aggregate["averageResponsivenessHours"], 11.5 / 5.0);
     // PR 1 (bob's "Could this use the cache?" is a regular comment); PR 3's "👍" is a
     // trivial one.
     assert_eq!(aggregate["thoroughlyReviewed"], 1);
@@ -1406,3 +1413,75 @@ async fn the_work_log_counts_with_first_zero_and_refuses_bad_paging(app: &TestAp
     }
 }
 on_every_backend!(the_work_log_counts_with_first_zero_and_refuses_bad_paging);
+
+/// Merges and closes are actions of whoever did them (Flow): a reviewer who closes a
+/// pull request unmerged reacts to it, and the Work log gives the close to them; a
+/// merge by someone else than the author is the merger's, and the close GitHub records
+/// with every merge is not listed twice.
+async fn merges_and_closes_belong_to_whoever_did_them(app: &TestApp) {
+    use github::import::{PullRequestEvent, PullRequestEventKind::*};
+    let f = fixture(app).await;
+    let event = |kind, login: &str, at: DateTime<Utc>| PullRequestEvent {
+        kind,
+        actor: actor(login),
+        created_at: at,
+        subject: None,
+    };
+    // #30 (alice): bob closes it unmerged at 3 h, alice reopens at 4, bob closes again at 6.
+    let mut closed = pull_request(30, "alice", at("2026-03-11T00:00:00Z"), None, 5);
+    let hour = |h: i64| closed.created_at + Duration::hours(h);
+    closed.state = PullRequestState::Closed;
+    closed.closed_at = Some(hour(6));
+    closed.events = vec![
+        event(Closed, "bob", hour(3)),
+        event(Reopened, "alice", hour(4)),
+        event(Closed, "bob", hour(6)),
+    ];
+    // #31 (alice), merged by carol at 2 h (GitHub's merged and closed events).
+    let mut by_carol = pull_request(31, "alice", at("2026-03-12T00:00:00Z"), Some(2), 5);
+    let merged_at = by_carol.merged_at.unwrap();
+    by_carol.merged_by = actor("carol");
+    by_carol.events = vec![
+        event(Merged, "carol", merged_at),
+        event(Closed, "carol", merged_at),
+    ];
+    store_pull_requests(&f.db, &f.repo_a, &[closed, by_carol])
+        .await
+        .unwrap();
+
+    let opened = app
+        .data(
+            PULL_REQUEST_METRICS,
+            json!({ "filter": filter(&f, json!({})), "set": "OPENED" }),
+        )
+        .await["pullRequestMetrics"]
+        .clone();
+    // bob's close at 3 h answers the opening; carol's merge at 2 h too.
+    assert_eq!(merged(&opened, 30)["reactionTimesHours"], json!([3.0]));
+    assert_eq!(
+        merged(&opened, 30)["reviewers"],
+        json!([{ "login": "bob" }])
+    );
+    assert_eq!(merged(&opened, 31)["reactionTimesHours"], json!([2.0]));
+
+    let log = app
+        .data(WORK_LOG, json!({ "filter": filter(&f, json!({})) }))
+        .await;
+    let items_of = |login: &str, kind: &str| -> Vec<i64> {
+        log["workLog"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["contributor"]["login"] == login)
+            .flat_map(|d| d["items"].as_array().unwrap().clone())
+            .filter(|i| i["kind"] == kind)
+            .map(|i| i["number"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(items_of("bob", "PULL_REQUEST_CLOSED"), [30, 30]);
+    assert_eq!(items_of("carol", "PULL_REQUEST_MERGED"), [31]);
+    assert!(items_of("carol", "PULL_REQUEST_CLOSED").is_empty());
+    assert!(items_of("alice", "PULL_REQUEST_MERGED").is_empty());
+    assert!(items_of("alice", "PULL_REQUEST_CLOSED").is_empty());
+}
+on_every_backend!(merges_and_closes_belong_to_whoever_did_them);

@@ -12,6 +12,7 @@ pub mod oauth_grant;
 pub mod oauth_state;
 pub mod pull_request;
 pub mod pull_request_commit;
+pub mod pull_request_event;
 pub mod pull_request_figures;
 pub mod reaction;
 pub mod repository;

@@ -21,6 +21,9 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     pub author_login: Option<String>,
     pub author_is_bot: bool,
+    /// Who merged it (GitHub's `mergedBy`), when it is merged and GitHub says.
+    pub merged_by_login: Option<String>,
+    pub merged_by_is_bot: bool,
     pub base_ref: String,
     pub head_ref: String,
     pub additions: i64,

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    comment, integration, pull_request, pull_request_commit, pull_request_figures, review,
+    comment, integration, pull_request, pull_request_commit,
+    pull_request_event::{self, PullRequestEventKind},
+    pull_request_figures, review,
     sql::upsert,
 };
 use sea_orm::{
@@ -28,7 +30,8 @@ use crate::{
 /// The version of the definitions in [`timeline`]: raise it when they change, and every
 /// stored row is computed again at the next start ([`refresh_stale`]).
 /// 2: Flow's Responsiveness (from the reviewer action just before, merged pull requests
-/// only), comment robustness in thoroughly reviewed, bot commits without a login.
+/// only), comment robustness in thoroughly reviewed, bot commits without a login, merges
+/// and closes as actions of whoever did them.
 pub const DEFINITION: i32 = 2;
 
 /// Pull requests whose figures are computed per statement: their actions are read in
@@ -156,7 +159,47 @@ async fn actions(
         .all(db)
         .await?;
 
-    let mut all = Vec::with_capacity(comments.len() + reviews.len() + commits.len());
+    // Merges and closes are actions of whoever did them.
+    let events: Vec<(
+        String,
+        Option<String>,
+        bool,
+        DateTime<Utc>,
+        PullRequestEventKind,
+    )> = pull_request_event::Entity::find()
+        .select_only()
+        .columns([
+            pull_request_event::Column::PullRequestNodeId,
+            pull_request_event::Column::ActorLogin,
+            pull_request_event::Column::ActorIsBot,
+            pull_request_event::Column::CreatedAt,
+            pull_request_event::Column::Kind,
+        ])
+        .filter(pull_request_event::Column::IntegrationId.eq(integration_id))
+        .filter(pull_request_event::Column::PullRequestNodeId.is_in(ids))
+        .filter(
+            pull_request_event::Column::Kind
+                .is_in([PullRequestEventKind::Merged, PullRequestEventKind::Closed]),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+
+    let mut all = Vec::with_capacity(comments.len() + reviews.len() + commits.len() + events.len());
+    all.extend(
+        events
+            .into_iter()
+            .map(|(pull_request, login, is_bot, at, kind)| StoredAction {
+                pull_request,
+                login,
+                is_bot,
+                at,
+                kind: match kind {
+                    PullRequestEventKind::Merged => ActionKind::Merge,
+                    _ => ActionKind::Close,
+                },
+            }),
+    );
     all.extend(
         comments
             .into_iter()

@@ -27,9 +27,10 @@ pub enum WorkLogItemKind {
     /// A commit with two or more parents.
     MergeCommit,
     PullRequestOpened,
-    /// Attributed to the pull request's author (the import does not read who merged).
+    /// Attributed to whoever merged it (its author where GitHub did not say).
     PullRequestMerged,
-    /// Closed without being merged; attributed to the pull request's author.
+    /// Closed without being merged (each close of a reopened one), attributed to whoever
+    /// closed it (its author where the close's actor is not known).
     PullRequestClosed,
     /// A conversation or review-thread comment on a pull request.
     PullRequestCommented,
@@ -73,7 +74,8 @@ pub struct WorkDay {
 /// One kind of activity: who (an account login, or a commit's contributor), when,
 /// and the item's columns (at, kind, number, title, oid, detail).
 struct Source {
-    /// The account column (for commits, the author's login: they select by contributor).
+    /// The account column or expression (for commits, the author's login: they select
+    /// by contributor).
     login: &'static str,
     item: String,
     /// `FROM … WHERE ` up to the scope's conditions (the row's table is `x`).
@@ -152,11 +154,49 @@ fn sources() -> Vec<Source> {
             extra: "",
         },
         pull_request("created_at", "'PULL_REQUEST_OPENED'", ""),
-        pull_request("merged_at", "'PULL_REQUEST_MERGED'", ""),
+        // A merge is its merger's (the author's for rows imported before GitHub's
+        // `mergedBy` was read).
+        Source {
+            login: "COALESCE(x.merged_by_login, x.author_login)",
+            item: item(
+                "x.merged_at",
+                "'PULL_REQUEST_MERGED'",
+                "x.number",
+                "x.title",
+                NONE,
+                NONE,
+            ),
+            from: " FROM pull_requests x WHERE ",
+            time_column: "merged_at",
+            bot_flag: Some(
+                "(CASE WHEN x.merged_by_login IS NULL THEN x.author_is_bot ELSE x.merged_by_is_bot END)",
+            ),
+            extra: "",
+        },
+        // Each close that is not a merge's own, by whoever closed.
+        Source {
+            login: "x.actor_login",
+            item: item(
+                "x.created_at",
+                "'PULL_REQUEST_CLOSED'",
+                "p.number",
+                "p.title",
+                NONE,
+                NONE,
+            ),
+            from: " FROM pull_request_events x JOIN pull_requests p ON p.integration_id = x.integration_id AND p.node_id = x.pull_request_node_id WHERE ",
+            time_column: "created_at",
+            bot_flag: Some("x.actor_is_bot"),
+            extra: " AND x.kind = 'CLOSED' AND (p.merged_at IS NULL OR x.created_at <> p.merged_at)",
+        },
+        // A pull request closed unmerged whose close events were never imported: its
+        // author's, as before events were read.
         pull_request(
             "closed_at",
             "'PULL_REQUEST_CLOSED'",
-            " AND x.merged_at IS NULL",
+            " AND x.merged_at IS NULL AND NOT EXISTS (SELECT 1 FROM pull_request_events e \
+             WHERE e.integration_id = x.integration_id AND e.pull_request_node_id = x.node_id \
+             AND e.kind = 'CLOSED')",
         ),
         Source {
             login: "x.author_login",

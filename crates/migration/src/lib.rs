@@ -17,6 +17,7 @@ mod m20261130_000009_oauth_client_state;
 mod m20261130_000010_repository_import_state;
 mod m20261130_000011_workspaces;
 mod m20261130_000012_comment_robustness;
+mod m20261130_000013_pull_request_events;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_repository_import_state::Migration),
             Box::new(m20261130_000011_workspaces::Migration),
             Box::new(m20261130_000012_comment_robustness::Migration),
+            Box::new(m20261130_000013_pull_request_events::Migration),
         ]
     }
 }

@@ -4,7 +4,8 @@
 use chrono::Utc;
 use entity::{
     comment::{self, CommentParent},
-    commit, pull_request, pull_request_commit, reaction, review, ticket, ticket_event,
+    commit, pull_request, pull_request_commit, pull_request_event, reaction, review, ticket,
+    ticket_event,
 };
 use github::import::{Actor, Comment, Commit, PullRequest, Review, Ticket};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr};
@@ -201,7 +202,25 @@ pub async fn store_pull_requests(
     let mut reviews = Vec::new();
     let mut comments = Vec::new();
     let mut reactions = Vec::new();
+    let mut events = Vec::new();
     for pr in pulls {
+        events.extend(pr.events.iter().map(|e| event_row(scope, &pr.node_id, e)));
+        // Who merged, when the timeline did not come with its merged event (a webhook's
+        // pull request, or a page whose events are still to follow): the same row.
+        if let (Some(merged_at), Some(_)) = (pr.merged_at, &pr.merged_by)
+            && !pr
+                .events
+                .iter()
+                .any(|e| e.kind == github::import::PullRequestEventKind::Merged)
+        {
+            let merged = github::import::PullRequestEvent {
+                kind: github::import::PullRequestEventKind::Merged,
+                actor: pr.merged_by.clone(),
+                created_at: merged_at,
+                subject: None,
+            };
+            events.push(event_row(scope, &pr.node_id, &merged));
+        }
         prs.push(pull_request::ActiveModel {
             integration_id: Set(scope.integration_id.clone()),
             node_id: Set(pr.node_id.clone()),
@@ -217,6 +236,8 @@ pub async fn store_pull_requests(
             closed_at: Set(pr.closed_at),
             author_login: Set(login(&pr.author)),
             author_is_bot: Set(is_bot(&pr.author)),
+            merged_by_login: Set(login(&pr.merged_by)),
+            merged_by_is_bot: Set(is_bot(&pr.merged_by)),
             base_ref: Set(pr.base_ref.clone()),
             head_ref: Set(pr.head_ref.clone()),
             additions: Set(pr.additions),
@@ -263,8 +284,40 @@ pub async fn store_pull_requests(
     upsert(db, reviews).await?;
     upsert(db, comments).await?;
     upsert(db, reactions).await?;
+    upsert(db, events).await?;
     let ids: Vec<String> = pulls.iter().map(|pr| pr.node_id.clone()).collect();
     figures::refresh(db, &scope.integration_id, &ids).await
+}
+
+/// A pull request timeline event's row, keyed by its kind and second on the pull
+/// request (see `pull_request_event::Model::key_of`).
+fn event_row(
+    scope: &Scope,
+    pull_request: &str,
+    event: &github::import::PullRequestEvent,
+) -> pull_request_event::ActiveModel {
+    use github::import::PullRequestEventKind as Imported;
+    use pull_request_event::PullRequestEventKind as Kind;
+    let kind = match event.kind {
+        Imported::Closed => Kind::Closed,
+        Imported::Reopened => Kind::Reopened,
+        Imported::Merged => Kind::Merged,
+        Imported::ReadyForReview => Kind::ReadyForReview,
+        Imported::ConvertToDraft => Kind::ConvertToDraft,
+        Imported::ReviewRequested => Kind::ReviewRequested,
+        Imported::ReviewRequestRemoved => Kind::ReviewRequestRemoved,
+    };
+    pull_request_event::ActiveModel {
+        integration_id: Set(scope.integration_id.clone()),
+        pull_request_node_id: Set(pull_request.to_string()),
+        event_key: Set(pull_request_event::Model::key_of(kind, event.created_at)),
+        repository_id: Set(scope.repository_id.clone()),
+        kind: Set(kind),
+        actor_login: Set(login(&event.actor)),
+        actor_is_bot: Set(is_bot(&event.actor)),
+        subject: Set(event.subject.clone()),
+        created_at: Set(event.created_at),
+    }
 }
 
 pub async fn store_tickets(
@@ -509,6 +562,8 @@ mod tests {
                 user: Some("carol".into()),
                 created_at: at(4),
             }],
+            merged_by: actor("alice"),
+            events: Vec::new(),
         }
     }
 

@@ -147,6 +147,8 @@ impl GithubClient {
                 reviews: reviews.0,
                 comments,
                 reactions,
+                merged_by: None,
+                events: Vec::new(),
             });
         }
         Ok(tally.page(items, total_count, end_cursor, has_next_page))

@@ -82,6 +82,34 @@ pub struct PullRequest {
     pub comments: Vec<Comment>,
     /// Stored for completeness; no metric ever counts a reaction.
     pub reactions: Vec<Reaction>,
+    /// Who merged it, when merged.
+    #[serde(default)]
+    pub merged_by: Option<Actor>,
+    /// Timeline events: who closed, reopened, merged, marked ready, converted to
+    /// draft, requested a review or removed a request, and when.
+    #[serde(default)]
+    pub events: Vec<PullRequestEvent>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PullRequestEventKind {
+    Closed,
+    Reopened,
+    Merged,
+    ReadyForReview,
+    ConvertToDraft,
+    ReviewRequested,
+    ReviewRequestRemoved,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequestEvent {
+    pub kind: PullRequestEventKind,
+    pub actor: Option<Actor>,
+    pub created_at: DateTime<Utc>,
+    /// The requested reviewer's login, or `org/team-slug`, for review requests.
+    pub subject: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

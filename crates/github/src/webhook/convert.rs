@@ -1,8 +1,8 @@
 //! Payload → import types, so the worker stores a delivery with the import's upserts.
 
 use crate::import::{
-    Actor, Comment, CommentKind, PullRequest, PullRequestState, Review, ReviewState, Ticket,
-    TicketState,
+    Actor, Comment, CommentKind, PullRequest, PullRequestEvent, PullRequestEventKind,
+    PullRequestState, Review, ReviewState, Ticket, TicketState,
 };
 
 use super::payload;
@@ -70,7 +70,71 @@ impl payload::PullRequest {
             reviews: Vec::new(),
             comments: Vec::new(),
             reactions: Vec::new(),
+            merged_by: actor(&self.merged_by),
+            events: Vec::new(),
         }
+    }
+}
+
+impl payload::PullRequestEvent {
+    /// The pull request with the timeline events its `action` makes: closing (and
+    /// merging) by the sender at `closed_at`, reopening, marking ready, converting to
+    /// draft, requesting or removing a review request at `updated_at`. A delivery has no
+    /// event id; the store keys events by kind and second, so the import's event and
+    /// this one are one row.
+    pub fn to_import(&self, action: &str, organization: &str) -> PullRequest {
+        let mut pr = self.pull_request.to_import(organization);
+        let by = actor(&self.sender);
+        let now = self.pull_request.updated_at;
+        let event = |kind, created_at, subject: Option<String>| PullRequestEvent {
+            kind,
+            actor: by.clone(),
+            created_at,
+            subject,
+        };
+        let subject = self
+            .requested_reviewer
+            .as_ref()
+            .map(|a| a.login.clone())
+            .or_else(|| {
+                self.requested_team
+                    .as_ref()
+                    .map(|t| format!("{organization}/{}", t.slug))
+            });
+        match action {
+            "closed" => {
+                let at = self.pull_request.closed_at.unwrap_or(now);
+                if let Some(merged_at) = self.pull_request.merged_at {
+                    let mut merged = event(PullRequestEventKind::Merged, merged_at, None);
+                    merged.actor = pr.merged_by.clone().or(merged.actor);
+                    pr.events.push(merged);
+                }
+                pr.events
+                    .push(event(PullRequestEventKind::Closed, at, None));
+            }
+            "reopened" => pr
+                .events
+                .push(event(PullRequestEventKind::Reopened, now, None)),
+            "ready_for_review" => {
+                pr.events
+                    .push(event(PullRequestEventKind::ReadyForReview, now, None))
+            }
+            "converted_to_draft" => {
+                pr.events
+                    .push(event(PullRequestEventKind::ConvertToDraft, now, None))
+            }
+            "review_requested" => {
+                pr.events
+                    .push(event(PullRequestEventKind::ReviewRequested, now, subject))
+            }
+            "review_request_removed" => pr.events.push(event(
+                PullRequestEventKind::ReviewRequestRemoved,
+                now,
+                subject,
+            )),
+            _ => {}
+        }
+        pr
     }
 }
 

@@ -129,14 +129,23 @@ pub struct PullRequest {
     pub requested_reviewers: Vec<Account>,
     #[serde(default, deserialize_with = "nullable")]
     pub requested_teams: Vec<Team>,
+    /// Who merged it (null until merged).
+    #[serde(default)]
+    pub merged_by: Option<Account>,
 }
 
-/// `pull_request` events carry the whole pull request.
+/// `pull_request` events carry the whole pull request, who acted (`sender`) and, for
+/// review requests, whom they concern.
 #[derive(Clone, Debug, Deserialize)]
 pub struct PullRequestEvent {
     pub pull_request: PullRequest,
     pub organization: Option<Organization>,
     pub repository: Repository,
+    pub sender: Option<Account>,
+    #[serde(default)]
+    pub requested_reviewer: Option<Account>,
+    #[serde(default)]
+    pub requested_team: Option<Team>,
 }
 
 /// The pull request a review or comment belongs to (review events carry a shorter

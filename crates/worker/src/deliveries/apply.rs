@@ -260,7 +260,7 @@ impl Deliveries {
                     return Ok(service_off("Pull requests"));
                 }
                 let event: payload::PullRequestEvent = parse(body)?;
-                let pr = event.pull_request.to_import(&org);
+                let pr = event.to_import(action, &org);
                 store::store_pull_requests(txn, &scope, &[pr]).await?;
                 Ok(done(Outcome::Applied, None))
             }
