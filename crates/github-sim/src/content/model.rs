@@ -1,6 +1,6 @@
 //! The content types: commits, pull requests with their reviews, comments,
-//! threads and reactions, issues with their timeline, and one repository's whole
-//! content. Field names follow the importer's types (`github::import`).
+//! threads, reactions and timeline events, issues with their timeline, and one
+//! repository's whole content. Field names follow the importer's types (`github::import`).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
