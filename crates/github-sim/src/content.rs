@@ -1,6 +1,6 @@
 //! What lives inside the repositories: default-branch commits, pull requests (with
-//! their commits, reviews, comments, review threads and reactions) and issues (with
-//! comments and timeline events). Generated per repository from the seed and the
+//! their commits, reviews, comments, review threads, reactions and timeline events)
+//! and issues (with comments and timeline events). Generated per repository from the seed and the
 //! repository's id, so one repository's content does not depend on another's size.
 //!
 //! Field names follow the importer's types (`github::import`), so `/_sim/dataset`
@@ -11,12 +11,23 @@ use std::sync::Arc;
 
 use crate::dataset::{Dataset, Repo};
 
+mod builder;
+mod comments;
 mod generate;
+mod lifecycle;
 mod model;
+mod people;
+mod pull_requests;
+#[cfg(test)]
+pub(crate) mod tests;
+mod texts;
 
+pub(crate) use builder::{RepoBuilder, epoch};
 use generate::generate_repo;
-pub(crate) use generate::{People, RepoBuilder, epoch, new_commit, pr_commit};
+pub(crate) use generate::new_commit;
 pub use model::*;
+pub(crate) use people::People;
+pub(crate) use pull_requests::pr_commit;
 
 /// Every repository's content, by repository id, and the node ids `node(id:)` resolves.
 #[derive(Clone, Debug, Default)]

@@ -17,6 +17,7 @@
 //!               "committer": {…}, "additions": 12, "deletions": 3, "changed_files": 2, "parent_count": 1}],
 //!  "pull_requests": [{"node_id": "PR_…", "number": 1, "title": "…", "body": "…", "state": "OPEN|CLOSED|MERGED",
 //!               "is_draft": false, "created_at": "…", "updated_at": "…", "merged_at": null, "closed_at": null,
+//!               "merged_by": {"login": "bruno-silva", "is_bot": false} | null,
 //!               "author": {"login": "alice-okafor", "is_bot": false} | null,
 //!               "base_ref": "main", "head_ref": "feature/1-work", "additions": 1, "deletions": 0,
 //!               "changed_files": 1, "merge_commit_oid": null, "labels": ["bug"], "assignees": ["…"],
@@ -26,7 +27,11 @@
 //!                            "author", "submitted_at", "body"}],
 //!               "comments": [{"node_id", "kind": "CONVERSATION", "author", "body", "created_at"}],
 //!               "review_threads": [{"node_id": "PRRT_…", "comments": [{… "kind": "REVIEW_THREAD" …}]}],
-//!               "reactions": [{"node_id", "content": "THUMBS_UP", "user": "…", "created_at"}]}],
+//!               "reactions": [{"node_id", "content": "THUMBS_UP", "user": "…", "created_at"}],
+//!               "events": [{"node_id": "ME_…", "kind": "CLOSED|REOPENED|MERGED|READY_FOR_REVIEW|CONVERT_TO_DRAFT|
+//!                                                 REVIEW_REQUESTED|REVIEW_REQUEST_REMOVED",
+//!                           "actor": {"login", "is_bot"} | null, "created_at": "…",
+//!                           "subject": "bruno-silva" | "acme-corp/platform" | null}]}],
 //!  "issues": [{"node_id": "I_…", "number": 2, "title": "…", "state": "OPEN|CLOSED",
 //!              "state_reason": "COMPLETED|NOT_PLANNED|REOPENED" | null, "author", "labels", "assignees",
 //!              "created_at", "updated_at", "closed_at", "comments": [{…}],
@@ -34,7 +39,12 @@
 //!                          "actor", "created_at", "subject": "bug" | "alice-okafor" | null}]}]}
 //! ```
 //! The field names are the importer's (`github::import`); a ticket's timeline as
-//! GitHub serves it is `events` plus `comments` (as `COMMENTED`) by `created_at`.
+//! GitHub serves it is `events` plus `comments` (as `COMMENTED`) by `created_at`. A pull
+//! request's `events` are its timeline events, oldest first (GraphQL `timelineItems`): a
+//! merge is `MERGED` then `CLOSED` at `merged_at` by `merged_by`; `closed_at` is the last
+//! `CLOSED`; `subject` is the reviewer of a review-request event (a login, or a team as
+//! `org/team`); `requested_reviewers` are the requests still pending (a review answers
+//! its author's).
 //!
 //! ## `GET /_sim/stats`, `POST /_sim/stats/reset`
 //! What API clients spent since the start or the last reset (reset answers the same
@@ -57,7 +67,7 @@
 //! {"repo": "acme-corp/billing-api", "actions": [
 //!   {"action": "add_commits", "count": 2, "author": "alice-okafor"},
 //!   {"action": "add_pull_request", "title": "New work", "body": "", "author": "alice-okafor", "draft": false},
-//!   {"action": "edit_pull_request", "number": 3, "title": "Renamed", "body": "…", "state": "MERGED"},
+//!   {"action": "edit_pull_request", "number": 3, "title": "Renamed", "body": "…", "state": "MERGED", "actor": "bruno-silva"},
 //!   {"action": "add_comment", "number": 3, "body": "👍", "author": "alice-okafor"},
 //!   {"action": "add_review", "number": 3, "state": "APPROVED", "body": "", "author": "alice-okafor"},
 //!   {"action": "add_issue", "title": "It broke", "author": "alice-okafor"},
@@ -84,8 +94,8 @@
 //! - `force_push` → `push` with `forced: true`;
 //! - `create_branch` → `create` (`ref_type: branch`) then `push` with `created: true`;
 //! - `add_pull_request` → `pull_request` `opened`; `edit_pull_request` → `edited` (with
-//!   `changes`) when the title or body changed, then `closed` (`merged: true` for
-//!   `MERGED`) or `reopened` when the state did;
+//!   `changes`) when the title or body changed, then `closed` (`merged: true` and
+//!   `merged_by` for `MERGED`) or `reopened` when the state did, each sent by `actor`;
 //! - `add_comment` → `issue_comment` `created` (a pull request's issue carries a
 //!   `pull_request` key); `add_review` → `pull_request_review` `submitted` (not for `PENDING`);
 //! - `add_issue`, `close_issue`, `reopen_issue` → `issues` `opened`, `closed`, `reopened`;
@@ -95,8 +105,12 @@
 //! Ids agree with REST and GraphQL: `node_id`s are the GraphQL ids, numeric `id`s are
 //! the database ids inside them.
 //! Every field but `action`, `repo`, `number` and `count` is optional (`author`
-//! defaults to the first person of the dataset; `state` of `edit_pull_request` is
-//! `OPEN`, `CLOSED` or `MERGED`; `reason` is `COMPLETED` or `NOT_PLANNED`;
+//! and `actor` default to the first person of the dataset; `state` of `edit_pull_request` is
+//! `OPEN`, `CLOSED` or `MERGED`, changed as on GitHub — a close adds a `CLOSED` event, a
+//! reopen (of a pull request closed unmerged) a `REOPENED` one, a merge (of an open
+//! pull request that is not a draft) `MERGED` and `CLOSED` and sets `merged_by`; asking
+//! for the state it has changes nothing, and what GitHub refuses answers 422;
+//! `add_review` answers its author's pending review request; `reason` is `COMPLETED` or `NOT_PLANNED`;
 //! `add_comment` takes a pull request's or an issue's number). Actions apply in order
 //! and all or none. Answer:
 //! ```json
@@ -105,7 +119,8 @@
 //!              {"action": "edit_pull_request", "number": 3, "node_ids": ["PR_…"]}, …]}
 //! ```
 //! `node_ids` are the new nodes (commits, pull request, comment, review, issue,
-//! closed/reopened event), or the changed pull request for `edit_pull_request`.
+//! closed/reopened event), or the changed pull request for `edit_pull_request` followed
+//! by the events its state change added.
 //!
 //! ## `POST /_sim/faults`, `GET /_sim/faults`, `DELETE /_sim/faults`
 //! `POST` replaces the faults in force (absent fields are off) and answers them;

@@ -300,3 +300,5 @@ impl Drop for RunningSim {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod timeline_tests;

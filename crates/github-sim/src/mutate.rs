@@ -1,5 +1,6 @@
 //! `POST /_sim/mutate`: activity on a repository after the import started — new
-//! commits, force pushes, new branches, new or edited pull requests, comments,
+//! commits, force pushes, new branches, new, edited, closed, reopened or merged pull
+//! requests (with the timeline events and merger `content::lifecycle` records), comments,
 //! reviews, new, closed or reopened issues, a renamed or archived repository — each
 //! bumping `updatedAt` to now as GitHub does, and each turned into the webhook
 //! deliveries GitHub would send. The JSON is documented in `control.rs`.
@@ -46,6 +47,8 @@ pub enum Action {
         title: Option<String>,
         body: Option<String>,
         state: Option<PullRequestState>,
+        /// Who edits, closes, reopens or merges it.
+        actor: Option<String>,
     },
     AddComment {
         number: i64,
@@ -402,7 +405,8 @@ fn apply_one(
             let author = person(step, author)?;
             let number = next_number(c);
             let node_id = b.node_id("PR");
-            let commit = content::pr_commit(b, step.people, now);
+            let identity = step.people.git_actor_of(&mut b.rng, Some(&author));
+            let commit = content::pr_commit(b, identity, now);
             step.changes.push(Change::PullRequest {
                 action: "opened",
                 number,
@@ -420,6 +424,7 @@ fn apply_one(
                 updated_at: now,
                 merged_at: None,
                 closed_at: None,
+                merged_by: None,
                 author: Some(author),
                 base_ref: default_branch.clone(),
                 head_ref: format!("feature/{number}-work"),
@@ -435,6 +440,7 @@ fn apply_one(
                 comments: Vec::new(),
                 review_threads: Vec::new(),
                 reactions: Vec::new(),
+                events: Vec::new(),
             });
             result("add_pull_request", Some(number), vec![node_id])
         }
@@ -443,7 +449,9 @@ fn apply_one(
             title,
             body,
             state: new_state,
+            actor,
         } => {
+            let actor = person(step, actor)?;
             let head = c.commits.first().map(|h| h.oid.clone());
             let pr = pull(c, number)?;
             let mut edits = serde_json::Map::new();
@@ -455,42 +463,42 @@ fn apply_one(
                 let from = std::mem::replace(&mut pr.body, body);
                 edits.insert("body".into(), serde_json::json!({ "from": from }));
             }
-            let sender = first_human;
             if !edits.is_empty() {
                 step.changes.push(Change::PullRequest {
                     action: "edited",
                     number,
-                    sender: sender.clone(),
+                    sender: actor.login.clone(),
                     changes: Some(serde_json::Value::Object(edits)),
                 });
             }
-            let was_open = pr.state == PullRequestState::Open;
-            if let Some(s) = new_state {
-                let action = match (was_open, s == PullRequestState::Open) {
-                    (true, false) => Some("closed"),
-                    (false, true) => Some("reopened"),
-                    _ => None,
-                };
-                if let Some(action) = action {
-                    step.changes.push(Change::PullRequest {
-                        action,
-                        number,
-                        sender,
-                        changes: None,
-                    });
+            let mut ids = vec![pr.node_id.clone()];
+            // Asking for the state it already has changes nothing, as on GitHub.
+            let (action, events) = match new_state.filter(|s| *s != pr.state) {
+                None => (None, Vec::new()),
+                Some(PullRequestState::Closed) => {
+                    (Some("closed"), vec![pr.close(b, Some(actor.clone()), now)?])
                 }
-                pr.state = s;
-                pr.is_draft &= s == PullRequestState::Open;
-                pr.closed_at = (s != PullRequestState::Open).then_some(now);
-                pr.merged_at = (s == PullRequestState::Merged).then_some(now);
-                pr.merge_commit_oid = if s == PullRequestState::Merged {
-                    head
-                } else {
-                    None
-                };
+                Some(PullRequestState::Open) => (
+                    Some("reopened"),
+                    vec![pr.reopen(b, Some(actor.clone()), now)?],
+                ),
+                Some(PullRequestState::Merged) => {
+                    let events = pr.merge(b, Some(actor.clone()), now)?;
+                    pr.merge_commit_oid = head;
+                    (Some("closed"), events.to_vec())
+                }
+            };
+            ids.extend(events);
+            if let Some(action) = action {
+                step.changes.push(Change::PullRequest {
+                    action,
+                    number,
+                    sender: actor.login.clone(),
+                    changes: None,
+                });
             }
             pr.updated_at = now;
-            result("edit_pull_request", Some(number), vec![pr.node_id.clone()])
+            result("edit_pull_request", Some(number), ids)
         }
         Action::AddComment {
             number,
@@ -528,6 +536,7 @@ fn apply_one(
             author,
         } => {
             let author = person(step, author)?;
+            let review_author = author.login.clone();
             let review_state = review_state.unwrap_or(ReviewState::Approved);
             let review = Review {
                 node_id: b.node_id("PRR"),
@@ -544,6 +553,9 @@ fn apply_one(
                 });
             }
             let pr = pull(c, number)?;
+            if review_state != ReviewState::Pending {
+                pr.answer_review_request(&review_author);
+            }
             pr.reviews.push(review);
             pr.updated_at = now;
             result("add_review", Some(number), vec![id])

@@ -1,6 +1,6 @@
 //! The content types: commits, pull requests with their reviews, comments,
-//! threads and reactions, issues with their timeline, and one repository's whole
-//! content. Field names follow the importer's types (`github::import`).
+//! threads, reactions and timeline events, issues with their timeline, and one
+//! repository's whole content. Field names follow the importer's types (`github::import`).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -130,7 +130,10 @@ pub struct PullRequest {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub merged_at: Option<DateTime<Utc>>,
+    /// The last close (a merge closes too); `None` while open.
     pub closed_at: Option<DateTime<Utc>>,
+    /// Who merged it: the actor of the `MERGED` event.
+    pub merged_by: Option<Actor>,
     pub author: Option<Actor>,
     pub base_ref: String,
     pub head_ref: String,
@@ -147,6 +150,46 @@ pub struct PullRequest {
     pub comments: Vec<Comment>,
     pub review_threads: Vec<ReviewThread>,
     pub reactions: Vec<Reaction>,
+    /// Its timeline events, oldest first (same-second events in the order GitHub shows
+    /// them: a merge's `MERGED` before its `CLOSED`).
+    pub events: Vec<PullRequestEvent>,
+}
+
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PullRequestEventKind {
+    Closed,
+    Reopened,
+    Merged,
+    ReadyForReview,
+    ConvertToDraft,
+    ReviewRequested,
+    ReviewRequestRemoved,
+}
+
+impl PullRequestEventKind {
+    /// The prefix of GitHub's node ids for the event's type (`CE_…`, `ME_…`, …).
+    pub fn node_prefix(self) -> &'static str {
+        match self {
+            PullRequestEventKind::Closed => "CE",
+            PullRequestEventKind::Reopened => "REE",
+            PullRequestEventKind::Merged => "ME",
+            PullRequestEventKind::ReadyForReview => "RFRE",
+            PullRequestEventKind::ConvertToDraft => "CTDE",
+            PullRequestEventKind::ReviewRequested => "RRE",
+            PullRequestEventKind::ReviewRequestRemoved => "RRRE",
+        }
+    }
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct PullRequestEvent {
+    pub node_id: String,
+    pub kind: PullRequestEventKind,
+    pub actor: Option<Actor>,
+    pub created_at: DateTime<Utc>,
+    /// For review-request events, the reviewer: a login, or a team as `org/team-slug`.
+    pub subject: Option<Reviewer>,
 }
 
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, Error, ID, InputObject, Object, SimpleObject, Union};
+use async_graphql::{Context, Enum, Error, ID, InputObject, Object, Union};
 
 use super::accounts::{OrganizationNode, UserNode};
 use super::actors::{Actor, Bot, Mannequin, UserConnection, actor, user, users};
@@ -11,6 +11,7 @@ use super::labels::{Label, LabelConnection, labels};
 use super::ordering::{IssueOrder, IssueOrderField, ordered};
 use super::paging::{connection, window};
 use super::scalars::GhDateTime;
+use super::timeline_events::{ClosedEvent, ReopenedEvent, timeline_event};
 use crate::content::{self, RepoContent, TimelineItem};
 
 connection!(IssueConnection, IssueNode);
@@ -226,31 +227,6 @@ pub enum IssueTimelineItems {
     UnassignedEvent(UnassignedEvent),
     UnlabeledEvent(UnlabeledEvent),
 }
-
-/// Declares a timeline event type: `actor`, `createdAt`, `id`, plus its subject field.
-macro_rules! timeline_event {
-    ($name:ident) => {
-        #[derive(SimpleObject)]
-        pub struct $name {
-            actor: Option<Actor>,
-            created_at: GhDateTime,
-            id: ID,
-        }
-    };
-    ($name:ident, $field:ident: $ty:ty) => {
-        #[derive(SimpleObject)]
-        pub struct $name {
-            actor: Option<Actor>,
-            created_at: GhDateTime,
-            id: ID,
-            $field: $ty,
-        }
-    };
-}
-
-timeline_event!(ClosedEvent);
-
-timeline_event!(ReopenedEvent);
 
 timeline_event!(AssignedEvent, assignee: Option<Assignee>);
 

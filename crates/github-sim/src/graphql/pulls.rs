@@ -3,15 +3,19 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, Error, ID, Object, SimpleObject, Union};
+use async_graphql::{Context, Enum, Error, ID, Object, SimpleObject};
 
 use super::accounts::UserNode;
-use super::actors::{Actor, Bot, Mannequin, Team, UserConnection, actor, user, users};
+use super::actors::{Actor, UserConnection, actor, user, users};
 use super::comments::{IssueCommentConnection, PullRequestReviewComment, comment_node, comments};
 use super::commits::{CommitAt, CommitNode};
 use super::labels::{LabelConnection, labels};
 use super::ordering::{IssueOrder, IssueOrderField, ordered};
-use super::paging::{connection, window};
+use super::paging::{Bounds, connection, window};
+use super::pull_timeline::{
+    PullRequestTimelineItemsConnection, PullRequestTimelineItemsItemType, timeline_items,
+};
+use super::reviewers::{RequestedReviewer, requested_reviewer};
 use super::scalars::GhDateTime;
 use crate::content::{self, RepoContent};
 
@@ -181,6 +185,11 @@ impl PullRequestNode {
         self.pr().merged_at.map(GhDateTime)
     }
 
+    /// The actor who merged the pull request.
+    async fn merged_by(&self, ctx: &Context<'_>) -> Option<Actor> {
+        actor(ctx, &self.pr().merged_by)
+    }
+
     async fn number(&self) -> i32 {
         self.pr().number as i32
     }
@@ -210,12 +219,7 @@ impl PullRequestNode {
         let window = window(ctx, "reviewRequests", list.len(), first, after)?;
         Ok(Some(ReviewRequestConnection::new(window, |i| {
             ReviewRequest {
-                requested_reviewer: match &list[i] {
-                    content::Reviewer::Team(slug) => Some(RequestedReviewer::Team(Team {
-                        combined_slug: slug.clone(),
-                    })),
-                    content::Reviewer::User(login) => user(ctx, login).map(RequestedReviewer::User),
-                },
+                requested_reviewer: requested_reviewer(ctx, &list[i]),
             }
         })))
     }
@@ -268,6 +272,29 @@ impl PullRequestNode {
         }
     }
 
+    /// A list of events, comments, commits, etc. associated with the pull request.
+    #[allow(clippy::too_many_arguments)]
+    async fn timeline_items(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        item_types: Option<Vec<PullRequestTimelineItemsItemType>>,
+        last: Option<i32>,
+        since: Option<GhDateTime>,
+        skip: Option<i32>,
+    ) -> Result<PullRequestTimelineItemsConnection, Error> {
+        let bounds = Bounds {
+            after,
+            before,
+            first,
+            last,
+            skip,
+        };
+        timeline_items(ctx, self.pr(), item_types, since.map(|s| s.0), bounds)
+    }
+
     async fn title(&self) -> String {
         self.pr().title.clone()
     }
@@ -275,15 +302,6 @@ impl PullRequestNode {
     async fn updated_at(&self) -> GhDateTime {
         GhDateTime(self.pr().updated_at)
     }
-}
-
-/// Types that can be requested reviewers.
-#[derive(Union)]
-pub enum RequestedReviewer {
-    Bot(Bot),
-    Mannequin(Mannequin),
-    Team(Team),
-    User(UserNode),
 }
 
 /// A request for a user to review a pull request.

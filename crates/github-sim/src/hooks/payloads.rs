@@ -501,7 +501,7 @@ pub(crate) fn pull_request_json(scene: &Scene, p: &PullRequest) -> Value {
         "mergeable": null,
         "rebaseable": null,
         "mergeable_state": "unknown",
-        "merged_by": if merged { actor_json(scene, p.author.as_ref()) } else { Value::Null },
+        "merged_by": actor_json(scene, p.merged_by.as_ref()),
         "comments": p.comments.len(),
         "review_comments": p.review_threads.iter().map(|t| t.comments.len()).sum::<usize>(),
         "maintainer_can_modify": false,

@@ -628,7 +628,7 @@ async fn mutations_deliver_signed_events_whose_ids_agree_with_the_apis() {
         json!([
             {"action": "add_comment", "number": number, "body": "Looks good", "author": "tributary-svc"},
             {"action": "add_review", "number": number, "state": "APPROVED", "author": "tributary-svc"},
-            {"action": "edit_pull_request", "number": number, "title": "Hooked!", "state": "MERGED"},
+            {"action": "edit_pull_request", "number": number, "title": "Hooked!", "state": "MERGED", "actor": "tributary-svc"},
         ]),
     )
     .await;
@@ -646,6 +646,13 @@ async fn mutations_deliver_signed_events_whose_ids_agree_with_the_apis() {
     let closed = receiver.next().await.json();
     assert_eq!(closed["action"], "closed");
     assert_eq!(closed["pull_request"]["merged"], true);
+    // Who merged is who sent it, not the author.
+    assert_eq!(closed["sender"]["login"], "tributary-svc");
+    assert_eq!(
+        closed["pull_request"]["merged_by"]["login"],
+        "tributary-svc"
+    );
+    assert_ne!(closed["pull_request"]["user"]["login"], "tributary-svc");
 
     let issue = mutate(
         &sim,
