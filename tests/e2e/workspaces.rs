@@ -129,13 +129,21 @@ async fn their_workspace(app: &TestApp) -> Theirs {
         )
         .await;
     let first = &pull_requests["pullRequestMetrics"]["pullRequests"]["nodes"][0];
-    // After the import, the organization owning the repository has its webhook row.
-    let webhooks = as_them
-        .data(
-            "query($id: ID!) { integration(id: $id) { webhooks { id } } }",
-            json!({ "id": integration }),
-        )
-        .await;
+    // After the import, the organization owning the repository gets its webhook row
+    // (the hooks are reconciled once the import is done, not before it answers).
+    let mut webhooks = Value::Null;
+    for _ in 0..200 {
+        webhooks = as_them
+            .data(
+                "query($id: ID!) { integration(id: $id) { webhooks { id } } }",
+                json!({ "id": integration }),
+            )
+            .await;
+        if webhooks["integration"]["webhooks"][0]["id"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let grant = crate::oauth::connect_as(app, &token, "tributary-svc").await;
     Theirs {
         integration,

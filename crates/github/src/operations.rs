@@ -26,6 +26,7 @@ pub const OPERATION_FILES: &[&str] = &[
     "graphql/pull_request_review_threads.graphql",
     "graphql/review_thread_comments.graphql",
     "graphql/pull_request_reactions.graphql",
+    "graphql/pull_request_timeline.graphql",
     "graphql/repository_issues.graphql",
     "graphql/issue_comments.graphql",
     "graphql/issue_timeline.graphql",
@@ -123,6 +124,14 @@ pub struct ReviewThreadComments;
     response_derives = "Debug, Clone"
 )]
 pub struct PullRequestReactions;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "graphql/schema.graphql",
+    query_path = "graphql/pull_request_timeline.graphql",
+    response_derives = "Debug, Clone"
+)]
+pub struct PullRequestTimeline;
 
 #[derive(GraphQLQuery)]
 #[graphql(

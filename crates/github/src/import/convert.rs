@@ -212,6 +212,58 @@ macro_rules! ticket_event {
     }};
 }
 
+/// A pull request timeline item of the module `$m` (`PullRequestTimelineItem` is the
+/// same fragment in each).
+macro_rules! pull_request_event {
+    ($m:ident, $item:expr) => {{
+        use $crate::import::types::PullRequestEventKind as Kind;
+        use $m::PullRequestTimelineItem as Item;
+        let event = |kind, actor, created_at: &str, subject| {
+            Ok::<_, $crate::error::GithubError>($crate::import::types::PullRequestEvent {
+                kind,
+                actor,
+                created_at: $crate::import::convert::time(created_at)?,
+                subject,
+            })
+        };
+        match $item {
+            Item::ClosedEvent(e) => event(Kind::Closed, actor!(e.actor), &e.created_at, None)?,
+            Item::ReopenedEvent(e) => {
+                event(Kind::Reopened, actor!(e.actor), &e.created_at, None)?
+            }
+            Item::MergedEvent(e) => event(Kind::Merged, actor!(e.actor), &e.created_at, None)?,
+            Item::ReadyForReviewEvent(e) => {
+                event(Kind::ReadyForReview, actor!(e.actor), &e.created_at, None)?
+            }
+            Item::ConvertToDraftEvent(e) => {
+                event(Kind::ConvertToDraft, actor!(e.actor), &e.created_at, None)?
+            }
+            Item::ReviewRequestedEvent(e) => event(
+                Kind::ReviewRequested,
+                actor!(e.actor),
+                &e.created_at,
+                e.requested_reviewer.and_then(|r| match r {
+                    $m::PullRequestTimelineItemOnReviewRequestedEventRequestedReviewer::User(u) => Some(u.login),
+                    $m::PullRequestTimelineItemOnReviewRequestedEventRequestedReviewer::Bot(b) => Some(b.login),
+                    $m::PullRequestTimelineItemOnReviewRequestedEventRequestedReviewer::Team(t) => Some(t.combined_slug),
+                    _ => None,
+                }),
+            )?,
+            Item::ReviewRequestRemovedEvent(e) => event(
+                Kind::ReviewRequestRemoved,
+                actor!(e.actor),
+                &e.created_at,
+                e.requested_reviewer.and_then(|r| match r {
+                    $m::PullRequestTimelineItemOnReviewRequestRemovedEventRequestedReviewer::User(u) => Some(u.login),
+                    $m::PullRequestTimelineItemOnReviewRequestRemovedEventRequestedReviewer::Bot(b) => Some(b.login),
+                    $m::PullRequestTimelineItemOnReviewRequestRemovedEventRequestedReviewer::Team(t) => Some(t.combined_slug),
+                    _ => None,
+                }),
+            )?,
+        }
+    }};
+}
+
 pub(super) fn review_state(name: &str) -> Result<ReviewState, GithubError> {
     use ReviewState::*;
     Ok(match name {
@@ -232,6 +284,6 @@ pub(super) fn unknown(what: &str, value: &str) -> GithubError {
 }
 
 pub(super) use {
-    actor, comment, convert_nodes, git_actor, next_cursor, pull_request_commit, reaction, reading,
-    review, thread_comments, ticket_event,
+    actor, comment, convert_nodes, git_actor, next_cursor, pull_request_commit, pull_request_event,
+    reaction, reading, review, thread_comments, ticket_event,
 };

@@ -6,8 +6,8 @@ use super::convert::*;
 use super::follow::{follow, follow_up, vanished};
 use super::query::{Tally, not_found};
 use super::types::{
-    Comment, CommentKind, Page, PullRequest, PullRequestCommit, PullRequestState, Reaction,
-    RepoRef, Review,
+    Comment, CommentKind, Page, PullRequest, PullRequestCommit, PullRequestEvent, PullRequestState,
+    Reaction, RepoRef, Review,
 };
 use crate::operations::*;
 use crate::{client::GithubClient, error::GithubError, token::Token};
@@ -56,6 +56,8 @@ impl GithubClient {
             let mut comments =
                 convert_nodes!(pr.comments, |c| comment!(c, CommentKind::Conversation));
             let mut reactions = convert_nodes!(pr.reactions, |r| reaction!(r));
+            let mut events =
+                convert_nodes!(pr.timeline_items, |e| pull_request_event!(pull_requests, e));
             let mut thread_comments = Vec::new();
             for thread in pr.review_threads.nodes.into_iter().flatten().flatten() {
                 let next = next_cursor!(thread.comments.page_info.clone());
@@ -87,6 +89,13 @@ impl GithubClient {
                 next_cursor!(pr.reactions.page_info),
                 &mut tally,
                 |after| self.pull_request_reactions(token, &id, after),
+            )
+            .await?;
+            follow(
+                &mut events,
+                next_cursor!(pr.timeline_items.page_info),
+                &mut tally,
+                |after| self.pull_request_timeline(token, &id, after),
             )
             .await?;
             let mut threads_next = next_cursor!(pr.review_threads.page_info);
@@ -147,8 +156,8 @@ impl GithubClient {
                 reviews: reviews.0,
                 comments,
                 reactions,
-                merged_by: None,
-                events: Vec::new(),
+                merged_by: actor!(pr.merged_by),
+                events,
             });
         }
         Ok(tally.page(items, total_count, end_cursor, has_next_page))
@@ -179,6 +188,15 @@ impl GithubClient {
         |pr| Some(pr.comments),
         |c| comment!(c, CommentKind::Conversation),
         Comment
+    );
+
+    follow_up!(
+        pull_request_timeline,
+        PullRequestTimeline,
+        pull_request_timeline::PullRequestTimelineNode::PullRequest,
+        |pr| Some(pr.timeline_items),
+        |e| pull_request_event!(pull_request_timeline, e),
+        PullRequestEvent
     );
 
     follow_up!(
