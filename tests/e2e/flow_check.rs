@@ -64,7 +64,11 @@ fn expected(pr: &Value, without_bots: bool) -> Value {
     let mut acts = Vec::new();
     let mut push = |who: (String, bool), at: DateTime<Utc>, kind: Kind| {
         if !(without_bots && who.1) {
-            acts.push(Act { who: who.0, at, kind });
+            acts.push(Act {
+                who: who.0,
+                at,
+                kind,
+            });
         }
     };
     let mut comments: Vec<&Value> = pr["comments"].as_array().unwrap().iter().collect();
@@ -126,8 +130,7 @@ fn expected(pr: &Value, without_bots: bool) -> Value {
         .map(|a| a.at);
 
     // Reaction time: each reviewer's first action in each wait for reviewers.
-    let (mut reactions, mut waiting, mut responded) =
-        (Vec::new(), Some(created), BTreeSet::new());
+    let (mut reactions, mut waiting, mut responded) = (Vec::new(), Some(created), BTreeSet::new());
     // Responsiveness: from the reviewer action just before each submitter action.
     let (mut responses, mut last_reviewer) = (Vec::new(), None);
     for a in acts.iter().filter(|a| a.at >= created) {
@@ -152,10 +155,10 @@ fn expected(pr: &Value, without_bots: bool) -> Value {
         responses.clear();
     }
     json!({
-        "timeToFirstCommentHours": others.iter().find(is_comment).map(|a| hours(created, a.at)),
+        "timeToFirstCommentHours": others.iter().find(|a| is_comment(*a)).map(|a| hours(created, a.at)),
         "reactionTimesHours": reactions,
         "responsivenessTimesHours": responses,
-        "thoroughlyReviewed": merged.is_some() && others.iter().any(is_substantial),
+        "thoroughlyReviewed": merged.is_some() && others.iter().any(|a| is_substantial(a)),
         "comments": acts.iter().filter(|a| matches!(a.kind, Kind::Comment { .. })).count(),
         "reviews": others.iter().filter(|a| matches!(a.kind, Kind::Review { .. })).count(),
         "iterations": first_review.map_or(0, |review| acts
@@ -263,6 +266,17 @@ async fn every_pull_request_agrees_with_an_independent_computation(app: &TestApp
 
     let dataset = app.sim_control(Method::GET, "/_sim/dataset", None).await;
     let demo_prefix = format!("{}/", github_sim::DEMO_ORG);
+    // The range every pull request was opened in.
+    let opened: Vec<DateTime<Utc>> = dataset["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["repository"].as_str().unwrap().starts_with(&demo_prefix))
+        .flat_map(|c| c["pull_requests"].as_array().unwrap().iter())
+        .map(|pr| time(&pr["created_at"]).unwrap())
+        .collect();
+    let from = opened.iter().min().unwrap().date_naive().to_string();
+    let to = opened.iter().max().unwrap().date_naive().to_string();
     let mut compared = 0;
     for without_bots in [false, true] {
         let mut expected_by_key = BTreeMap::new();
@@ -283,7 +297,7 @@ async fn every_pull_request_agrees_with_an_independent_computation(app: &TestApp
         }
         let answered = answered(
             app,
-            json!({ "integrationId": integration, "from": "2016-01-01", "to": "2026-12-31", "excludeBots": without_bots }),
+            json!({ "integrationId": integration, "from": from, "to": to, "excludeBots": without_bots }),
         )
         .await;
         assert_eq!(
@@ -305,7 +319,10 @@ async fn every_pull_request_agrees_with_an_independent_computation(app: &TestApp
         );
         compared += expected_by_key.len();
     }
-    assert!(compared > 50, "the dataset has pull requests to compare ({compared})");
+    assert!(
+        compared > 50,
+        "the dataset has pull requests to compare ({compared})"
+    );
 }
 
 on_every_backend!(
