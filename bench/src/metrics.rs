@@ -262,15 +262,18 @@ impl MetricsBench {
                 .into_iter()
                 .flatten()
                 .take(8)
-                .filter_map(|n| n["id"].as_str().map(str::to_string))
-                .collect();
+                .filter_map(|n| n["id"].as_str())
+                // The store keys rows by the row ids behind the API's global ids.
+                .map(|id| api::graphql::node_id::decode_any(id).map(|(_, row)| row))
+                .collect::<Result<_, _>>()?;
         anyhow::ensure!(!repositories.is_empty(), "the owner sees no repository");
+        let integration_row = api::graphql::node_id::decode_any(&integration)?.1;
 
         let loading = Instant::now();
         let db = Database::connect(&database_url).await?;
         let mut rng = StdRng::seed_from_u64(6);
         let scope = |i: usize| Scope {
-            integration_id: integration.clone(),
+            integration_id: integration_row.clone(),
             repository_id: repositories[i % repositories.len()].clone(),
         };
         for batch in 0..COMMITS / BATCH {

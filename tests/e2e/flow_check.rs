@@ -2,7 +2,10 @@
 //! imported through the real API, and its figures computed again here straight from
 //! `/_sim/dataset` under Flow's definitions as docs/metrics.md states them — written
 //! apart from `metrics::pull_request_timeline`, on JSON, so a mistake in either (or in
-//! the import) shows as a difference. Both with bots counted and left out.
+//! the import) shows as a difference. Both with bots counted and left out, and each
+//! contributor's commit figures too. The small dataset runs with every test run;
+//! `TRIBUTARY_FLOW_CHECK_SCALE=medium` (or `large`) runs the same check on a larger one:
+//! `TRIBUTARY_FLOW_CHECK_SCALE=medium cargo test -p tributary-tests --test e2e flow_check`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +18,14 @@ use tributary_tests::{TestApp, TestAppBuilder, on_every_backend};
 const REGULAR_FROM: usize = 20;
 
 fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
-    builder.redis()
+    let scale = std::env::var("TRIBUTARY_FLOW_CHECK_SCALE")
+        .ok()
+        .map(|s| {
+            s.parse()
+                .expect("TRIBUTARY_FLOW_CHECK_SCALE: small, medium or large")
+        })
+        .unwrap_or_default();
+    builder.redis().scale(scale)
 }
 
 fn time(value: &Value) -> Option<DateTime<Utc>> {

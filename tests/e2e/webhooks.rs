@@ -1165,3 +1165,91 @@ async fn roles_move_hooks(app: &TestApp) {
 }
 
 on_every_backend!(roles_move_hooks, with_redis);
+
+/// A pull request closed in the simulator by someone other than its author arrives by
+/// webhook as a close by that person (the delivery's sender): an action of theirs in
+/// the figures, and their item in the Work log, with no sync.
+async fn a_close_by_webhook_is_the_closers_action(app: &TestApp) {
+    let hooked = hooked(app).await;
+    let dataset = app.sim_control(Method::GET, "/_sim/dataset", None).await;
+    let mut people: Vec<String> = dataset["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["pull_requests"].as_array().unwrap().iter())
+        .flat_map(|pr| pr["reviews"].as_array().unwrap().iter())
+        .filter(|r| r["author"]["is_bot"] == false)
+        .filter_map(|r| r["author"]["login"].as_str().map(str::to_string))
+        .collect();
+    people.sort();
+    people.dedup();
+    let (author, closer) = (people[0].clone(), people[1].clone());
+    let opened = app
+        .sim_control(
+            Method::POST,
+            "/_sim/mutate",
+            Some(json!({ "repo": hooked.full_name, "actions": [
+                {"action": "add_pull_request", "title": "To be closed", "author": author}
+            ]})),
+        )
+        .await;
+    let node_id = opened["results"][0]["node_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let number = opened["results"][0]["number"].as_i64();
+    let number = match number {
+        Some(number) => number,
+        None => {
+            let db = database(app).await;
+            eventually(5, "the pull request is stored", || async {
+                entity::pull_request::Entity::find()
+                    .filter(entity::pull_request::Column::NodeId.eq(node_id.clone()))
+                    .one(&db)
+                    .await
+                    .unwrap()
+                    .is_some()
+            })
+            .await;
+            entity::pull_request::Entity::find()
+                .filter(entity::pull_request::Column::NodeId.eq(node_id.clone()))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .number
+        }
+    };
+    app.sim_control(
+        Method::POST,
+        "/_sim/mutate",
+        Some(json!({ "repo": hooked.full_name, "actions": [
+            {"action": "edit_pull_request", "number": number, "state": "CLOSED", "actor": closer}
+        ]})),
+    )
+    .await;
+    let db = database(app).await;
+    eventually(5, "the close is stored as the closer's", || async {
+        entity::pull_request_event::Entity::find()
+            .filter(entity::pull_request_event::Column::PullRequestNodeId.eq(node_id.clone()))
+            .all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| {
+                e.kind == entity::pull_request_event::PullRequestEventKind::Closed
+                    && e.actor_login.as_deref() == Some(closer.as_str())
+            })
+    })
+    .await;
+    let figures = entity::pull_request_figures::Entity::find()
+        .filter(entity::pull_request_figures::Column::PullRequestNodeId.eq(node_id.clone()))
+        .filter(entity::pull_request_figures::Column::WithoutBots.eq(false))
+        .one(&db)
+        .await
+        .unwrap()
+        .expect("the pull request's figures");
+    assert_eq!(figures.reaction_count, 1, "the close answers the opening");
+    assert_eq!(figures.timeline.reviewers, vec![closer.clone()]);
+}
+on_every_backend!(a_close_by_webhook_is_the_closers_action, with_redis);

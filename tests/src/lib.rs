@@ -290,6 +290,7 @@ impl Drop for WorkerProcess {
 pub struct TestAppBuilder {
     backend: Backend,
     seed: u64,
+    scale: github_sim::Scale,
     github_api_url: Option<String>,
     oauth_client: Option<(String, String)>,
     oauth_state_ttl: Option<std::time::Duration>,
@@ -349,6 +350,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// The simulator's dataset size (small by default).
+    pub fn scale(mut self, scale: github_sim::Scale) -> Self {
+        self.scale = scale;
+        self
+    }
+
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -399,6 +406,7 @@ impl TestAppBuilder {
         let (database, database_url) = TestDatabase::create(self.backend).await?;
         let sim_handle = GithubSim::new(SimConfig {
             seed: self.seed,
+            scale: self.scale,
             ..Default::default()
         });
         let tokens = sim_handle
@@ -473,6 +481,7 @@ impl TestApp {
         TestAppBuilder {
             backend,
             seed: 1,
+            scale: github_sim::Scale::Small,
             github_api_url: None,
             oauth_client: Some((
                 github_sim::DEFAULT_CLIENT_ID.into(),
