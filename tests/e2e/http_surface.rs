@@ -268,3 +268,50 @@ async fn only_allowed_origins_get_cors_headers_and_only_on_graphql() {
     }
     app.finish().await;
 }
+
+/// What a scrape computes from the database (runs by state, requests and rate limits
+/// per integration) stands for 15 seconds: scrapes in between run no query and open no
+/// token. Request counters stay live.
+#[tokio::test]
+async fn metrics_figures_are_computed_at_most_every_15_seconds() {
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    let runs = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("tributary_import_runs{"))
+            .map(str::to_string)
+            .collect()
+    };
+    let first = app.scrape_metrics().await;
+    assert!(
+        !runs(&first).is_empty() && runs(&first).iter().all(|l| l.ends_with(" 0")),
+        "no run yet: {first}"
+    );
+    let integration = app.create_integration("owner").await;
+    let repository = app
+        .data(
+            "query($id: ID!) { integration(id: $id) { repositories(first: 1) { nodes { id } } } }",
+            json!({ "id": integration }),
+        )
+        .await["integration"]["repositories"]["nodes"][0]["id"]
+        .clone();
+    app.data(
+        "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } } }",
+        json!({ "i": integration, "r": [repository] }),
+    )
+    .await;
+    let second = app.scrape_metrics().await;
+    assert_eq!(
+        runs(&second),
+        runs(&first),
+        "the run queued since is not counted: the figures stand for 15 s"
+    );
+    assert!(
+        second.contains(
+            r#"tributary_http_requests_total{method="GET",route="/metrics",status="200"} 1"#
+        ),
+        "{second}"
+    );
+    app.finish().await;
+}

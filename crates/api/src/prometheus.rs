@@ -54,7 +54,15 @@ pub struct Metrics {
     /// cannot list its own, and a deleted integration's must be removed.
     shown: Mutex<HashSet<String>>,
     sources: OnceLock<(Imports, Integrations)>,
+    /// When the import figures were last read: a scrape within [`REFRESH_INTERVAL`]
+    /// answers those (each refresh runs several queries and opens every token).
+    /// Held across a refresh, so scrapes arriving together run one refresh.
+    refreshed_at: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// How long the figures a scrape computed stand (Prometheus scrapes every 15 s or
+/// more by default).
+const REFRESH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The per-integration figures one scrape read.
 #[derive(Default)]
@@ -119,6 +127,7 @@ impl Default for Metrics {
             github_rate_limit_remaining,
             shown: Mutex::new(HashSet::new()),
             sources: OnceLock::new(),
+            refreshed_at: tokio::sync::Mutex::new(None),
         }
     }
 }
@@ -129,11 +138,17 @@ impl Metrics {
         let _ = self.sources.set((imports, integrations));
     }
 
-    /// Reads the import figures; a failure leaves the last ones and is logged.
+    /// Reads the import figures, at most once every 15 seconds; a failure leaves the
+    /// last ones and is logged.
     pub async fn refresh(&self) {
         let Some((imports, integrations)) = self.sources.get() else {
             return;
         };
+        let mut refreshed_at = self.refreshed_at.lock().await;
+        if refreshed_at.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
+            return;
+        }
+        *refreshed_at = Some(std::time::Instant::now());
         match imports.count_by_state().await {
             Ok(counts) => {
                 for (state, count) in counts {

@@ -155,6 +155,14 @@ impl GithubClient {
         body: Option<&serde_json::Value>,
     ) -> Result<RestResponse<T>, GithubError> {
         let url = if path.starts_with("http") {
+            // A page GitHub's `Link` header named: the token goes along only while it
+            // stays on the configured GitHub origin.
+            if !same_origin(path, &self.endpoints.api) {
+                return Err(GithubError::Decode {
+                    what: "a Link header".into(),
+                    reason: "its next page lies off the configured GitHub origin; it is not followed with the token".into(),
+                });
+            }
             path.to_string()
         } else {
             format!("{}{}", self.endpoints.api, path)
@@ -369,6 +377,14 @@ fn sso_partial_results(headers: &HeaderMap) -> Vec<i64> {
         .unwrap_or_default()
 }
 
+/// Whether `url` has `base`'s scheme, host and port.
+fn same_origin(url: &str, base: &str) -> bool {
+    match (url::Url::parse(url), url::Url::parse(base)) {
+        (Ok(url), Ok(base)) => url.origin() == base.origin(),
+        _ => false,
+    }
+}
+
 /// The `rel="next"` target of a `Link` header.
 fn next_link(headers: &HeaderMap) -> Option<String> {
     let link = header(headers, "link")?;
@@ -439,6 +455,24 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(sso_partial_results(&headers), vec![21955855, 20582480]);
+    }
+
+    #[test]
+    fn a_next_page_is_followed_only_on_githubs_origin() {
+        let api = "https://api.github.com";
+        assert!(super::same_origin(
+            "https://api.github.com/orgs/x/hooks?page=2",
+            api
+        ));
+        for elsewhere in [
+            "https://evil.example.com/orgs/x/hooks?page=2",
+            "http://api.github.com/orgs/x/hooks?page=2",
+            "https://api.github.com:8443/orgs/x/hooks?page=2",
+            "https://api.github.com.evil.example.com/x",
+            "not a url",
+        ] {
+            assert!(!super::same_origin(elsewhere, api), "{elsewhere}");
+        }
     }
 
     #[test]

@@ -104,7 +104,8 @@ impl TokenArgs {
 pub(crate) struct DatabaseArgs {
     /// Database URL: `sqlite://FILE` or `postgres://USER@HOST/DB`.
     /// [default: a SQLite file `tributary.db` in the working directory]
-    #[arg(long, env = "TRIBUTARY_DATABASE_URL")]
+    // Hidden in --help: the URL may carry a password.
+    #[arg(long, env = "TRIBUTARY_DATABASE_URL", hide_env_values = true)]
     pub(crate) database_url: Option<String>,
 }
 
@@ -130,7 +131,7 @@ pub(crate) struct GithubArgs {
 pub(crate) struct QueueArgs {
     /// Redis for the import queue, its progress and the rate-limit budgets, shared by
     /// every `serve` and `worker` [default: the queue lives in the SQLite database].
-    #[arg(long, env = "TRIBUTARY_REDIS_URL")]
+    #[arg(long, env = "TRIBUTARY_REDIS_URL", hide_env_values = true)]
     pub(crate) redis_url: Option<String>,
     /// Prefix of every Redis key, so deployments sharing a Redis stay apart.
     #[arg(long, env = "TRIBUTARY_REDIS_PREFIX", default_value = "tributary")]
@@ -391,6 +392,31 @@ mod tests {
     use clap::CommandFactory;
 
     use super::Cli;
+
+    /// URLs carry passwords (`postgres://user:password@…`); `--help` names their
+    /// variables without showing the values.
+    #[test]
+    fn help_shows_no_connection_url_from_the_environment() {
+        // SAFETY: this test alone reads or writes these variables in this process.
+        unsafe {
+            std::env::set_var("TRIBUTARY_DATABASE_URL", "postgres://app:db-secret@db/x");
+            std::env::set_var("TRIBUTARY_REDIS_URL", "redis://:redis-secret@cache:6379");
+        }
+        let mut command = Cli::command();
+        command.build();
+        for name in ["serve", "worker", "migrate"] {
+            let help = command
+                .find_subcommand_mut(name)
+                .unwrap()
+                .render_long_help()
+                .to_string();
+            assert!(help.contains("TRIBUTARY_DATABASE_URL"), "{name}");
+            assert!(
+                !help.contains("db-secret") && !help.contains("redis-secret"),
+                "{name}: {help}"
+            );
+        }
+    }
 
     #[test]
     fn every_setting_is_a_flag_with_its_environment_variable_in_help() {

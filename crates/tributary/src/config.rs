@@ -335,10 +335,15 @@ fn load_or_create(path: &Path) -> anyhow::Result<KeyFile> {
     };
     match create_owner_only(path, &serde_json::to_string_pretty(&keys)?) {
         Ok(()) => {
+            // The key goes to the terminal once, never into the log stream (which is
+            // often shipped elsewhere and kept); the log says only where it is kept.
+            eprintln!(
+                "Generated the server key (shown only this once; backends send `Authorization: Bearer <key>`): {}",
+                keys.api_key
+            );
             tracing::warn!(
-                api_key = %keys.api_key,
                 file = %path.display(),
-                "generated an API key and an encryption key at first start; the API key is shown only this once (clients send it as `Authorization: Bearer <key>`)"
+                "generated a server key and an encryption key at first start, kept in this file (owner-only); the server key was printed to the terminal"
             );
             Ok(keys)
         }
