@@ -182,15 +182,11 @@ impl GithubClient {
             .bytes()
             .await
             .map_err(|e| transport_error(e, &url))?;
-        let decoded = if bytes.iter().all(u8::is_ascii_whitespace) {
-            serde_json::from_slice::<T>(b"null")
+        let body: T = if bytes.iter().all(u8::is_ascii_whitespace) {
+            decode(b"null", path)?
         } else {
-            serde_json::from_slice::<T>(&bytes)
+            decode(&bytes, path)?
         };
-        let body = decoded.map_err(|e| GithubError::Decode {
-            what: path.to_string(),
-            reason: e.to_string(),
-        })?;
         Ok(RestResponse {
             body,
             scopes: headers.get("x-oauth-scopes").map(|v| {
@@ -223,16 +219,11 @@ impl GithubClient {
             let text = response.text().await.unwrap_or_default();
             return Err(classify_failure(status, &headers, &text, operation));
         }
-        let parsed: GraphQlResponse<Q::ResponseData> = response.json().await.map_err(|e| {
-            if e.is_timeout() {
-                transport_error(e, url)
-            } else {
-                GithubError::Decode {
-                    what: operation.to_string(),
-                    reason: e.to_string(),
-                }
-            }
-        })?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(e, url))?;
+        let parsed: GraphQlResponse<Q::ResponseData> = decode(&bytes, operation)?;
         if parsed.data.is_none() {
             if let Some(limited) = parsed
                 .errors
@@ -377,6 +368,46 @@ fn sso_partial_results(headers: &HeaderMap) -> Vec<i64> {
         .unwrap_or_default()
 }
 
+/// Decodes GitHub's answer to `what` (an operation's name or a REST path). A failure
+/// names where in the JSON it happened and why, with the answer's values left out
+/// (they may be anyone's data): `data.repository.pullRequests.nodes[3].number: invalid
+/// type: string "…", expected i64`.
+fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, GithubError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        GithubError::Decode {
+            what: what.to_string(),
+            reason: format!(
+                "{path}: {}",
+                without_values(&error.into_inner().to_string())
+            ),
+        }
+    })
+}
+
+/// A serde_json message with the values it quotes ("…" and `…`) blanked.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quote: Option<char> = None;
+    for c in message.chars() {
+        match (quote, c) {
+            (None, '"' | '`') => {
+                quote = Some(c);
+                out.push(c);
+                out.push('…');
+            }
+            (Some(open), c) if c == open => {
+                quote = None;
+                out.push(c);
+            }
+            (Some(_), _) => {}
+            (None, c) => out.push(c),
+        }
+    }
+    out
+}
+
 /// Whether `url` has `base`'s scheme, host and port.
 fn same_origin(url: &str, base: &str) -> bool {
     match (url::Url::parse(url), url::Url::parse(base)) {
@@ -455,6 +486,27 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(sso_partial_results(&headers), vec![21955855, 20582480]);
+    }
+
+    #[test]
+    fn an_undecodable_answer_names_the_path_and_not_the_data() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Node {
+            #[allow(dead_code)]
+            number: i64,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        struct Page {
+            #[allow(dead_code)]
+            nodes: Vec<Node>,
+        }
+        let answer = br#"{"nodes": [{"number": 1}, {"number": "secret-title"}]}"#;
+        let error = super::decode::<Page>(answer, "PullRequests").unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("PullRequests"), "{text}");
+        assert!(text.contains("nodes[1].number"), "{text}");
+        assert!(text.contains("expected i64"), "{text}");
+        assert!(!text.contains("secret-title"), "{text}");
     }
 
     #[test]
