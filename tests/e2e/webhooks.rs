@@ -1253,3 +1253,53 @@ async fn a_close_by_webhook_is_the_closers_action(app: &TestApp) {
     assert_eq!(figures.timeline.reviewers, vec![closer.clone()]);
 }
 on_every_backend!(a_close_by_webhook_is_the_closers_action, with_redis);
+
+/// What an unauthenticated sender can make the receiver do is bounded: a missing or
+/// malformed signature is refused before the body is read (here a body announced at
+/// 20 MB is never sent, and the answer comes at once), and so are deliveries without
+/// their headers.
+async fn the_receiver_refuses_before_reading_the_body(app: &TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let integration = tributary_tests::row_id(&app.create_integration("owner").await);
+    let path = format!("{}/{integration}", api::webhook_receiver::RECEIVER_PATH);
+    for (signature, expected) in [
+        (None, "401"),
+        (Some("sha256=not-hex"), "401"),
+        (Some("sha1=0123"), "401"),
+    ] {
+        let mut socket = tokio::net::TcpStream::connect(app.api.addr).await.unwrap();
+        let signature_line = signature
+            .map(|s| format!("X-Hub-Signature-256: {s}\r\n"))
+            .unwrap_or_default();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: d-1\r\n{signature_line}\r\n",
+            app.api.addr
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 512];
+        let read = tokio::time::timeout(Duration::from_secs(5), socket.read(&mut answer))
+            .await
+            .expect("answered without the body")
+            .unwrap();
+        let status_line = String::from_utf8_lossy(&answer[..read])
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            status_line.contains(expected),
+            "{signature:?}: {status_line}"
+        );
+    }
+    // A well-formed signature without the delivery headers: 400, also without the body.
+    let response = app
+        .http
+        .post(format!("{}{path}", app.api.base_url()))
+        .header("X-Hub-Signature-256", format!("sha256={}", "0".repeat(64)))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+on_every_backend!(the_receiver_refuses_before_reading_the_body);

@@ -6,6 +6,12 @@
 //! a hand-over to the intake, which stores and queues deliveries a batch at a time: it
 //! verifies the signature over the raw body before reading anything in it, has the
 //! delivery kept and queued, and answers 202. The worker applies it.
+//!
+//! What an unauthenticated sender can make it do is bounded: a missing or malformed
+//! signature, or missing delivery headers, is refused before the body is read; the
+//! `X-GitHub-Hook-ID` picks the one secret to try; the secrets are read again at most
+//! once every few seconds per integration; the bodies being read together hold at most
+//! [`BODIES_IN_FLIGHT`] bytes; and a large body is hashed off the async executor.
 
 use std::{
     collections::HashMap,
@@ -15,7 +21,7 @@ use std::{
 
 use chrono::Utc;
 use entity::{integration, webhook};
-use github::webhook::{MAX_PAYLOAD_BYTES, SIGNATURE_HEADER, verify};
+use github::webhook::{MAX_PAYLOAD_BYTES, SIGNATURE_HEADER, verify, well_formed};
 use poem::{
     Body, Response, handler,
     http::{HeaderMap, StatusCode, header},
@@ -33,8 +39,16 @@ mod intake;
 pub use org_hooks::RECEIVER_PATH;
 
 /// How long the receiver trusts its cached secrets before reading them again; a
-/// delivery signed with a secret it does not know yet reloads at once.
+/// delivery signed with a secret it does not know yet reloads them, at most once every
+/// [`RELOAD_AT_MOST_EVERY`] per integration (wrong signatures cost no query).
 const SECRETS_TTL: Duration = Duration::from_secs(30);
+const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(5);
+
+/// The bytes of bodies being read at once, over every request: a sender holding many
+/// large bodies open gets 503 rather than the server's memory.
+pub const BODIES_IN_FLIGHT: usize = 64 << 20;
+/// Bodies larger than this are hashed on a blocking thread.
+const HASH_INLINE_UP_TO: usize = 256 << 10;
 
 /// What the receiver knows of one integration.
 #[derive(Clone)]
@@ -51,6 +65,8 @@ pub struct Receiver {
     secrets: SecretBox,
     intake: Intake,
     cache: Arc<RwLock<HashMap<String, KnownIntegration>>>,
+    /// Permits of 1 KiB of body each.
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// The two fields recorded beside the body, read only once the signature is good.
@@ -86,6 +102,7 @@ impl Receiver {
             secrets,
             intake: Intake::start(db, queue),
             cache: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(BODIES_IN_FLIGHT >> 10)),
         }
     }
 
@@ -95,13 +112,17 @@ impl Receiver {
         integration_id: &str,
         reload: bool,
     ) -> Result<Option<KnownIntegration>, sea_orm::DbErr> {
-        if !reload
-            && let Some(known) = self
-                .cache
-                .read()
-                .expect("the cache lock is never poisoned")
-                .get(integration_id)
-                .filter(|k| k.loaded_at.elapsed() < SECRETS_TTL)
+        let fresh_for = if reload {
+            RELOAD_AT_MOST_EVERY
+        } else {
+            SECRETS_TTL
+        };
+        if let Some(known) = self
+            .cache
+            .read()
+            .expect("the cache lock is never poisoned")
+            .get(integration_id)
+            .filter(|k| k.loaded_at.elapsed() < fresh_for)
         {
             return Ok(Some(known.clone()));
         }
@@ -146,25 +167,41 @@ impl Receiver {
         Ok(Some(known))
     }
 
-    /// The signature is good with the secret of the hook the delivery names, or (a
-    /// hook GitHub re-created, a header missing) with any of the integration's.
-    fn signed_by(
-        known: &KnownIntegration,
-        hook_id: Option<i64>,
-        body: &[u8],
-        signature: Option<&str>,
+    /// The secrets to try: the hook's the delivery names (and those of hooks whose id
+    /// GitHub has not given yet: a hook's first ping can arrive before its id is
+    /// stored); every hook's only when the delivery names none (GitHub always does).
+    fn candidates(known: &KnownIntegration, hook_id: Option<i64>) -> Vec<Arc<[u8]>> {
+        match hook_id {
+            Some(id) => known
+                .secrets
+                .iter()
+                .filter(|(hook, _)| *hook == Some(id) || hook.is_none())
+                .map(|(_, secret)| secret.clone())
+                .collect(),
+            None => known.secrets.iter().map(|(_, s)| s.clone()).collect(),
+        }
+    }
+
+    /// Whether one of `secrets` signed `body`; a large body is hashed on a blocking
+    /// thread, so a flood of them does not stall the executor.
+    async fn signed_by<B: AsRef<[u8]> + Send + 'static>(
+        secrets: Vec<Arc<[u8]>>,
+        body: B,
+        signature: String,
     ) -> bool {
-        let named = known
-            .secrets
-            .iter()
-            .filter(|(id, _)| hook_id.is_some() && *id == hook_id);
-        let others = known
-            .secrets
-            .iter()
-            .filter(|(id, _)| hook_id.is_none() || *id != hook_id);
-        named
-            .chain(others)
-            .any(|(_, secret)| verify(secret, body, signature))
+        if secrets.is_empty() {
+            return false;
+        }
+        let inline = body.as_ref().len() <= HASH_INLINE_UP_TO;
+        let check = move || {
+            secrets
+                .iter()
+                .any(|secret| verify(secret, body.as_ref(), Some(&signature)))
+        };
+        if inline {
+            return check();
+        }
+        tokio::task::spawn_blocking(check).await.unwrap_or(false)
     }
 
     async fn receive(&self, integration_id: &str, headers: &HeaderMap, body: Body) -> Response {
@@ -173,10 +210,44 @@ impl Receiver {
         if declared.is_some_and(|length| length > MAX_PAYLOAD_BYTES) {
             return too_large();
         }
+        // Everything that can be refused without the body is refused before reading it.
+        let signature = match header_text(headers, SIGNATURE_HEADER) {
+            Some(signature) if well_formed(signature) => signature.to_string(),
+            Some(_) => {
+                return answer(
+                    StatusCode::UNAUTHORIZED,
+                    "Malformed X-Hub-Signature-256: GitHub sends sha256= and 64 hex digits.",
+                );
+            }
+            None => {
+                return answer(
+                    StatusCode::UNAUTHORIZED,
+                    "Missing X-Hub-Signature-256: deliveries must be signed with the hook's secret.",
+                );
+            }
+        };
+        let (Some(event), Some(delivery_id)) = (
+            header_text(headers, "x-github-event"),
+            header_text(headers, "x-github-delivery"),
+        ) else {
+            return answer(
+                StatusCode::BAD_REQUEST,
+                "A delivery needs the X-GitHub-Event and X-GitHub-Delivery headers.",
+            );
+        };
+        let hook_id = header_text(headers, "x-github-hook-id").and_then(|v| v.parse::<i64>().ok());
         let Ok(Some(mut known)) = self.known(integration_id, false).await.map_err(|error| {
             tracing::error!(%error, "reading the integration's hook secrets");
         }) else {
             return answer(StatusCode::NOT_FOUND, "No such integration.");
+        };
+        // The body's bytes count against what all requests may hold at once.
+        let kib = declared.unwrap_or(MAX_PAYLOAD_BYTES).div_ceil(1024).max(1) as u32;
+        let Ok(_permit) = self.in_flight.clone().try_acquire_many_owned(kib) else {
+            return answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too many deliveries are being received at once; GitHub can redeliver this one.",
+            );
         };
         let body = match body.into_bytes_limit(MAX_PAYLOAD_BYTES).await {
             Ok(body) => body,
@@ -188,32 +259,26 @@ impl Receiver {
                 );
             }
         };
-        let hook_id = header_text(headers, "x-github-hook-id").and_then(|v| v.parse::<i64>().ok());
-        let signature = header_text(headers, SIGNATURE_HEADER);
-        if !Self::signed_by(&known, hook_id, &body, signature) {
-            // A hook made since the secrets were cached.
+        if !Self::signed_by(
+            Self::candidates(&known, hook_id),
+            body.clone(),
+            signature.clone(),
+        )
+        .await
+        {
+            // A hook made since the secrets were cached (read again at most every few
+            // seconds, so wrong signatures cost no query).
             match self.known(integration_id, true).await {
                 Ok(Some(fresh)) => known = fresh,
                 _ => return answer(StatusCode::NOT_FOUND, "No such integration."),
             }
-            if !Self::signed_by(&known, hook_id, &body, signature) {
-                let message = if signature.is_none() {
-                    "Missing X-Hub-Signature-256: deliveries must be signed with the hook's secret."
-                } else {
-                    "Wrong X-Hub-Signature-256: the body does not match the signature of any of this integration's hooks."
-                };
-                return answer(StatusCode::UNAUTHORIZED, message);
+            if !Self::signed_by(Self::candidates(&known, hook_id), body.clone(), signature).await {
+                return answer(
+                    StatusCode::UNAUTHORIZED,
+                    "Wrong X-Hub-Signature-256: the body does not match the signature of the hook the delivery names.",
+                );
             }
         }
-        let (Some(event), Some(delivery_id)) = (
-            header_text(headers, "x-github-event"),
-            header_text(headers, "x-github-delivery"),
-        ) else {
-            return answer(
-                StatusCode::BAD_REQUEST,
-                "A delivery needs the X-GitHub-Event and X-GitHub-Delivery headers.",
-            );
-        };
         let text = match std::str::from_utf8(&body) {
             Ok(text) => text,
             Err(error) => {

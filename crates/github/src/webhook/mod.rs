@@ -9,7 +9,7 @@ pub mod org_hooks;
 pub mod payload;
 mod signature;
 
-pub use signature::{SIGNATURE_HEADER, sign, verify};
+pub use signature::{SIGNATURE_HEADER, sign, verify, well_formed};
 
 /// The events an organization hook of Tributary subscribes to.
 pub const EVENTS: &[&str] = &[

@@ -22,6 +22,15 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
 }
 
 /// Whether `header` is `body`'s signature with `secret`, compared in constant time.
+/// Whether a header value has the shape GitHub sends (`sha256=` and 64 hex digits), so
+/// a receiver can refuse anything else before reading the body.
+pub fn well_formed(header: &str) -> bool {
+    header
+        .trim()
+        .strip_prefix("sha256=")
+        .is_some_and(|digest| digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 pub fn verify(secret: &[u8], body: &[u8], header: Option<&str>) -> bool {
     let Some(given) = header
         .and_then(|h| h.trim().strip_prefix("sha256="))
