@@ -168,9 +168,14 @@ async fn generated_keys_never_reach_the_log_and_their_file_is_named_once() {
     let log = logs::captured();
     // The server key goes to the terminal once (stderr), never into the log stream;
     // the log says once where the keys are kept.
-    assert_eq!(log.matches(&api_key).count(), 0, "the server key is never logged");
     assert_eq!(
-        log.matches("generated a server key and an encryption key").count(),
+        log.matches(&api_key).count(),
+        0,
+        "the server key is never logged"
+    );
+    assert_eq!(
+        log.matches("generated a server key and an encryption key")
+            .count(),
         1,
         "{log}"
     );

@@ -281,3 +281,77 @@ async fn close_frame(stream: &mut crate::subscriptions::Stream) -> (u16, String)
         }
     }
 }
+
+/// A socket reads at most 64 KiB a message, before authentication too; and one caller
+/// holds at most 16 subscription sockets: the next is closed with 4429, and a place
+/// freed by closing one is taken again.
+#[tokio::test]
+async fn subscription_sockets_are_bounded_per_message_and_per_caller() {
+    use futures_util::SinkExt;
+    let Some(app) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    // An oversized connection_init never gets an acknowledgement.
+    let (mut sink, mut stream) = crate::subscriptions::connect(app.api.addr, "x").await;
+    let huge =
+        json!({ "type": "connection_init", "payload": { "padding": "a".repeat(100 << 10) } });
+    let _ = sink.send(Message::text(huge.to_string())).await;
+    let acknowledged = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(Ok(message)) = stream.next().await {
+            if let Message::Text(text) = message
+                && text.contains("connection_ack")
+            {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(!acknowledged, "an oversized message is not read");
+
+    let token = app.user_token("acme", api::auth::Role::Viewer);
+    let mut open = Vec::new();
+    for _ in 0..16 {
+        let (sink, mut stream) = crate::subscriptions::connect(app.api.addr, &token).await;
+        assert_eq!(
+            crate::subscriptions::next_json(&mut stream).await.unwrap()["type"],
+            "connection_ack"
+        );
+        open.push((sink, stream));
+    }
+    let (_sink, mut seventeenth) = crate::subscriptions::connect(app.api.addr, &token).await;
+    let (code, reason) = close_frame(&mut seventeenth).await;
+    assert_eq!(code, 4429);
+    assert!(reason.starts_with("TOO_MANY_SOCKETS"), "{reason}");
+    // Another caller is not held back.
+    let other = app.user_token_for(
+        "acme",
+        api::auth::Role::Viewer,
+        "someone-else",
+        std::time::Duration::from_secs(60),
+    );
+    let (_s, mut theirs) = crate::subscriptions::connect(app.api.addr, &other).await;
+    assert_eq!(
+        crate::subscriptions::next_json(&mut theirs).await.unwrap()["type"],
+        "connection_ack"
+    );
+    // Closing one frees its place.
+    let (mut sink, _stream) = open.pop().unwrap();
+    sink.close().await.unwrap();
+    let mut acknowledged = false;
+    for _ in 0..50 {
+        let (_s, mut stream) = crate::subscriptions::connect(app.api.addr, &token).await;
+        if crate::subscriptions::next_json(&mut stream)
+            .await
+            .is_some_and(|m| m["type"] == "connection_ack")
+        {
+            acknowledged = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(acknowledged, "a freed place is taken again");
+    drop(open);
+    app.finish().await;
+}

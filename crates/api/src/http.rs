@@ -141,6 +141,7 @@ pub fn routes(
         .data(schema)
         .data(oauth)
         .data(authenticator)
+        .data(subscriptions_socket::OpenSockets::default())
         .data(metrics.clone())
         .around(move |endpoint, request| {
             let metrics = metrics.clone();
@@ -281,6 +282,7 @@ fn operation_label(request: &async_graphql::Request) -> String {
 async fn graphql_ws(
     schema: Data<&TributarySchema>,
     authenticator: Data<&Authenticator>,
+    sockets: Data<&subscriptions_socket::OpenSockets>,
     headers: &HeaderMap,
     protocol: GraphQLProtocol,
     websocket: WebSocket,
@@ -296,10 +298,22 @@ async fn graphql_ws(
             .map(str::to_string)
     };
     let from_headers = (text(header::AUTHORIZATION.as_str()), text(WORKSPACE_HEADER));
+    let sockets = sockets.clone();
+    let limits = poem::web::websocket::WebSocketConfig::default()
+        .max_message_size(Some(subscriptions_socket::MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(subscriptions_socket::MAX_MESSAGE_BYTES));
     websocket
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .config(limits)
         .on_upgrade(move |socket| {
-            subscriptions_socket::serve(socket, schema, protocol, authenticator, from_headers)
+            subscriptions_socket::serve(
+                socket,
+                schema,
+                protocol,
+                authenticator,
+                from_headers,
+                sockets,
+            )
         })
 }
 
