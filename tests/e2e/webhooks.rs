@@ -1303,3 +1303,61 @@ async fn the_receiver_refuses_before_reading_the_body(app: &TestApp) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }
 on_every_backend!(the_receiver_refuses_before_reading_the_body);
+
+/// One row that cannot be stored (here a trigger refuses it, as a constraint or a
+/// bad value would) among deliveries sent at once, so that they share a group-committed
+/// batch: it alone is answered 503; the others are stored and accepted.
+async fn one_unstorable_delivery_fails_alone_in_its_batch(app: &TestApp) {
+    let (hooked, secret, _) = hooked_with_secret(app).await;
+    let db = database(app).await;
+    let refuse = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => vec![
+            "CREATE FUNCTION refuse_batch_5() RETURNS trigger AS $$ BEGIN \
+             IF NEW.delivery_id = 'batch-5' THEN RAISE EXCEPTION 'refused'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_batch_5 BEFORE INSERT ON webhook_deliveries \
+             FOR EACH ROW EXECUTE FUNCTION refuse_batch_5()",
+        ],
+        _ => vec![
+            "CREATE TRIGGER refuse_batch_5 BEFORE INSERT ON webhook_deliveries \
+             WHEN NEW.delivery_id = 'batch-5' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ],
+    };
+    for statement in refuse {
+        db.execute_unprepared(statement).await.unwrap();
+    }
+    let bodies: Vec<(String, Vec<u8>)> = (0..12)
+        .map(|i| {
+            let body = serde_json::to_vec(&pull_request_payload(
+                &hooked,
+                &format!("PR_batch_{i}"),
+                30_000 + i as i64,
+                &format!("Batch {i}"),
+            ))
+            .unwrap();
+            (format!("batch-{i}"), body)
+        })
+        .collect();
+    let sends = bodies.iter().map(|(delivery, body)| {
+        let (hooked, secret) = (&hooked, &secret);
+        async move {
+            let (status, _) = post_signed(app, hooked, secret, delivery, body).await;
+            (delivery.clone(), status)
+        }
+    });
+    let answers = futures_util::future::join_all(sends).await;
+    for (delivery, status) in answers {
+        let expected = if delivery == "batch-5" {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::ACCEPTED
+        };
+        assert_eq!(
+            status,
+            expected,
+            "{delivery}; log:\n{}",
+            notable_log_lines()
+        );
+    }
+}
+on_every_backend!(one_unstorable_delivery_fails_alone_in_its_batch, with_redis);

@@ -147,8 +147,28 @@ fn key(delivery: &NewDelivery) -> Key<'_> {
 /// Stores and queues one batch; one outcome per delivery, in order.
 async fn keep(db: &DatabaseConnection, queue: &Queue, batch: &[&NewDelivery]) -> Vec<Taken> {
     let firsts = first_occurrences(batch);
-    let inserted = match insert_new(db, &firsts).await {
-        Ok(inserted) => inserted,
+    let (inserted, not_stored) = match insert_new(db, &firsts).await {
+        Ok(inserted) => (inserted, HashSet::new()),
+        // One bad row fails the whole statement: store them one by one, so only that
+        // one is answered 503.
+        Err(error) if firsts.len() > 1 => {
+            tracing::warn!(%error, deliveries = firsts.len(), "storing a batch of deliveries failed; storing them one by one");
+            let mut inserted = HashSet::new();
+            let mut not_stored = HashSet::new();
+            for delivery in &firsts {
+                match insert_new(db, &[delivery]).await {
+                    Ok(one) => inserted.extend(one),
+                    Err(error) => {
+                        tracing::error!(%error, delivery = %delivery.delivery_id, "storing a delivery");
+                        not_stored.insert((
+                            delivery.integration_id.clone(),
+                            delivery.delivery_id.clone(),
+                        ));
+                    }
+                }
+            }
+            (inserted, not_stored)
+        }
         Err(error) => {
             tracing::error!(%error, deliveries = batch.len(), "storing deliveries");
             return vec![Taken::NotStored; batch.len()];
@@ -175,7 +195,7 @@ async fn keep(db: &DatabaseConnection, queue: &Queue, batch: &[&NewDelivery]) ->
             queue_error = Some(error.to_string());
         }
     }
-    outcomes(batch, &inserted, queue_error.as_deref())
+    outcomes(batch, &inserted, &not_stored, queue_error.as_deref())
 }
 
 /// Each delivery's first occurrence in the batch, in order: the one to insert.
@@ -188,12 +208,14 @@ fn first_occurrences<'a>(batch: &[&'a NewDelivery]) -> Vec<&'a NewDelivery> {
         .collect()
 }
 
-/// The answers once the batch is stored (`inserted`: the keys new to the table) and
-/// pushed (`queue_error`: why the push failed, if it did). A delivery repeated in the
-/// batch is a duplicate of its first occurrence, and fails with it.
+/// The answers once the batch is stored (`inserted`: the keys new to the table;
+/// `not_stored`: those whose row failed) and pushed (`queue_error`: why the push failed,
+/// if it did). A delivery repeated in the batch is a duplicate of its first occurrence,
+/// and fails with it.
 fn outcomes(
     batch: &[&NewDelivery],
     inserted: &HashSet<(String, String)>,
+    not_stored: &HashSet<(String, String)>,
     queue_error: Option<&str>,
 ) -> Vec<Taken> {
     let mut answered: HashMap<Key<'_>, Taken> = HashMap::new();
@@ -207,10 +229,9 @@ fn outcomes(
                     other => other.clone(),
                 };
             }
-            let outcome = match (
-                inserted.contains(&(key.0.to_string(), key.1.to_string())),
-                queue_error,
-            ) {
+            let owned = (key.0.to_string(), key.1.to_string());
+            let outcome = match (inserted.contains(&owned), queue_error) {
+                _ if not_stored.contains(&owned) => Taken::NotStored,
                 (false, _) => Taken::AlreadyReceived,
                 (true, None) => Taken::Accepted,
                 (true, Some(error)) => Taken::NotQueued(error.to_string()),
@@ -313,7 +334,7 @@ mod tests {
         assert_eq!(firsts, ["a", "b", "c"]);
         // b was stored by an earlier batch.
         assert_eq!(
-            outcomes(&batch, &inserted(&["a", "c"]), None),
+            outcomes(&batch, &inserted(&["a", "c"]), &HashSet::new(), None),
             [
                 Taken::Accepted,
                 Taken::AlreadyReceived,
@@ -329,8 +350,35 @@ mod tests {
         let batch = [&a, &b, &a_again];
         let failed = Taken::NotQueued("Redis is gone".into());
         assert_eq!(
-            outcomes(&batch, &inserted(&["a"]), Some("Redis is gone")),
+            outcomes(
+                &batch,
+                &inserted(&["a"]),
+                &HashSet::new(),
+                Some("Redis is gone")
+            ),
             [failed.clone(), Taken::AlreadyReceived, failed]
+        );
+    }
+
+    /// A batch whose statement failed was stored row by row: only the row that failed
+    /// (and its repeats) is answered 503; the others are accepted.
+    #[test]
+    fn a_row_that_failed_alone_is_the_only_one_not_stored() {
+        let (a, bad, c, bad_again) = (
+            delivery("a"),
+            delivery("bad"),
+            delivery("c"),
+            delivery("bad"),
+        );
+        let batch = [&a, &bad, &c, &bad_again];
+        assert_eq!(
+            outcomes(&batch, &inserted(&["a", "c"]), &inserted(&["bad"]), None),
+            [
+                Taken::Accepted,
+                Taken::NotStored,
+                Taken::Accepted,
+                Taken::NotStored
+            ]
         );
     }
 }
