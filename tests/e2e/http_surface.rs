@@ -315,3 +315,37 @@ async fn metrics_figures_are_computed_at_most_every_15_seconds() {
     );
     app.finish().await;
 }
+
+/// Every request has a time limit, answered with a code; a field takes few directives.
+#[tokio::test]
+async fn a_request_past_its_time_limit_is_stopped_with_a_code_and_directives_are_bounded() {
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        // No time at all: whatever waits for the database is past it.
+        .request_time_limit(std::time::Duration::ZERO)
+        .start()
+        .await
+    else {
+        return;
+    };
+    let slow = app
+        .graphql(
+            "{ integrations { id groups { id repositories(first: 100) { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        slow["errors"][0]["extensions"]["code"], "REQUEST_TIMEOUT",
+        "{slow}"
+    );
+    let many = app
+        .graphql(
+            "query($t: Boolean = true) { capabilities @include(if: $t) @include(if: $t) @skip(if: false) @skip(if: false) @include(if: $t) { oauth } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        many["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{many}"
+    );
+    app.finish().await;
+}

@@ -297,6 +297,7 @@ pub struct TestAppBuilder {
     oauth_allowed_redirect_origins: Vec<String>,
     cors_allowed_origins: Vec<String>,
     jwt: Option<tributary::config::JwtConfig>,
+    request_time_limit: Option<std::time::Duration>,
     redis: bool,
     separate_worker: bool,
     import: worker::ImportSettings,
@@ -379,6 +380,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// The longest a GraphQL request may run.
+    pub fn request_time_limit(mut self, limit: std::time::Duration) -> Self {
+        self.request_time_limit = Some(limit);
+        self
+    }
+
     /// How the API verifies user tokens (the default: HS256 with the secret derived
     /// from the test's encryption key, which `TestApp::user_token` signs with).
     pub fn jwt(mut self, jwt: tributary::config::JwtConfig) -> Self {
@@ -442,6 +449,9 @@ impl TestAppBuilder {
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
             cors_allowed_origins: self.cors_allowed_origins,
             jwt: self.jwt.unwrap_or_default(),
+            request_time_limit: self
+                .request_time_limit
+                .unwrap_or(defaults.request_time_limit),
             oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
             webhook_recovery_interval: self.webhook_recovery_interval,
             progress_capacity: self.progress_capacity,
@@ -491,6 +501,7 @@ impl TestApp {
             oauth_allowed_redirect_origins: Vec::new(),
             cors_allowed_origins: Vec::new(),
             jwt: None,
+            request_time_limit: None,
             redis: false,
             separate_worker: false,
             import: quick_import_settings(),

@@ -30,6 +30,9 @@ use crate::{
 
 /// GraphQL requests are small; a larger body is refused before it is read.
 const MAX_REQUEST_BYTES: usize = 1 << 20;
+/// The longest a GraphQL request may run (`TRIBUTARY_REQUEST_TIME_LIMIT_SECS`).
+#[derive(Clone, Copy)]
+pub struct RequestTimeLimit(pub std::time::Duration);
 
 /// The origins whose browser pages may call `/graphql`.
 #[derive(Clone, Debug, Default)]
@@ -119,6 +122,7 @@ pub fn routes(
     metrics: Arc<Metrics>,
     receiver: webhook_receiver::Receiver,
     cors: CorsOrigins,
+    time_limit: RequestTimeLimit,
 ) -> impl Endpoint {
     Route::new()
         // GitHub signs deliveries instead of sending the API key; the receiver reads
@@ -142,6 +146,7 @@ pub fn routes(
         .data(oauth)
         .data(authenticator)
         .data(subscriptions_socket::OpenSockets::default())
+        .data(time_limit)
         .data(metrics.clone())
         .around(move |endpoint, request| {
             let metrics = metrics.clone();
@@ -206,6 +211,7 @@ async fn caller_of(authenticator: &Authenticator, headers: &HeaderMap) -> Result
 async fn graphql(
     schema: Data<&TributarySchema>,
     authenticator: Data<&Authenticator>,
+    time_limit: Data<&RequestTimeLimit>,
     metrics: Data<&Arc<Metrics>>,
     http_request: &Request,
     body: Body,
@@ -231,7 +237,20 @@ async fn graphql(
         operation: operation_label(&request),
     };
     let started = std::time::Instant::now();
-    let response = schema.execute(request).await;
+    // Every request has a time limit; past it the work stops and the answer says so.
+    let limit = time_limit.0.0;
+    let response = match tokio::time::timeout(limit, schema.execute(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            use async_graphql::ErrorExtensions;
+            let error = async_graphql::Error::new(format!(
+                "the request took longer than {:.1} seconds and was stopped; ask for less (a shorter range, fewer items)",
+                limit.as_secs_f64()
+            ))
+            .extend_with(|_, e| e.set("code", "REQUEST_TIMEOUT"));
+            async_graphql::Response::from_errors(vec![error.into_server_error(Default::default())])
+        }
+    };
     // The operation's name and outcome only: variables carry tokens and never reach the log.
     tracing::info!(
         operation = %labels.operation,

@@ -48,6 +48,8 @@ pub struct ApiParts {
     /// Origins whose browser pages may call `/graphql` (exact, such as
     /// `https://app.example.com`).
     pub cors_allowed_origins: Vec<String>,
+    /// The longest a GraphQL request may run before it is stopped (`REQUEST_TIMEOUT`).
+    pub request_time_limit: std::time::Duration,
 }
 
 /// The API's routes, and the services behind them (tests and the demo use these
@@ -73,6 +75,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         default_workspace,
         oauth,
         cors_allowed_origins,
+        request_time_limit,
     } = parts;
     let cors = http::CorsOrigins::parse(&cors_allowed_origins)?;
     let imports = imports::Imports::new(db.clone(), queue.clone());
@@ -101,6 +104,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         prometheus,
         receiver,
         cors,
+        http::RequestTimeLimit(request_time_limit),
     )
     .map_to_response()
     .boxed();

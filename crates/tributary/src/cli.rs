@@ -222,6 +222,9 @@ pub(crate) struct ServeArgs {
     /// call /graphql; none by default.
     #[arg(long, env = "TRIBUTARY_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub(crate) cors_allowed_origins: Vec<String>,
+    /// Seconds a GraphQL request may run before it is stopped with REQUEST_TIMEOUT.
+    #[arg(long, env = "TRIBUTARY_REQUEST_TIME_LIMIT_SECS", default_value_t = 30)]
+    pub(crate) request_time_limit_secs: u64,
     #[command(flatten)]
     pub(crate) jwt: JwtArgs,
     #[command(flatten)]
@@ -360,6 +363,7 @@ impl ServeArgs {
             oauth_allowed_redirect_origins: self.oauth_allowed_redirect_origins,
             cors_allowed_origins: self.cors_allowed_origins,
             jwt: self.jwt.config(),
+            request_time_limit: std::time::Duration::from_secs(self.request_time_limit_secs.max(1)),
             ..tributary::Config::default()
         })
     }
@@ -448,6 +452,7 @@ mod tests {
             "TRIBUTARY_JWT_AUDIENCE",
             "TRIBUTARY_JWT_WORKSPACE_CLAIM",
             "TRIBUTARY_JWT_ROLE_CLAIM",
+            "TRIBUTARY_REQUEST_TIME_LIMIT_SECS",
         ] {
             assert!(
                 help.contains(variable),

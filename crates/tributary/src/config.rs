@@ -26,6 +26,8 @@ pub struct Config {
     pub oauth_allowed_redirect_origins: Vec<String>,
     /// Origins whose browser pages may call `/graphql` (CORS); none by default.
     pub cors_allowed_origins: Vec<String>,
+    /// The longest a GraphQL request may run.
+    pub request_time_limit: std::time::Duration,
     /// How user tokens are verified (`TRIBUTARY_JWT_*`).
     pub jwt: JwtConfig,
     /// Where the server key creates without a workspace header, and where integrations
@@ -74,6 +76,7 @@ impl Default for Config {
             github_oauth_client_secret: None,
             oauth_allowed_redirect_origins: Vec::new(),
             cors_allowed_origins: Vec::new(),
+            request_time_limit: std::time::Duration::from_secs(30),
             jwt: JwtConfig::default(),
             default_workspace: migration::default_workspace(),
             oauth_state_ttl: std::time::Duration::from_secs(600),

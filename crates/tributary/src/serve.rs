@@ -88,6 +88,7 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         default_workspace: config.default_workspace.clone(),
         oauth: config.oauth_settings(),
         cors_allowed_origins: config.cors_allowed_origins.clone(),
+        request_time_limit: config.request_time_limit,
     })?;
     let routes = api.routes;
     let (shutdown, stopped) = oneshot::channel::<()>();

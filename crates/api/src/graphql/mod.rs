@@ -63,7 +63,9 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .extension(error_codes::ErrorCodes)
         .limit_depth(16)
-        .limit_complexity(5_000);
+        .limit_complexity(5_000)
+        // Directives per field: `@include`/`@skip` need one or two; more only costs.
+        .limit_directives(4);
     if let Some(Services {
         integrations,
         imports,
