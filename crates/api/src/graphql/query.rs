@@ -45,9 +45,8 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The integration's id.")] id: ID,
     ) -> Result<Option<Integration>> {
-        let Some(key) = reach::require(ctx, &id, NodeKind::Integration)
+        let Some(key) = reach::visible(ctx, &id, NodeKind::Integration)
             .await
-            .found()
             .gql()?
         else {
             return Ok(None);
@@ -92,11 +91,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The run's id.")] id: ID,
     ) -> Result<Option<ImportRun>> {
-        let Some(key) = reach::require(ctx, &id, NodeKind::ImportRun)
-            .await
-            .found()
-            .gql()?
-        else {
+        let Some(key) = reach::visible(ctx, &id, NodeKind::ImportRun).await.gql()? else {
             return Ok(None);
         };
         Ok(ctx

@@ -29,6 +29,18 @@ pub(crate) async fn require(ctx: &Context<'_>, id: &ID, kind: NodeKind) -> ApiRe
     }
 }
 
+/// Decodes `id` as a `kind` id: its key when the object may exist for the caller, `None`
+/// when it lies outside the caller's workspace (the fields that answer null for a
+/// missing object).
+pub(crate) async fn visible(
+    ctx: &Context<'_>,
+    id: &ID,
+    kind: NodeKind,
+) -> ApiResult<Option<String>> {
+    let key = node_id::decode(id, kind)?;
+    Ok(reachable(ctx, kind, &key).await?.then_some(key))
+}
+
 /// Whether the `kind` object with `key` is in the caller's reach. A missing object is
 /// in nobody's workspace, so it is reachable only for a caller reaching everywhere,
 /// whose services then answer that it is missing, as always.

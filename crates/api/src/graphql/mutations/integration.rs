@@ -7,7 +7,7 @@ use org_hooks::OrgHooks;
 use super::answer::Answer;
 use crate::auth::Role;
 use crate::graphql::connection_test::ConnectionTest;
-use crate::graphql::node_id::{self, NodeKind};
+use crate::graphql::node_id::NodeKind;
 use crate::graphql::types::{Group, Integration, ServicesInput};
 use crate::graphql::user_error::UserError;
 use crate::graphql::{reach, roles::Needs};
@@ -257,18 +257,17 @@ impl IntegrationMutations {
         ctx: &Context<'_>,
         #[graphql(desc = "The integration to delete.")] input: IntegrationInput,
     ) -> Result<DeleteIntegrationPayload> {
-        let id = node_id::decode(&input.integration_id, NodeKind::Integration).gql()?;
         // Another workspace's integration answers as a missing one: nothing deleted.
-        if !reach::reachable(ctx, NodeKind::Integration, &id)
+        let Some(id) = reach::visible(ctx, &input.integration_id, NodeKind::Integration)
             .await
             .gql()?
-        {
+        else {
             return Ok(DeleteIntegrationPayload {
                 deleted_integration_id: None,
                 user_errors: Vec::new(),
                 client_mutation_id: input.client_mutation_id,
             });
-        }
+        };
         if let Err(error) = ctx.data::<OrgHooks>()?.remove_all(&id).await {
             tracing::warn!(integration = %id, %error, "the integration's webhooks could not all be removed");
         }
