@@ -327,10 +327,20 @@ async fn a_request_past_its_time_limit_is_stopped_with_a_code_and_directives_are
     else {
         return;
     };
+    // A hundred lookups one after the other: far past the timer's first tick (a
+    // single quick query can finish before a zero limit is noticed).
+    let ids: Vec<String> = (0..100)
+        .map(|_| {
+            tributary_tests::global_id(
+                tributary_tests::NodeKind::Integration,
+                &uuid::Uuid::new_v4().to_string(),
+            )
+        })
+        .collect();
     let slow = app
         .graphql(
-            "{ integrations { id groups { id repositories(first: 100) { totalCount } } } }",
-            json!({}),
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": ids }),
         )
         .await;
     assert_eq!(
