@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, one module per area.
 
+mod commit_days;
 mod flow_check;
 mod github_import;
 mod github_schema;

@@ -28,19 +28,20 @@ fn contributor_key(contributor: &Value) -> &str {
         .expect("a login or an e-mail")
 }
 
-struct Fixture {
-    db: DatabaseConnection,
+pub(crate) struct Fixture {
+    pub(crate) db: DatabaseConnection,
     /// The integration's global id, as the API takes it.
-    integration: String,
+    pub(crate) integration: String,
     /// The repositories' global ids, as the API shows them.
     repo_a_id: String,
     repo_b_id: String,
     /// Where the store writes (row ids).
-    repo_a: Scope,
-    repo_b: Scope,
+    pub(crate) repo_a: Scope,
+    pub(crate) repo_b: Scope,
 }
 
-async fn fixture(app: &TestApp) -> Fixture {
+/// An integration with two repositories, and a connection to write beside the API.
+pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let integration = app.create_integration("owner").await;
     let data = app
         .data(

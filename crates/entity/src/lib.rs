@@ -3,6 +3,7 @@
 
 pub mod comment;
 pub mod commit;
+pub mod commit_day;
 pub mod connection_test;
 pub mod group;
 pub mod import_run;
@@ -16,6 +17,7 @@ pub mod pull_request_event;
 pub mod pull_request_figures;
 pub mod reaction;
 pub mod repository;
+pub mod repository_commit_day;
 pub mod review;
 pub mod run_details;
 pub mod sql;

@@ -1,10 +1,13 @@
 //! Commit metrics: the database groups commits by contributor and counts their local
-//! days (see [`super::days`]); one row per contributor comes back.
+//! days, from the per-day roll-up where it can ([`super::commit_days`]); one row per
+//! contributor comes back.
 
+use chrono::{DateTime, Utc};
 use entity::sql::{Sql, sum_bigint};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 
 use crate::{
+    commit_days::{DaySplit, Plan},
     contributors::{ContributorKey, StoredContributor},
     scope::Scope,
 };
@@ -75,10 +78,171 @@ struct CommitsOfContributor {
     commits: ContributorCommits,
 }
 
-/// One statement: the database groups the range's commits by contributor (resolved
-/// when they were stored) and counts each one's distinct local days with a commit that
-/// is not a merge.
+/// The range's figures, in one statement. Whole UTC days are read from a roll-up
+/// (`commit_days`, or `repository_commit_days` under a repository filter: one row per
+/// contributor and day instead of one per commit) and the range's partial days from
+/// `commits`; each row gives the local days it codes on, counted once per contributor.
+/// [`figures_from_commits`] reads every commit instead; tests hold the two equal.
 pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitFigures, DbErr> {
+    let plan = Plan::over(
+        &scope.offsets,
+        scope.start.timestamp(),
+        scope.end.timestamp(),
+    );
+    collect(
+        db,
+        scope,
+        rolled_up(db.get_database_backend(), scope, &plan),
+    )
+    .await
+}
+
+/// `CASE` over the plan's runs of days: `value` of the run a row's day is in.
+fn by_run(plan: &Plan, value: impl Fn(&DaySplit) -> i64) -> String {
+    match plan.runs.as_slice() {
+        [only] => value(&only.split).to_string(),
+        runs => {
+            let mut case = String::from("CASE");
+            for run in runs {
+                case.push_str(&format!(
+                    " WHEN d.utc_day <= {} THEN {}",
+                    run.last_day,
+                    value(&run.split)
+                ));
+            }
+            case.push_str(" END");
+            case
+        }
+    }
+}
+
+/// The statement of [`figures`]: per contributor, the distinct local days of the rows
+/// below and their sums. Each roll-up row comes twice: once with its sums and the local
+/// day before the split (when it codes there), once with the local day after it (when
+/// it codes there); each commit of a partial day once, with its own local day.
+fn rolled_up(backend: DbBackend, scope: &Scope, plan: &Plan) -> Sql {
+    let mut sql = Sql::new(backend);
+    let day = "local_day";
+    match backend {
+        // As in `figures_from_commits`: hashing by (contributor, day) first.
+        DbBackend::Postgres => sql.push(&format!(
+            "SELECT contributor, contributor_is_login, {} AS coding_days, {} AS commits, \
+             {} AS merges, {} AS additions, {} AS deletions FROM (\
+             SELECT contributor, contributor_is_login, {day}, SUM(commits) AS commits, \
+             SUM(merges) AS merges, SUM(additions) AS additions, SUM(deletions) AS deletions FROM (",
+            sum_bigint(&format!("CASE WHEN {day} IS NULL THEN 0 ELSE 1 END")),
+            sum_bigint("commits"),
+            sum_bigint("merges"),
+            sum_bigint("additions"),
+            sum_bigint("deletions"),
+        )),
+        _ => sql.push(&format!(
+            "SELECT contributor, contributor_is_login, COUNT(DISTINCT {day}) AS coding_days, \
+             {} AS commits, {} AS merges, {} AS additions, {} AS deletions FROM (",
+            sum_bigint("commits"),
+            sum_bigint("merges"),
+            sum_bigint("additions"),
+            sum_bigint("deletions"),
+        )),
+    };
+    let table = match scope.repository_ids {
+        Some(_) => "repository_commit_days",
+        None => "commit_days",
+    };
+    let mut parts = 0;
+    if !plan.runs.is_empty() {
+        let (first, last) = (
+            plan.runs[0].first_day,
+            plan.runs[plan.runs.len() - 1].last_day,
+        );
+        let shift = by_run(plan, |split| split.shift);
+        let split = by_run(plan, |split| split.split);
+        let rows = |sql: &mut Sql, select: &str, condition: &str| {
+            sql.push(&format!(
+                "SELECT {select} FROM {table} d WHERE d.integration_id = "
+            ))
+            .bind(scope.integration_id.clone())
+            .push(" AND d.utc_day BETWEEN ")
+            .bind(first)
+            .push(" AND ")
+            .bind(last);
+            // Days between the runs (a day read from the commits) are left out.
+            for gap in plan
+                .raw
+                .iter()
+                .filter(|span| span.from >= first * 86_400 && span.to <= (last + 1) * 86_400)
+            {
+                sql.push(" AND d.utc_day NOT BETWEEN ")
+                    .bind(gap.from.div_euclid(86_400))
+                    .push(" AND ")
+                    .bind((gap.to - 1).div_euclid(86_400));
+            }
+            scope.restrict_repositories(sql, "d");
+            scope.restrict_commit_author(sql, "d");
+            sql.push(condition);
+        };
+        rows(
+            &mut sql,
+            &format!(
+                "d.contributor, d.contributor_is_login, \
+                 CASE WHEN d.first_coding_quarter < {split} THEN d.utc_day + {shift} END AS {day}, \
+                 d.commits, d.merge_commits AS merges, d.additions, d.deletions"
+            ),
+            "",
+        );
+        sql.push(" UNION ALL ");
+        rows(
+            &mut sql,
+            &format!(
+                "d.contributor, d.contributor_is_login, d.utc_day + {shift} + 1 AS {day}, \
+                 0 AS commits, 0 AS merges, 0 AS additions, 0 AS deletions"
+            ),
+            &format!(" AND d.last_coding_quarter >= {split}"),
+        );
+        parts += 2;
+    }
+    for span in &plan.raw {
+        if parts > 0 {
+            sql.push(" UNION ALL ");
+        }
+        parts += 1;
+        sql.push(&format!(
+            "SELECT c.contributor, c.contributor_is_login, \
+             CASE WHEN c.parent_count <= 1 THEN {local} END AS {day}, 1 AS commits, \
+             CASE WHEN c.parent_count > 1 THEN 1 ELSE 0 END AS merges, c.additions, c.deletions \
+             FROM commits c WHERE c.integration_id = ",
+            local = scope.local_day_sql(backend, "c.authored_at"),
+        ))
+        .bind(scope.integration_id.clone())
+        .push(" AND c.authored_at >= ")
+        .bind(instant(span.from))
+        .push(" AND c.authored_at < ")
+        .bind(instant(span.to));
+        scope.restrict_repositories(&mut sql, "c");
+        scope.restrict_commit_author(&mut sql, "c");
+    }
+    match backend {
+        DbBackend::Postgres => sql.push(&format!(
+            ") rows GROUP BY contributor, contributor_is_login, {day}) days \
+             GROUP BY contributor, contributor_is_login"
+        )),
+        _ => sql.push(") rows GROUP BY contributor, contributor_is_login"),
+    };
+    sql
+}
+
+fn instant(second: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(second, 0).expect("a second within chrono's range")
+}
+
+/// The reference statement, over every commit of the range: the database groups them by
+/// contributor (resolved when they were stored) and counts each one's distinct local
+/// days with a commit that is not a merge. Tests hold [`figures`] to it; it was the
+/// statement before the roll-ups.
+pub async fn figures_from_commits(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+) -> Result<CommitFigures, DbErr> {
     let backend = db.get_database_backend();
     let day = scope.local_day_sql(backend, "c.authored_at");
     let sums = format!(
@@ -118,6 +282,15 @@ pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitF
         ),
         _ => sql.push(" GROUP BY c.contributor, c.contributor_is_login"),
     };
+    collect(db, scope, sql).await
+}
+
+/// Runs a statement of one row per contributor and sums the team's figures.
+async fn collect(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    sql: Sql,
+) -> Result<CommitFigures, DbErr> {
     let mut total = ContributorCommits::default();
     let mut contributors = CommitsOfContributor::find_by_statement(sql.statement())
         .all(db)

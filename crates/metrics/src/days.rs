@@ -55,6 +55,20 @@ impl Offsets {
         Offsets { initial, changes }
     }
 
+    /// The offset at `second` (within the range the offsets were found over).
+    pub fn at(&self, second: i64) -> i64 {
+        self.changes
+            .iter()
+            .take_while(|(from, _)| *from <= second)
+            .last()
+            .map_or(self.initial, |(_, offset)| *offset)
+    }
+
+    /// Whether the offset changes at a second in `[from, to)`.
+    pub fn changes_within(&self, from: i64, to: i64) -> bool {
+        self.changes.iter().any(|(at, _)| from <= *at && *at < to)
+    }
+
     /// SQL for the local day number (days since 1970-01-01) of a timestamp column.
     pub fn local_day_sql(&self, backend: DbBackend, column: &str) -> String {
         match backend {

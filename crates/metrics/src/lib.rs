@@ -10,6 +10,7 @@
 //! - `robustness`: trivial, regular and robust comments (thresholds per integration).
 //! - `contributors` and `bots`: who an action counts for, and who is a bot.
 //! - `scope`, `days`: the filters every query takes, and local days in SQL.
+//! - `commit_days`: how a range reads the per-day roll-up of commits (quarter-hours).
 //! - `pull_requests`, `commits`, `work_log`: the read queries behind `api`'s GraphQL,
 //!   each reading its rows into a `FromQueryResult` struct (`count`: a count's row).
 //!
@@ -19,6 +20,7 @@
 //! log only.
 
 pub mod bots;
+pub mod commit_days;
 pub mod commits;
 pub mod contributors;
 pub mod count;

@@ -18,6 +18,7 @@ mod m20261130_000010_repository_import_state;
 mod m20261130_000011_workspaces;
 mod m20261130_000012_comment_robustness;
 mod m20261130_000013_pull_request_events;
+mod m20261130_000014_commit_days;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_workspaces::Migration),
             Box::new(m20261130_000012_comment_robustness::Migration),
             Box::new(m20261130_000013_pull_request_events::Migration),
+            Box::new(m20261130_000014_commit_days::Migration),
         ]
     }
 }
