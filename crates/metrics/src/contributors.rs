@@ -216,35 +216,35 @@ pub async fn latest_names(
 
 /// Of `logins` (one integration's), those GitHub types `Bot` on any pull request,
 /// review, comment or ticket stored (`author_is_bot`): accounts like `dependabot` whose
-/// login carries no `[bot]`. Four statements, each on at most `logins.len()` rows.
+/// login carries no `[bot]`.
 pub async fn typed_bots(
     db: &impl ConnectionTrait,
     integration_id: &str,
     logins: &[String],
 ) -> Result<std::collections::HashSet<String>, DbErr> {
-    use entity::{comment, pull_request, review, ticket};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let mut bots = std::collections::HashSet::new();
     if logins.is_empty() {
         return Ok(bots);
     }
-    macro_rules! flagged {
-        ($entity:ident) => {
-            $entity::Entity::find()
-                .select_only()
-                .column($entity::Column::AuthorLogin)
-                .distinct()
-                .filter($entity::Column::IntegrationId.eq(integration_id))
-                .filter($entity::Column::AuthorIsBot.eq(true))
-                .filter($entity::Column::AuthorLogin.is_in(logins))
-                .into_tuple::<Option<String>>()
-                .all(db)
-                .await?
-        };
+    // One statement; each part reads a partial index of the bots' rows only (migration
+    // 15), whose condition it repeats literally.
+    let mut sql = Sql::new(db.get_database_backend());
+    for (i, table) in ["pull_requests", "reviews", "comments", "tickets"]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            sql.push(" UNION ");
+        }
+        sql.push(&format!(
+            "SELECT author_login AS login FROM {table} WHERE integration_id = "
+        ))
+        .bind(integration_id.to_string())
+        .push(" AND author_is_bot = TRUE AND author_login IN ")
+        .bind_list(logins);
     }
-    bots.extend(flagged!(pull_request).into_iter().flatten());
-    bots.extend(flagged!(review).into_iter().flatten());
-    bots.extend(flagged!(comment).into_iter().flatten());
-    bots.extend(flagged!(ticket).into_iter().flatten());
+    for row in db.query_all_raw(sql.statement()).await? {
+        bots.insert(row.try_get::<String>("", "login")?);
+    }
     Ok(bots)
 }

@@ -19,6 +19,7 @@ mod m20261130_000011_workspaces;
 mod m20261130_000012_comment_robustness;
 mod m20261130_000013_pull_request_events;
 mod m20261130_000014_commit_days;
+mod m20261130_000015_bot_logins;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_comment_robustness::Migration),
             Box::new(m20261130_000013_pull_request_events::Migration),
             Box::new(m20261130_000014_commit_days::Migration),
+            Box::new(m20261130_000015_bot_logins::Migration),
         ]
     }
 }

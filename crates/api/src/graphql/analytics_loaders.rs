@@ -71,7 +71,7 @@ impl Loader<TypedBot> for StoreLoader {
     type Value = bool;
     type Error = Arc<DbErr>;
 
-    /// Four statements per integration asked about (`metrics::contributors::typed_bots`).
+    /// One statement per integration asked about (`metrics::contributors::typed_bots`).
     async fn load(&self, keys: &[TypedBot]) -> Result<HashMap<TypedBot, bool>, Arc<DbErr>> {
         let mut by_integration: HashMap<&str, Vec<String>> = HashMap::new();
         for key in keys {
