@@ -269,6 +269,51 @@ async fn only_allowed_origins_get_cors_headers_and_only_on_graphql() {
     app.finish().await;
 }
 
+/// `TRIBUTARY_METRICS_TOKEN` scrapes `/metrics` and opens nothing else; a wrong one is
+/// refused like any unknown credential, and the server key still scrapes.
+#[tokio::test]
+async fn the_metrics_token_scrapes_metrics_and_nothing_else() {
+    const TOKEN: &str = "scrape-0123456789abcdef0123456789abcdef";
+    let Some(app) = TestApp::builder(Backend::Sqlite)
+        .metrics_token(TOKEN)
+        .start()
+        .await
+    else {
+        return;
+    };
+    let scrape = |bearer: &str| {
+        app.http
+            .get(format!("{}/metrics", app.api.base_url()))
+            .bearer_auth(bearer)
+            .send()
+    };
+    let with_token = scrape(TOKEN).await.unwrap();
+    assert_eq!(with_token.status(), 200);
+    assert!(
+        with_token.text().await.unwrap().ends_with("# EOF\n"),
+        "the scrape's text"
+    );
+    let wrong = scrape("scrape-wrong").await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let refusal: Value = wrong.json().await.unwrap();
+    assert_eq!(
+        refusal["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    app.scrape_metrics().await;
+    // The scrape token is no credential of the API.
+    let graphql = app
+        .http
+        .post(format!("{}/graphql", app.api.base_url()))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "query": "{ integrations { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graphql.status(), 401);
+    app.finish().await;
+}
+
 /// What a scrape computes from the database (runs by state, requests and rate limits
 /// per integration) stands for 15 seconds: scrapes in between run no query and open no
 /// token. Request counters stay live.

@@ -1415,6 +1415,117 @@ async fn the_work_log_counts_with_first_zero_and_refuses_bad_paging(app: &TestAp
 }
 on_every_backend!(the_work_log_counts_with_first_zero_and_refuses_bad_paging);
 
+/// Lists longer than a statement can bind and cursors forged with keys far out of
+/// range are bad input with a code, never a database error (issue 16, item 4).
+async fn long_filters_and_forged_cursors_are_refused_with_a_code(app: &TestApp) {
+    use base64::Engine;
+    let f = commit_fixture(app).await;
+    let many = |prefix: &str, n: usize| -> Vec<String> {
+        (0..n).map(|i| format!("{prefix}{i}")).collect()
+    };
+    let repository_ids: Vec<String> = (0..501).map(|_| f.repo_a_id.clone()).collect();
+    let metrics = "query($filter: AnalyticsFilter!) { commitMetrics(filter: $filter) { commits } }";
+    for extra in [
+        json!({ "repositoryIds": repository_ids }),
+        json!({ "contributors": many("dev", 501) }),
+    ] {
+        let body = app
+            .graphql(metrics, json!({ "filter": filter(&f, extra.clone()) }))
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("at most 500"),
+            "{body}"
+        );
+    }
+    // U+0000, which PostgreSQL's text refuses, in a variable or in the document.
+    for (query, variables) in [
+        (
+            metrics.to_string(),
+            json!({ "filter": filter(&f, json!({ "contributors": ["dev\u{0}"] })) }),
+        ),
+        (
+            format!(
+                "{{ workLog(filter: {{integrationId: \"{}\", from: \"2026-03-01\", to: \"2026-03-02\", contributors: [\"a\\u0000\"]}}) {{ totalCount }} }}",
+                f.integration
+            ),
+            json!({}),
+        ),
+    ] {
+        let body = app.graphql(&query, variables).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{query}: {body}"
+        );
+    }
+    // 500 is still taken.
+    let body = app
+        .graphql(
+            metrics,
+            json!({ "filter": filter(&f, json!({ "contributors": many("dev", 500) })) }),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+
+    let runs = app
+        .graphql(
+            "query($i: ID!, $r: [ID!]) { importRuns(integrationId: $i, repositoryIds: $r) { totalCount } }",
+            json!({ "i": f.integration, "r": repository_ids }),
+        )
+        .await;
+    assert_eq!(
+        runs["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{runs}"
+    );
+
+    let too_many: Vec<String> = (0..1_001).map(|_| f.repo_a_id.clone()).collect();
+    let import = app
+        .data(
+            "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } userErrors { code field } } }",
+            json!({ "i": f.integration, "r": too_many }),
+        )
+        .await;
+    assert_eq!(
+        import["importRepositories"],
+        json!({ "importRuns": [], "userErrors": [{ "code": "REPOSITORIES_TOO_MANY", "field": ["input", "repositoryIds"] }] })
+    );
+
+    // Cursors in the Work log's encoding, with days and names far out of range.
+    let work_log = "query($filter: AnalyticsFilter!, $after: String) { workLog(filter: $filter, first: 5, after: $after) { totalCount nodes { date } } }";
+    for key in [
+        json!({ "day": i64::MAX, "is_login": true, "contributor": "x" }),
+        json!({ "day": i64::MIN, "is_login": false, "contributor": "\u{0}".repeat(1000) }),
+        json!({ "day": 1e300, "is_login": true, "contributor": "x" }),
+        json!({ "day": "20000", "is_login": true, "contributor": "x" }),
+    ] {
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&json!(["work-log", key])).unwrap());
+        let body = app
+            .graphql(
+                work_log,
+                json!({ "filter": filter(&f, json!({})), "after": cursor }),
+            )
+            .await;
+        match body.get("errors") {
+            Some(errors) => assert_eq!(
+                errors[0]["extensions"]["code"], "INVALID_CURSOR",
+                "{key}: {body}"
+            ),
+            None => assert!(
+                body["data"]["workLog"]["totalCount"].as_i64().unwrap() > 0,
+                "{key}: {body}"
+            ),
+        }
+    }
+}
+on_every_backend!(long_filters_and_forged_cursors_are_refused_with_a_code);
+
 /// Merges and closes are actions of whoever did them (Flow): a reviewer who closes a
 /// pull request unmerged reacts to it, and the Work log gives the close to them; a
 /// merge by someone else than the author is the merger's, and the close GitHub records

@@ -298,6 +298,7 @@ pub struct TestAppBuilder {
     cors_allowed_origins: Vec<String>,
     jwt: Option<tributary::config::JwtConfig>,
     request_time_limit: Option<std::time::Duration>,
+    metrics_token: Option<String>,
     redis: bool,
     separate_worker: bool,
     import: worker::ImportSettings,
@@ -386,6 +387,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// `TRIBUTARY_METRICS_TOKEN`: a bearer that may scrape `/metrics` only.
+    pub fn metrics_token(mut self, token: &str) -> Self {
+        self.metrics_token = Some(token.to_string());
+        self
+    }
+
     /// How the API verifies user tokens (the default: HS256 with the secret derived
     /// from the test's encryption key, which `TestApp::user_token` signs with).
     pub fn jwt(mut self, jwt: tributary::config::JwtConfig) -> Self {
@@ -452,6 +459,7 @@ impl TestAppBuilder {
             request_time_limit: self
                 .request_time_limit
                 .unwrap_or(defaults.request_time_limit),
+            metrics_token: self.metrics_token,
             oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
             webhook_recovery_interval: self.webhook_recovery_interval,
             progress_capacity: self.progress_capacity,
@@ -502,6 +510,7 @@ impl TestApp {
             cors_allowed_origins: Vec::new(),
             jwt: None,
             request_time_limit: None,
+            metrics_token: None,
             redis: false,
             separate_worker: false,
             import: quick_import_settings(),

@@ -13,6 +13,7 @@ use poem::{
     middleware::{Cors, Middleware, SizeLimit},
     web::{Data, Html, websocket::WebSocket},
 };
+use subtle::ConstantTimeEq;
 
 use crate::{
     auth::{
@@ -123,6 +124,7 @@ pub fn routes(
     receiver: webhook_receiver::Receiver,
     cors: CorsOrigins,
     time_limit: RequestTimeLimit,
+    scrape_token: ScrapeToken,
 ) -> impl Endpoint {
     Route::new()
         // GitHub signs deliveries instead of sending the API key; the receiver reads
@@ -147,6 +149,7 @@ pub fn routes(
         .data(authenticator)
         .data(subscriptions_socket::OpenSockets::default())
         .data(time_limit)
+        .data(scrape_token)
         .data(metrics.clone())
         .around(move |endpoint, request| {
             let metrics = metrics.clone();
@@ -224,6 +227,14 @@ async fn graphql(
     let request = match GraphQLRequest::from_request(http_request, &mut RequestBody::new(body))
         .await
     {
+        Ok(request) if carries_nul(&request.0) => {
+            // A GraphQL request that cannot run, answered as its other refusals are.
+            let body = serde_json::json!({ "errors": [{ "message": "text may not contain the NUL character (U+0000): nothing stores it", "extensions": { "code": "BAD_USER_INPUT" } }] });
+            return Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
         Ok(request) => request.0.data(caller),
         Err(error) => {
             let body = serde_json::json!({ "errors": [{ "message": format!("Malformed GraphQL request: {error}"), "extensions": { "code": "BAD_REQUEST" } }] });
@@ -266,6 +277,28 @@ async fn graphql(
             .inc_by(response.errors.len() as u64);
     }
     GraphQLResponse::from(response).into_response()
+}
+
+/// Whether the document or a variable holds U+0000, which PostgreSQL's text refuses
+/// (a database error, deep in whatever stored or compared it): refused up front with a
+/// code. In the document it can only be written as the escape `\u0000`.
+fn carries_nul(request: &async_graphql::Request) -> bool {
+    fn holds(value: &async_graphql::Value) -> bool {
+        use async_graphql::Value::*;
+        match value {
+            String(text) => text.contains('\0'),
+            Enum(name) => name.contains('\0'),
+            List(items) => items.iter().any(holds),
+            Object(fields) => fields
+                .iter()
+                .any(|(name, value)| name.contains('\0') || holds(value)),
+            _ => false,
+        }
+    }
+    request.query.contains('\0')
+        || request.query.to_ascii_lowercase().contains("\\u0000")
+        || request.query.contains("\\u{0}")
+        || request.variables.iter().any(|(_, value)| holds(value))
 }
 
 /// The operation's name for metrics: the one the client chose, or the only named
@@ -382,20 +415,43 @@ fn healthz() -> &'static str {
     "ok"
 }
 
-/// Prometheus' scrape: every integration's labels, so only for the server key without
-/// a workspace header (operators), never for a user token.
+/// `TRIBUTARY_METRICS_TOKEN`: a bearer that may scrape `/metrics` and nothing else.
+#[derive(Clone, Default)]
+pub struct ScrapeToken(pub Option<Arc<str>>);
+
+impl ScrapeToken {
+    fn admits(&self, headers: &HeaderMap) -> bool {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        match (&self.0, given) {
+            (Some(token), Some(given)) => bool::from(given.as_bytes().ct_eq(token.as_bytes())),
+            _ => false,
+        }
+    }
+}
+
+/// Prometheus' scrape: every integration's labels, so only for the scrape token or the
+/// server key without a workspace header (operators), never for a user token.
 #[handler]
 async fn metrics_text(
     metrics: Data<&Arc<Metrics>>,
     authenticator: Data<&Authenticator>,
+    scrape_token: Data<&ScrapeToken>,
     headers: &HeaderMap,
 ) -> Response {
-    match caller_of(&authenticator, headers).await {
-        Ok(caller) if caller.reach() == Reach::Everywhere => {}
-        Ok(_) => {
+    let caller = match scrape_token.admits(headers) {
+        true => Ok(None),
+        false => caller_of(&authenticator, headers).await.map(Some),
+    };
+    match caller {
+        Ok(None) => {}
+        Ok(Some(caller)) if caller.reach() == Reach::Everywhere => {}
+        Ok(Some(_)) => {
             let body = serde_json::json!({
                 "errors": [{
-                    "message": "/metrics labels every workspace's integrations: scrape it with the server key, without a workspace header.",
+                    "message": "/metrics labels every workspace's integrations: scrape it with TRIBUTARY_METRICS_TOKEN or the server key, without a workspace header.",
                     "extensions": { "code": "FORBIDDEN" }
                 }]
             });

@@ -21,6 +21,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::user_error::UserErrorCode;
 use crate::run_queries::{RunFilter, newest_runs};
 
+/// The most repositories one `importRepositories` takes: its statements bind the list,
+/// within what SQLite and PostgreSQL accept.
+pub const MAX_REPOSITORIES_AT_ONCE: usize = 1_000;
+
 #[derive(Clone)]
 pub struct Imports {
     db: DatabaseConnection,
@@ -64,8 +68,7 @@ impl Imports {
         integration_id: &str,
         repository_ids: &[String],
     ) -> ApiResult<Vec<import_run::Model>> {
-        self.queue_available()?;
-        self.integration_exists(integration_id).await?;
+        // What the input says is answered first, whatever the deployment.
         if repository_ids.is_empty() {
             return Err(ApiError::user_at(
                 UserErrorCode::RepositoriesMissing,
@@ -73,6 +76,18 @@ impl Imports {
                 "name at least one repository to import",
             ));
         }
+        if repository_ids.len() > MAX_REPOSITORIES_AT_ONCE {
+            return Err(ApiError::user_at(
+                UserErrorCode::RepositoriesTooMany,
+                &["repositoryIds"],
+                format!(
+                    "{} repositories named; at most {MAX_REPOSITORIES_AT_ONCE} at once (importGroup imports a whole group)",
+                    repository_ids.len()
+                ),
+            ));
+        }
+        self.queue_available()?;
+        self.integration_exists(integration_id).await?;
         let mut seen = HashSet::new();
         let wanted: Vec<String> = repository_ids
             .iter()

@@ -40,6 +40,8 @@ pub struct ApiParts {
     pub public_url: String,
     /// The server key: an admin in every workspace (backends and operators).
     pub api_key: String,
+    /// A bearer that may scrape `/metrics` and nothing else.
+    pub metrics_token: Option<String>,
     /// How user tokens are verified.
     pub user_tokens: auth::token::TokenSettings,
     /// Where the server key creates without a workspace header.
@@ -71,6 +73,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         hooks,
         public_url,
         api_key,
+        metrics_token,
         user_tokens,
         default_workspace,
         oauth,
@@ -105,6 +108,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         receiver,
         cors,
         http::RequestTimeLimit(request_time_limit),
+        http::ScrapeToken(metrics_token.map(Into::into)),
     )
     .map_to_response()
     .boxed();

@@ -13,6 +13,11 @@ use crate::{contributors, days::Offsets, days::start_of_day};
 /// The longest range a query may cover: ten years of days.
 const MAX_DAYS: i64 = 3_660;
 
+/// The most repositories, and the most contributors, a filter may name: a statement
+/// binds each list a few times, within what SQLite (32,766 values) and PostgreSQL
+/// (65,535) accept.
+pub const MAX_FILTER_ITEMS: usize = 500;
+
 /// What to count, as asked: one integration, optionally narrowed (the GraphQL
 /// `AnalyticsFilter`, in `api`).
 #[derive(Clone, Debug)]
@@ -84,6 +89,22 @@ impl Scope {
             return Err(ScopeError::BadInput(format!(
                 "the range covers {days} days; at most {MAX_DAYS} are allowed"
             )));
+        }
+        for (name, count) in [
+            (
+                "repositoryIds",
+                input.repository_ids.as_ref().map_or(0, Vec::len),
+            ),
+            (
+                "contributors",
+                input.contributors.as_ref().map_or(0, Vec::len),
+            ),
+        ] {
+            if count > MAX_FILTER_ITEMS {
+                return Err(ScopeError::BadInput(format!(
+                    "{name} names {count} items; at most {MAX_FILTER_ITEMS} are allowed"
+                )));
+            }
         }
         let integration_id = input.integration_id.clone();
         if integration::Entity::find_by_id(integration_id.clone())

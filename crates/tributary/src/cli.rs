@@ -200,6 +200,9 @@ pub(crate) struct ServeArgs {
     /// Bearer key for the GraphQL API [default: generated at first start and kept beside the database].
     #[arg(long, env = "TRIBUTARY_API_KEY", hide_env_values = true)]
     pub(crate) api_key: Option<String>,
+    /// Bearer token that may scrape /metrics and nothing else (the server key may too).
+    #[arg(long, env = "TRIBUTARY_METRICS_TOKEN", hide_env_values = true)]
+    pub(crate) metrics_token: Option<String>,
     /// Client id of Tributary's OAuth app on GitHub (its callback URL is PUBLIC_URL/oauth/github/callback).
     #[arg(long, env = "TRIBUTARY_GITHUB_OAUTH_CLIENT_ID")]
     pub(crate) github_oauth_client_id: Option<String>,
@@ -354,6 +357,7 @@ impl ServeArgs {
             github_api_url: self.github.github_api_url,
             github_web_url: self.github.github_web_url,
             api_key: self.api_key,
+            metrics_token: self.metrics_token,
             encryption_key: self.queue.encryption_key,
             redis_url: self.queue.redis_url,
             redis_prefix: self.queue.redis_prefix,

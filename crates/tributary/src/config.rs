@@ -18,6 +18,9 @@ pub struct Config {
     pub github_api_url: String,
     pub github_web_url: String,
     pub api_key: Option<String>,
+    /// A bearer that may scrape `/metrics` and nothing else (Prometheus need not hold
+    /// the server key).
+    pub metrics_token: Option<String>,
     pub encryption_key: Option<String>,
     /// Tributary's OAuth app on GitHub; without both, `startOAuth` says which to set.
     pub github_oauth_client_id: Option<String>,
@@ -71,6 +74,7 @@ impl Default for Config {
             github_api_url: "https://api.github.com".into(),
             github_web_url: "https://github.com".into(),
             api_key: None,
+            metrics_token: None,
             encryption_key: None,
             github_oauth_client_id: None,
             github_oauth_client_secret: None,
@@ -112,6 +116,7 @@ impl std::fmt::Debug for Config {
             .field("github_api_url", &self.github_api_url)
             .field("github_web_url", &self.github_web_url)
             .field("api_key", &secret(&self.api_key))
+            .field("metrics_token", &secret(&self.metrics_token))
             .field("encryption_key", &secret(&self.encryption_key))
             .field("github_oauth_client_id", &self.github_oauth_client_id)
             .field(

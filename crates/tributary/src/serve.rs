@@ -84,6 +84,7 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
         hooks: org_hooks(config, db, keys.secret_box.clone()),
         public_url: public_url.clone(),
         api_key: keys.api_key.clone(),
+        metrics_token: config.metrics_token.clone(),
         user_tokens: user_tokens.clone(),
         default_workspace: config.default_workspace.clone(),
         oauth: config.oauth_settings(),

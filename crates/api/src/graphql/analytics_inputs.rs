@@ -14,10 +14,11 @@ use crate::error::ApiResult;
 pub struct ScopeInput {
     /// The integration whose imported data is counted.
     pub integration_id: ID,
-    /// Only these repositories; all of the integration's when absent.
+    /// Only these repositories (at most 500); all of the integration's when absent.
     pub repository_ids: Option<Vec<ID>>,
     /// Only these contributors: GitHub logins, or e-mails for commit authors GitHub
     /// links to no account. A login includes the commits of every e-mail linked to it.
+    /// At most 500, with `contributorIds`.
     pub contributors: Option<Vec<String>>,
     /// Only these contributors, by `Contributor.id` (added to `contributors`).
     pub contributor_ids: Option<Vec<ID>>,

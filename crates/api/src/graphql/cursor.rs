@@ -60,6 +60,10 @@ pub fn decode<K: DeserializeOwned>(ordering: &str, cursor: &str) -> ApiResult<K>
     let json = URL_SAFE_NO_PAD
         .decode(cursor.trim_end_matches('='))
         .map_err(|_| ApiError::InvalidCursor)?;
+    // No cursor we hand out holds U+0000, which PostgreSQL's text refuses.
+    if json.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(ApiError::InvalidCursor);
+    }
     let (tag, key): (String, K) =
         serde_json::from_slice(&json).map_err(|_| ApiError::InvalidCursor)?;
     if tag != ordering {

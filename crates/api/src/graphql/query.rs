@@ -1,4 +1,4 @@
-use crate::error::{Found, IntoGraphQl};
+use crate::error::{ApiError, Found, IntoGraphQl};
 use async_graphql::{Context, ID, Object, Result};
 
 use super::import_types::{ImportRun, ImportRunConnection, ImportState, integration_runs_page};
@@ -72,12 +72,23 @@ impl QueryRoot {
         #[graphql(desc = "The `endCursor` of the page before (paging forward).")] after: Option<
             String,
         >,
-        #[graphql(desc = "Only the runs of these repositories.")] repository_ids: Option<Vec<ID>>,
+        #[graphql(desc = "Only the runs of these repositories (at most 500).")]
+        repository_ids: Option<Vec<ID>>,
         #[graphql(desc = "Only runs in these states.")] states: Option<Vec<ImportState>>,
     ) -> Result<ImportRunConnection> {
         let key = reach::require(ctx, &integration_id, NodeKind::Integration)
             .await
             .gql()?;
+        if repository_ids
+            .as_ref()
+            .is_some_and(|ids| ids.len() > metrics::scope::MAX_FILTER_ITEMS)
+        {
+            return Err(ApiError::BadInput(format!(
+                "repositoryIds names more than {} repositories",
+                metrics::scope::MAX_FILTER_ITEMS
+            )))
+            .gql();
+        }
         let repositories = repository_ids
             .map(|ids| node_id::decode_all(&ids, NodeKind::Repository))
             .transpose()

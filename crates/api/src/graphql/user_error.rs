@@ -51,6 +51,9 @@ pub enum UserErrorCode {
     RobustnessThresholdsInvalid,
     /// No repository was named.
     RepositoriesMissing,
+    /// More repositories named at once than one request takes (1,000): import a whole
+    /// group with `importGroup`, or send them in parts.
+    RepositoriesTooMany,
     /// A repository id names no repository of this integration.
     RepositoryUnknown,
     /// Nothing of the integration is imported yet, so there is nothing to sync.
