@@ -657,6 +657,16 @@ async fn a_delivery_sent_twice_is_acknowledged_twice_and_stored_and_applied_once
         delivery.repository.as_deref(),
         Some(hooked.full_name.as_str())
     );
+    // The same signed body replayed under a new delivery id (the signature covers only
+    // the body): a duplicate, neither stored nor applied again.
+    let (replayed, answer) = post_signed(app, &hooked, &secret, "d-3-replayed", &body).await;
+    assert_eq!(replayed, StatusCode::OK, "{answer}");
+    assert_eq!(stored_pull_request_deliveries(app).await, 1);
+    assert!(
+        stored_delivery(app, &hooked, "d-3-replayed")
+            .await
+            .is_none()
+    );
 }
 
 on_every_backend!(
@@ -987,6 +997,47 @@ async fn every_example_payload_is_acknowledged(app: &TestApp) {
 }
 
 on_every_backend!(every_example_payload_is_acknowledged, with_redis);
+
+fn short_retention(builder: TestAppBuilder) -> TestAppBuilder {
+    builder
+        .redis()
+        .webhook_recovery_interval(Duration::from_secs(1))
+        .webhook_delivery_retention(Duration::from_secs(3600))
+}
+
+/// Applied deliveries past the retention are deleted by the recovery job; recent ones
+/// stay.
+async fn applied_deliveries_past_their_retention_are_purged(app: &mut TestApp) {
+    let (hooked, secret, body) = hooked_with_secret(app).await;
+    let (status, _) = post_signed(app, &hooked, &secret, "d-old", &body).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    applied_as(app, "From a webhook").await;
+    let edited = webhook_pull_request(&hooked, "Edited");
+    let (status, _) = post_signed(app, &hooked, &secret, "d-new", &edited).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    applied_as(app, "Edited").await;
+    // d-old was received two hours ago.
+    let db = database(app).await;
+    webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::ReceivedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::hours(2)),
+        )
+        .filter(webhook_delivery::Column::DeliveryId.eq("d-old"))
+        .exec(&db)
+        .await
+        .unwrap();
+    eventually(20, "the old delivery is purged", || async {
+        stored_delivery(app, &hooked, "d-old").await.is_none()
+    })
+    .await;
+    assert!(stored_delivery(app, &hooked, "d-new").await.is_some());
+}
+
+on_every_backend!(
+    applied_deliveries_past_their_retention_are_purged,
+    short_retention
+);
 
 fn quick_recovery(builder: TestAppBuilder) -> TestAppBuilder {
     builder

@@ -303,6 +303,7 @@ pub struct TestAppBuilder {
     separate_worker: bool,
     import: worker::ImportSettings,
     webhook_recovery_interval: std::time::Duration,
+    webhook_delivery_retention: Option<std::time::Duration>,
     progress_capacity: usize,
 }
 
@@ -335,6 +336,12 @@ impl TestAppBuilder {
     }
 
     /// How often the webhook recovery job runs (tests use seconds, not minutes).
+    /// How long applied deliveries are kept (30 days by default).
+    pub fn webhook_delivery_retention(mut self, retention: std::time::Duration) -> Self {
+        self.webhook_delivery_retention = Some(retention);
+        self
+    }
+
     pub fn webhook_recovery_interval(mut self, interval: std::time::Duration) -> Self {
         self.webhook_recovery_interval = interval;
         self
@@ -462,6 +469,9 @@ impl TestAppBuilder {
             metrics_token: self.metrics_token,
             oauth_state_ttl: self.oauth_state_ttl.unwrap_or(defaults.oauth_state_ttl),
             webhook_recovery_interval: self.webhook_recovery_interval,
+            webhook_delivery_retention: self
+                .webhook_delivery_retention
+                .unwrap_or(defaults.webhook_delivery_retention),
             progress_capacity: self.progress_capacity,
             ..defaults
         };
@@ -515,6 +525,7 @@ impl TestApp {
             separate_worker: false,
             import: quick_import_settings(),
             webhook_recovery_interval: std::time::Duration::from_secs(300),
+            webhook_delivery_retention: None,
             progress_capacity: queue::progress::DEFAULT_CAPACITY,
         }
     }

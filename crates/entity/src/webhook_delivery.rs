@@ -35,6 +35,9 @@ pub struct Model {
     /// `owner/name` of the payload's repository, when it has one.
     pub repository: Option<String>,
     pub body: String,
+    /// SHA-256 of `body`, hex: unique per integration, so a signed body replayed under
+    /// another delivery id is a duplicate. None for deliveries stored before it.
+    pub body_sha256: Option<String>,
     pub received_at: DateTimeUtc,
     pub applied_at: Option<DateTimeUtc>,
     /// What applying it did; none until it is applied.

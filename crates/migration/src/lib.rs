@@ -20,6 +20,7 @@ mod m20261130_000012_comment_robustness;
 mod m20261130_000013_pull_request_events;
 mod m20261130_000014_commit_days;
 mod m20261130_000015_bot_logins;
+mod m20261130_000016_delivery_body_hash;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_pull_request_events::Migration),
             Box::new(m20261130_000014_commit_days::Migration),
             Box::new(m20261130_000015_bot_logins::Migration),
+            Box::new(m20261130_000016_delivery_body_hash::Migration),
         ]
     }
 }

@@ -257,6 +257,14 @@ pub(crate) struct WebhookArgs {
         default_value_t = 86_400
     )]
     pub(crate) webhook_sync_interval_secs: u64,
+    /// Days an applied webhook delivery is kept (and a repeat of its id or body is a
+    /// duplicate); older ones are deleted.
+    #[arg(
+        long,
+        env = "TRIBUTARY_WEBHOOK_DELIVERY_RETENTION_DAYS",
+        default_value_t = 30
+    )]
+    pub(crate) webhook_delivery_retention_days: u64,
 }
 
 impl WebhookArgs {
@@ -266,6 +274,9 @@ impl WebhookArgs {
                 self.webhook_recovery_interval_secs.max(1),
             ),
             webhook_sync_interval: std::time::Duration::from_secs(self.webhook_sync_interval_secs),
+            webhook_delivery_retention: std::time::Duration::from_secs(
+                self.webhook_delivery_retention_days.max(1) * 86_400,
+            ),
             ..config
         }
     }

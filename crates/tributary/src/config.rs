@@ -63,6 +63,8 @@ pub struct Config {
     /// How often an incremental sync runs as a safety net where hooks deliver; zero
     /// turns it off.
     pub webhook_sync_interval: std::time::Duration,
+    /// How long applied webhook deliveries are kept.
+    pub webhook_delivery_retention: std::time::Duration,
 }
 
 impl Default for Config {
@@ -95,6 +97,7 @@ impl Default for Config {
             import: worker::ImportSettings::default(),
             webhook_recovery_interval: worker::WebhookSettings::default().recovery_interval,
             webhook_sync_interval: worker::WebhookSettings::default().safety_sync_interval,
+            webhook_delivery_retention: worker::WebhookSettings::default().delivery_retention,
         }
     }
 }
@@ -255,6 +258,7 @@ impl Config {
         worker::WebhookSettings {
             recovery_interval: self.webhook_recovery_interval,
             safety_sync_interval: self.webhook_sync_interval,
+            delivery_retention: self.webhook_delivery_retention,
         }
     }
 

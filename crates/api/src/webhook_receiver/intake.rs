@@ -6,7 +6,8 @@
 //! one write lock).
 //!
 //! An answer means what it meant per request: accepted once stored and queued; a
-//! delivery that could not be queued is forgotten again, so a redelivery is new.
+//! delivery that could not be queued is forgotten again, so a redelivery is new. A
+//! delivery whose id or body was stored before is a duplicate.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -47,6 +48,8 @@ pub struct NewDelivery {
     pub hook_id: Option<i64>,
     pub repository: Option<String>,
     pub body: String,
+    /// SHA-256 of `body`, hex.
+    pub body_sha256: String,
     pub received_at: DateTime<Utc>,
 }
 
@@ -255,20 +258,16 @@ async fn insert_new(
         hook_id: Set(d.hook_id),
         repository: Set(d.repository.clone()),
         body: Set(d.body.clone()),
+        body_sha256: Set(Some(d.body_sha256.clone())),
         received_at: Set(d.received_at),
         applied_at: Set(None),
         outcome: Set(None),
         reason: Set(None),
     });
+    // No conflict target: a delivery id seen before, or a body seen before under
+    // another id (a replay: the signature covers only the body), is not inserted.
     let mut insert = webhook_delivery::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([
-                webhook_delivery::Column::IntegrationId,
-                webhook_delivery::Column::DeliveryId,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
         .into_query();
     // Both PostgreSQL and SQLite (3.35 and later) return the rows a DO NOTHING kept.
     insert.returning(Query::returning().columns([
@@ -315,6 +314,7 @@ mod tests {
             hook_id: None,
             repository: None,
             body: "{}".into(),
+            body_sha256: id.into(),
             received_at: Utc::now(),
         }
     }

@@ -307,6 +307,7 @@ impl Receiver {
             hook_id,
             repository: summary.repository.and_then(|r| r.full_name),
             body: text.to_string(),
+            body_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes())),
             received_at: Utc::now(),
         };
         match self.intake.take(delivery).await {

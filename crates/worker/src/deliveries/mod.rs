@@ -21,6 +21,9 @@ pub struct WebhookSettings {
     /// How often an incremental sync runs as a safety net for organizations with a hook;
     /// zero turns it off.
     pub safety_sync_interval: Duration,
+    /// How long an applied delivery is kept (its body, and the id and body hash that
+    /// make a repeat of it a duplicate); the recovery job deletes older ones.
+    pub delivery_retention: Duration,
 }
 
 impl Default for WebhookSettings {
@@ -28,6 +31,7 @@ impl Default for WebhookSettings {
         WebhookSettings {
             recovery_interval: Duration::from_secs(300),
             safety_sync_interval: Duration::from_secs(24 * 3600),
+            delivery_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

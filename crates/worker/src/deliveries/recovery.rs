@@ -73,9 +73,28 @@ fn chrono_duration(duration: Duration) -> chrono::Duration {
 }
 
 impl Deliveries {
+    /// Deletes the applied deliveries received longer ago than the retention. One not
+    /// applied yet stays, whatever its age: it is still to do.
+    async fn purge_applied(&self) -> anyhow::Result<()> {
+        let cutoff = Utc::now() - chrono_duration(self.settings.delivery_retention);
+        let purged = webhook_delivery::Entity::delete_many()
+            .filter(webhook_delivery::Column::ReceivedAt.lt(cutoff))
+            .filter(webhook_delivery::Column::AppliedAt.is_not_null())
+            .exec(&self.db)
+            .await?;
+        if purged.rows_affected > 0 {
+            tracing::info!(
+                deliveries = purged.rows_affected,
+                "purged applied deliveries past their retention"
+            );
+        }
+        Ok(())
+    }
+
     /// One pass of the recovery job.
     pub async fn recover(&self) -> anyhow::Result<()> {
         self.requeue_unapplied().await?;
+        self.purge_applied().await?;
         let hooks = webhook::Entity::find()
             .filter(webhook::Column::State.eq(HookState::Active))
             .filter(webhook::Column::HookId.is_not_null())
