@@ -18,7 +18,7 @@ use subtle::ConstantTimeEq;
 use crate::{
     auth::{
         Caller, Reach,
-        authenticate::{Authenticator, Refusal, WORKSPACE_HEADER},
+        authenticate::{Authenticator, Refusal, WORKSPACE_HEADER, bearer},
     },
     graphql::TributarySchema,
     oauth::{
@@ -421,11 +421,10 @@ pub struct ScrapeToken(pub Option<Arc<str>>);
 
 impl ScrapeToken {
     fn admits(&self, headers: &HeaderMap) -> bool {
-        let given = headers
+        let authorization = headers
             .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        match (&self.0, given) {
+            .and_then(|v| v.to_str().ok());
+        match (&self.0, bearer(authorization)) {
             (Some(token), Some(given)) => bool::from(given.as_bytes().ct_eq(token.as_bytes())),
             _ => false,
         }

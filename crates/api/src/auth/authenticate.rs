@@ -55,6 +55,15 @@ pub struct Authenticator {
     default_workspace: Arc<str>,
 }
 
+/// The credential of an `Authorization: Bearer …` value, if it carries one.
+pub fn bearer(authorization: Option<&str>) -> Option<&str> {
+    authorization
+        .map(str::trim)
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
 impl Authenticator {
     pub fn new(api_key: &str, tokens: TokenSettings, default_workspace: &str) -> Self {
         Authenticator {
@@ -71,12 +80,7 @@ impl Authenticator {
         authorization: Option<&str>,
         workspace_header: Option<&str>,
     ) -> Result<Caller, Refusal> {
-        let Some(given) = authorization
-            .map(str::trim)
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        else {
+        let Some(given) = bearer(authorization) else {
             return Err(Refusal::Unauthenticated);
         };
         if bool::from(given.as_bytes().ct_eq(self.api_key.as_bytes())) {
