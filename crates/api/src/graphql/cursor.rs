@@ -61,7 +61,7 @@ pub fn decode<K: DeserializeOwned>(ordering: &str, cursor: &str) -> ApiResult<K>
         .decode(cursor.trim_end_matches('='))
         .map_err(|_| ApiError::InvalidCursor)?;
     // No cursor we hand out holds U+0000, which PostgreSQL's text refuses.
-    if json.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+    if json.windows(6).any(|w| w == b"\\u0000") {
         return Err(ApiError::InvalidCursor);
     }
     let (tag, key): (String, K) =
