@@ -110,6 +110,24 @@ impl Plan {
         }
         plan
     }
+
+    /// The first and last UTC day the runs cover, when there are runs.
+    pub fn run_days(&self) -> Option<(i64, i64)> {
+        Some((self.runs.first()?.first_day, self.runs.last()?.last_day))
+    }
+
+    /// The UTC days (first, last) between the runs that are read from the commits
+    /// instead: whole days a zone splits otherwise.
+    pub fn raw_days_between_runs(&self) -> Vec<(i64, i64)> {
+        let Some((first, last)) = self.run_days() else {
+            return Vec::new();
+        };
+        self.raw
+            .iter()
+            .filter(|span| span.from >= first * DAY && span.to <= (last + 1) * DAY)
+            .map(|span| (span.from.div_euclid(DAY), (span.to - 1).div_euclid(DAY)))
+            .collect()
+    }
 }
 
 #[cfg(test)]

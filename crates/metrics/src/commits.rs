@@ -149,12 +149,7 @@ fn rolled_up(backend: DbBackend, scope: &Scope, plan: &Plan) -> Sql {
         Some(_) => "repository_commit_days",
         None => "commit_days",
     };
-    let mut parts = 0;
-    if !plan.runs.is_empty() {
-        let (first, last) = (
-            plan.runs[0].first_day,
-            plan.runs[plan.runs.len() - 1].last_day,
-        );
+    if let Some((first, last)) = plan.run_days() {
         let shift = by_run(plan, |split| split.shift);
         let split = by_run(plan, |split| split.split);
         let rows = |sql: &mut Sql, select: &str, condition: &str| {
@@ -166,16 +161,12 @@ fn rolled_up(backend: DbBackend, scope: &Scope, plan: &Plan) -> Sql {
             .bind(first)
             .push(" AND ")
             .bind(last);
-            // Days between the runs (a day read from the commits) are left out.
-            for gap in plan
-                .raw
-                .iter()
-                .filter(|span| span.from >= first * 86_400 && span.to <= (last + 1) * 86_400)
-            {
+            // Days between the runs (read from the commits) are left out.
+            for (from, to) in plan.raw_days_between_runs() {
                 sql.push(" AND d.utc_day NOT BETWEEN ")
-                    .bind(gap.from.div_euclid(86_400))
+                    .bind(from)
                     .push(" AND ")
-                    .bind((gap.to - 1).div_euclid(86_400));
+                    .bind(to);
             }
             scope.restrict_repositories(sql, "d");
             scope.restrict_commit_author(sql, "d");
@@ -199,13 +190,12 @@ fn rolled_up(backend: DbBackend, scope: &Scope, plan: &Plan) -> Sql {
             ),
             &format!(" AND d.last_coding_quarter >= {split}"),
         );
-        parts += 2;
     }
-    for span in &plan.raw {
-        if parts > 0 {
+    // The partial days (and any day split otherwise), from the commits: one part.
+    if !plan.raw.is_empty() {
+        if !plan.runs.is_empty() {
             sql.push(" UNION ALL ");
         }
-        parts += 1;
         sql.push(&format!(
             "SELECT c.contributor, c.contributor_is_login, \
              CASE WHEN c.parent_count <= 1 THEN {local} END AS {day}, 1 AS commits, \
@@ -214,10 +204,18 @@ fn rolled_up(backend: DbBackend, scope: &Scope, plan: &Plan) -> Sql {
             local = scope.local_day_sql(backend, "c.authored_at"),
         ))
         .bind(scope.integration_id.clone())
-        .push(" AND c.authored_at >= ")
-        .bind(instant(span.from))
-        .push(" AND c.authored_at < ")
-        .bind(instant(span.to));
+        .push(" AND (");
+        for (i, span) in plan.raw.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push("(c.authored_at >= ")
+                .bind(instant(span.from))
+                .push(" AND c.authored_at < ")
+                .bind(instant(span.to))
+                .push(")");
+        }
+        sql.push(")");
         scope.restrict_repositories(&mut sql, "c");
         scope.restrict_commit_author(&mut sql, "c");
     }
