@@ -165,6 +165,51 @@ async fn assert_roll_ups_follow_commits(db: &DatabaseConnection, after: &str) {
     );
 }
 
+/// Zones east and west of UTC, with half-hour daylight saving (Lord Howe), quarter-hour
+/// offsets (Kathmandu), a date-line one (Kiritimati): where a roll-up's days can go wrong.
+const ZONES: [&str; 7] = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Pacific/Kiritimati",
+];
+
+/// Random ranges of up to `longest` days from 2026-02-27 (the tests' data spans March),
+/// `per_zone` in each of [`ZONES`], with random filters: the first repository,
+/// `contributors`, bots left out.
+pub(crate) fn random_scopes(
+    integration: &str,
+    repositories: &[String],
+    contributors: &[&str],
+    per_zone: usize,
+    longest: u64,
+    rng: &mut StdRng,
+) -> Vec<ScopeRequest> {
+    let first = NaiveDate::from_ymd_opt(2026, 2, 27).unwrap();
+    let mut requests = Vec::new();
+    for zone in ZONES {
+        for _ in 0..per_zone {
+            let from = first + chrono::Days::new(rng.gen_range(0..30));
+            let to = from + chrono::Days::new(rng.gen_range(0..longest));
+            requests.push(ScopeRequest {
+                integration_id: integration.to_string(),
+                repository_ids: rng.gen_bool(0.3).then(|| repositories[..1].to_vec()),
+                contributors: rng
+                    .gen_bool(0.3)
+                    .then(|| contributors.iter().map(|c| c.to_string()).collect()),
+                from,
+                to,
+                time_zone: zone.into(),
+                exclude_bots: rng.gen_bool(0.5),
+            });
+        }
+    }
+    requests
+}
+
 /// Every zone and filter: the roll-up's figures equal the reference statement's.
 async fn assert_figures_agree(
     db: &DatabaseConnection,
@@ -172,38 +217,20 @@ async fn assert_figures_agree(
     repositories: &[String],
     rng: &mut StdRng,
 ) {
-    let zones = [
-        "UTC",
-        "Europe/Berlin",
-        "America/New_York",
-        "Asia/Kathmandu",
-        "Australia/Lord_Howe",
-        "America/St_Johns",
-        "Pacific/Kiritimati",
-    ];
-    let first = NaiveDate::from_ymd_opt(2026, 2, 27).unwrap();
     let mut compared = 0;
-    for zone in zones {
-        for _ in 0..4 {
-            let from = first + chrono::Days::new(rng.gen_range(0..30));
-            let to = from + chrono::Days::new(rng.gen_range(0..12));
-            let request = ScopeRequest {
-                integration_id: integration.to_string(),
-                repository_ids: rng.gen_bool(0.3).then(|| repositories[..1].to_vec()),
-                contributors: rng
-                    .gen_bool(0.3)
-                    .then(|| vec!["dev1".into(), "dev2@example.com".into()]),
-                from,
-                to,
-                time_zone: zone.into(),
-                exclude_bots: rng.gen_bool(0.5),
-            };
-            let scope = MetricsScope::resolve(db, &request).await.unwrap();
-            let rolled_up = commits::figures(db, &scope).await.unwrap();
-            let reference = commits::figures_from_commits(db, &scope).await.unwrap();
-            assert_eq!(rolled_up, reference, "{request:?}");
-            compared += rolled_up.contributors.len();
-        }
+    for request in random_scopes(
+        integration,
+        repositories,
+        &["dev1", "dev2@example.com"],
+        4,
+        12,
+        rng,
+    ) {
+        let scope = MetricsScope::resolve(db, &request).await.unwrap();
+        let rolled_up = commits::figures(db, &scope).await.unwrap();
+        let reference = commits::figures_from_commits(db, &scope).await.unwrap();
+        assert_eq!(rolled_up, reference, "{request:?}");
+        compared += rolled_up.contributors.len();
     }
     assert!(
         compared > 50,

@@ -21,4 +21,5 @@ mod token_path;
 mod troubleshooting;
 mod user_tokens;
 mod webhooks;
+mod work_log_days;
 mod workspaces;

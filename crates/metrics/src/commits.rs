@@ -2,13 +2,12 @@
 //! days, from the per-day roll-up where it can ([`super::commit_days`]); one row per
 //! contributor comes back.
 
-use chrono::{DateTime, Utc};
 use entity::sql::{Sql, sum_bigint};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult};
 
 use crate::{
-    commit_days::{DaySplit, Plan},
     contributors::{ContributorKey, StoredContributor},
+    day_plan::{Plan, push_spans},
     scope::Scope,
 };
 
@@ -97,25 +96,6 @@ pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitF
     .await
 }
 
-/// `CASE` over the plan's runs of days: `value` of the run a row's day is in.
-fn by_run(plan: &Plan, value: impl Fn(&DaySplit) -> i64) -> String {
-    match plan.runs.as_slice() {
-        [only] => value(&only.split).to_string(),
-        runs => {
-            let mut case = String::from("CASE");
-            for run in runs {
-                case.push_str(&format!(
-                    " WHEN d.utc_day <= {} THEN {}",
-                    run.last_day,
-                    value(&run.split)
-                ));
-            }
-            case.push_str(" END");
-            case
-        }
-    }
-}
-
 /// The statement of [`figures`]: per contributor, the distinct local days of the rows
 /// below and their sums. Each roll-up row comes twice: once with its sums and the local
 /// day before the split (when it codes there), once with the local day after it (when
@@ -149,25 +129,15 @@ fn rolled_up(backend: DbBackend, scope: &Scope, plan: &Plan) -> Sql {
         Some(_) => "repository_commit_days",
         None => "commit_days",
     };
-    if let Some((first, last)) = plan.run_days() {
-        let shift = by_run(plan, |split| split.shift);
-        let split = by_run(plan, |split| split.split);
+    if !plan.runs.is_empty() {
+        let shift = plan.by_run("d", |split| split.shift);
+        let split = plan.by_run("d", |split| split.split);
         let rows = |sql: &mut Sql, select: &str, condition: &str| {
             sql.push(&format!(
                 "SELECT {select} FROM {table} d WHERE d.integration_id = "
             ))
-            .bind(scope.integration_id.clone())
-            .push(" AND d.utc_day BETWEEN ")
-            .bind(first)
-            .push(" AND ")
-            .bind(last);
-            // Days between the runs (read from the commits) are left out.
-            for (from, to) in plan.raw_days_between_runs() {
-                sql.push(" AND d.utc_day NOT BETWEEN ")
-                    .bind(from)
-                    .push(" AND ")
-                    .bind(to);
-            }
+            .bind(scope.integration_id.clone());
+            plan.restrict_to_runs(sql, "d");
             scope.restrict_repositories(sql, "d");
             scope.restrict_commit_author(sql, "d");
             sql.push(condition);
@@ -204,18 +174,8 @@ fn rolled_up(backend: DbBackend, scope: &Scope, plan: &Plan) -> Sql {
             local = scope.local_day_sql(backend, "c.authored_at"),
         ))
         .bind(scope.integration_id.clone())
-        .push(" AND (");
-        for (i, span) in plan.raw.iter().enumerate() {
-            if i > 0 {
-                sql.push(" OR ");
-            }
-            sql.push("(c.authored_at >= ")
-                .bind(instant(span.from))
-                .push(" AND c.authored_at < ")
-                .bind(instant(span.to))
-                .push(")");
-        }
-        sql.push(")");
+        .push(" AND ");
+        push_spans(&mut sql, "c.authored_at", &plan.raw);
         scope.restrict_repositories(&mut sql, "c");
         scope.restrict_commit_author(&mut sql, "c");
     }
@@ -227,10 +187,6 @@ fn rolled_up(backend: DbBackend, scope: &Scope, plan: &Plan) -> Sql {
         _ => sql.push(") rows GROUP BY contributor, contributor_is_login"),
     };
     sql
-}
-
-fn instant(second: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(second, 0).expect("a second within chrono's range")
 }
 
 /// The reference statement, over every commit of the range: the database groups them by

@@ -10,7 +10,9 @@
 //! - `robustness`: trivial, regular and robust comments (thresholds per integration).
 //! - `contributors` and `bots`: who an action counts for, and who is a bot.
 //! - `scope`, `days`: the filters every query takes, and local days in SQL.
-//! - `commit_days`: how a range reads the per-day roll-up of commits (quarter-hours).
+//! - `day_plan`: how a range reads the per-UTC-day roll-ups (quarter-hours): the
+//!   commits' (`commit_days`) and the Work log's (`work_log_days`, counted again from
+//!   the sources where writes marked a day stale).
 //! - `pull_requests`, `commits`, `work_log`: the read queries behind `api`'s GraphQL,
 //!   each reading its rows into a `FromQueryResult` struct (`count`: a count's row).
 //!
@@ -20,10 +22,10 @@
 //! log only.
 
 pub mod bots;
-pub mod commit_days;
 pub mod commits;
 pub mod contributors;
 pub mod count;
+pub mod day_plan;
 pub mod days;
 pub mod pull_request_figures;
 pub mod pull_request_timeline;
@@ -31,6 +33,7 @@ pub mod pull_requests;
 pub mod robustness;
 pub mod scope;
 pub mod work_log;
+pub mod work_log_days;
 
 pub use contributors::ContributorKey;
 pub use scope::{Scope, ScopeError, ScopeRequest};

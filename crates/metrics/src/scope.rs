@@ -8,7 +8,12 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait};
 
 use entity::sql::Sql;
 
-use crate::{contributors, days::Offsets, days::start_of_day};
+use crate::{
+    contributors,
+    day_plan::{RawSpan, push_spans},
+    days::Offsets,
+    days::start_of_day,
+};
 
 /// The longest range a query may cover: ten years of days.
 const MAX_DAYS: i64 = 3_660;
@@ -136,6 +141,14 @@ impl Scope {
         })
     }
 
+    /// The range's instants, as a span of seconds.
+    pub fn span(&self) -> RawSpan {
+        RawSpan {
+            from: self.start.timestamp(),
+            to: self.end.timestamp(),
+        }
+    }
+
     /// Calendar days in the range.
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days() + 1
@@ -163,6 +176,22 @@ impl Scope {
         }
     }
 
+    /// `alias.integration_id = ? AND` the time in one of `spans` `AND` the repository
+    /// filter: the rows of some days of the range.
+    pub fn restrict_to_spans(
+        &self,
+        sql: &mut Sql,
+        alias: &str,
+        time_column: &str,
+        spans: &[RawSpan],
+    ) {
+        sql.push(&format!("{alias}.integration_id = "))
+            .bind(self.integration_id.clone())
+            .push(" AND ");
+        push_spans(sql, &format!("{alias}.{time_column}"), spans);
+        self.restrict_repositories(sql, alias);
+    }
+
     /// The contributor and bot filters on a GitHub account column (and its bot flag).
     pub fn restrict_account(&self, sql: &mut Sql, login: &str, is_bot: Option<&str>) {
         if let Some(selection) = &self.contributors {
@@ -174,15 +203,18 @@ impl Scope {
             }
         }
         if self.exclude_bots {
-            sql.push(&format!(" AND COALESCE({login}, '') NOT LIKE '%[bot]'"));
-            if let Some(flag) = is_bot {
-                sql.push(&format!(" AND {flag} = FALSE"));
-            }
+            sql.push(&format!(" AND {}", account_is_not_bot(login, is_bot)));
         }
     }
 
     /// The contributor and bot filters on a commit (its resolved contributor).
     pub fn restrict_commit_author(&self, sql: &mut Sql, alias: &str) {
+        self.restrict_contributor(sql, alias, "author_is_bot");
+    }
+
+    /// The contributor and bot filters on rows that name their contributor as commits
+    /// do (`contributor`: a login or an e-mail) with a bot flag (`bot_column`).
+    pub fn restrict_contributor(&self, sql: &mut Sql, alias: &str, bot_column: &str) {
         if let Some(selection) = &self.contributors {
             let contributors = selection.contributors();
             if contributors.is_empty() {
@@ -193,11 +225,21 @@ impl Scope {
             }
         }
         if self.exclude_bots {
-            sql.push(&format!(" AND {alias}.author_is_bot = FALSE"));
+            sql.push(&format!(" AND {alias}.{bot_column} = FALSE"));
         }
     }
 
     pub fn local_day_sql(&self, backend: DbBackend, column: &str) -> String {
         self.offsets.local_day_sql(backend, column)
     }
+}
+
+/// What `excludeBots` keeps of a GitHub account column: neither a `…[bot]` login nor,
+/// where there is one, an account GitHub typed as a bot (`is_bot`).
+pub fn account_is_not_bot(login: &str, is_bot: Option<&str>) -> String {
+    let mut condition = format!("COALESCE({login}, '') NOT LIKE '%[bot]'");
+    if let Some(flag) = is_bot {
+        condition.push_str(&format!(" AND {flag} = FALSE"));
+    }
+    condition
 }

@@ -9,14 +9,16 @@ use std::{
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::keyset::{Side, SortColumn, SortKey};
 use entity::sql::Sql;
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, Value};
 
 use crate::{
     bots::GHOST,
     contributors::{ContributorKey, Selection, StoredContributor},
     count::Count,
+    day_plan::{Plan, RawSpan},
     days::{date_of_day_number, start_of_day},
-    scope::Scope,
+    scope::{Scope, account_is_not_bot},
+    work_log_days,
 };
 
 /// What a Work log item records.
@@ -73,18 +75,18 @@ pub struct WorkDay {
 
 /// One kind of activity: who (an account login, or a commit's contributor), when,
 /// and the item's columns (at, kind, number, title, oid, detail).
-struct Source {
+pub(crate) struct Source {
     /// The account column or expression (for commits, the author's login: they select
     /// by contributor).
-    login: &'static str,
-    item: String,
+    pub(crate) login: &'static str,
+    pub(crate) item: String,
     /// `FROM … WHERE ` up to the scope's conditions (the row's table is `x`).
-    from: &'static str,
-    time_column: &'static str,
+    pub(crate) from: &'static str,
+    pub(crate) time_column: &'static str,
     /// The account column's bot flag (`None`: commits, whose authors have none, or
     /// ticket events, whose actors have none stored).
-    bot_flag: Option<&'static str>,
-    extra: &'static str,
+    pub(crate) bot_flag: Option<&'static str>,
+    pub(crate) extra: &'static str,
 }
 
 impl Source {
@@ -94,7 +96,7 @@ impl Source {
 
     /// Who, as [`StoredContributor`]'s `contributor` (a login, `ghost` for a deleted
     /// account, or a commit's e-mail) and `contributor_is_login`.
-    fn who(&self) -> String {
+    pub(crate) fn who(&self) -> String {
         if self.is_commit() {
             "x.contributor AS contributor, x.contributor_is_login AS contributor_is_login"
                 .to_string()
@@ -106,10 +108,20 @@ impl Source {
         }
     }
 
-    /// `FROM … WHERE …` with the scope's conditions.
-    fn select_from(&self, sql: &mut Sql, scope: &Scope) {
+    /// Whether `excludeBots` leaves the row out, as a boolean expression.
+    pub(crate) fn is_bot(&self) -> String {
+        let kept = if self.is_commit() {
+            "x.author_is_bot = FALSE".to_string()
+        } else {
+            account_is_not_bot(self.login, self.bot_flag)
+        };
+        format!("CASE WHEN {kept} THEN FALSE ELSE TRUE END")
+    }
+
+    /// `FROM … WHERE …` with the scope's conditions, over the instants of `spans`.
+    fn select_from(&self, sql: &mut Sql, scope: &Scope, spans: &[RawSpan]) {
         sql.push(self.from);
-        scope.restrict(sql, "x", self.time_column);
+        scope.restrict_to_spans(sql, "x", self.time_column, spans);
         if self.is_commit() {
             scope.restrict_commit_author(sql, "x");
         } else {
@@ -128,7 +140,7 @@ fn item(at: &str, kind: &str, number: &str, title: &str, oid: &str, detail: &str
 
 const NONE: &str = "CAST(NULL AS TEXT)";
 
-fn sources() -> Vec<Source> {
+pub(crate) fn sources() -> Vec<Source> {
     let pull_request = |at: &'static str, kind: &str, extra: &'static str| Source {
         login: "x.author_login",
         item: item(&format!("x.{at}"), kind, "x.number", "x.title", NONE, NONE),
@@ -288,7 +300,7 @@ async fn items_of_each_source(
         let mut sql = Sql::new(backend);
         sql.push("SELECT ")
             .push(&format!("{}, {}", source.who(), source.item));
-        source.select_from(&mut sql, scope);
+        source.select_from(&mut sql, scope, &[scope.span()]);
         ItemRow::find_by_statement(sql.statement()).all(db)
     });
     let results = futures_util::future::try_join_all(statements).await?;
@@ -406,30 +418,51 @@ impl WorkLogKey {
     }
 }
 
+/// Where [`pairs`] finds the (contributor, local day) pairs.
+enum PairsFrom {
+    /// Every item of the range, from its source table.
+    Sources,
+    /// The roll-ups' rows for the plan's runs of whole days, the sources for the rest
+    /// ([`crate::work_log_days`]).
+    RollUps(Plan),
+}
+
+/// `SELECT contributor, contributor_is_login, local_day` of every item of the
+/// scope's sources within `spans`, one `UNION` part per source.
+pub(crate) fn push_source_pairs(sql: &mut Sql, scope: &Scope, spans: &[RawSpan]) {
+    let backend = sql.backend();
+    for (i, source) in sources().iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ");
+        }
+        let day = scope.local_day_sql(backend, &format!("x.{}", source.time_column));
+        sql.push(&format!("SELECT {}, {day} AS local_day", source.who()));
+        source.select_from(sql, scope, spans);
+    }
+}
+
+fn push_pairs(sql: &mut Sql, scope: &Scope, from: &PairsFrom) {
+    match from {
+        PairsFrom::Sources => push_source_pairs(sql, scope, &[scope.span()]),
+        PairsFrom::RollUps(plan) => work_log_days::push_pairs(sql, scope, plan),
+    }
+}
+
 async fn pairs(
     db: &impl ConnectionTrait,
     scope: &Scope,
+    from: &PairsFrom,
     after: Option<&WorkLogKey>,
     limit: usize,
 ) -> Result<(usize, Vec<(Reverse<NaiveDate>, ContributorKey)>), DbErr> {
     let backend = db.get_database_backend();
-    let union = |sql: &mut Sql| {
-        for (i, source) in sources().iter().enumerate() {
-            if i > 0 {
-                sql.push(" UNION ");
-            }
-            let day = scope.local_day_sql(backend, &format!("x.{}", source.time_column));
-            sql.push(&format!("SELECT {}, {day} AS local_day", source.who()));
-            source.select_from(sql, scope);
-        }
-    };
     let mut sql = Sql::new(backend);
     // The total counts every pair, before the page's keyset narrows them.
     sql.push(
         "SELECT contributor, contributor_is_login, local_day, total FROM \
          (SELECT pairs.*, COUNT(*) OVER () AS total FROM (",
     );
-    union(&mut sql);
+    push_pairs(&mut sql, scope, from);
     sql.push(") pairs) counted WHERE 1 = 1");
     let order = WorkLogKey::sort_key();
     if let Some(after) = after {
@@ -449,7 +482,7 @@ async fn pairs(
         None => {
             let mut count = Sql::new(backend);
             count.push("SELECT COUNT(*) AS total FROM (");
-            union(&mut count);
+            push_pairs(&mut count, scope, from);
             count.push(") pairs");
             Count::find_by_statement(count.statement())
                 .one(db)
@@ -464,19 +497,44 @@ async fn pairs(
     Ok((total as usize, page))
 }
 
-/// A page of the Work log: `window` = (offset, limit) of the days, newest first,
-/// then by contributor; with the number of days in all.
-///
-/// Two statements keep the work proportional to the page: the database picks the
-/// page's (contributor, local day) pairs from every source, then only the items of
-/// those contributors on those days are read.
+/// A page of the Work log: at most `limit` days after `after`, newest first, then by
+/// contributor; with the number of days in all. The pairs come from the roll-ups
+/// where they serve (their stale days counted again first), else from the sources.
 pub async fn page(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    after: Option<&WorkLogKey>,
+    limit: usize,
+) -> Result<(usize, Vec<WorkDay>), DbErr> {
+    let from = match work_log_days::plan(db, scope).await {
+        Some(plan) => PairsFrom::RollUps(plan),
+        None => PairsFrom::Sources,
+    };
+    page_from(db, scope, &from, after, limit).await
+}
+
+/// [`page`] with every pair read from the sources: the reference tests hold the
+/// roll-ups to (and what the Work log read before them).
+pub async fn page_from_sources(
     db: &impl ConnectionTrait,
     scope: &Scope,
     after: Option<&WorkLogKey>,
     limit: usize,
 ) -> Result<(usize, Vec<WorkDay>), DbErr> {
-    let (total, wanted) = pairs(db, scope, after, limit).await?;
+    page_from(db, scope, &PairsFrom::Sources, after, limit).await
+}
+
+/// Two statements keep the work proportional to the page: the database picks the
+/// page's (contributor, local day) pairs, then only the items of those contributors on
+/// those days are read.
+async fn page_from(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    from: &PairsFrom,
+    after: Option<&WorkLogKey>,
+    limit: usize,
+) -> Result<(usize, Vec<WorkDay>), DbErr> {
+    let (total, wanted) = pairs(db, scope, from, after, limit).await?;
     let wanted: BTreeSet<(Reverse<NaiveDate>, ContributorKey)> = wanted.into_iter().collect();
     let (Some(newest), Some(oldest)) = (wanted.first(), wanted.last()) else {
         return Ok((total, Vec::new()));

@@ -21,6 +21,7 @@ mod m20261130_000013_pull_request_events;
 mod m20261130_000014_commit_days;
 mod m20261130_000015_bot_logins;
 mod m20261130_000016_delivery_body_hash;
+mod m20261201_000017_work_log_days;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_commit_days::Migration),
             Box::new(m20261130_000015_bot_logins::Migration),
             Box::new(m20261130_000016_delivery_body_hash::Migration),
+            Box::new(m20261201_000017_work_log_days::Migration),
         ]
     }
 }

@@ -1,15 +1,19 @@
-//! How a date range in a time zone reads the commit roll-ups (`commit_days` and
-//! `repository_commit_days`, migration 14), which keep per UTC day the first and the
-//! last quarter-hour with a coding commit.
+//! How a date range in a time zone reads a per-UTC-day roll-up: the commits'
+//! (`commit_days` and `repository_commit_days`, migration 14) and the Work log's
+//! (`work_log_days` and `repository_work_log_days`, migration 17), which keep per UTC
+//! day the first and the last quarter-hour holding what they count.
 //!
 //! Where the zone's offset is a whole number of quarter-hours and changes on a
 //! quarter-hour (every zone in use since 1980), a local midnight falls between two
 //! quarter-hours of a UTC day: the quarters before it are on one local day (`shift` days
 //! from the UTC day) and those from it on the next. A [`DaySplit`] says where. A row
-//! then codes on the first local day when its first coding quarter comes before the
-//! split, and on the next when its last one comes at or after it. The range's partial
-//! UTC days at either end (a local midnight is rarely UTC midnight), and any day a zone
-//! splits otherwise, are read from `commits` instead ([`RawSpan`]).
+//! then counts on the first local day when its first quarter comes before the split,
+//! and on the next when its last one comes at or after it. The range's partial UTC
+//! days at either end (a local midnight is rarely UTC midnight), and any day a zone
+//! splits otherwise, are read from the rows themselves instead ([`RawSpan`]).
+
+use chrono::{DateTime, Utc};
+use entity::sql::Sql;
 
 use crate::days::Offsets;
 
@@ -128,6 +132,68 @@ impl Plan {
             .map(|span| (span.from.div_euclid(DAY), (span.to - 1).div_euclid(DAY)))
             .collect()
     }
+
+    /// `CASE` over the runs of days: `value` of the run a row's `{alias}.utc_day` is in.
+    pub fn by_run(&self, alias: &str, value: impl Fn(&DaySplit) -> i64) -> String {
+        match self.runs.as_slice() {
+            [only] => value(&only.split).to_string(),
+            runs => {
+                let mut case = String::from("CASE");
+                for run in runs {
+                    case.push_str(&format!(
+                        " WHEN {alias}.utc_day <= {} THEN {}",
+                        run.last_day,
+                        value(&run.split)
+                    ));
+                }
+                case.push_str(" END");
+                case
+            }
+        }
+    }
+
+    /// ` AND {alias}.utc_day BETWEEN first AND last`, leaving out the days between the
+    /// runs that are read raw: a roll-up's rows the runs read.
+    pub fn restrict_to_runs(&self, sql: &mut Sql, alias: &str) {
+        let Some((first, last)) = self.run_days() else {
+            sql.push(" AND 1 = 0");
+            return;
+        };
+        sql.push(&format!(" AND {alias}.utc_day BETWEEN "))
+            .bind(first)
+            .push(" AND ")
+            .bind(last);
+        for (from, to) in self.raw_days_between_runs() {
+            sql.push(&format!(" AND {alias}.utc_day NOT BETWEEN "))
+                .bind(from)
+                .push(" AND ")
+                .bind(to);
+        }
+    }
+}
+
+/// `({column} >= from AND {column} < to OR …)`: the rows of any of the spans.
+pub fn push_spans(sql: &mut Sql, column: &str, spans: &[RawSpan]) {
+    if spans.is_empty() {
+        sql.push("1 = 0");
+        return;
+    }
+    sql.push("(");
+    for (i, span) in spans.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push(&format!("({column} >= "))
+            .bind(instant(span.from))
+            .push(&format!(" AND {column} < "))
+            .bind(instant(span.to))
+            .push(")");
+    }
+    sql.push(")");
+}
+
+pub fn instant(second: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(second, 0).expect("a second within chrono's range")
 }
 
 #[cfg(test)]
