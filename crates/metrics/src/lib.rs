@@ -12,7 +12,8 @@
 //! - `scope`, `days`: the filters every query takes, and local days in SQL.
 //! - `day_plan`: how a range reads the per-UTC-day roll-ups (quarter-hours): the
 //!   commits' (`commit_days`) and the Work log's (`work_log_days`, counted again from
-//!   the sources where writes marked a day stale).
+//!   the sources where writes marked a day stale); `work_log_sources`: the Work log's
+//!   kinds of items, read by both.
 //! - `pull_requests`, `commits`, `work_log`: the read queries behind `api`'s GraphQL,
 //!   each reading its rows into a `FromQueryResult` struct (`count`: a count's row).
 //!
@@ -34,6 +35,7 @@ pub mod robustness;
 pub mod scope;
 pub mod work_log;
 pub mod work_log_days;
+pub mod work_log_sources;
 
 pub use contributors::ContributorKey;
 pub use scope::{Scope, ScopeError, ScopeRequest};

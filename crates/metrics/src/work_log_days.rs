@@ -17,7 +17,7 @@ use crate::{
     day_plan::{Plan, RawSpan, push_spans},
     days::epoch_sql,
     scope::Scope,
-    work_log::{push_source_pairs, sources},
+    work_log_sources::{push_source_pairs, sources},
 };
 
 const DAY: i64 = 86_400;
