@@ -176,6 +176,7 @@ fn pull_request(rng: &mut StdRng, i: usize) -> PullRequest {
                 author: actor(rng),
                 body: "👍".into(),
                 created_at: after(rng),
+                updated_at: None,
             })
             .collect(),
         reactions: (0..2)
@@ -213,6 +214,7 @@ fn ticket(rng: &mut StdRng, i: usize) -> Ticket {
                 author: actor(rng),
                 body: "seen".into(),
                 created_at: after(rng),
+                updated_at: None,
             })
             .collect(),
         events: (0..4)

@@ -190,7 +190,15 @@ fn expected_pull_request(mut pr: Value) -> Value {
     for thread in threads.as_array().unwrap() {
         comments.extend(thread["comments"].as_array().unwrap().iter().cloned());
     }
+    never_edited(comments);
     pr
+}
+
+/// The simulator edits no comment, so GitHub's `updatedAt` is its `createdAt`.
+fn never_edited(comments: &mut [Value]) {
+    for comment in comments {
+        comment["updated_at"] = comment["created_at"].clone();
+    }
 }
 
 /// GitHub's timeline shows comments too: the importer's events are the simulator's
@@ -217,6 +225,7 @@ fn expected_ticket(mut ticket: Value) -> Value {
         key(a).cmp(&key(b))
     });
     ticket["events"] = Value::Array(events);
+    never_edited(ticket["comments"].as_array_mut().unwrap());
     ticket
 }
 

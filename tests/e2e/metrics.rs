@@ -279,6 +279,7 @@ impl Build {
             author: actor(login),
             body: body.into(),
             created_at: when,
+            updated_at: None,
         });
         self
     }
@@ -408,6 +409,7 @@ async fn store_fixture_tickets(f: &Fixture) {
             author: actor("bob"),
             body: "on it".into(),
             created_at: at("2026-03-10T08:00:00Z"),
+            updated_at: None,
         }],
         events: vec![
             event(

@@ -1412,3 +1412,177 @@ async fn one_unstorable_delivery_fails_alone_in_its_batch(app: &TestApp) {
     }
 }
 on_every_backend!(one_unstorable_delivery_fails_alone_in_its_batch, with_redis);
+
+/// Posts each body in turn as a new delivery of `event`, signed, and waits until the
+/// worker has applied it (or refused it) before the next: the order is the test's.
+async fn deliver_in_turn(
+    app: &TestApp,
+    hooked: &Hooked,
+    secret: &str,
+    event: &str,
+    bodies: &[Value],
+) {
+    for (i, body) in bodies.iter().enumerate() {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let delivery = format!("late-{event}-{i}");
+        let (status, answer) = post(
+            app,
+            &hooked.integration,
+            event,
+            &delivery,
+            &bytes,
+            sign(secret, &bytes),
+        )
+        .await;
+        assert!(status.is_success(), "{event} #{i}: {status} {answer}");
+        eventually(20, &format!("{event} #{i} is applied"), || async {
+            stored_delivery(app, hooked, &delivery)
+                .await
+                .is_some_and(|d| d.applied_at.is_some())
+        })
+        .await;
+        let outcome = stored_delivery(app, hooked, &delivery)
+            .await
+            .unwrap()
+            .outcome;
+        assert_eq!(outcome, Some(DeliveryOutcome::Applied), "{event} #{i}");
+    }
+}
+
+/// An `issues` payload of GitHub's shape about ticket I_late (#9003).
+fn issue_payload(hooked: &Hooked, action: &str, title: &str, updated_at: &str) -> Value {
+    let around = pull_request_payload(hooked, "PR_late", 9002, "");
+    json!({
+        "action": action,
+        "issue": {
+            "node_id": "I_late", "number": 9003, "title": title, "state": "open",
+            "state_reason": null, "user": {"login": "alice-okafor", "type": "User"},
+            "labels": [], "assignees": [], "created_at": "2026-01-01T10:00:00Z",
+            "updated_at": updated_at, "closed_at": null
+        },
+        "repository": around["repository"],
+        "organization": around["organization"],
+        "sender": around["sender"]
+    })
+}
+
+/// GitHub does not deliver in order, redelivers minutes later, and an import page may be
+/// stored after a webhook that is newer: whatever the order, a pull request, a ticket,
+/// a comment and a review end as GitHub last described them (issue 16, item 5).
+async fn late_payloads_never_move_a_row_backwards(app: &TestApp) {
+    let (hooked, secret, _) = hooked_with_secret(app).await;
+    let db = database(app).await;
+    let integration = tributary_tests::row_id(&hooked.integration);
+
+    // A pull request opened, edited twice; the middle edit and a reopening carrying the
+    // first state arrive after the last edit.
+    let pull = |action: &str, title: &str, updated_at: &str| {
+        let mut payload = pull_request_payload(&hooked, "PR_late", 9002, title);
+        payload["action"] = json!(action);
+        payload["pull_request"]["updated_at"] = json!(updated_at);
+        payload
+    };
+    deliver_in_turn(
+        app,
+        &hooked,
+        &secret,
+        "pull_request",
+        &[
+            pull("opened", "v1", "2026-01-01T10:00:00Z"),
+            pull("edited", "v3", "2026-01-03T10:00:00Z"),
+            pull("edited", "v2", "2026-01-02T10:00:00Z"),
+            pull("reopened", "v1", "2026-01-01T10:00:00Z"),
+        ],
+    )
+    .await;
+    let stored = pull_request::Entity::find_by_id((integration.clone(), "PR_late".to_string()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.title.as_str(), stored.updated_at.to_rfc3339()),
+        ("v3", "2026-01-03T10:00:00+00:00".to_string()),
+        "the newest pull request stays"
+    );
+
+    // A ticket, the same way; then a comment on it edited, its first version late.
+    deliver_in_turn(
+        app,
+        &hooked,
+        &secret,
+        "issues",
+        &[
+            issue_payload(&hooked, "opened", "t1", "2026-01-01T10:00:00Z"),
+            issue_payload(&hooked, "edited", "t2", "2026-01-02T10:00:00Z"),
+            issue_payload(&hooked, "edited", "t1", "2026-01-01T10:00:00Z"),
+        ],
+    )
+    .await;
+    let comment = |action: &str, body: &str, updated_at: &str| {
+        let mut payload = issue_payload(&hooked, action, "t2", "2026-01-02T10:00:00Z");
+        payload["comment"] = json!({
+            "node_id": "IC_late", "user": {"login": "bob-lindqvist", "type": "User"},
+            "body": body, "created_at": "2026-01-01T11:00:00Z", "updated_at": updated_at
+        });
+        payload
+    };
+    deliver_in_turn(
+        app,
+        &hooked,
+        &secret,
+        "issue_comment",
+        &[
+            comment("created", "first", "2026-01-01T11:00:00Z"),
+            comment("edited", "second", "2026-01-01T12:00:00Z"),
+            // The first version again, as an edit (the same body again would be a
+            // replay, refused before it is stored).
+            comment("edited", "first", "2026-01-01T11:00:00Z"),
+        ],
+    )
+    .await;
+    let ticket = entity::ticket::Entity::find_by_id((integration.clone(), "I_late".to_string()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ticket.title, "t2", "the newest ticket stays");
+    let stored = entity::comment::Entity::find_by_id((integration.clone(), "IC_late".to_string()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.body, "second", "the edited comment stays");
+
+    // A review dismissed, then its submission delivered late: it stays dismissed.
+    let review = |action: &str, state: &str| {
+        let mut payload = pull("edited", "v3", "2026-01-03T10:00:00Z");
+        payload["action"] = json!(action);
+        payload["review"] = json!({
+            "node_id": "PRR_late", "state": state, "body": "looks fine",
+            "user": {"login": "bob-lindqvist", "type": "User"},
+            "submitted_at": "2026-01-02T09:00:00Z"
+        });
+        payload
+    };
+    deliver_in_turn(
+        app,
+        &hooked,
+        &secret,
+        "pull_request_review",
+        &[
+            review("submitted", "approved"),
+            review("dismissed", "dismissed"),
+            review("edited", "approved"),
+        ],
+    )
+    .await;
+    let stored = entity::review::Entity::find_by_id((integration.clone(), "PRR_late".to_string()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, "DISMISSED", "the dismissal stays");
+}
+
+on_every_backend!(late_payloads_never_move_a_row_backwards, with_redis);

@@ -148,6 +148,7 @@ fn pull_request(rng: &mut StdRng, i: usize) -> PullRequest {
                 author: actor(rng),
                 body: "👍".into(),
                 created_at: later(rng),
+                updated_at: None,
             })
             .collect(),
         reactions: vec![],
@@ -178,6 +179,7 @@ fn ticket(rng: &mut StdRng, i: usize) -> Ticket {
                 author: actor(rng),
                 body: "seen".into(),
                 created_at: later(rng),
+                updated_at: None,
             })
             .collect(),
         events: (0..rng.gen_range(0..4))

@@ -30,6 +30,10 @@ pub struct Model {
     pub author_is_bot: bool,
     pub body: String,
     pub created_at: DateTimeUtc,
+    /// When GitHub last changed it (an edit), as the import or webhook that wrote it
+    /// said: a write older than this one is not applied. `None` for rows stored before
+    /// it was read (migration 18).
+    pub updated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

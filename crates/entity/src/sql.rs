@@ -81,7 +81,23 @@ const MAX_PARAMETERS: usize = 32_766;
 
 /// Inserts `rows`, updating every non-key column of those whose key exists, in as few
 /// statements as the parameter limit allows.
-pub async fn upsert<A>(db: &impl ConnectionTrait, mut rows: Vec<A>) -> Result<(), DbErr>
+pub async fn upsert<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    upsert_forward(db, rows, None).await
+}
+
+/// [`upsert`], but a row whose key exists is updated only where `forward` holds: SQL
+/// over the stored row (the table's name) and the offered one (`excluded`), such as
+/// `pull_requests.updated_at <= excluded.updated_at`. GitHub does not deliver webhooks
+/// in order, and a redelivery or an import page fetched before a webhook may arrive
+/// after it: the stored row only ever moves forward.
+pub async fn upsert_forward<A>(
+    db: &impl ConnectionTrait,
+    mut rows: Vec<A>,
+    forward: Option<&'static str>,
+) -> Result<(), DbErr>
 where
     A: ActiveModelTrait + Send,
 {
@@ -100,6 +116,7 @@ where
             .on_conflict(
                 OnConflict::columns(keys.clone())
                     .update_columns(others.clone())
+                    .action_and_where_option(forward.map(sea_orm::sea_query::Expr::cust))
                     .to_owned(),
             )
             .exec_without_returning(db)

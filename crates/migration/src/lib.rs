@@ -22,6 +22,7 @@ mod m20261130_000014_commit_days;
 mod m20261130_000015_bot_logins;
 mod m20261130_000016_delivery_body_hash;
 mod m20261201_000017_work_log_days;
+mod m20261201_000018_comment_updated_at;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_bot_logins::Migration),
             Box::new(m20261130_000016_delivery_body_hash::Migration),
             Box::new(m20261201_000017_work_log_days::Migration),
+            Box::new(m20261201_000018_comment_updated_at::Migration),
         ]
     }
 }

@@ -11,12 +11,32 @@ use github::import::{Actor, Comment, Commit, PullRequest, Review, Ticket};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr};
 use serde::Serialize;
 
-use entity::{run_details::Resource, sql::upsert};
+use entity::{
+    run_details::Resource,
+    sql::{upsert, upsert_forward},
+};
 use metrics::{
     bots::is_bot_identity,
     contributors::{email_links, link_unlinked_commits},
     pull_request_figures as figures,
 };
+
+/// A stored pull request or ticket is replaced only by one GitHub updated at the same
+/// time or later: webhooks arrive out of order, redeliveries minutes late, and an import
+/// page fetched before a webhook may be stored after it.
+const PULL_REQUEST_FORWARD: &str = "pull_requests.updated_at <= excluded.updated_at";
+const TICKET_FORWARD: &str = "tickets.updated_at <= excluded.updated_at";
+
+/// A comment stored before its `updated_at` was read (none) takes any version; one
+/// that has it is not replaced by an older or unknown one.
+const COMMENT_FORWARD: &str =
+    "comments.updated_at IS NULL OR comments.updated_at <= excluded.updated_at";
+
+/// A review's payload has no `updated_at`; its state only moves from pending to
+/// submitted (approved, changes requested, commented) to dismissed, so a late payload
+/// is one whose state stands earlier in that order. An edit keeps the state and applies.
+const REVIEW_FORWARD: &str = "CASE excluded.state WHEN 'PENDING' THEN 0 WHEN 'DISMISSED' THEN 2 ELSE 1 END \
+     >= CASE reviews.state WHEN 'PENDING' THEN 0 WHEN 'DISMISSED' THEN 2 ELSE 1 END";
 
 /// The repository a page belongs to.
 #[derive(Clone, Debug)]
@@ -130,6 +150,7 @@ fn comment_rows(
         author_is_bot: Set(is_bot(&c.author)),
         body: Set(c.body.clone()),
         created_at: Set(c.created_at),
+        updated_at: Set(c.updated_at),
     })
 }
 
@@ -159,9 +180,10 @@ pub async fn store_reviews(
     pull_request_node_id: &str,
     reviews: &[Review],
 ) -> Result<(), DbErr> {
-    upsert(
+    upsert_forward(
         db,
         review_rows(scope, pull_request_node_id, reviews).collect(),
+        Some(REVIEW_FORWARD),
     )
     .await?;
     figures::refresh(
@@ -180,9 +202,10 @@ pub async fn store_comments(
     parent: CommentParent,
     comments: &[Comment],
 ) -> Result<(), DbErr> {
-    upsert(
+    upsert_forward(
         db,
         comment_rows(scope, parent_node_id, parent, comments).collect(),
+        Some(COMMENT_FORWARD),
     )
     .await?;
     if parent == CommentParent::PullRequest {
@@ -279,10 +302,10 @@ pub async fn store_pull_requests(
             excluded_from_metrics: Set(true),
         }));
     }
-    upsert(db, prs).await?;
+    upsert_forward(db, prs, Some(PULL_REQUEST_FORWARD)).await?;
     upsert(db, commits).await?;
-    upsert(db, reviews).await?;
-    upsert(db, comments).await?;
+    upsert_forward(db, reviews, Some(REVIEW_FORWARD)).await?;
+    upsert_forward(db, comments, Some(COMMENT_FORWARD)).await?;
     upsert(db, reactions).await?;
     upsert(db, events).await?;
     let ids: Vec<String> = pulls.iter().map(|pr| pr.node_id.clone()).collect();
@@ -364,8 +387,8 @@ pub async fn store_tickets(
             created_at: Set(e.created_at),
         }));
     }
-    upsert(db, rows).await?;
-    upsert(db, comments).await?;
+    upsert_forward(db, rows, Some(TICKET_FORWARD)).await?;
+    upsert_forward(db, comments, Some(COMMENT_FORWARD)).await?;
     upsert(db, events).await
 }
 
@@ -547,6 +570,7 @@ mod tests {
                     author: None,
                     body: "c".into(),
                     created_at: at(3),
+                    updated_at: None,
                 },
                 Comment {
                     node_id: format!("PRRC_{number}"),
@@ -554,6 +578,7 @@ mod tests {
                     author: actor("dependabot[bot]"),
                     body: "t".into(),
                     created_at: at(4),
+                    updated_at: None,
                 },
             ],
             reactions: vec![Reaction {
@@ -785,6 +810,86 @@ mod tests {
         );
     }
 
+    /// An import page fetched before a webhook but stored after it (or a webhook older
+    /// than the import) leaves the newer rows: the pull request and its comment by
+    /// `updated_at`, its review by its state's order. A page as new applies.
+    #[tokio::test]
+    async fn an_older_page_stored_after_a_newer_one_changes_nothing() {
+        let (db, scope) = database().await;
+        let version = |title: &str, updated: i64, state: ReviewState| {
+            let mut pr = pull_request(1, title);
+            pr.updated_at = at(updated);
+            pr.reviews[0].state = state;
+            pr.comments[0].body = title.into();
+            pr.comments[0].updated_at = Some(at(updated));
+            pr
+        };
+        let stored = |db: DatabaseConnection| async move {
+            let pr = pull_request::Entity::find_by_id(("i1".to_string(), "PR_1".to_string()))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            let review = review::Entity::find_by_id(("i1".to_string(), "PRR_1".to_string()))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            let comment = comment::Entity::find_by_id(("i1".to_string(), "IC_1".to_string()))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            (pr.title, review.state, comment.body)
+        };
+        store_pull_requests(&db, &scope, &[version("new", 20, ReviewState::Dismissed)])
+            .await
+            .unwrap();
+        store_pull_requests(&db, &scope, &[version("old", 10, ReviewState::Approved)])
+            .await
+            .unwrap();
+        assert_eq!(
+            stored(db.clone()).await,
+            ("new".into(), "DISMISSED".into(), "new".into())
+        );
+        store_pull_requests(&db, &scope, &[version("newer", 20, ReviewState::Dismissed)])
+            .await
+            .unwrap();
+        assert_eq!(
+            stored(db.clone()).await,
+            ("newer".into(), "DISMISSED".into(), "newer".into()),
+            "a page as new as the stored rows applies"
+        );
+
+        let ticket = |title: &str, updated: i64| Ticket {
+            node_id: "I_1".into(),
+            number: 1,
+            title: title.into(),
+            state: TicketState::Open,
+            state_reason: None,
+            author: actor("alice"),
+            labels: vec![],
+            assignees: vec![],
+            created_at: at(0),
+            updated_at: at(updated),
+            closed_at: None,
+            comments: vec![],
+            events: vec![],
+        };
+        store_tickets(&db, &scope, &[ticket("new", 20)])
+            .await
+            .unwrap();
+        store_tickets(&db, &scope, &[ticket("old", 10)])
+            .await
+            .unwrap();
+        let stored = ticket::Entity::find_by_id(("i1".to_string(), "I_1".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.title, "new");
+    }
+
     #[tokio::test]
     async fn commits_and_tickets_are_keyed_by_oid_and_node_id() {
         let (db, scope) = database().await;
@@ -862,6 +967,7 @@ mod tests {
                 author: actor("bob"),
                 body: "x".into(),
                 created_at: at(3),
+                updated_at: None,
             }],
             events: vec![
                 TicketEvent {

@@ -59,6 +59,12 @@ macro_rules! comment_object {
                 &self.0.created_at
             }
 
+            /// The simulator edits no comment: GitHub answers `createdAt` for one never
+            /// edited.
+            async fn updated_at(&self) -> &GhDateTime {
+                &self.0.created_at
+            }
+
             async fn id(&self) -> &ID {
                 &self.0.id
             }

@@ -96,6 +96,7 @@ macro_rules! comment {
             author: actor!(c.author),
             body: c.body,
             created_at: $crate::import::convert::time(&c.created_at)?,
+            updated_at: Some($crate::import::convert::time(&c.updated_at)?),
         }
     }};
 }

@@ -156,6 +156,10 @@ pub struct Comment {
     pub author: Option<Actor>,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// When GitHub last changed it (its body, edited): what orders two versions of
+    /// it. Every import and webhook says; `None` where a caller does not know.
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -165,6 +165,7 @@ impl payload::Comment {
             author: actor(&self.user),
             body: self.body.clone(),
             created_at: self.created_at,
+            updated_at: self.updated_at,
         }
     }
 }

@@ -179,6 +179,7 @@ pub struct Comment {
     #[serde(default, deserialize_with = "nullable")]
     pub body: String,
     pub created_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
