@@ -2,6 +2,7 @@
 
 mod commit_days;
 mod flow_check;
+mod fuzz;
 mod github_import;
 mod github_schema;
 mod groups;

@@ -19,7 +19,7 @@ use tributary_tests::{TestApp, TestAppBuilder, on_every_backend};
 
 const WEBHOOK_FIELDS: &str = "organization state reason hookId verified lastDeliveryAt url";
 
-async fn database(app: &TestApp) -> DatabaseConnection {
+pub(crate) async fn database(app: &TestApp) -> DatabaseConnection {
     Database::connect(&app.config.database_url()).await.unwrap()
 }
 
@@ -67,7 +67,7 @@ async fn sim_hooks(app: &TestApp) -> Vec<Value> {
 }
 
 /// Waits until `check` holds, for up to `seconds`.
-async fn eventually<F, Fut>(seconds: u64, what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(seconds: u64, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -156,15 +156,15 @@ async fn import(app: &TestApp, integration: &str, repository: &str) {
 }
 
 /// An owner integration with one acme-corp repository imported and its hook ACTIVE.
-struct Hooked {
-    integration: String,
-    repository_id: String,
-    repository_node_id: String,
-    full_name: String,
-    hook_id: i64,
+pub(crate) struct Hooked {
+    pub(crate) integration: String,
+    pub(crate) repository_id: String,
+    pub(crate) repository_node_id: String,
+    pub(crate) full_name: String,
+    pub(crate) hook_id: i64,
 }
 
-async fn hooked(app: &TestApp) -> Hooked {
+pub(crate) async fn hooked(app: &TestApp) -> Hooked {
     let integration = app.create_integration("owner").await;
     let (repository_id, repository_node_id, full_name) =
         first_demo_repository(app, &integration).await;
@@ -192,7 +192,7 @@ async fn hooked(app: &TestApp) -> Hooked {
 }
 
 /// The hook's secret, opened with the test's key.
-async fn hook_secret(app: &TestApp, integration: &str) -> String {
+pub(crate) async fn hook_secret(app: &TestApp, integration: &str) -> String {
     let db = database(app).await;
     let row = webhook::Entity::find()
         .filter(webhook::Column::IntegrationId.eq(tributary_tests::row_id(integration)))
@@ -216,7 +216,7 @@ fn receiver_url(app: &TestApp, integration: &str) -> String {
 }
 
 /// Posts a delivery as GitHub would, signed with `secret` unless `signature` overrides it.
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     integration: &str,
     event: &str,
@@ -240,12 +240,17 @@ async fn post(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-fn sign(secret: &str, body: &[u8]) -> Option<String> {
+pub(crate) fn sign(secret: &str, body: &[u8]) -> Option<String> {
     Some(github::webhook::sign(secret.as_bytes(), body))
 }
 
 /// A pull_request payload of GitHub's shape for a repository of the simulator.
-fn pull_request_payload(hooked: &Hooked, node_id: &str, number: i64, title: &str) -> Value {
+pub(crate) fn pull_request_payload(
+    hooked: &Hooked,
+    node_id: &str,
+    number: i64,
+    title: &str,
+) -> Value {
     let (owner, name) = hooked.full_name.split_once('/').unwrap();
     json!({
         "action": "opened",
@@ -309,7 +314,7 @@ async fn pull_request_titles(app: &TestApp, node_id: &str) -> Vec<String> {
 }
 
 /// PostgreSQL queues on Redis; SQLite does too here, to keep the two paths alike.
-fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
+pub(crate) fn with_redis(builder: TestAppBuilder) -> TestAppBuilder {
     builder.redis()
 }
 
@@ -537,7 +542,7 @@ async fn stored_pull_request_deliveries(app: &TestApp) -> u64 {
         .unwrap()
 }
 
-async fn stored_delivery(
+pub(crate) async fn stored_delivery(
     app: &TestApp,
     hooked: &Hooked,
     delivery: &str,

@@ -137,7 +137,13 @@ pub fn routes(
         // OAuth callback never send CORS headers.
         .at(
             "/graphql",
-            cors.around(get(graphiql).post(graphql.with(SizeLimit::new(MAX_REQUEST_BYTES)))),
+            cors.around(
+                get(graphiql).post(
+                    graphql
+                        .with(SizeLimit::new(MAX_REQUEST_BYTES))
+                        .catch_error(body_refused),
+                ),
+            ),
         )
         .at("/graphql/ws", get(graphql_ws))
         .at("/graphql/assets/:file", get(graphiql_asset))
@@ -188,6 +194,32 @@ async fn count_request<E: Endpoint>(
 }
 
 /// A 401 with the refusal's code; nothing about keys.
+/// A request body refused before it is read (its declared length), answered as the
+/// API's other refusals are: JSON with a code, not poem's plain text.
+async fn body_refused(error: poem::error::SizedLimitError) -> Response {
+    use poem::error::SizedLimitError;
+    let (status, code, message) = match error {
+        SizedLimitError::PayloadTooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "REQUEST_TOO_LARGE",
+            format!(
+                "a request body may hold at most {MAX_REQUEST_BYTES} bytes; send less (fewer ids, shorter text)"
+            ),
+        ),
+        SizedLimitError::MissingContentLength => (
+            StatusCode::LENGTH_REQUIRED,
+            "LENGTH_REQUIRED",
+            "send the body with a Content-Length header".to_string(),
+        ),
+    };
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+}
+
 fn unauthorized(refusal: Refusal) -> Response {
     let body = serde_json::json!({
         "errors": [{
