@@ -282,6 +282,114 @@ async fn a_grant_creates_one_integration_only(app: &TestApp) {
 }
 on_every_backend!(a_grant_creates_one_integration_only);
 
+/// Opens a sealed column value with the test server's key.
+fn open_sealed(app: &TestApp, sealed: &str) -> String {
+    api::crypto::SecretBox::from_base64_key(app.config.encryption_key.as_deref().unwrap())
+        .unwrap()
+        .open(sealed)
+        .unwrap()
+}
+
+/// The status GitHub (the simulator) answers `GET /user` with `token`.
+async fn user_status(app: &TestApp, token: &str) -> StatusCode {
+    reqwest::Client::new()
+        .get(format!("{}/user", app.sim.base_url()))
+        .bearer_auth(token)
+        // GitHub refuses a request without one (403).
+        .header("User-Agent", "tributary-tests")
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// What the simulator's OAuth app had revoked (`{client_id, login, what}`).
+async fn revoked_at_github(app: &TestApp) -> Value {
+    reqwest::get(format!("{}/_sim/oauth/revoked", app.sim.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Deleting an OAuth integration gives its token back: GitHub revokes it, so the app
+/// no longer holds access the user cannot see a use for (issue 16, item 8).
+async fn deleting_an_oauth_integration_revokes_its_token_at_github(app: &TestApp) {
+    let integration = oauth_integration(app).await;
+    let sealed = column(
+        app,
+        &format!(
+            "SELECT token_ciphertext AS value FROM integrations WHERE id = '{}'",
+            tributary_tests::row_id(&integration)
+        ),
+    )
+    .await;
+    let token = open_sealed(app, &sealed[0]);
+    assert_eq!(user_status(app, &token).await, StatusCode::OK);
+    let deleted = app
+        .data(
+            "mutation($id: ID!) { deleteIntegration(input: {integrationId: $id}) { deletedIntegrationId } }",
+            json!({ "id": integration }),
+        )
+        .await;
+    assert_eq!(
+        deleted["deleteIntegration"]["deletedIntegrationId"],
+        integration
+    );
+    assert_eq!(
+        revoked_at_github(app).await,
+        json!([{ "client_id": github_sim::DEFAULT_CLIENT_ID, "login": "tributary-svc", "what": "token" }])
+    );
+    assert_eq!(user_status(app, &token).await, StatusCode::UNAUTHORIZED);
+}
+on_every_backend!(deleting_an_oauth_integration_revokes_its_token_at_github);
+
+/// A grant nobody spent within its hour holds a token for no integration: at the next
+/// sweep it is revoked at GitHub and dropped; a spent grant's token is left alone.
+async fn a_grant_that_expires_unspent_is_revoked_at_github(app: &TestApp) {
+    let unspent = connect(app, "tributary-svc").await;
+    let spent = oauth_integration(app).await;
+    let grant_row = tributary_tests::row_id(&unspent);
+    let sealed = column(
+        app,
+        &format!("SELECT token_ciphertext AS value FROM oauth_grants WHERE id = '{grant_row}'"),
+    )
+    .await;
+    let token = open_sealed(app, &sealed[0]);
+    assert_eq!(user_status(app, &token).await, StatusCode::OK);
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("UPDATE oauth_grants SET expires_at = '2000-01-01T00:00:00+00:00'")
+        .await
+        .unwrap();
+    // Starting another round trip sweeps (as the five-minute sweeper does).
+    start(app, None).await;
+    assert_eq!(
+        revoked_at_github(app).await.as_array().unwrap().len(),
+        1,
+        "the unspent grant's token only: {}",
+        revoked_at_github(app).await
+    );
+    assert_eq!(user_status(app, &token).await, StatusCode::UNAUTHORIZED);
+    let left = column(app, "SELECT id AS value FROM oauth_grants").await;
+    assert!(!left.contains(&grant_row), "the revoked grant is dropped");
+    // The spent grant's integration still works.
+    let sealed = column(
+        app,
+        &format!(
+            "SELECT token_ciphertext AS value FROM integrations WHERE id = '{}'",
+            tributary_tests::row_id(&spent)
+        ),
+    )
+    .await;
+    assert_eq!(
+        user_status(app, &open_sealed(app, &sealed[0])).await,
+        StatusCode::OK
+    );
+}
+on_every_backend!(a_grant_that_expires_unspent_is_revoked_at_github);
+
 /// An integration created from an OAuth grant of tributary-svc; its id.
 async fn oauth_integration(app: &TestApp) -> String {
     let grant = connect(app, "tributary-svc").await;

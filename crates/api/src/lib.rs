@@ -90,6 +90,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
         github.clone(),
         secrets.clone(),
     )?;
+    oauth.spawn_expiry_sweeper();
     let integrations = integrations::service::Integrations::new(db, github, secrets);
     let schema = graphql::build_schema(Some(graphql::Services {
         integrations: integrations.clone(),

@@ -93,6 +93,9 @@ struct World {
     codes: HashMap<String, PendingCode>,
     tokens: HashMap<String, IssuedToken>,
     orgs: HashMap<String, OrgPolicy>,
+    /// What `DELETE /applications/{client_id}/token` and `/grant` revoked, in order:
+    /// `{client_id, login, what}` (never the token).
+    revoked: Vec<serde_json::Value>,
 }
 
 pub(crate) struct OAuthState {
@@ -164,7 +167,9 @@ impl OAuthState {
 
 /// Whether this module answers `path`.
 pub(crate) fn owns(path: &str) -> bool {
-    path.starts_with("/login/oauth/") || path.starts_with("/_sim/oauth/")
+    path.starts_with("/login/oauth/")
+        || path.starts_with("/_sim/oauth/")
+        || path.starts_with("/applications/")
 }
 
 pub(crate) async fn handle(
@@ -212,6 +217,10 @@ pub(crate) async fn handle(
             let answer = exchange(state, &params, client_id, client_secret);
             token_reply(answer, accept_json)
         }
+        (Method::DELETE, other) if other.starts_with("/applications/") => {
+            revoke(state, other, basic, &params)
+        }
+        (Method::GET, "/_sim/oauth/revoked") => Reply::ok(&json!(state.world().revoked)),
         (Method::GET, "/_sim/oauth/apps") => Reply::ok(&json!(state.world().apps)),
         (Method::POST, "/_sim/oauth/apps") => register_app(state, &params),
         (Method::POST, "/_sim/oauth/authorize") => match check_request(state, &params) {
@@ -234,6 +243,68 @@ pub(crate) async fn handle(
         }
         _ => Reply::not_found(),
     }
+}
+
+/// `DELETE /applications/{client_id}/token` (one token) and `/grant` (every token of
+/// the user for the app), authenticated by the app's client id and secret. GitHub answers
+/// 404 to wrong client credentials and to a token it does not know (live behaviour; its
+/// description lists 204 and 422), 422 without `access_token`, 204 when revoked.
+fn revoke(
+    state: &OAuthState,
+    path: &str,
+    basic: Option<(String, String)>,
+    params: &Params,
+) -> Reply {
+    let rest = &path["/applications/".len()..];
+    let Some((client_id, what @ ("token" | "grant"))) = rest.split_once('/') else {
+        return Reply::not_found();
+    };
+    let mut world = state.world();
+    let app_known = basic.is_some_and(|(id, secret)| {
+        id == client_id
+            && world
+                .apps
+                .iter()
+                .any(|app| app.client_id == id && app.client_secret == secret)
+    });
+    if !app_known {
+        return Reply::not_found();
+    }
+    let Some(token) = params.get("access_token").filter(|t| !t.is_empty()) else {
+        return Reply::json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({
+                "message": "Validation Failed",
+                "errors": [{ "resource": "OauthAccess", "field": "access_token", "code": "missing_field" }],
+                "documentation_url": "https://docs.github.com/rest/apps/oauth-applications#delete-an-app-token",
+                "status": "422"
+            }),
+        );
+    };
+    let Some(login) = world
+        .tokens
+        .get(token)
+        .filter(|issued| issued.client_id == client_id)
+        .map(|issued| issued.login.clone())
+    else {
+        return Reply::not_found();
+    };
+    match what {
+        "token" => {
+            world.tokens.remove(token);
+        }
+        _ => world
+            .tokens
+            .retain(|_, issued| !(issued.client_id == client_id && issued.login == login)),
+    }
+    world
+        .revoked
+        .push(json!({ "client_id": client_id, "login": login, "what": what }));
+    Reply::text(
+        StatusCode::NO_CONTENT,
+        "application/json; charset=utf-8",
+        String::new(),
+    )
 }
 
 struct Params(Vec<(String, String)>);

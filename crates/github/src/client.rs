@@ -197,6 +197,43 @@ impl GithubClient {
         })
     }
 
+    /// Revokes one user token of Tributary's OAuth app at GitHub: `DELETE
+    /// /applications/{client_id}/token` with the app's client id and secret as basic
+    /// credentials and the token in the body. `Ok(false)`: GitHub does not know the token
+    /// (its user revoked it, or it was revoked before), which GitHub answers with 404
+    /// (its description lists only 204 and 422).
+    pub async fn revoke_oauth_token(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        token: &Token,
+    ) -> Result<bool, GithubError> {
+        let url = format!("{}/applications/{client_id}/token", self.endpoints.api);
+        let builder = self
+            .http
+            .delete(&url)
+            .basic_auth(client_id, Some(client_secret))
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", API_VERSION)
+            .json(&serde_json::json!({ "access_token": token.expose() }));
+        let response = self.send(builder, &url).await?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NO_CONTENT {
+            return Ok(true);
+        }
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(false);
+        }
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        Err(classify_failure(
+            status,
+            &headers,
+            &text,
+            "revoke an OAuth token",
+        ))
+    }
+
     /// Runs one graphql_client operation. Partial data with errors is returned as such:
     /// GitHub answers 200 with `data` and `errors` when, say, one organization needs SSO.
     pub async fn graphql<Q: GraphQLQuery>(

@@ -42,6 +42,8 @@ pub struct OAuthFlow {
 
 struct Inner {
     app: Result<OAuthApp, OAuthError>,
+    /// For revoking tokens at GitHub (`DELETE /applications/{client_id}/token`).
+    client_secret: Option<String>,
     allowed_origins: Vec<url::Origin>,
     state_ttl: chrono::Duration,
     grant_ttl: chrono::Duration,
@@ -83,6 +85,7 @@ impl OAuthFlow {
         Ok(OAuthFlow {
             inner: Arc::new(Inner {
                 app,
+                client_secret: settings.client_secret.clone(),
                 allowed_origins,
                 state_ttl: chrono::Duration::from_std(settings.state_ttl)?,
                 grant_ttl: chrono::Duration::from_std(settings.grant_ttl)?,
@@ -192,11 +195,67 @@ impl OAuthFlow {
     }
 
     /// Drops states and grants a day past any use: a grant still holds a sealed token.
-    /// Younger ones stay, so a late callback or grant is told it expired rather than unknown.
+    /// Younger ones stay, so a late callback or grant is told it expired rather than
+    /// unknown; those that expired unspent are revoked at GitHub first.
     async fn purge_stale(&self) -> ApiResult<()> {
+        self.revoke_expired_grants().await?;
         let day_ago = Utc::now() - chrono::Duration::days(1);
         states::purge(self.db(), day_ago - self.inner.state_ttl).await?;
         grants::purge(self.db(), day_ago).await
+    }
+
+    /// Revokes at GitHub the token of every grant that expired unspent, and drops the
+    /// grant (a late `createIntegration` is told there is no such grant). A grant
+    /// GitHub could not be asked about stays for the next sweep; one whose token the
+    /// encryption key no longer opens cannot be revoked and is dropped.
+    pub async fn revoke_expired_grants(&self) -> ApiResult<usize> {
+        let mut revoked = 0;
+        for grant in grants::expired_unspent(self.db(), Utc::now()).await? {
+            match self.secrets().open(&grant.token_ciphertext) {
+                Ok(token) => match self.revoke(&github::Token::new(token)).await {
+                    Ok(_) => revoked += 1,
+                    Err(error) => {
+                        tracing::warn!(grant = %grant.id, %error, "an expired OAuth grant's token could not be revoked at GitHub; trying again later");
+                        continue;
+                    }
+                },
+                Err(_) => {
+                    tracing::warn!(grant = %grant.id, "an expired OAuth grant's token cannot be opened with the current key; dropped without revoking");
+                }
+            }
+            grants::delete(self.db(), &grant.id).await?;
+        }
+        Ok(revoked)
+    }
+
+    /// Every five minutes, [`Self::revoke_expired_grants`]: an unspent grant's token is
+    /// revoked within minutes of its expiry, whether or not anyone connects again.
+    pub fn spawn_expiry_sweeper(&self) {
+        let flow = self.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if let Err(error) = flow.revoke_expired_grants().await {
+                    tracing::warn!(%error, "expired OAuth grants could not be swept");
+                }
+            }
+        });
+    }
+
+    /// Revokes one token of Tributary's OAuth app at GitHub: `Ok(false)` when GitHub
+    /// did not know it (already revoked), or when no OAuth app is configured (then no
+    /// OAuth token was granted by this server).
+    pub async fn revoke(&self, token: &github::Token) -> Result<bool, github::GithubError> {
+        let (Some(client_id), Some(secret)) =
+            (self.client_id(), self.inner.client_secret.as_deref())
+        else {
+            return Ok(false);
+        };
+        self.github()
+            .revoke_oauth_token(client_id, secret, token)
+            .await
     }
 
     /// A stored grant `caller` started, for `oauthGrant`.

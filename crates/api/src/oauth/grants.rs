@@ -156,6 +156,25 @@ pub async fn spend_grant(db: &impl ConnectionTrait, id: &str) -> ApiResult<()> {
     }
 }
 
+/// The grants that expired unspent by `now`: their tokens are for no integration.
+pub(super) async fn expired_unspent(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<oauth_grant::Model>> {
+    Ok(oauth_grant::Entity::find()
+        .filter(oauth_grant::Column::ExpiresAt.lt(now))
+        .filter(oauth_grant::Column::UsedAt.is_null())
+        .all(db)
+        .await?)
+}
+
+pub(super) async fn delete(db: &DatabaseConnection, id: &str) -> ApiResult<()> {
+    oauth_grant::Entity::delete_by_id(id.to_string())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Drops the grants that expired before `cutoff`: each still holds a sealed token.
 pub(super) async fn purge(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> ApiResult<()> {
     oauth_grant::Entity::delete_many()

@@ -11,7 +11,7 @@ use crate::graphql::node_id::NodeKind;
 use crate::graphql::types::{Group, Integration, ServicesInput};
 use crate::graphql::user_error::UserError;
 use crate::graphql::{reach, roles::Needs};
-use crate::{error::IntoGraphQl, integrations::service::Integrations};
+use crate::{error::IntoGraphQl, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
 #[derive(Default)]
 pub struct IntegrationMutations;
@@ -271,7 +271,27 @@ impl IntegrationMutations {
         if let Err(error) = ctx.data::<OrgHooks>()?.remove_all(&id).await {
             tracing::warn!(integration = %id, %error, "the integration's webhooks could not all be removed");
         }
-        let deleted = ctx.data::<Integrations>()?.delete(&id).await.gql()?;
+        let integrations = ctx.data::<Integrations>()?;
+        // An OAuth token is Tributary's to give back: read before the row goes.
+        let oauth_token = match integrations.get(&id).await {
+            Ok(model) if model.auth_kind == entity::integration::AuthKind::OAuth => integrations
+                .secrets()
+                .open(&model.token_ciphertext)
+                .ok()
+                .map(github::Token::new),
+            _ => None,
+        };
+        let deleted = integrations.delete(&id).await.gql()?;
+        if let (true, Some(token)) = (deleted, oauth_token) {
+            match ctx.data::<OAuthFlow>()?.revoke(&token).await {
+                Ok(_) => {
+                    tracing::info!(integration = %id, "the integration's OAuth token was revoked at GitHub")
+                }
+                Err(error) => {
+                    tracing::warn!(integration = %id, %error, "the deleted integration's OAuth token could not be revoked at GitHub; its user can revoke it under Settings → Applications")
+                }
+            }
+        }
         Ok(DeleteIntegrationPayload {
             deleted_integration_id: deleted.then(|| input.integration_id.clone()),
             user_errors: Vec::new(),
