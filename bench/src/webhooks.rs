@@ -61,7 +61,8 @@ impl WebhookBench {
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         let secrets = api::crypto::SecretBox::from_base64_key(&stack.encryption_key)?;
-        let secret = secrets.open(hook.secret_ciphertext.as_deref().unwrap())?;
+        let at = entity::sealed::SealedAt::hook_secret(&hook.integration_id, hook.github_org_id);
+        let secret = secrets.open(hook.secret_ciphertext.as_deref().unwrap(), &at)?;
         let receiver = format!("{}/webhooks/github/{integration_row}", stack.api.base_url());
         let full_name = repo["fullName"].as_str().unwrap().to_string();
         let (org, name) = full_name.split_once('/').unwrap();

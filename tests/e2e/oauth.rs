@@ -282,11 +282,11 @@ async fn a_grant_creates_one_integration_only(app: &TestApp) {
 }
 on_every_backend!(a_grant_creates_one_integration_only);
 
-/// Opens a sealed column value with the test server's key.
-fn open_sealed(app: &TestApp, sealed: &str) -> String {
+/// Opens a sealed column value with the test server's key, in its place.
+fn open_sealed(app: &TestApp, sealed: &str, at: &entity::sealed::SealedAt) -> String {
     api::crypto::SecretBox::from_base64_key(app.config.encryption_key.as_deref().unwrap())
         .unwrap()
-        .open(sealed)
+        .open(sealed, at)
         .unwrap()
 }
 
@@ -325,7 +325,11 @@ async fn deleting_an_oauth_integration_revokes_its_token_at_github(app: &TestApp
         ),
     )
     .await;
-    let token = open_sealed(app, &sealed[0]);
+    let token = open_sealed(
+        app,
+        &sealed[0],
+        &entity::sealed::SealedAt::integration_token(&tributary_tests::row_id(&integration)),
+    );
     assert_eq!(user_status(app, &token).await, StatusCode::OK);
     let deleted = app
         .data(
@@ -356,7 +360,11 @@ async fn a_grant_that_expires_unspent_is_revoked_at_github(app: &TestApp) {
         &format!("SELECT token_ciphertext AS value FROM oauth_grants WHERE id = '{grant_row}'"),
     )
     .await;
-    let token = open_sealed(app, &sealed[0]);
+    let token = open_sealed(
+        app,
+        &sealed[0],
+        &entity::sealed::SealedAt::grant_token(&grant_row),
+    );
     assert_eq!(user_status(app, &token).await, StatusCode::OK);
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     use sea_orm::ConnectionTrait;
@@ -383,8 +391,9 @@ async fn a_grant_that_expires_unspent_is_revoked_at_github(app: &TestApp) {
         ),
     )
     .await;
+    let at = entity::sealed::SealedAt::integration_token(&tributary_tests::row_id(&spent));
     assert_eq!(
-        user_status(app, &open_sealed(app, &sealed[0])).await,
+        user_status(app, &open_sealed(app, &sealed[0], &at)).await,
         StatusCode::OK
     );
 }
@@ -973,22 +982,36 @@ async fn oauth_secrets_never_leave_the_server(app: &TestApp) {
     // A second grant (for another user) that is never used.
     connect(app, "member-svc").await;
 
-    let mut stored = Vec::new();
-    for sql in [
-        "SELECT token_ciphertext AS value FROM oauth_grants",
-        "SELECT token_ciphertext AS value FROM integrations",
-        "SELECT pkce_verifier_ciphertext AS value FROM oauth_states",
-    ] {
-        stored.extend(column(app, sql).await);
+    // Each sealed value with its row, to open it in its place.
+    let mut stored: Vec<(String, entity::sealed::SealedAt)> = Vec::new();
+    let places: [(&str, fn(&str) -> entity::sealed::SealedAt); 3] = [
+        (
+            "SELECT id || '|' || token_ciphertext AS value FROM oauth_grants",
+            entity::sealed::SealedAt::grant_token,
+        ),
+        (
+            "SELECT id || '|' || token_ciphertext AS value FROM integrations",
+            entity::sealed::SealedAt::integration_token,
+        ),
+        (
+            "SELECT state || '|' || pkce_verifier_ciphertext AS value FROM oauth_states",
+            entity::sealed::SealedAt::state_verifier,
+        ),
+    ];
+    for (sql, place) in places {
+        for row in column(app, sql).await {
+            let (id, sealed) = row.split_once('|').unwrap();
+            stored.push((sealed.to_string(), place(id)));
+        }
     }
-    for value in &stored {
+    for (value, _) in &stored {
         assert!(!value.contains("gho_"), "a token is stored in clear");
     }
     // The simulator does not say which tokens it issued; the stored ones, opened, are
     // the tokens (and PKCE verifiers) that must never appear.
     let issued: Vec<String> = stored
         .iter()
-        .filter_map(|c| app.api.integrations.secrets().open(c).ok())
+        .filter_map(|(sealed, at)| app.api.integrations.secrets().open(sealed, at).ok())
         .collect();
     assert!(issued.iter().filter(|t| t.starts_with("gho_")).count() >= 2);
 

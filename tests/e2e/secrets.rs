@@ -185,3 +185,132 @@ async fn generated_keys_never_reach_the_log_and_their_file_is_named_once() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Posts `testConnection` for `id` to the server at `base_url`; the whole answer.
+async fn test_connection_at(
+    app: &TestApp,
+    base_url: &str,
+    key: &str,
+    id: &str,
+) -> serde_json::Value {
+    app.http
+        .post(format!("{base_url}/graphql"))
+        .bearer_auth(key)
+        .json(&json!({ "query": "mutation($id: ID!) { testConnection(input: {integrationId: $id}) { connectionTest { ok login } } }", "variables": { "id": id } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A sealed token is bound to its row: copied into another integration's row it does
+/// not open there (the other integration does not silently act as the first one's
+/// account), and it still opens in its own (issue 16, item 10).
+async fn a_token_copied_to_another_row_does_not_open_there(app: &TestApp) {
+    let owner = app.create_integration("owner").await;
+    let member = app.create_integration("member").await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_string(
+        backend,
+        format!(
+            "UPDATE integrations SET token_ciphertext = (SELECT token_ciphertext FROM integrations WHERE id = '{}') WHERE id = '{}'",
+            tributary_tests::row_id(&owner),
+            tributary_tests::row_id(&member)
+        ),
+    ))
+    .await
+    .unwrap();
+    let moved = test_connection_at(app, &app.api.base_url(), &app.api.api_key, &member).await;
+    assert_eq!(
+        moved["errors"][0]["extensions"]["code"], "SECRET_UNREADABLE",
+        "{moved:#}"
+    );
+    let own = test_connection_at(app, &app.api.base_url(), &app.api.api_key, &owner).await;
+    assert_eq!(
+        own["data"]["testConnection"]["connectionTest"]["ok"], true,
+        "{own:#}"
+    );
+}
+on_every_backend!(a_token_copied_to_another_row_does_not_open_there);
+
+/// A key rotation without downtime: a server holding the new key and the old one
+/// serves throughout; `rotate-key` seals every secret again under the new key; then the
+/// old key alone opens nothing, the new one alone everything, and a second run has
+/// nothing to do.
+async fn rotating_the_key_seals_every_secret_again_while_servers_hold_both(app: &TestApp) {
+    let id = app.create_integration("owner").await;
+    app.create_integration("member").await;
+    // An OAuth state and its sealed PKCE verifier.
+    app.data(
+        "mutation { startOAuth(input: {}) { authorizeUrl } }",
+        json!({}),
+    )
+    .await;
+    let old_key = app.config.encryption_key.clone().unwrap();
+    let new_key = api::crypto::SecretBox::generate_key();
+    let both = tributary::Config {
+        listen: "127.0.0.1:0".into(),
+        database_url: Some(app.database_url.clone()),
+        github_api_url: app.sim.base_url(),
+        github_web_url: app.sim.base_url(),
+        api_key: Some("rotating-key".into()),
+        encryption_key: Some(new_key.clone()),
+        encryption_key_previous: vec![old_key.clone()],
+        ..tributary::Config::default()
+    };
+    let rotating = tributary::start(&both).await.unwrap();
+    let before = test_connection_at(app, &rotating.base_url(), "rotating-key", &id).await;
+    assert_eq!(
+        before["data"]["testConnection"]["connectionTest"]["ok"], true,
+        "{before:#}"
+    );
+
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let secrets = tributary::config::Keys::resolve(&both).unwrap().secret_box;
+    let report = tributary::rotate_key::reseal_all(&db, &secrets)
+        .await
+        .unwrap();
+    assert_eq!(report.unreadable, 0, "{report}");
+    assert!(
+        report.resealed >= 3,
+        "two tokens and a verifier at least: {report}"
+    );
+
+    let backend = db.get_database_backend();
+    let stored = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT token_ciphertext AS value FROM integrations UNION ALL SELECT pkce_verifier_ciphertext FROM oauth_states",
+        ))
+        .await
+        .unwrap();
+    for row in stored {
+        let value: String = row.try_get("", "value").unwrap();
+        assert!(
+            value.starts_with(&format!("v2:{}:", secrets.key_id())),
+            "sealed under the new key: {value:.12}"
+        );
+    }
+    let again = tributary::rotate_key::reseal_all(&db, &secrets)
+        .await
+        .unwrap();
+    assert_eq!(again.resealed, 0, "nothing left to do: {again}");
+    assert_eq!(again.current, report.resealed + report.current);
+
+    let after = test_connection_at(app, &rotating.base_url(), "rotating-key", &id).await;
+    assert_eq!(
+        after["data"]["testConnection"]["connectionTest"]["ok"], true,
+        "{after:#}"
+    );
+    // The server that holds only the old key can no longer open them, and says so.
+    let old_only = test_connection_at(app, &app.api.base_url(), &app.api.api_key, &id).await;
+    assert_eq!(
+        old_only["errors"][0]["extensions"]["code"], "SECRET_UNREADABLE",
+        "{old_only:#}"
+    );
+    rotating.stop().await;
+}
+on_every_backend!(rotating_the_key_seals_every_secret_again_while_servers_hold_both);

@@ -204,8 +204,9 @@ pub(crate) async fn hook_secret(app: &TestApp, integration: &str) -> String {
     let secrets =
         api::crypto::SecretBox::from_base64_key(app.config.encryption_key.as_deref().unwrap())
             .unwrap();
+    let at = entity::sealed::SealedAt::hook_secret(&row.integration_id, row.github_org_id);
     secrets
-        .open(row.secret_ciphertext.as_deref().unwrap())
+        .open(row.secret_ciphertext.as_deref().unwrap(), &at)
         .unwrap()
 }
 

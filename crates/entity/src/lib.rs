@@ -20,6 +20,7 @@ pub mod repository;
 pub mod repository_commit_day;
 pub mod review;
 pub mod run_details;
+pub mod sealed;
 pub mod sql;
 pub mod sync_mark;
 pub mod ticket;

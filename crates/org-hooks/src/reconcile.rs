@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use entity::{group, import_run, integration, repository, webhook};
+use entity::{group, import_run, integration, repository, sealed::SealedAt, webhook};
 use github::{
     GithubError, Token,
     webhook::{
@@ -63,7 +63,10 @@ impl OrgHooks {
         else {
             return Ok(());
         };
-        let token = Token::new(self.secrets.open(&integration.token_ciphertext)?);
+        let token = Token::new(self.secrets.open(
+            &integration.token_ciphertext,
+            &SealedAt::integration_token(&integration.id),
+        )?);
         let groups = group::Entity::find()
             .filter(group::Column::IntegrationId.eq(integration_id))
             .filter(group::Column::Kind.eq(group::GroupKind::Organization))
@@ -170,7 +173,10 @@ impl OrgHooks {
         else {
             return Ok(());
         };
-        let token = Token::new(self.secrets.open(&integration.token_ciphertext)?);
+        let token = Token::new(self.secrets.open(
+            &integration.token_ciphertext,
+            &SealedAt::integration_token(&integration.id),
+        )?);
         let rows = webhook::Entity::find()
             .filter(webhook::Column::IntegrationId.eq(integration_id))
             .all(&self.db)
@@ -208,7 +214,8 @@ impl OrgHooks {
         if let Some((row, hook_id, sealed)) =
             row.and_then(|r| Some((r, r.hook_id?, r.secret_ciphertext.as_deref()?)))
         {
-            let secret = self.secrets.open(sealed)?;
+            let at = SealedAt::hook_secret(integration_id, row.github_org_id);
+            let secret = self.secrets.open(sealed, &at)?;
             let checked = match self.github.org_hook(token, org, hook_id).await {
                 Ok(hook) if is_as_wanted(&hook, &url) => Ok(hook.id),
                 Ok(_) => self
@@ -244,8 +251,9 @@ impl OrgHooks {
         // waits for the recovery job. No delivery is signed with a secret this replaces
         // (its hook is gone from GitHub, or the secret was never known).
         let secret = new_secret();
+        let at = SealedAt::hook_secret(integration_id, group.github_id);
         let kept = self
-            .keep_secret(integration_id, group, row, self.secrets.seal(&secret))
+            .keep_secret(integration_id, group, row, self.secrets.seal(&secret, &at))
             .await?;
         let row = Some(&kept);
         let made = match self.find_ours(token, org, &url).await {
@@ -292,7 +300,7 @@ impl OrgHooks {
                     row,
                     HookState::Active,
                     None,
-                    Some((hook.id, self.secrets.seal(&secret))),
+                    Some((hook.id, self.secrets.seal(&secret, &at))),
                 )
                 .await
             }

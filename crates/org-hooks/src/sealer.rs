@@ -3,6 +3,7 @@
 
 /// Seals and opens secrets at rest (tokens, hook secrets) with the server's key.
 pub trait Sealer: Send + Sync {
-    fn seal(&self, plaintext: &str) -> String;
-    fn open(&self, sealed: &str) -> anyhow::Result<String>;
+    /// Seals `plaintext` bound to its place `at` (see `entity::sealed`).
+    fn seal(&self, plaintext: &str, at: &entity::sealed::SealedAt) -> String;
+    fn open(&self, sealed: &str, at: &entity::sealed::SealedAt) -> anyhow::Result<String>;
 }

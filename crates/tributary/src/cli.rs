@@ -36,12 +36,35 @@ pub(crate) enum Command {
     /// Mint a user token with the configured HS256 secret (for scripts, tests and the
     /// demo; in production the product's identity provider issues them).
     Token(TokenArgs),
+    /// Seal every stored secret again under the current encryption key, bound to its
+    /// row (run with the new key in TRIBUTARY_ENCRYPTION_KEY and the old one in
+    /// TRIBUTARY_ENCRYPTION_KEY_PREVIOUS, while servers and workers hold both).
+    RotateKey(RotateKeyArgs),
     /// Run the GitHub simulator.
     #[cfg(feature = "simulator")]
     GithubSim(SimArgs),
     /// Run the simulator and the API together on the embedded defaults, with a demo integration.
     #[cfg(feature = "simulator")]
     Demo(DemoArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct RotateKeyArgs {
+    #[command(flatten)]
+    pub(crate) database: DatabaseArgs,
+    #[command(flatten)]
+    pub(crate) keys: EncryptionKeyArgs,
+}
+
+impl RotateKeyArgs {
+    pub(crate) fn config(self) -> tributary::Config {
+        tributary::Config {
+            database_url: self.database.database_url,
+            encryption_key: self.keys.encryption_key,
+            encryption_key_previous: self.keys.encryption_key_previous,
+            ..tributary::Config::default()
+        }
+    }
 }
 
 /// A token's role.
@@ -136,9 +159,25 @@ pub(crate) struct QueueArgs {
     /// Prefix of every Redis key, so deployments sharing a Redis stay apart.
     #[arg(long, env = "TRIBUTARY_REDIS_PREFIX", default_value = "tributary")]
     pub(crate) redis_prefix: String,
+    #[command(flatten)]
+    pub(crate) keys: EncryptionKeyArgs,
+}
+
+/// The keys that seal secrets at rest.
+#[derive(Args, Clone)]
+pub(crate) struct EncryptionKeyArgs {
     /// 32 bytes, base64, encrypting secrets at rest [default: generated at first start and kept beside the database].
     #[arg(long, env = "TRIBUTARY_ENCRYPTION_KEY", hide_env_values = true)]
     pub(crate) encryption_key: Option<String>,
+    /// During a key rotation: the keys rotated away from, comma-separated; what they
+    /// sealed still opens until `tributary rotate-key` has sealed it again (docs/security.md).
+    #[arg(
+        long,
+        env = "TRIBUTARY_ENCRYPTION_KEY_PREVIOUS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub(crate) encryption_key_previous: Vec<String>,
 }
 
 /// How user tokens (`Authorization: Bearer <JWT>`) are verified.
@@ -369,7 +408,8 @@ impl ServeArgs {
             github_web_url: self.github.github_web_url,
             api_key: self.api_key,
             metrics_token: self.metrics_token,
-            encryption_key: self.queue.encryption_key,
+            encryption_key: self.queue.keys.encryption_key,
+            encryption_key_previous: self.queue.keys.encryption_key_previous,
             redis_url: self.queue.redis_url,
             redis_prefix: self.queue.redis_prefix,
             worker: self.worker,
@@ -392,7 +432,8 @@ impl WorkerArgs {
             public_url: self.public_url,
             github_api_url: self.github.github_api_url,
             github_web_url: self.github.github_web_url,
-            encryption_key: self.queue.encryption_key,
+            encryption_key: self.queue.keys.encryption_key,
+            encryption_key_previous: self.queue.keys.encryption_key_previous,
             redis_url: self.queue.redis_url,
             redis_prefix: self.queue.redis_prefix,
             worker: true,

@@ -22,6 +22,9 @@ pub struct Config {
     /// the server key).
     pub metrics_token: Option<String>,
     pub encryption_key: Option<String>,
+    /// Keys being rotated away from (base64 each): values they sealed still open until
+    /// `tributary rotate-key` has sealed everything under `encryption_key`.
+    pub encryption_key_previous: Vec<String>,
     /// Tributary's OAuth app on GitHub; without both, `startOAuth` says which to set.
     pub github_oauth_client_id: Option<String>,
     pub github_oauth_client_secret: Option<String>,
@@ -78,6 +81,7 @@ impl Default for Config {
             api_key: None,
             metrics_token: None,
             encryption_key: None,
+            encryption_key_previous: Vec::new(),
             github_oauth_client_id: None,
             github_oauth_client_secret: None,
             oauth_allowed_redirect_origins: Vec::new(),
@@ -121,6 +125,10 @@ impl std::fmt::Debug for Config {
             .field("api_key", &secret(&self.api_key))
             .field("metrics_token", &secret(&self.metrics_token))
             .field("encryption_key", &secret(&self.encryption_key))
+            .field(
+                "encryption_key_previous",
+                &format!("[{} hidden]", self.encryption_key_previous.len()),
+            )
             .field("github_oauth_client_id", &self.github_oauth_client_id)
             .field(
                 "github_oauth_client_secret",
@@ -324,8 +332,10 @@ impl Keys {
                 )
             }
         };
-        let secret_box =
-            SecretBox::from_base64_key(&encryption_key).context("TRIBUTARY_ENCRYPTION_KEY")?;
+        let secret_box = SecretBox::from_base64_key(&encryption_key)
+            .context("TRIBUTARY_ENCRYPTION_KEY")?
+            .with_previous_keys(&config.encryption_key_previous)
+            .context("TRIBUTARY_ENCRYPTION_KEY_PREVIOUS")?;
         Ok(Keys {
             api_key,
             secret_box,

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod database;
+pub mod rotate_key;
 pub mod run_worker;
 mod sealed;
 pub mod serve;

@@ -56,6 +56,19 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", api::sdl());
             Ok(())
         }
+        Command::RotateKey(args) => {
+            let config = args.config();
+            let keys = tributary::config::Keys::resolve(&config)?;
+            let db = tributary::connect_database(&config.database_url()).await?;
+            let report = tributary::rotate_key::reseal_all(&db, &keys.secret_box).await?;
+            println!("{report}");
+            anyhow::ensure!(
+                report.unreadable == 0,
+                "{} secrets could not be opened with the configured keys (left as they are)",
+                report.unreadable
+            );
+            Ok(())
+        }
         Command::Token(args) => {
             let (workspace, role, subject, ttl) = (
                 args.workspace.clone(),

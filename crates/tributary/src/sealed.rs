@@ -2,6 +2,7 @@
 //! hook secrets without knowing the key.
 
 use api::crypto::SecretBox;
+use entity::sealed::SealedAt;
 use org_hooks::Sealer;
 use worker::TokenSource;
 
@@ -9,17 +10,17 @@ use worker::TokenSource;
 pub(crate) struct SealedTokens(pub(crate) SecretBox);
 
 impl TokenSource for SealedTokens {
-    fn open(&self, sealed: &str) -> anyhow::Result<github::Token> {
-        Ok(github::Token::new(self.0.open(sealed)?))
+    fn open(&self, sealed: &str, at: &SealedAt) -> anyhow::Result<github::Token> {
+        Ok(github::Token::new(self.0.open(sealed, at)?))
     }
 }
 
 impl Sealer for SealedTokens {
-    fn seal(&self, plaintext: &str) -> String {
-        self.0.seal(plaintext)
+    fn seal(&self, plaintext: &str, at: &SealedAt) -> String {
+        self.0.seal(plaintext, at)
     }
 
-    fn open(&self, sealed: &str) -> anyhow::Result<String> {
-        Ok(self.0.open(sealed)?)
+    fn open(&self, sealed: &str, at: &SealedAt) -> anyhow::Result<String> {
+        Ok(self.0.open(sealed, at)?)
     }
 }

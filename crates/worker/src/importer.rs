@@ -53,7 +53,8 @@ impl RunDetails {
 
 /// Opens the sealed token of an integration; the API's key lives with the caller.
 pub trait TokenSource: Send + Sync {
-    fn open(&self, sealed: &str) -> anyhow::Result<Token>;
+    /// Opens an integration's sealed token (`entity::sealed`: bound to its row).
+    fn open(&self, sealed: &str, at: &entity::sealed::SealedAt) -> anyhow::Result<Token>;
 }
 
 #[derive(Clone)]
@@ -303,7 +304,8 @@ impl Importer {
         if claimed.rows_affected != 1 {
             return Ok(None);
         }
-        let token = match self.tokens.open(&integration.token_ciphertext) {
+        let at = entity::sealed::SealedAt::integration_token(&integration.id);
+        let token = match self.tokens.open(&integration.token_ciphertext, &at) {
             Ok(token) => token,
             Err(error) => {
                 let failure = Failure::new(

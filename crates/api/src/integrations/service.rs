@@ -7,6 +7,7 @@ use entity::{
     group,
     integration::{self, AuthKind},
     repository,
+    sealed::SealedAt,
 };
 use futures_util::future::BoxFuture;
 use github::{GithubClient, Token};
@@ -140,11 +141,13 @@ impl Integrations {
         let now = Utc::now();
         let id = uuid::Uuid::new_v4().to_string();
         let model = integration::ActiveModel {
+            token_ciphertext: Set(self
+                .secrets
+                .seal(token.expose(), &SealedAt::integration_token(&id))),
             id: Set(id),
             workspace: Set(caller.creates_in().to_string()),
             name: Set(name),
             auth_kind: Set(auth_kind),
-            token_ciphertext: Set(self.secrets.seal(token.expose())),
             login: Set(account.login.clone()),
             account_id: Set(account.database_id),
             granted_scopes: Set(test.granted_scopes.join(", ")),
@@ -208,7 +211,10 @@ impl Integrations {
 
     /// The integration's token, opened.
     pub(crate) fn token_of(&self, model: &integration::Model) -> ApiResult<Token> {
-        Ok(Token::new(self.secrets.open(&model.token_ciphertext)?))
+        Ok(Token::new(self.secrets.open(
+            &model.token_ciphertext,
+            &SealedAt::integration_token(&model.id),
+        )?))
     }
 
     /// Re-tests the stored token and records the result.
@@ -482,6 +488,7 @@ async fn record_test(
     test: &ConnectionTest,
     new_credential: Option<(&Token, AuthKind)>,
 ) -> ApiResult<integration::Model> {
+    let at = SealedAt::integration_token(&model.id);
     let mut active: integration::ActiveModel = model.into();
     let now = Utc::now();
     active.last_test_ok = Set(test.ok);
@@ -492,7 +499,7 @@ async fn record_test(
         active.granted_scopes = Set(test.granted_scopes.join(", "));
     }
     if let Some((token, auth_kind)) = new_credential {
-        active.token_ciphertext = Set(secrets.seal(token.expose()));
+        active.token_ciphertext = Set(secrets.seal(token.expose(), &at));
         // Reconnecting may change the path: an OAuth integration given a pasted token is
         // a token integration from then on, and the other way round.
         active.auth_kind = Set(auth_kind);

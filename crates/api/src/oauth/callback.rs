@@ -142,7 +142,10 @@ async fn finish(
     };
     let verifier = flow
         .secrets()
-        .open(&state.pkce_verifier_ciphertext)
+        .open(
+            &state.pkce_verifier_ciphertext,
+            &entity::sealed::SealedAt::state_verifier(&state.state),
+        )
         .map_err(|e| Failure::internal(e.into()))?;
     let granted = app.exchange(&code, &verifier).await?;
     let report = flow.github().test_connection(&granted.token).await;

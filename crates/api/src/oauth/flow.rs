@@ -211,7 +211,8 @@ impl OAuthFlow {
     pub async fn revoke_expired_grants(&self) -> ApiResult<usize> {
         let mut revoked = 0;
         for grant in grants::expired_unspent(self.db(), Utc::now()).await? {
-            match self.secrets().open(&grant.token_ciphertext) {
+            let at = entity::sealed::SealedAt::grant_token(&grant.id);
+            match self.secrets().open(&grant.token_ciphertext, &at) {
                 Ok(token) => match self.revoke(&github::Token::new(token)).await {
                     Ok(_) => revoked += 1,
                     Err(error) => {

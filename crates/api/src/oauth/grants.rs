@@ -2,7 +2,7 @@
 //! test) until `createIntegration` spends it, once, before it expires.
 
 use chrono::{DateTime, Utc};
-use entity::oauth_grant;
+use entity::{oauth_grant, sealed::SealedAt};
 use github::{Token, connection_test::Account};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -48,11 +48,12 @@ pub(super) async fn store(
     started_by: StartedBy,
 ) -> anyhow::Result<oauth_grant::Model> {
     let now = Utc::now();
+    let id = uuid::Uuid::new_v4().to_string();
     Ok(oauth_grant::ActiveModel {
-        id: Set(uuid::Uuid::new_v4().to_string()),
+        token_ciphertext: Set(secrets.seal(token.expose(), &SealedAt::grant_token(&id))),
+        id: Set(id),
         workspace: Set(started_by.workspace),
         subject: Set(started_by.subject),
-        token_ciphertext: Set(secrets.seal(token.expose())),
         login: Set(account.login.clone()),
         account_id: Set(account.database_id),
         granted_scopes: Set(test.granted_scopes.join(", ")),
@@ -130,7 +131,10 @@ pub async fn open_grant(
             ),
         ));
     }
-    Ok(Token::new(secrets.open(&grant.token_ciphertext)?))
+    Ok(Token::new(secrets.open(
+        &grant.token_ciphertext,
+        &SealedAt::grant_token(&grant.id),
+    )?))
 }
 
 /// Marks the grant used inside the transaction that creates the integration, so a

@@ -27,11 +27,15 @@ pub(super) async fn issue(
     pkce_verifier: &str,
     back: Return,
 ) -> Result<(), DbErr> {
+    let key = state_key(state);
     oauth_state::ActiveModel {
-        state: Set(state_key(state)),
+        pkce_verifier_ciphertext: Set(secrets.seal(
+            pkce_verifier,
+            &entity::sealed::SealedAt::state_verifier(&key),
+        )),
+        state: Set(key),
         workspace: Set(back.started_by.workspace),
         subject: Set(back.started_by.subject),
-        pkce_verifier_ciphertext: Set(secrets.seal(pkce_verifier)),
         redirect_after: Set(back.redirect_after),
         client_state: Set(back.client_state),
         created_at: Set(Utc::now()),

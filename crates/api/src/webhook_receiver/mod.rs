@@ -140,9 +140,10 @@ impl Receiver {
                 .remove(integration_id);
             return Ok(None);
         }
-        let rows: Vec<(Option<i64>, Option<String>)> = webhook::Entity::find()
+        let rows: Vec<(Option<i64>, i64, Option<String>)> = webhook::Entity::find()
             .select_only()
             .column(webhook::Column::HookId)
+            .column(webhook::Column::GithubOrgId)
             .column(webhook::Column::SecretCiphertext)
             .filter(webhook::Column::IntegrationId.eq(integration_id))
             .order_by_asc(webhook::Column::Organization)
@@ -151,8 +152,9 @@ impl Receiver {
             .await?;
         let secrets = rows
             .into_iter()
-            .filter_map(|(hook_id, sealed)| {
-                let opened = self.secrets.open(&sealed?).ok()?;
+            .filter_map(|(hook_id, org_id, sealed)| {
+                let at = entity::sealed::SealedAt::hook_secret(integration_id, org_id);
+                let opened = self.secrets.open(&sealed?, &at).ok()?;
                 Some((hook_id, Arc::from(opened.into_bytes())))
             })
             .collect();

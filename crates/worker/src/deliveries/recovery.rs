@@ -164,9 +164,10 @@ impl Deliveries {
         else {
             return Ok(None);
         };
-        Ok(Some(Token::new(
-            self.secrets.open(&integration.token_ciphertext)?,
-        )))
+        Ok(Some(Token::new(self.secrets.open(
+            &integration.token_ciphertext,
+            &entity::sealed::SealedAt::integration_token(&integration.id),
+        )?)))
     }
 
     async fn recover_hook(&self, hook: &webhook::Model) -> anyhow::Result<()> {

@@ -276,7 +276,10 @@ impl IntegrationMutations {
         let oauth_token = match integrations.get(&id).await {
             Ok(model) if model.auth_kind == entity::integration::AuthKind::OAuth => integrations
                 .secrets()
-                .open(&model.token_ciphertext)
+                .open(
+                    &model.token_ciphertext,
+                    &entity::sealed::SealedAt::integration_token(&model.id),
+                )
                 .ok()
                 .map(github::Token::new),
             _ => None,
