@@ -13,7 +13,7 @@ use reqwest::Method;
 use sea_orm::{ColumnTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
-use tributary_tests::{TestApp, TestAppBuilder, on_every_backend};
+use tributary_tests::{Backend, TestApp, TestAppBuilder, on_every_backend};
 
 const RUN_FIELDS: &str = "id state error attempt repositoryId githubRequests rateLimitPoints startedAt finishedAt resources { resource fetched total } skipped { resource reason }";
 
@@ -1250,3 +1250,79 @@ on_every_backend!(
     a_killed_worker_process_resumes_and_ends_exact,
     with_separate_worker
 );
+
+/// Redis gone and back without its data (issue 16, item 11, the part about queueing):
+/// runs that could not be queued are refused with a code and stored FAILED with it,
+/// nothing waits unseen, and once Redis is back the API and the worker reconnect by
+/// themselves and the retried run ends exact.
+async fn a_queue_gone_and_back_is_a_coded_refusal_then_a_retry_that_succeeds(backend: Backend) {
+    let Some(mut redis) = tributary_tests::OwnRedis::start() else {
+        return;
+    };
+    let Some(app) = TestApp::builder(backend).own_redis(&redis).start().await else {
+        return;
+    };
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(&app, &integration).await;
+    let names = demo_repositories(&app).await;
+    redis.stop();
+    let refused = app
+        .data(
+            "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } userErrors { code message } } }",
+            json!({ "i": integration, "r": [ids[&names[0]]] }),
+        )
+        .await;
+    assert_eq!(
+        refused["importRepositories"]["userErrors"][0]["code"], "QUEUE_UNAVAILABLE",
+        "{refused:#}"
+    );
+    let listed = app
+        .data(
+            "query($i: ID!) { importRuns(integrationId: $i, first: 10) { nodes { id state errorCode } } }",
+            json!({ "i": integration }),
+        )
+        .await;
+    let runs = listed["importRuns"]["nodes"].as_array().unwrap().clone();
+    assert_eq!(runs.len(), 1, "{listed:#}");
+    assert_eq!(
+        (runs[0]["state"].as_str(), runs[0]["errorCode"].as_str()),
+        (Some("FAILED"), Some("QUEUE_UNAVAILABLE")),
+        "the run is on record, failed with the reason: {listed:#}"
+    );
+    let run_id = runs[0]["id"].as_str().unwrap().to_string();
+
+    redis.restart().unwrap();
+    // The first command on a broken connection may fail before it reconnects; a person
+    // retries, and so does this test, a few times.
+    let mut retried = Value::Null;
+    for _ in 0..20 {
+        retried = app
+            .data(
+                "mutation($r: ID!) { retryImport(input: {runId: $r}) { importRun { state } userErrors { code } } }",
+                json!({ "r": run_id }),
+            )
+            .await;
+        if retried["retryImport"]["userErrors"] == json!([]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        retried["retryImport"]["userErrors"],
+        json!([]),
+        "{retried:#}"
+    );
+    let done = finished(&app, &run_id).await;
+    assert_eq!(done["state"], "SUCCEEDED", "{done:#}");
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_gone_and_back_sqlite() {
+    a_queue_gone_and_back_is_a_coded_refusal_then_a_retry_that_succeeds(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_gone_and_back_postgres() {
+    a_queue_gone_and_back_is_a_coded_refusal_then_a_retry_that_succeeds(Backend::Postgres).await;
+}

@@ -300,6 +300,8 @@ pub struct TestAppBuilder {
     request_time_limit: Option<std::time::Duration>,
     metrics_token: Option<String>,
     redis: bool,
+    /// A Redis of the test's own instead of the shared one (a test that stops it).
+    own_redis_url: Option<String>,
     separate_worker: bool,
     import: worker::ImportSettings,
     webhook_recovery_interval: std::time::Duration,
@@ -324,6 +326,14 @@ impl TestAppBuilder {
     /// own, with the API's in-process worker on it (`serve --worker`).
     pub fn redis(mut self) -> Self {
         self.redis = true;
+        self
+    }
+
+    /// The queue on a Redis of the test's own ([`OwnRedis`]), which the test may stop
+    /// and start again.
+    pub fn own_redis(mut self, redis: &OwnRedis) -> Self {
+        self.redis = true;
+        self.own_redis_url = Some(redis.url());
         self
     }
 
@@ -451,7 +461,9 @@ impl TestAppBuilder {
             github_web_url: github,
             api_key: Some("test-api-key".into()),
             encryption_key: Some(api::crypto::SecretBox::generate_key()),
-            redis_url: redis_prefix.as_ref().map(|_| redis_url()),
+            redis_url: redis_prefix
+                .as_ref()
+                .map(|_| self.own_redis_url.clone().unwrap_or_else(redis_url)),
             redis_prefix: redis_prefix.unwrap_or_else(|| "tributary".into()),
             worker: !self.separate_worker,
             worker_name: Some("test-worker".into()),
@@ -522,6 +534,7 @@ impl TestApp {
             request_time_limit: None,
             metrics_token: None,
             redis: false,
+            own_redis_url: None,
             separate_worker: false,
             import: quick_import_settings(),
             webhook_recovery_interval: std::time::Duration::from_secs(300),
@@ -805,4 +818,83 @@ macro_rules! on_every_backend {
             }
         }
     };
+}
+
+/// A Redis server of one test's own, on a free port and without persistence (as a
+/// cache-only Redis, or a failover to an empty replica, behaves), which the test stops
+/// and starts again. `None`, with a notice, where `redis-server` cannot be started
+/// and CI does not require the services.
+pub struct OwnRedis {
+    port: u16,
+    process: Option<std::process::Child>,
+}
+
+impl OwnRedis {
+    pub fn start() -> Option<OwnRedis> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port())
+            .expect("a free port");
+        let mut redis = OwnRedis {
+            port,
+            process: None,
+        };
+        match redis.restart() {
+            Ok(()) => Some(redis),
+            Err(reason) if !services_required() => {
+                eprintln!(
+                    "\n*** SKIPPED: a Redis of the test's own could not start ({reason}) ***\n"
+                );
+                None
+            }
+            Err(reason) => panic!("a Redis of the test's own could not start: {reason}"),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops the server: every key it held is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts it again (empty) on the same port, once it accepts connections.
+    pub fn restart(&mut self) -> Result<(), String> {
+        self.stop();
+        let process = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("redis-server: {e}"))?;
+        self.process = Some(process);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if std::time::Instant::now() > deadline {
+                return Err(format!("no answer on port {} within 10 s", self.port));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

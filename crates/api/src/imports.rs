@@ -319,11 +319,23 @@ impl Imports {
             .ok_or_else(|| not_found("integration", integration_id))
     }
 
+    /// Queues the runs' jobs. When the queue cannot take them, the runs are already
+    /// marked FAILED (`QUEUE_UNAVAILABLE`, visible and retryable), and the caller is
+    /// told so with the same code rather than an internal error.
     async fn enqueue_all(&self, runs: &[import_run::Model]) -> ApiResult<()> {
         self.queue
             .enqueue_runs(&self.db, runs)
             .await
-            .map_err(ApiError::Internal)
+            .map_err(|error| {
+                tracing::warn!(%error, runs = runs.len(), "the import queue refused runs");
+                ApiError::user(
+                    UserErrorCode::QueueUnavailable,
+                    format!(
+                        "The import queue could not be reached, so {} run(s) could not be queued; they are listed as FAILED with QUEUE_UNAVAILABLE. Retry them once the queue is back.",
+                        runs.len()
+                    ),
+                )
+            })
     }
 }
 

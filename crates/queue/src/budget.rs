@@ -51,15 +51,18 @@ impl RateBudget {
                 map.lock().await.insert(key.to_string(), reading);
             }
             RateBudget::Redis { connection, prefix } => {
-                let mut connection = connection.clone();
                 let redis_key = format!("{prefix}:rate-budget:{key}");
-                let _: () = redis::pipe()
+                let pipe = redis::pipe()
                     .hset(&redis_key, "remaining", reading.remaining)
                     .hset(&redis_key, "reset_at", reading.reset_at.timestamp())
                     // A spent window is worth nothing after its reset.
                     .expire_at(&redis_key, reading.reset_at.timestamp() + 60)
-                    .query_async(&mut connection)
-                    .await?;
+                    .clone();
+                let _: () = reconnecting(connection, |mut c| {
+                    let pipe = pipe.clone();
+                    async move { pipe.query_async(&mut c).await }
+                })
+                .await?;
             }
         }
         Ok(())
@@ -83,10 +86,12 @@ impl RateBudget {
         Ok(match self {
             RateBudget::Memory(map) => map.lock().await.get(key).copied(),
             RateBudget::Redis { connection, prefix } => {
-                let mut connection = connection.clone();
-                let values: HashMap<String, i64> = connection
-                    .hgetall(format!("{prefix}:rate-budget:{key}"))
-                    .await?;
+                let redis_key = format!("{prefix}:rate-budget:{key}");
+                let values: HashMap<String, i64> = reconnecting(connection, |mut c| {
+                    let redis_key = redis_key.clone();
+                    async move { c.hgetall(redis_key).await }
+                })
+                .await?;
                 match (values.get("remaining"), values.get("reset_at")) {
                     (Some(&remaining), Some(&reset)) => {
                         DateTime::from_timestamp(reset, 0).map(|reset_at| Reading {
@@ -98,6 +103,27 @@ impl RateBudget {
                 }
             }
         })
+    }
+}
+
+/// Runs `command` on the shared connection, once more if the connection had broken
+/// (Redis restarted, a failover): the manager reconnects after the failed command, so
+/// the second try goes over a new connection instead of failing an import.
+async fn reconnecting<T, F, Fut>(
+    connection: &redis::aio::ConnectionManager,
+    command: F,
+) -> redis::RedisResult<T>
+where
+    F: Fn(redis::aio::ConnectionManager) -> Fut,
+    Fut: std::future::Future<Output = redis::RedisResult<T>>,
+{
+    match command(connection.clone()).await {
+        Err(error) if error.is_io_error() || error.is_connection_dropped() => {
+            tracing::warn!(%error, "the Redis connection broke; trying again on a new one");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            command(connection.clone()).await
+        }
+        other => other,
     }
 }
 

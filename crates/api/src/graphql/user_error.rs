@@ -66,6 +66,9 @@ pub enum UserErrorCode {
     RunNotRetryable,
     /// This deployment cannot run imports (no queue); the server log says why.
     ImportsUnavailable,
+    /// The queue could not take the runs just now (Redis unreachable): they are stored
+    /// FAILED with `QUEUE_UNAVAILABLE` and can be retried once it is back.
+    QueueUnavailable,
     /// The account has no organization by this login.
     OrganizationUnknown,
     /// The organization does not wait for an OAuth app approval.
