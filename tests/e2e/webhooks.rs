@@ -1430,7 +1430,7 @@ async fn deliver_in_turn(
 ) {
     for (i, body) in bodies.iter().enumerate() {
         let bytes = serde_json::to_vec(body).unwrap();
-        let delivery = format!("late-{event}-{i}");
+        let delivery = format!("late-{event}-{i}-{}", uuid::Uuid::new_v4().simple());
         let (status, answer) = post(
             app,
             &hooked.integration,
@@ -1559,6 +1559,47 @@ async fn late_payloads_never_move_a_row_backwards(app: &TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(stored.body, "second", "the edited comment stays");
+
+    // A comment deleted, then an edit of it delivered late; a ticket the same way: a
+    // deletion is as far forward as a row goes.
+    deliver_in_turn(
+        app,
+        &hooked,
+        &secret,
+        "issue_comment",
+        &[
+            comment("deleted", "second", "2026-01-01T12:00:00Z"),
+            comment("edited", "third", "2026-01-01T12:30:00Z"),
+        ],
+    )
+    .await;
+    assert!(
+        entity::comment::Entity::find_by_id((integration.clone(), "IC_late".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .is_none(),
+        "the deleted comment stays deleted"
+    );
+    deliver_in_turn(
+        app,
+        &hooked,
+        &secret,
+        "issues",
+        &[
+            issue_payload(&hooked, "deleted", "t2", "2026-01-02T10:00:00Z"),
+            issue_payload(&hooked, "edited", "t3", "2026-01-04T10:00:00Z"),
+        ],
+    )
+    .await;
+    assert!(
+        entity::ticket::Entity::find_by_id((integration.clone(), "I_late".to_string()))
+            .one(&db)
+            .await
+            .unwrap()
+            .is_none(),
+        "the deleted ticket stays deleted"
+    );
 
     // A review dismissed, then its submission delivered late: it stays dismissed.
     let review = |action: &str, state: &str| {

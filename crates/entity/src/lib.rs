@@ -5,6 +5,7 @@ pub mod comment;
 pub mod commit;
 pub mod commit_day;
 pub mod connection_test;
+pub mod deleted_node;
 pub mod group;
 pub mod import_run;
 pub mod integration;

@@ -4,11 +4,13 @@
 use chrono::Utc;
 use entity::{
     comment::{self, CommentParent},
-    commit, pull_request, pull_request_commit, pull_request_event, reaction, review, ticket,
-    ticket_event,
+    commit, deleted_node, pull_request, pull_request_commit, pull_request_event, reaction, review,
+    ticket, ticket_event,
 };
 use github::import::{Actor, Comment, Commit, PullRequest, Review, Ticket};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde::Serialize;
 
 use entity::{
@@ -37,6 +39,82 @@ const COMMENT_FORWARD: &str =
 /// is one whose state stands earlier in that order. An edit keeps the state and applies.
 const REVIEW_FORWARD: &str = "CASE excluded.state WHEN 'PENDING' THEN 0 WHEN 'DISMISSED' THEN 2 ELSE 1 END \
      >= CASE reviews.state WHEN 'PENDING' THEN 0 WHEN 'DISMISSED' THEN 2 ELSE 1 END";
+
+/// Records that a webhook deleted the comment or ticket `node_id`, so that no later
+/// payload about it (GitHub delivers out of order) stores it again.
+pub async fn remember_deleted(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    node_id: &str,
+) -> Result<(), DbErr> {
+    deleted_node::Entity::insert(deleted_node::ActiveModel {
+        integration_id: Set(integration_id.to_string()),
+        node_id: Set(node_id.to_string()),
+        deleted_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            deleted_node::Column::IntegrationId,
+            deleted_node::Column::NodeId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Which of `node_ids` a webhook deleted ([`remember_deleted`]).
+async fn deleted_among(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    node_ids: Vec<String>,
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    let mut deleted = std::collections::HashSet::new();
+    for chunk in node_ids.chunks(500) {
+        let found: Vec<String> = deleted_node::Entity::find()
+            .select_only()
+            .column(deleted_node::Column::NodeId)
+            .filter(deleted_node::Column::IntegrationId.eq(integration_id))
+            .filter(deleted_node::Column::NodeId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        deleted.extend(found);
+    }
+    Ok(deleted)
+}
+
+/// `rows` without those whose node ids (`ids_of`: the row's own, its parent's) a
+/// webhook deleted.
+async fn leave_out_deleted<A>(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    rows: Vec<A>,
+    ids_of: impl Fn(&A) -> Vec<String>,
+) -> Result<Vec<A>, DbErr> {
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let ids: Vec<String> = rows.iter().flat_map(&ids_of).collect();
+    let deleted = deleted_among(db, integration_id, ids).await?;
+    if deleted.is_empty() {
+        return Ok(rows);
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|row| !ids_of(row).iter().any(|id| deleted.contains(id)))
+        .collect())
+}
+
+/// A comment's own node id and its parent's.
+fn comment_ids(row: &comment::ActiveModel) -> Vec<String> {
+    vec![
+        row.node_id.as_ref().clone(),
+        row.parent_node_id.as_ref().clone(),
+    ]
+}
 
 /// The repository a page belongs to.
 #[derive(Clone, Debug)]
@@ -202,12 +280,14 @@ pub async fn store_comments(
     parent: CommentParent,
     comments: &[Comment],
 ) -> Result<(), DbErr> {
-    upsert_forward(
+    let rows = leave_out_deleted(
         db,
+        &scope.integration_id,
         comment_rows(scope, parent_node_id, parent, comments).collect(),
-        Some(COMMENT_FORWARD),
+        comment_ids,
     )
     .await?;
+    upsert_forward(db, rows, Some(COMMENT_FORWARD)).await?;
     if parent == CommentParent::PullRequest {
         figures::refresh(db, &scope.integration_id, &[parent_node_id.to_string()]).await?;
     }
@@ -305,6 +385,7 @@ pub async fn store_pull_requests(
     upsert_forward(db, prs, Some(PULL_REQUEST_FORWARD)).await?;
     upsert(db, commits).await?;
     upsert_forward(db, reviews, Some(REVIEW_FORWARD)).await?;
+    let comments = leave_out_deleted(db, &scope.integration_id, comments, comment_ids).await?;
     upsert_forward(db, comments, Some(COMMENT_FORWARD)).await?;
     upsert(db, reactions).await?;
     upsert(db, events).await?;
@@ -387,8 +468,23 @@ pub async fn store_tickets(
             created_at: Set(e.created_at),
         }));
     }
+    let rows = leave_out_deleted(
+        db,
+        &scope.integration_id,
+        rows,
+        |t: &ticket::ActiveModel| vec![t.node_id.as_ref().clone()],
+    )
+    .await?;
     upsert_forward(db, rows, Some(TICKET_FORWARD)).await?;
+    let comments = leave_out_deleted(db, &scope.integration_id, comments, comment_ids).await?;
     upsert_forward(db, comments, Some(COMMENT_FORWARD)).await?;
+    let events = leave_out_deleted(
+        db,
+        &scope.integration_id,
+        events,
+        |e: &ticket_event::ActiveModel| vec![e.ticket_node_id.as_ref().clone()],
+    )
+    .await?;
     upsert(db, events).await
 }
 

@@ -335,6 +335,10 @@ impl Deliveries {
                         .filter(ticket::Column::NodeId.eq(event.issue.node_id.as_str()))
                         .exec(txn)
                         .await?;
+                    // A transferred issue keeps its node id in its new repository.
+                    if action == "deleted" {
+                        store::remember_deleted(txn, &integration.id, &event.issue.node_id).await?;
+                    }
                 } else {
                     store::store_tickets(txn, &scope, &[event.issue.to_import()]).await?;
                 }
@@ -455,6 +459,7 @@ async fn delete_comment(
     integration_id: &str,
     node_id: &str,
 ) -> Result<(), DbErr> {
+    store::remember_deleted(db, integration_id, node_id).await?;
     let Some(gone) = comment::Entity::find_by_id((integration_id.to_string(), node_id.to_string()))
         .one(db)
         .await?
