@@ -261,17 +261,17 @@ async fn every_pull_request_agrees_with_an_independent_computation(app: &TestApp
         for _ in 0..1200 {
             state = app
                 .data(
-                    "query($id: ID!) { importRun(id: $id) { state } }",
+                    "query($id: ID!) { importRun(id: $id) { state error errorCode } }",
                     json!({ "id": run["id"] }),
                 )
-                .await["importRun"]["state"]
+                .await["importRun"]
                 .clone();
-            if state == "SUCCEEDED" || state == "FAILED" {
+            if state["state"] == "SUCCEEDED" || state["state"] == "FAILED" {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert_eq!(state, "SUCCEEDED");
+        assert_eq!(state["state"], "SUCCEEDED", "{state}");
     }
 
     let dataset = app.sim_control(Method::GET, "/_sim/dataset", None).await;

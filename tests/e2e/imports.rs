@@ -1251,6 +1251,84 @@ on_every_backend!(
     with_separate_worker
 );
 
+/// Worker processes killed with SIGKILL at random points of one import, each followed
+/// by a new process (issue 16, item 13): `TRIBUTARY_DRILL_KILLS` kills (20 by default)
+/// at seeded random moments while the run is unfinished, and the result is the
+/// dataset, row for row, with nothing counted twice.
+async fn worker_processes_killed_at_random_points_end_exact(app: &mut TestApp) {
+    use rand::{Rng, SeedableRng};
+    app.kill_worker();
+    let kills: usize = std::env::var("TRIBUTARY_DRILL_KILLS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+    let Some(mut worker) = app.spawn_worker_process("drill-worker-0") else {
+        return;
+    };
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    // Slow answers, so that a kill lands mid-page as often as between pages.
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "latency_ms": 120 })),
+    )
+    .await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let (mut killed, mut attempt) = (0, 0);
+    while killed < kills {
+        // Until a worker has taken the run (again: its attempt grows with each take; a
+        // killed worker leaves it RUNNING), then a random while.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let now = run(app, &runs[0]).await;
+            if now["attempt"].as_i64().unwrap() > attempt || now["state"] == "SUCCEEDED" {
+                attempt = now["attempt"].as_i64().unwrap();
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no worker took the run back: {now:#}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(rng.gen_range(50..900))).await;
+        if run(app, &runs[0]).await["state"] == "SUCCEEDED" {
+            break;
+        }
+        worker.kill();
+        killed += 1;
+        worker = app
+            .spawn_worker_process(&format!("drill-worker-{killed}"))
+            .expect("the binary was there a moment ago");
+    }
+    app.sim_control(Method::DELETE, "/_sim/faults", None).await;
+    let run = succeeded(app, &runs[0]).await;
+    println!(
+        "killed {killed} worker processes; the run took {} attempts",
+        run["attempt"]
+    );
+    assert!(
+        killed >= kills.min(10),
+        "the import ended before {} kills ({killed}): make it slower",
+        kills.min(10)
+    );
+    assert_repositories_exact(app, &ids, &names[..1]).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    assert_eq!(
+        fetched(&run, "COMMITS").0,
+        expected.commits.len() as i64,
+        "nothing counted twice"
+    );
+    drop(worker);
+}
+on_every_backend!(
+    worker_processes_killed_at_random_points_end_exact,
+    with_separate_worker
+);
+
 /// Redis gone and back without its data (issue 16, item 11, the part about queueing):
 /// runs that could not be queued are refused with a code and stored FAILED with it,
 /// nothing waits unseen, and once Redis is back the API and the worker reconnect by

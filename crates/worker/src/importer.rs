@@ -76,6 +76,9 @@ enum Stop {
     Database(DbErr),
 }
 
+/// Times a page's transaction is written before a deadlock fails the run.
+const PAGE_WRITE_ATTEMPTS: u64 = 6;
+
 impl From<DbErr> for Stop {
     fn from(error: DbErr) -> Self {
         Stop::Database(error)
@@ -414,6 +417,39 @@ impl Importer {
         }
     }
 
+    /// One page's rows with the run's checkpoint and counters, in one transaction;
+    /// `false` when the run is no longer running (cancelled meanwhile).
+    async fn write_page(
+        &self,
+        fetched: &Fetched,
+        running: &Running,
+        details: &RunDetails,
+        requests: u32,
+        points: i64,
+    ) -> Result<bool, DbErr> {
+        let txn = self.db.begin().await?;
+        fetched.store(&txn, &running.scope).await?;
+        let updated = import_run::Entity::update_many()
+            .set(import_run::ActiveModel {
+                counts: Set(details.counts.clone()),
+                checkpoint: Set(details.checkpoint.clone()),
+                requests: Set(running.run.requests + i64::from(requests)),
+                points: Set(running.run.points + points),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            })
+            .filter(import_run::Column::Id.eq(running.run.id.clone()))
+            .filter(import_run::Column::State.eq(RunState::Running))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        txn.commit().await?;
+        Ok(true)
+    }
+
     /// Stores one page with the run's new checkpoint and counters, in one transaction.
     async fn store_page(
         &self,
@@ -441,26 +477,33 @@ impl Importer {
         progress.after = end_cursor.or(progress.after.take());
         progress.done = !has_next || fetched.is_empty() || passed_threshold;
 
-        let txn = self.db.begin().await?;
-        fetched.store(&txn, &running.scope).await?;
-        let updated = import_run::Entity::update_many()
-            .set(import_run::ActiveModel {
-                counts: Set(details.counts.clone()),
-                checkpoint: Set(details.checkpoint.clone()),
-                requests: Set(running.run.requests + i64::from(requests)),
-                points: Set(running.run.points + points),
-                updated_at: Set(Utc::now()),
-                ..Default::default()
-            })
-            .filter(import_run::Column::Id.eq(running.run.id.clone()))
-            .filter(import_run::Column::State.eq(RunState::Running))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected != 1 {
-            txn.rollback().await?;
-            return Err(Stop::Cancelled);
+        // Pages of one integration's repositories are stored concurrently, and their
+        // rows meet in shared roll-ups (commit days, the Work log's marked days): on
+        // PostgreSQL two of them can deadlock, and PostgreSQL aborts one. Its whole
+        // transaction is run again, as PostgreSQL's manual prescribes; nothing of it
+        // was written.
+        let mut attempt = 1;
+        loop {
+            match self
+                .write_page(&fetched, running, &details, requests, points)
+                .await
+            {
+                Ok(true) => break,
+                Ok(false) => return Err(Stop::Cancelled),
+                Err(error)
+                    if attempt < PAGE_WRITE_ATTEMPTS
+                        && entity::sql::is_transient_conflict(&error) =>
+                {
+                    tracing::warn!(%error, attempt, "a page's transaction was aborted by a conflict; writing it again");
+                    tokio::time::sleep(std::time::Duration::from_millis(
+                        20 * attempt + u64::from(Utc::now().timestamp_subsec_nanos()) % 50,
+                    ))
+                    .await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
-        txn.commit().await?;
         running.details = details;
         running.run.requests += i64::from(requests);
         running.run.points += points;
