@@ -69,75 +69,105 @@ pub async fn reseal_all(
     secrets: &SecretBox,
 ) -> Result<RotationReport, DbErr> {
     let mut report = RotationReport::default();
-
-    for row in integration::Entity::find().all(db).await? {
-        let sealed = Sealed {
-            at: SealedAt::integration_token(&row.id),
-            value: row.token_ciphertext,
-        };
-        if let Some(new) = report.resealed(secrets, &sealed) {
-            let written = integration::Entity::update_many()
-                .col_expr(integration::Column::TokenCiphertext, Expr::value(new))
-                .filter(integration::Column::Id.eq(row.id))
-                .filter(integration::Column::TokenCiphertext.eq(sealed.value))
-                .exec(db)
-                .await?;
-            report.written(written.rows_affected);
-        }
-    }
-
-    for row in oauth_grant::Entity::find().all(db).await? {
-        let sealed = Sealed {
-            at: SealedAt::grant_token(&row.id),
-            value: row.token_ciphertext,
-        };
-        if let Some(new) = report.resealed(secrets, &sealed) {
-            let written = oauth_grant::Entity::update_many()
-                .col_expr(oauth_grant::Column::TokenCiphertext, Expr::value(new))
-                .filter(oauth_grant::Column::Id.eq(row.id))
-                .filter(oauth_grant::Column::TokenCiphertext.eq(sealed.value))
-                .exec(db)
-                .await?;
-            report.written(written.rows_affected);
-        }
-    }
-
-    for row in oauth_state::Entity::find().all(db).await? {
-        let sealed = Sealed {
-            at: SealedAt::state_verifier(&row.state),
-            value: row.pkce_verifier_ciphertext,
-        };
-        if let Some(new) = report.resealed(secrets, &sealed) {
-            let written = oauth_state::Entity::update_many()
-                .col_expr(
-                    oauth_state::Column::PkceVerifierCiphertext,
-                    Expr::value(new),
-                )
-                .filter(oauth_state::Column::State.eq(row.state))
-                .filter(oauth_state::Column::PkceVerifierCiphertext.eq(sealed.value))
-                .exec(db)
-                .await?;
-            report.written(written.rows_affected);
-        }
-    }
-
-    for row in webhook::Entity::find().all(db).await? {
-        let Some(value) = row.secret_ciphertext else {
-            continue;
-        };
-        let sealed = Sealed {
-            at: SealedAt::hook_secret(&row.integration_id, row.github_org_id),
-            value,
-        };
-        if let Some(new) = report.resealed(secrets, &sealed) {
-            let written = webhook::Entity::update_many()
-                .col_expr(webhook::Column::SecretCiphertext, Expr::value(new))
-                .filter(webhook::Column::Id.eq(row.id))
-                .filter(webhook::Column::SecretCiphertext.eq(sealed.value))
-                .exec(db)
-                .await?;
-            report.written(written.rows_affected);
-        }
-    }
+    let integrations = integration::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            (
+                SealedAt::integration_token(&row.id),
+                row.token_ciphertext,
+                integration::Column::Id.eq(row.id),
+            )
+        });
+    reseal::<integration::Entity>(
+        db,
+        secrets,
+        &mut report,
+        integrations.collect(),
+        integration::Column::TokenCiphertext,
+    )
+    .await?;
+    let grants = oauth_grant::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            (
+                SealedAt::grant_token(&row.id),
+                row.token_ciphertext,
+                oauth_grant::Column::Id.eq(row.id),
+            )
+        });
+    reseal::<oauth_grant::Entity>(
+        db,
+        secrets,
+        &mut report,
+        grants.collect(),
+        oauth_grant::Column::TokenCiphertext,
+    )
+    .await?;
+    let states = oauth_state::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            (
+                SealedAt::state_verifier(&row.state),
+                row.pkce_verifier_ciphertext,
+                oauth_state::Column::State.eq(row.state),
+            )
+        });
+    reseal::<oauth_state::Entity>(
+        db,
+        secrets,
+        &mut report,
+        states.collect(),
+        oauth_state::Column::PkceVerifierCiphertext,
+    )
+    .await?;
+    let hooks = webhook::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|row| {
+            Some((
+                SealedAt::hook_secret(&row.integration_id, row.github_org_id),
+                row.secret_ciphertext?,
+                webhook::Column::Id.eq(row.id),
+            ))
+        });
+    reseal::<webhook::Entity>(
+        db,
+        secrets,
+        &mut report,
+        hooks.collect(),
+        webhook::Column::SecretCiphertext,
+    )
+    .await?;
     Ok(report)
+}
+
+/// Seals again each (place, value, row) of one sealed `column` of `E` that needs it,
+/// writing the row only where the column still holds the value read.
+async fn reseal<E: EntityTrait>(
+    db: &DatabaseConnection,
+    secrets: &SecretBox,
+    report: &mut RotationReport,
+    rows: Vec<(SealedAt, String, Expr)>,
+    column: E::Column,
+) -> Result<(), DbErr> {
+    for (at, value, row) in rows {
+        let sealed = Sealed { at, value };
+        if let Some(new) = report.resealed(secrets, &sealed) {
+            let written = E::update_many()
+                .col_expr(column, Expr::value(new))
+                .filter(row)
+                .filter(column.eq(sealed.value))
+                .exec(db)
+                .await?;
+            report.written(written.rows_affected);
+        }
+    }
+    Ok(())
 }
