@@ -61,6 +61,9 @@ enum Bench {
         rate: u64,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Clients sending 5 MB bodies with wrong signatures meanwhile (0: none).
+        #[arg(long, default_value_t = 0)]
+        abusers: usize,
         /// Database URL [default: a fresh SQLite file in a temporary directory].
         #[arg(long)]
         database_url: Option<String>,
@@ -108,12 +111,14 @@ async fn main() -> anyhow::Result<()> {
         Bench::Webhooks {
             rate,
             seconds,
+            abusers,
             database_url,
             redis_url,
         } => {
             return webhooks::WebhookBench {
                 rate,
                 seconds,
+                abusers,
                 database_url,
                 redis_url,
             }

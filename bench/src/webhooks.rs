@@ -17,6 +17,9 @@ use crate::{
 pub struct WebhookBench {
     pub rate: u64,
     pub seconds: u64,
+    /// Clients sending 5 MB bodies with wrong signatures, without pause, while the
+    /// deliveries go out (issue 16, item 1); a GraphQL probe is timed throughout.
+    pub abusers: usize,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
 }
@@ -93,6 +96,58 @@ impl WebhookBench {
             })
             .collect();
 
+        // The attack, and a trivial query timed once every 10 ms, until the last delivery
+        // is answered.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let junk: &'static [u8] = Box::leak(vec![b'x'; 5 << 20].into_boxed_slice());
+        let abusers: Vec<_> = (0..self.abusers)
+            .map(|a| {
+                let (client, receiver, stop) = (client.clone(), receiver.clone(), stop.clone());
+                let hook_id = hook.hook_id.unwrap_or_default().to_string();
+                tokio::spawn(async move {
+                    let mut answered = 0u64;
+                    let mut n = 0u64;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        n += 1;
+                        let sent = client
+                            .post(&receiver)
+                            .header("content-type", "application/json")
+                            .header("x-github-event", "pull_request")
+                            .header("x-github-delivery", format!("abuse-{a}-{n}"))
+                            .header("x-github-hook-id", hook_id.clone())
+                            .header("x-hub-signature-256", format!("sha256={}", "0".repeat(64)))
+                            .body(junk)
+                            .send()
+                            .await;
+                        if sent.is_ok() {
+                            answered += 1;
+                        }
+                    }
+                    answered
+                })
+            })
+            .collect();
+        let probe = {
+            let (client, url, stop) = (client.clone(), url.to_string(), stop.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let sent = Instant::now();
+                    let answer = client
+                        .post(&url)
+                        .bearer_auth(crate::stack::KEY)
+                        .json(&json!({ "query": "{ __typename }" }))
+                        .send()
+                        .await;
+                    if answer.is_ok_and(|r| r.status().is_success()) {
+                        latencies.push(sent.elapsed());
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                latencies
+            })
+        };
+
         // Open loop: delivery i leaves at start + i/rate, whether earlier ones were answered or not.
         let started = Instant::now();
         let mut tasks = Vec::with_capacity(bodies.len());
@@ -129,6 +184,12 @@ impl WebhookBench {
             latencies.push(latency);
         }
         let sending = started.elapsed();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut bad_answered = 0;
+        for abuser in abusers {
+            bad_answered += abuser.await?;
+        }
+        let probes = Samples(probe.await?);
         let drain = loop {
             let unapplied = webhook_delivery::Entity::find()
                 .filter(webhook_delivery::Column::AppliedAt.is_null())
@@ -169,6 +230,21 @@ impl WebhookBench {
             samples.quantile(0.99).as_secs_f64() * 1e3,
             samples.quantile(1.0).as_secs_f64() * 1e3,
             drain.as_secs_f64(),
+        );
+        println!(
+            "\n| abusers (5 MB, bad signature) | bad bodies answered | `{{ __typename }}` p50 | p99 | timed | peak RSS of the process (VmHWM) |\n| --- | --- | --- | --- | --- | --- |\n| {} | {bad_answered} | {:.2} ms | {:.2} ms | {} | {} |",
+            self.abusers,
+            probes.quantile(0.5).as_secs_f64() * 1e3,
+            probes.quantile(0.99).as_secs_f64() * 1e3,
+            probes.0.len(),
+            std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(|l| l
+                    .split_whitespace()
+                    .skip(1)
+                    .collect::<Vec<_>>()
+                    .join(" ")))
+                .unwrap_or_default(),
         );
         anyhow::ensure!(
             stored == total && rows == total,
