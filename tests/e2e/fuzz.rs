@@ -50,39 +50,6 @@ fn draw<S: Strategy>(runner: &mut TestRunner, strategy: S) -> S::Value {
         .current()
 }
 
-/// One hostile JSON scalar.
-fn hostile_scalar() -> BoxedStrategy<Value> {
-    prop_oneof![
-        any::<String>().prop_map(Value::from),
-        "\\PC{0,24}".prop_map(Value::from),
-        Just(json!("")),
-        Just(json!("\u{0}")),
-        Just(json!("a\u{0}b")),
-        Just(json!("🦀".repeat(3_000))),
-        Just(json!("x".repeat(70_000))),
-        Just(json!("' OR 1=1 --")),
-        Just(json!("../../../etc/passwd")),
-        Just(json!("<script>alert(1)</script>")),
-        Just(json!("\u{202e}\u{fe0f}\u{200d}")),
-        Just(json!(i64::MAX)),
-        Just(json!(i64::MIN)),
-        Just(json!(u64::MAX)),
-        Just(json!(2_147_483_648_i64)),
-        Just(json!(-1)),
-        Just(json!(1e308)),
-        Just(json!(-0.0)),
-        any::<i64>().prop_map(Value::from),
-        any::<bool>().prop_map(Value::from),
-        Just(Value::Null),
-        // Global ids: well-formed for kinds that exist and do not, and malformed.
-        Just(json!("SW50ZWdyYXRpb246MQ")),
-        Just(json!("UmVwb3NpdG9yeTo")),
-        Just(json!("Tm9wZTpub3Bl")),
-        Just(json!("!!notbase64!!")),
-    ]
-    .boxed()
-}
-
 /// A hostile string: what a string-typed field may receive and must refuse or store.
 fn hostile_string() -> BoxedStrategy<Value> {
     prop_oneof![
@@ -101,8 +68,31 @@ fn hostile_string() -> BoxedStrategy<Value> {
         Just(json!("ghp_0000000000000000000000000000000000000")),
         Just(json!("github_pat_11AAAAAAA0000000000000000000")),
         Just(json!("https://evil.example/callback")),
+        // Global ids: well-formed for kinds that exist and do not, and malformed.
         Just(json!("SW50ZWdyYXRpb246MQ")),
+        Just(json!("UmVwb3NpdG9yeTo")),
+        Just(json!("Tm9wZTpub3Bl")),
         Just(json!("!!notbase64!!")),
+    ]
+    .boxed()
+}
+
+/// One hostile JSON scalar: a hostile string, or a number, boolean or null at the
+/// edges of its type.
+fn hostile_scalar() -> BoxedStrategy<Value> {
+    prop_oneof![
+        // Strings keep the share they had when listed here: 15 cases of 25.
+        15 => hostile_string(),
+        1 => Just(json!(i64::MAX)),
+        1 => Just(json!(i64::MIN)),
+        1 => Just(json!(u64::MAX)),
+        1 => Just(json!(2_147_483_648_i64)),
+        1 => Just(json!(-1)),
+        1 => Just(json!(1e308)),
+        1 => Just(json!(-0.0)),
+        1 => any::<i64>().prop_map(Value::from),
+        1 => any::<bool>().prop_map(Value::from),
+        1 => Just(Value::Null),
     ]
     .boxed()
 }

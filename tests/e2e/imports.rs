@@ -124,6 +124,24 @@ async fn succeeded(app: &TestApp, id: &str) -> Value {
     run
 }
 
+/// The first demo repository, imported by `run`, equals the dataset row for row, and
+/// the run counted each commit once (`why` says what that shows).
+async fn assert_first_repository_exact(
+    app: &TestApp,
+    ids: &HashMap<String, String>,
+    names: &[String],
+    run: &Value,
+    why: &str,
+) {
+    assert_repositories_exact(app, ids, &names[..1]).await;
+    let (expected, _) = expected(app, &names[0]).await;
+    assert_eq!(
+        fetched(run, "COMMITS").0,
+        expected.commits.len() as i64,
+        "{why}"
+    );
+}
+
 fn fetched(run: &Value, resource: &str) -> (i64, Option<i64>) {
     let entry = run["resources"]
         .as_array()
@@ -1097,13 +1115,7 @@ async fn a_killed_worker_resumes_and_ends_exact(app: &mut TestApp) {
         run["attempt"].as_i64().unwrap() >= 2,
         "the run was resumed: {run:#}"
     );
-    assert_repositories_exact(app, &ids, &names[..1]).await;
-    let (expected, _) = expected(app, &names[0]).await;
-    assert_eq!(
-        fetched(&run, "COMMITS").0,
-        expected.commits.len() as i64,
-        "nothing counted twice"
-    );
+    assert_first_repository_exact(app, &ids, &names, &run, "nothing counted twice").await;
 }
 on_every_backend!(a_killed_worker_resumes_and_ends_exact, with_separate_worker);
 
@@ -1165,13 +1177,14 @@ async fn a_retry_resumes_a_cancelled_run_after_its_last_stored_page(app: &mut Te
         .await;
     assert_eq!(retried["retryImport"]["importRun"]["state"], "QUEUED");
     let run = succeeded(app, &run_id).await;
-    assert_repositories_exact(app, &ids, &names[..1]).await;
-    let (expected, _) = expected(app, &names[0]).await;
-    assert_eq!(
-        fetched(&run, "COMMITS").0,
-        expected.commits.len() as i64,
-        "the retry resumed after the last stored page"
-    );
+    assert_first_repository_exact(
+        app,
+        &ids,
+        &names,
+        &run,
+        "the retry resumed after the last stored page",
+    )
+    .await;
 }
 on_every_backend!(
     a_retry_resumes_a_cancelled_run_after_its_last_stored_page,
@@ -1238,13 +1251,7 @@ async fn a_killed_worker_process_resumes_and_ends_exact(app: &mut TestApp) {
         run["attempt"].as_i64().unwrap() >= 2,
         "the run was resumed: {run:#}"
     );
-    assert_repositories_exact(app, &ids, &names[..1]).await;
-    let (expected, _) = expected(app, &names[0]).await;
-    assert_eq!(
-        fetched(&run, "COMMITS").0,
-        expected.commits.len() as i64,
-        "nothing counted twice"
-    );
+    assert_first_repository_exact(app, &ids, &names, &run, "nothing counted twice").await;
 }
 on_every_backend!(
     a_killed_worker_process_resumes_and_ends_exact,
@@ -1315,13 +1322,7 @@ async fn worker_processes_killed_at_random_points_end_exact(app: &mut TestApp) {
         "the import ended before {} kills ({killed}): make it slower",
         kills.min(10)
     );
-    assert_repositories_exact(app, &ids, &names[..1]).await;
-    let (expected, _) = expected(app, &names[0]).await;
-    assert_eq!(
-        fetched(&run, "COMMITS").0,
-        expected.commits.len() as i64,
-        "nothing counted twice"
-    );
+    assert_first_repository_exact(app, &ids, &names, &run, "nothing counted twice").await;
     drop(worker);
 }
 on_every_backend!(

@@ -115,17 +115,22 @@ impl GithubClient {
         &self.endpoints
     }
 
+    /// A request with GitHub's media type and API version, before its credentials.
+    fn unauthenticated(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, url)
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", API_VERSION)
+    }
+
     fn request(
         &self,
         method: reqwest::Method,
         url: &str,
         token: &Token,
     ) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, url)
+        self.unauthenticated(method, url)
             .bearer_auth(token.expose())
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", API_VERSION)
     }
 
     async fn send(
@@ -210,11 +215,8 @@ impl GithubClient {
     ) -> Result<bool, GithubError> {
         let url = format!("{}/applications/{client_id}/token", self.endpoints.api);
         let builder = self
-            .http
-            .delete(&url)
+            .unauthenticated(reqwest::Method::DELETE, &url)
             .basic_auth(client_id, Some(client_secret))
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", API_VERSION)
             .json(&serde_json::json!({ "access_token": token.expose() }));
         let response = self.send(builder, &url).await?;
         let status = response.status();

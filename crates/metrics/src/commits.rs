@@ -1,5 +1,5 @@
 //! Commit metrics: the database groups commits by contributor and counts their local
-//! days, from the per-day roll-up where it can ([`super::commit_days`]); one row per
+//! days, from the per-day roll-up where it can ([`super::day_plan`]); one row per
 //! contributor comes back.
 
 use entity::sql::{Sql, sum_bigint};
@@ -83,11 +83,7 @@ struct CommitsOfContributor {
 /// `commits`; each row gives the local days it codes on, counted once per contributor.
 /// [`figures_from_commits`] reads every commit instead; tests hold the two equal.
 pub async fn figures(db: &impl ConnectionTrait, scope: &Scope) -> Result<CommitFigures, DbErr> {
-    let plan = Plan::over(
-        &scope.offsets,
-        scope.start.timestamp(),
-        scope.end.timestamp(),
-    );
+    let plan = scope.day_plan();
     collect(
         db,
         scope,

@@ -192,7 +192,7 @@ pub fn push_spans(sql: &mut Sql, column: &str, spans: &[RawSpan]) {
     sql.push(")");
 }
 
-pub fn instant(second: i64) -> DateTime<Utc> {
+fn instant(second: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(second, 0).expect("a second within chrono's range")
 }
 

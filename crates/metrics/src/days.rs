@@ -132,7 +132,6 @@ impl Offsets {
     }
 }
 
-/// The date of a day number from [`Offsets::local_day_sql`].
 /// SQL for the seconds since 1970 of a timestamp column (whole seconds).
 pub fn epoch_sql(backend: DbBackend, column: &str) -> String {
     match backend {
@@ -141,6 +140,7 @@ pub fn epoch_sql(backend: DbBackend, column: &str) -> String {
     }
 }
 
+/// The date of a day number from [`Offsets::local_day_sql`].
 pub fn date_of_day_number(day: i64) -> NaiveDate {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
     epoch

@@ -10,7 +10,7 @@ use entity::sql::Sql;
 
 use crate::{
     contributors,
-    day_plan::{RawSpan, push_spans},
+    day_plan::{Plan, RawSpan, push_spans},
     days::Offsets,
     days::start_of_day,
 };
@@ -139,6 +139,11 @@ impl Scope {
             end,
             integration_id,
         })
+    }
+
+    /// How the range reads a per-UTC-day roll-up in the scope's zone.
+    pub fn day_plan(&self) -> Plan {
+        Plan::over(&self.offsets, self.start.timestamp(), self.end.timestamp())
     }
 
     /// The range's instants, as a span of seconds.

@@ -6,7 +6,7 @@
 //! Triggers on every source table mark the days a write may change
 //! (`work_log_stale_days`); before a query reads a range, [`refresh`] counts its marked
 //! days again from the same sources the Work log lists its items from
-//! ([`crate::work_log::sources`]), so the two cannot disagree. The roll-ups are a cache:
+//! ([`crate::work_log_sources`]), so the two cannot disagree. The roll-ups are a cache:
 //! emptying them and marking every day rebuilds them.
 
 use entity::sql::Sql;
@@ -37,11 +37,7 @@ pub(crate) async fn plan(db: &DatabaseConnection, scope: &Scope) -> Option<Plan>
     {
         return None;
     }
-    let plan = Plan::over(
-        &scope.offsets,
-        scope.start.timestamp(),
-        scope.end.timestamp(),
-    );
+    let plan = scope.day_plan();
     let (first, last) = plan.run_days()?;
     match refresh(db, &scope.integration_id, first, last).await {
         Ok(_) => Some(plan),

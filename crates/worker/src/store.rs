@@ -40,6 +40,14 @@ const COMMENT_FORWARD: &str =
 const REVIEW_FORWARD: &str = "CASE excluded.state WHEN 'PENDING' THEN 0 WHEN 'DISMISSED' THEN 2 ELSE 1 END \
      >= CASE reviews.state WHEN 'PENDING' THEN 0 WHEN 'DISMISSED' THEN 2 ELSE 1 END";
 
+/// Reviews as every writer stores them: none moved back to an earlier state.
+async fn upsert_reviews(
+    db: &impl ConnectionTrait,
+    rows: Vec<review::ActiveModel>,
+) -> Result<(), DbErr> {
+    upsert_forward(db, rows, Some(REVIEW_FORWARD)).await
+}
+
 /// Records that a webhook deleted the comment or ticket `node_id`, so that no later
 /// payload about it (GitHub delivers out of order) stores it again.
 pub async fn remember_deleted(
@@ -106,6 +114,17 @@ async fn leave_out_deleted<A>(
         .into_iter()
         .filter(|row| !ids_of(row).iter().any(|id| deleted.contains(id)))
         .collect())
+}
+
+/// Comments as every writer stores them: none a webhook deleted (nor of a deleted
+/// parent), and none replacing a newer version.
+async fn upsert_comments(
+    db: &impl ConnectionTrait,
+    integration_id: &str,
+    rows: Vec<comment::ActiveModel>,
+) -> Result<(), DbErr> {
+    let rows = leave_out_deleted(db, integration_id, rows, comment_ids).await?;
+    upsert_forward(db, rows, Some(COMMENT_FORWARD)).await
 }
 
 /// A comment's own node id and its parent's.
@@ -258,10 +277,9 @@ pub async fn store_reviews(
     pull_request_node_id: &str,
     reviews: &[Review],
 ) -> Result<(), DbErr> {
-    upsert_forward(
+    upsert_reviews(
         db,
         review_rows(scope, pull_request_node_id, reviews).collect(),
-        Some(REVIEW_FORWARD),
     )
     .await?;
     figures::refresh(
@@ -280,14 +298,12 @@ pub async fn store_comments(
     parent: CommentParent,
     comments: &[Comment],
 ) -> Result<(), DbErr> {
-    let rows = leave_out_deleted(
+    upsert_comments(
         db,
         &scope.integration_id,
         comment_rows(scope, parent_node_id, parent, comments).collect(),
-        comment_ids,
     )
     .await?;
-    upsert_forward(db, rows, Some(COMMENT_FORWARD)).await?;
     if parent == CommentParent::PullRequest {
         figures::refresh(db, &scope.integration_id, &[parent_node_id.to_string()]).await?;
     }
@@ -384,9 +400,8 @@ pub async fn store_pull_requests(
     }
     upsert_forward(db, prs, Some(PULL_REQUEST_FORWARD)).await?;
     upsert(db, commits).await?;
-    upsert_forward(db, reviews, Some(REVIEW_FORWARD)).await?;
-    let comments = leave_out_deleted(db, &scope.integration_id, comments, comment_ids).await?;
-    upsert_forward(db, comments, Some(COMMENT_FORWARD)).await?;
+    upsert_reviews(db, reviews).await?;
+    upsert_comments(db, &scope.integration_id, comments).await?;
     upsert(db, reactions).await?;
     upsert(db, events).await?;
     let ids: Vec<String> = pulls.iter().map(|pr| pr.node_id.clone()).collect();
@@ -476,8 +491,7 @@ pub async fn store_tickets(
     )
     .await?;
     upsert_forward(db, rows, Some(TICKET_FORWARD)).await?;
-    let comments = leave_out_deleted(db, &scope.integration_id, comments, comment_ids).await?;
-    upsert_forward(db, comments, Some(COMMENT_FORWARD)).await?;
+    upsert_comments(db, &scope.integration_id, comments).await?;
     let events = leave_out_deleted(
         db,
         &scope.integration_id,

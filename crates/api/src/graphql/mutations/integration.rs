@@ -274,14 +274,9 @@ impl IntegrationMutations {
         let integrations = ctx.data::<Integrations>()?;
         // An OAuth token is Tributary's to give back: read before the row goes.
         let oauth_token = match integrations.get(&id).await {
-            Ok(model) if model.auth_kind == entity::integration::AuthKind::OAuth => integrations
-                .secrets()
-                .open(
-                    &model.token_ciphertext,
-                    &entity::sealed::SealedAt::integration_token(&model.id),
-                )
-                .ok()
-                .map(github::Token::new),
+            Ok(model) if model.auth_kind == entity::integration::AuthKind::OAuth => {
+                integrations.token_of(&model).ok()
+            }
             _ => None,
         };
         let deleted = integrations.delete(&id).await.gql()?;
