@@ -9,7 +9,7 @@
 //! that hold a commit that is not a merge. Every time zone in use since 1980 is a whole
 //! number of quarter-hours from UTC, so a local midnight splits a UTC day between two
 //! quarter-hours, and a query in any zone can tell from those two whether the row codes
-//! on the local day before the split and on the one after (`metrics::commit_days`).
+//! on the local day before the split and on the one after (`metrics::day_plan`).
 //!
 //! The triggers make both roll-ups follow every write of a commit, whatever wrote it:
 //! an insert adds to its rows; an update (a contributor moved by an e-mail link, a
