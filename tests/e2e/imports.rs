@@ -28,12 +28,18 @@ fn with_separate_worker(builder: TestAppBuilder) -> TestAppBuilder {
 /// The first two repositories of the simulator's demo organization (the first holds
 /// the pull request and issue whose nested connections run past one page).
 async fn demo_repositories(app: &TestApp) -> Vec<String> {
+    let mut names = content_repositories(app).await;
+    names.truncate(2);
+    names
+}
+
+/// Every repository of the simulator's dataset that holds content.
+async fn content_repositories(app: &TestApp) -> Vec<String> {
     let dataset = app.sim_control(Method::GET, "/_sim/dataset", None).await;
     dataset["content"]
         .as_array()
         .unwrap()
         .iter()
-        .take(2)
         .map(|c| c["repository"].as_str().unwrap().to_string())
         .collect()
 }
@@ -1404,4 +1410,133 @@ async fn a_queue_gone_and_back_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queue_gone_and_back_postgres() {
     a_queue_gone_and_back_is_a_coded_refusal_then_a_retry_that_succeeds(Backend::Postgres).await;
+}
+
+/// The runs, their repositories' names and ids: every repository of the dataset with
+/// content, imported at once while GitHub answers slowly, and returned once a page of
+/// them is stored and some are still running.
+async fn slow_import_under_way(
+    app: &TestApp,
+) -> (Vec<String>, Vec<String>, HashMap<String, String>) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names: Vec<String> = content_repositories(app)
+        .await
+        .into_iter()
+        .filter(|name| ids.contains_key(name))
+        .collect();
+    let wanted: Vec<&str> = names.iter().map(|n| ids[n].as_str()).collect();
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "latency_ms": 100 })),
+    )
+    .await;
+    let runs = import(app, &integration, &wanted).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let mut states = Vec::new();
+        let mut stored = 0;
+        for id in &runs {
+            let now = run(app, id).await;
+            stored += fetched(&now, "COMMITS").0;
+            states.push(now["state"].as_str().unwrap().to_string());
+        }
+        if stored > 0 {
+            assert!(
+                states.iter().any(|s| s == "RUNNING"),
+                "a run is in flight: {states:?}"
+            );
+            println!("{} runs under way: {states:?}", runs.len());
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no page stored: {states:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    (runs, names, ids)
+}
+
+/// GitHub answers at full speed again; every run ends SUCCEEDED, every repository
+/// equals the dataset row for row, and no run counted a commit twice.
+async fn every_run_ends_exact(
+    app: &TestApp,
+    runs: &[String],
+    names: &[String],
+    ids: &HashMap<String, String>,
+) {
+    app.sim_control(Method::DELETE, "/_sim/faults", None).await;
+    let mut ended = Vec::new();
+    for id in runs {
+        ended.push(succeeded(app, id).await);
+    }
+    assert_repositories_exact(app, ids, names).await;
+    for (name, run) in names.iter().zip(&ended) {
+        let (expected, _) = expected(app, name).await;
+        assert_eq!(
+            fetched(run, "COMMITS").0,
+            expected.commits.len() as i64,
+            "{name}: nothing counted twice"
+        );
+    }
+}
+
+/// Redis restarted in the middle of an import (issue 16, item 11), without its data (a
+/// cache-only Redis, a failover to an empty replica) or with it: the runs in flight
+/// and the runs still queued all end exact ([`every_run_ends_exact`]). Without its
+/// data, every job is gone: the runs in flight come back when their lease runs out,
+/// the queued ones when the sweeper sees the queue's new epoch (`queue::sweeper`).
+async fn redis_restarted_mid_import_every_run_ends_exact(backend: Backend, keep_data: bool) {
+    let redis = if keep_data {
+        tributary_tests::OwnRedis::start_persistent()
+    } else {
+        tributary_tests::OwnRedis::start()
+    };
+    let Some(mut redis) = redis else {
+        return;
+    };
+    let Some(app) = TestApp::builder(backend).own_redis(&redis).start().await else {
+        return;
+    };
+    let (runs, names, ids) = slow_import_under_way(&app).await;
+    redis.restart().unwrap();
+    every_run_ends_exact(&app, &runs, &names, &ids).await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_empty_mid_import_postgres() {
+    redis_restarted_mid_import_every_run_ends_exact(Backend::Postgres, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_with_its_data_mid_import_postgres() {
+    redis_restarted_mid_import_every_run_ends_exact(Backend::Postgres, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restarted_empty_mid_import_sqlite() {
+    redis_restarted_mid_import_every_run_ends_exact(Backend::Sqlite, false).await;
+}
+
+/// PostgreSQL out of reach in the middle of an import (issue 16, item 12): every
+/// connection cut and new ones refused for two seconds, then a slow network for one,
+/// through the harness's chaos proxy. Pages whose transaction broke are written again
+/// once the database is back; every run ends exact ([`every_run_ends_exact`]).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_cut_mid_import_every_run_ends_exact() {
+    let Some((app, chaos)) = tributary_tests::TestApp::start_behind_chaos_proxy().await else {
+        return;
+    };
+    let (runs, names, ids) = slow_import_under_way(&app).await;
+    chaos.break_networking();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    chaos.restore_networking();
+    chaos.delay(std::time::Duration::from_millis(5));
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    chaos.delay(std::time::Duration::ZERO);
+    every_run_ends_exact(&app, &runs, &names, &ids).await;
+    app.finish().await;
 }

@@ -294,6 +294,7 @@ on_every_backend!(a_cursor_stays_valid_when_repositories_are_added_before_it);
 /// A run of `repository` in `state`, queued `queued` and (for ended ones) finished
 /// `finished` minutes ago.
 async fn insert_run(
+    app: &TestApp,
     db: &DatabaseConnection,
     integration: &str,
     repository: &str,
@@ -309,6 +310,9 @@ async fn insert_run(
     );
     run.state = Set(state);
     run.queued_at = Set(now - Duration::minutes(queued));
+    // As if its job were in the queue: else the sweeper would give it one, and the
+    // worker would import the repository under the test's feet.
+    run.queue_epoch = Set(Some(app.api.imports.queue().current_epoch().await.unwrap()));
     run.finished_at = Set(finished.map(|f| now - Duration::minutes(f)));
     let mut run = run.insert(db).await.unwrap();
     // As the API names it.
@@ -344,11 +348,11 @@ async fn each_repository_shows_its_runs_and_sorts_by_last_sync(app: &TestApp) {
     let repo = |i: usize| all[i]["id"].as_str().unwrap().to_string();
     let (a, b, c) = (repo(5), repo(2), repo(0));
     // a synced longest ago, then failed; b synced, and a run is queued; c synced last.
-    let a_synced = insert_run(&db, &id, &a, RunState::Succeeded, 60, Some(50)).await;
-    let a_failed = insert_run(&db, &id, &a, RunState::Failed, 10, Some(1)).await;
-    let b_synced = insert_run(&db, &id, &b, RunState::Succeeded, 40, Some(30)).await;
-    let b_queued = insert_run(&db, &id, &b, RunState::Queued, 2, None).await;
-    let c_synced = insert_run(&db, &id, &c, RunState::Succeeded, 25, Some(20)).await;
+    let a_synced = insert_run(app, &db, &id, &a, RunState::Succeeded, 60, Some(50)).await;
+    let a_failed = insert_run(app, &db, &id, &a, RunState::Failed, 10, Some(1)).await;
+    let b_synced = insert_run(app, &db, &id, &b, RunState::Succeeded, 40, Some(30)).await;
+    let b_queued = insert_run(app, &db, &id, &b, RunState::Queued, 2, None).await;
+    let c_synced = insert_run(app, &db, &id, &c, RunState::Succeeded, 25, Some(20)).await;
 
     let newest_first = sorted_by_last_sync(app, &id, "DESC").await;
     assert_eq!(
@@ -420,7 +424,7 @@ async fn each_repository_shows_its_runs_and_sorts_by_last_sync(app: &TestApp) {
         json!([{ "id": c_synced.id }, { "id": b_synced.id }])
     );
     // A run queued meanwhile, newer than every other, does not shift the next page.
-    insert_run(&db, &id, &c, RunState::Succeeded, 0, Some(0)).await;
+    insert_run(app, &db, &id, &c, RunState::Succeeded, 0, Some(0)).await;
     let next = app
         .data(
             runs,

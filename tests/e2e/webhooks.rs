@@ -853,6 +853,115 @@ on_every_backend!(
     with_redis
 );
 
+/// PostgreSQL out of reach in the middle of a burst (issue 16, item 12): every
+/// connection cut and new ones refused for a second and a half while deliveries
+/// arrive, through the harness's chaos proxy. A delivery is either accepted (2xx) or
+/// refused with 503, never a 500; the refused ones, sent again as GitHub's redelivery
+/// does, are accepted; in the end every delivery is stored once and applied once, and
+/// each made its one pull request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_through_a_database_outage_loses_nothing_and_applies_nothing_twice() {
+    const DELIVERIES: usize = 60;
+    let Some((app, chaos)) = tributary_tests::TestApp::start_behind_chaos_proxy().await else {
+        return;
+    };
+    let owned = app;
+    let app = &owned;
+    let hooked = hooked(app).await;
+    let secret = hook_secret(app, &hooked.integration).await;
+    let bodies: Vec<Vec<u8>> = (0..DELIVERIES)
+        .map(|i| {
+            serde_json::to_vec(&pull_request_payload(
+                &hooked,
+                &format!("PR_outage_{i}"),
+                30_000 + i as i64,
+                &format!("Outage {i}"),
+            ))
+            .unwrap()
+        })
+        .collect();
+    let send = |i: usize| {
+        let (body, secret, integration) = (&bodies[i], &secret, &hooked.integration);
+        async move {
+            let delivery = format!("outage-{i}");
+            post(
+                app,
+                integration,
+                "pull_request",
+                &delivery,
+                body,
+                sign(secret, body),
+            )
+            .await
+        }
+    };
+    let started = std::time::Instant::now();
+    let outage = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        chaos.break_networking();
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        chaos.restore_networking();
+        started.elapsed()
+    };
+    // Spread over about two seconds, so that some arrive before, during and after.
+    let sends = futures_util::future::join_all((0..DELIVERIES).map(|i| async move {
+        tokio::time::sleep(Duration::from_millis(35 * i as u64)).await;
+        (i, send(i).await)
+    }));
+    let (answers, restored_after) = tokio::join!(sends, outage);
+    assert!(
+        started.elapsed() > restored_after,
+        "the burst outlasted the outage"
+    );
+    let mut refused = Vec::new();
+    for (i, (status, answer)) in &answers {
+        assert!(
+            status.is_success() || *status == StatusCode::SERVICE_UNAVAILABLE,
+            "outage-{i}: {status} {answer}; log:\n{}",
+            notable_log_lines()
+        );
+        if !status.is_success() {
+            refused.push(*i);
+        }
+    }
+    println!(
+        "{} of {DELIVERIES} deliveries refused during the outage",
+        refused.len()
+    );
+    for i in refused {
+        eventually(
+            30,
+            &format!("outage-{i} is accepted when sent again"),
+            || async { send(i).await.0.is_success() },
+        )
+        .await;
+    }
+    let outage_deliveries = |applied: bool| async move {
+        let mut query = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::DeliveryId.starts_with("outage-"));
+        if applied {
+            query = query.filter(webhook_delivery::Column::Outcome.eq(DeliveryOutcome::Applied));
+        }
+        query.count(&database(app).await).await.unwrap()
+    };
+    eventually(90, "every delivery is applied", || async {
+        outage_deliveries(true).await == DELIVERIES as u64
+    })
+    .await;
+    assert_eq!(
+        outage_deliveries(false).await,
+        DELIVERIES as u64,
+        "stored once each"
+    );
+    let pull_requests = pull_request::Entity::find()
+        .filter(pull_request::Column::NodeId.starts_with("PR_outage_"))
+        .count(&database(app).await)
+        .await
+        .unwrap();
+    assert_eq!(pull_requests, DELIVERIES as u64);
+    owned.finish().await;
+}
+
 /// The delivery queue in SQLite itself (no Redis), where the queued jobs can be counted.
 mod a_burst_with_duplicates_on_the_sqlite_queue {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! The test harness: one `TestApp` per test, with its own github-sim, its own API
 //! server on loopback and its own database (a SQLite file, or a fresh PostgreSQL database).
 
+pub mod chaos_proxy;
 pub mod identity_provider;
 pub mod logs;
 
@@ -182,6 +183,9 @@ pub struct TestApp {
     pub config: tributary::Config,
     tokens: HashMap<String, String>,
     database: Option<TestDatabase>,
+    /// The proxy between the app and PostgreSQL, when built with
+    /// [`TestAppBuilder::database_chaos_proxy`].
+    pub chaos: Option<std::sync::Arc<chaos_proxy::ChaosProxy>>,
 }
 
 /// Where Redis is; tests that use it take their own key prefix there.
@@ -304,6 +308,8 @@ pub struct TestAppBuilder {
     own_redis_url: Option<String>,
     separate_worker: bool,
     import: worker::ImportSettings,
+    /// The database reached through a [`chaos_proxy::ChaosProxy`] (PostgreSQL only).
+    chaos_proxy: bool,
     webhook_recovery_interval: std::time::Duration,
     webhook_delivery_retention: Option<std::time::Duration>,
     progress_capacity: usize,
@@ -334,6 +340,14 @@ impl TestAppBuilder {
     pub fn own_redis(mut self, redis: &OwnRedis) -> Self {
         self.redis = true;
         self.own_redis_url = Some(redis.url());
+        self
+    }
+
+    /// The app (API, worker, worker processes) reaches PostgreSQL through a
+    /// [`chaos_proxy::ChaosProxy`] the test breaks and delays (`TestApp::chaos`);
+    /// SQLite, a file, has no connection to break.
+    pub fn database_chaos_proxy(mut self) -> Self {
+        self.chaos_proxy = true;
         self
     }
 
@@ -435,6 +449,15 @@ impl TestAppBuilder {
             false => None,
         };
         let (database, database_url) = TestDatabase::create(self.backend).await?;
+        let (chaos, database_url) = match (self.chaos_proxy, self.backend) {
+            (true, Backend::Postgres) => {
+                let (proxy, url) = chaos_proxy::ChaosProxy::in_front_of(&database_url)
+                    .await
+                    .expect("a chaos proxy in front of PostgreSQL");
+                (Some(proxy), url)
+            }
+            _ => (None, database_url),
+        };
         let sim_handle = GithubSim::new(SimConfig {
             seed: self.seed,
             scale: self.scale,
@@ -512,6 +535,7 @@ impl TestAppBuilder {
             config,
             tokens,
             database: Some(database),
+            chaos,
         })
     }
 }
@@ -536,6 +560,7 @@ impl TestApp {
             redis: false,
             own_redis_url: None,
             separate_worker: false,
+            chaos_proxy: false,
             import: quick_import_settings(),
             webhook_recovery_interval: std::time::Duration::from_secs(300),
             webhook_delivery_retention: None,
@@ -545,6 +570,19 @@ impl TestApp {
 
     pub async fn start(backend: Backend) -> Option<TestApp> {
         Self::builder(backend).start().await
+    }
+
+    /// An app on PostgreSQL and Redis that reaches PostgreSQL through a chaos proxy,
+    /// and the proxy, for a test to break and delay.
+    pub async fn start_behind_chaos_proxy()
+    -> Option<(TestApp, std::sync::Arc<chaos_proxy::ChaosProxy>)> {
+        let app = Self::builder(Backend::Postgres)
+            .redis()
+            .database_chaos_proxy()
+            .start()
+            .await?;
+        let chaos = app.chaos.clone().expect("built with the chaos proxy");
+        Some((app, chaos))
     }
 
     pub fn token(&self, scenario: &str) -> String {
@@ -820,17 +858,36 @@ macro_rules! on_every_backend {
     };
 }
 
-/// A Redis server of one test's own, on a free port and without persistence (as a
-/// cache-only Redis, or a failover to an empty replica, behaves), which the test stops
-/// and starts again. `None`, with a notice, where `redis-server` cannot be started
-/// and CI does not require the services.
+/// A Redis server of one test's own, on a free port, which the test stops and starts
+/// again: without persistence (as a cache-only Redis, or a failover to an empty
+/// replica, behaves) from [`OwnRedis::start`], or keeping every write on disk from
+/// [`OwnRedis::start_persistent`]. `None`, with a notice, where `redis-server` cannot
+/// be started and CI does not require the services.
 pub struct OwnRedis {
     port: u16,
     process: Option<std::process::Child>,
+    /// Where a persistent server keeps its append-only file.
+    dir: Option<std::path::PathBuf>,
 }
 
 impl OwnRedis {
     pub fn start() -> Option<OwnRedis> {
+        OwnRedis::start_with(None)
+    }
+
+    /// A server that fsyncs every write to its append-only file, so that a restart,
+    /// even after SIGKILL, finds every key it held.
+    pub fn start_persistent() -> Option<OwnRedis> {
+        let dir = std::env::temp_dir().join(format!(
+            "tributary-test-redis-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        ));
+        std::fs::create_dir_all(&dir).expect("a directory for the test's Redis");
+        OwnRedis::start_with(Some(dir))
+    }
+
+    fn start_with(dir: Option<std::path::PathBuf>) -> Option<OwnRedis> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .map(|address| address.port())
@@ -838,6 +895,7 @@ impl OwnRedis {
         let mut redis = OwnRedis {
             port,
             process: None,
+            dir,
         };
         match redis.restart() {
             Ok(()) => Some(redis),
@@ -855,7 +913,8 @@ impl OwnRedis {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// Stops the server: every key it held is gone.
+    /// Stops the server at once (SIGKILL): without persistence every key it held is
+    /// gone.
     pub fn stop(&mut self) {
         if let Some(mut process) = self.process.take() {
             let _ = process.kill();
@@ -863,20 +922,26 @@ impl OwnRedis {
         }
     }
 
-    /// Starts it again (empty) on the same port, once it accepts connections.
+    /// Starts it again on the same port (empty, unless persistent), once it accepts
+    /// connections.
     pub fn restart(&mut self) -> Result<(), String> {
         self.stop();
-        let process = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
+        let port = self.port.to_string();
+        let mut args = vec!["--port", &port, "--bind", "127.0.0.1", "--save", ""];
+        let dir = self.dir.as_ref().map(|d| d.display().to_string());
+        match &dir {
+            Some(dir) => args.extend([
+                "--dir",
+                dir,
                 "--appendonly",
-                "no",
-            ])
+                "yes",
+                "--appendfsync",
+                "always",
+            ]),
+            None => args.extend(["--appendonly", "no"]),
+        }
+        let process = std::process::Command::new("redis-server")
+            .args(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -896,5 +961,8 @@ impl OwnRedis {
 impl Drop for OwnRedis {
     fn drop(&mut self) {
         self.stop();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

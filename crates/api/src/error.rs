@@ -89,7 +89,7 @@ impl ApiError {
         match self {
             ApiError::Internal(error) => error
                 .downcast_ref::<sea_orm::DbErr>()
-                .is_some_and(entity::sql::is_transient_conflict),
+                .is_some_and(entity::retry::is_transient_conflict),
             _ => false,
         }
     }

@@ -115,6 +115,12 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// Until when the worker running it holds it: renewed while it works, so a run
+    /// RUNNING past it lost its worker and goes back to the queue.
+    pub lease_expires_at: Option<DateTimeUtc>,
+    /// The epoch of the queue its job was pushed into (`queue::storage::QueueEpoch`);
+    /// a QUEUED run under another epoch, or none, has no job and gets one.
+    pub queue_epoch: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,7 @@ pub mod pull_request_figures;
 pub mod reaction;
 pub mod repository;
 pub mod repository_commit_day;
+pub mod retry;
 pub mod review;
 pub mod run_details;
 pub mod sealed;

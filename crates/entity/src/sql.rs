@@ -124,21 +124,3 @@ where
     }
     Ok(())
 }
-
-/// PostgreSQL broke a deadlock or a serialization conflict by aborting this statement's
-/// transaction (SQLSTATE 40P01 or 40001): nothing was written, and running it again is
-/// what PostgreSQL's manual prescribes. (SQLite serializes writers, so never there.)
-pub fn is_transient_conflict(error: &sea_orm::DbErr) -> bool {
-    use sea_orm::{DbErr, RuntimeErr};
-    let (DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error))) =
-        error
-    else {
-        return false;
-    };
-    match error.as_ref() {
-        sea_orm::sqlx::Error::Database(database) => {
-            matches!(database.code().as_deref(), Some("40P01" | "40001"))
-        }
-        _ => false,
-    }
-}

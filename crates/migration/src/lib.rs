@@ -24,6 +24,7 @@ mod m20261130_000016_delivery_body_hash;
 mod m20261201_000017_work_log_days;
 mod m20261201_000018_comment_updated_at;
 mod m20261201_000019_deleted_nodes;
+mod m20261201_000020_run_leases;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_work_log_days::Migration),
             Box::new(m20261201_000018_comment_updated_at::Migration),
             Box::new(m20261201_000019_deleted_nodes::Migration),
+            Box::new(m20261201_000020_run_leases::Migration),
         ]
     }
 }

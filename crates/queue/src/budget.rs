@@ -109,7 +109,7 @@ impl RateBudget {
 /// Runs `command` on the shared connection, once more if the connection had broken
 /// (Redis restarted, a failover): the manager reconnects after the failed command, so
 /// the second try goes over a new connection instead of failing an import.
-async fn reconnecting<T, F, Fut>(
+pub(crate) async fn reconnecting<T, F, Fut>(
     connection: &redis::aio::ConnectionManager,
     command: F,
 ) -> redis::RedisResult<T>

@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, sea_query::Expr,
 };
 
 use crate::{
@@ -19,9 +19,15 @@ use crate::{
 };
 
 impl Queue {
-    /// Queues the runs' jobs in their order, all or none: one Lua script on Redis, one
-    /// transaction on SQLite.
-    async fn enqueue_jobs(&self, runs: &[import_run::Model]) -> anyhow::Result<()> {
+    /// Queues the runs' jobs in their order, all or none (one Lua script on Redis, one
+    /// transaction on SQLite), and records on the runs still QUEUED the epoch their
+    /// jobs went into (see `epoch`).
+    pub(crate) async fn push_runs(
+        &self,
+        db: &impl ConnectionTrait,
+        runs: &[import_run::Model],
+    ) -> anyhow::Result<()> {
+        let epoch = self.epoch.current().await?;
         let jobs: Vec<ImportJob> = runs
             .iter()
             .map(|run| ImportJob {
@@ -32,13 +38,20 @@ impl Queue {
             Backend::Redis { mut imports, .. } => imports
                 .push_bulk(jobs)
                 .await
-                .map_err(|e| anyhow::anyhow!("queueing the import in Redis: {e}")),
+                .map_err(|e| anyhow::anyhow!("queueing the import in Redis: {e}"))?,
             Backend::Sqlite { mut imports, .. } => imports
                 .push_bulk(jobs)
                 .await
-                .map_err(|e| anyhow::anyhow!("queueing the import: {e}")),
-            Backend::Unavailable(reason) => Err(anyhow::anyhow!(reason)),
+                .map_err(|e| anyhow::anyhow!("queueing the import: {e}"))?,
+            Backend::Unavailable(reason) => anyhow::bail!(reason),
         }
+        import_run::Entity::update_many()
+            .col_expr(import_run::Column::QueueEpoch, Expr::value(epoch))
+            .filter(import_run::Column::Id.is_in(runs.iter().map(|run| run.id.as_str())))
+            .filter(import_run::Column::State.eq(RunState::Queued))
+            .exec(db)
+            .await?;
+        Ok(())
     }
 
     /// Queues a stored webhook delivery for a worker to apply.
@@ -138,7 +151,7 @@ impl Queue {
         for run in runs {
             self.announce(run).await;
         }
-        let Err(error) = self.enqueue_jobs(runs).await else {
+        let Err(error) = self.push_runs(db, runs).await else {
             return Ok(());
         };
         let failure = Failure::new(

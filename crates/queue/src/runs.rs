@@ -37,6 +37,8 @@ pub fn new_run(
         started_at: Set(None),
         finished_at: Set(None),
         updated_at: Set(now),
+        lease_expires_at: Set(None),
+        queue_epoch: Set(None),
     }
 }
 
@@ -143,6 +145,10 @@ pub async fn requeue(db: &impl ConnectionTrait, run_id: &str) -> Result<bool, Db
         )
         .col_expr(import_run::Column::QueuedAt, Expr::value(Utc::now()))
         .col_expr(import_run::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(
+            import_run::Column::QueueEpoch,
+            Expr::value(Option::<String>::None),
+        )
         .filter(import_run::Column::Id.eq(run_id))
         .filter(import_run::Column::State.is_in([RunState::Failed, RunState::Cancelled]))
         .exec(db)

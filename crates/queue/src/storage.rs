@@ -13,6 +13,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     budget::RateBudget,
+    epoch::QueueEpoch,
     jobs::{DeliveryJob, ImportJob},
     progress::ProgressBus,
 };
@@ -25,7 +26,8 @@ pub struct QueueConfig {
     /// deployments or tests sharing a Redis stay apart.
     pub redis_prefix: String,
     /// How often a worker proves it is alive; a worker silent for two intervals is
-    /// dead and its jobs go back to the queue.
+    /// dead and its jobs go back to the queue. Also how often a worker renews the
+    /// lease of the runs it works on, and sweeps the runs that lost their job.
     pub heartbeat: Duration,
     /// Runs one worker process imports at once.
     pub concurrency: usize,
@@ -45,12 +47,21 @@ impl Default for QueueConfig {
     }
 }
 
+impl QueueConfig {
+    /// How long a worker holds a run without renewing it: three heartbeats, so a
+    /// database slow for one renewal does not hand a live run to another worker.
+    pub fn run_lease(&self) -> Duration {
+        self.heartbeat * 3
+    }
+}
+
 /// The queue, plus the bus and budget that go with its path.
 #[derive(Clone)]
 pub struct Queue {
     pub(crate) backend: Backend,
     pub bus: ProgressBus,
     pub budget: RateBudget,
+    pub(crate) epoch: QueueEpoch,
     config: QueueConfig,
 }
 
@@ -110,6 +121,7 @@ impl Queue {
                     bus: ProgressBus::redis(url, &config.redis_prefix, config.progress_capacity)
                         .await?,
                     budget: RateBudget::redis(url, &config.redis_prefix).await?,
+                    epoch: QueueEpoch::redis(url, &config.redis_prefix).await?,
                     config,
                 })
             }
@@ -120,6 +132,7 @@ impl Queue {
                         backend: Backend::Unavailable(POSTGRES_NEEDS_REDIS),
                         bus: ProgressBus::in_process(config.progress_capacity),
                         budget: RateBudget::in_memory(),
+                        epoch: QueueEpoch::Database,
                         config,
                     });
                 };
@@ -148,6 +161,7 @@ impl Queue {
                     },
                     bus: ProgressBus::in_process(config.progress_capacity),
                     budget: RateBudget::in_memory(),
+                    epoch: QueueEpoch::Database,
                     config,
                 })
             }
@@ -181,5 +195,10 @@ impl Queue {
 
     pub fn config(&self) -> &QueueConfig {
         &self.config
+    }
+
+    /// The queue's current epoch (`epoch`).
+    pub async fn current_epoch(&self) -> anyhow::Result<String> {
+        self.epoch.current().await
     }
 }

@@ -80,6 +80,7 @@ pub fn spawn_worker(
         bus: queue.bus.clone(),
         budget: queue.budget.clone(),
         settings: config.import.clone(),
+        lease: queue.config().run_lease(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let name = config.worker_name();

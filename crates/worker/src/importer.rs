@@ -28,7 +28,10 @@ use queue::{
     runs::{Failure, error_code, transition},
 };
 
+use entity::retry::Patience;
+
 use crate::{
+    lease::Lease,
     policy::{ImportSettings, REVOKED_MESSAGE, Reaction},
     store::{self, Scope},
 };
@@ -65,6 +68,8 @@ pub struct Importer {
     pub bus: ProgressBus,
     pub budget: RateBudget,
     pub settings: ImportSettings,
+    /// How long a claim holds a run without renewing it (`queue::QueueConfig::run_lease`).
+    pub lease: std::time::Duration,
 }
 
 /// Why a run stopped before the end.
@@ -75,9 +80,6 @@ enum Stop {
     Failed(Failure),
     Database(DbErr),
 }
-
-/// Times a page's transaction is written before a deadlock fails the run.
-const PAGE_WRITE_ATTEMPTS: u64 = 6;
 
 impl From<DbErr> for Stop {
     fn from(error: DbErr) -> Self {
@@ -147,6 +149,7 @@ impl Fetched {
 /// What a claimed run needs while it runs.
 struct Running {
     run: import_run::Model,
+    lease: Lease,
     kind: RunKind,
     scope: Scope,
     repo: RepoRef,
@@ -175,7 +178,14 @@ impl Importer {
     async fn run_claimed(&self, mut running: Running) -> anyhow::Result<()> {
         tracing::info!(attempt = running.run.attempt, "import started");
         self.publish(&running, RunState::Running, None).await;
-        let outcome = self.walk_listings(&mut running).await;
+        let lease = running.lease.clone();
+        let outcome = tokio::select! {
+            outcome = self.walk_listings(&mut running) => outcome,
+            () = lease.keep(&self.db) => {
+                tracing::warn!("the run was cancelled, or taken by another worker after this one lost its lease; stopping");
+                Err(Stop::Cancelled)
+            }
+        };
         let run_id = running.run.id.clone();
         match outcome {
             Ok(()) => {
@@ -209,6 +219,12 @@ impl Importer {
                 self.fail(&running, &failure).await?;
             }
             Err(Stop::Failed(failure)) => self.fail(&running, &failure).await?,
+            Err(Stop::Database(error)) if entity::retry::is_connection_lost(&error) => {
+                // Not the run's fault: it stays RUNNING, its lease runs out, and the
+                // sweeper queues it again, to resume from its last stored page.
+                tracing::warn!(%error, "lost the database; the run resumes once its lease runs out");
+                return Err(error.into());
+            }
             Err(Stop::Database(error)) => {
                 let failure = Failure::new(
                     ErrorCode::Internal,
@@ -291,20 +307,29 @@ impl Importer {
         let mut details = RunDetails::of(&run);
         details.skipped = SkippedListings(skipped_listings(&integration));
         let now = Utc::now();
+        let lease = Lease {
+            run_id: run_id.to_string(),
+            attempt: run.attempt + 1,
+            length: self.lease,
+        };
+        // At the attempt read above only: of two workers claiming at once, one moves it.
         let claimed = import_run::Entity::update_many()
             .set(import_run::ActiveModel {
                 state: Set(RunState::Running),
-                attempt: Set(run.attempt + 1),
+                attempt: Set(lease.attempt),
                 started_at: Set(Some(run.started_at.unwrap_or(now))),
                 skipped: Set(details.skipped.clone()),
                 updated_at: Set(now),
+                lease_expires_at: Set(Some(Lease::expires_at(self.lease))),
                 ..Default::default()
             })
             .filter(import_run::Column::Id.eq(run_id))
-            .filter(import_run::Column::State.is_in([RunState::Queued, RunState::Running]))
+            .filter(import_run::Column::Attempt.eq(run.attempt))
+            .filter(Lease::claimable())
             .exec(&self.db)
             .await?;
         if claimed.rows_affected != 1 {
+            tracing::info!(run = %run_id, "another worker holds the run; the job is dropped");
             return Ok(None);
         }
         let at = entity::sealed::SealedAt::integration_token(&integration.id);
@@ -339,6 +364,7 @@ impl Importer {
             ..run
         };
         Ok(Some(Running {
+            lease,
             kind,
             scope: Scope {
                 integration_id: integration.id.clone(),
@@ -418,7 +444,8 @@ impl Importer {
     }
 
     /// One page's rows with the run's checkpoint and counters, in one transaction;
-    /// `false` when the run is no longer running (cancelled meanwhile).
+    /// `false` when this claim no longer holds the run (cancelled meanwhile, or taken
+    /// by another worker): nothing of the page is written then.
     async fn write_page(
         &self,
         fetched: &Fetched,
@@ -436,10 +463,10 @@ impl Importer {
                 requests: Set(running.run.requests + i64::from(requests)),
                 points: Set(running.run.points + points),
                 updated_at: Set(Utc::now()),
+                lease_expires_at: Set(Some(Lease::expires_at(running.lease.length))),
                 ..Default::default()
             })
-            .filter(import_run::Column::Id.eq(running.run.id.clone()))
-            .filter(import_run::Column::State.eq(RunState::Running))
+            .filter(running.lease.held())
             .exec(&txn)
             .await?;
         if updated.rows_affected != 1 {
@@ -481,8 +508,9 @@ impl Importer {
         // rows meet in shared roll-ups (commit days, the Work log's marked days): on
         // PostgreSQL two of them can deadlock, and PostgreSQL aborts one. Its whole
         // transaction is run again, as PostgreSQL's manual prescribes; nothing of it
-        // was written.
-        let mut attempt = 1;
+        // was written. A connection lost mid-page is waited out the same way (the
+        // page's writes are idempotent, even if its commit went through unseen).
+        let mut patience = Patience::new();
         loop {
             match self
                 .write_page(&fetched, running, &details, requests, points)
@@ -490,18 +518,13 @@ impl Importer {
             {
                 Ok(true) => break,
                 Ok(false) => return Err(Stop::Cancelled),
-                Err(error)
-                    if attempt < PAGE_WRITE_ATTEMPTS
-                        && entity::sql::is_transient_conflict(&error) =>
-                {
-                    tracing::warn!(%error, attempt, "a page's transaction was aborted by a conflict; writing it again");
-                    tokio::time::sleep(std::time::Duration::from_millis(
-                        20 * attempt + u64::from(Utc::now().timestamp_subsec_nanos()) % 50,
-                    ))
-                    .await;
-                    attempt += 1;
-                }
-                Err(error) => return Err(error.into()),
+                Err(error) => match patience.wait_after(&error) {
+                    Some(wait) => {
+                        tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "a page's transaction failed for a reason outside it; writing it again");
+                        tokio::time::sleep(wait).await;
+                    }
+                    None => return Err(error.into()),
+                },
             }
         }
         running.details = details;

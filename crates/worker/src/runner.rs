@@ -1,5 +1,6 @@
 //! The runner: takes import and delivery jobs from the queue and runs them, with the
-//! webhook recovery schedule beside them, restarting after errors until shut down.
+//! webhook recovery schedule and the run sweeper (`queue::sweeper`) beside them,
+//! restarting after errors until shut down.
 
 use std::{future::Future, time::Duration};
 
@@ -70,6 +71,12 @@ async fn work_once(
         deliveries.clone(),
         stopped(shutdown.clone()),
     );
+    let sweeper = queue::sweeper::run_schedule(
+        importer.db.clone(),
+        queue.clone(),
+        queue.config().heartbeat,
+        shutdown.clone(),
+    );
     tracing::info!(
         worker = name,
         shared = queue.is_shared(),
@@ -100,6 +107,7 @@ async fn work_once(
                 result = imports => result.map_err(|e| anyhow::anyhow!("{e}")),
                 result = deliveries => result.map_err(|e| anyhow::anyhow!("{e}")),
                 result = recovery => result,
+                result = sweeper => result,
             }
         }};
     }
@@ -121,21 +129,48 @@ async fn run_import(
     importer: Data<Importer>,
     deliveries: Data<Deliveries>,
 ) -> Result<(), BoxDynError> {
-    importer.run(&job.run_id).await.map_err(|e| {
-        tracing::error!(run = %job.run_id, error = %e, "import job failed");
-        e
-    })?;
+    waiting_out_the_database(|| importer.run(&job.run_id))
+        .await
+        .map_err(|e| {
+            tracing::error!(run = %job.run_id, error = %e, "import job failed");
+            e
+        })?;
     // A repository may have become imported: its organization may now get a hook.
     deliveries.hooks.reconcile_after_run(&job.run_id).await;
     Ok(())
 }
 
 async fn run_delivery(job: DeliveryJob, deliveries: Data<Deliveries>) -> Result<(), BoxDynError> {
-    deliveries
-        .apply(&job.integration_id, &job.delivery_id)
+    waiting_out_the_database(|| deliveries.apply(&job.integration_id, &job.delivery_id))
         .await
         .map_err(|e| {
             tracing::error!(delivery = %job.delivery_id, error = %e, "delivery job failed");
             e.into()
         })
+}
+
+/// Runs a job again while it fails because the database is out of reach (`entity::retry`):
+/// a job dropped then would leave its run or delivery waiting for the sweeper or the
+/// recovery. Both jobs are safe to run again: a run is claimed at most once at a time,
+/// a delivery is applied in the same transaction that marks it applied.
+async fn waiting_out_the_database<F, Fut>(mut job: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let mut patience = entity::retry::Patience::new();
+    loop {
+        let Err(error) = job().await else {
+            return Ok(());
+        };
+        let wait = error
+            .downcast_ref::<sea_orm::DbErr>()
+            .filter(|e| entity::retry::is_connection_lost(e))
+            .and_then(|e| patience.wait_after(e));
+        let Some(wait) = wait else {
+            return Err(error);
+        };
+        tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "the database is out of reach; running the job again when it is back");
+        tokio::time::sleep(wait).await;
+    }
 }
