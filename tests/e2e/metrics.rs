@@ -1599,3 +1599,47 @@ async fn merges_and_closes_belong_to_whoever_did_them(app: &TestApp) {
     assert!(items_of("alice", "PULL_REQUEST_CLOSED").is_empty());
 }
 on_every_backend!(merges_and_closes_belong_to_whoever_did_them);
+
+/// On SQLite the metrics and the reach checks read through connections of their own
+/// (issue 16, item 3, `api::graphql::ReadPool`): a write transaction holding the one
+/// writing connection, as an import page or a burst of deliveries does, holds no
+/// report back; and those connections refuse writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_does_not_wait_for_a_write_in_progress_on_sqlite() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let Some(app) = TestApp::start(tributary_tests::Backend::Sqlite).await else {
+        return;
+    };
+    let f = fixture(&app).await;
+    store_fixture_commits(&f).await;
+    let viewer = app.user_token(
+        tributary::Config::default().default_workspace.as_str(),
+        api::auth::Role::Viewer,
+    );
+    let writer = app.api.integrations.db().clone();
+    let txn = writer.begin().await.unwrap();
+    txn.execute_unprepared("UPDATE integrations SET name = name")
+        .await
+        .unwrap();
+    for query in [COMMIT_METRICS, WORK_LOG] {
+        let report = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            app.as_caller(&viewer)
+                .graphql(query, json!({ "filter": filter(&f, json!({})) })),
+        )
+        .await
+        .expect("the report answered while the writing connection was held");
+        assert!(report.get("errors").is_none(), "{report:#}");
+    }
+    txn.rollback().await.unwrap();
+
+    let reader = tributary::database::connect_reader(&app.config.database_url(), &writer)
+        .await
+        .unwrap();
+    let refused = reader
+        .execute_unprepared("UPDATE integrations SET name = name")
+        .await
+        .expect_err("a reader refuses writes");
+    assert!(refused.to_string().contains("readonly"), "{refused}");
+    app.finish().await;
+}

@@ -222,7 +222,7 @@ async fn assert_pages_agree(
         let scope = MetricsScope::resolve(db, &request).await.unwrap();
         let mut after = None;
         loop {
-            let rolled_up = work_log::page(db, &scope, after.as_ref(), PAGE)
+            let rolled_up = work_log::page(db, db, &scope, after.as_ref(), PAGE)
                 .await
                 .unwrap();
             let reference = work_log::page_from_sources(db, &scope, after.as_ref(), PAGE)

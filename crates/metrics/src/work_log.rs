@@ -270,18 +270,21 @@ async fn pairs(
 
 /// A page of the Work log: at most `limit` days after `after`, newest first, then by
 /// contributor; with the number of days in all. The pairs come from the roll-ups
-/// where they serve (their stale days counted again first), else from the sources.
+/// where they serve (their stale days counted again first, through `writer`), else
+/// from the sources; everything is read through `reader` (on SQLite, a pool of its
+/// own, so that reads never wait behind the one writing connection).
 pub async fn page(
-    db: &DatabaseConnection,
+    writer: &DatabaseConnection,
+    reader: &DatabaseConnection,
     scope: &Scope,
     after: Option<&WorkLogKey>,
     limit: usize,
 ) -> Result<(usize, Vec<WorkDay>), DbErr> {
-    let from = match work_log_days::plan(db, scope).await {
+    let from = match work_log_days::plan(writer, reader, scope).await {
         Some(plan) => PairsFrom::RollUps(plan),
         None => PairsFrom::Sources,
     };
-    page_from(db, scope, &from, after, limit).await
+    page_from(reader, scope, &from, after, limit).await
 }
 
 /// [`page`] with every pair read from the sources: the reference tests hold the

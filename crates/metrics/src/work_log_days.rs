@@ -25,11 +25,21 @@ const DAY: i64 = 86_400;
 /// Spans of days counted again per statement: each source binds two instants per span.
 const SPANS_PER_STATEMENT: usize = 100;
 
+/// How long a query waits for the writing connection to count its range's marked days
+/// again before it reads the sources instead (SQLite has one writing connection, which
+/// an import page or a burst of deliveries may hold for a while).
+const REFRESH_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// How [`crate::work_log::page`] reads the scope's pairs from the roll-ups: `None` when
 /// it cannot (no whole day in the range, a filter on the deleted-account `ghost`, whose
-/// items the sources select by a login they do not have, or a refresh that failed:
-/// then the sources answer, as they did before the roll-ups).
-pub(crate) async fn plan(db: &DatabaseConnection, scope: &Scope) -> Option<Plan> {
+/// items the sources select by a login they do not have, or a refresh that failed or
+/// could not have the writing connection in time: then the sources answer, as they did
+/// before the roll-ups). A range without marked days needs no refresh, and so no writer.
+pub(crate) async fn plan(
+    writer: &DatabaseConnection,
+    reader: &DatabaseConnection,
+    scope: &Scope,
+) -> Option<Plan> {
     if scope
         .contributors
         .as_ref()
@@ -39,13 +49,53 @@ pub(crate) async fn plan(db: &DatabaseConnection, scope: &Scope) -> Option<Plan>
     }
     let plan = scope.day_plan();
     let (first, last) = plan.run_days()?;
-    match refresh(db, &scope.integration_id, first, last).await {
-        Ok(_) => Some(plan),
+    match any_marked(reader, &scope.integration_id, first, last).await {
+        Ok(false) => return Some(plan),
+        Ok(true) => {}
         Err(error) => {
+            tracing::warn!(%error, "the Work log's marked days could not be read; reading the sources");
+            return None;
+        }
+    }
+    match tokio::time::timeout(
+        REFRESH_WAIT,
+        refresh(writer, &scope.integration_id, first, last),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Some(plan),
+        Ok(Err(error)) => {
             tracing::warn!(%error, "the Work log's roll-ups could not be refreshed; reading the sources");
             None
         }
+        // Dropped mid-transaction, the refresh rolls back and its marks stay.
+        Err(_) => {
+            tracing::info!("the writing connection is busy; the Work log reads the sources");
+            None
+        }
     }
+}
+
+/// Whether a write marked a day of the range since it was last counted.
+async fn any_marked(
+    db: &DatabaseConnection,
+    integration_id: &str,
+    first_day: i64,
+    last_day: i64,
+) -> Result<bool, DbErr> {
+    let mut probe = Sql::new(db.get_database_backend());
+    probe
+        .push("SELECT utc_day FROM work_log_stale_days WHERE integration_id = ")
+        .bind(integration_id.to_string())
+        .push(" AND utc_day BETWEEN ")
+        .bind(first_day)
+        .push(" AND ")
+        .bind(last_day)
+        .push(" LIMIT 1");
+    Ok(StaleDay::find_by_statement(probe.statement())
+        .one(db)
+        .await?
+        .is_some())
 }
 
 #[derive(FromQueryResult)]

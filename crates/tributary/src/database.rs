@@ -5,6 +5,37 @@ use anyhow::Context;
 use migration::MigratorTrait;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
+/// Read-only connections the metrics queries use beside the writer: SQLite gives a
+/// pool one connection, so without these a heavy report held the connection every
+/// webhook delivery and page write waits for (issue 16, item 3).
+const SQLITE_READERS: u32 = 4;
+
+/// The connections the metrics queries read through (`api::graphql::ReadPool`):
+/// on SQLite a pool of its own whose connections refuse writes (`query_only`), which
+/// WAL lets read while `writer` writes; elsewhere `writer` itself.
+pub async fn connect_reader(
+    url: &str,
+    writer: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    if writer.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return Ok(writer.clone());
+    }
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .sqlx_logging(false)
+        .max_connections(SQLITE_READERS)
+        .min_connections(0);
+    options.map_sqlx_sqlite_opts(|sqlite| {
+        sqlite
+            .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .pragma("cache_size", "-32768")
+            .pragma("query_only", "ON")
+    });
+    Database::connect(options)
+        .await
+        .with_context(|| format!("opening the readers of the database ({})", redact_url(url)))
+}
+
 /// Connects to the database and brings its schema up to date.
 pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());

@@ -20,6 +20,7 @@ use super::cursor::{Page, PageLimits, PageRequest};
 use super::loaders::StoreLoader;
 use super::node_id::{self, NodeKind};
 use super::reach;
+use super::read_pool::ReadPool;
 use super::types::Repository;
 use super::{
     analytics_inputs::{PullRequestSetGql, ScopeInput, WorkLogItemKindGql},
@@ -33,8 +34,9 @@ use crate::{
 const MAX_PAGE: usize = 100;
 const DEFAULT_PAGE: usize = 50;
 
+/// The connections analytics read through (`ReadPool`).
 fn database(ctx: &Context<'_>) -> Result<DatabaseConnection> {
-    Ok(ctx.data::<Integrations>()?.db().clone())
+    Ok(ctx.data::<ReadPool>()?.0.clone())
 }
 
 fn internal(error: impl std::fmt::Display) -> async_graphql::Error {
@@ -196,7 +198,10 @@ impl AnalyticsQuery {
     ) -> Result<Page<WorkLogDay>> {
         let request = PageRequest::<WorkLogKey>::forward("work-log", after, first, LIMITS).gql()?;
         let (db, scope) = resolve(ctx, &filter).await?;
+        // The roll-ups' refresh writes: through the writing connection.
+        let writer = ctx.data::<Integrations>()?.db().clone();
         let (total, days) = work_log::page(
+            &writer,
             &db,
             &scope,
             request.after.as_ref(),

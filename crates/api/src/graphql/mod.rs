@@ -18,6 +18,7 @@ pub mod node_id;
 pub mod oauth_types;
 mod query;
 pub(crate) mod reach;
+mod read_pool;
 mod roles;
 mod subscription;
 mod types;
@@ -32,6 +33,7 @@ use loaders::StoreLoader;
 use crate::{imports::Imports, integrations::service::Integrations, oauth::flow::OAuthFlow};
 
 pub use mutations::Mutation;
+pub use read_pool::ReadPool;
 pub use subscription::SubscriptionRoot;
 
 /// Every query: objects by id, the integrations' and imports' own, the metrics', and
@@ -51,6 +53,7 @@ pub type TributarySchema = Schema<Query, Mutation, SubscriptionRoot>;
 /// What the resolvers reach through the context.
 pub struct Services {
     pub integrations: Integrations,
+    pub reader: ReadPool,
     pub imports: Imports,
     pub oauth: OAuthFlow,
     pub hooks: org_hooks::OrgHooks,
@@ -68,6 +71,7 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         .limit_directives(4);
     if let Some(Services {
         integrations,
+        reader,
         imports,
         oauth,
         hooks,
@@ -78,13 +82,14 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         // still merges the lookups of one screen.
         let loader = DataLoader::new(
             StoreLoader {
-                db: integrations.db().clone(),
+                db: reader.0.clone(),
             },
             tokio::spawn,
         );
         builder = builder
             .data(loader)
             .data(integrations.db().clone())
+            .data(reader)
             .data(integrations)
             .data(imports)
             .data(oauth)

@@ -48,9 +48,11 @@ pub(crate) async fn reachable(ctx: &Context<'_>, kind: NodeKind, key: &str) -> A
     let Reach::Workspace(workspace) = caller(ctx)?.reach() else {
         return Ok(true);
     };
-    let db = ctx
-        .data::<DatabaseConnection>()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{}", e.message)))?;
+    // Through the readers: a report's checks must not wait for the writing connection.
+    let db = &ctx
+        .data::<super::read_pool::ReadPool>()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{}", e.message)))?
+        .0;
     Ok(workspace_of(db, kind, key).await?.as_deref() == Some(workspace))
 }
 
