@@ -9,6 +9,7 @@
 //!   (accepted per second, acknowledgement p50/p99, every delivery stored and applied).
 //! - `metrics`: p50/p95 of each metrics query over a year of data (100k commits, 10k PRs).
 
+mod abuse;
 mod import;
 mod metrics;
 mod samples;
@@ -64,12 +65,26 @@ enum Bench {
         /// Clients sending 5 MB bodies with wrong signatures meanwhile (0: none).
         #[arg(long, default_value_t = 0)]
         abusers: usize,
+        /// Clients asking for a year's metrics reports back to back meanwhile, over a
+        /// year of data written first (0: none, and no data).
+        #[arg(long, default_value_t = 0)]
+        analysts: usize,
         /// Database URL [default: a fresh SQLite file in a temporary directory].
         #[arg(long)]
         database_url: Option<String>,
         /// Redis for the queue (required with PostgreSQL).
         #[arg(long)]
         redis_url: Option<String>,
+    },
+    /// The attackers of `webhooks --abusers` in a process of their own (started by it).
+    #[command(hide = true)]
+    Abuse {
+        #[arg(long)]
+        receiver: String,
+        #[arg(long)]
+        hook_id: String,
+        #[arg(long)]
+        clients: usize,
     },
     /// pullRequestMetrics, commitMetrics and workLog over 100,000 commits and 10,000
     /// pull requests written straight into the database.
@@ -112,6 +127,7 @@ async fn main() -> anyhow::Result<()> {
             rate,
             seconds,
             abusers,
+            analysts,
             database_url,
             redis_url,
         } => {
@@ -119,12 +135,18 @@ async fn main() -> anyhow::Result<()> {
                 rate,
                 seconds,
                 abusers,
+                analysts,
                 database_url,
                 redis_url,
             }
             .run()
             .await;
         }
+        Bench::Abuse {
+            receiver,
+            hook_id,
+            clients,
+        } => return abuse::run(receiver, hook_id, clients).await,
         Bench::Metrics {
             iterations,
             database_url,

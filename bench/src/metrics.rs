@@ -234,10 +234,58 @@ fn ticket(rng: &mut StdRng, i: usize) -> Ticket {
     }
 }
 
-const PULL_REQUEST_AGGREGATE: &str = "query($f: AnalyticsFilter!) { pullRequestMetrics(filter: $f) { aggregate { pullRequests averageTimeToFirstCommentHours averageReactionTimeHours averageResponsivenessHours thoroughlyReviewedShare comments reviews averageIterations averageTimeToMergeHours averageSize } } }";
-const PULL_REQUEST_PAGE: &str = "query($f: AnalyticsFilter!) { pullRequestMetrics(filter: $f) { pullRequests(first: 50) { totalCount nodes { number title repository { fullName } author { id name } reviewers { id } timeToFirstCommentHours reactionTimeHours responsivenessHours thoroughlyReviewed comments reviews iterations timeToMergeHours size } } } }";
-const COMMIT_METRICS: &str = "query($f: AnalyticsFilter!) { commitMetrics(filter: $f) { codingDaysPerWeek commitsPerDay commits additions deletions activeContributors contributors(first: 50) { nodes { contributor { id name isBot } codingDays codingDaysPerWeek commitsPerDay commits } } } }";
-const WORK_LOG: &str = "query($f: AnalyticsFilter!) { workLog(filter: $f, first: 50) { totalCount nodes { date contributor { id name } items { kind at number title repository { fullName } } } } }";
+pub(crate) const PULL_REQUEST_AGGREGATE: &str = "query($f: AnalyticsFilter!) { pullRequestMetrics(filter: $f) { aggregate { pullRequests averageTimeToFirstCommentHours averageReactionTimeHours averageResponsivenessHours thoroughlyReviewedShare comments reviews averageIterations averageTimeToMergeHours averageSize } } }";
+pub(crate) const PULL_REQUEST_PAGE: &str = "query($f: AnalyticsFilter!) { pullRequestMetrics(filter: $f) { pullRequests(first: 50) { totalCount nodes { number title repository { fullName } author { id name } reviewers { id } timeToFirstCommentHours reactionTimeHours responsivenessHours thoroughlyReviewed comments reviews iterations timeToMergeHours size } } } }";
+pub(crate) const COMMIT_METRICS: &str = "query($f: AnalyticsFilter!) { commitMetrics(filter: $f) { codingDaysPerWeek commitsPerDay commits additions deletions activeContributors contributors(first: 50) { nodes { contributor { id name isBot } codingDays codingDaysPerWeek commitsPerDay commits } } } }";
+pub(crate) const WORK_LOG: &str = "query($f: AnalyticsFilter!) { workLog(filter: $f, first: 50) { totalCount nodes { date contributor { id name } items { kind at number title repository { fullName } } } } }";
+
+/// Writes the year of data (seeded: the same rows every run) for the integration's
+/// row id over its repositories' row ids, through the import's store, then gathers
+/// planner statistics.
+pub async fn load_year(
+    db: &sea_orm::DatabaseConnection,
+    integration_row: &str,
+    repositories: &[String],
+) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(6);
+    let scope = |i: usize| Scope {
+        integration_id: integration_row.to_string(),
+        repository_id: repositories[i % repositories.len()].clone(),
+    };
+    for batch in 0..COMMITS / BATCH {
+        let rows: Vec<Commit> = (0..BATCH)
+            .map(|k| commit(&mut rng, batch * BATCH + k))
+            .collect();
+        let txn = db.begin().await?;
+        store_commits(&txn, &scope(batch), &rows).await?;
+        txn.commit().await?;
+    }
+    for batch in 0..PULL_REQUESTS / BATCH {
+        let rows: Vec<PullRequest> = (0..BATCH)
+            .map(|k| pull_request(&mut rng, batch * BATCH + k))
+            .collect();
+        let txn = db.begin().await?;
+        store_pull_requests(&txn, &scope(batch), &rows).await?;
+        txn.commit().await?;
+    }
+    for batch in 0..TICKETS / BATCH {
+        let rows: Vec<Ticket> = (0..BATCH)
+            .map(|k| ticket(&mut rng, batch * BATCH + k))
+            .collect();
+        let txn = db.begin().await?;
+        store_tickets(&txn, &scope(batch), &rows).await?;
+        txn.commit().await?;
+    }
+    // Planner statistics (and on PostgreSQL the visibility map that index-only scans
+    // need), as a long-running database has them from autovacuum.
+    use sea_orm::ConnectionTrait;
+    let analyze = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(analyze).await?;
+    Ok(())
+}
 
 impl MetricsBench {
     pub async fn run(self) -> anyhow::Result<()> {
@@ -273,43 +321,7 @@ impl MetricsBench {
 
         let loading = Instant::now();
         let db = Database::connect(&database_url).await?;
-        let mut rng = StdRng::seed_from_u64(6);
-        let scope = |i: usize| Scope {
-            integration_id: integration_row.clone(),
-            repository_id: repositories[i % repositories.len()].clone(),
-        };
-        for batch in 0..COMMITS / BATCH {
-            let rows: Vec<Commit> = (0..BATCH)
-                .map(|k| commit(&mut rng, batch * BATCH + k))
-                .collect();
-            let txn = db.begin().await?;
-            store_commits(&txn, &scope(batch), &rows).await?;
-            txn.commit().await?;
-        }
-        for batch in 0..PULL_REQUESTS / BATCH {
-            let rows: Vec<PullRequest> = (0..BATCH)
-                .map(|k| pull_request(&mut rng, batch * BATCH + k))
-                .collect();
-            let txn = db.begin().await?;
-            store_pull_requests(&txn, &scope(batch), &rows).await?;
-            txn.commit().await?;
-        }
-        for batch in 0..TICKETS / BATCH {
-            let rows: Vec<Ticket> = (0..BATCH)
-                .map(|k| ticket(&mut rng, batch * BATCH + k))
-                .collect();
-            let txn = db.begin().await?;
-            store_tickets(&txn, &scope(batch), &rows).await?;
-            txn.commit().await?;
-        }
-        // Planner statistics (and on PostgreSQL the visibility map that index-only scans
-        // need), as a long-running database has them from autovacuum.
-        use sea_orm::ConnectionTrait;
-        let analyze = match db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
-            _ => "ANALYZE",
-        };
-        db.execute_unprepared(analyze).await?;
+        load_year(&db, &integration_row, &repositories).await?;
         let loaded = loading.elapsed();
 
         let filter = |from: &str, to: &str| json!({ "integrationId": integration, "from": from, "to": to, "timeZone": "Europe/Berlin" });

@@ -18,8 +18,12 @@ pub struct WebhookBench {
     pub rate: u64,
     pub seconds: u64,
     /// Clients sending 5 MB bodies with wrong signatures, without pause, while the
-    /// deliveries go out (issue 16, item 1); a GraphQL probe is timed throughout.
+    /// deliveries go out (issue 16, item 1), from a process of their own
+    /// (`abuse`); a GraphQL probe is timed throughout.
     pub abusers: usize,
+    /// Clients asking for a year's metrics reports without pause, over a year of data
+    /// (`metrics::load_year`), while the deliveries go out (issue 16, item 3).
+    pub analysts: usize,
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
 }
@@ -96,34 +100,64 @@ impl WebhookBench {
             })
             .collect();
 
-        // The attack, and a trivial query timed once every 10 ms, until the last delivery
-        // is answered.
+        if self.analysts > 0 {
+            let repositories: Vec<String> =
+                integration["createIntegration"]["integration"]["repositories"]["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|r| r["fullName"].as_str().unwrap().starts_with("acme-corp/"))
+                    .take(8)
+                    .map(|r| {
+                        api::graphql::node_id::decode_any(r["id"].as_str().unwrap())
+                            .map(|(_, row)| row)
+                    })
+                    .collect::<Result<_, _>>()?;
+            let loading = Instant::now();
+            crate::metrics::load_year(&db, &integration_row, &repositories).await?;
+            println!(
+                "loaded a year of data for the analysts in {:.1} s",
+                loading.elapsed().as_secs_f64()
+            );
+        }
+
+        // The attack, the analysts, and a trivial query timed once every 10 ms, until the
+        // last delivery is answered.
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let junk: &'static [u8] = Box::leak(vec![b'x'; 5 << 20].into_boxed_slice());
-        let abusers: Vec<_> = (0..self.abusers)
+        let abusers = crate::abuse::Abusers::start(
+            &receiver,
+            &hook.hook_id.unwrap_or_default().to_string(),
+            self.abusers,
+        )?;
+        let analysts: Vec<_> = (0..self.analysts)
             .map(|a| {
-                let (client, receiver, stop) = (client.clone(), receiver.clone(), stop.clone());
-                let hook_id = hook.hook_id.unwrap_or_default().to_string();
+                let (client, url, stop) = (client.clone(), url.to_string(), stop.clone());
+                let filter = |from: &str, to: &str| json!({ "integrationId": integration_id, "from": from, "to": to, "timeZone": "Europe/Berlin" });
+                let reports = [
+                    (crate::metrics::PULL_REQUEST_AGGREGATE, filter("2025-11-01", "2026-10-31")),
+                    (crate::metrics::COMMIT_METRICS, filter("2025-11-01", "2026-10-31")),
+                    (crate::metrics::WORK_LOG, filter("2026-08-01", "2026-10-31")),
+                ];
                 tokio::spawn(async move {
-                    let mut answered = 0u64;
-                    let mut n = 0u64;
+                    let mut latencies = Vec::new();
+                    let mut failed = 0u64;
+                    let mut n = a;
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let (query, filter) = &reports[n % reports.len()];
                         n += 1;
-                        let sent = client
-                            .post(&receiver)
-                            .header("content-type", "application/json")
-                            .header("x-github-event", "pull_request")
-                            .header("x-github-delivery", format!("abuse-{a}-{n}"))
-                            .header("x-github-hook-id", hook_id.clone())
-                            .header("x-hub-signature-256", format!("sha256={}", "0".repeat(64)))
-                            .body(junk)
+                        let sent = Instant::now();
+                        let answer = client
+                            .post(&url)
+                            .bearer_auth(crate::stack::KEY)
+                            .json(&json!({ "query": query, "variables": { "f": filter } }))
                             .send()
                             .await;
-                        if sent.is_ok() {
-                            answered += 1;
+                        match answer {
+                            Ok(r) if r.status().is_success() => latencies.push(sent.elapsed()),
+                            _ => failed += 1,
                         }
                     }
-                    answered
+                    (latencies, failed)
                 })
             })
             .collect();
@@ -185,11 +219,15 @@ impl WebhookBench {
         }
         let sending = started.elapsed();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let mut bad_answered = 0;
-        for abuser in abusers {
-            bad_answered += abuser.await?;
-        }
+        let bad_answered = abusers.stop()?;
         let probes = Samples(probe.await?);
+        let (mut reports, mut reports_failed) = (Vec::new(), 0);
+        for analyst in analysts {
+            let (latencies, failed) = analyst.await?;
+            reports.extend(latencies);
+            reports_failed += failed;
+        }
+        let reports = Samples(reports);
         let drain = loop {
             let unapplied = webhook_delivery::Entity::find()
                 .filter(webhook_delivery::Column::AppliedAt.is_null())
@@ -232,7 +270,7 @@ impl WebhookBench {
             drain.as_secs_f64(),
         );
         println!(
-            "\n| abusers (5 MB, bad signature) | bad bodies answered | `{{ __typename }}` p50 | p99 | timed | peak RSS of the process (VmHWM) |\n| --- | --- | --- | --- | --- | --- |\n| {} | {bad_answered} | {:.2} ms | {:.2} ms | {} | {} |",
+            "\n| abusers (5 MB, bad signature) | bad bodies answered | `{{ __typename }}` p50 | p99 | timed | peak RSS of the server's process (VmHWM; the abusers run apart) |\n| --- | --- | --- | --- | --- | --- |\n| {} | {bad_answered} | {:.2} ms | {:.2} ms | {} | {} |",
             self.abusers,
             probes.quantile(0.5).as_secs_f64() * 1e3,
             probes.quantile(0.99).as_secs_f64() * 1e3,
@@ -246,6 +284,15 @@ impl WebhookBench {
                     .join(" ")))
                 .unwrap_or_default(),
         );
+        if self.analysts > 0 {
+            println!(
+                "\n| analysts (a year's reports, back to back) | reports answered | failed | report p50 | p99 |\n| --- | --- | --- | --- | --- |\n| {} | {} | {reports_failed} | {:.2} ms | {:.2} ms |",
+                self.analysts,
+                reports.0.len(),
+                reports.quantile(0.5).as_secs_f64() * 1e3,
+                reports.quantile(0.99).as_secs_f64() * 1e3,
+            );
+        }
         anyhow::ensure!(
             stored == total && rows == total,
             "lost deliveries: {stored} stored, {rows} applied of {total}"

@@ -612,6 +612,72 @@ on_every_backend!(
     with_redis
 );
 
+/// An integration sent more badly signed bytes than its budget (issue 16, item 1):
+/// its large bodies are refused with 503 before they are read, while its small
+/// deliveries, GitHub's ordinary ones, are still taken; another integration is not
+/// touched.
+async fn a_flood_of_badly_signed_large_bodies_is_refused_unread_and_small_deliveries_still_arrive(
+    app: &TestApp,
+) {
+    let (hooked, secret, body) = hooked_with_secret(app).await;
+    let large = vec![b' '; 5 << 20];
+    let mut answers = Vec::new();
+    for i in 0..20 {
+        let (status, _) = post(
+            app,
+            &hooked.integration,
+            "pull_request",
+            &format!("flood-{i}"),
+            &large,
+            sign("not the secret", &large),
+        )
+        .await;
+        answers.push(status.as_u16());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+    }
+    assert_eq!(
+        answers.last(),
+        Some(&503),
+        "refused unread once the budget is spent: {answers:?}"
+    );
+    assert!(
+        answers[..answers.len() - 1].iter().all(|s| *s == 401) && answers.len() > 6,
+        "the first 32 MiB are read and refused: {answers:?}"
+    );
+    let (status, answer) = post(
+        app,
+        &hooked.integration,
+        "pull_request",
+        "small-during-flood",
+        &body,
+        sign(&secret, &body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    let other = app.create_integration("member").await;
+    let (status, _) = post(
+        app,
+        &other,
+        "pull_request",
+        "elsewhere",
+        &large,
+        sign("not the secret", &large),
+    )
+    .await;
+    assert_ne!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "another integration reads its bodies"
+    );
+}
+
+on_every_backend!(
+    a_flood_of_badly_signed_large_bodies_is_refused_unread_and_small_deliveries_still_arrive,
+    with_redis
+);
+
 async fn a_delivery_for_an_unknown_integration_is_not_found(app: &TestApp) {
     let (_, secret, body) = hooked_with_secret(app).await;
     let unknown = tributary_tests::global_id(

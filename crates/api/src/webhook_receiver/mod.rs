@@ -11,7 +11,9 @@
 //! signature, or missing delivery headers, is refused before the body is read; the
 //! `X-GitHub-Hook-ID` picks the one secret to try; the secrets are read again at most
 //! once every few seconds per integration; the bodies being read together hold at most
-//! [`BODIES_IN_FLIGHT`] bytes; and a large body is hashed off the async executor.
+//! [`BODIES_IN_FLIGHT`] bytes; a large body is hashed off the async executor, one at a
+//! time; and an integration sent too many badly signed bytes lately has its large
+//! bodies refused unread for a while (`bad_signatures`).
 
 use std::{
     collections::HashMap,
@@ -34,6 +36,7 @@ use crate::crypto::SecretBox;
 use intake::{Intake, NewDelivery, Taken};
 use queue::Queue;
 
+mod bad_signatures;
 mod intake;
 
 pub use org_hooks::RECEIVER_PATH;
@@ -48,7 +51,11 @@ const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(5);
 /// large bodies open gets 503 rather than the server's memory.
 pub const BODIES_IN_FLIGHT: usize = 64 << 20;
 /// Bodies larger than this are hashed on a blocking thread.
-const HASH_INLINE_UP_TO: usize = 256 << 10;
+const HASH_INLINE_UP_TO: usize = bad_signatures::SMALL_BODY;
+/// Large bodies hashed at once: one, so that a flood of large bodies with wrong
+/// signatures holds at most one core (of two here), and the executor keeps the other
+/// for GraphQL and for small deliveries, which are hashed inline.
+const LARGE_HASHES_AT_ONCE: usize = 1;
 
 /// What the receiver knows of one integration.
 #[derive(Clone)]
@@ -67,6 +74,9 @@ pub struct Receiver {
     cache: Arc<RwLock<HashMap<String, KnownIntegration>>>,
     /// Permits of 1 KiB of body each.
     in_flight: Arc<tokio::sync::Semaphore>,
+    /// Permits to hash a large body ([`LARGE_HASHES_AT_ONCE`]).
+    hashers: Arc<tokio::sync::Semaphore>,
+    bad_signatures: Arc<bad_signatures::BadSignatures>,
 }
 
 /// The two fields recorded beside the body, read only once the signature is good.
@@ -103,6 +113,8 @@ impl Receiver {
             intake: Intake::start(db, queue),
             cache: Arc::default(),
             in_flight: Arc::new(tokio::sync::Semaphore::new(BODIES_IN_FLIGHT >> 10)),
+            hashers: Arc::new(tokio::sync::Semaphore::new(LARGE_HASHES_AT_ONCE)),
+            bad_signatures: Arc::default(),
         }
     }
 
@@ -185,8 +197,9 @@ impl Receiver {
     }
 
     /// Whether one of `secrets` signed `body`; a large body is hashed on a blocking
-    /// thread, so a flood of them does not stall the executor.
+    /// thread, one at a time, so a flood of them does not stall the executor.
     async fn signed_by<B: AsRef<[u8]> + Send + 'static>(
+        &self,
         secrets: Vec<Arc<[u8]>>,
         body: B,
         signature: String,
@@ -203,6 +216,9 @@ impl Receiver {
         if inline {
             return check();
         }
+        let Ok(_hashing) = self.hashers.acquire().await else {
+            return false;
+        };
         tokio::task::spawn_blocking(check).await.unwrap_or(false)
     }
 
@@ -243,6 +259,12 @@ impl Receiver {
         }) else {
             return answer(StatusCode::NOT_FOUND, "No such integration.");
         };
+        if !self.bad_signatures.may_read(integration_id, declared) {
+            return answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too many badly signed deliveries for this integration lately: large bodies are refused for a moment; GitHub can redeliver this one.",
+            );
+        }
         // The body's bytes count against what all requests may hold at once.
         let kib = declared.unwrap_or(MAX_PAYLOAD_BYTES).div_ceil(1024).max(1) as u32;
         let Ok(_permit) = self.in_flight.clone().try_acquire_many_owned(kib) else {
@@ -261,20 +283,28 @@ impl Receiver {
                 );
             }
         };
-        if !Self::signed_by(
-            Self::candidates(&known, hook_id),
-            body.clone(),
-            signature.clone(),
-        )
-        .await
+        if !self
+            .signed_by(
+                Self::candidates(&known, hook_id),
+                body.clone(),
+                signature.clone(),
+            )
+            .await
         {
             // A hook made since the secrets were cached (read again at most every few
-            // seconds, so wrong signatures cost no query).
+            // seconds, so wrong signatures cost no query). The body is hashed again
+            // only with secrets it was not tried with.
+            let tried = Self::candidates(&known, hook_id);
             match self.known(integration_id, true).await {
                 Ok(Some(fresh)) => known = fresh,
                 _ => return answer(StatusCode::NOT_FOUND, "No such integration."),
             }
-            if !Self::signed_by(Self::candidates(&known, hook_id), body.clone(), signature).await {
+            let untried: Vec<Arc<[u8]>> = Self::candidates(&known, hook_id)
+                .into_iter()
+                .filter(|secret| !tried.contains(secret))
+                .collect();
+            if !self.signed_by(untried, body.clone(), signature).await {
+                self.bad_signatures.spent(integration_id, body.len());
                 return answer(
                     StatusCode::UNAUTHORIZED,
                     "Wrong X-Hub-Signature-256: the body does not match the signature of the hook the delivery names.",
