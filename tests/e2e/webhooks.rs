@@ -621,25 +621,38 @@ async fn a_flood_of_badly_signed_large_bodies_is_refused_unread_and_small_delive
 ) {
     let (hooked, secret, body) = hooked_with_secret(app).await;
     let large = vec![b' '; 5 << 20];
+    // The status, or 0 when the server closed the connection before the client had
+    // sent the whole body (it answered without reading it: the client's write broke).
+    let send_large = |delivery: String, integration: String| {
+        let request = app
+            .http
+            .post(receiver_url(app, &integration))
+            .header("content-type", "application/json")
+            .header("x-github-event", "pull_request")
+            .header("x-github-delivery", delivery)
+            .header(
+                "x-hub-signature-256",
+                sign("not the secret", &large).unwrap(),
+            )
+            .body(large.clone());
+        async move {
+            match request.send().await {
+                Ok(response) => response.status().as_u16(),
+                Err(error) if error.is_request() => 0,
+                Err(error) => panic!("{error}"),
+            }
+        }
+    };
     let mut answers = Vec::new();
     for i in 0..20 {
-        let (status, _) = post(
-            app,
-            &hooked.integration,
-            "pull_request",
-            &format!("flood-{i}"),
-            &large,
-            sign("not the secret", &large),
-        )
-        .await;
-        answers.push(status.as_u16());
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        let status = send_large(format!("flood-{i}"), hooked.integration.clone()).await;
+        answers.push(status);
+        if status != 401 {
             break;
         }
     }
-    assert_eq!(
-        answers.last(),
-        Some(&503),
+    assert!(
+        matches!(answers.last(), Some(503 | 0)),
         "refused unread once the budget is spent: {answers:?}"
     );
     assert!(
@@ -657,19 +670,10 @@ async fn a_flood_of_badly_signed_large_bodies_is_refused_unread_and_small_delive
     .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
     let other = app.create_integration("member").await;
-    let (status, _) = post(
-        app,
-        &other,
-        "pull_request",
-        "elsewhere",
-        &large,
-        sign("not the secret", &large),
-    )
-    .await;
-    assert_ne!(
-        status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "another integration reads its bodies"
+    assert_eq!(
+        send_large("elsewhere".into(), other).await,
+        401,
+        "another integration's bodies are read"
     );
 }
 

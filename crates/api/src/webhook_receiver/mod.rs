@@ -52,6 +52,11 @@ const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(5);
 pub const BODIES_IN_FLIGHT: usize = 64 << 20;
 /// Bodies larger than this are hashed on a blocking thread.
 const HASH_INLINE_UP_TO: usize = bad_signatures::SMALL_BODY;
+/// How long a request refused for its integration's spent budget of badly signed
+/// bytes is held before its answer, and how many are held at once (beyond that, they
+/// are answered at once).
+const TARPIT: Duration = Duration::from_secs(1);
+const HELD_AT_ONCE: usize = 1_024;
 /// Large bodies hashed at once: one, so that a flood of large bodies with wrong
 /// signatures holds at most one core (of two here), and the executor keeps the other
 /// for GraphQL and for small deliveries, which are hashed inline.
@@ -77,6 +82,8 @@ pub struct Receiver {
     /// Permits to hash a large body ([`LARGE_HASHES_AT_ONCE`]).
     hashers: Arc<tokio::sync::Semaphore>,
     bad_signatures: Arc<bad_signatures::BadSignatures>,
+    /// Permits to hold a refused request for [`TARPIT`] ([`HELD_AT_ONCE`]).
+    held: Arc<tokio::sync::Semaphore>,
 }
 
 /// The two fields recorded beside the body, read only once the signature is good.
@@ -115,6 +122,7 @@ impl Receiver {
             in_flight: Arc::new(tokio::sync::Semaphore::new(BODIES_IN_FLIGHT >> 10)),
             hashers: Arc::new(tokio::sync::Semaphore::new(LARGE_HASHES_AT_ONCE)),
             bad_signatures: Arc::default(),
+            held: Arc::new(tokio::sync::Semaphore::new(HELD_AT_ONCE)),
         }
     }
 
@@ -260,6 +268,13 @@ impl Receiver {
             return answer(StatusCode::NOT_FOUND, "No such integration.");
         };
         if !self.bad_signatures.may_read(integration_id, declared) {
+            // Held a moment before the answer (a tarpit): a sender that keeps sending
+            // badly signed bodies gets a few answers a second per connection instead of
+            // hundreds, and its retries stop costing the host's cores. A held request
+            // is a sleeping task and an unread socket; a bounded number are held.
+            if let Ok(_held) = self.held.clone().try_acquire_owned() {
+                tokio::time::sleep(TARPIT).await;
+            }
             return answer(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Too many badly signed deliveries for this integration lately: large bodies are refused for a moment; GitHub can redeliver this one.",
