@@ -1633,10 +1633,11 @@ async fn a_report_does_not_wait_for_a_write_in_progress_on_sqlite() {
     }
     txn.rollback().await.unwrap();
 
-    let reader = tributary::database::connect_reader(&app.config.database_url(), &writer)
+    let readers = tributary::database::connect_readers(&app.config.database_url(), &writer)
         .await
         .unwrap();
-    let refused = reader
+    let refused = readers
+        .reports
         .execute_unprepared("UPDATE integrations SET name = name")
         .await
         .expect_err("a reader refuses writes");

@@ -31,8 +31,8 @@ pub use graphql::sdl;
 /// process where there is one.
 pub struct ApiParts {
     pub db: DatabaseConnection,
-    /// What the metrics queries and reach checks read through (`graphql::ReadPool`).
-    pub reader: DatabaseConnection,
+    /// What the metrics queries, reach checks and DataLoaders read through.
+    pub reader: graphql::ReadPool,
     pub github: GithubClient,
     pub secrets: crypto::SecretBox,
     pub queue: Queue,
@@ -97,7 +97,7 @@ pub fn build(parts: ApiParts) -> anyhow::Result<Api> {
     let integrations = integrations::service::Integrations::new(db, github, secrets);
     let schema = graphql::build_schema(Some(graphql::Services {
         integrations: integrations.clone(),
-        reader: graphql::ReadPool(reader),
+        reader,
         imports: imports.clone(),
         oauth: oauth.clone(),
         hooks,

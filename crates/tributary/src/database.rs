@@ -5,25 +5,37 @@ use anyhow::Context;
 use migration::MigratorTrait;
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
-/// Read-only connections the metrics queries use beside the writer: SQLite gives a
-/// pool one connection, so without these a heavy report held the connection every
-/// webhook delivery and page write waits for (issue 16, item 3).
-const SQLITE_READERS: u32 = 4;
+/// Read-only connections for short reads (reach checks, DataLoaders) beside the
+/// writer: SQLite gives a pool one connection, so without these a heavy report held
+/// the connection every webhook delivery and page write waits for (issue 16, item 3).
+const SQLITE_LOOKUPS: u32 = 4;
 
-/// The connections the metrics queries read through (`api::graphql::ReadPool`):
-/// on SQLite a pool of its own whose connections refuse writes (`query_only`), which
-/// WAL lets read while `writer` writes; elsewhere `writer` itself.
-pub async fn connect_reader(
+/// The read-only connections beside the writer (`api::graphql::ReadPool`): on SQLite
+/// pools of their own whose connections refuse writes (`query_only`), which WAL lets
+/// read while `writer` writes, the reports' with one connection fewer than the cores
+/// (at least one); elsewhere `writer` itself.
+pub async fn connect_readers(
     url: &str,
     writer: &DatabaseConnection,
-) -> anyhow::Result<DatabaseConnection> {
+) -> anyhow::Result<api::graphql::ReadPool> {
     if writer.get_database_backend() != sea_orm::DbBackend::Sqlite {
-        return Ok(writer.clone());
+        return Ok(api::graphql::ReadPool {
+            lookups: writer.clone(),
+            reports: writer.clone(),
+        });
     }
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+    Ok(api::graphql::ReadPool {
+        lookups: sqlite_readers(url, SQLITE_LOOKUPS).await?,
+        reports: sqlite_readers(url, cores.saturating_sub(1).max(1)).await?,
+    })
+}
+
+async fn sqlite_readers(url: &str, connections: u32) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
     options
         .sqlx_logging(false)
-        .max_connections(SQLITE_READERS)
+        .max_connections(connections)
         .min_connections(0);
     options.map_sqlx_sqlite_opts(|sqlite| {
         sqlite

@@ -76,7 +76,7 @@ pub async fn start(config: &Config) -> anyhow::Result<RunningApi> {
     let worker = (config.runs_worker() && queue.unavailable().is_none())
         .then(|| spawn_worker(config, db.clone(), keys.secret_box.clone(), queue.clone()));
     let user_tokens = config.jwt.token_settings(&keys)?;
-    let reader = crate::database::connect_reader(&config.database_url(), &db).await?;
+    let reader = crate::database::connect_readers(&config.database_url(), &db).await?;
     let api = api::build(api::ApiParts {
         db: db.clone(),
         reader,

@@ -34,9 +34,9 @@ use crate::{
 const MAX_PAGE: usize = 100;
 const DEFAULT_PAGE: usize = 50;
 
-/// The connections analytics read through (`ReadPool`).
+/// The connections reports read through (`ReadPool::reports`).
 fn database(ctx: &Context<'_>) -> Result<DatabaseConnection> {
-    Ok(ctx.data::<ReadPool>()?.0.clone())
+    Ok(ctx.data::<ReadPool>()?.reports.clone())
 }
 
 fn internal(error: impl std::fmt::Display) -> async_graphql::Error {

@@ -82,7 +82,7 @@ pub fn build_schema(services: Option<Services>) -> TributarySchema {
         // still merges the lookups of one screen.
         let loader = DataLoader::new(
             StoreLoader {
-                db: reader.0.clone(),
+                db: reader.lookups.clone(),
             },
             tokio::spawn,
         );

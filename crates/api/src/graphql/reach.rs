@@ -52,7 +52,7 @@ pub(crate) async fn reachable(ctx: &Context<'_>, kind: NodeKind, key: &str) -> A
     let db = &ctx
         .data::<super::read_pool::ReadPool>()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("{}", e.message)))?
-        .0;
+        .lookups;
     Ok(workspace_of(db, kind, key).await?.as_deref() == Some(workspace))
 }
 

@@ -1,9 +1,15 @@
 //! Where reads that need not wait for writes go.
 
-/// The connections the metrics queries, the reach checks and the DataLoaders read
-/// through: on SQLite a pool of read-only connections beside the one that writes, so
-/// that a heavy report never holds the connection a webhook delivery or an import page
-/// is waiting for, nor waits for it (WAL lets readers and the writer work at once); on
-/// PostgreSQL the same pool as everything else.
+/// The read-only connections beside the one that writes. On SQLite, which gives a pool
+/// one connection, a heavy report would otherwise hold the connection a webhook
+/// delivery or an import page waits for, and wait for it in turn (WAL lets readers and
+/// the writer work at once). On PostgreSQL both are the same pool as everything else.
 #[derive(Clone)]
-pub struct ReadPool(pub sea_orm::DatabaseConnection);
+pub struct ReadPool {
+    /// Short reads: the reach checks and the DataLoaders.
+    pub lookups: sea_orm::DatabaseConnection,
+    /// The metrics queries. On SQLite fewer connections than cores, so that reports
+    /// running back to back leave a core to the writer and the server's executor; a
+    /// report past them waits for one.
+    pub reports: sea_orm::DatabaseConnection,
+}
