@@ -1015,10 +1015,14 @@ async fn next_message(stream: &mut futures_util::stream::SplitStream<Socket>) ->
     }
 }
 
-async fn a_subscriber_sees_the_progress_in_order_and_the_final_state(app: &mut TestApp) {
-    let integration = app.create_integration("owner").await;
-    let ids = repository_ids(app, &integration).await;
-    let names = demo_repositories(app).await;
+/// A subscription to the integration's `importProgress` over the WebSocket, as the
+/// server key, answered with `fields` of each `ImportProgressEvent`; ready once the
+/// server has answered a ping after the subscribe.
+async fn progress_subscription(
+    app: &TestApp,
+    integration: &str,
+    fields: &str,
+) -> futures_util::stream::SplitStream<Socket> {
     let mut request = format!("ws://{}/graphql/ws", app.api.addr)
         .into_client_request()
         .unwrap();
@@ -1036,13 +1040,30 @@ async fn a_subscriber_sees_the_progress_in_order_and_the_final_state(app: &mut T
     .unwrap();
     assert_eq!(next_message(&mut stream).await["type"], "connection_ack");
     sink.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($i: ID!) { importProgress(integrationId: $i) { __typename ... on ImportProgressEvent { runId state error resources { resource fetched total } run { id state } } } }",
+        "query": format!("subscription($i: ID!) {{ importProgress(integrationId: $i) {{ __typename ... on ImportProgressEvent {{ {fields} }} }} }}"),
         "variables": { "i": integration } } }).to_string())).await.unwrap();
     sink.send(Message::text(json!({ "type": "ping" }).to_string()))
         .await
         .unwrap();
     assert_eq!(next_message(&mut stream).await["type"], "pong");
+    // The sink must live as long as the stream: closing it would end the socket.
+    tokio::spawn(async move {
+        let _sink = sink;
+        std::future::pending::<()>().await;
+    });
+    stream
+}
 
+async fn a_subscriber_sees_the_progress_in_order_and_the_final_state(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    let mut stream = progress_subscription(
+        app,
+        &integration,
+        "runId state error resources { resource fetched total } run { id state }",
+    )
+    .await;
     let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
     let mut states = Vec::new();
     let mut last_commits = 0;
@@ -1540,3 +1561,124 @@ async fn postgres_cut_mid_import_every_run_ends_exact() {
     every_run_ends_exact(&app, &runs, &names, &ids).await;
     app.finish().await;
 }
+
+/// A run waiting for GitHub's rate limit says so and until when (issue 18): on the run
+/// (`wait`), on the progress subscription when the wait starts and when it ends, and in
+/// the integration's `rateLimit`; then it goes on and ends exact.
+async fn a_run_waiting_for_the_rate_limit_says_until_when(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    let mut stream = progress_subscription(
+        app,
+        &integration,
+        "runId state run { id state wait { reason until } }",
+    )
+    .await;
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "exhausted_budget": { "reset_in_secs": 3 } })),
+    )
+    .await;
+    let asked = Utc::now();
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let mut waits = Vec::new();
+    let mut budget_seen = Value::Null;
+    loop {
+        let message = next_message(&mut stream).await;
+        let event = &message["payload"]["data"]["importProgress"];
+        let wait = event["run"]["wait"].clone();
+        if wait["reason"] == "RATE_LIMIT" && budget_seen.is_null() {
+            budget_seen = app
+                .data(
+                    "query($i: ID!) { integration(id: $i) { rateLimit { remaining resetAt } } }",
+                    json!({ "i": integration }),
+                )
+                .await["integration"]["rateLimit"]
+                .clone();
+        }
+        waits.push(wait);
+        if !["QUEUED", "RUNNING"].contains(&event["state"].as_str().unwrap()) {
+            assert_eq!(event["state"], "SUCCEEDED", "{event}");
+            break;
+        }
+    }
+    let started = waits
+        .iter()
+        .position(|w| w["reason"] == "RATE_LIMIT")
+        .unwrap_or_else(|| panic!("an event says the run waits: {waits:#?}"));
+    let until = time(&waits[started]["until"]).unwrap();
+    assert!(
+        until > asked && until < asked + chrono::Duration::seconds(15),
+        "until GitHub's reset (3 s after {asked}) and a second: {until}"
+    );
+    assert!(
+        waits[started + 1..].iter().any(Value::is_null),
+        "an event says the wait ended: {waits:#?}"
+    );
+    assert_eq!(budget_seen["remaining"], 0, "{budget_seen}");
+    assert!(
+        time(&budget_seen["resetAt"]).is_some_and(|reset| reset <= until),
+        "{budget_seen}"
+    );
+    let run = succeeded(app, &runs[0]).await;
+    assert_first_repository_exact(app, &ids, &names, &run, "nothing lost while waiting").await;
+}
+on_every_backend!(a_run_waiting_for_the_rate_limit_says_until_when, with_redis);
+
+fn with_a_window_of_four(builder: TestAppBuilder) -> TestAppBuilder {
+    builder.redis().queue_window(4)
+}
+
+/// One integration's big import does not hold another integration's single run back
+/// (issue 18): only a window of each integration's runs is in the queue at once (here
+/// four; `queue::enqueue`), the rest wait in the database and are queued as those end.
+/// So the other integration's run starts after a few of the big import's; without the
+/// window it would start after every one of them.
+async fn another_integrations_run_is_not_held_back_by_a_big_import(app: &mut TestApp) {
+    let big = app.create_integration("owner").await;
+    let ids = repository_ids(app, &big).await;
+    let names: Vec<String> = content_repositories(app)
+        .await
+        .into_iter()
+        .filter(|name| ids.contains_key(name))
+        .collect();
+    let wanted: Vec<&str> = names.iter().map(|n| ids[n].as_str()).collect();
+    app.sim_control(
+        Method::POST,
+        "/_sim/faults",
+        Some(json!({ "latency_ms": 60 })),
+    )
+    .await;
+    let big_runs = import(app, &big, &wanted).await;
+    let small = app.create_integration("member").await;
+    let small_ids = repository_ids(app, &small).await;
+    let name = names
+        .iter()
+        .find(|name| small_ids.contains_key(*name))
+        .expect("the member sees a repository of the dataset");
+    let small_run = import(app, &small, &[small_ids[name].as_str()]).await;
+    let small_started = time(&succeeded(app, &small_run[0]).await["startedAt"]).unwrap();
+    let mut started_before = 0;
+    for id in &big_runs {
+        if time(&run(app, id).await["startedAt"]).is_some_and(|at| at < small_started) {
+            started_before += 1;
+        }
+    }
+    // The window's four, and the runs that took the places of those that ended before
+    // the small run's turn came (it was queued right behind the first four).
+    assert!(
+        started_before <= 8 && started_before < big_runs.len(),
+        "{started_before} of the big import's {} runs started before the small one",
+        big_runs.len()
+    );
+    app.sim_control(Method::DELETE, "/_sim/faults", None).await;
+    for id in &big_runs {
+        succeeded(app, id).await;
+    }
+}
+on_every_backend!(
+    another_integrations_run_is_not_held_back_by_a_big_import,
+    with_a_window_of_four
+);

@@ -310,6 +310,7 @@ pub struct TestAppBuilder {
     import: worker::ImportSettings,
     /// The database reached through a [`chaos_proxy::ChaosProxy`] (PostgreSQL only).
     chaos_proxy: bool,
+    queue_window: Option<usize>,
     webhook_recovery_interval: std::time::Duration,
     webhook_delivery_retention: Option<std::time::Duration>,
     progress_capacity: usize,
@@ -348,6 +349,12 @@ impl TestAppBuilder {
     /// SQLite, a file, has no connection to break.
     pub fn database_chaos_proxy(mut self) -> Self {
         self.chaos_proxy = true;
+        self
+    }
+
+    /// Jobs of one integration in the queue at once (`TRIBUTARY_QUEUE_WINDOW`).
+    pub fn queue_window(mut self, window: usize) -> Self {
+        self.queue_window = Some(window);
         self
     }
 
@@ -508,6 +515,7 @@ impl TestAppBuilder {
                 .webhook_delivery_retention
                 .unwrap_or(defaults.webhook_delivery_retention),
             progress_capacity: self.progress_capacity,
+            queue_window: self.queue_window.unwrap_or(defaults.queue_window),
             ..defaults
         };
         let mut api = tributary::start(&config).await.expect("starting the API");
@@ -561,6 +569,7 @@ impl TestApp {
             own_redis_url: None,
             separate_worker: false,
             chaos_proxy: false,
+            queue_window: None,
             import: quick_import_settings(),
             webhook_recovery_interval: std::time::Duration::from_secs(300),
             webhook_delivery_retention: None,

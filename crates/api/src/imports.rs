@@ -339,7 +339,7 @@ impl Imports {
     }
 }
 
-/// Rows per insert: far under SQLite's bound-parameter limit at a run's 17 columns.
+/// Rows per insert: far under SQLite's bound-parameter limit at a run's 21 columns.
 const INSERT_BATCH: usize = 500;
 
 async fn insert_runs(db: &impl ConnectionTrait, runs: &[import_run::Model]) -> ApiResult<()> {

@@ -82,6 +82,26 @@ pub enum ErrorCode {
     Internal,
 }
 
+/// What a RUNNING run is waiting for before its next request to GitHub; stored as its
+/// name (`RATE_LIMIT`, …).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WaitReason {
+    /// The token's rate-limit points are spent until GitHub's reset.
+    RateLimit,
+    /// GitHub's secondary rate limit: it asked to wait (`retry-after`).
+    SecondaryRateLimit,
+    /// GitHub failed (5xx, a timeout): the worker backs off before trying again.
+    GithubUnavailable,
+}
+
 /// One import of one repository: what it fetched so far, where to resume, and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "import_runs")]
@@ -121,6 +141,10 @@ pub struct Model {
     /// The epoch of the queue its job was pushed into (`queue::storage::QueueEpoch`);
     /// a QUEUED run under another epoch, or none, has no job and gets one.
     pub queue_epoch: Option<String>,
+    /// What the run is waiting for, while it waits (none otherwise).
+    pub waiting_for: Option<WaitReason>,
+    /// Until when it waits.
+    pub waiting_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

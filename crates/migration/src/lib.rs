@@ -25,6 +25,7 @@ mod m20261201_000017_work_log_days;
 mod m20261201_000018_comment_updated_at;
 mod m20261201_000019_deleted_nodes;
 mod m20261201_000020_run_leases;
+mod m20261201_000021_run_waits;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_comment_updated_at::Migration),
             Box::new(m20261201_000019_deleted_nodes::Migration),
             Box::new(m20261201_000020_run_leases::Migration),
+            Box::new(m20261201_000021_run_waits::Migration),
         ]
     }
 }

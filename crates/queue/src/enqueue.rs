@@ -7,8 +7,8 @@ use entity::{
     run_details::{Checkpoint, Listing, ListingProgress},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 
 use crate::{
@@ -26,8 +26,11 @@ impl Queue {
         &self,
         db: &impl ConnectionTrait,
         runs: &[import_run::Model],
+        epoch: &str,
     ) -> anyhow::Result<()> {
-        let epoch = self.epoch.current().await?;
+        if runs.is_empty() {
+            return Ok(());
+        }
         let jobs: Vec<ImportJob> = runs
             .iter()
             .map(|run| ImportJob {
@@ -52,6 +55,101 @@ impl Queue {
             .exec(db)
             .await?;
         Ok(())
+    }
+
+    /// How many more jobs of the integration the queue may hold: its window less its
+    /// runs RUNNING or QUEUED with a job in this epoch.
+    async fn room(
+        &self,
+        db: &impl ConnectionTrait,
+        integration_id: &str,
+        epoch: &str,
+    ) -> anyhow::Result<usize> {
+        let holding = import_run::Entity::find()
+            .filter(import_run::Column::IntegrationId.eq(integration_id))
+            .filter(
+                Condition::any()
+                    .add(import_run::Column::State.eq(RunState::Running))
+                    .add(
+                        Condition::all()
+                            .add(import_run::Column::State.eq(RunState::Queued))
+                            .add(import_run::Column::QueueEpoch.eq(epoch)),
+                    ),
+            )
+            .count(db)
+            .await?;
+        Ok(self.config().window.saturating_sub(holding as usize))
+    }
+
+    /// Pushes, per integration, as many of `runs` (in their order) as its window has
+    /// room for; the others stay QUEUED in the database, without a job, until
+    /// [`top_up`](Self::top_up) pushes them as the integration's runs end.
+    async fn push_within_windows(
+        &self,
+        db: &impl ConnectionTrait,
+        runs: &[import_run::Model],
+    ) -> anyhow::Result<()> {
+        let epoch = self.epoch.current().await?;
+        let integrations: std::collections::BTreeSet<&str> =
+            runs.iter().map(|r| r.integration_id.as_str()).collect();
+        for integration_id in integrations {
+            let of_it: Vec<import_run::Model> = runs
+                .iter()
+                .filter(|run| run.integration_id == integration_id)
+                .cloned()
+                .collect();
+            let room = self.room(db, integration_id, &epoch).await?;
+            self.push_runs(db, &of_it[..room.min(of_it.len())], &epoch)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Pushes the integration's oldest queued runs without a job, as many as its window
+    /// has room for; how many. Called when one of its runs ends, and by the sweeper.
+    pub async fn top_up(
+        &self,
+        db: &impl ConnectionTrait,
+        integration_id: &str,
+    ) -> anyhow::Result<usize> {
+        let epoch = self.epoch.current().await?;
+        let room = self.room(db, integration_id, &epoch).await?;
+        if room == 0 {
+            return Ok(0);
+        }
+        let waiting = import_run::Entity::find()
+            .filter(import_run::Column::IntegrationId.eq(integration_id))
+            .filter(import_run::Column::State.eq(RunState::Queued))
+            .filter(
+                Condition::any()
+                    .add(import_run::Column::QueueEpoch.is_null())
+                    .add(import_run::Column::QueueEpoch.ne(epoch.as_str())),
+            )
+            .order_by_asc(import_run::Column::QueuedAt)
+            .limit(room as u64)
+            .all(db)
+            .await?;
+        self.push_runs(db, &waiting, &epoch).await?;
+        Ok(waiting.len())
+    }
+
+    /// [`top_up`](Self::top_up) for the integration of a run that just ended (or was
+    /// dropped).
+    pub async fn top_up_after(
+        &self,
+        db: &impl ConnectionTrait,
+        run_id: &str,
+    ) -> anyhow::Result<usize> {
+        let integration: Option<String> = import_run::Entity::find_by_id(run_id.to_string())
+            .select_only()
+            .column(import_run::Column::IntegrationId)
+            .into_tuple()
+            .one(db)
+            .await?;
+        match integration {
+            Some(integration_id) => self.top_up(db, &integration_id).await,
+            None => Ok(0),
+        }
     }
 
     /// Queues a stored webhook delivery for a worker to apply.
@@ -138,8 +236,9 @@ impl Queue {
     }
 
     /// [`enqueue_run`](Self::enqueue_run) for many runs at once: their jobs go in one
-    /// push, and if it fails they are all marked FAILED (QUEUE_UNAVAILABLE) in one
-    /// statement and announced so.
+    /// push per integration, within its window (the rest wait in the database for
+    /// [`top_up`](Self::top_up)), and if a push fails they are all marked FAILED
+    /// (QUEUE_UNAVAILABLE) in one statement and announced so.
     pub async fn enqueue_runs(
         &self,
         db: &impl ConnectionTrait,
@@ -151,7 +250,7 @@ impl Queue {
         for run in runs {
             self.announce(run).await;
         }
-        let Err(error) = self.push_runs(db, runs).await else {
+        let Err(error) = self.push_within_windows(db, runs).await else {
             return Ok(());
         };
         let failure = Failure::new(

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    import_run::{self, ErrorCode, RunKind, RunState},
+    import_run::{self, ErrorCode, RunKind, RunState, WaitReason},
     run_details::{Checkpoint, Counts, SkippedListings},
 };
 use github::GithubError;
@@ -39,6 +39,8 @@ pub fn new_run(
         updated_at: Set(now),
         lease_expires_at: Set(None),
         queue_epoch: Set(None),
+        waiting_for: Set(None),
+        waiting_until: Set(None),
     }
 }
 
@@ -108,7 +110,16 @@ pub async fn transition_all(
         .col_expr(import_run::Column::State, Expr::value(to))
         .col_expr(import_run::Column::UpdatedAt, Expr::value(now));
     if to.is_final() {
-        update = update.col_expr(import_run::Column::FinishedAt, Expr::value(now));
+        update = update
+            .col_expr(import_run::Column::FinishedAt, Expr::value(now))
+            .col_expr(
+                import_run::Column::WaitingFor,
+                Expr::value(Option::<WaitReason>::None),
+            )
+            .col_expr(
+                import_run::Column::WaitingUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
     }
     if let Some(failure) = failure {
         update = update

@@ -31,6 +31,11 @@ pub struct QueueConfig {
     pub heartbeat: Duration,
     /// Runs one worker process imports at once.
     pub concurrency: usize,
+    /// Jobs of one integration in the queue (or running) at once; its other queued runs
+    /// wait in the database and are pushed as these end (`enqueue`), so the queue stays
+    /// fair between integrations: another integration's run waits behind at most this
+    /// many of a big import's.
+    pub window: usize,
     /// Progress events a subscriber may fall behind by before it is told it missed some.
     pub progress_capacity: usize,
 }
@@ -42,10 +47,15 @@ impl Default for QueueConfig {
             redis_prefix: "tributary".into(),
             heartbeat: Duration::from_secs(30),
             concurrency: 4,
+            window: DEFAULT_WINDOW,
             progress_capacity: crate::progress::DEFAULT_CAPACITY,
         }
     }
 }
+
+/// Enough for several workers to work on one integration at once, few enough that a
+/// run of another integration starts soon.
+pub const DEFAULT_WINDOW: usize = 16;
 
 impl QueueConfig {
     /// How long a worker holds a run without renewing it: three heartbeats, so a

@@ -9,7 +9,9 @@
 //!   none (see `epoch`).
 //!
 //! Every worker sweeps every heartbeat. The first kind goes back to QUEUED (its
-//! checkpoint kept, so it resumes) and then, like the second, gets a new job. A job
+//! checkpoint kept, so it resumes) and then, like the second, gets a new job, within
+//! its integration's window (`enqueue`: runs that wait their turn look the same, and
+//! are pushed the same way). A job
 //! pushed twice is harmless: a job carries only its run's id, and the first worker to
 //! claim the run holds it; the other finds it leased or ended and drops its job.
 
@@ -18,22 +20,18 @@ use std::{future::Future, time::Duration};
 use chrono::Utc;
 use entity::import_run::{self, RunState};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
     sea_query::Expr,
 };
 
 use crate::storage::Queue;
-
-/// Runs a sweep pass at most this many at a time, oldest first; the next pass takes
-/// the rest.
-const SWEEP_BATCH: u64 = 1_000;
 
 /// What one pass did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Swept {
     /// RUNNING runs past their lease, put back in the queue.
     pub released: u64,
-    /// QUEUED runs without a job that got one.
+    /// QUEUED runs without a job that got one (within their integration's window).
     pub requeued: usize,
 }
 
@@ -55,6 +53,14 @@ pub async fn sweep(
             import_run::Column::QueueEpoch,
             Expr::value(Option::<String>::None),
         )
+        .col_expr(
+            import_run::Column::WaitingFor,
+            Expr::value(Option::<entity::import_run::WaitReason>::None),
+        )
+        .col_expr(
+            import_run::Column::WaitingUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
         .filter(import_run::Column::State.eq(RunState::Running))
         // Runs from before leases have none: they count as expired.
         .filter(
@@ -73,7 +79,13 @@ pub async fn sweep(
     }
     let epoch = queue.epoch.current().await?;
     let queued_before = now - chrono::Duration::from_std(grace).unwrap_or_default();
-    let jobless = import_run::Entity::find()
+    // Integrations with queued runs that have no job: their jobs vanished, a push
+    // failed, or they wait their turn behind the integration's window. Each is topped
+    // up to its window.
+    let integrations: Vec<String> = import_run::Entity::find()
+        .select_only()
+        .column(import_run::Column::IntegrationId)
+        .distinct()
         .filter(import_run::Column::State.eq(RunState::Queued))
         .filter(
             Condition::any()
@@ -83,21 +95,20 @@ pub async fn sweep(
         // A run just stored gets its job from whoever stored it; and a run released
         // above kept its first `queued_at`, so it is not held back.
         .filter(import_run::Column::QueuedAt.lt(queued_before))
-        .order_by_asc(import_run::Column::QueuedAt)
-        .limit(SWEEP_BATCH)
+        .into_tuple()
         .all(db)
         .await?;
-    if !jobless.is_empty() {
-        tracing::warn!(
-            runs = jobless.len(),
-            "queued runs had no job (the queue lost its data, or a push failed); queueing them again"
-        );
-        queue.push_runs(db, &jobless).await?;
+    let mut requeued = 0;
+    for integration_id in integrations {
+        requeued += queue.top_up(db, &integration_id).await?;
     }
-    Ok(Swept {
-        released,
-        requeued: jobless.len(),
-    })
+    if requeued > 0 {
+        tracing::info!(
+            runs = requeued,
+            "queued runs without a job got one (the queue lost its data, a push failed, or their integration's window had room)"
+        );
+    }
+    Ok(Swept { released, requeued })
 }
 
 /// Sweeps every `interval` until `stopped` completes. A failed pass (the database or

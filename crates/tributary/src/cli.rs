@@ -159,6 +159,11 @@ pub(crate) struct QueueArgs {
     /// Prefix of every Redis key, so deployments sharing a Redis stay apart.
     #[arg(long, env = "TRIBUTARY_REDIS_PREFIX", default_value = "tributary")]
     pub(crate) redis_prefix: String,
+    /// Jobs of one integration in the queue at once; its other queued runs wait in the
+    /// database and are queued as these end, so another integration's run never waits
+    /// behind thousands.
+    #[arg(long, env = "TRIBUTARY_QUEUE_WINDOW", default_value_t = queue::storage::DEFAULT_WINDOW)]
+    pub(crate) queue_window: usize,
     #[command(flatten)]
     pub(crate) keys: EncryptionKeyArgs,
 }
@@ -412,6 +417,7 @@ impl ServeArgs {
             encryption_key_previous: self.queue.keys.encryption_key_previous,
             redis_url: self.queue.redis_url,
             redis_prefix: self.queue.redis_prefix,
+            queue_window: self.queue.queue_window,
             worker: self.worker,
             github_oauth_client_id: self.github_oauth_client_id,
             github_oauth_client_secret: self.github_oauth_client_secret,
@@ -436,6 +442,7 @@ impl WorkerArgs {
             encryption_key_previous: self.queue.keys.encryption_key_previous,
             redis_url: self.queue.redis_url,
             redis_prefix: self.queue.redis_prefix,
+            queue_window: self.queue.queue_window,
             worker: true,
             worker_name: self.name,
             worker_concurrency: self.concurrency,

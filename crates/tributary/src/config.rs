@@ -48,6 +48,8 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// Prefix of every Redis key Tributary writes.
     pub redis_prefix: String,
+    /// Jobs of one integration in the queue at once (`queue::QueueConfig::window`).
+    pub queue_window: usize,
     /// Run an import worker inside `serve` even when Redis lets workers run apart
     /// (without Redis, `serve` always runs one).
     pub worker: bool,
@@ -93,6 +95,7 @@ impl Default for Config {
             oauth_grant_ttl: std::time::Duration::from_secs(3600),
             redis_url: None,
             redis_prefix: "tributary".into(),
+            queue_window: queue::storage::DEFAULT_WINDOW,
             worker: false,
             worker_name: None,
             worker_concurrency: 4,
@@ -258,6 +261,7 @@ impl Config {
             redis_prefix: self.redis_prefix.clone(),
             heartbeat: self.worker_heartbeat,
             concurrency: self.worker_concurrency,
+            window: self.queue_window,
             progress_capacity: self.progress_capacity,
         }
     }

@@ -11,13 +11,15 @@ use github::{
     import::{Page, RepoRef},
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, TransactionTrait, sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+    sea_query::{Expr, OnConflict},
 };
 use tracing::Instrument;
 
 use entity::{
-    import_run::{ErrorCode, RunKind, RunState},
+    import_run::{ErrorCode, RunKind, RunState, WaitReason},
     run_details::{
         Checkpoint, Counts, Listing, ListingProgress, Resource, Skipped, SkippedListings,
     },
@@ -321,6 +323,8 @@ impl Importer {
                 skipped: Set(details.skipped.clone()),
                 updated_at: Set(now),
                 lease_expires_at: Set(Some(Lease::expires_at(self.lease))),
+                waiting_for: Set(None),
+                waiting_until: Set(None),
                 ..Default::default()
             })
             .filter(import_run::Column::Id.eq(run_id))
@@ -557,7 +561,9 @@ impl Importer {
                 .await?
             {
                 tracing::info!(%reset_at, "the token's rate-limit budget is spent; waiting for its reset");
-                sleep_until(reset_at).await;
+                // A second past the reset, so the first request meets the new window.
+                let until = reset_at + chrono::Duration::seconds(1);
+                self.wait(running, WaitReason::RateLimit, until).await?;
                 continue;
             }
             let since = match listing {
@@ -623,7 +629,8 @@ impl Importer {
                         wait_seconds = wait.as_secs_f64(),
                         "secondary rate limit; waiting as GitHub asks"
                     );
-                    tokio::time::sleep(wait).await;
+                    self.wait(running, WaitReason::SecondaryRateLimit, moment_after(wait))
+                        .await?;
                     continue;
                 }
                 Reaction::HalvePageAndRetry | Reaction::BackOffAndRetry => {
@@ -640,10 +647,54 @@ impl Importer {
                         *page_size = (*page_size / 2).max(1);
                     }
                     tracing::warn!(%error, page_size = *page_size, wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
+                    self.wait(running, WaitReason::GithubUnavailable, moment_after(wait))
+                        .await?;
                 }
             }
         }
+    }
+
+    /// Waits until `until` for `reason`, with the wait on the run's row and on the
+    /// progress bus when it starts and when it ends, so that a screen can say what the
+    /// run waits for and until when instead of showing a RUNNING run doing nothing.
+    async fn wait(
+        &self,
+        running: &Running,
+        reason: WaitReason,
+        until: DateTime<Utc>,
+    ) -> Result<(), Stop> {
+        self.mark_wait(running, Some((reason, until))).await?;
+        self.publish(running, RunState::Running, None).await;
+        if let Ok(wait) = (until - Utc::now()).to_std() {
+            tokio::time::sleep(wait).await;
+        }
+        self.mark_wait(running, None).await?;
+        self.publish(running, RunState::Running, None).await;
+        Ok(())
+    }
+
+    async fn mark_wait(
+        &self,
+        running: &Running,
+        wait: Option<(WaitReason, DateTime<Utc>)>,
+    ) -> Result<(), Stop> {
+        let marked = import_run::Entity::update_many()
+            .col_expr(
+                import_run::Column::WaitingFor,
+                Expr::value(wait.map(|(reason, _)| reason)),
+            )
+            .col_expr(
+                import_run::Column::WaitingUntil,
+                Expr::value(wait.map(|(_, until)| until)),
+            )
+            .filter(running.lease.held())
+            .exec(&self.db)
+            .await?;
+        if marked.rows_affected != 1 {
+            // Cancelled meanwhile, or taken by another worker.
+            return Err(Stop::Cancelled);
+        }
+        Ok(())
     }
 
     /// Stops between requests when a user cancelled the run.
@@ -660,11 +711,9 @@ impl Importer {
     }
 }
 
-async fn sleep_until(moment: DateTime<Utc>) {
-    if let Ok(wait) = (moment - Utc::now()).to_std() {
-        // A second past the reset, so the first request meets the new window.
-        tokio::time::sleep(wait + std::time::Duration::from_secs(1)).await;
-    }
+/// The moment `wait` from now.
+fn moment_after(wait: std::time::Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
 }
 
 /// The listings the integration's services leave out, with the reason in words.

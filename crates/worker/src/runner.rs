@@ -135,6 +135,14 @@ async fn run_import(
             tracing::error!(run = %job.run_id, error = %e, "import job failed");
             e
         })?;
+    // A place in the integration's window is free: its next queued run gets a job.
+    if let Err(error) = deliveries
+        .queue
+        .top_up_after(&deliveries.db, &job.run_id)
+        .await
+    {
+        tracing::warn!(run = %job.run_id, %error, "could not queue the integration's next run; the sweeper will");
+    }
     // A repository may have become imported: its organization may now get a hook.
     deliveries.hooks.reconcile_after_run(&job.run_id).await;
     Ok(())

@@ -70,6 +70,29 @@ pub enum ImportErrorCode {
     Internal,
 }
 
+/// What a RUNNING run is waiting for before its next request to GitHub.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::import_run::WaitReason")]
+pub enum ImportWaitReason {
+    /// The token's rate-limit points are spent: the run goes on after GitHub's reset
+    /// (`until`). The integration's `rateLimit` shows what is left.
+    RateLimit,
+    /// GitHub's secondary rate limit (too many requests at once): it asked to wait
+    /// (`retry-after`).
+    SecondaryRateLimit,
+    /// GitHub failed (5xx, a timeout): the worker backs off before trying again.
+    GithubUnavailable,
+}
+
+/// What a RUNNING run is waiting for, and until when.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ImportRunWait {
+    /// Why it waits.
+    pub reason: ImportWaitReason,
+    /// When it will make its next request (its best estimate).
+    pub until: DateTime<Utc>,
+}
+
 /// What an import run fetches.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "entity::import_run::RunKind")]
@@ -329,6 +352,16 @@ impl ImportRun {
     /// codes were kept, when their message matched none).
     async fn error_code(&self) -> Option<ImportErrorCode> {
         self.0.error_code.map(Into::into)
+    }
+
+    /// What the run is waiting for before its next request to GitHub, and until when;
+    /// null while it is not waiting (every event of the progress subscription carries
+    /// the run, so a screen learns when a wait starts and ends).
+    async fn wait(&self) -> Option<ImportRunWait> {
+        Some(ImportRunWait {
+            reason: self.0.waiting_for?.into(),
+            until: self.0.waiting_until?,
+        })
     }
 
     /// When the run was queued (again, for a retry).

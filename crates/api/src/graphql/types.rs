@@ -79,6 +79,15 @@ impl From<ServicesInput> for ServiceChange {
 
 pub struct Integration(pub integration::Model);
 
+/// A token's GraphQL rate limit, as GitHub's last answer gave it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct GithubRateLimit {
+    /// Points left until the reset.
+    pub remaining: i64,
+    /// When GitHub gives the token its hour's points again.
+    pub reset_at: DateTime<Utc>,
+}
+
 /// A GitHub connection. Its token is stored encrypted and never returned.
 #[Object]
 impl Integration {
@@ -161,6 +170,30 @@ impl Integration {
     /// When the integration last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+
+    /// The token's GraphQL rate limit as GitHub last reported it to this deployment's
+    /// workers: the points left and when they reset. Null before any import answer,
+    /// once the reset has passed, or when the token cannot be read. While it is spent,
+    /// runs wait (`ImportRun.wait`).
+    async fn rate_limit(&self, ctx: &Context<'_>) -> Result<Option<GithubRateLimit>> {
+        let Ok(token) = ctx
+            .data::<crate::integrations::service::Integrations>()?
+            .token_of(&self.0)
+        else {
+            return Ok(None);
+        };
+        let budget = &ctx.data::<queue::Queue>()?.budget;
+        let reading = budget
+            .reading(&queue::budget::budget_key(&token))
+            .await
+            .map_err(|e| ApiError::Internal(e).into_graphql())?;
+        Ok(reading
+            .filter(|reading| reading.reset_at > Utc::now())
+            .map(|reading| GithubRateLimit {
+                remaining: reading.remaining,
+                reset_at: reading.reset_at,
+            }))
     }
 
     /// The account itself and its organizations, with the account's role and access in each.
