@@ -239,6 +239,26 @@ pub(crate) const PULL_REQUEST_PAGE: &str = "query($f: AnalyticsFilter!) { pullRe
 pub(crate) const COMMIT_METRICS: &str = "query($f: AnalyticsFilter!) { commitMetrics(filter: $f) { codingDaysPerWeek commitsPerDay commits additions deletions activeContributors contributors(first: 50) { nodes { contributor { id name isBot } codingDays codingDaysPerWeek commitsPerDay commits } } } }";
 pub(crate) const WORK_LOG: &str = "query($f: AnalyticsFilter!) { workLog(filter: $f, first: 50) { totalCount nodes { date contributor { id name } items { kind at number title repository { fullName } } } } }";
 
+/// Runs a write transaction again while SQLite answers it busy: the bench's own
+/// connection writes beside a server whose worker polls its queue with writes, and a
+/// deferred transaction that read first cannot wait for the lock.
+async fn busy_again<F, Fut>(mut write: F) -> Result<(), sea_orm::DbErr>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), sea_orm::DbErr>>,
+{
+    let mut attempt = 0;
+    loop {
+        match write().await {
+            Err(error) if attempt < 50 && error.to_string().contains("database is locked") => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
 /// Writes the year of data (seeded: the same rows every run) for the integration's
 /// row id over its repositories' row ids, through the import's store, then gathers
 /// planner statistics.
@@ -256,25 +276,34 @@ pub async fn load_year(
         let rows: Vec<Commit> = (0..BATCH)
             .map(|k| commit(&mut rng, batch * BATCH + k))
             .collect();
-        let txn = db.begin().await?;
-        store_commits(&txn, &scope(batch), &rows).await?;
-        txn.commit().await?;
+        busy_again(|| async {
+            let txn = db.begin().await?;
+            store_commits(&txn, &scope(batch), &rows).await?;
+            txn.commit().await
+        })
+        .await?;
     }
     for batch in 0..PULL_REQUESTS / BATCH {
         let rows: Vec<PullRequest> = (0..BATCH)
             .map(|k| pull_request(&mut rng, batch * BATCH + k))
             .collect();
-        let txn = db.begin().await?;
-        store_pull_requests(&txn, &scope(batch), &rows).await?;
-        txn.commit().await?;
+        busy_again(|| async {
+            let txn = db.begin().await?;
+            store_pull_requests(&txn, &scope(batch), &rows).await?;
+            txn.commit().await
+        })
+        .await?;
     }
     for batch in 0..TICKETS / BATCH {
         let rows: Vec<Ticket> = (0..BATCH)
             .map(|k| ticket(&mut rng, batch * BATCH + k))
             .collect();
-        let txn = db.begin().await?;
-        store_tickets(&txn, &scope(batch), &rows).await?;
-        txn.commit().await?;
+        busy_again(|| async {
+            let txn = db.begin().await?;
+            store_tickets(&txn, &scope(batch), &rows).await?;
+            txn.commit().await
+        })
+        .await?;
     }
     // Planner statistics (and on PostgreSQL the visibility map that index-only scans
     // need), as a long-running database has them from autovacuum.
