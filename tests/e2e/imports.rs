@@ -1433,12 +1433,13 @@ async fn a_queue_gone_and_back_postgres() {
     a_queue_gone_and_back_is_a_coded_refusal_then_a_retry_that_succeeds(Backend::Postgres).await;
 }
 
-/// The runs, their repositories' names and ids: every repository of the dataset with
-/// content, imported at once while GitHub answers slowly, and returned once a page of
-/// them is stored and some are still running.
-async fn slow_import_under_way(
+/// An owner integration importing every repository of the dataset with content at
+/// once, GitHub answering each request `latency_ms` late: the integration, the runs,
+/// the repositories' names and their ids.
+async fn slow_import_of_the_dataset(
     app: &TestApp,
-) -> (Vec<String>, Vec<String>, HashMap<String, String>) {
+    latency_ms: u64,
+) -> (String, Vec<String>, Vec<String>, HashMap<String, String>) {
     let integration = app.create_integration("owner").await;
     let ids = repository_ids(app, &integration).await;
     let names: Vec<String> = content_repositories(app)
@@ -1450,10 +1451,19 @@ async fn slow_import_under_way(
     app.sim_control(
         Method::POST,
         "/_sim/faults",
-        Some(json!({ "latency_ms": 100 })),
+        Some(json!({ "latency_ms": latency_ms })),
     )
     .await;
     let runs = import(app, &integration, &wanted).await;
+    (integration, runs, names, ids)
+}
+
+/// The runs, their repositories' names and ids of [`slow_import_of_the_dataset`],
+/// once a page of them is stored and some are still running.
+async fn slow_import_under_way(
+    app: &TestApp,
+) -> (Vec<String>, Vec<String>, HashMap<String, String>) {
+    let (_, runs, names, ids) = slow_import_of_the_dataset(app, 100).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let mut states = Vec::new();
@@ -1637,21 +1647,7 @@ fn with_a_window_of_four(builder: TestAppBuilder) -> TestAppBuilder {
 /// So the other integration's run starts after a few of the big import's; without the
 /// window it would start after every one of them.
 async fn another_integrations_run_is_not_held_back_by_a_big_import(app: &mut TestApp) {
-    let big = app.create_integration("owner").await;
-    let ids = repository_ids(app, &big).await;
-    let names: Vec<String> = content_repositories(app)
-        .await
-        .into_iter()
-        .filter(|name| ids.contains_key(name))
-        .collect();
-    let wanted: Vec<&str> = names.iter().map(|n| ids[n].as_str()).collect();
-    app.sim_control(
-        Method::POST,
-        "/_sim/faults",
-        Some(json!({ "latency_ms": 60 })),
-    )
-    .await;
-    let big_runs = import(app, &big, &wanted).await;
+    let (_, big_runs, names, _) = slow_import_of_the_dataset(app, 60).await;
     let small = app.create_integration("member").await;
     let small_ids = repository_ids(app, &small).await;
     let name = names

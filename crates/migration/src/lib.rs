@@ -2,6 +2,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod default_workspace;
 pub use default_workspace::default_workspace;
 

@@ -18,36 +18,23 @@ enum ImportRuns {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column a statement: SQLite's ALTER TABLE adds one at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ImportRuns::Table)
-                    .add_column(string_null(ImportRuns::WaitingFor))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ImportRuns::Table)
-                    .add_column(timestamp_with_time_zone_null(ImportRuns::WaitingUntil))
-                    .to_owned(),
-            )
-            .await
+        crate::columns::add(
+            manager,
+            ImportRuns::Table,
+            [
+                string_null(ImportRuns::WaitingFor),
+                timestamp_with_time_zone_null(ImportRuns::WaitingUntil),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [ImportRuns::WaitingFor, ImportRuns::WaitingUntil] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ImportRuns::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        crate::columns::drop(
+            manager,
+            ImportRuns::Table,
+            [ImportRuns::WaitingFor, ImportRuns::WaitingUntil],
+        )
+        .await
     }
 }
