@@ -103,11 +103,45 @@ struct StaleDay {
     utc_day: i64,
 }
 
+/// Marked days counted again per transaction: on SQLite the refresh holds the one
+/// writing connection while it counts, and a quarter's worth at once (271 ms in the
+/// bench) held every webhook delivery behind it; a week at a time lets them in between.
+const DAYS_PER_TRANSACTION: usize = 7;
+
 /// Counts again the integration's days from `first_day` to `last_day` (UTC day numbers)
-/// that writes marked, in one transaction; answers how many there were. Concurrent
-/// refreshes each take the marks they delete, so no day is counted twice at once, and a
-/// write committed meanwhile marks its day again.
+/// that writes marked, a few days per transaction ([`DAYS_PER_TRANSACTION`]); answers
+/// how many there were. Concurrent refreshes each take the marks they delete, so no day
+/// is counted twice at once, and a write committed meanwhile marks its day again.
 pub async fn refresh(
+    db: &DatabaseConnection,
+    integration_id: &str,
+    first_day: i64,
+    last_day: i64,
+) -> Result<usize, DbErr> {
+    let mut marked = Sql::new(db.get_database_backend());
+    marked
+        .push("SELECT utc_day FROM work_log_stale_days WHERE integration_id = ")
+        .bind(integration_id.to_string())
+        .push(" AND utc_day BETWEEN ")
+        .bind(first_day)
+        .push(" AND ")
+        .bind(last_day)
+        .push(" ORDER BY utc_day");
+    let marked: Vec<i64> = StaleDay::find_by_statement(marked.statement())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.utc_day)
+        .collect();
+    let mut counted = 0;
+    for days in marked.chunks(DAYS_PER_TRANSACTION) {
+        counted += refresh_span(db, integration_id, days[0], days[days.len() - 1]).await?;
+    }
+    Ok(counted)
+}
+
+/// [`refresh`] of the marked days from `first_day` to `last_day`, in one transaction.
+async fn refresh_span(
     db: &DatabaseConnection,
     integration_id: &str,
     first_day: i64,
