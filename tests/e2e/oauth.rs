@@ -399,6 +399,40 @@ async fn a_grant_that_expires_unspent_is_revoked_at_github(app: &TestApp) {
 }
 on_every_backend!(a_grant_that_expires_unspent_is_revoked_at_github);
 
+/// An unspent grant whose token GitHub cannot revoke yet (it answers 502) is kept past
+/// the day after which spent grants are purged, and is revoked and dropped once GitHub
+/// answers again: its token is never left live and forgotten.
+async fn an_unspent_grant_stays_until_github_has_revoked_its_token(app: &TestApp) {
+    let unspent = connect(app, "tributary-svc").await;
+    let grant_row = tributary_tests::row_id(&unspent);
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("UPDATE oauth_grants SET expires_at = '2000-01-01T00:00:00+00:00'")
+        .await
+        .unwrap();
+    app.sim_control(
+        reqwest::Method::POST,
+        "/_sim/faults",
+        Some(json!({ "bad_gateway_rate": 1.0 })),
+    )
+    .await;
+    // Starting another round trip sweeps (as the five-minute sweeper does).
+    start(app, None).await;
+    let left = column(app, "SELECT id AS value FROM oauth_grants").await;
+    assert!(
+        left.contains(&grant_row),
+        "kept while GitHub fails: {left:?}"
+    );
+    assert_eq!(revoked_at_github(app).await, json!([]));
+    app.sim_control(reqwest::Method::DELETE, "/_sim/faults", None)
+        .await;
+    start(app, None).await;
+    assert_eq!(revoked_at_github(app).await.as_array().unwrap().len(), 1);
+    let left = column(app, "SELECT id AS value FROM oauth_grants").await;
+    assert!(!left.contains(&grant_row), "dropped once revoked: {left:?}");
+}
+on_every_backend!(an_unspent_grant_stays_until_github_has_revoked_its_token);
+
 /// An integration created from an OAuth grant of tributary-svc; its id.
 async fn oauth_integration(app: &TestApp) -> String {
     let grant = connect(app, "tributary-svc").await;

@@ -43,6 +43,14 @@ async fn handle(state: &SimState, req: Request) -> Response {
     let query = parse_query(req.uri().query().unwrap_or(""));
 
     if oauth::owns(&path) {
+        // The applications API (revoking tokens and grants) is GitHub's REST API and
+        // fails like it; the web pages of the OAuth flow do not.
+        if path.starts_with("/applications/")
+            && matches!(state.faults().next(dataset.seed), Some(Fault::BadGateway))
+        {
+            state.stats().fault("bad_gateway");
+            return finish(bad_gateway(), &request_id, None, None);
+        }
         let reply = oauth::handle(&state.oauth, &dataset, req, &path, &query).await;
         return finish(reply, &request_id, None, None);
     }
@@ -133,11 +141,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
         let reply = match fault {
             Fault::BadGateway => {
                 state.stats().fault("bad_gateway");
-                Reply::text(
-                    StatusCode::BAD_GATEWAY,
-                    "text/html; charset=utf-8",
-                    "<html><body><h1>502 Bad Gateway</h1></body></html>\n".into(),
-                )
+                bad_gateway()
             }
             Fault::SecondaryRateLimit { retry_after_secs } => {
                 state.stats().fault("secondary_rate_limit");
@@ -277,4 +281,13 @@ fn base_url(req: &Request) -> String {
         .or_else(|| req.uri().authority().map(|a| a.to_string()))
         .unwrap_or_else(|| "localhost".to_string());
     format!("http://{host}")
+}
+
+/// GitHub's 502 page, as its load balancer answers a request it could not serve.
+fn bad_gateway() -> Reply {
+    Reply::text(
+        StatusCode::BAD_GATEWAY,
+        "text/html; charset=utf-8",
+        "<html><body><h1>502 Bad Gateway</h1></body></html>\n".into(),
+    )
 }

@@ -183,6 +183,9 @@ pub(super) async fn delete(db: &DatabaseConnection, id: &str) -> ApiResult<()> {
 pub(super) async fn purge(db: &DatabaseConnection, cutoff: DateTime<Utc>) -> ApiResult<()> {
     oauth_grant::Entity::delete_many()
         .filter(oauth_grant::Column::ExpiresAt.lt(cutoff))
+        // An unspent grant still holds a live token: it goes only once GitHub has
+        // revoked it (`OAuthFlow::revoke_expired_grants`), however long that takes.
+        .filter(oauth_grant::Column::UsedAt.is_not_null())
         .exec(db)
         .await?;
     Ok(())
