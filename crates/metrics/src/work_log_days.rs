@@ -76,6 +76,23 @@ pub(crate) async fn plan(
     }
 }
 
+/// `SELECT utc_day` of the integration's marked days from `first_day` to `last_day`.
+fn marked_days(
+    db: &DatabaseConnection,
+    integration_id: &str,
+    first_day: i64,
+    last_day: i64,
+) -> Sql {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT utc_day FROM work_log_stale_days WHERE integration_id = ")
+        .bind(integration_id.to_string())
+        .push(" AND utc_day BETWEEN ")
+        .bind(first_day)
+        .push(" AND ")
+        .bind(last_day);
+    sql
+}
+
 /// Whether a write marked a day of the range since it was last counted.
 async fn any_marked(
     db: &DatabaseConnection,
@@ -83,15 +100,8 @@ async fn any_marked(
     first_day: i64,
     last_day: i64,
 ) -> Result<bool, DbErr> {
-    let mut probe = Sql::new(db.get_database_backend());
-    probe
-        .push("SELECT utc_day FROM work_log_stale_days WHERE integration_id = ")
-        .bind(integration_id.to_string())
-        .push(" AND utc_day BETWEEN ")
-        .bind(first_day)
-        .push(" AND ")
-        .bind(last_day)
-        .push(" LIMIT 1");
+    let mut probe = marked_days(db, integration_id, first_day, last_day);
+    probe.push(" LIMIT 1");
     Ok(StaleDay::find_by_statement(probe.statement())
         .one(db)
         .await?
@@ -118,15 +128,8 @@ pub async fn refresh(
     first_day: i64,
     last_day: i64,
 ) -> Result<usize, DbErr> {
-    let mut marked = Sql::new(db.get_database_backend());
-    marked
-        .push("SELECT utc_day FROM work_log_stale_days WHERE integration_id = ")
-        .bind(integration_id.to_string())
-        .push(" AND utc_day BETWEEN ")
-        .bind(first_day)
-        .push(" AND ")
-        .bind(last_day)
-        .push(" ORDER BY utc_day");
+    let mut marked = marked_days(db, integration_id, first_day, last_day);
+    marked.push(" ORDER BY utc_day");
     let marked: Vec<i64> = StaleDay::find_by_statement(marked.statement())
         .all(db)
         .await?
