@@ -3,18 +3,18 @@
 
 use sea_orm_migration::prelude::*;
 
-pub(crate) async fn add(
+pub(crate) async fn add<C: IntoColumnDef>(
     manager: &SchemaManager<'_>,
     table: impl IntoIden,
-    columns: impl IntoIterator<Item = ColumnDef>,
+    columns: impl IntoIterator<Item = C>,
 ) -> Result<(), DbErr> {
     let table = table.into_iden();
-    for mut column in columns {
+    for column in columns {
         manager
             .alter_table(
                 Table::alter()
                     .table(table.clone())
-                    .add_column(&mut column)
+                    .add_column(column)
                     .to_owned(),
             )
             .await?;

@@ -234,21 +234,16 @@ fn drop_index(table: &str, name: &str) -> IndexDropStatement {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite adds one column per ALTER TABLE.
-        for column in [
-            string(Commits::Contributor).default(""),
-            boolean(Commits::ContributorIsLogin).default(false),
-            boolean(Commits::AuthorIsBot).default(false),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Commits::Table)
-                        .add_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
+        crate::columns::add(
+            manager,
+            Commits::Table,
+            [
+                string(Commits::Contributor).default(""),
+                boolean(Commits::ContributorIsLogin).default(false),
+                boolean(Commits::AuthorIsBot).default(false),
+            ],
+        )
+        .await?;
         let db = manager.get_connection();
         for statement in BACKFILL {
             db.execute_unprepared(statement).await?;
@@ -270,20 +265,15 @@ impl MigrationTrait for Migration {
             manager.drop_index(drop_index(table, new.0)).await?;
             manager.create_index(create(table, *old)).await?;
         }
-        for column in [
-            Commits::Contributor,
-            Commits::ContributorIsLogin,
-            Commits::AuthorIsBot,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Commits::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        crate::columns::drop(
+            manager,
+            Commits::Table,
+            [
+                Commits::Contributor,
+                Commits::ContributorIsLogin,
+                Commits::AuthorIsBot,
+            ],
+        )
+        .await
     }
 }

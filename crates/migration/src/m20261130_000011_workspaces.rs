@@ -99,19 +99,15 @@ impl MigrationTrait for Migration {
             OauthStates::Table.into_iden(),
             OauthGrants::Table.into_iden(),
         ] {
-            for column in [
-                OauthGrants::Workspace.into_iden(),
-                OauthGrants::Subject.into_iden(),
-            ] {
-                manager
-                    .alter_table(
-                        Table::alter()
-                            .table(table.clone())
-                            .drop_column(column)
-                            .to_owned(),
-                    )
-                    .await?;
-            }
+            crate::columns::drop(
+                manager,
+                table,
+                [
+                    OauthGrants::Workspace.into_iden(),
+                    OauthGrants::Subject.into_iden(),
+                ],
+            )
+            .await?;
         }
         Ok(())
     }

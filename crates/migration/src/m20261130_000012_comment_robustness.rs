@@ -17,36 +17,26 @@ enum Integrations {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (column, default) in [
-            (Integrations::CommentRegularFrom, 20),
-            (Integrations::CommentRobustFrom, 200),
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Integrations::Table)
-                        .add_column(integer(column).default(default))
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        crate::columns::add(
+            manager,
+            Integrations::Table,
+            [
+                integer(Integrations::CommentRegularFrom).default(20),
+                integer(Integrations::CommentRobustFrom).default(200),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            Integrations::CommentRegularFrom,
-            Integrations::CommentRobustFrom,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Integrations::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        crate::columns::drop(
+            manager,
+            Integrations::Table,
+            [
+                Integrations::CommentRegularFrom,
+                Integrations::CommentRobustFrom,
+            ],
+        )
+        .await
     }
 }

@@ -102,16 +102,11 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(PullRequestEvents::Table).to_owned())
             .await?;
-        for column in [PullRequests::MergedByLogin, PullRequests::MergedByIsBot] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(PullRequests::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        crate::columns::drop(
+            manager,
+            PullRequests::Table,
+            [PullRequests::MergedByLogin, PullRequests::MergedByIsBot],
+        )
+        .await
     }
 }
