@@ -49,17 +49,18 @@ pub(crate) async fn plan(
     }
     let plan = scope.day_plan();
     let (first, last) = plan.run_days()?;
-    match any_marked(reader, &scope.integration_id, first, last).await {
-        Ok(false) => return Some(plan),
-        Ok(true) => {}
+    // Read through a reader, so a range without marked days never asks for the writer.
+    let marked = match marked_days(reader, &scope.integration_id, first, last).await {
+        Ok(marked) if marked.is_empty() => return Some(plan),
+        Ok(marked) => marked,
         Err(error) => {
             tracing::warn!(%error, "the Work log's marked days could not be read; reading the sources");
             return None;
         }
-    }
+    };
     match tokio::time::timeout(
         REFRESH_WAIT,
-        refresh(writer, &scope.integration_id, first, last),
+        refresh(writer, &scope.integration_id, &marked),
     )
     .await
     {
@@ -76,36 +77,28 @@ pub(crate) async fn plan(
     }
 }
 
-/// `SELECT utc_day` of the integration's marked days from `first_day` to `last_day`.
-fn marked_days(
+/// The integration's marked days from `first_day` to `last_day` (UTC day numbers), in
+/// order.
+async fn marked_days(
     db: &DatabaseConnection,
     integration_id: &str,
     first_day: i64,
     last_day: i64,
-) -> Sql {
+) -> Result<Vec<i64>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT utc_day FROM work_log_stale_days WHERE integration_id = ")
         .bind(integration_id.to_string())
         .push(" AND utc_day BETWEEN ")
         .bind(first_day)
         .push(" AND ")
-        .bind(last_day);
-    sql
-}
-
-/// Whether a write marked a day of the range since it was last counted.
-async fn any_marked(
-    db: &DatabaseConnection,
-    integration_id: &str,
-    first_day: i64,
-    last_day: i64,
-) -> Result<bool, DbErr> {
-    let mut probe = marked_days(db, integration_id, first_day, last_day);
-    probe.push(" LIMIT 1");
-    Ok(StaleDay::find_by_statement(probe.statement())
-        .one(db)
+        .bind(last_day)
+        .push(" ORDER BY utc_day");
+    Ok(StaleDay::find_by_statement(sql.statement())
+        .all(db)
         .await?
-        .is_some())
+        .into_iter()
+        .map(|row| row.utc_day)
+        .collect())
 }
 
 #[derive(FromQueryResult)]
@@ -118,24 +111,17 @@ struct StaleDay {
 /// bench) held every webhook delivery behind it; a week at a time lets them in between.
 const DAYS_PER_TRANSACTION: usize = 7;
 
-/// Counts again the integration's days from `first_day` to `last_day` (UTC day numbers)
-/// that writes marked, a few days per transaction ([`DAYS_PER_TRANSACTION`]); answers
-/// how many there were. Concurrent refreshes each take the marks they delete, so no day
-/// is counted twice at once, and a write committed meanwhile marks its day again.
+/// Counts again the integration's `marked` days (UTC day numbers, in order, as
+/// [`marked_days`] read them), a few days per transaction ([`DAYS_PER_TRANSACTION`]);
+/// answers how many marks it took. Each transaction takes the marks it deletes over its
+/// span of days, so concurrent refreshes never count a day twice at once, a day marked
+/// since the list was read is counted too, and a write committed meanwhile marks its
+/// day again.
 pub async fn refresh(
     db: &DatabaseConnection,
     integration_id: &str,
-    first_day: i64,
-    last_day: i64,
+    marked: &[i64],
 ) -> Result<usize, DbErr> {
-    let mut marked = marked_days(db, integration_id, first_day, last_day);
-    marked.push(" ORDER BY utc_day");
-    let marked: Vec<i64> = StaleDay::find_by_statement(marked.statement())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| row.utc_day)
-        .collect();
     let mut counted = 0;
     for days in marked.chunks(DAYS_PER_TRANSACTION) {
         counted += refresh_span(db, integration_id, days[0], days[days.len() - 1]).await?;
