@@ -113,7 +113,17 @@ impl Queue {
         integration_id: &str,
     ) -> anyhow::Result<usize> {
         let epoch = self.epoch.current().await?;
-        let room = self.room(db, integration_id, &epoch).await?;
+        self.top_up_in(db, integration_id, &epoch).await
+    }
+
+    /// [`top_up`](Self::top_up) under an epoch the caller has just read.
+    pub(crate) async fn top_up_in(
+        &self,
+        db: &impl ConnectionTrait,
+        integration_id: &str,
+        epoch: &str,
+    ) -> anyhow::Result<usize> {
+        let room = self.room(db, integration_id, epoch).await?;
         if room == 0 {
             return Ok(0);
         }
@@ -123,13 +133,13 @@ impl Queue {
             .filter(
                 Condition::any()
                     .add(import_run::Column::QueueEpoch.is_null())
-                    .add(import_run::Column::QueueEpoch.ne(epoch.as_str())),
+                    .add(import_run::Column::QueueEpoch.ne(epoch)),
             )
             .order_by_asc(import_run::Column::QueuedAt)
             .limit(room as u64)
             .all(db)
             .await?;
-        self.push_runs(db, &waiting, &epoch).await?;
+        self.push_runs(db, &waiting, epoch).await?;
         Ok(waiting.len())
     }
 

@@ -100,7 +100,7 @@ pub async fn sweep(
         .await?;
     let mut requeued = 0;
     for integration_id in integrations {
-        requeued += queue.top_up(db, &integration_id).await?;
+        requeued += queue.top_up_in(db, &integration_id, &epoch).await?;
     }
     if requeued > 0 {
         tracing::info!(
