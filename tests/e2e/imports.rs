@@ -1109,17 +1109,8 @@ on_every_backend!(
 );
 
 async fn a_killed_worker_resumes_and_ends_exact(app: &mut TestApp) {
-    let integration = app.create_integration("owner").await;
-    let ids = repository_ids(app, &integration).await;
-    let names = demo_repositories(app).await;
     // Slow answers, so the worker is surely in the middle when it dies.
-    app.sim_control(
-        Method::POST,
-        "/_sim/faults",
-        Some(json!({ "latency_ms": 150 })),
-    )
-    .await;
-    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let (ids, names, runs) = slow_import_of_the_first_repository(app, 150).await;
     loop {
         let run = run(app, &runs[0]).await;
         assert_eq!(
@@ -1150,16 +1141,7 @@ on_every_backend!(a_killed_worker_resumes_and_ends_exact, with_separate_worker);
 /// it has stored commits; returns the repository ids and names, the run's id and the
 /// run as it stands 600 ms after the cancel.
 async fn cancelled_mid_run(app: &TestApp) -> (HashMap<String, String>, Vec<String>, String, Value) {
-    let integration = app.create_integration("owner").await;
-    let ids = repository_ids(app, &integration).await;
-    let names = demo_repositories(app).await;
-    app.sim_control(
-        Method::POST,
-        "/_sim/faults",
-        Some(json!({ "latency_ms": 150 })),
-    )
-    .await;
-    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let (ids, names, runs) = slow_import_of_the_first_repository(app, 150).await;
     loop {
         let run = run(app, &runs[0]).await;
         if fetched(&run, "COMMITS").0 > 0 {
@@ -1246,16 +1228,7 @@ async fn a_killed_worker_process_resumes_and_ends_exact(app: &mut TestApp) {
     let Some(first) = app.spawn_worker_process("process-worker-1") else {
         return;
     };
-    let integration = app.create_integration("owner").await;
-    let ids = repository_ids(app, &integration).await;
-    let names = demo_repositories(app).await;
-    app.sim_control(
-        Method::POST,
-        "/_sim/faults",
-        Some(json!({ "latency_ms": 150 })),
-    )
-    .await;
-    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let (ids, names, runs) = slow_import_of_the_first_repository(app, 150).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let run = run(app, &runs[0]).await;
@@ -1300,17 +1273,8 @@ async fn worker_processes_killed_at_random_points_end_exact(app: &mut TestApp) {
     let Some(mut worker) = app.spawn_worker_process("drill-worker-0") else {
         return;
     };
-    let integration = app.create_integration("owner").await;
-    let ids = repository_ids(app, &integration).await;
-    let names = demo_repositories(app).await;
     // Slow answers, so that a kill lands mid-page as often as between pages.
-    app.sim_control(
-        Method::POST,
-        "/_sim/faults",
-        Some(json!({ "latency_ms": 120 })),
-    )
-    .await;
-    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    let (ids, names, runs) = slow_import_of_the_first_repository(app, 120).await;
     let (mut killed, mut attempt) = (0, 0);
     while killed < kills {
         // Until a worker has taken the run (again: its attempt grows with each take; a
@@ -1448,14 +1412,34 @@ async fn slow_import_of_the_dataset(
         .filter(|name| ids.contains_key(name))
         .collect();
     let wanted: Vec<&str> = names.iter().map(|n| ids[n].as_str()).collect();
+    github_answers_late(app, latency_ms).await;
+    let runs = import(app, &integration, &wanted).await;
+    (integration, runs, names, ids)
+}
+
+/// An owner integration importing the first demo repository, GitHub answering each
+/// request `latency_ms` late (so that a test can act in the middle of the run): the
+/// repository ids by name, the demo repositories' names and the run.
+async fn slow_import_of_the_first_repository(
+    app: &TestApp,
+    latency_ms: u64,
+) -> (HashMap<String, String>, Vec<String>, Vec<String>) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names = demo_repositories(app).await;
+    github_answers_late(app, latency_ms).await;
+    let runs = import(app, &integration, &[ids[&names[0]].as_str()]).await;
+    (ids, names, runs)
+}
+
+/// The simulator adds `latency_ms` to every answer until its faults are cleared.
+async fn github_answers_late(app: &TestApp, latency_ms: u64) {
     app.sim_control(
         Method::POST,
         "/_sim/faults",
         Some(json!({ "latency_ms": latency_ms })),
     )
     .await;
-    let runs = import(app, &integration, &wanted).await;
-    (integration, runs, names, ids)
 }
 
 /// The runs, their repositories' names and ids of [`slow_import_of_the_dataset`],
