@@ -78,6 +78,76 @@ fn every_github_operation_validates_against_githubs_schema() {
     validate_operations(&github, "GitHub's public schema");
 }
 
+/// The documents `github::import::batch` builds at run time, in every shape: with and
+/// without `since`, each listing alone and all together.
+fn batch_documents() -> Vec<(&'static str, String)> {
+    use github::import::{
+        RepoRef,
+        batch::{FirstPagesRequest, PlanRequest, first_pages_document, plan_document},
+    };
+    let repo = |name: &str| RepoRef {
+        owner: "acme-corp".into(),
+        name: name.into(),
+    };
+    let since = Some(chrono::Utc::now());
+    let plan = plan_document(&[
+        PlanRequest {
+            repo: repo("a"),
+            commits_since: None,
+            tickets_since: None,
+        },
+        PlanRequest {
+            repo: repo("b"),
+            commits_since: since,
+            tickets_since: since,
+        },
+    ]);
+    let pages = |commits, pull_requests, tickets| FirstPagesRequest {
+        repo: repo("a"),
+        commits,
+        pull_requests,
+        tickets,
+    };
+    vec![
+        ("RepositoryPlans", plan),
+        (
+            "RepositoryFirstPages (all listings)",
+            first_pages_document(&[
+                pages(Some((None, 3)), Some(2), Some((None, 1))),
+                pages(Some((since, 100)), None, Some((since, 37))),
+            ]),
+        ),
+        (
+            "RepositoryFirstPages (commits)",
+            first_pages_document(&[pages(Some((None, 1)), None, None)]),
+        ),
+        (
+            "RepositoryFirstPages (pull requests)",
+            first_pages_document(&[pages(None, Some(11), None)]),
+        ),
+        (
+            "RepositoryFirstPages (tickets)",
+            first_pages_document(&[pages(None, None, Some((None, 5)))]),
+        ),
+    ]
+}
+
+#[test]
+fn the_batch_documents_validate_against_both_schemas() {
+    let mut schemas = vec![(subset_schema(), "the subset schema")];
+    schemas.extend(github_schema().map(|s| (s, "GitHub's public schema")));
+    for (schema, against) in &schemas {
+        for (name, document) in batch_documents() {
+            if let Err(errors) = ExecutableDocument::parse_and_validate(schema, document, name) {
+                panic!(
+                    "{name} does not validate against {against}:\n{}",
+                    errors.errors
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn every_operation_file_is_registered() {
     let dir = github::operations::crate_file("graphql");

@@ -243,9 +243,21 @@ impl GithubClient {
         token: &Token,
         variables: Q::Variables,
     ) -> Result<GraphQlAnswer<Q::ResponseData>, GithubError> {
-        let url = &self.endpoints.graphql;
         let body = Q::build_query(variables);
-        let operation = body.operation_name;
+        self.graphql_document(token, &body, body.operation_name)
+            .await
+    }
+
+    /// Runs a document built at run time (`body` is `{query, operationName, variables}`,
+    /// as graphql_client's `QueryBody` serializes), answered as `T`; what
+    /// [`graphql`](Self::graphql) does for a typed operation, errors and all.
+    pub async fn graphql_document<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &Token,
+        body: &impl serde::Serialize,
+        operation: &str,
+    ) -> Result<GraphQlAnswer<T>, GithubError> {
+        let url = &self.endpoints.graphql;
         let response = self
             .send(
                 self.request(reqwest::Method::POST, url, token).json(&body),
@@ -262,7 +274,7 @@ impl GithubClient {
             .bytes()
             .await
             .map_err(|e| transport_error(e, url))?;
-        let parsed: GraphQlResponse<Q::ResponseData> = decode(&bytes, operation)?;
+        let parsed: GraphQlResponse<T> = decode(&bytes, operation)?;
         if parsed.data.is_none() {
             if let Some(limited) = parsed
                 .errors

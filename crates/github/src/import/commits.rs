@@ -193,6 +193,95 @@ fn lane_answer(
     })
 }
 
+/// One lane's answer: the commits the lane owns that no other lane gave (`seen`), and
+/// the lane again, from its new cursor, when GitHub has more.
+fn read_lane(
+    answer: commit_history_lanes::CommitLane,
+    lane: Lane,
+    k: usize,
+    seen: &mut HashSet<String>,
+) -> Result<(Vec<Commit>, Option<Lane>), GithubError> {
+    let commits = convert_nodes!(answer, |c| Commit {
+        node_id: c.id,
+        oid: c.oid,
+        message_headline: c.message_headline,
+        authored_at: time(&c.authored_date)?,
+        committed_at: time(&c.committed_date)?,
+        author: git_actor!(c.author),
+        committer: git_actor!(c.committer),
+        additions: c.additions,
+        deletions: c.deletions,
+        changed_files: c.changed_files_if_available,
+        parent_count: c.parents.total_count,
+    });
+    let owned: Vec<Commit> = commits
+        .into_iter()
+        .filter(|c| lane.owns(c.committed_at) && seen.insert(c.oid.clone()))
+        .collect();
+    if !answer.page_info.has_next_page {
+        return Ok((owned, None));
+    }
+    let after = answer
+        .page_info
+        .end_cursor
+        .ok_or_else(|| GithubError::Decode {
+            what: format!("lane {k} of CommitHistoryLanes"),
+            reason: "GitHub said there is a next page but gave no cursor".into(),
+        })?;
+    Ok((
+        owned,
+        Some(Lane {
+            after: Some(after),
+            ..lane
+        }),
+    ))
+}
+
+/// The first page of a history read whole as one lane, from `since` on: how a small
+/// repository's commits come in a query of many repositories (`super::batch`). When
+/// GitHub has more, the page's cursor is the lanes' state [`GithubClient::commit_page`]
+/// continues from.
+pub(super) fn single_lane_page(
+    answer: commit_history_lanes::CommitLane,
+    since: Option<DateTime<Utc>>,
+    tally: Tally,
+) -> Result<Page<Commit>, GithubError> {
+    let total = answer.total_count;
+    let lane = Lane {
+        since,
+        until: None,
+        after: None,
+    };
+    let (items, rest) = read_lane(answer, lane, 0, &mut HashSet::new())?;
+    let end_cursor = rest.map(|lane| {
+        LaneState {
+            v: CURSOR_VERSION,
+            total,
+            lanes: vec![lane],
+        }
+        .encode()
+    });
+    let has_next_page = end_cursor.is_some();
+    Ok(tally.page(items, total, end_cursor, has_next_page))
+}
+
+/// The lanes' state of a history, planned from what a plan query learnt of it (see
+/// `super::batch`): what [`GithubClient::commit_page`]'s first query would plan.
+pub(super) fn lanes_cursor(
+    since: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    newest: DateTime<Utc>,
+    total: i64,
+    page_size: u32,
+) -> String {
+    LaneState {
+        v: CURSOR_VERSION,
+        total,
+        lanes: plan(since, created_at, newest, total, page_size),
+    }
+    .encode()
+}
+
 impl GithubClient {
     /// The lanes for a first page: one small query for the total, the newest commit
     /// and the repository's creation. `None`: the repository has no commits there.
@@ -277,37 +366,9 @@ impl GithubClient {
         let mut unfinished = Vec::new();
         for (k, lane) in state.lanes.into_iter().enumerate() {
             let answer = lane_answer(&mut target, k)?;
-            let commits = convert_nodes!(answer, |c| Commit {
-                node_id: c.id,
-                oid: c.oid,
-                message_headline: c.message_headline,
-                authored_at: time(&c.authored_date)?,
-                committed_at: time(&c.committed_date)?,
-                author: git_actor!(c.author),
-                committer: git_actor!(c.committer),
-                additions: c.additions,
-                deletions: c.deletions,
-                changed_files: c.changed_files_if_available,
-                parent_count: c.parents.total_count,
-            });
-            let owned: Vec<Commit> = commits
-                .into_iter()
-                .filter(|c| lane.owns(c.committed_at) && seen.insert(c.oid.clone()))
-                .collect();
+            let (owned, rest) = read_lane(answer, lane, k, &mut seen)?;
             by_lane.push(owned);
-            if answer.page_info.has_next_page {
-                let after = answer
-                    .page_info
-                    .end_cursor
-                    .ok_or_else(|| GithubError::Decode {
-                        what: format!("lane {k} of CommitHistoryLanes"),
-                        reason: "GitHub said there is a next page but gave no cursor".into(),
-                    })?;
-                unfinished.push(Lane {
-                    after: Some(after),
-                    ..lane
-                });
-            }
+            unfinished.extend(rest);
         }
         // Lanes run oldest window first; the newest window's commits come first, so a
         // page is newest first, like git log (and a history of one lane is exactly it).

@@ -6,11 +6,12 @@
 //! The worker owns the policy (budgets, waiting, page-size halving, retries); this
 //! module owns the GraphQL operations and turns their answers into these types.
 //!
-//! `types` holds those types; `commits`, `pull_requests` and `tickets` read one page
+//! `types` holds those types; `batch` reads many small repositories in one query; `commits`, `pull_requests` and `tickets` read one page
 //! each; `follow` completes nested connections past their first page; `query` is what
 //! every page shares (sending a query, tallying its cost); `convert` turns
 //! graphql_client's generated types into the import's.
 
+pub mod batch;
 mod commits;
 mod convert;
 mod follow;

@@ -21,7 +21,6 @@ impl GithubClient {
         after: Option<&str>,
         page_size: u32,
     ) -> Result<Page<PullRequest>, GithubError> {
-        use pull_requests::PullRequestsRepositoryPullRequestsNodesReviewRequestsNodesRequestedReviewer as Requested;
         let mut tally = Tally::default();
         let data = self
             .import_query::<PullRequests>(
@@ -39,6 +38,18 @@ impl GithubClient {
             .repository
             .ok_or_else(|| not_found(repo))?
             .pull_requests;
+        self.complete_pull_requests(token, listing, tally).await
+    }
+
+    /// A page of pull requests as GitHub listed them, each completed: its nested
+    /// connections followed past their first page (the follow-ups go on `tally`).
+    pub(super) async fn complete_pull_requests(
+        &self,
+        token: &Token,
+        listing: pull_requests::PullRequestListing,
+        mut tally: Tally,
+    ) -> Result<Page<PullRequest>, GithubError> {
+        use pull_requests::PullRequestListingNodesReviewRequestsNodesRequestedReviewer as Requested;
         let total_count = listing.total_count;
         let end_cursor = listing.page_info.end_cursor.clone();
         let has_next_page = listing.page_info.has_next_page;

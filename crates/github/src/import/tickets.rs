@@ -36,6 +36,17 @@ impl GithubClient {
             .await?;
         tally.record(reading!(data.rate_limit));
         let listing = data.repository.ok_or_else(|| not_found(repo))?.issues;
+        self.complete_tickets(token, listing, tally).await
+    }
+
+    /// A page of tickets as GitHub listed them, each completed: comments and timeline
+    /// events followed past their first page (the follow-ups go on `tally`).
+    pub(super) async fn complete_tickets(
+        &self,
+        token: &Token,
+        listing: repository_issues::TicketListing,
+        mut tally: Tally,
+    ) -> Result<Page<Ticket>, GithubError> {
         let total_count = listing.total_count;
         let end_cursor = listing.page_info.end_cursor.clone();
         let has_next_page = listing.page_info.has_next_page;
