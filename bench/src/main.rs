@@ -54,6 +54,21 @@ enum Bench {
         /// Worker processes on the Redis path.
         #[arg(long, default_value_t = 2)]
         workers: usize,
+        /// Repositories of the demo organization (the scale's totals spread over them).
+        #[arg(long)]
+        repos: Option<usize>,
+        /// Commits of the demo organization, instead of the scale's.
+        #[arg(long)]
+        commits: Option<usize>,
+        /// Pull requests of the demo organization, instead of the scale's.
+        #[arg(long)]
+        prs: Option<usize>,
+        /// Tickets of the demo organization, instead of the scale's.
+        #[arg(long)]
+        issues: Option<usize>,
+        /// Fresh runs a worker reads together (`TRIBUTARY_IMPORT_BATCH`) [default: the binary's].
+        #[arg(long)]
+        batch: Option<usize>,
     },
     /// Signed pull_request deliveries to the receiver at `--rate` per second for
     /// `--seconds`, sent on schedule whatever the answers (an open loop).
@@ -113,9 +128,19 @@ async fn main() -> anyhow::Result<()> {
             database_url,
             redis_url,
             workers,
+            repos,
+            commits,
+            prs,
+            issues,
+            batch,
         } => {
             return import::ImportBench {
                 scale,
+                repos,
+                commits,
+                pull_requests: prs,
+                issues,
+                batch,
                 database_url,
                 redis_url,
                 workers,

@@ -1621,8 +1621,16 @@ async fn a_run_waiting_for_the_rate_limit_says_until_when(app: &mut TestApp) {
 }
 on_every_backend!(a_run_waiting_for_the_rate_limit_says_until_when, with_redis);
 
+/// Each run read alone (`batch_runs: 1`), so that the window alone decides when runs
+/// start: batched, a job would take the waiting runs with it (`importer::batch`).
 fn with_a_window_of_four(builder: TestAppBuilder) -> TestAppBuilder {
-    builder.redis().queue_window(4)
+    builder
+        .redis()
+        .queue_window(4)
+        .import_settings(worker::ImportSettings {
+            batch_runs: 1,
+            ..tributary_tests::quick_import_settings()
+        })
 }
 
 /// One integration's big import does not hold another integration's single run back
@@ -1661,4 +1669,105 @@ async fn another_integrations_run_is_not_held_back_by_a_big_import(app: &mut Tes
 on_every_backend!(
     another_integrations_run_is_not_held_back_by_a_big_import,
     with_a_window_of_four
+);
+
+/// One job in the queue at a time, so that the batches do not race for the same runs
+/// and every run is read in one (with more jobs, a job whose run is left without
+/// companions reads it alone).
+fn with_sixty_small_repositories(builder: TestAppBuilder) -> TestAppBuilder {
+    builder
+        .redis()
+        .queue_window(1)
+        .organization(60, 150, 15, 15)
+}
+
+/// An organization of many small repositories (issue 18): fresh runs are read together,
+/// 50 repositories' counts in one query and their first pages in a few more
+/// (`worker::importer::batch`), every row still exact, and the runs' points add up to
+/// what GitHub charged, a fraction of a point per repository. The heavy repository's
+/// pull request (longer than every nested first page) is completed by follow-ups as
+/// when read alone. A sync afterwards is read together too, and changes nothing.
+async fn an_organization_of_small_repositories_is_read_together(app: &mut TestApp) {
+    let integration = app.create_integration("owner").await;
+    let ids = repository_ids(app, &integration).await;
+    let names: Vec<String> = content_repositories(app)
+        .await
+        .into_iter()
+        .filter(|name| ids.contains_key(name))
+        .collect();
+    assert!(names.len() > 60, "{names:?}");
+    app.sim_control(Method::POST, "/_sim/stats/reset", None)
+        .await;
+    let wanted: Vec<&str> = names.iter().map(|n| ids[n].as_str()).collect();
+    let runs = import(app, &integration, &wanted).await;
+    let mut points = 0;
+    for (name, id) in names.iter().zip(&runs) {
+        let run = succeeded(app, id).await;
+        let (expected, _) = expected(app, name).await;
+        assert_eq!(
+            fetched(&run, "COMMITS").0,
+            expected.commits.len() as i64,
+            "{name}: each commit counted once"
+        );
+        points += run["rateLimitPoints"].as_i64().unwrap();
+    }
+    let db = database(app).await;
+    for name in &names {
+        let (expected, _) = expected(app, name).await;
+        assert_eq!(stored(&db, &ids[name]).await, expected, "{name}");
+    }
+    let stats = app.sim_control(Method::GET, "/_sim/stats", None).await;
+    let charged = stats["graphql"]["points"].as_i64().unwrap();
+    assert_eq!(points, charged, "the runs' points add up to GitHub's");
+    // Every listing came through the shared queries; only nested connections longer
+    // than their first page were followed, by the same follow-ups as when read alone.
+    let operations = stats["graphql"]["operations"].as_object().unwrap();
+    let follow_ups = [
+        "PullRequestCommits",
+        "PullRequestReviews",
+        "PullRequestComments",
+        "PullRequestReviewThreads",
+        "ReviewThreadComments",
+        "PullRequestReactions",
+        "PullRequestTimeline",
+        "IssueComments",
+        "IssueTimeline",
+    ];
+    let mut shared = 0;
+    for (operation, counted) in operations {
+        match operation.as_str() {
+            "RepositoryPlans" | "RepositoryFirstPages" => {
+                shared += counted["points"].as_i64().unwrap()
+            }
+            other => assert!(
+                follow_ups.contains(&other),
+                "{other} was sent: a listing was read alone ({operations:?})"
+            ),
+        }
+    }
+    // Read alone, each repository costs at least three points (commits, pull requests,
+    // tickets); read together, a quarter of a point at most.
+    assert!(
+        shared * 4 <= names.len() as i64,
+        "{shared} points for {} repositories: {operations:?}",
+        names.len()
+    );
+
+    let synced = sync(app, &integration).await;
+    assert_eq!(synced.len(), names.len());
+    for id in &synced {
+        succeeded(app, id).await;
+    }
+    for name in &names {
+        let (expected, _) = expected(app, name).await;
+        assert_eq!(
+            stored(&db, &ids[name]).await,
+            expected,
+            "{name} after a sync"
+        );
+    }
+}
+on_every_backend!(
+    an_organization_of_small_repositories_is_read_together,
+    with_sixty_small_repositories
 );

@@ -1486,7 +1486,9 @@ async fn long_filters_and_forged_cursors_are_refused_with_a_code(app: &TestApp) 
         "{runs}"
     );
 
-    let too_many: Vec<String> = (0..1_001).map(|_| f.repo_a_id.clone()).collect();
+    let too_many: Vec<String> = (0..=api::imports::MAX_REPOSITORIES_AT_ONCE)
+        .map(|_| f.repo_a_id.clone())
+        .collect();
     let import = app
         .data(
             "mutation($i: ID!, $r: [ID!]!) { importRepositories(input: {integrationId: $i, repositoryIds: $r}) { importRuns { id } userErrors { code field } } }",

@@ -295,6 +295,9 @@ pub struct TestAppBuilder {
     backend: Backend,
     seed: u64,
     scale: github_sim::Scale,
+    /// Overrides of the scale's demo organization: repositories, commits, pull requests
+    /// and tickets over them.
+    organization: Option<(usize, usize, usize, usize)>,
     github_api_url: Option<String>,
     oauth_client: Option<(String, String)>,
     oauth_state_ttl: Option<std::time::Duration>,
@@ -396,6 +399,19 @@ impl TestAppBuilder {
         self
     }
 
+    /// The demo organization with `repos` repositories holding `commits`, `pull_requests`
+    /// and `issues` between them (`github-sim --repos --commits --prs --issues`).
+    pub fn organization(
+        mut self,
+        repos: usize,
+        commits: usize,
+        pull_requests: usize,
+        issues: usize,
+    ) -> Self {
+        self.organization = Some((repos, commits, pull_requests, issues));
+        self
+    }
+
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -468,6 +484,10 @@ impl TestAppBuilder {
         let sim_handle = GithubSim::new(SimConfig {
             seed: self.seed,
             scale: self.scale,
+            repos: self.organization.map(|o| o.0),
+            commits: self.organization.map(|o| o.1),
+            pull_requests: self.organization.map(|o| o.2),
+            issues: self.organization.map(|o| o.3),
             ..Default::default()
         });
         let tokens = sim_handle
@@ -554,6 +574,7 @@ impl TestApp {
             backend,
             seed: 1,
             scale: github_sim::Scale::Small,
+            organization: None,
             github_api_url: None,
             oauth_client: Some((
                 github_sim::DEFAULT_CLIENT_ID.into(),

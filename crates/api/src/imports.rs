@@ -22,8 +22,9 @@ use crate::graphql::user_error::UserErrorCode;
 use crate::run_queries::{RunFilter, newest_runs};
 
 /// The most repositories one `importRepositories` takes: its statements bind the list,
-/// within what SQLite and PostgreSQL accept.
-pub const MAX_REPOSITORIES_AT_ONCE: usize = 1_000;
+/// well within what SQLite (32,766 parameters) and PostgreSQL (65,535) accept, and an
+/// organization of thousands fits in one call.
+pub const MAX_REPOSITORIES_AT_ONCE: usize = 5_000;
 
 #[derive(Clone)]
 pub struct Imports {
@@ -98,8 +99,10 @@ impl Imports {
             .filter(repository::Column::Id.is_in(wanted.clone()))
             .all(&self.db)
             .await?;
+        let found: HashMap<&str, &repository::Model> =
+            found.iter().map(|r| (r.id.as_str(), r)).collect();
         for id in &wanted {
-            match found.iter().find(|r| &r.id == id) {
+            match found.get(id.as_str()) {
                 None => return Err(unknown_repository(id)),
                 Some(repo) if repo.integration_id != integration_id => {
                     return Err(ApiError::user_at(

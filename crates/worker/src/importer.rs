@@ -1,8 +1,14 @@
 //! The import job: one run of one repository, page by page. Each page's rows, the
 //! run's checkpoint and its counters are written in one transaction, so a worker that
 //! dies anywhere resumes from the last stored page, losing and duplicating nothing.
+//! A fresh run of a small repository is read with others in a few queries (`batch`).
 
-use std::{collections::HashMap, sync::Arc};
+mod batch;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, atomic::Ordering::Relaxed},
+};
 
 use chrono::{DateTime, Utc};
 use entity::{import_run, integration, repository, sync_mark};
@@ -12,8 +18,8 @@ use github::{
 };
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use tracing::Instrument;
@@ -161,13 +167,29 @@ struct Running {
     marks: HashMap<Listing, DateTime<Utc>>,
 }
 
+impl Running {
+    /// Nothing read yet: no listing has a page stored.
+    fn is_fresh(&self) -> bool {
+        self.details
+            .checkpoint
+            .values()
+            .all(|progress| *progress == ListingProgress::default())
+    }
+}
+
 impl Importer {
     /// Runs (or resumes) one import run. Errors are the database's only: GitHub's end
     /// the run FAILED with the reason.
     pub async fn run(&self, run_id: &str) -> anyhow::Result<()> {
-        let Some(running) = self.claim(run_id).await? else {
+        let Some(mut running) = self.claim(run_id).await? else {
             return Ok(());
         };
+        if self.settings.batch_runs > 1 && running.is_fresh() {
+            match self.run_in_batch(running).await? {
+                Some(alone) => running = alone,
+                None => return Ok(()),
+            }
+        }
         let span = tracing::info_span!(
             "import",
             run = %run_id,
@@ -188,31 +210,8 @@ impl Importer {
                 Err(Stop::Cancelled)
             }
         };
-        let run_id = running.run.id.clone();
         match outcome {
-            Ok(()) => {
-                let txn = self.db.begin().await?;
-                if transition(
-                    &txn,
-                    &run_id,
-                    &[RunState::Running],
-                    RunState::Succeeded,
-                    None,
-                )
-                .await?
-                {
-                    advance_marks(&txn, &running).await?;
-                    txn.commit().await?;
-                    tracing::info!(
-                        requests = running.run.requests,
-                        points = running.run.points,
-                        "import succeeded"
-                    );
-                    self.publish(&running, RunState::Succeeded, None).await;
-                } else {
-                    tracing::info!("import cancelled before it could finish");
-                }
-            }
+            Ok(()) => self.succeed(&running).await?,
             Err(Stop::Cancelled) => tracing::info!("import cancelled"),
             Err(Stop::Revoked) => {
                 // The integration first: whoever sees the run FAILED sees why, there too.
@@ -236,6 +235,33 @@ impl Importer {
                 let _ = self.fail(&running, &failure).await;
                 return Err(error.into());
             }
+        }
+        Ok(())
+    }
+
+    /// Ends a run whose listings are all read: SUCCEEDED, and its marks moved on.
+    async fn succeed(&self, running: &Running) -> Result<(), DbErr> {
+        let txn = self.db.begin().await?;
+        if transition(
+            &txn,
+            &running.run.id,
+            &[RunState::Running],
+            RunState::Succeeded,
+            None,
+        )
+        .await?
+        {
+            advance_marks(&txn, running).await?;
+            txn.commit().await?;
+            tracing::info!(
+                run = %running.run.id,
+                requests = running.run.requests,
+                points = running.run.points,
+                "import succeeded"
+            );
+            self.publish(running, RunState::Succeeded, None).await;
+        } else {
+            tracing::info!(run = %running.run.id, "import cancelled before it could finish");
         }
         Ok(())
     }
@@ -401,14 +427,19 @@ impl Importer {
         Ok(())
     }
 
-    async fn walk(&self, running: &mut Running, listing: Listing) -> Result<(), Stop> {
-        let threshold = match running.kind {
+    /// Where an incremental run starts reading a listing: its mark, less the overlap.
+    fn threshold(&self, running: &Running, listing: Listing) -> Option<DateTime<Utc>> {
+        match running.kind {
             RunKind::Full => None,
             RunKind::Incremental => running
                 .marks
                 .get(&listing)
                 .map(|mark| *mark - self.settings.overlap),
-        };
+        }
+    }
+
+    async fn walk(&self, running: &mut Running, listing: Listing) -> Result<(), Stop> {
+        let threshold = self.threshold(running, listing);
         let configured = match listing {
             Listing::Commits => self.settings.commit_page_size,
             Listing::PullRequests => self.settings.pull_request_page_size,
@@ -540,7 +571,8 @@ impl Importer {
     }
 
     /// Fetches one page under the import policy; returns it with the requests made and
-    /// points spent, failed attempts included.
+    /// points spent, failed attempts included. GitHub finding the page too heavy halves
+    /// `page_size` (down to 1); an answer grows it back towards `configured`.
     async fn fetch(
         &self,
         running: &Running,
@@ -550,50 +582,92 @@ impl Importer {
         page_size: &mut u32,
         configured: u32,
     ) -> Result<(Fetched, u32, i64), Stop> {
+        // Atomic rather than a Cell only so that the future stays Send.
+        let size = std::sync::atomic::AtomicU32::new(*page_size);
+        let since = match listing {
+            Listing::PullRequests => None,
+            _ => threshold,
+        };
+        let (github, token, repo) = (&self.github, &running.token, &running.repo);
+        let (fetched, failed) = self
+            .call_github(
+                &[running],
+                || {
+                    let halved = (size.load(Relaxed) / 2).max(1);
+                    size.store(halved, Relaxed);
+                    tracing::warn!(page_size = halved, "halving the page");
+                    true
+                },
+                || {
+                    let page_size = size.load(Relaxed);
+                    async move {
+                        match listing {
+                            Listing::Commits => github
+                                .commit_page(token, repo, since, after, page_size)
+                                .await
+                                .map(Fetched::Commits),
+                            Listing::PullRequests => github
+                                .pull_request_page(token, repo, after, page_size)
+                                .await
+                                .map(Fetched::PullRequests),
+                            Listing::Tickets => github
+                                .ticket_page(token, repo, since, after, page_size)
+                                .await
+                                .map(Fetched::Tickets),
+                        }
+                    }
+                },
+                Fetched::rate_limit,
+            )
+            .await?;
+        let (page_requests, points) = each_page!(&fetched, p => (p.requests, p.points));
+        // A lighter page worked; grow back towards the configured size.
+        *page_size = (size.load(Relaxed) * 2).min(configured);
+        Ok((fetched, failed + page_requests, points))
+    }
+
+    /// Calls GitHub for `runs` (of one integration, so one token) under the import
+    /// policy until it answers: waits for the token's budget, a secondary limit or a
+    /// back-off, each wait on every run's row and progress; retries. `lighter` is told
+    /// when GitHub found the query too heavy (502, 504, a timeout) and says whether the
+    /// next call is lighter; `false` ends the retries with that failure. Returns the
+    /// answer and how many failed requests came before it.
+    async fn call_github<T, F>(
+        &self,
+        runs: &[&Running],
+        mut lighter: impl FnMut() -> bool,
+        mut call: impl FnMut() -> F,
+        rate_limit: impl Fn(&T) -> Option<&github::import::RateLimitReading>,
+    ) -> Result<(T, u32), Stop>
+    where
+        F: std::future::Future<Output = Result<T, github::GithubError>>,
+    {
+        let Some(first) = runs.first() else {
+            return Err(Stop::Cancelled);
+        };
+        let budget_key = &first.budget_key;
         let mut failures = 0u32;
         let mut waits = self.settings.backoff();
-        let mut requests = 0u32;
+        let mut failed = 0u32;
         loop {
-            self.ensure_running(&running.run.id).await?;
+            self.ensure_running(runs).await?;
             if let Some(reset_at) = self
                 .budget
-                .spent_until(&running.budget_key, self.settings.budget_reserve)
+                .spent_until(budget_key, self.settings.budget_reserve)
                 .await?
             {
                 tracing::info!(%reset_at, "the token's rate-limit budget is spent; waiting for its reset");
                 // A second past the reset, so the first request meets the new window.
                 let until = reset_at + chrono::Duration::seconds(1);
-                self.wait(running, WaitReason::RateLimit, until).await?;
+                self.wait(runs, WaitReason::RateLimit, until).await?;
                 continue;
             }
-            let since = match listing {
-                Listing::PullRequests => None,
-                _ => threshold,
-            };
-            let result = match listing {
-                Listing::Commits => self
-                    .github
-                    .commit_page(&running.token, &running.repo, since, after, *page_size)
-                    .await
-                    .map(Fetched::Commits),
-                Listing::PullRequests => self
-                    .github
-                    .pull_request_page(&running.token, &running.repo, after, *page_size)
-                    .await
-                    .map(Fetched::PullRequests),
-                Listing::Tickets => self
-                    .github
-                    .ticket_page(&running.token, &running.repo, since, after, *page_size)
-                    .await
-                    .map(Fetched::Tickets),
-            };
-            requests += 1;
-            let error = match result {
-                Ok(fetched) => {
-                    if let Some(reading) = fetched.rate_limit() {
+            let error = match call().await {
+                Ok(answer) => {
+                    if let Some(reading) = rate_limit(&answer) {
                         self.budget
                             .record(
-                                &running.budget_key,
+                                budget_key,
                                 Reading {
                                     remaining: reading.remaining,
                                     reset_at: reading.reset_at,
@@ -601,13 +675,11 @@ impl Importer {
                             )
                             .await?;
                     }
-                    let (page_requests, points) = each_page!(&fetched, p => (p.requests, p.points));
-                    // A lighter page worked; grow back towards the configured size.
-                    *page_size = (*page_size * 2).min(configured);
-                    return Ok((fetched, requests - 1 + page_requests, points));
+                    return Ok((answer, failed));
                 }
                 Err(error) => error,
             };
+            failed += 1;
             let reaction = self.settings.react(&error);
             match reaction {
                 Reaction::Revoked => return Err(Stop::Revoked),
@@ -615,7 +687,7 @@ impl Importer {
                 Reaction::WaitForReset(reset_at) => {
                     self.budget
                         .record(
-                            &running.budget_key,
+                            budget_key,
                             Reading {
                                 remaining: 0,
                                 reset_at,
@@ -629,13 +701,15 @@ impl Importer {
                         wait_seconds = wait.as_secs_f64(),
                         "secondary rate limit; waiting as GitHub asks"
                     );
-                    self.wait(running, WaitReason::SecondaryRateLimit, moment_after(wait))
+                    self.wait(runs, WaitReason::SecondaryRateLimit, moment_after(wait))
                         .await?;
                     continue;
                 }
                 Reaction::HalvePageAndRetry | Reaction::BackOffAndRetry => {
                     failures += 1;
-                    let Some(wait) = waits.next() else {
+                    let gave_up = reaction == Reaction::HalvePageAndRetry && !lighter();
+                    let wait = if gave_up { None } else { waits.next() };
+                    let Some(wait) = wait else {
                         return Err(Stop::Failed(Failure::new(
                             error_code(&error),
                             format!(
@@ -643,41 +717,46 @@ impl Importer {
                             ),
                         )));
                     };
-                    if reaction == Reaction::HalvePageAndRetry {
-                        *page_size = (*page_size / 2).max(1);
-                    }
-                    tracing::warn!(%error, page_size = *page_size, wait_ms = wait.as_millis() as u64, "retrying");
-                    self.wait(running, WaitReason::GithubUnavailable, moment_after(wait))
+                    tracing::warn!(%error, wait_ms = wait.as_millis() as u64, "retrying");
+                    self.wait(runs, WaitReason::GithubUnavailable, moment_after(wait))
                         .await?;
                 }
             }
         }
     }
 
-    /// Waits until `until` for `reason`, with the wait on the run's row and on the
-    /// progress bus when it starts and when it ends, so that a screen can say what the
+    /// Waits until `until` for `reason`, with the wait on the runs' rows and on the
+    /// progress bus when it starts and when it ends, so that a screen can say what a
     /// run waits for and until when instead of showing a RUNNING run doing nothing.
     async fn wait(
         &self,
-        running: &Running,
+        runs: &[&Running],
         reason: WaitReason,
         until: DateTime<Utc>,
     ) -> Result<(), Stop> {
-        self.mark_wait(running, Some((reason, until))).await?;
-        self.publish(running, RunState::Running, None).await;
+        self.mark_wait(runs, Some((reason, until))).await?;
+        for running in runs {
+            self.publish(running, RunState::Running, None).await;
+        }
         if let Ok(wait) = (until - Utc::now()).to_std() {
             tokio::time::sleep(wait).await;
         }
-        self.mark_wait(running, None).await?;
-        self.publish(running, RunState::Running, None).await;
+        self.mark_wait(runs, None).await?;
+        for running in runs {
+            self.publish(running, RunState::Running, None).await;
+        }
         Ok(())
     }
 
+    /// Marks the wait on the runs this worker still holds; stops when it holds none.
     async fn mark_wait(
         &self,
-        running: &Running,
+        runs: &[&Running],
         wait: Option<(WaitReason, DateTime<Utc>)>,
     ) -> Result<(), Stop> {
+        let held = runs.iter().fold(Condition::any(), |any, running| {
+            any.add(running.lease.held())
+        });
         let marked = import_run::Entity::update_many()
             .col_expr(
                 import_run::Column::WaitingFor,
@@ -687,23 +766,24 @@ impl Importer {
                 import_run::Column::WaitingUntil,
                 Expr::value(wait.map(|(_, until)| until)),
             )
-            .filter(running.lease.held())
+            .filter(held)
             .exec(&self.db)
             .await?;
-        if marked.rows_affected != 1 {
+        if marked.rows_affected == 0 {
             // Cancelled meanwhile, or taken by another worker.
             return Err(Stop::Cancelled);
         }
         Ok(())
     }
 
-    /// Stops between requests when a user cancelled the run.
-    async fn ensure_running(&self, run_id: &str) -> Result<(), Stop> {
-        let state = import_run::Entity::find_by_id(run_id.to_string())
-            .one(&self.db)
-            .await?
-            .map(|r| r.state);
-        if state == Some(RunState::Running) {
+    /// Stops between requests when users cancelled every one of the runs.
+    async fn ensure_running(&self, runs: &[&Running]) -> Result<(), Stop> {
+        let running = import_run::Entity::find()
+            .filter(import_run::Column::Id.is_in(runs.iter().map(|r| r.run.id.as_str())))
+            .filter(import_run::Column::State.eq(RunState::Running))
+            .count(&self.db)
+            .await?;
+        if running > 0 {
             Ok(())
         } else {
             Err(Stop::Cancelled)

@@ -14,4 +14,4 @@ pub mod store;
 
 pub use deliveries::{Deliveries, WebhookSettings};
 pub use importer::{Importer, TokenSource};
-pub use policy::ImportSettings;
+pub use policy::{BATCH_RUNS, ImportSettings};

@@ -24,6 +24,10 @@ pub struct ImportSettings {
     pub secondary_limit_wait: Duration,
     /// Points kept in hand: below this the token's workers wait for the reset.
     pub budget_reserve: i64,
+    /// Fresh runs of one integration read together (`importer::batch`): a run's job
+    /// takes up to this many, itself included, from those waiting for a job. 1 reads
+    /// every run alone.
+    pub batch_runs: usize,
 }
 
 impl Default for ImportSettings {
@@ -38,9 +42,14 @@ impl Default for ImportSettings {
             backoff_cap: Duration::from_secs(60),
             secondary_limit_wait: Duration::from_secs(60),
             budget_reserve: 1,
+            batch_runs: BATCH_RUNS,
         }
     }
 }
+
+/// Fresh runs read together by default: 50 repositories' counts are one query of a
+/// point, and their first pages a few queries more.
+pub const BATCH_RUNS: usize = 50;
 
 /// What to do after a failed request.
 #[derive(Debug, PartialEq)]

@@ -51,7 +51,7 @@ pub enum UserErrorCode {
     RobustnessThresholdsInvalid,
     /// No repository was named.
     RepositoriesMissing,
-    /// More repositories named at once than one request takes (1,000): import a whole
+    /// More repositories named at once than one request takes (5,000): import a whole
     /// group with `importGroup`, or send them in parts.
     RepositoriesTooMany,
     /// A repository id names no repository of this integration.
