@@ -4,6 +4,7 @@ mod commit_days;
 mod flow_check;
 mod fuzz;
 mod github_import;
+mod github_rest_descriptions;
 mod github_schema;
 mod groups;
 mod http_surface;
