@@ -6,6 +6,7 @@ mod fuzz;
 mod github_import;
 mod github_rest_descriptions;
 mod github_schema;
+mod github_webhook_descriptions;
 mod groups;
 mod http_surface;
 mod import_page;
