@@ -345,3 +345,37 @@ async fn every_delivery_is_as_githubs_webhook_description_says() {
     }
     running.shutdown_and_wait().await;
 }
+
+/// The validator itself: GitHub's own example deliveries of the events the product
+/// subscribes to validate against GitHub's webhook description, so a failure above is
+/// the simulator's and not the checker's.
+#[test]
+fn githubs_own_example_deliveries_validate() {
+    let Some(description) = WebhookDescription::load() else {
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/github/webhook-payloads");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for event in github::webhook::EVENTS.iter().chain(&["ping"]) {
+        let Ok(files) = std::fs::read_dir(dir.join(event)) else {
+            continue;
+        };
+        for file in files {
+            let path = file.unwrap().path();
+            let payload: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let found = description.check(event, &payload);
+            problems.extend(
+                found
+                    .problems
+                    .into_iter()
+                    .map(|p| format!("{}: {p}", path.display())),
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "{checked} examples");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
