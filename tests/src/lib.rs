@@ -2,6 +2,7 @@
 //! server on loopback and its own database (a SQLite file, or a fresh PostgreSQL database).
 
 pub mod chaos_proxy;
+pub mod github_descriptions;
 pub mod identity_provider;
 pub mod logs;
 

@@ -51,7 +51,10 @@ async fn handle(state: &SimState, req: Request) -> Response {
             state.stats().fault("bad_gateway");
             return finish(bad_gateway(), &request_id, None, None);
         }
-        let reply = oauth::handle(&state.oauth, &dataset, req, &path, &query).await;
+        let mut reply = oauth::handle(&state.oauth, &dataset, req, &path, &query).await;
+        if path.starts_with("/applications/") {
+            reply.rate = Some(app_window(state, &path));
+        }
         return finish(reply, &request_id, None, None);
     }
 
@@ -97,12 +100,10 @@ async fn handle(state: &SimState, req: Request) -> Response {
         } else {
             json!({"message": "Bad credentials", "documentation_url": docs, "status": "401"})
         };
-        finish(
-            Reply::json(StatusCode::UNAUTHORIZED, &body),
-            &request_id,
-            None,
-            None,
-        )
+        let mut reply = Reply::json(StatusCode::UNAUTHORIZED, &body);
+        // An unknown token is no user: the answer shows the anonymous window.
+        reply.rate = Some(window(state, None, is_graphql));
+        finish(reply, &request_id, None, None)
     };
     let auth = match authenticate(&dataset, auth_header) {
         Auth::BadCredentials => match state.oauth.authenticate(&dataset, auth_header) {
@@ -128,7 +129,8 @@ async fn handle(state: &SimState, req: Request) -> Response {
         .as_ref()
         .filter(|p| p.token.secondary_rate_limited)
     {
-        let reply = secondary_limit(&request_id, 60);
+        let mut reply = secondary_limit(&request_id, 60);
+        reply.rate = Some(window(state, Some(p), is_graphql));
         return finish(reply, &request_id, Some(p), Some(""));
     }
 
@@ -145,7 +147,9 @@ async fn handle(state: &SimState, req: Request) -> Response {
             }
             Fault::SecondaryRateLimit { retry_after_secs } => {
                 state.stats().fault("secondary_rate_limit");
-                secondary_limit(&request_id, retry_after_secs)
+                let mut reply = secondary_limit(&request_id, retry_after_secs);
+                reply.rate = Some(window(state, principal.as_ref(), is_graphql));
+                reply
             }
             Fault::RateLimited { reset } => {
                 state.stats().fault("rate_limited");
@@ -224,6 +228,29 @@ async fn handle(state: &SimState, req: Request) -> Response {
     let (reply, accepted) = rest::handle(&call, &method, &body);
     state.stats().rest(format!("{method} {}", call.path));
     finish(reply, &request_id, principal.as_ref(), Some(accepted))
+}
+
+/// The caller's window as it stands, for an answer that stops a request before it is
+/// charged: GitHub sends the rate-limit headers on those too.
+fn window(state: &SimState, principal: Option<&Principal>, is_graphql: bool) -> Snapshot {
+    let (key, limit) = rest::core_window(principal);
+    if is_graphql {
+        let limit = if principal.is_some() { LIMIT } else { 0 };
+        state.limiter.peek(&key, Resource::Graphql, limit)
+    } else {
+        state.limiter.peek(&key, Resource::Core, limit)
+    }
+}
+
+/// The applications API is called with an OAuth app's client credentials and spends
+/// the app's own hourly window (5,000 requests), shown in the headers; the simulator
+/// does not refuse an app that spent it.
+fn app_window(state: &SimState, path: &str) -> Snapshot {
+    let client_id = path.split('/').nth(2).unwrap_or_default();
+    let key = format!("app:{client_id}");
+    match state.limiter.charge(&key, Resource::Core, 5000, 1) {
+        Ok(rate) | Err(rate) => rate,
+    }
 }
 
 /// GitHub's answer when a secondary rate limit stops a request.

@@ -167,6 +167,7 @@ pub fn apply(state: &SimState, request: MutateRequest, base: &str) -> Result<App
             dataset: &dataset,
             repo: &repo,
             org,
+            open_issues: payloads::open_issues(c),
         };
         events.extend(changes.into_iter().map(|ch| payloads::build(&scene, c, ch)));
     }

@@ -136,17 +136,37 @@ pub(crate) fn handle(call: &Call, method: &Method, body: &[u8]) -> (Reply, &'sta
     (reply, accepted)
 }
 
-fn limit_key(call: &Call) -> (String, u32) {
-    match call.principal {
+/// The caller's REST window and its limit: 5,000 an hour per user, 60 per anonymous caller.
+pub(crate) fn core_window(principal: Option<&Principal>) -> (String, u32) {
+    match principal {
         Some(p) => (format!("user:{}", p.user.login), 5000),
         None => ("anonymous".to_string(), 60),
     }
+}
+
+fn limit_key(call: &Call) -> (String, u32) {
+    core_window(call.principal)
 }
 
 fn charge(call: &Call) -> Result<Snapshot, Snapshot> {
     let (key, limit) = limit_key(call);
     call.state.limiter.charge(&key, Resource::Core, limit, 1)
 }
+
+/// The resources `/rate_limit` lists besides `core` and `graphql`, with GitHub's limits
+/// for a signed-in caller and an anonymous one (GitHub's example answer of
+/// `rate-limit-overview`). The simulator has none of these APIs, so their windows are
+/// always whole.
+const OTHER_RESOURCES: &[(&str, u32, u32)] = &[
+    ("search", 30, 10),
+    ("code_search", 10, 10),
+    ("integration_manifest", 5000, 5000),
+    ("source_import", 100, 100),
+    ("actions_runner_registration", 10000, 10000),
+    ("scim", 15000, 15000),
+    ("dependency_snapshots", 100, 100),
+    ("code_scanning_autofix", 10, 10),
+];
 
 fn rate_limit(call: &Call) -> Reply {
     let (key, limit) = limit_key(call);
@@ -157,24 +177,63 @@ fn rate_limit(call: &Call) -> Reply {
         if call.principal.is_some() { 5000 } else { 0 },
     );
     let entry = |s: &Snapshot| json!({"limit": s.limit, "used": s.used, "remaining": s.remaining(), "reset": s.reset});
-    let mut reply = Reply::ok(&json!({
-        "resources": {"core": entry(&core), "graphql": entry(&graphql)},
-        "rate": entry(&core),
-    }));
+    let mut resources = serde_json::Map::new();
+    resources.insert("core".into(), entry(&core));
+    resources.insert("graphql".into(), entry(&graphql));
+    for &(name, signed_in, anonymous) in OTHER_RESOURCES {
+        let limit = if call.principal.is_some() {
+            signed_in
+        } else {
+            anonymous
+        };
+        resources.insert(
+            name.into(),
+            json!({"limit": limit, "used": 0, "remaining": limit, "reset": core.reset}),
+        );
+    }
+    let mut reply = Reply::ok(&json!({"resources": resources, "rate": entry(&core)}));
     reply.rate = Some(core);
     reply
 }
 
+/// The root document: every URL template GitHub's lists (its `root` schema requires
+/// them all), whether or not the simulator serves the route.
 fn root(call: &Call) -> Reply {
     let b = &call.base;
     Reply::ok(&json!({
         "current_user_url": format!("{b}/user"),
+        "current_user_authorizations_html_url": format!("{b}/settings/connections/applications{{/client_id}}"),
+        "authorizations_url": format!("{b}/authorizations"),
+        "code_search_url": format!("{b}/search/code?q={{query}}{{&page,per_page,sort,order}}"),
+        "commit_search_url": format!("{b}/search/commits?q={{query}}{{&page,per_page,sort,order}}"),
+        "emails_url": format!("{b}/user/emails"),
+        "emojis_url": format!("{b}/emojis"),
+        "events_url": format!("{b}/events"),
+        "feeds_url": format!("{b}/feeds"),
+        "followers_url": format!("{b}/user/followers"),
+        "following_url": format!("{b}/user/following{{/target}}"),
+        "gists_url": format!("{b}/gists{{/gist_id}}"),
+        "hub_url": format!("{b}/hub"),
+        "issue_search_url": format!("{b}/search/issues?q={{query}}{{&page,per_page,sort,order}}"),
+        "issues_url": format!("{b}/issues"),
+        "keys_url": format!("{b}/user/keys"),
+        "label_search_url": format!("{b}/search/labels?q={{query}}&repository_id={{repository_id}}{{&page,per_page}}"),
+        "notifications_url": format!("{b}/notifications"),
         "organization_url": format!("{b}/orgs/{{org}}"),
         "organization_repositories_url": format!("{b}/orgs/{{org}}/repos{{?type,page,per_page,sort}}"),
+        "organization_teams_url": format!("{b}/orgs/{{org}}/teams"),
+        "public_gists_url": format!("{b}/gists/public"),
         "rate_limit_url": format!("{b}/rate_limit"),
         "repository_url": format!("{b}/repos/{{owner}}/{{repo}}"),
+        "repository_search_url": format!("{b}/search/repositories?q={{query}}{{&page,per_page,sort,order}}"),
+        "current_user_repositories_url": format!("{b}/user/repos{{?type,page,per_page,sort}}"),
+        "starred_url": format!("{b}/user/starred{{/owner}}{{/repo}}"),
+        "starred_gists_url": format!("{b}/gists/starred"),
+        "topic_search_url": format!("{b}/search/topics?q={{query}}{{&page,per_page}}"),
         "user_url": format!("{b}/users/{{user}}"),
         "user_organizations_url": format!("{b}/user/orgs"),
+        "user_repositories_url": format!("{b}/users/{{user}}/repos{{?type,page,per_page,sort}}"),
+        "user_search_url": format!("{b}/search/users?q={{query}}{{&page,per_page,sort,order}}"),
     }))
 }
 

@@ -28,6 +28,35 @@ const ZEN: &[&str] = &[
     "Half measures are as bad as nothing at all.",
 ];
 
+/// A user as webhook payloads embed one: REST's shape without `user_view_type`, which
+/// the webhook description's `user` does not allow (nor do GitHub's example deliveries
+/// carry it).
+fn account_json(base: &str, user: &User) -> Value {
+    let mut v = user_json(base, user);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("user_view_type");
+    }
+    v
+}
+
+/// An organization where payloads name an account (a repository's `owner`): the user
+/// shape, with `type: Organization`, as in GitHub's example deliveries.
+fn org_account_json(base: &str, org: &Org) -> Value {
+    let mut v = account_json(
+        base,
+        &User {
+            login: org.login.clone(),
+            id: org.id,
+            node_id: org.node_id.clone(),
+            name: None,
+            service_account: false,
+            created_at: org.created_at,
+        },
+    );
+    v["type"] = json!("Organization");
+    v
+}
+
 /// The `ping` GitHub sends when a hook is created or pinged.
 pub(crate) fn ping(base: &str, hook: &Hook, org: &Org, sender: &User) -> Value {
     json!({
@@ -35,7 +64,7 @@ pub(crate) fn ping(base: &str, hook: &Hook, org: &Org, sender: &User) -> Value {
         "hook_id": hook.id,
         "hook": hook_json(base, hook),
         "organization": org_json(base, org),
-        "sender": user_json(base, sender),
+        "sender": account_json(base, sender),
     })
 }
 
@@ -45,6 +74,22 @@ pub(crate) struct Scene<'a> {
     pub dataset: &'a Dataset,
     pub repo: &'a Repo,
     pub org: Option<&'a Org>,
+    /// Open issues and pull requests (GitHub counts both in `open_issues_count`).
+    pub open_issues: usize,
+}
+
+/// What `open_issues_count` counts: open issues and open pull requests.
+pub(crate) fn open_issues(content: &RepoContent) -> usize {
+    content
+        .issues
+        .iter()
+        .filter(|t| t.state == TicketState::Open)
+        .count()
+        + content
+            .pull_requests
+            .iter()
+            .filter(|p| p.state == PullRequestState::Open)
+            .count()
 }
 
 /// Something that happened to a repository, turned into one delivery by [`build`].
@@ -156,7 +201,7 @@ pub(crate) fn build(scene: &Scene, content: &RepoContent, change: Change) -> (&'
                         (Some(p), Some(r)) => review_json(scene, p, r),
                         _ => Value::Null,
                     },
-                    "pull_request": pr.map(|p| pull_request_json(scene, p)),
+                    "pull_request": pr.map(|p| simple_pull_request_json(scene, p)),
                     "sender": sender_json(scene, &sender),
                 }),
             )
@@ -242,10 +287,10 @@ fn database_id(node_id: &str) -> i64 {
 /// The account behind a login; bots and unknown logins get a `Bot` stand-in.
 fn sender_json(scene: &Scene, login: &str) -> Value {
     match scene.dataset.user(login) {
-        Some(user) => user_json(scene.base, user),
+        Some(user) => account_json(scene.base, user),
         None => {
             let id = pseudo_id(login);
-            let mut v = user_json(
+            let mut v = account_json(
                 scene.base,
                 &User {
                     login: login.to_string(),
@@ -266,23 +311,20 @@ fn actor_json(scene: &Scene, actor: Option<&Actor>) -> Value {
     actor.map_or(Value::Null, |a| sender_json(scene, &a.login))
 }
 
+/// A repository as webhook payloads carry it: every field the webhook description's
+/// `repository` requires, the URL templates GitHub lists whether or not the simulator
+/// serves them.
 pub(crate) fn repository_json(scene: &Scene) -> Value {
     let r = scene.repo;
     let b = scene.base;
     let full = r.full_name();
     let api = format!("{b}/repos/{full}");
+    let host = b.split("://").nth(1).unwrap_or(b);
     let owner = match scene.org {
-        Some(org) => {
-            let mut v = org_json(b, org);
-            v["type"] = json!("Organization");
-            v["html_url"] = json!(format!("{b}/{}", org.login));
-            v["gravatar_id"] = json!("");
-            v["site_admin"] = json!(false);
-            v
-        }
+        Some(org) => org_account_json(b, org),
         None => sender_json(scene, &r.owner),
     };
-    json!({
+    let mut value = json!({
         "id": r.id,
         "node_id": r.node_id,
         "name": r.name,
@@ -293,28 +335,87 @@ pub(crate) fn repository_json(scene: &Scene) -> Value {
         "description": null,
         "fork": r.fork,
         "url": api,
-        "hooks_url": format!("{api}/hooks"),
-        "issues_url": format!("{api}/issues{{/number}}"),
-        "pulls_url": format!("{api}/pulls{{/number}}"),
-        "commits_url": format!("{api}/commits{{/sha}}"),
         "created_at": r.created_at,
         "updated_at": r.pushed_at,
         "pushed_at": r.pushed_at,
-        "git_url": format!("git://{}/{full}.git", b.trim_start_matches("http://")),
+        "git_url": format!("git://{host}/{full}.git"),
+        "ssh_url": format!("git@{host}:{full}.git"),
         "clone_url": format!("{b}/{full}.git"),
+        "svn_url": format!("{b}/{full}"),
+    });
+    let settings = json!({
         "homepage": null,
         "size": 0,
+        "stargazers_count": 0,
+        "watchers_count": 0,
+        "language": null,
         "has_issues": true,
         "has_projects": true,
+        "has_downloads": true,
         "has_wiki": true,
+        "has_pages": false,
+        "has_discussions": false,
+        "forks_count": 0,
+        "mirror_url": null,
         "archived": r.archived,
         "disabled": false,
-        "visibility": if r.private { "private" } else { "public" },
-        "default_branch": r.default_branch,
+        "open_issues_count": scene.open_issues,
+        "license": null,
+        "allow_forking": true,
         "is_template": false,
-        "topics": [],
         "web_commit_signoff_required": false,
-    })
+        "topics": [],
+        "visibility": if r.private { "private" } else { "public" },
+        "forks": 0,
+        "open_issues": scene.open_issues,
+        "watchers": 0,
+        "default_branch": r.default_branch,
+        "custom_properties": {},
+    });
+    let urls = json!({
+        "forks_url": format!("{api}/forks"),
+        "keys_url": format!("{api}/keys{{/key_id}}"),
+        "collaborators_url": format!("{api}/collaborators{{/collaborator}}"),
+        "teams_url": format!("{api}/teams"),
+        "hooks_url": format!("{api}/hooks"),
+        "issue_events_url": format!("{api}/issues/events{{/number}}"),
+        "events_url": format!("{api}/events"),
+        "assignees_url": format!("{api}/assignees{{/user}}"),
+        "branches_url": format!("{api}/branches{{/branch}}"),
+        "tags_url": format!("{api}/tags"),
+        "blobs_url": format!("{api}/git/blobs{{/sha}}"),
+        "git_tags_url": format!("{api}/git/tags{{/sha}}"),
+        "git_refs_url": format!("{api}/git/refs{{/sha}}"),
+        "trees_url": format!("{api}/git/trees{{/sha}}"),
+        "statuses_url": format!("{api}/statuses/{{sha}}"),
+        "languages_url": format!("{api}/languages"),
+        "stargazers_url": format!("{api}/stargazers"),
+        "contributors_url": format!("{api}/contributors"),
+        "subscribers_url": format!("{api}/subscribers"),
+        "subscription_url": format!("{api}/subscription"),
+        "commits_url": format!("{api}/commits{{/sha}}"),
+        "git_commits_url": format!("{api}/git/commits{{/sha}}"),
+        "comments_url": format!("{api}/comments{{/number}}"),
+        "issue_comment_url": format!("{api}/issues/comments{{/number}}"),
+        "contents_url": format!("{api}/contents/{{+path}}"),
+        "compare_url": format!("{api}/compare/{{base}}...{{head}}"),
+        "merges_url": format!("{api}/merges"),
+        "archive_url": format!("{api}/{{archive_format}}{{/ref}}"),
+        "downloads_url": format!("{api}/downloads"),
+        "issues_url": format!("{api}/issues{{/number}}"),
+        "pulls_url": format!("{api}/pulls{{/number}}"),
+        "milestones_url": format!("{api}/milestones{{/number}}"),
+        "notifications_url": format!("{api}/notifications{{?since,all,participating}}"),
+        "labels_url": format!("{api}/labels{{/name}}"),
+        "releases_url": format!("{api}/releases{{/id}}"),
+        "deployments_url": format!("{api}/deployments"),
+    });
+    for part in [settings, urls] {
+        if let (Some(v), Value::Object(more)) = (value.as_object_mut(), part) {
+            v.extend(more);
+        }
+    }
+    value
 }
 
 fn commit_json(scene: &Scene, c: &Commit) -> Value {
@@ -416,7 +517,9 @@ fn branch_json(scene: &Scene, branch: &str, sha: &str) -> Value {
     })
 }
 
-pub(crate) fn pull_request_json(scene: &Scene, p: &PullRequest) -> Value {
+/// A pull request as review deliveries carry it (the description's
+/// `simple-pull-request`): no merge state, size or counts.
+fn simple_pull_request_json(scene: &Scene, p: &PullRequest) -> Value {
     let b = scene.base;
     let full = scene.repo.full_name();
     let api = format!("{b}/repos/{full}/pulls/{}", p.number);
@@ -447,7 +550,6 @@ pub(crate) fn pull_request_json(scene: &Scene, p: &PullRequest) -> Value {
     } else {
         "closed"
     };
-    let merged = p.state == PullRequestState::Merged;
     let mut value = json!({
         "url": api,
         "id": database_id(&p.node_id),
@@ -497,7 +599,19 @@ pub(crate) fn pull_request_json(scene: &Scene, p: &PullRequest) -> Value {
         "author_association": "MEMBER",
         "auto_merge": null,
         "active_lock_reason": null,
-        "merged": merged,
+    });
+    if let (Some(v), Value::Object(more)) = (value.as_object_mut(), rest) {
+        v.extend(more);
+    }
+    value
+}
+
+/// A pull request as `pull_request` deliveries carry it: the simple shape and its
+/// merge state, size and counts.
+pub(crate) fn pull_request_json(scene: &Scene, p: &PullRequest) -> Value {
+    let mut value = simple_pull_request_json(scene, p);
+    let full = json!({
+        "merged": p.state == PullRequestState::Merged,
         "mergeable": null,
         "rebaseable": null,
         "mergeable_state": "unknown",
@@ -510,7 +624,7 @@ pub(crate) fn pull_request_json(scene: &Scene, p: &PullRequest) -> Value {
         "deletions": p.deletions,
         "changed_files": p.changed_files,
     });
-    if let (Some(v), Value::Object(more)) = (value.as_object_mut(), rest) {
+    if let (Some(v), Value::Object(more)) = (value.as_object_mut(), full) {
         v.extend(more);
     }
     value
@@ -685,9 +799,9 @@ pub(crate) fn organization_member(
             "state": "active",
             "role": role.as_str(),
             "organization_url": format!("{base}/orgs/{}", org.login),
-            "user": user_json(base, member),
+            "user": account_json(base, member),
         },
         "organization": org_json(base, org),
-        "sender": user_json(base, sender),
+        "sender": account_json(base, sender),
     })
 }
