@@ -221,9 +221,14 @@ async fn handle(state: &SimState, req: Request) -> Response {
     }
 
     let body = req.into_body().into_bytes().await.unwrap_or_default();
-    let (reply, accepted) = rest::handle(&call, &method, &body);
-    state.stats().rest(format!("{method} {}", call.path));
-    finish(reply, &request_id, principal.as_ref(), Some(accepted))
+    let handled = rest::handle(&call, &method, &body);
+    state.stats().rest(format!("{method} {}", handled.template));
+    finish(
+        handled.reply,
+        &request_id,
+        principal.as_ref(),
+        Some(handled.accepted),
+    )
 }
 
 /// GitHub's answer when a secondary rate limit stops a request.

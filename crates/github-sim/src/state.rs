@@ -13,6 +13,7 @@ use crate::hooks::store::Hooks;
 use crate::ids;
 use crate::oauth::OAuthState;
 use crate::ratelimit::RateLimiter;
+use crate::rest::RestIndexes;
 use crate::stats::Stats;
 
 pub(crate) struct SimState {
@@ -27,6 +28,8 @@ pub(crate) struct SimState {
     pub limiter: RateLimiter,
     pub oauth: OAuthState,
     pub hooks: Arc<Hooks>,
+    /// What REST listings of each repository's current content need (orders, lookups).
+    pub rest_indexes: RestIndexes,
     counter: AtomicU64,
 }
 
@@ -41,6 +44,7 @@ impl SimState {
             schema: schema::build_schema(),
             limiter: RateLimiter::default(),
             oauth: OAuthState::new(),
+            rest_indexes: RestIndexes::default(),
             counter: AtomicU64::new(0),
         }
     }
