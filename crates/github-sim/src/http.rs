@@ -217,12 +217,14 @@ async fn handle(state: &SimState, req: Request) -> Response {
                 }),
             ),
         };
+        state.latency.hold(&reply, true).await;
         return finish(reply, &request_id, principal.as_ref(), Some("repo"));
     }
 
     let body = req.into_body().into_bytes().await.unwrap_or_default();
     let handled = rest::handle(&call, &method, &body);
     state.stats().rest(format!("{method} {}", handled.template));
+    state.latency.hold(&handled.reply, false).await;
     finish(
         handled.reply,
         &request_id,

@@ -11,6 +11,7 @@ use crate::faults::Faults;
 use crate::graphql::schema::{self, SimSchema};
 use crate::hooks::store::Hooks;
 use crate::ids;
+use crate::latency::Latency;
 use crate::oauth::OAuthState;
 use crate::ratelimit::RateLimiter;
 use crate::rest::RestIndexes;
@@ -30,11 +31,13 @@ pub(crate) struct SimState {
     pub hooks: Arc<Hooks>,
     /// What REST listings of each repository's current content need (orders, lookups).
     pub rest_indexes: RestIndexes,
+    /// The standing delay before every API answer.
+    pub latency: Latency,
     counter: AtomicU64,
 }
 
 impl SimState {
-    pub fn new(dataset: Dataset, content: Content) -> SimState {
+    pub fn new(dataset: Dataset, content: Content, latency: Latency) -> SimState {
         SimState {
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Faults::default()),
@@ -45,6 +48,7 @@ impl SimState {
             limiter: RateLimiter::default(),
             oauth: OAuthState::new(),
             rest_indexes: RestIndexes::default(),
+            latency,
             counter: AtomicU64::new(0),
         }
     }
