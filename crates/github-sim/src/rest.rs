@@ -3,7 +3,7 @@
 
 mod access;
 mod commits;
-mod index;
+pub(crate) mod index;
 mod issues;
 mod params;
 mod pulls;
@@ -29,7 +29,6 @@ use crate::rest_errors::{FORBIDDEN_FOR_PAT, oauth_restricted, sso_required};
 use crate::rest_json::{org_json, user_json};
 use crate::rest_paging::paginate;
 
-pub(crate) use index::RestIndexes;
 use routes::ContentRoute;
 
 enum Route {

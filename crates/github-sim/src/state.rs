@@ -14,7 +14,7 @@ use crate::ids;
 use crate::latency::Latency;
 use crate::oauth::OAuthState;
 use crate::ratelimit::RateLimiter;
-use crate::rest::RestIndexes;
+use crate::rest::index::RestIndexes;
 use crate::stats::Stats;
 
 pub(crate) struct SimState {
