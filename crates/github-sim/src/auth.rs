@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::dataset::{Dataset, Org, Token, TokenKind, User};
+use crate::dataset::{Dataset, Org, OwnerType, Repo, Token, TokenKind, User};
 
 /// Outcome of reading the `Authorization` header.
 pub enum Auth {
@@ -155,5 +155,21 @@ impl Principal {
                 .sso_authorized_orgs
                 .iter()
                 .any(|o| o.eq_ignore_ascii_case(&org.login))
+    }
+
+    /// Whether the repository exists for this token: never in an organization whose
+    /// SAML SSO blocks the token; private ones need a token that can read private
+    /// data, a user who can see them, and no OAuth app restriction in the way.
+    pub fn sees_repo(&self, dataset: &Dataset, repo: &Repo) -> bool {
+        let org = dataset
+            .org(&repo.owner)
+            .filter(|_| repo.owner_type == OwnerType::Organization);
+        if org.is_some_and(|o| self.sso_blocked(dataset, o)) {
+            return false;
+        }
+        if repo.private && org.is_some_and(|o| self.oauth_blocked(o)) {
+            return false;
+        }
+        !repo.private || (self.can_read_private() && dataset.can_see(&self.user.login, repo))
     }
 }

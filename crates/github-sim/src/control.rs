@@ -52,10 +52,13 @@
 //! ```json
 //! {"graphql": {"requests": 14, "points": 14,
 //!              "operations": {"CommitHistoryLanes": {"requests": 4, "points": 4}, "PullRequests": {…}}},
-//!  "rest": {"requests": 2, "points": 2, "routes": {"GET /user": {"requests": 1, "points": 1}}},
+//!  "rest": {"requests": 2, "points": 2, "routes": {"GET /user": {"requests": 1, "points": 1},
+//!           "GET /repos/{owner}/{repo}/pulls": {"requests": 1, "points": 1}}},
 //!  "faults": {"bad_gateway": 1, "secondary_rate_limit": 2, "rate_limited": 0, "revoked": 0},
 //!  "total": {"requests": 16, "points": 16}}
 //! ```
+//! REST requests are counted by route template (as GitHub's REST description names
+//! the route; a path no route matches counts as `(no such route)`).
 //! GraphQL points follow GitHub's cost rule (requests per connection, multiplied
 //! down the nesting, ÷ 100, rounded, at least 1); each REST request is one point. A
 //! request answered by a fault counts under `faults` only.

@@ -221,13 +221,20 @@ async fn handle(state: &SimState, req: Request) -> Response {
                 }),
             ),
         };
+        state.latency.hold(&reply, true).await;
         return finish(reply, &request_id, principal.as_ref(), Some("repo"));
     }
 
     let body = req.into_body().into_bytes().await.unwrap_or_default();
-    let (reply, accepted) = rest::handle(&call, &method, &body);
-    state.stats().rest(format!("{method} {}", call.path));
-    finish(reply, &request_id, principal.as_ref(), Some(accepted))
+    let handled = rest::handle(&call, &method, &body);
+    state.stats().rest(format!("{method} {}", handled.template));
+    state.latency.hold(&handled.reply, false).await;
+    finish(
+        handled.reply,
+        &request_id,
+        principal.as_ref(),
+        Some(handled.accepted),
+    )
 }
 
 /// The caller's window as it stands, for an answer that stops a request before it is

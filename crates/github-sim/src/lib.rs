@@ -17,6 +17,7 @@ mod hooks;
 mod html;
 mod http;
 mod ids;
+mod latency;
 mod members;
 mod mutate;
 mod oauth;
@@ -42,6 +43,7 @@ use tokio::task::JoinHandle;
 pub use content::RepoContent;
 pub use dataset::{Dataset, Org, OrgMember, OrgRole, OwnerType, Repo, Token, TokenKind, User};
 pub use graphql::schema::graphql_sdl;
+pub use latency::Latency;
 pub use oauth::{Approval, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthApp};
 pub use scenarios::ScenarioToken;
 
@@ -95,6 +97,8 @@ pub struct SimConfig {
     /// Organizations (at least the 3 scenario ones; more are added, each with two
     /// public repositories administered by `tributary-svc`).
     pub orgs: Option<usize>,
+    /// A delay before every REST and GraphQL answer (none by default).
+    pub latency: Latency,
 }
 
 impl Default for SimConfig {
@@ -107,6 +111,7 @@ impl Default for SimConfig {
             issues: None,
             repos: None,
             orgs: None,
+            latency: Latency::default(),
         }
     }
 }
@@ -156,7 +161,7 @@ fn build_state(config: &SimConfig) -> SimState {
             comments_per_pr: 2,
         },
     });
-    SimState::new(dataset, content)
+    SimState::new(dataset, content, config.latency)
 }
 
 #[derive(Clone)]

@@ -1,4 +1,20 @@
-//! api.github.com REST endpoints.
+//! api.github.com REST endpoints: the account and organization routes here,
+//! organization hooks in `hooks/rest.rs`, repository content in `rest/`.
+
+mod access;
+mod commits;
+pub(crate) mod index;
+mod issues;
+mod params;
+mod pulls;
+mod reactions;
+mod repos;
+mod routes;
+mod shapes;
+mod timeline;
+
+#[cfg(test)]
+mod tests;
 
 use poem::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -12,6 +28,8 @@ use crate::reply::{REST_DOCS, Reply};
 use crate::rest_errors::{FORBIDDEN_FOR_PAT, oauth_restricted, sso_required};
 use crate::rest_json::{org_json, user_json};
 use crate::rest_paging::paginate;
+
+use routes::ContentRoute;
 
 enum Route {
     Root,
@@ -47,6 +65,22 @@ impl Route {
         }
     }
 
+    /// The route as GitHub's REST description names it.
+    fn template(&self) -> &'static str {
+        match self {
+            Route::Root => "/",
+            Route::RateLimit => "/rate_limit",
+            Route::User => "/user",
+            Route::UserOrgs => "/user/orgs",
+            Route::Memberships => "/user/memberships/orgs",
+            Route::Membership(_) => "/user/memberships/orgs/{org}",
+            Route::Org(_) => "/orgs/{org}",
+            Route::OrgById(_) => "/organizations/{id}",
+            Route::PublicUser(_) => "/users/{username}",
+            Route::NotFound => "(no such route)",
+        }
+    }
+
     /// The `X-Accepted-OAuth-Scopes` value GitHub sends for this endpoint.
     fn accepted_scopes(&self) -> &'static str {
         match self {
@@ -65,15 +99,45 @@ impl Route {
     }
 }
 
-/// Handles one REST call; returns the reply and the endpoint's accepted scopes.
-pub(crate) fn handle(call: &Call, method: &Method, body: &[u8]) -> (Reply, &'static str) {
-    let hook_route = HookRoute::parse(method, &call.path);
-    let route = Route::parse(method, &call.path);
-    let accepted = match hook_route {
-        Some(_) => hooks_rest::ACCEPTED_SCOPES,
-        None => route.accepted_scopes(),
-    };
+/// One REST call's answer, the endpoint's accepted scopes and its route template
+/// (what `/_sim/stats` counts the request under).
+pub(crate) struct Handled {
+    pub reply: Reply,
+    pub accepted: &'static str,
+    pub template: &'static str,
+}
 
+/// Handles one REST call.
+pub(crate) fn handle(call: &Call, method: &Method, body: &[u8]) -> Handled {
+    let hook_route = HookRoute::parse(method, &call.path);
+    let content_route = (method == Method::GET || method == Method::HEAD)
+        .then(|| {
+            let segments: Vec<&str> = call.path.trim_end_matches('/').split('/').skip(1).collect();
+            ContentRoute::parse(&segments)
+        })
+        .flatten();
+    let route = Route::parse(method, &call.path);
+    let (accepted, template) = match (&hook_route, &content_route) {
+        (Some(h), _) => (hooks_rest::ACCEPTED_SCOPES, h.template()),
+        (None, Some(c)) => (c.accepted_scopes(), c.template()),
+        (None, None) => (route.accepted_scopes(), route.template()),
+    };
+    let (reply, accepted) = answer(call, body, hook_route, content_route, route, accepted);
+    Handled {
+        reply,
+        accepted,
+        template,
+    }
+}
+
+fn answer(
+    call: &Call,
+    body: &[u8],
+    hook_route: Option<HookRoute>,
+    content_route: Option<ContentRoute>,
+    route: Route,
+    accepted: &'static str,
+) -> (Reply, &'static str) {
     if matches!(route, Route::RateLimit) {
         return (rate_limit(call), accepted);
     }
@@ -100,6 +164,11 @@ pub(crate) fn handle(call: &Call, method: &Method, body: &[u8]) -> (Reply, &'sta
 
     if let Some(hook_route) = hook_route {
         let mut reply = hooks_rest::handle(call, hook_route, body);
+        reply.rate = Some(rate);
+        return (reply, accepted);
+    }
+    if let Some(content_route) = content_route {
+        let mut reply = content_route.handle(call);
         reply.rate = Some(rate);
         return (reply, accepted);
     }

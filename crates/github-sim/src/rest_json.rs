@@ -1,4 +1,4 @@
-//! Users and organizations as GitHub embeds them in other objects: REST
+//! Users, organizations and teams as GitHub embeds them in other objects: REST
 //! answers and webhook payloads share these shapes.
 
 use serde_json::{Value, json};
@@ -47,5 +47,26 @@ pub(crate) fn org_json(b: &str, org: &Org) -> Value {
         "public_members_url": format!("{b}/orgs/{l}/public_members{{/member}}"),
         "avatar_url": format!("https://avatars.githubusercontent.com/u/{}?v=4", org.id),
         "description": org.description,
+    })
+}
+
+/// A team (`org/slug`) as pull requests and review-request events name it.
+pub(crate) fn team_json(b: &str, team: &str, id: i64) -> Value {
+    let (org, slug) = team.split_once('/').unwrap_or(("", team));
+    json!({
+        "id": id,
+        "node_id": crate::ids::node_id("T", id),
+        "url": format!("{b}/orgs/{org}/teams/{slug}"),
+        "members_url": format!("{b}/orgs/{org}/teams/{slug}/members{{/member}}"),
+        "name": slug,
+        "slug": slug,
+        "description": null,
+        "permission": "pull",
+        "privacy": "closed",
+        "notification_setting": "notifications_enabled",
+        "html_url": format!("{b}/orgs/{org}/teams/{slug}"),
+        "repositories_url": format!("{b}/orgs/{org}/teams/{slug}/repos"),
+        "parent": null,
+        "type": "organization",
     })
 }

@@ -11,8 +11,10 @@ use crate::faults::Faults;
 use crate::graphql::schema::{self, SimSchema};
 use crate::hooks::store::Hooks;
 use crate::ids;
+use crate::latency::Latency;
 use crate::oauth::OAuthState;
 use crate::ratelimit::RateLimiter;
+use crate::rest::index::RestIndexes;
 use crate::stats::Stats;
 
 pub(crate) struct SimState {
@@ -27,11 +29,15 @@ pub(crate) struct SimState {
     pub limiter: RateLimiter,
     pub oauth: OAuthState,
     pub hooks: Arc<Hooks>,
+    /// What REST listings of each repository's current content need (orders, lookups).
+    pub rest_indexes: RestIndexes,
+    /// The standing delay before every API answer.
+    pub latency: Latency,
     counter: AtomicU64,
 }
 
 impl SimState {
-    pub fn new(dataset: Dataset, content: Content) -> SimState {
+    pub fn new(dataset: Dataset, content: Content, latency: Latency) -> SimState {
         SimState {
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Faults::default()),
@@ -41,6 +47,8 @@ impl SimState {
             schema: schema::build_schema(),
             limiter: RateLimiter::default(),
             oauth: OAuthState::new(),
+            rest_indexes: RestIndexes::default(),
+            latency,
             counter: AtomicU64::new(0),
         }
     }

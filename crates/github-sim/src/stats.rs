@@ -16,7 +16,7 @@ pub struct Tally {
 pub struct Stats {
     /// By operation name (`anonymous` for unnamed operations).
     pub graphql: BTreeMap<String, Tally>,
-    /// By `METHOD /path`; each REST request spends one point of the core budget.
+    /// By `METHOD /route/{template}`; each REST request spends one point of the core budget.
     pub rest: BTreeMap<String, Tally>,
     /// Injected faults answered instead of the request: `bad_gateway`,
     /// `secondary_rate_limit`, `rate_limited`, `revoked`.

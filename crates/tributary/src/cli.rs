@@ -397,6 +397,13 @@ pub(crate) struct SimArgs {
     /// Tickets (issues) in all over the demo organization's repositories (overrides --scale).
     #[arg(long)]
     pub(crate) issues: Option<usize>,
+    /// Milliseconds added before every REST and GraphQL answer.
+    #[arg(long, env = "TRIBUTARY_SIM_LATENCY_MS", default_value_t = 0)]
+    pub(crate) latency_ms: u64,
+    /// Microseconds added per node an answer returns (a REST listing's items, the
+    /// elements of every list in a GraphQL answer).
+    #[arg(long, env = "TRIBUTARY_SIM_LATENCY_PER_NODE_US", default_value_t = 0)]
+    pub(crate) latency_per_node_us: u64,
 }
 
 #[cfg(feature = "simulator")]

@@ -96,6 +96,10 @@ async fn main() -> anyhow::Result<()> {
                 commits: args.commits,
                 pull_requests: args.prs,
                 issues: args.issues,
+                latency: github_sim::Latency {
+                    per_request: std::time::Duration::from_millis(args.latency_ms),
+                    per_node: std::time::Duration::from_micros(args.latency_per_node_us),
+                },
             };
             github_sim::GithubSim::new(config).serve(&args.listen).await
         }

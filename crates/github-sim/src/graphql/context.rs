@@ -7,7 +7,7 @@ use async_graphql::{Context, Error, ErrorExtensions};
 
 use crate::auth::Principal;
 use crate::content::Content;
-use crate::dataset::{self, Dataset, OwnerType};
+use crate::dataset::{self, Dataset};
 use crate::ratelimit::Snapshot;
 
 const SAML_MESSAGE: &str = "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.";
@@ -50,16 +50,5 @@ pub(super) fn saml_error(ctx: &Context<'_>, g: &GqlCtx, org: &dataset::Org) -> E
 /// Private repositories need a token that can read private data, a user who
 /// can see them, and (for SAML orgs) an authorized token.
 pub(crate) fn viewer_can_see(g: &GqlCtx, repo: &dataset::Repo) -> bool {
-    let org = g
-        .dataset
-        .org(&repo.owner)
-        .filter(|_| repo.owner_type == OwnerType::Organization);
-    if org.is_some_and(|o| g.principal.sso_blocked(&g.dataset, o)) {
-        return false;
-    }
-    if repo.private && org.is_some_and(|o| g.principal.oauth_blocked(o)) {
-        return false;
-    }
-    !repo.private
-        || (g.principal.can_read_private() && g.dataset.can_see(&g.principal.user.login, repo))
+    g.principal.sees_repo(&g.dataset, repo)
 }

@@ -12,7 +12,7 @@ use crate::content::{
 };
 use crate::dataset::{Dataset, Org, OrgRole, Repo, User};
 use crate::ids;
-use crate::rest_json::{org_json, user_json};
+use crate::rest_json::{org_json, team_json, user_json};
 use crate::urlenc::encode_component;
 
 const ZEN: &[&str] = &[
@@ -274,18 +274,18 @@ fn ticket(content: &RepoContent, number: i64) -> Option<&Ticket> {
 }
 
 /// A stable number standing in for ids the simulator does not keep (bots, labels).
-fn pseudo_id(text: &str) -> i64 {
+pub(crate) fn pseudo_id(text: &str) -> i64 {
     (ids::splitmix64(text.bytes().fold(0u64, |h, b| h.rotate_left(5) ^ b as u64)) % 900_000_000)
         as i64
         + 100_000_000
 }
 
-fn database_id(node_id: &str) -> i64 {
+pub(crate) fn database_id(node_id: &str) -> i64 {
     ids::database_id(node_id).unwrap_or_else(|| pseudo_id(node_id))
 }
 
 /// The account behind a login; bots and unknown logins get a `Bot` stand-in.
-fn sender_json(scene: &Scene, login: &str) -> Value {
+pub(crate) fn sender_json(scene: &Scene, login: &str) -> Value {
     match scene.dataset.user(login) {
         Some(user) => account_json(scene.base, user),
         None => {
@@ -307,7 +307,7 @@ fn sender_json(scene: &Scene, login: &str) -> Value {
     }
 }
 
-fn actor_json(scene: &Scene, actor: Option<&Actor>) -> Value {
+pub(crate) fn actor_json(scene: &Scene, actor: Option<&Actor>) -> Value {
     actor.map_or(Value::Null, |a| sender_json(scene, &a.login))
 }
 
@@ -479,7 +479,7 @@ fn push(
     })
 }
 
-fn labels_json(scene: &Scene, labels: &[String]) -> Vec<Value> {
+pub(crate) fn labels_json(scene: &Scene, labels: &[String]) -> Vec<Value> {
     labels
         .iter()
         .map(|name| {
@@ -490,14 +490,26 @@ fn labels_json(scene: &Scene, labels: &[String]) -> Vec<Value> {
                 "url": format!("{}/repos/{}/labels/{}", scene.base, scene.repo.full_name(), encode_component(name)),
                 "name": name,
                 "color": "ededed",
-                "default": false,
-                "description": null,
+                "default": default_description(name).is_some(),
+                // A string (the default labels' own, or empty): REST's pull request
+                // listing describes label descriptions as non-nullable.
+                "description": default_description(name).unwrap_or(""),
             })
         })
         .collect()
 }
 
-fn logins_json(scene: &Scene, logins: &[String]) -> Vec<Value> {
+/// The description GitHub gives its default labels.
+fn default_description(label: &str) -> Option<&'static str> {
+    match label {
+        "bug" => Some("Something isn't working"),
+        "enhancement" => Some("New feature or request"),
+        "documentation" => Some("Improvements or additions to documentation"),
+        _ => None,
+    }
+}
+
+pub(crate) fn logins_json(scene: &Scene, logins: &[String]) -> Vec<Value> {
     logins.iter().map(|l| sender_json(scene, l)).collect()
 }
 
@@ -539,10 +551,7 @@ fn simple_pull_request_json(scene: &Scene, p: &PullRequest) -> Value {
     let teams: Vec<Value> = teams
         .iter()
         .map(|r| match r {
-            Reviewer::User(t) | Reviewer::Team(t) => {
-                let slug = t.rsplit('/').next().unwrap_or(t);
-                json!({"name": slug, "slug": slug, "id": pseudo_id(t)})
-            }
+            Reviewer::User(t) | Reviewer::Team(t) => team_json(b, t, pseudo_id(t)),
         })
         .collect();
     let state = if p.state == PullRequestState::Open {
@@ -734,7 +743,7 @@ pub(crate) fn pr_issue_json(scene: &Scene, p: &PullRequest) -> Value {
     v
 }
 
-fn comment_json(scene: &Scene, number: i64, c: &Comment) -> Value {
+pub(crate) fn comment_json(scene: &Scene, number: i64, c: &Comment) -> Value {
     let b = scene.base;
     let full = scene.repo.full_name();
     let id = database_id(&c.node_id);
@@ -755,7 +764,7 @@ fn comment_json(scene: &Scene, number: i64, c: &Comment) -> Value {
     })
 }
 
-fn review_json(scene: &Scene, p: &PullRequest, r: &Review) -> Value {
+pub(crate) fn review_json(scene: &Scene, p: &PullRequest, r: &Review) -> Value {
     let b = scene.base;
     let full = scene.repo.full_name();
     let id = database_id(&r.node_id);

@@ -61,6 +61,23 @@ impl HookRoute {
         Some(route)
     }
 
+    /// The route as GitHub's REST description names it.
+    pub fn template(&self) -> &'static str {
+        match self {
+            HookRoute::List(_) | HookRoute::Create(_) => "/orgs/{org}/hooks",
+            HookRoute::Get(..) | HookRoute::Update(..) | HookRoute::Delete(..) => {
+                "/orgs/{org}/hooks/{hook_id}"
+            }
+            HookRoute::Ping(..) => "/orgs/{org}/hooks/{hook_id}/pings",
+            HookRoute::Config(..) => "/orgs/{org}/hooks/{hook_id}/config",
+            HookRoute::Deliveries(..) => "/orgs/{org}/hooks/{hook_id}/deliveries",
+            HookRoute::Delivery(..) => "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}",
+            HookRoute::Redeliver(..) => {
+                "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts"
+            }
+        }
+    }
+
     fn org(&self) -> &str {
         match self {
             HookRoute::List(o) | HookRoute::Create(o) => o,
