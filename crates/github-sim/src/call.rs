@@ -15,6 +15,8 @@ pub(crate) struct Call<'a> {
     pub base: String,
     pub path: String,
     pub query: Vec<(String, String)>,
+    /// The caller's IP address: anonymous callers' rate-limit window is per address.
+    pub origin: String,
     pub request_id: String,
 }
 

@@ -41,6 +41,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
     let method = req.method().clone();
     let base = base_url(&req);
     let query = parse_query(req.uri().query().unwrap_or(""));
+    let origin = origin_ip(&req);
 
     if oauth::owns(&path) {
         // The applications API (revoking tokens and grants) is GitHub's REST API and
@@ -102,7 +103,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
         };
         let mut reply = Reply::json(StatusCode::UNAUTHORIZED, &body);
         // An unknown token is no user: the answer shows the anonymous window.
-        reply.rate = Some(window(state, None, is_graphql));
+        reply.rate = Some(window(state, None, &origin, is_graphql));
         finish(reply, &request_id, None, None)
     };
     let auth = match authenticate(&dataset, auth_header) {
@@ -130,7 +131,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
         .filter(|p| p.token.secondary_rate_limited)
     {
         let mut reply = secondary_limit(&request_id, 60);
-        reply.rate = Some(window(state, Some(p), is_graphql));
+        reply.rate = Some(window(state, Some(p), &origin, is_graphql));
         return finish(reply, &request_id, Some(p), Some(""));
     }
 
@@ -148,7 +149,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
             Fault::SecondaryRateLimit { retry_after_secs } => {
                 state.stats().fault("secondary_rate_limit");
                 let mut reply = secondary_limit(&request_id, retry_after_secs);
-                reply.rate = Some(window(state, principal.as_ref(), is_graphql));
+                reply.rate = Some(window(state, principal.as_ref(), &origin, is_graphql));
                 reply
             }
             Fault::RateLimited { reset } => {
@@ -188,6 +189,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
         base,
         path,
         query,
+        origin,
         request_id: request_id.clone(),
     };
 
@@ -239,14 +241,28 @@ async fn handle(state: &SimState, req: Request) -> Response {
 
 /// The caller's window as it stands, for an answer that stops a request before it is
 /// charged: GitHub sends the rate-limit headers on those too.
-fn window(state: &SimState, principal: Option<&Principal>, is_graphql: bool) -> Snapshot {
-    let (key, limit) = rest::core_window(principal);
+fn window(
+    state: &SimState,
+    principal: Option<&Principal>,
+    origin: &str,
+    is_graphql: bool,
+) -> Snapshot {
+    let (key, limit) = rest::core_window(principal, origin);
     if is_graphql {
         let limit = if principal.is_some() { LIMIT } else { 0 };
         state.limiter.peek(&key, Resource::Graphql, limit)
     } else {
         state.limiter.peek(&key, Resource::Core, limit)
     }
+}
+
+/// The address the request comes from (empty when the transport has none, as in
+/// in-process tests): GitHub keeps anonymous callers' windows per originating IP.
+fn origin_ip(req: &Request) -> String {
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
 }
 
 /// The applications API is called with an OAuth app's client credentials and spends

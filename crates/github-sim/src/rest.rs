@@ -205,16 +205,18 @@ fn answer(
     (reply, accepted)
 }
 
-/// The caller's REST window and its limit: 5,000 an hour per user, 60 per anonymous caller.
-pub(crate) fn core_window(principal: Option<&Principal>) -> (String, u32) {
+/// The caller's REST window and its limit: 5,000 an hour per user, 60 per originating
+/// IP address for anonymous callers (docs.github.com/rest/using-the-rest-api/
+/// rate-limits-for-the-rest-api#primary-rate-limit-for-unauthenticated-users).
+pub(crate) fn core_window(principal: Option<&Principal>, origin: &str) -> (String, u32) {
     match principal {
         Some(p) => (format!("user:{}", p.user.login), 5000),
-        None => ("anonymous".to_string(), 60),
+        None => (format!("anonymous:{origin}"), 60),
     }
 }
 
 fn limit_key(call: &Call) -> (String, u32) {
-    core_window(call.principal)
+    core_window(call.principal, &call.origin)
 }
 
 fn charge(call: &Call) -> Result<Snapshot, Snapshot> {

@@ -129,9 +129,6 @@ impl CursorPaging<'_> {
                     self.docs,
                 );
             }
-            if call.param("page").is_some() {
-                return paginate_with(call, self.keys.len(), build);
-            }
         }
         let per_page = per_page(call);
         let position = |cursor: &str| {
@@ -147,10 +144,17 @@ impl CursorPaging<'_> {
                 Some(at) => at.saturating_sub(per_page)..at,
                 None => return self.bad_cursor(),
             },
-            (None, None) => 0..per_page.min(self.keys.len()),
+            // A shallow `page` still answers its page; its links are cursors too, so
+            // following them never reaches a refused page number.
+            (None, None) => {
+                let start = (page_number(call) - 1)
+                    .saturating_mul(per_page)
+                    .min(self.keys.len());
+                start..(start + per_page).min(self.keys.len())
+            }
         };
         let mut links = Vec::new();
-        if range.start > 0 {
+        if range.start > 0 && range.start < self.keys.len() {
             let cursor = ids::encode_cursor(self.keys[range.start]);
             links.push(link(call, &[("before", cursor)], "prev"));
         }

@@ -181,6 +181,21 @@ pub static GAPS: &[Gap] = &[
     },
     Gap {
         of: Description::Rest,
+        kind: GapKind::Status {
+            status: 404,
+            message: "Not Found",
+            operations: &[
+                "GET /orgs/{org}/repos",
+                "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+                "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+                "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments",
+            ],
+        },
+        answer: "404 for an organization or a pull request that does not exist (or the caller may not see), under which the listing would be",
+        evidence: "the description lists 404 for the same organization and pull request on their own operations (GET /orgs/{org}, GET /repos/{owner}/{repo}/pulls/{pull_number}) and for the sibling listings under an issue number (GET …/issues/{issue_number}/comments, …/timeline, …/reactions); docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api#404-not-found-for-an-existing-resource (404 for a resource that does not exist or that the caller may not see)",
+    },
+    Gap {
+        of: Description::Rest,
         kind: GapKind::Alias {
             template: "/organizations/{organization_id}",
             as_template: "/orgs/{org}",

@@ -53,6 +53,24 @@ impl RestDescription {
         self.resolve(method, path).map(|(template, _)| template)
     }
 
+    /// Whether the operation serving `method path` takes the query parameter `name`
+    /// (e.g. `page`: whether it pages by number).
+    pub fn takes(&self, method: &str, path: &str, name: &str) -> bool {
+        let Some((template, _)) = self.resolve(method, path) else {
+            return false;
+        };
+        let operation = &self.description["paths"][&template][operation_method(method)];
+        operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| match p["$ref"].as_str() {
+                Some(r) => self.description.pointer(r.trim_start_matches('#')),
+                None => Some(p),
+            })
+            .any(|p| p["in"] == "query" && p["name"] == name)
+    }
+
     /// The operation's template, and the gap that names an undescribed route after a
     /// described one.
     fn resolve(&self, method: &str, path: &str) -> Option<(String, Option<&'static Gap>)> {

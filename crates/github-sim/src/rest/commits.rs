@@ -66,10 +66,8 @@ pub(crate) fn list(call: &Call, at: &RepoAt) -> Reply {
     if c.commits.is_empty() {
         return Reply::error(StatusCode::CONFLICT, "Git Repository is empty.", LIST_DOCS);
     }
-    let (since, until) = match (
-        time(call, "since", LIST_DOCS),
-        time(call, "until", LIST_DOCS),
-    ) {
+    // The description lists no 422 here: a time GitHub cannot read is no bound.
+    let (since, until) = match (time(call, "since", None), time(call, "until", None)) {
         (Ok(s), Ok(u)) => (s, u),
         (Err(reply), _) | (_, Err(reply)) => return reply,
     };

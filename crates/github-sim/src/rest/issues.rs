@@ -13,7 +13,7 @@ use crate::rest_paging::CursorPaging;
 
 use super::access::RepoAt;
 use super::index::Item;
-use super::params::{choice, comment_listing, descending, ordered, time};
+use super::params::{choice, comment_listing, descending, ordered, state, time};
 use super::shapes::reactions_rollup;
 
 const LIST_DOCS: &str = "https://docs.github.com/rest/issues/issues#list-repository-issues";
@@ -70,16 +70,16 @@ fn facts(at: &RepoAt, item: Item) -> Facts<'_> {
 
 pub(crate) fn list(call: &Call, at: &RepoAt) -> Reply {
     let checked = (|| {
-        let state = choice(call, "state", &["open", "closed", "all"], "open", LIST_DOCS)?;
+        let state = state(call, Some(LIST_DOCS))?;
         let sort = choice(
             call,
             "sort",
             &["created", "updated", "comments"],
             "created",
-            LIST_DOCS,
+            Some(LIST_DOCS),
         )?;
-        let desc = descending(call, true, LIST_DOCS)?;
-        Ok::<_, Reply>((state, sort, desc, time(call, "since", LIST_DOCS)?))
+        let desc = descending(call, true, Some(LIST_DOCS))?;
+        Ok::<_, Reply>((state, sort, desc, time(call, "since", Some(LIST_DOCS))?))
     })();
     let (state, sort, desc, since) = match checked {
         Ok(v) => v,
@@ -154,8 +154,10 @@ pub(crate) fn comments(call: &Call, at: &RepoAt, number: Option<i64>) -> Reply {
         },
         None => None,
     };
-    // One issue's comments take `since` only and come oldest first.
+    // One issue's comments take `since` only and come oldest first; only the
+    // repository's listing is described as refusing what it does not know.
     let sorts: Option<&[&'static str]> = item.is_none().then_some(&["created", "updated"]);
+    let refuse = item.is_none().then_some(COMMENTS_DOCS);
     let index = &at.index;
     let scene = at.scene(call);
     comment_listing(
@@ -164,7 +166,7 @@ pub(crate) fn comments(call: &Call, at: &RepoAt, number: Option<i64>) -> Reply {
         |(on, _)| item.is_none_or(|i| on == i),
         |(on, k)| index.conversation(on)[k].created_at,
         sorts,
-        COMMENTS_DOCS,
+        refuse,
         |(on, k)| {
             let number = match on {
                 Item::Issue(i) => index.issue(i).number,

@@ -1,6 +1,8 @@
 //! Query parameters of the content listings as GitHub reads them: enumerations
-//! (`state`, `sort`, `direction`) refused with 422 when unknown, ISO 8601 times
-//! (`since`, `until`).
+//! (`state`, `sort`, `direction`) and ISO 8601 times (`since`, `until`). A value
+//! GitHub does not know is refused with 422 by the operations whose description lists
+//! a 422 (`refuse` names the documentation the refusal points to), and stands for the
+//! default on the others, which GitHub describes as answering no 422.
 
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
@@ -10,17 +12,22 @@ use crate::call::Call;
 use crate::reply::Reply;
 use crate::rest_paging::paginate_with;
 
-/// `name` among `allowed`, `default` when absent; an unknown value is GitHub's 422.
+/// `name` among `allowed`, `default` when absent; an unknown value is GitHub's 422
+/// where `refuse`, else the default.
 pub(crate) fn choice(
     call: &Call,
     name: &str,
     allowed: &[&'static str],
     default: &'static str,
-    docs: &str,
+    refuse: Option<&str>,
 ) -> Result<&'static str, Reply> {
-    match call.param(name) {
-        None => Ok(default),
-        Some(v) => allowed.iter().find(|a| **a == v).copied().ok_or_else(|| {
+    let known = call
+        .param(name)
+        .and_then(|v| allowed.iter().find(|a| **a == v));
+    match (call.param(name), known, refuse) {
+        (None, _, _) | (Some(_), None, None) => Ok(default),
+        (Some(_), Some(a), _) => Ok(a),
+        (Some(v), None, Some(docs)) => Err({
             let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
             Reply::error(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -34,18 +41,28 @@ pub(crate) fn choice(
     }
 }
 
+/// `state` of the issue and pull request listings: `open` (the default), `closed`, `all`.
+pub(crate) fn state(call: &Call, refuse: Option<&str>) -> Result<&'static str, Reply> {
+    choice(call, "state", &["open", "closed", "all"], "open", refuse)
+}
+
 /// `asc` or `desc`; `descending_by_default` picks the default.
 pub(crate) fn descending(
     call: &Call,
     descending_by_default: bool,
-    docs: &str,
+    refuse: Option<&str>,
 ) -> Result<bool, Reply> {
     let default = if descending_by_default { "desc" } else { "asc" };
-    Ok(choice(call, "direction", &["asc", "desc"], default, docs)? == "desc")
+    Ok(choice(call, "direction", &["asc", "desc"], default, refuse)? == "desc")
 }
 
-/// A time parameter (`since`, `until`): ISO 8601 as GitHub takes it, or a date alone.
-pub(crate) fn time(call: &Call, name: &str, docs: &str) -> Result<Option<DateTime<Utc>>, Reply> {
+/// A time parameter (`since`, `until`): ISO 8601 as GitHub takes it, or a date alone;
+/// one that is neither is GitHub's 422 where `refuse`, else no time at all.
+pub(crate) fn time(
+    call: &Call,
+    name: &str,
+    refuse: Option<&str>,
+) -> Result<Option<DateTime<Utc>>, Reply> {
     let Some(v) = call.param(name) else {
         return Ok(None);
     };
@@ -58,9 +75,10 @@ pub(crate) fn time(call: &Call, name: &str, docs: &str) -> Result<Option<DateTim
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|t| t.and_utc())
         });
-    match parsed {
-        Some(t) => Ok(Some(t)),
-        None => Err(Reply::error(
+    match (parsed, refuse) {
+        (Some(t), _) => Ok(Some(t)),
+        (None, None) => Ok(None),
+        (None, Some(docs)) => Err(Reply::error(
             StatusCode::UNPROCESSABLE_ENTITY,
             &format!("Invalid request.\n\nFor 'properties/{name}', \"{v}\" is not a timestamp."),
             docs,
@@ -85,7 +103,8 @@ pub(crate) fn ordered<T: Copy, K: Ord>(
 /// A comment listing, from `all` (oldest first): those `keep` keeps, created at
 /// or after `since`, paged, each page's built by `build`. Without `sort` they come
 /// by id (creation), ascending; with it (`sorts` lists what the route takes; `None`
-/// for routes that take no `sort`) `direction` applies, ascending by default.
+/// for routes that take no `sort`) `direction` applies, ascending by default; an
+/// unknown value is refused where `refuse`.
 /// Comments here are never edited, so `updated` orders and filters as `created` does.
 pub(crate) fn comment_listing<T: Copy>(
     call: &Call,
@@ -93,18 +112,18 @@ pub(crate) fn comment_listing<T: Copy>(
     keep: impl Fn(T) -> bool,
     created_at: impl Fn(T) -> DateTime<Utc>,
     sorts: Option<&[&'static str]>,
-    docs: &str,
+    refuse: Option<&str>,
     build: impl Fn(T) -> Value,
 ) -> Reply {
     let checked = (|| {
         let desc = match (sorts, call.param("sort")) {
             (Some(sorts), Some(_)) => {
-                choice(call, "sort", sorts, "created", docs)?;
-                descending(call, false, docs)?
+                choice(call, "sort", sorts, "created", refuse)?;
+                descending(call, false, refuse)?
             }
             _ => false,
         };
-        Ok::<_, Reply>((desc, time(call, "since", docs)?))
+        Ok::<_, Reply>((desc, time(call, "since", refuse)?))
     })();
     let (desc, since) = match checked {
         Ok(v) => v,

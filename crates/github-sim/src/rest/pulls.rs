@@ -11,12 +11,10 @@ use crate::reply::Reply;
 use crate::rest_paging::paginate_with;
 
 use super::access::RepoAt;
-use super::params::{choice, comment_listing, descending, ordered};
+use super::params::{choice, comment_listing, descending, ordered, state};
 use super::shapes::{pull_commit, repository, review_comment, user_or_ghost};
 
 const LIST_DOCS: &str = "https://docs.github.com/rest/pulls/pulls#list-pull-requests";
-const COMMENTS_DOCS: &str =
-    "https://docs.github.com/rest/pulls/comments#list-review-comments-in-a-repository";
 
 /// GitHub lists at most this many commits of a pull request.
 const PULL_COMMITS_CAP: usize = 250;
@@ -71,15 +69,15 @@ fn popularity(p: &PullRequest) -> usize {
 
 pub(crate) fn list(call: &Call, at: &RepoAt) -> Reply {
     let checked = (|| {
-        let state = choice(call, "state", &["open", "closed", "all"], "open", LIST_DOCS)?;
+        let state = state(call, Some(LIST_DOCS))?;
         let sort = choice(
             call,
             "sort",
             &["created", "updated", "popularity", "long-running"],
             "created",
-            LIST_DOCS,
+            Some(LIST_DOCS),
         )?;
-        let desc = descending(call, sort == "created", LIST_DOCS)?;
+        let desc = descending(call, sort == "created", Some(LIST_DOCS))?;
         Ok::<_, Reply>((state, sort, desc))
     })();
     let (state, sort, desc) = match checked {
@@ -206,7 +204,8 @@ pub(crate) fn review_comments(call: &Call, at: &RepoAt, number: Option<i64>) -> 
         |at| pull_index.is_none_or(|k| at.0 == k),
         |at| index.review_comment(at).created_at,
         sorts,
-        COMMENTS_DOCS,
+        // The description lists no 422 for review comment listings.
+        None,
         |(p, t, k)| {
             let pr = index.pull(p);
             let head = pr.commits.last().map_or("", |c| c.oid.as_str());

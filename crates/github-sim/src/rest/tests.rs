@@ -558,11 +558,21 @@ async fn rest_has_its_own_budget_and_refuses_when_it_is_spent() {
     assert_eq!(first.header("x-ratelimit-resource"), Some("core"));
     assert_eq!(first.header("x-ratelimit-limit"), Some("5000"));
     assert_eq!(first.header("x-ratelimit-used"), Some("1"));
+    // `/rate_limit` shows the content routes' requests under `core`, GraphQL's points
+    // apart, and costs nothing itself.
+    get(&sim, &format!("/repos/{repo}/issues"), Some(&owner)).await;
+    graphql(&sim, &owner, "{ viewer { login } }", json!({})).await;
+    for _ in 0..2 {
+        let limits = get(&sim, "/rate_limit", Some(&owner)).await.json();
+        assert_eq!(limits["resources"]["core"]["used"], json!(2), "{limits}");
+        assert_eq!(limits["rate"]["used"], json!(2), "{limits}");
+        assert_eq!(limits["resources"]["graphql"]["used"], json!(1), "{limits}");
+    }
     // Spend all but one of the hour's 5,000 requests.
     let spent = sim
         .state
         .limiter
-        .charge("user:tributary-svc", Resource::Core, 5000, 4998);
+        .charge("user:tributary-svc", Resource::Core, 5000, 4997);
     assert!(spent.is_ok());
     assert_eq!(get(&sim, &path, Some(&owner)).await.status, StatusCode::OK);
     let refused = get(&sim, &path, Some(&owner)).await;
