@@ -224,6 +224,16 @@ impl ImportBench {
             .flat_map(|run| run["resources"].as_array().cloned().unwrap_or_default())
             .map(|resource| resource["fetched"].as_i64().unwrap_or(0))
             .sum();
+        let mut by_resource = std::collections::BTreeMap::<String, i64>::new();
+        for resource in runs
+            .iter()
+            .flat_map(|run| run["resources"].as_array().cloned().unwrap_or_default())
+        {
+            *by_resource
+                .entry(resource["resource"].as_str().unwrap_or("?").to_string())
+                .or_default() += resource["fetched"].as_i64().unwrap_or(0);
+        }
+        eprintln!("rows by resource: {by_resource:?}");
         let stats: Value = client
             .get(format!("{}/_sim/stats", sim.base_url()))
             .send()
