@@ -342,11 +342,19 @@ impl Imports {
     }
 }
 
-/// Rows per insert: far under SQLite's bound-parameter limit at a run's 21 columns.
-const INSERT_BATCH: usize = 500;
+/// Rows per insert: as many as half the backend's bound-parameter limit allows at a
+/// run's columns (SQLite 32,766, PostgreSQL 65,535), so 5,000 runs are a few
+/// statements, each a round trip.
+fn insert_batch(db: &impl ConnectionTrait) -> usize {
+    let parameters = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => 65_535,
+        _ => 32_766,
+    };
+    (parameters / 2 / import_run::Column::iter().count()).max(1)
+}
 
 async fn insert_runs(db: &impl ConnectionTrait, runs: &[import_run::Model]) -> ApiResult<()> {
-    for chunk in runs.chunks(INSERT_BATCH) {
+    for chunk in runs.chunks(insert_batch(db)) {
         import_run::Entity::insert_many(chunk.iter().cloned().map(import_run::ActiveModel::from))
             .exec_without_returning(db)
             .await?;

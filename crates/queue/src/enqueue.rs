@@ -257,9 +257,7 @@ impl Queue {
         if runs.is_empty() {
             return Ok(());
         }
-        for run in runs {
-            self.announce(run).await;
-        }
+        self.announce_all(runs.iter().cloned()).await;
         let Err(error) = self.push_within_windows(db, runs).await else {
             return Ok(());
         };
@@ -276,32 +274,40 @@ impl Queue {
             Some(&failure),
         )
         .await?;
-        for run in runs {
-            self.announce(&import_run::Model {
-                state: RunState::Failed,
-                error: Some(failure.message.clone()),
-                error_code: Some(failure.code),
-                ..run.clone()
-            })
-            .await;
-        }
+        self.announce_all(runs.iter().map(|run| import_run::Model {
+            state: RunState::Failed,
+            error: Some(failure.message.clone()),
+            error_code: Some(failure.code),
+            ..run.clone()
+        }))
+        .await;
         Err(error)
     }
 
     /// Tells the progress bus's subscribers where a run stands now.
     pub async fn announce(&self, run: &import_run::Model) {
+        self.bus.publish(event_of(run)).await;
+    }
+
+    /// [`announce`](Self::announce) for many runs, in one go.
+    pub async fn announce_all(&self, runs: impl IntoIterator<Item = import_run::Model>) {
         self.bus
-            .publish(ProgressEvent {
-                run_id: run.id.clone(),
-                integration_id: run.integration_id.clone(),
-                repository_id: run.repository_id.clone(),
-                state: run.state,
-                counts: run.counts.clone(),
-                skipped: run.skipped.clone(),
-                error: run.error.clone(),
-                error_code: run.error_code,
-                at: Utc::now(),
-            })
+            .publish_all(runs.into_iter().map(|run| event_of(&run)).collect())
             .await;
+    }
+}
+
+/// Where a run stands, as the progress bus tells it.
+fn event_of(run: &import_run::Model) -> ProgressEvent {
+    ProgressEvent {
+        run_id: run.id.clone(),
+        integration_id: run.integration_id.clone(),
+        repository_id: run.repository_id.clone(),
+        state: run.state,
+        counts: run.counts.clone(),
+        skipped: run.skipped.clone(),
+        error: run.error.clone(),
+        error_code: run.error_code,
+        at: Utc::now(),
     }
 }

@@ -110,6 +110,28 @@ impl ProgressBus {
         ProgressReceiver(self.local.subscribe())
     }
 
+    /// Publishes events in their order: on Redis in one pipeline, one round trip
+    /// however many (queueing 5,000 runs announced each in its own took a third of a
+    /// second).
+    pub async fn publish_all(&self, events: Vec<ProgressEvent>) {
+        let Some(redis) = &self.redis else {
+            for event in events {
+                let _ = self.local.send(Progress::Changed(event));
+            }
+            return;
+        };
+        let mut pipeline = ::redis::pipe();
+        for event in &events {
+            let payload = serde_json::to_string(event).expect("events always serialize");
+            pipeline.publish(&redis.channel, payload).ignore();
+        }
+        let mut connection = redis.publisher.clone();
+        if let Err(error) = pipeline.query_async::<()>(&mut connection).await {
+            // Progress is advisory: the runs' rows hold the truth.
+            tracing::warn!(%error, events = events.len(), "could not publish import progress to Redis");
+        }
+    }
+
     pub async fn publish(&self, event: ProgressEvent) {
         match &self.redis {
             None => {
