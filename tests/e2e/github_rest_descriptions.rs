@@ -12,6 +12,7 @@
 mod content;
 mod large;
 mod links;
+mod rows;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -24,57 +25,7 @@ use tributary_tests::github_descriptions::{
 };
 use tributary_tests::{GithubSim, SimConfig};
 
-/// Who a row calls as: the walk's caller (a scenario token, or nobody), or the OAuth
-/// app by its client credentials (the applications API takes nothing else).
-#[derive(Clone, Copy, PartialEq)]
-enum As {
-    Caller,
-    App,
-}
-
-/// What a row's answer is held to.
-#[derive(Clone, Copy, PartialEq)]
-enum Held {
-    /// The operation the description names for the method and path.
-    Described,
-    /// No operation: GitHub's 404, once the caller is past authentication and limits.
-    Unknown,
-}
-
-struct Row {
-    method: Method,
-    path: String,
-    body: Option<Value>,
-    by: As,
-    held: Held,
-}
-
-fn row(method: Method, path: impl Into<String>) -> Row {
-    Row {
-        method,
-        path: path.into(),
-        body: None,
-        by: As::Caller,
-        held: Held::Described,
-    }
-}
-
-impl Row {
-    fn body(mut self, body: Value) -> Row {
-        self.body = Some(body);
-        self
-    }
-
-    fn by_app(mut self) -> Row {
-        self.by = As::App;
-        self
-    }
-
-    fn unknown(mut self) -> Row {
-        self.held = Held::Unknown;
-        self
-    }
-}
+use rows::{As, Held, Row, json_of, row};
 
 /// What the walk needs to name: an organization's id, hooks and a delivery of one,
 /// and the repository content's repositories, numbers and ids.
@@ -413,11 +364,6 @@ fn index_of(gap: &Gap) -> usize {
     GAPS.iter()
         .position(|g| std::ptr::eq(g, gap))
         .expect("a gap of the list")
-}
-
-async fn json_of(request: reqwest::RequestBuilder) -> Value {
-    let response = request.send().await.expect("calling github-sim");
-    response.json().await.expect("github-sim answers JSON")
 }
 
 async fn fixtures(sim: &GithubSim, http: &Client, base: &str, owner: &str) -> Fixtures {

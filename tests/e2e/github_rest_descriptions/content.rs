@@ -8,7 +8,7 @@ use github_sim::{DEMO_ORG, GithubSim};
 use reqwest::{Client, Method};
 use serde_json::Value;
 
-use super::{Row, json_of, row};
+use super::rows::{Row, json_of, row};
 
 /// The organization enforcing SAML SSO (the `sso-unauthorized` token is refused there).
 const SSO_ORG: &str = "initech";

@@ -10,7 +10,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tributary_tests::github_descriptions::RestDescription;
 
-use super::{Walk, links, row};
+use super::rows::row;
+use super::{Walk, links};
 
 /// More than the simulator's threshold (1,000) of issues in each demo repository.
 const ISSUES_PER_REPO: usize = 1_001;

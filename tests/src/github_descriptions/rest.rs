@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use jsonschema::Validator;
 use serde_json::Value;
 
+use super::checked::{Checked, shared_json};
 use super::gaps::{self, Description, Gap};
-use super::{Checked, openapi, schema, shared_json};
+use super::{openapi, schema};
 
 const FILE: &str = "openapi/api.github.com.json";
 /// The error shape GitHub answers with; the body of a status a gap allows.

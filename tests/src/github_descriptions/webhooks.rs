@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
+use super::checked::{Checked, shared_json};
 use super::gaps::{self, Description};
-use super::{Checked, schema, shared_json};
+use super::schema;
 
 const FILE: &str = "webhooks-schema/schema.json";
 

@@ -68,7 +68,12 @@ impl Importer {
     /// Reads a fresh run with the fresh runs of its integration waiting for a job;
     /// returns the run when it has pages left to read alone.
     pub(super) async fn run_in_batch(&self, first: Running) -> anyhow::Result<Option<Running>> {
-        let companions = self.claim_companions(&first).await?;
+        let companions = tokio::select! {
+            companions = self.claim_companions(&first) => companions?,
+            // Claiming fifty runs can outlast a lease on a busy database; the run is
+            // kept meanwhile, and the companions by the claim loop itself.
+            () = first.lease.keep(&self.db) => return Ok(None),
+        };
         if companions.is_empty() {
             return Ok(Some(first));
         }
@@ -134,6 +139,7 @@ impl Importer {
         let mut companions = Vec::new();
         // Jobs that start together see the same oldest runs, and all but one lose each
         // claim; the losers look again past what the winner took, a few times.
+        let mut renewed = std::time::Instant::now();
         for _ in 0..4 {
             let waiting: Vec<String> = import_run::Entity::find()
                 .select_only()
@@ -157,6 +163,12 @@ impl Importer {
                     companions.push(running);
                 } else {
                     self.release(&running).await?;
+                }
+                if renewed.elapsed() > first.lease.length / 3 {
+                    for companion in &companions {
+                        companion.lease.renew(&self.db).await?;
+                    }
+                    renewed = std::time::Instant::now();
                 }
             }
             if companions.len() >= wanted {
@@ -474,13 +486,14 @@ async fn keep_all(db: &sea_orm::DatabaseConnection, leases: &[Lease]) -> std::co
     let Some(length) = leases.first().map(|l| l.length) else {
         return std::future::pending().await;
     };
+    // At once first: the claim loop renewed its companions only now and then.
     loop {
-        tokio::time::sleep(length / 3).await;
         for lease in leases {
             if let Err(error) = lease.renew(db).await {
                 tracing::warn!(%error, run = %lease.run_id, "could not renew a run's lease; trying again");
             }
         }
+        tokio::time::sleep(length / 3).await;
     }
 }
 
