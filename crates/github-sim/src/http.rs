@@ -240,7 +240,7 @@ async fn handle(state: &SimState, req: Request) -> Response {
 /// The caller's window as it stands, for an answer that stops a request before it is
 /// charged: GitHub sends the rate-limit headers on those too.
 fn window(state: &SimState, principal: Option<&Principal>, is_graphql: bool) -> Snapshot {
-    let (key, limit) = rest::core_window(principal);
+    let (key, limit) = rest::core_window(state, principal);
     if is_graphql {
         let limit = if principal.is_some() { LIMIT } else { 0 };
         state.limiter.peek(&key, Resource::Graphql, limit)

@@ -28,6 +28,7 @@ use crate::reply::{REST_DOCS, Reply};
 use crate::rest_errors::{FORBIDDEN_FOR_PAT, oauth_restricted, sso_required};
 use crate::rest_json::{org_json, user_json};
 use crate::rest_paging::paginate;
+use crate::state::SimState;
 
 use routes::ContentRoute;
 
@@ -205,16 +206,17 @@ fn answer(
     (reply, accepted)
 }
 
-/// The caller's REST window and its limit: 5,000 an hour per user, 60 per anonymous caller.
-pub(crate) fn core_window(principal: Option<&Principal>) -> (String, u32) {
+/// The caller's REST window and its limit: the budget per user (GitHub's 5,000 an
+/// hour unless `SimConfig::rest_budget` says otherwise), 60 per anonymous caller.
+pub(crate) fn core_window(state: &SimState, principal: Option<&Principal>) -> (String, u32) {
     match principal {
-        Some(p) => (format!("user:{}", p.user.login), 5000),
+        Some(p) => (format!("user:{}", p.user.login), state.rest_budget),
         None => ("anonymous".to_string(), 60),
     }
 }
 
 fn limit_key(call: &Call) -> (String, u32) {
-    core_window(call.principal)
+    core_window(call.state, call.principal)
 }
 
 fn charge(call: &Call) -> Result<Snapshot, Snapshot> {
