@@ -2,7 +2,9 @@
 //! the real API, with the worker in its own process(es) so that its peak memory is its own.
 //!
 //! The simulator runs in this process; `tributary serve` (and `tributary worker` on the
-//! Redis path) are the release binary built beside this one.
+//! Redis path) are the release binary built beside this one. With `rest`, the same
+//! simulator then serves the REST pass (`rest_pass`) for the same data, and both sides'
+//! requests, points and wall time are reported from its counters.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -10,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::rest_pass::{IN_FLIGHT, PER_ITEM, PER_PAGE, Read, RestPass};
 use crate::stack::{KEY, graphql};
 
 pub struct ImportBench {
@@ -24,6 +27,10 @@ pub struct ImportBench {
     pub database_url: Option<String>,
     pub redis_url: Option<String>,
     pub workers: usize,
+    /// The simulator's delay before each answer (none: loopback speed).
+    pub latency: github_sim::Latency,
+    /// After the import, read the same data through REST and compare.
+    pub rest: bool,
 }
 
 /// A child process killed when dropped, so a failed run leaves nothing behind.
@@ -103,8 +110,19 @@ impl ImportBench {
             commits: self.commits,
             pull_requests: self.pull_requests,
             issues: self.issues,
+            latency: self.latency,
+            // The REST pass spends far more than an hour of GitHub's budget; the
+            // points it spent are read from `/_sim/stats`, not waited for.
+            rest_budget: if self.rest {
+                u32::MAX
+            } else {
+                github_sim::REST_BUDGET
+            },
             ..Default::default()
         });
+        let expected = self
+            .rest
+            .then(|| Read::expected(&sim, github_sim::DEMO_ORG, "tributary-svc"));
         let owner = sim
             .token("owner")
             .expect("the simulator has an owner token");
@@ -234,22 +252,7 @@ impl ImportBench {
                 .or_default() += resource["fetched"].as_i64().unwrap_or(0);
         }
         eprintln!("rows by resource: {by_resource:?}");
-        let stats: Value = client
-            .get(format!("{}/_sim/stats", sim.base_url()))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let estimate: Value = client
-            .get(format!(
-                "{}/_sim/rest-estimate?owner={}",
-                sim.base_url(),
-                github_sim::DEMO_ORG
-            ))
-            .send()
-            .await?
-            .json()
-            .await?;
+        let stats = sim_stats(&client, &sim.base_url()).await?;
         let peak_rss = std::iter::once(&serve)
             .chain(workers.iter())
             .map(|process| {
@@ -262,7 +265,6 @@ impl ImportBench {
             .collect::<anyhow::Result<Vec<_>>>()?;
 
         let points = stats["graphql"]["points"].as_f64().unwrap_or(0.0);
-        let rest = estimate["requests"].as_f64().unwrap_or(0.0);
         println!("| figure | value |");
         println!("| --- | --- |");
         println!("| repositories | {} |", repository_ids.len());
@@ -292,12 +294,6 @@ impl ImportBench {
             "| points per repository | {:.3} |",
             points / repository_ids.len().max(1) as f64
         );
-        println!("| REST requests for the same data (simulator's estimate) | {rest} |");
-        println!(
-            "| REST requests ÷ GraphQL points | {:.0}× |",
-            rest / points.max(1.0)
-        );
-        eprintln!("REST estimate by listing: {}", estimate["by_listing"]);
         eprintln!("GraphQL by operation: {}", stats["graphql"]["operations"]);
         if std::env::var_os("BENCH_RUNS").is_some() {
             for run in &runs {
@@ -314,7 +310,80 @@ impl ImportBench {
         drop(workers);
         drop(serve);
         let _ = std::fs::remove_dir_all(dir);
+
+        if let Some(expected) = expected {
+            http_stats_reset(&client, &sim.base_url()).await?;
+            let started = Instant::now();
+            let pass = RestPass::new(&sim.base_url(), &owner, PER_PAGE, IN_FLIGHT);
+            let read = pass.organization(github_sim::DEMO_ORG).await?;
+            let rest_wall = started.elapsed();
+            anyhow::ensure!(
+                read == expected,
+                "the REST pass read {read:?}, the dataset holds {expected:?}"
+            );
+            let rest = sim_stats(&client, &sim.base_url()).await?;
+            report_comparison(&stats, wall, &rest, rest_wall, &read);
+        }
         Ok(())
+    }
+}
+
+/// Both sides from the simulator's counters: the import's (`graphql`, taken after
+/// it) and the REST pass's (`rest`, counted from a reset).
+fn report_comparison(
+    graphql: &Value,
+    graphql_wall: Duration,
+    rest: &Value,
+    rest_wall: Duration,
+    read: &Read,
+) {
+    let side = |stats: &Value| {
+        (
+            stats["total"]["requests"].as_u64().unwrap_or(0),
+            stats["total"]["points"].as_u64().unwrap_or(0),
+        )
+    };
+    let (g_requests, g_points) = side(graphql);
+    let (r_requests, r_points) = side(rest);
+    println!();
+    println!("| side | requests | points | wall time |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| GraphQL (the product's import, {IN_FLIGHT} repositories at once) | {g_requests} | {g_points} | {:.2} s |",
+        graphql_wall.as_secs_f64()
+    );
+    println!(
+        "| REST pass ({IN_FLIGHT} requests in flight, {PER_PAGE} a page) | {r_requests} | {r_points} | {:.2} s |",
+        rest_wall.as_secs_f64()
+    );
+    println!(
+        "| REST ÷ GraphQL | {:.0}× | {:.0}× | {:.1}× |",
+        r_requests as f64 / g_requests.max(1) as f64,
+        r_points as f64 / g_points.max(1) as f64,
+        rest_wall.as_secs_f64() / graphql_wall.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "| hours of one token's budget (5,000 an hour each side) | | GraphQL {:.2}, REST {:.1} | |",
+        g_points as f64 / 5000.0,
+        r_points as f64 / 5000.0
+    );
+    println!();
+    println!("| REST route | requests | called per item for |");
+    println!("| --- | --- | --- |");
+    if let Some(routes) = rest["rest"]["routes"].as_object() {
+        for (route, tally) in routes {
+            let why = PER_ITEM
+                .iter()
+                .find(|(r, _)| r == route)
+                .map_or("(a listing)", |(_, why)| why);
+            println!("| `{route}` | {} | {why} |", tally["requests"]);
+        }
+    }
+    println!();
+    println!("| read through REST | items |");
+    println!("| --- | --- |");
+    for (kind, n) in &read.0 {
+        println!("| {kind} | {n} |");
     }
 }
 
@@ -325,6 +394,17 @@ async fn http_stats_reset(client: &reqwest::Client, sim: &str) -> anyhow::Result
         .await?
         .error_for_status()?;
     Ok(())
+}
+
+/// What the simulator counted since its last reset (`GET /_sim/stats`).
+async fn sim_stats(client: &reqwest::Client, sim: &str) -> anyhow::Result<Value> {
+    Ok(client
+        .get(format!("{sim}/_sim/stats"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
 }
 
 /// Every repository id of a group, page by page.

@@ -3,8 +3,10 @@
 //!
 //! - `connection`: latency of the token path (medians and p95 of one run).
 //! - `import`: a whole import of the simulator's demo organization (wall time, rows per
-//!   second, peak RSS of the API and worker processes, GitHub requests and points against
-//!   a REST collector's count for the same data).
+//!   second, peak RSS of the API and worker processes, GitHub requests and points); with
+//!   `--rest`, the same data read through REST afterwards, both sides' requests, points
+//!   and wall time from the simulator's counters (`--latency-ms`, `--latency-per-node-us`
+//!   for a stated delay).
 //! - `webhooks`: the webhook receiver fed signed deliveries on an open-loop schedule
 //!   (accepted per second, acknowledgement p50/p99, every delivery stored and applied).
 //! - `metrics`: p50/p95 of each metrics query over a year of data (100k commits, 10k PRs).
@@ -12,6 +14,7 @@
 mod abuse;
 mod import;
 mod metrics;
+mod rest_pass;
 mod samples;
 mod stack;
 mod webhooks;
@@ -69,6 +72,16 @@ enum Bench {
         /// Fresh runs a worker reads together (`TRIBUTARY_IMPORT_BATCH`) [default: the binary's].
         #[arg(long)]
         batch: Option<usize>,
+        /// Then read the same data through the simulator's REST routes and compare
+        /// requests, points and wall time (`rest_pass`).
+        #[arg(long)]
+        rest: bool,
+        /// The simulator's delay before every answer, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// The simulator's delay per returned node, in microseconds.
+        #[arg(long, default_value_t = 0)]
+        latency_per_node_us: u64,
     },
     /// Signed pull_request deliveries to the receiver at `--rate` per second for
     /// `--seconds`, sent on schedule whatever the answers (an open loop).
@@ -133,6 +146,9 @@ async fn main() -> anyhow::Result<()> {
             prs,
             issues,
             batch,
+            rest,
+            latency_ms,
+            latency_per_node_us,
         } => {
             return import::ImportBench {
                 scale,
@@ -144,6 +160,11 @@ async fn main() -> anyhow::Result<()> {
                 database_url,
                 redis_url,
                 workers,
+                latency: github_sim::Latency {
+                    per_request: std::time::Duration::from_millis(latency_ms),
+                    per_node: std::time::Duration::from_micros(latency_per_node_us),
+                },
+                rest,
             }
             .run()
             .await;

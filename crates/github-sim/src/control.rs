@@ -176,42 +176,6 @@
 //! (or `*`). They are sent in the background (the call that caused them does not wait),
 //! in order per hook, with a 10 s timeout; an unreachable receiver is recorded as
 //! `status_code: 0`, `status: "failed to connect to host"`.
-//!
-//! ## `GET /_sim/rest-estimate[?repo=owner/name | ?owner=login]`
-//! How many REST requests (each one point of the core budget) a REST collector needs
-//! to store what the GraphQL import stores, at 100 items per page and at least one
-//! request per listing (an empty listing still costs its request):
-//! - `commits`: `GET /repos/{o}/{r}/commits` pages. A listed commit carries no
-//!   `stats` and no `files` — only "Get a commit" does — and the import stores
-//!   additions, deletions and changed files, so `commit_details` adds one
-//!   `GET /repos/{o}/{r}/commits/{sha}` per commit.
-//! - `pull_requests`: `GET /repos/{o}/{r}/pulls?state=all` pages. The listing is the
-//!   short form, without `additions`, `deletions`, `changed_files` or the merge
-//!   details ("Get a pull request" has them), so `pull_request_details` adds one
-//!   `GET /repos/{o}/{r}/pulls/{n}` per pull request. Per pull request, one listing
-//!   each (pages of its items, at least one): `pull_request_reviews`
-//!   (`/pulls/{n}/reviews`), `pull_request_comments` (the conversation,
-//!   `/issues/{n}/comments`), `pull_request_review_comments` (`/pulls/{n}/comments`),
-//!   `pull_request_commits` (`/pulls/{n}/commits`) and `pull_request_reactions`
-//!   (`/issues/{n}/reactions`).
-//! - `issues`: `GET /repos/{o}/{r}/issues?state=all` pages. REST counts every pull
-//!   request as an issue and lists both, so the pages cover issues and pull requests.
-//!   Per ticket: `issue_comments` (`/issues/{n}/comments`) and `issue_events`
-//!   (`/issues/{n}/events`: closed, reopened, (un)assigned, (un)labeled).
-//!
-//! Labels, assignees and requested reviewers come inside the listed objects, so they
-//! cost nothing more.
-//! ```json
-//! {"repositories": 8, "requests": 181234,
-//!  "by_listing": {"commits": 1000, "commit_details": 100000,
-//!                 "pull_requests": 100, "pull_request_details": 10000,
-//!                 "pull_request_reviews": 10000, "pull_request_comments": 10000,
-//!                 "pull_request_review_comments": 10000, "pull_request_commits": 10000,
-//!                 "pull_request_reactions": 10000,
-//!                 "issues": 200, "issue_comments": 10000, "issue_events": 10000}}
-//! ```
-
-use std::collections::BTreeMap;
 
 use poem::http::{Method, StatusCode};
 use serde_json::json;
@@ -294,7 +258,6 @@ pub(crate) fn handle(
                 Err(reply) => reply,
             }
         }
-        ("GET", "/_sim/rest-estimate") => rest_estimate(state, param("repo"), param("owner")),
         _ => Reply::json(
             StatusCode::NOT_FOUND,
             &json!({"message": format!("No simulator endpoint {method} {path}.")}),
@@ -341,45 +304,4 @@ fn dataset(state: &SimState, repo: Option<&str>) -> Reply {
         object.insert("content".into(), json!(repos));
     }
     Reply::ok(&value)
-}
-
-fn pages(items: usize) -> u64 {
-    items.div_ceil(100).max(1) as u64
-}
-
-fn rest_estimate(state: &SimState, repo: Option<&str>, owner: Option<&str>) -> Reply {
-    let content = state.content();
-    let mut by_listing: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut repositories = 0;
-    let world = state.dataset();
-    for c in selected(&world, &content, |r| {
-        repo.is_none_or(|name| r.full_name().eq_ignore_ascii_case(name))
-            && owner.is_none_or(|o| r.owner.eq_ignore_ascii_case(o))
-    }) {
-        repositories += 1;
-        let mut add = |listing, n| *by_listing.entry(listing).or_default() += n;
-        add("commits", pages(c.commits.len()));
-        add("commit_details", c.commits.len() as u64);
-        add("pull_requests", pages(c.pull_requests.len()));
-        add("pull_request_details", c.pull_requests.len() as u64);
-        for pr in &c.pull_requests {
-            add("pull_request_reviews", pages(pr.reviews.len()));
-            add("pull_request_comments", pages(pr.comments.len()));
-            let review_comments = pr.review_threads.iter().map(|t| t.comments.len()).sum();
-            add("pull_request_review_comments", pages(review_comments));
-            add("pull_request_commits", pages(pr.commits.len()));
-            add("pull_request_reactions", pages(pr.reactions.len()));
-        }
-        add("issues", pages(c.issues.len() + c.pull_requests.len()));
-        for issue in &c.issues {
-            add("issue_comments", pages(issue.comments.len()));
-            add("issue_events", pages(issue.events.len()));
-        }
-    }
-    let requests: u64 = by_listing.values().sum();
-    Reply::ok(&json!({
-        "repositories": repositories,
-        "requests": requests,
-        "by_listing": by_listing,
-    }))
 }

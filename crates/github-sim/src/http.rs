@@ -247,7 +247,7 @@ fn window(
     origin: &str,
     is_graphql: bool,
 ) -> Snapshot {
-    let (key, limit) = rest::core_window(principal, origin);
+    let (key, limit) = rest::core_window(state, principal, origin);
     if is_graphql {
         let limit = if principal.is_some() { LIMIT } else { 0 };
         state.limiter.peek(&key, Resource::Graphql, limit)

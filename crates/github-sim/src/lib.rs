@@ -54,6 +54,9 @@ use state::SimState;
 /// imports it; `tributary-svc` administers it).
 pub const DEMO_ORG: &str = "acme-corp";
 
+/// GitHub's REST budget of a user: 5,000 requests an hour.
+pub const REST_BUDGET: u32 = 5000;
+
 /// Dataset size presets. Totals are for the demo organization's repositories, spread
 /// evenly over them; every other repository gets a few items of each kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -99,6 +102,10 @@ pub struct SimConfig {
     pub orgs: Option<usize>,
     /// A delay before every REST and GraphQL answer (none by default).
     pub latency: Latency,
+    /// REST requests each user may make per hour: GitHub's 5,000 by default. A
+    /// benchmark that reads more than an hour's worth in one run raises it and counts
+    /// the points it spent in `/_sim/stats` instead of waiting for the next window.
+    pub rest_budget: u32,
 }
 
 impl Default for SimConfig {
@@ -112,6 +119,7 @@ impl Default for SimConfig {
             repos: None,
             orgs: None,
             latency: Latency::default(),
+            rest_budget: REST_BUDGET,
         }
     }
 }
@@ -161,7 +169,7 @@ fn build_state(config: &SimConfig) -> SimState {
             comments_per_pr: 2,
         },
     });
-    SimState::new(dataset, content, config.latency)
+    SimState::new(dataset, content, config.latency, config.rest_budget)
 }
 
 #[derive(Clone)]

@@ -28,6 +28,7 @@ use crate::reply::{REST_DOCS, Reply};
 use crate::rest_errors::{FORBIDDEN_FOR_PAT, oauth_restricted, sso_required};
 use crate::rest_json::{org_json, user_json};
 use crate::rest_paging::paginate;
+use crate::state::SimState;
 
 use routes::ContentRoute;
 
@@ -205,18 +206,23 @@ fn answer(
     (reply, accepted)
 }
 
-/// The caller's REST window and its limit: 5,000 an hour per user, 60 per originating
-/// IP address for anonymous callers (docs.github.com/rest/using-the-rest-api/
+/// The caller's REST window and its limit: the budget per user (GitHub's 5,000 an
+/// hour unless `SimConfig::rest_budget` says otherwise), 60 per originating IP address
+/// for anonymous callers (docs.github.com/rest/using-the-rest-api/
 /// rate-limits-for-the-rest-api#primary-rate-limit-for-unauthenticated-users).
-pub(crate) fn core_window(principal: Option<&Principal>, origin: &str) -> (String, u32) {
+pub(crate) fn core_window(
+    state: &SimState,
+    principal: Option<&Principal>,
+    origin: &str,
+) -> (String, u32) {
     match principal {
-        Some(p) => (format!("user:{}", p.user.login), 5000),
+        Some(p) => (format!("user:{}", p.user.login), state.rest_budget),
         None => (format!("anonymous:{origin}"), 60),
     }
 }
 
 fn limit_key(call: &Call) -> (String, u32) {
-    core_window(call.principal, &call.origin)
+    core_window(call.state, call.principal, &call.origin)
 }
 
 fn charge(call: &Call) -> Result<Snapshot, Snapshot> {

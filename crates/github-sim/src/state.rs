@@ -33,11 +33,13 @@ pub(crate) struct SimState {
     pub rest_indexes: RestIndexes,
     /// The standing delay before every API answer.
     pub latency: Latency,
+    /// REST requests a user may make per hour (`SimConfig::rest_budget`).
+    pub rest_budget: u32,
     counter: AtomicU64,
 }
 
 impl SimState {
-    pub fn new(dataset: Dataset, content: Content, latency: Latency) -> SimState {
+    pub fn new(dataset: Dataset, content: Content, latency: Latency, rest_budget: u32) -> SimState {
         SimState {
             stats: Mutex::new(Stats::default()),
             faults: Mutex::new(Faults::default()),
@@ -49,6 +51,7 @@ impl SimState {
             oauth: OAuthState::new(),
             rest_indexes: RestIndexes::default(),
             latency,
+            rest_budget,
             counter: AtomicU64::new(0),
         }
     }

@@ -735,56 +735,6 @@ async fn sibling_lanes_add_up_and_skipped_fields_cost_nothing() {
 }
 
 #[tokio::test]
-async fn rest_estimate_counts_every_request_a_rest_collector_needs() {
-    let sim = GithubSim::new(SimConfig::default());
-    let (o, n) = heavy_repo(&sim);
-    let v = send(
-        &sim,
-        Method::GET,
-        &format!("/_sim/rest-estimate?repo={o}/{n}"),
-        None,
-        None,
-    )
-    .await
-    .json();
-    let c = sim.content(&format!("{o}/{n}")).unwrap();
-    let pages = |n: usize| n.div_ceil(100).max(1);
-    let per_pr = |f: &dyn Fn(&crate::content::PullRequest) -> usize| -> usize {
-        c.pull_requests.iter().map(|pr| pages(f(pr))).sum()
-    };
-    let expected = json!({
-        "commits": pages(c.commits.len()),
-        "commit_details": c.commits.len(),
-        "pull_requests": pages(c.pull_requests.len()),
-        "pull_request_details": c.pull_requests.len(),
-        "pull_request_reviews": per_pr(&|pr| pr.reviews.len()),
-        "pull_request_comments": per_pr(&|pr| pr.comments.len()),
-        "pull_request_review_comments":
-            per_pr(&|pr| pr.review_threads.iter().map(|t| t.comments.len()).sum()),
-        "pull_request_commits": per_pr(&|pr| pr.commits.len()),
-        "pull_request_reactions": per_pr(&|pr| pr.reactions.len()),
-        "issues": pages(c.issues.len() + c.pull_requests.len()),
-        "issue_comments": c.issues.iter().map(|i| pages(i.comments.len())).sum::<usize>(),
-        "issue_events": c.issues.iter().map(|i| pages(i.events.len())).sum::<usize>(),
-    });
-    assert_eq!(v["by_listing"], expected);
-    let sum: u64 = expected
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|x| x.as_u64().unwrap())
-        .sum();
-    assert_eq!(v["requests"], sum);
-    assert_eq!(v["repositories"], 1);
-    // The heavy pull request's 150 comments take two pages.
-    assert!(
-        c.pull_requests
-            .iter()
-            .any(|pr| pages(pr.comments.len()) == 2)
-    );
-}
-
-#[tokio::test]
 async fn node_resolves_only_what_the_viewer_may_see() {
     let sim = GithubSim::new(SimConfig::default());
     let owner = token(&sim, "owner");

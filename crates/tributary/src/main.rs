@@ -100,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
                     per_request: std::time::Duration::from_millis(args.latency_ms),
                     per_node: std::time::Duration::from_micros(args.latency_per_node_us),
                 },
+                ..Default::default()
             };
             github_sim::GithubSim::new(config).serve(&args.listen).await
         }

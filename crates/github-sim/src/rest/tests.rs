@@ -595,6 +595,25 @@ async fn rest_has_its_own_budget_and_refuses_when_it_is_spent() {
 }
 
 #[tokio::test]
+async fn a_raised_budget_is_the_limit_the_headers_show_and_the_refusal_keeps() {
+    let sim = GithubSim::new(SimConfig {
+        rest_budget: 2,
+        ..Default::default()
+    });
+    let owner = token(&sim, "owner");
+    let (repo, _) = demo_repo(&sim);
+    let path = format!("/repos/{repo}/pulls");
+    let first = get(&sim, &path, Some(&owner)).await;
+    assert_eq!(first.header("x-ratelimit-limit"), Some("2"));
+    assert_eq!(get(&sim, &path, Some(&owner)).await.status, StatusCode::OK);
+    let refused = get(&sim, &path, Some(&owner)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.header("x-ratelimit-limit"), Some("2"));
+    let limits = get(&sim, "/rate_limit", Some(&owner)).await.json();
+    assert_eq!(limits["resources"]["core"]["limit"], json!(2));
+}
+
+#[tokio::test]
 async fn stats_count_rest_requests_by_route_template() {
     let sim = GithubSim::new(SimConfig::default());
     let owner = token(&sim, "owner");
