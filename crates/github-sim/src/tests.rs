@@ -613,17 +613,59 @@ async fn cost_follows_githubs_rule() {
         &sim,
         &owner,
         query,
-        json!({"o": o, "n": n, "first": 100, "threads": 50}),
+        // 40 threads, not 50: 50 would ask for 525,100 possible nodes, past GitHub's
+        // node limit (a_dry_run_costs_nothing_and_the_node_limit_refuses_uncharged).
+        json!({"o": o, "n": n, "first": 100, "threads": 40}),
     )
     .await
     .json();
-    assert_eq!(v["data"]["rateLimit"]["cost"], 53, "{v}");
-    assert_eq!(v["data"]["rateLimit"]["remaining"], 5000 - 1 - 53);
+    assert_eq!(v["data"]["rateLimit"]["cost"], 43, "{v}");
+    assert_eq!(v["data"]["rateLimit"]["remaining"], 5000 - 1 - 43);
     let stats = send(&sim, Method::GET, "/_sim/stats", None, None)
         .await
         .json();
-    assert_eq!(stats["graphql"]["points"], 54);
+    assert_eq!(stats["graphql"]["points"], 44);
     assert_eq!(stats["graphql"]["operations"]["anonymous"]["requests"], 2);
+}
+
+/// `rateLimit(dryRun: true)` prices a query and charges nothing; a query that could
+/// return more than 500,000 nodes is refused before it runs, as GitHub does, and not
+/// charged either.
+#[tokio::test]
+async fn a_dry_run_costs_nothing_and_the_node_limit_refuses_uncharged() {
+    let sim = GithubSim::new(SimConfig::default());
+    let owner = token(&sim, "owner");
+    let (o, n) = heavy_repo(&sim);
+    let query =
+        "query($o: String!, $n: String!, $dry: Boolean!) { repository(owner: $o, name: $n) {
+      pullRequests(first: 100) { nodes { reviews(first: 100) { totalCount } } } }
+      rateLimit(dryRun: $dry) { cost remaining } }";
+    let dry = graphql(&sim, &owner, query, json!({"o": o, "n": n, "dry": true}))
+        .await
+        .json();
+    assert_eq!(dry["data"]["rateLimit"]["cost"], 1, "{dry}");
+    assert_eq!(dry["data"]["rateLimit"]["remaining"], 5000, "{dry}");
+    let real = graphql(&sim, &owner, query, json!({"o": o, "n": n, "dry": false}))
+        .await
+        .json();
+    assert_eq!(real["data"]["rateLimit"]["remaining"], 4999, "{real}");
+
+    // 100 × 100 × 100 = 1,000,000 possible nodes below the first 100.
+    let huge = "query($o: String!, $n: String!) { repository(owner: $o, name: $n) {
+      pullRequests(first: 100) { nodes { reviewThreads(first: 100) { nodes {
+        comments(first: 100) { totalCount } } } } } } }";
+    let refused = graphql(&sim, &owner, huge, json!({"o": o, "n": n}))
+        .await
+        .json();
+    assert_eq!(
+        refused["errors"][0]["type"], "MAX_NODE_LIMIT_EXCEEDED",
+        "{refused}"
+    );
+    assert!(refused["data"].is_null(), "{refused}");
+    let after = graphql(&sim, &owner, query, json!({"o": o, "n": n, "dry": true}))
+        .await
+        .json();
+    assert_eq!(after["data"]["rateLimit"]["remaining"], 4999, "{after}");
 }
 
 const WINDOW: &str = "query($o: String!, $n: String!, $since: GitTimestamp, $until: GitTimestamp) {
@@ -719,14 +761,15 @@ async fn sibling_lanes_add_up_and_skipped_fields_cost_nothing() {
     let target = &v["data"]["repository"]["defaultBranchRef"]["target"];
     assert!(target["oid"].is_string(), "{v}");
     assert_eq!(target.as_object().map(|t| t.len()), Some(1), "{v}");
-    // `@skip` on an expensive nested connection: 1 + 100·(1 + 100) = 10,101 → 101, or
-    // without the skipped threads' comments 1 + 100 = 101 → 1.
+    // `@skip` on an expensive nested connection: 1 + 100·(1 + 40) = 4,101 → 41, or
+    // without the skipped threads' comments 1 + 100 = 101 → 1 (40 threads keep the
+    // query under GitHub's 500,000-node limit).
     let query =
         "query($o: String!, $n: String!, $skip: Boolean!) { repository(owner: $o, name: $n) {
-      pullRequests(first: 100) { nodes { reviewThreads(first: 100) {
+      pullRequests(first: 100) { nodes { reviewThreads(first: 40) {
         nodes { comments(first: 100) @skip(if: $skip) { totalCount } } } } } }
       rateLimit { cost } }";
-    for (skip, expected) in [(false, 101), (true, 1)] {
+    for (skip, expected) in [(false, 41), (true, 1)] {
         let v = graphql(&sim, &owner, query, json!({"o": o, "n": n, "skip": skip}))
             .await
             .json();

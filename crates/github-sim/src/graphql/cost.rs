@@ -7,11 +7,25 @@ use async_graphql::parser::types::{
     Directive, DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
 
+/// What a query will cost, before it runs.
+pub(super) struct Cost {
+    /// Points: GitHub's requests ÷ 100, rounded, at least 1.
+    pub points: u32,
+    /// The most nodes its connections can return (GitHub refuses past 500,000).
+    pub nodes: u64,
+    /// `rateLimit(dryRun: true)`: GitHub computes the cost and charges nothing.
+    pub dry_run: bool,
+}
+
 /// GitHub's cost model: one request per connection, multiplied down the
 /// nesting by the parents' page sizes; cost is requests / 100, at least 1.
-pub(super) fn cost_of(query: &str, operation: Option<&str>, variables: &Variables) -> (u32, u32) {
+pub(super) fn cost_of(query: &str, operation: Option<&str>, variables: &Variables) -> Cost {
     let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return (1, 0);
+        return Cost {
+            points: 1,
+            nodes: 0,
+            dry_run: false,
+        };
     };
     let selection = match &doc.operations {
         DocumentOperations::Single(op) => Some(&op.node.selection_set.node),
@@ -25,11 +39,33 @@ pub(super) fn cost_of(query: &str, operation: Option<&str>, variables: &Variable
     };
     let mut requests = 0u64;
     let mut nodes = 0u64;
+    let mut dry_run = false;
     if let Some(selection) = selection {
         walk(&doc, selection, variables, 1, 0, &mut requests, &mut nodes);
+        dry_run = asks_dry_run(selection, variables);
     }
-    let cost = ((requests as f64) / 100.0).round().max(1.0) as u32;
-    (cost, u32::try_from(nodes).unwrap_or(u32::MAX))
+    Cost {
+        points: ((requests as f64) / 100.0).round().max(1.0) as u32,
+        nodes,
+        dry_run,
+    }
+}
+
+/// A top-level `rateLimit(dryRun: true)` (a literal or a variable).
+fn asks_dry_run(set: &SelectionSet, variables: &Variables) -> bool {
+    set.items.iter().any(|item| match &item.node {
+        Selection::Field(field) if field.node.name.node.as_str() == "rateLimit" => field
+            .node
+            .get_argument("dryRun")
+            .and_then(|v| {
+                v.node
+                    .clone()
+                    .into_const_with(|name| variables.get(&name).cloned().ok_or(()))
+                    .ok()
+            })
+            .is_some_and(|v| v == async_graphql::Value::Boolean(true)),
+        _ => false,
+    })
 }
 
 /// `@skip(if: true)` and `@include(if: false)` leave a selection out of the answer,

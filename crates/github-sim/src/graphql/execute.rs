@@ -15,6 +15,23 @@ use crate::reply::{GRAPHQL_DOCS, Reply};
 
 pub(crate) const LIMIT: u32 = 5000;
 
+/// GitHub's limit of nodes one query may ask for (docs.github.com/graphql/overview/
+/// rate-limits-and-node-limits-for-the-graphql-api#node-limit).
+const MAX_NODES: u64 = 500_000;
+
+/// 1234567 → "1,234,567", as GitHub writes numbers in its messages.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8]) -> Reply {
     let parsed: serde_json::Value = match serde_json::from_slice(body) {
         Ok(v) => v,
@@ -43,17 +60,37 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
     };
 
     let operation = operation_name(&request.query, request.operation_name.as_deref());
-    let (cost, node_count) = cost_of(
+    let planned = cost_of(
         &request.query,
         request.operation_name.as_deref(),
         &request.variables,
     );
+    let (cost, node_count) = (
+        planned.points,
+        u32::try_from(planned.nodes).unwrap_or(u32::MAX),
+    );
+    if planned.nodes > MAX_NODES {
+        // Refused before it runs, and not charged.
+        call.state.stats().graphql(&operation, 0);
+        return Reply::ok(&json!({"errors": [{
+            "type": "MAX_NODE_LIMIT_EXCEEDED",
+            "message": format!(
+                "This query requests up to {} possible nodes which exceeds the maximum limit of 500,000.",
+                thousands(planned.nodes)
+            ),
+        }]}));
+    }
     let key = format!("user:{}", principal.user.login);
-    let rate = match call
-        .state
-        .limiter
-        .charge(&key, Resource::Graphql, LIMIT, cost)
-    {
+    // A dry run is priced, not charged: its `rateLimit` shows the cost and the budget as
+    // it stands.
+    let charged = if planned.dry_run {
+        Ok(call.state.limiter.peek(&key, Resource::Graphql, LIMIT))
+    } else {
+        call.state
+            .limiter
+            .charge(&key, Resource::Graphql, LIMIT, cost)
+    };
+    let rate = match charged {
         Ok(rate) => rate,
         Err(rate) => {
             call.state.stats().graphql(&operation, 0);
@@ -66,7 +103,9 @@ pub(crate) async fn execute(call: &Call<'_>, principal: &Principal, body: &[u8])
         }
     };
 
-    call.state.stats().graphql(&operation, cost);
+    call.state
+        .stats()
+        .graphql(&operation, if planned.dry_run { 0 } else { cost });
     let ctx = GqlCtx {
         dataset: call.dataset.clone(),
         content: call.state.content(),

@@ -44,6 +44,7 @@ impl Query {
         ctx: &Context<'_>,
         #[graphql(default_with = "Some(false)")] dry_run: Option<bool>,
     ) -> Result<Option<RateLimit>, Error> {
+        // Read before the query runs (`cost::cost_of`): a dry run is not charged.
         let _ = dry_run;
         let g = gql(ctx)?;
         Ok(Some(RateLimit {
