@@ -11,7 +11,6 @@ use std::time::Duration;
 use backon::{ConstantBuilder, Retryable};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
@@ -115,6 +114,7 @@ impl ProgressBus {
     /// second).
     pub async fn publish_all(&self, events: Vec<ProgressEvent>) {
         let Some(redis) = &self.redis else {
+            // No subscriber is not an error.
             for event in events {
                 let _ = self.local.send(Progress::Changed(event));
             }
@@ -128,28 +128,16 @@ impl ProgressBus {
         let mut connection = redis.publisher.clone();
         if let Err(error) = pipeline.query_async::<()>(&mut connection).await {
             // Progress is advisory: the runs' rows hold the truth.
-            tracing::warn!(%error, events = events.len(), "could not publish import progress to Redis");
+            let first_run = events
+                .first()
+                .map(|e| e.run_id.as_str())
+                .unwrap_or_default();
+            tracing::warn!(%error, events = events.len(), first_run, "could not publish import progress to Redis");
         }
     }
 
     pub async fn publish(&self, event: ProgressEvent) {
-        match &self.redis {
-            None => {
-                // No subscriber is not an error.
-                let _ = self.local.send(Progress::Changed(event));
-            }
-            Some(redis) => {
-                let payload = serde_json::to_string(&event).expect("events always serialize");
-                let mut connection = redis.publisher.clone();
-                if let Err(error) = connection
-                    .publish::<_, _, ()>(&redis.channel, payload)
-                    .await
-                {
-                    // Progress is advisory: the run's row holds the truth.
-                    tracing::warn!(%error, run = %event.run_id, "could not publish import progress to Redis");
-                }
-            }
-        }
+        self.publish_all(vec![event]).await;
     }
 }
 

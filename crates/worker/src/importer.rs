@@ -3,8 +3,6 @@
 //! dies anywhere resumes from the last stored page, losing and duplicating nothing.
 //! A fresh run of a small repository is read with others in a few queries (`batch`).
 
-mod batch;
-
 use std::{
     collections::HashMap,
     sync::{Arc, atomic::Ordering::Relaxed},
@@ -118,6 +116,9 @@ macro_rules! each_page {
     };
 }
 
+// After `each_page!`, which it uses.
+mod batch;
+
 impl Fetched {
     fn rate_limit(&self) -> Option<&github::import::RateLimitReading> {
         each_page!(self, page => page.rate_limit.as_ref())
@@ -168,6 +169,31 @@ struct Running {
 }
 
 impl Running {
+    /// Whether the run still has `listing` to read: its service is on and it is not done.
+    fn needs(&self, listing: Listing) -> bool {
+        !self.details.skipped.iter().any(|s| s.listing == listing)
+            && !self
+                .details
+                .checkpoint
+                .get(&listing)
+                .is_some_and(|progress| progress.done)
+    }
+
+    /// Where the run stands, as the progress bus tells it.
+    fn event(&self, state: RunState, failure: Option<&Failure>) -> ProgressEvent {
+        ProgressEvent {
+            run_id: self.run.id.clone(),
+            integration_id: self.scope.integration_id.clone(),
+            repository_id: self.scope.repository_id.clone(),
+            state,
+            counts: self.details.counts.clone(),
+            skipped: self.details.skipped.clone(),
+            error: failure.map(|f| f.message.clone()),
+            error_code: failure.map(|f| f.code),
+            at: Utc::now(),
+        }
+    }
+
     /// Nothing read yet: no listing has a page stored.
     fn is_fresh(&self) -> bool {
         self.details
@@ -283,19 +309,7 @@ impl Importer {
     }
 
     async fn publish(&self, running: &Running, state: RunState, failure: Option<&Failure>) {
-        self.bus
-            .publish(ProgressEvent {
-                run_id: running.run.id.clone(),
-                integration_id: running.scope.integration_id.clone(),
-                repository_id: running.scope.repository_id.clone(),
-                state,
-                counts: running.details.counts.clone(),
-                skipped: running.details.skipped.clone(),
-                error: failure.map(|f| f.message.clone()),
-                error_code: failure.map(|f| f.code),
-                at: Utc::now(),
-            })
-            .await;
+        self.bus.publish(running.event(state, failure)).await;
     }
 
     /// Marks the run RUNNING (from QUEUED, or RUNNING when a dead worker's job comes
@@ -413,16 +427,12 @@ impl Importer {
     }
 
     async fn walk_listings(&self, running: &mut Running) -> Result<(), Stop> {
-        let skipped: Vec<Listing> = running.details.skipped.iter().map(|s| s.listing).collect();
         for listing in Listing::ALL {
-            if skipped.contains(&listing) {
-                continue;
+            if running.needs(listing) {
+                // `walk` reads the listing's progress from the checkpoint.
+                running.details.checkpoint.entry(listing).or_default();
+                self.walk(running, listing).await?;
             }
-            let progress = running.details.checkpoint.entry(listing).or_default();
-            if progress.done {
-                continue;
-            }
-            self.walk(running, listing).await?;
         }
         Ok(())
     }
@@ -734,17 +744,18 @@ impl Importer {
         reason: WaitReason,
         until: DateTime<Utc>,
     ) -> Result<(), Stop> {
+        let running = || {
+            runs.iter()
+                .map(|r| r.event(RunState::Running, None))
+                .collect()
+        };
         self.mark_wait(runs, Some((reason, until))).await?;
-        for running in runs {
-            self.publish(running, RunState::Running, None).await;
-        }
+        self.bus.publish_all(running()).await;
         if let Ok(wait) = (until - Utc::now()).to_std() {
             tokio::time::sleep(wait).await;
         }
         self.mark_wait(runs, None).await?;
-        for running in runs {
-            self.publish(running, RunState::Running, None).await;
-        }
+        self.bus.publish_all(running()).await;
         Ok(())
     }
 

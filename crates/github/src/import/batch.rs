@@ -273,9 +273,19 @@ struct RepositoryFirstPages {
 /// A batch's answer before its aliases are read.
 struct Aliased {
     repositories: Vec<Option<Value>>,
-    requests: u32,
-    points: i64,
     rate_limit: Option<RateLimitReading>,
+}
+
+impl Aliased {
+    /// The answers read from it, with what its one query cost.
+    fn batch<T>(rate_limit: Option<RateLimitReading>, answers: Vec<Option<T>>) -> Batch<T> {
+        Batch {
+            answers,
+            requests: 1,
+            points: rate_limit.as_ref().map_or(0, |r| r.cost),
+            rate_limit,
+        }
+    }
 }
 
 impl GithubClient {
@@ -324,8 +334,6 @@ impl GithubClient {
             .collect();
         Ok(Aliased {
             repositories,
-            requests: 1,
-            points: rate_limit.as_ref().map_or(0, |r| r.cost),
             rate_limit,
         })
     }
@@ -378,12 +386,7 @@ impl GithubClient {
                 }))
             })
             .collect::<Result<_, GithubError>>()?;
-        Ok(Batch {
-            answers,
-            requests: aliased.requests,
-            points: aliased.points,
-            rate_limit: aliased.rate_limit,
-        })
+        Ok(Aliased::batch(aliased.rate_limit, answers))
     }
 
     /// Every repository's first pages, in one query, each item completed past its
@@ -435,12 +438,7 @@ impl GithubClient {
             }
             answers.push(Some(pages));
         }
-        Ok(Batch {
-            answers,
-            requests: aliased.requests,
-            points: aliased.points,
-            rate_limit: aliased.rate_limit,
-        })
+        Ok(Aliased::batch(aliased.rate_limit, answers))
     }
 }
 

@@ -312,14 +312,7 @@ impl Importer {
         running: &Running,
         counts: &RepoCounts,
     ) -> Option<FirstPagesRequest> {
-        let needs = |listing: Listing| {
-            !running.details.skipped.iter().any(|s| s.listing == listing)
-                && !running
-                    .details
-                    .checkpoint
-                    .get(&listing)
-                    .is_some_and(|p| p.done)
-        };
+        let needs = |listing| running.needs(listing);
         if needs(Listing::Commits) && counts.commits > i64::from(self.settings.commit_page_size) {
             return None;
         }
@@ -368,16 +361,10 @@ impl Importer {
             ),
         ];
         for (listing, fetched) in listings {
-            let skipped = running.details.skipped.iter().any(|s| s.listing == listing);
-            let done = running
-                .details
-                .checkpoint
-                .get(&listing)
-                .is_some_and(|p| p.done);
-            if skipped || done {
+            if !running.needs(listing) {
                 continue;
             }
-            let (requests, points) = page_cost(&fetched);
+            let (requests, points) = each_page!(&fetched, p => (p.requests, p.points));
             let cost = (requests + owed.requests, points + owed.points);
             let threshold = self.threshold(running, listing);
             match self
@@ -389,15 +376,9 @@ impl Importer {
                 Err(stop) => return Err(stop),
             }
         }
-        let skipped: Vec<Listing> = running.details.skipped.iter().map(|s| s.listing).collect();
-        let read = Listing::ALL.into_iter().all(|listing| {
-            skipped.contains(&listing)
-                || running
-                    .details
-                    .checkpoint
-                    .get(&listing)
-                    .is_some_and(|p| p.done)
-        });
+        let read = Listing::ALL
+            .into_iter()
+            .all(|listing| !running.needs(listing));
         Ok(if read { Fate::Read } else { Fate::Alone })
     }
 
@@ -434,18 +415,6 @@ fn empty_page<T>() -> Page<T> {
         requests: 0,
         points: 0,
     }
-}
-
-fn page_cost(fetched: &Fetched) -> (u32, i64) {
-    match fetched {
-        Fetched::Commits(page) => cost_of(page),
-        Fetched::PullRequests(page) => cost_of(page),
-        Fetched::Tickets(page) => cost_of(page),
-    }
-}
-
-fn cost_of<T>(page: &Page<T>) -> (u32, i64) {
-    (page.requests, page.points)
 }
 
 /// Shares a query's cost among the runs it read.
