@@ -71,15 +71,39 @@ impl Abusers {
         Ok(Abusers(Some(child)))
     }
 
-    pub fn stop(self) -> anyhow::Result<u64> {
+    /// Ends the attack: how many bodies were answered, and the CPU seconds the
+    /// attackers' process spent sending them.
+    pub fn stop(self) -> anyhow::Result<(u64, f64)> {
         let Some(mut child) = self.0 else {
-            return Ok(0);
+            return Ok((0, 0.0));
         };
+        let cpu = cpu_seconds(&format!("/proc/{}/stat", child.id()));
         drop(child.stdin.take());
         let output = child.wait_with_output()?;
-        Ok(String::from_utf8_lossy(&output.stdout)
+        let answered = String::from_utf8_lossy(&output.stdout)
             .trim()
             .parse()
-            .unwrap_or(0))
+            .unwrap_or(0);
+        Ok((answered, cpu))
     }
+}
+
+/// User and system CPU seconds of the process whose `/proc/{pid}/stat` this is
+/// (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+pub fn cpu_seconds(stat: &str) -> f64 {
+    let Ok(text) = std::fs::read_to_string(stat) else {
+        return 0.0;
+    };
+    // The command name (field 2) may hold spaces; fields are counted after its ')'.
+    let Some((_, after)) = text.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }

@@ -189,6 +189,7 @@ impl WebhookBench {
             })
         };
 
+        let server_cpu_before = crate::abuse::cpu_seconds("/proc/self/stat");
         // Open loop: delivery i leaves at start + i/rate, whether earlier ones were answered or not.
         let started = Instant::now();
         let mut tasks = Vec::with_capacity(bodies.len());
@@ -226,7 +227,7 @@ impl WebhookBench {
         }
         let sending = started.elapsed();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let bad_answered = abusers.stop()?;
+        let server_cpu = crate::abuse::cpu_seconds("/proc/self/stat") - server_cpu_before;
         let probes = Samples(probe.await?);
         let (mut reports, mut reports_failed) = (Vec::new(), 0);
         for analyst in analysts {
@@ -249,6 +250,9 @@ impl WebhookBench {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
+        // The abusers stop only now: the held ones are answered up to 3 s after the last
+        // delivery, and the drain is timed without waiting for them.
+        let (bad_answered, abusers_cpu) = abusers.stop()?;
         let stored = webhook_delivery::Entity::find()
             .filter(webhook_delivery::Column::Event.eq("pull_request"))
             .count(&db)
@@ -277,7 +281,7 @@ impl WebhookBench {
             drain.as_secs_f64(),
         );
         println!(
-            "\n| abusers (5 MB, bad signature) | bad bodies answered | `{{ __typename }}` p50 | p99 | timed | peak RSS of the server's process (VmHWM; the abusers run apart) |\n| --- | --- | --- | --- | --- | --- |\n| {} | {bad_answered} | {:.2} ms | {:.2} ms | {} | {} |",
+            "\n| abusers (5 MB, bad signature) | bad bodies answered | `{{ __typename }}` p50 | p99 | timed | peak RSS of the server's process (VmHWM; the abusers run apart) | CPU s: server's process, abusers' |\n| --- | --- | --- | --- | --- | --- | --- |\n| {} | {bad_answered} | {:.2} ms | {:.2} ms | {} | {} | {server_cpu:.1}, {abusers_cpu:.1} |",
             self.abusers,
             probes.quantile(0.5).as_secs_f64() * 1e3,
             probes.quantile(0.99).as_secs_f64() * 1e3,
