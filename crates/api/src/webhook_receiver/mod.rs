@@ -13,7 +13,8 @@
 //! once every few seconds per integration; the bodies being read together hold at most
 //! [`BODIES_IN_FLIGHT`] bytes; a large body is hashed off the async executor, one at a
 //! time; and an integration sent too many badly signed bytes lately has its large
-//! bodies refused unread for a while (`bad_signatures`).
+//! bodies refused unread for a while, the bytes of bodies being read counted before
+//! they are read (`bad_signatures`).
 
 use std::{
     collections::HashMap,
@@ -53,9 +54,11 @@ pub const BODIES_IN_FLIGHT: usize = 64 << 20;
 /// Bodies larger than this are hashed on a blocking thread.
 const HASH_INLINE_UP_TO: usize = bad_signatures::SMALL_BODY;
 /// How long a request refused for its integration's spent budget of badly signed
-/// bytes is held before its answer, and how many are held at once (beyond that, they
-/// are answered at once).
+/// bytes is held before its answer (at least [`TARPIT`], up to [`TARPIT_SPREAD`] more,
+/// at random; under GitHub's 10-second delivery timeout), and how many are held at
+/// once (beyond that, they are answered at once).
 const TARPIT: Duration = Duration::from_secs(1);
+const TARPIT_SPREAD: Duration = Duration::from_secs(2);
 const HELD_AT_ONCE: usize = 1_024;
 /// Large bodies hashed at once: one, so that a flood of large bodies with wrong
 /// signatures holds at most one core (of two here), and the executor keeps the other
@@ -267,22 +270,29 @@ impl Receiver {
         }) else {
             return answer(StatusCode::NOT_FOUND, "No such integration.");
         };
-        if !self.bad_signatures.may_read(integration_id, declared) {
+        let Some(mut reservation) =
+            self.bad_signatures
+                .admit(integration_id, declared, MAX_PAYLOAD_BYTES)
+        else {
             // Held a moment before the answer (a tarpit): a sender that keeps sending
-            // badly signed bodies gets a few answers a second per connection instead of
-            // hundreds, and its retries stop costing the host's cores. A held request
-            // is a sleeping task and an unread socket; a bounded number are held.
+            // badly signed bodies gets an answer every second or two per connection
+            // instead of hundreds, and its retries stop costing the host's cores. The
+            // hold is drawn at random: a fixed one sent a crowd refused together back
+            // together, one burst of reconnections a second. A held request is a
+            // sleeping task and an unread socket; a bounded number are held.
             if let Ok(_held) = self.held.clone().try_acquire_owned() {
-                tokio::time::sleep(TARPIT).await;
+                let spread = fastrand::u64(..TARPIT_SPREAD.as_millis() as u64);
+                tokio::time::sleep(TARPIT + Duration::from_millis(spread)).await;
             }
             return answer(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Too many badly signed deliveries for this integration lately: large bodies are refused for a moment; GitHub can redeliver this one.",
             );
-        }
+        };
         // The body's bytes count against what all requests may hold at once.
         let kib = declared.unwrap_or(MAX_PAYLOAD_BYTES).div_ceil(1024).max(1) as u32;
         let Ok(_permit) = self.in_flight.clone().try_acquire_many_owned(kib) else {
+            reservation.give_back();
             return answer(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Too many deliveries are being received at once; GitHub can redeliver this one.",
@@ -298,6 +308,7 @@ impl Receiver {
                 );
             }
         };
+        reservation.read(body.len());
         if !self
             .signed_by(
                 Self::candidates(&known, hook_id),
@@ -319,13 +330,14 @@ impl Receiver {
                 .filter(|secret| !tried.contains(secret))
                 .collect();
             if !self.signed_by(untried, body.clone(), signature).await {
-                self.bad_signatures.spent(integration_id, body.len());
+                // The reservation stays spent.
                 return answer(
                     StatusCode::UNAUTHORIZED,
                     "Wrong X-Hub-Signature-256: the body does not match the signature of the hook the delivery names.",
                 );
             }
         }
+        reservation.give_back();
         let text = match std::str::from_utf8(&body) {
             Ok(text) => text,
             Err(error) => {
