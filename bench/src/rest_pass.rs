@@ -204,10 +204,8 @@ impl Read {
             for p in &c.pull_requests {
                 read.add("pull request additions", p.additions);
                 read.add("pull request commits", p.commits.len().min(250) as i64);
-                let shown = p.reviews.iter().filter(|r| {
-                    r.submitted_at.is_some() || r.author.as_ref().is_some_and(|a| a.login == caller)
-                });
-                read.add("reviews", shown.count() as i64);
+                let shown = p.reviews_seen_by(Some(caller));
+                read.add("reviews", shown.len() as i64);
                 read.add("pull request comments", p.comments.len() as i64);
                 let threads = p.review_threads.iter().map(|t| t.comments.len());
                 read.add("review comments", threads.sum::<usize>() as i64);

@@ -176,6 +176,11 @@ fn by_number(mut items: Vec<Value>) -> Vec<Value> {
 /// them after the conversation comments. Timeline events are compared without
 /// GitHub's event ids: the store keys an event by its kind and second.
 fn expected_pull_request(mut pr: Value) -> Value {
+    // Read with the owner token, which sees no one else's pending review.
+    let seen: Vec<Value> = tributary_tests::reviews_seen_by(&pr, tributary_tests::OWNER_LOGIN)
+        .cloned()
+        .collect();
+    pr["reviews"] = Value::Array(seen);
     if let Some(events) = pr["events"].as_array_mut() {
         for event in events {
             event.as_object_mut().unwrap().remove("node_id");
@@ -269,8 +274,14 @@ async fn paging_through_a_repository_yields_the_dataset_field_by_field() {
         .iter()
         .find(|p| p.comments.len() > 150)
         .expect("the heavy PR");
+    // 120 reviews in the dataset, less the pending ones of other people; still more
+    // than a page, so that they are read by follow-ups.
     assert!(
-        heavy.reviews.len() == 120 && heavy.commits.len() == 130 && heavy.reactions.len() == 60
+        heavy.reviews.len() > 100 && heavy.commits.len() == 130 && heavy.reactions.len() == 60,
+        "{} reviews, {} commits, {} reactions",
+        heavy.reviews.len(),
+        heavy.commits.len(),
+        heavy.reactions.len()
     );
     assert!(
         pages.iter().any(|p| p.requests > 5),

@@ -32,6 +32,23 @@ pub fn global_id(kind: api::graphql::node_id::NodeKind, row_id: &str) -> String 
 
 pub use api::graphql::node_id::NodeKind;
 
+/// The login of the simulator's `owner` token, which most tests import with.
+pub const OWNER_LOGIN: &str = "tributary-svc";
+
+/// The reviews of a pull request of the simulator's `/_sim/dataset` that `viewer` (a
+/// login) sees: a pending review shows only to its author, on GitHub as in the
+/// simulator.
+pub fn reviews_seen_by<'a>(
+    pull_request: &'a serde_json::Value,
+    viewer: &'a str,
+) -> impl Iterator<Item = &'a serde_json::Value> {
+    pull_request["reviews"]
+        .as_array()
+        .expect("a pull request of the dataset has reviews")
+        .iter()
+        .filter(move |r| r["state"] != "PENDING" || r["author"]["login"] == viewer)
+}
+
 /// Where PostgreSQL is; each test creates and drops its own database there.
 fn postgres_admin_url() -> String {
     std::env::var("TRIBUTARY_TEST_POSTGRES_URL")

@@ -240,6 +240,21 @@ pub struct Ticket {
     pub events: Vec<TicketEvent>,
 }
 
+impl PullRequest {
+    /// The positions of the reviews `viewer` (a login; `None`: anonymous) sees, in the
+    /// order they were made: on GitHub a pending review shows only to its author, in
+    /// REST and GraphQL alike.
+    pub fn reviews_seen_by(&self, viewer: Option<&str>) -> Vec<usize> {
+        (0..self.reviews.len())
+            .filter(|&k| {
+                let review = &self.reviews[k];
+                review.state != ReviewState::Pending
+                    || review.author.as_ref().map(|a| a.login.as_str()) == viewer
+            })
+            .collect()
+    }
+}
+
 impl Ticket {
     /// The timeline GitHub shows for the item types the importer asks for: events and
     /// comments, oldest first.

@@ -9,6 +9,7 @@ use super::accounts::UserNode;
 use super::actors::{Actor, UserConnection, actor, user, users};
 use super::comments::{IssueCommentConnection, PullRequestReviewComment, comment_node, comments};
 use super::commits::{CommitAt, CommitNode};
+use super::context::gql;
 use super::labels::{LabelConnection, labels};
 use super::ordering::{IssueOrder, IssueOrderField, ordered};
 use super::paging::{Bounds, connection, window};
@@ -247,7 +248,8 @@ impl PullRequestNode {
         }))
     }
 
-    /// A list of reviews associated with the pull request.
+    /// A list of reviews associated with the pull request. (Pending reviews show only
+    /// to their author, the viewer.)
     async fn reviews(
         &self,
         ctx: &Context<'_>,
@@ -255,11 +257,15 @@ impl PullRequestNode {
         first: Option<i32>,
     ) -> Result<Option<PullRequestReviewConnection>, Error> {
         let list = &self.pr().reviews;
-        let window = window(ctx, "reviews", list.len(), first, after)?;
+        let seen = self
+            .pr()
+            .reviews_seen_by(Some(gql(ctx)?.principal.user.login.as_str()));
+        let window = window(ctx, "reviews", seen.len(), first, after)?;
         Ok(Some(PullRequestReviewConnection::new(window, |i| {
+            let review = &list[seen[i]];
             PullRequestReview {
-                review: list[i].clone(),
-                author: actor(ctx, &list[i].author),
+                review: review.clone(),
+                author: actor(ctx, &review.author),
             }
         })))
     }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::call::Call;
-use crate::content::{PullRequest, PullRequestState, ReviewState};
+use crate::content::{PullRequest, PullRequestState};
 use crate::hooks::payloads::{pull_request_json, review_json};
 use crate::reply::Reply;
 use crate::rest_paging::paginate_with;
@@ -159,13 +159,7 @@ pub(crate) fn reviews(call: &Call, at: &RepoAt, number: i64) -> Reply {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let caller = call.principal.map(|c| c.user.login.as_str());
-    let shown: Vec<usize> = (0..p.reviews.len())
-        .filter(|&k| {
-            let r = &p.reviews[k];
-            r.state != ReviewState::Pending || r.author.as_ref().map(|a| a.login.as_str()) == caller
-        })
-        .collect();
+    let shown = p.reviews_seen_by(call.principal.map(|c| c.user.login.as_str()));
     let scene = at.scene(call);
     paginate_with(call, shown.len(), |range| {
         shown[range]
