@@ -329,8 +329,7 @@ impl Imports {
         self.queue
             .enqueue_runs(&self.db, runs)
             .await
-            .map_err(|error| {
-                tracing::warn!(%error, runs = runs.len(), "the import queue refused runs");
+            .map_err(|_| {
                 ApiError::user(
                     UserErrorCode::QueueUnavailable,
                     format!(

@@ -261,9 +261,12 @@ impl Queue {
         let Err(error) = self.push_within_windows(db, runs).await else {
             return Ok(());
         };
+        // The run tells its readers what happened and what to do; why the queue failed
+        // (a Redis or database error's text) goes to the log, never to a client.
+        tracing::warn!(%error, runs = runs.len(), "the import queue refused runs");
         let failure = Failure::new(
             ErrorCode::QueueUnavailable,
-            format!("could not be queued: {error}"),
+            "could not be queued: the import queue could not be reached; retry once it is back",
         );
         let ids: Vec<String> = runs.iter().map(|run| run.id.clone()).collect();
         transition_all(

@@ -379,9 +379,10 @@ impl Receiver {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The delivery could not be stored; GitHub can redeliver it.",
             ),
-            Taken::NotQueued(error) => answer(
+            // Why (the intake logged it) stays out of the answer.
+            Taken::NotQueued(_) => answer(
                 StatusCode::SERVICE_UNAVAILABLE,
-                &format!("The delivery could not be queued ({error}); GitHub can redeliver it."),
+                "The delivery could not be queued; GitHub can redeliver it.",
             ),
         }
     }
