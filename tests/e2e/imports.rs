@@ -859,8 +859,20 @@ async fn a_sync_reads_one_page_a_listing_and_counts_its_requests_as_github_does(
 }
 on_every_backend!(
     a_sync_reads_one_page_a_listing_and_counts_its_requests_as_github_does,
-    with_redis
+    with_redis_reading_alone
 );
+
+/// Each run read alone (`batch_runs: 1`), for a test that counts each repository's own
+/// queries. Batched, the second run joins the first's job only when it was queued
+/// before that job started: both are right, and which one happens is up to the
+/// machine's load (`an_organization_of_small_repositories_is_read_together` tests the
+/// batched reading).
+fn with_redis_reading_alone(builder: TestAppBuilder) -> TestAppBuilder {
+    builder.redis().import_settings(worker::ImportSettings {
+        batch_runs: 1,
+        ..tributary_tests::quick_import_settings()
+    })
+}
 
 async fn after_a_sync_the_store_equals_the_changed_dataset(app: &mut TestApp) {
     let synced = synced_after_changes(app).await;
@@ -1354,7 +1366,7 @@ async fn a_queue_gone_and_back_is_a_coded_refusal_then_a_retry_that_succeeds(bac
     );
     let listed = app
         .data(
-            "query($i: ID!) { importRuns(integrationId: $i, first: 10) { nodes { id state errorCode } } }",
+            "query($i: ID!) { importRuns(integrationId: $i, first: 10) { nodes { id state errorCode error } } }",
             json!({ "i": integration }),
         )
         .await;
@@ -1364,6 +1376,13 @@ async fn a_queue_gone_and_back_is_a_coded_refusal_then_a_retry_that_succeeds(bac
         (runs[0]["state"].as_str(), runs[0]["errorCode"].as_str()),
         (Some("FAILED"), Some("QUEUE_UNAVAILABLE")),
         "the run is on record, failed with the reason: {listed:#}"
+    );
+    // What a person reads says what to do; the queue's own error text (here "Connection
+    // refused") stays in the log.
+    assert_eq!(
+        runs[0]["error"],
+        "could not be queued: the import queue could not be reached; retry once it is back",
+        "{listed:#}"
     );
     let run_id = runs[0]["id"].as_str().unwrap().to_string();
 
