@@ -48,8 +48,13 @@ impl Queue {
                 .map_err(|e| anyhow::anyhow!("queueing the import: {e}"))?,
             Backend::Unavailable(reason) => anyhow::bail!(reason),
         }
+        // The push's time too: a job untaken for long is presumed lost (`sweeper`).
         import_run::Entity::update_many()
             .col_expr(import_run::Column::QueueEpoch, Expr::value(epoch))
+            .col_expr(
+                import_run::Column::UpdatedAt,
+                Expr::value(chrono::Utc::now()),
+            )
             .filter(import_run::Column::Id.is_in(runs.iter().map(|run| run.id.as_str())))
             .filter(import_run::Column::State.eq(RunState::Queued))
             .exec(db)

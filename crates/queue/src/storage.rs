@@ -63,6 +63,17 @@ impl QueueConfig {
     pub fn run_lease(&self) -> Duration {
         self.heartbeat * 3
     }
+
+    /// How long a pushed job may go untaken before the sweeper presumes it lost and
+    /// pushes its run again: twenty heartbeats (ten minutes by default). A job can be
+    /// lost with the queue's data kept: Redis moved it to a worker's in-flight list and
+    /// the answer never reached the worker (the connection broke), so no live worker
+    /// holds it and none will take it. A second job is harmless (the first to claim
+    /// the run holds it; the other is dropped), so the limit is generous rather than
+    /// tight: a job waiting behind a long queue gets at most one more every period.
+    pub fn job_silence(&self) -> Duration {
+        self.heartbeat * 20
+    }
 }
 
 /// The queue, plus the bus and budget that go with its path.

@@ -6,7 +6,12 @@
 //! - its job vanished from the queue (Redis restarted without its data, a failover to
 //!   an empty replica) or was never pushed (the push failed after the run was stored):
 //!   the run is QUEUED under another epoch than the queue's current one, or under
-//!   none (see `epoch`).
+//!   none (see `epoch`);
+//! - its job was taken from the queue but never reached a worker (Redis moved it to a
+//!   worker's in-flight list and the connection broke before the answer came back):
+//!   the run is QUEUED under the current epoch, pushed longer ago than
+//!   `QueueConfig::job_silence`. Its push is forgotten, and it is pushed again like
+//!   the others.
 //!
 //! Every worker sweeps every heartbeat. The first kind goes back to QUEUED (its
 //! checkpoint kept, so it resumes) and then, like the second, gets a new job, within
@@ -78,6 +83,25 @@ pub async fn sweep(
         );
     }
     let epoch = queue.epoch.current().await?;
+    let pushed_before =
+        now - chrono::Duration::from_std(queue.config().job_silence()).unwrap_or_default();
+    let silent = import_run::Entity::update_many()
+        .col_expr(
+            import_run::Column::QueueEpoch,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(import_run::Column::State.eq(RunState::Queued))
+        .filter(import_run::Column::QueueEpoch.eq(epoch.as_str()))
+        .filter(import_run::Column::UpdatedAt.lt(pushed_before))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if silent > 0 {
+        tracing::warn!(
+            runs = silent,
+            "queued runs whose job no worker took for a long while are pushed again (their job is presumed lost)"
+        );
+    }
     let queued_before = now - chrono::Duration::from_std(grace).unwrap_or_default();
     // Integrations with queued runs that have no job: their jobs vanished, a push
     // failed, or they wait their turn behind the integration's window. Each is topped
