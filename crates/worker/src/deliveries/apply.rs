@@ -123,11 +123,9 @@ impl Deliveries {
                 )
                 .col_expr(
                     webhook_delivery::Column::Reason,
-                    // Why is in the log above; the reason is shown to API callers.
-                    Expr::value(Some(
-                        "the commits sync could not be queued; a later delivery or sync catches up"
-                            .to_string(),
-                    )),
+                    Expr::value(Some(format!(
+                        "the commits sync could not be queued: {error}"
+                    ))),
                 )
                 .filter(webhook_delivery::Column::IntegrationId.eq(integration_id))
                 .filter(webhook_delivery::Column::DeliveryId.eq(delivery_id))
