@@ -63,10 +63,14 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "The integration whose runs are followed.")] integration_id: ID,
     ) -> Result<impl Stream<Item = ImportProgressUpdate>> {
+        // On the bus before the first await: the socket answers a client's ping while
+        // this resolver may still wait on the reach check, and a client that starts an
+        // import once answered must not lose its first events to that wait. Until the
+        // check passes they only gather in the receiver.
+        let receiver = ctx.data::<Imports>()?.bus().subscribe();
         let row = reach::require(ctx, &integration_id, NodeKind::Integration)
             .await
             .gql()?;
-        let receiver = ctx.data::<Imports>()?.bus().subscribe();
         let db = ctx.data::<DatabaseConnection>()?.clone();
         Ok(receiver.into_stream().filter_map(move |progress| {
             let (db, integration_id, row) = (db.clone(), integration_id.clone(), row.clone());
