@@ -39,6 +39,7 @@ use queue::Queue;
 
 mod bad_signatures;
 mod intake;
+mod new_hooks;
 
 pub use org_hooks::RECEIVER_PATH;
 
@@ -87,6 +88,7 @@ pub struct Receiver {
     bad_signatures: Arc<bad_signatures::BadSignatures>,
     /// Permits to hold a refused request for [`TARPIT`] ([`HELD_AT_ONCE`]).
     held: Arc<tokio::sync::Semaphore>,
+    new_hook_reloads: Arc<new_hooks::NewHookReloads>,
 }
 
 /// The two fields recorded beside the body, read only once the signature is good.
@@ -126,20 +128,18 @@ impl Receiver {
             hashers: Arc::new(tokio::sync::Semaphore::new(LARGE_HASHES_AT_ONCE)),
             bad_signatures: Arc::default(),
             held: Arc::new(tokio::sync::Semaphore::new(HELD_AT_ONCE)),
+            new_hook_reloads: Arc::default(),
         }
     }
 
     /// The integration's hook secrets; `None` when there is no such integration.
+    /// `fresh_for`: how old a cached read may be ([`SECRETS_TTL`] normally, less after a
+    /// signature matched none of them).
     async fn known(
         &self,
         integration_id: &str,
-        reload: bool,
+        fresh_for: Duration,
     ) -> Result<Option<KnownIntegration>, sea_orm::DbErr> {
-        let fresh_for = if reload {
-            RELOAD_AT_MOST_EVERY
-        } else {
-            SECRETS_TTL
-        };
         if let Some(known) = self
             .cache
             .read()
@@ -265,9 +265,13 @@ impl Receiver {
             );
         };
         let hook_id = header_text(headers, "x-github-hook-id").and_then(|v| v.parse::<i64>().ok());
-        let Ok(Some(mut known)) = self.known(integration_id, false).await.map_err(|error| {
-            tracing::error!(%error, "reading the integration's hook secrets");
-        }) else {
+        let Ok(Some(mut known)) = self
+            .known(integration_id, SECRETS_TTL)
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "reading the integration's hook secrets");
+            })
+        else {
             return answer(StatusCode::NOT_FOUND, "No such integration.");
         };
         let Some(mut reservation) =
@@ -317,11 +321,19 @@ impl Receiver {
             )
             .await
         {
-            // A hook made since the secrets were cached (read again at most every few
-            // seconds, so wrong signatures cost no query). The body is hashed again
-            // only with secrets it was not tried with.
+            // A hook made since the secrets were cached: read again at most every few
+            // seconds (so wrong signatures cost no query), or at once, within a budget,
+            // when the delivery names a hook the cache does not know (`new_hooks`). The
+            // body is hashed again only with secrets it was not tried with.
             let tried = Self::candidates(&known, hook_id);
-            match self.known(integration_id, true).await {
+            let names_a_new_hook =
+                hook_id.is_some_and(|id| !known.secrets.iter().any(|(hook, _)| *hook == Some(id)));
+            let fresh_for = if names_a_new_hook && self.new_hook_reloads.take(integration_id) {
+                Duration::ZERO
+            } else {
+                RELOAD_AT_MOST_EVERY
+            };
+            match self.known(integration_id, fresh_for).await {
                 Ok(Some(fresh)) => known = fresh,
                 _ => return answer(StatusCode::NOT_FOUND, "No such integration."),
             }
