@@ -1,7 +1,7 @@
 //! A budget of badly signed bytes per integration. Checking a signature means reading
 //! and hashing the whole body, so a sender without the secret can make the receiver
 //! read and hash as much as it sends. Each integration may have a burst of
-//! [`BURST_BYTES`] of bodies with a wrong signature, refilled at [`BYTES_PER_SECOND`].
+//! [`BUDGET`]'s burst of bodies with a wrong signature, refilled at its rate.
 //!
 //! A body's bytes are taken from the budget when it is admitted, before it is read
 //! ([`BadSignatures::admit`]), and given back once its signature proved good
@@ -15,39 +15,17 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
-    time::Instant,
 };
+
+use super::refill::{Bucket, Rate};
 
 /// Bodies up to this size are read whatever the budget says.
 pub const SMALL_BODY: usize = 256 << 10;
-/// Badly signed bytes an integration may send at once.
-const BURST_BYTES: f64 = (32 << 20) as f64;
-/// How fast the budget refills.
-const BYTES_PER_SECOND: f64 = (4 << 20) as f64;
-
-#[derive(Clone, Copy)]
-struct Bucket {
-    bytes: f64,
-    at: Instant,
-}
-
-impl Bucket {
-    fn full() -> Bucket {
-        Bucket {
-            bytes: BURST_BYTES,
-            at: Instant::now(),
-        }
-    }
-
-    fn now(self) -> Bucket {
-        let at = Instant::now();
-        Bucket {
-            bytes: (self.bytes + at.duration_since(self.at).as_secs_f64() * BYTES_PER_SECOND)
-                .min(BURST_BYTES),
-            at,
-        }
-    }
-}
+/// Badly signed bytes an integration may send at once, and how fast that refills.
+const BUDGET: Rate = Rate {
+    burst: (32 << 20) as f64,
+    per_second: (4 << 20) as f64,
+};
 
 #[derive(Default)]
 pub struct BadSignatures {
@@ -58,7 +36,7 @@ pub struct BadSignatures {
 
 /// Bytes taken from an integration's budget for a body being read: kept as spent when
 /// dropped (the signature was wrong, or the body never came whole), given back by
-/// [`Reservation::signed`].
+/// [`Reservation::give_back`].
 pub struct Reservation {
     budget: Arc<BadSignatures>,
     integration_id: String,
@@ -80,18 +58,14 @@ impl BadSignatures {
         let mut buckets = self.buckets.lock().expect("never poisoned");
         let bucket = buckets
             .get(integration_id)
-            .map(|b| b.now())
-            .unwrap_or_else(Bucket::full);
-        if !small && bucket.bytes <= 0.0 {
+            .map_or_else(|| Bucket::full(BUDGET), |b| b.now(BUDGET));
+        if !small && bucket.left <= 0.0 {
             buckets.insert(integration_id.to_string(), bucket);
             return None;
         }
         buckets.insert(
             integration_id.to_string(),
-            Bucket {
-                bytes: bucket.bytes - bytes as f64,
-                ..bucket
-            },
+            bucket.with(bucket.left - bytes as f64),
         );
         Some(Reservation {
             budget: self.clone(),
@@ -102,14 +76,14 @@ impl BadSignatures {
 
     fn give_back(&self, integration_id: &str, bytes: usize) {
         let mut buckets = self.buckets.lock().expect("never poisoned");
-        let Some(bucket) = buckets.get(integration_id).map(|b| b.now()) else {
+        let Some(bucket) = buckets.get(integration_id).map(|b| b.now(BUDGET)) else {
             return;
         };
-        let bytes = bucket.bytes + bytes as f64;
-        if bytes >= BURST_BYTES {
+        let left = bucket.left + bytes as f64;
+        if left >= BUDGET.burst {
             buckets.remove(integration_id);
         } else {
-            buckets.insert(integration_id.to_string(), Bucket { bytes, ..bucket });
+            buckets.insert(integration_id.to_string(), bucket.with(left));
         }
     }
 }

@@ -40,6 +40,7 @@ use queue::Queue;
 mod bad_signatures;
 mod intake;
 mod new_hooks;
+mod refill;
 
 pub use org_hooks::RECEIVER_PATH;
 

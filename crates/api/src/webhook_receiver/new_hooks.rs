@@ -4,38 +4,43 @@
 //! second earlier), and GitHub does not send it again. So a delivery naming an unknown
 //! hook id may reload the secrets at once, where other wrong signatures wait out
 //! `RELOAD_AT_MOST_EVERY`. A sender without the secret can name any hook id, so these
-//! reloads have a budget per integration: [`BURST`] at once, [`PER_SECOND`] after.
+//! reloads have a budget per integration ([`BUDGET`]).
 
-use std::{collections::HashMap, sync::Mutex, time::Instant};
+use std::{collections::HashMap, sync::Mutex};
 
-/// Reloads an integration may have at once (hooks made together: one per organization).
-const BURST: f64 = 10.0;
-/// How fast the budget refills.
-const PER_SECOND: f64 = 5.0;
+use super::refill::{Bucket, Rate};
+
+/// Reloads an integration may have at once (hooks made together: one per
+/// organization), and how many a second after.
+const BUDGET: Rate = Rate {
+    burst: 10.0,
+    per_second: 5.0,
+};
 
 #[derive(Default)]
 pub struct NewHookReloads {
     /// Integrations that used some of their budget lately, and what is left.
-    budgets: Mutex<HashMap<String, (f64, Instant)>>,
+    budgets: Mutex<HashMap<String, Bucket>>,
 }
 
 impl NewHookReloads {
     /// Takes one reload from the integration's budget; `false` when it is spent.
     pub fn take(&self, integration_id: &str) -> bool {
         let mut budgets = self.budgets.lock().expect("never poisoned");
-        let now = Instant::now();
-        let (left, at) = budgets.get(integration_id).copied().unwrap_or((BURST, now));
-        let left = (left + now.duration_since(at).as_secs_f64() * PER_SECOND).min(BURST);
-        if left < 1.0 {
-            budgets.insert(integration_id.to_string(), (left, now));
-            return false;
-        }
-        budgets.insert(integration_id.to_string(), (left - 1.0, now));
-        // Full again before long; entries of integrations nobody floods are dropped.
-        budgets.retain(|_, (left, at)| {
-            *left + now.duration_since(*at).as_secs_f64() * PER_SECOND < BURST
-        });
-        true
+        let bucket = budgets
+            .get(integration_id)
+            .map_or_else(|| Bucket::full(BUDGET), |b| b.now(BUDGET));
+        let taken = bucket.left >= 1.0;
+        let left = if taken {
+            bucket.left - 1.0
+        } else {
+            bucket.left
+        };
+        budgets.insert(integration_id.to_string(), bucket.with(left));
+        // Entries refilled to the full burst are dropped: the map holds only the
+        // integrations that used their budget lately.
+        budgets.retain(|_, b| b.now(BUDGET).left < BUDGET.burst);
+        taken
     }
 }
 
